@@ -1,0 +1,71 @@
+package org.yishi.health;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.yishi.platform.App;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Liveness, readiness and metrics for operators and load balancers:
+ * {@code /health} (the node serves HTTP), {@code /ready} (database answers and node is in the
+ * cluster, else 503 with the reason) and {@code /metrics} (Prometheus text).
+ */
+public final class HealthRoutes {
+  private final App app;
+
+  private HealthRoutes(App app) {
+    this.app = app;
+  }
+
+  public static Router router(App app) {
+    HealthRoutes routes = new HealthRoutes(app);
+    Router router = Router.router(app.vertx());
+    router.get("/health").handler(routes::health);
+    router.get("/ready").handler(routes::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(app.metrics()));
+    return router;
+  }
+
+  private void health(RoutingContext ctx) {
+    json(ctx, 200, new JsonObject().put("status", "UP"));
+  }
+
+  private void ready(RoutingContext ctx) {
+    Future<String> database = app.pool().query("SELECT 1").execute()
+        .timeout(3, TimeUnit.SECONDS)
+        .map(rows -> "UP")
+        .recover(err -> Future.succeededFuture("DOWN: " + describe(err)));
+    database.onComplete(ar -> {
+      String db = ar.result();
+      boolean clusterUp = app.cluster().isActive();
+      int members = clusterUp ? app.cluster().getNodes().size() : 0;
+      JsonObject cluster = new JsonObject()
+          .put("status", clusterUp ? "UP" : "DOWN: not a cluster member")
+          .put("nodeId", app.cluster().getNodeId())
+          .put("members", members);
+      boolean ready = "UP".equals(db) && clusterUp;
+      JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN")
+          .put("database", db).put("cluster", cluster);
+      if (!ready) {
+        body.put("reason", !"UP".equals(db) ? "database " + db : "cluster: this node is not a cluster member");
+      }
+      json(ctx, ready ? 200 : 503, body);
+    });
+  }
+
+  private static String describe(Throwable err) {
+    String msg = err.getMessage();
+    return msg == null || msg.isBlank() ? err.getClass().getSimpleName() : msg.lines().findFirst().orElse(msg);
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encode());
+  }
+}

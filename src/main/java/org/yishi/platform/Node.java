@@ -1,0 +1,143 @@
+package org.yishi.platform;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import org.yishi.platform.cluster.ClusterSetup;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.db.Database;
+import org.yishi.platform.http.HttpVerticle;
+import org.yishi.platform.web.Templates;
+import org.yishi.platform.web.Web;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * One running Yishi node: the database (embedded or external, migrated), a clustered Vert.x on
+ * Hazelcast, the shared pool and the verticles. {@link #start} is one linear chain;
+ * {@link #close} reverses it: drain HTTP, close the pool, leave the cluster, stop the database.
+ */
+public final class Node {
+  private static final Logger LOG = Logger.getLogger(Node.class.getName());
+
+  private final App app;
+  private final Database database;
+  private final String httpDeployment;
+
+  private Node(App app, Database database, String httpDeployment) {
+    this.app = app;
+    this.database = database;
+    this.httpDeployment = httpDeployment;
+  }
+
+  /** Starts a node; the future fails with a clear message (and cleans up) when any step fails. */
+  public static Future<Node> start(AppConfig config) {
+    Database database = new Database(config);
+    HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    // The database and the cluster are independent and both take seconds: start them side by side.
+    Future<Void> db = Future.fromCompletionStage(CompletableFuture.runAsync(database::startAndMigrate));
+    Future<Vertx> vertx = clusteredVertx(config, cluster, metrics);
+    return Future.join(db, vertx)
+        .compose(both -> deploy(config, database, cluster, metrics, vertx.result()))
+        .recover(err -> abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx))));
+  }
+
+  private static Future<Vertx> clusteredVertx(AppConfig config, HazelcastClusterManager cluster,
+                                              PrometheusMeterRegistry metrics) {
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(new EventBusOptions()
+            .setHost(config.clusterHost())
+            .setClusterPublicHost(config.clusterHost()))
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    return Vertx.builder().with(options)
+        .withMetrics(new MicrometerMetricsFactory(metrics))
+        .withClusterManager(cluster)
+        .buildClustered();
+  }
+
+  private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
+                                     PrometheusMeterRegistry metrics, Vertx vertx) {
+    Pool pool = database.createPool(vertx);
+    App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()));
+    return vertx.deployVerticle(() -> new HttpVerticle(app),
+            new DeploymentOptions().setInstances(config.httpInstances()))
+        .map(id -> {
+          LOG.info(() -> "Node " + cluster.getNodeId() + " serving http://" + displayHost(config) + ":"
+              + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");
+          return new Node(app, database, id);
+        });
+  }
+
+  private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {
+    Future<Void> closing = vertx.succeeded() ? vertx.result().close() : Future.succeededFuture();
+    return closing.recover(e -> Future.succeededFuture()).compose(v -> database.close());
+  }
+
+  /** Prefer the database error: it is the one an operator can act on from the message. */
+  private static Throwable causeOf(Throwable err, Future<Void> db, Future<Vertx> vertx) {
+    if (db.failed()) {
+      Throwable t = db.cause();
+      return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+    return vertx.failed() ? vertx.cause() : err;
+  }
+
+  /**
+   * Stops the node gracefully: HTTP stops accepting and finishes in-flight requests, then the
+   * pool closes, the node leaves the cluster and the embedded database stops. Blocking: call it
+   * from a thread of your own (the shutdown hook, a test), never from an event loop, since
+   * closing Vert.x stops the event loops that would otherwise run the next step.
+   */
+  public void close() {
+    Vertx vertx = app.vertx();
+    long grace = app.config().shutdownGraceSeconds() + 10L;
+    awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");
+    awaitQuietly(app.pool().close(), 10, "closing the database pool");
+    awaitQuietly(vertx.close(), 30, "leaving the cluster");
+    database.stopEmbedded();
+  }
+
+  private static void awaitQuietly(Future<?> step, long seconds, String what) {
+    try {
+      step.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warning("Shutdown step '" + what + "' did not complete cleanly: " + e);
+    }
+  }
+
+  public App app() {
+    return app;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public int httpPort() {
+    return app.config().httpPort();
+  }
+
+  public String baseUrl() {
+    return "http://" + displayHost(app.config()) + ":" + httpPort();
+  }
+
+  private static String displayHost(AppConfig config) {
+    return "0.0.0.0".equals(config.httpHost()) ? "127.0.0.1" : config.httpHost();
+  }
+}

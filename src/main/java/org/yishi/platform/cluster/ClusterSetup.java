@@ -1,0 +1,45 @@
+package org.yishi.platform.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+import java.util.List;
+import org.yishi.platform.config.AppConfig;
+
+/**
+ * Hazelcast configuration for a Yishi node: explicit TCP/IP join to the configured members only.
+ * Multicast, cloud auto-detection and phone-home are switched off, because the hosts Yishi runs on
+ * (government intranets, this sandbox) allow no such traffic.
+ */
+public final class ClusterSetup {
+  private ClusterSetup() {
+  }
+
+  /** Builds the Hazelcast config from Vert.x's defaults (its map settings) plus our network rules. */
+  public static Config hazelcastConfig(AppConfig config) {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(config.clusterName());
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    // the node's own shutdown sequence leaves the cluster after draining HTTP; no racing hook
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hz.setProperty("hazelcast.local.localAddress", config.clusterHost());
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    // notice a dead or frozen member within ~10 s instead of the default minute
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(config.clusterPort()).setPortAutoIncrement(true).setPortCount(20);
+    net.getInterfaces().setEnabled(true).setInterfaces(List.of(config.clusterHost()));
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getAwsConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(config.clusterMembers());
+    return hz;
+  }
+}

@@ -1,0 +1,246 @@
+package org.yishi.platform.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's validated settings. Values come from {@code conf/application.yaml} (the file in the
+ * working directory, else the copy inside the jar, or the file named by {@code YISHI_CONFIG}) and
+ * are overridden by {@code YISHI_*} environment variables. Every setting is checked at start-up;
+ * the first bad one stops the node with a message naming both the variable and the YAML key.
+ */
+public record AppConfig(
+    String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds,
+    Path dataDir,
+    String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
+    String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
+    boolean demo, String demoPassword, String adminPassword) {
+
+  /** One setting: its YAML path and the environment variable that overrides it. */
+  private record Setting(String path, String env) {
+    String label() {
+      return env + " (" + path + ")";
+    }
+  }
+
+  private static final Setting HTTP_HOST = new Setting("http.host", "YISHI_HTTP_HOST");
+  private static final Setting HTTP_PORT = new Setting("http.port", "YISHI_HTTP_PORT");
+  private static final Setting HTTP_INSTANCES = new Setting("http.instances", "YISHI_HTTP_INSTANCES");
+  private static final Setting HTTP_BODY_LIMIT = new Setting("http.bodyLimitBytes", "YISHI_HTTP_BODY_LIMIT");
+  private static final Setting HTTP_GRACE = new Setting("http.shutdownGraceSeconds", "YISHI_HTTP_SHUTDOWN_GRACE");
+  private static final Setting DATA_DIR = new Setting("dataDir", "YISHI_DATA_DIR");
+  private static final Setting PG_URL = new Setting("database.url", "YISHI_PG_URL");
+  private static final Setting PG_EMBEDDED_PORT = new Setting("database.embeddedPort", "YISHI_PG_EMBEDDED_PORT");
+  private static final Setting PG_POOL = new Setting("database.poolSize", "YISHI_PG_POOL_SIZE");
+  private static final Setting PG_CONNECT_TIMEOUT = new Setting("database.connectTimeoutSeconds", "YISHI_PG_CONNECT_TIMEOUT");
+  private static final Setting CLUSTER_NAME = new Setting("cluster.name", "YISHI_CLUSTER_NAME");
+  private static final Setting CLUSTER_HOST = new Setting("cluster.host", "YISHI_CLUSTER_HOST");
+  private static final Setting CLUSTER_PORT = new Setting("cluster.port", "YISHI_CLUSTER_PORT");
+  private static final Setting CLUSTER_MEMBERS = new Setting("cluster.members", "YISHI_CLUSTER_MEMBERS");
+  private static final Setting DEMO = new Setting("demo", "YISHI_DEMO");
+  private static final Setting DEMO_PASSWORD = new Setting("demoPassword", "YISHI_DEMO_PASSWORD");
+  private static final Setting ADMIN_PASSWORD = new Setting("adminPassword", "YISHI_ADMIN_PASSWORD");
+
+  /**
+   * Reads the YAML file with vertx-config and applies the environment overrides.
+   *
+   * @param env environment variables (the process environment in production, a map in tests)
+   * @return the validated configuration, or a failed future with a {@link ConfigException}
+   */
+  public static Future<AppConfig> load(Vertx vertx, Map<String, String> env) {
+    String explicit = env.get("YISHI_CONFIG");
+    String file = explicit != null && !explicit.isBlank() ? explicit : "conf/application.yaml";
+    if (explicit != null && !explicit.isBlank() && !Files.isRegularFile(Path.of(explicit))) {
+      return Future.failedFuture(new ConfigException("YISHI_CONFIG: file not found: " + explicit));
+    }
+    // A relative path is read from the working directory first and from the jar second.
+    ConfigStoreOptions yaml = new ConfigStoreOptions().setType("file").setFormat("yaml")
+        .setConfig(new JsonObject().put("path", file));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().addStore(yaml));
+    return retriever.getConfig()
+        .recover(err -> Future.failedFuture(new ConfigException(
+            "configuration file " + file + " cannot be read: " + err.getMessage())))
+        .compose(json -> {
+          retriever.close();
+          try {
+            return Future.succeededFuture(from(json, env));
+          } catch (ConfigException e) {
+            return Future.failedFuture(e);
+          }
+        });
+  }
+
+  /** Builds and validates the configuration from parsed YAML plus environment overrides. */
+  public static AppConfig from(JsonObject yaml, Map<String, String> env) {
+    Reader r = new Reader(yaml, env);
+    AppConfig config = new AppConfig(
+        r.text(HTTP_HOST, "127.0.0.1", false),
+        r.port(HTTP_PORT, 8080, false),
+        r.integer(HTTP_INSTANCES, 2, 1, 64),
+        r.integer(HTTP_BODY_LIMIT, 1_048_576, 1024, 1_073_741_824),
+        r.integer(HTTP_GRACE, 20, 0, 600),
+        Path.of(r.text(DATA_DIR, "./data", false)),
+        r.pgUrl(),
+        r.port(PG_EMBEDDED_PORT, 0, true),
+        r.integer(PG_POOL, 16, 1, 500),
+        r.integer(PG_CONNECT_TIMEOUT, 5, 1, 300),
+        r.text(CLUSTER_NAME, "yishi", false),
+        r.text(CLUSTER_HOST, "127.0.0.1", false),
+        r.port(CLUSTER_PORT, 5701, false),
+        r.members(),
+        r.bool(DEMO, false),
+        r.text(DEMO_PASSWORD, "yishi-demo", false),
+        r.text(ADMIN_PASSWORD, "", true));
+    return config;
+  }
+
+  /** Whether the node runs its own embedded PostgreSQL. */
+  public boolean embeddedDatabase() {
+    return pgUrl == null;
+  }
+
+  /** Resolves each setting: environment variable, else YAML value, else default. */
+  private static final class Reader {
+    private final JsonObject yaml;
+    private final Map<String, String> env;
+
+    Reader(JsonObject yaml, Map<String, String> env) {
+      this.yaml = yaml;
+      this.env = env;
+    }
+
+    private String raw(Setting s) {
+      String fromEnv = env.get(s.env());
+      if (fromEnv != null) {
+        return fromEnv.trim();
+      }
+      Object value = yaml;
+      for (String part : s.path().split("\\.")) {
+        if (!(value instanceof JsonObject obj)) {
+          return null;
+        }
+        value = obj.getValue(part);
+      }
+      return value == null || value instanceof JsonObject ? null : String.valueOf(value).trim();
+    }
+
+    String text(Setting s, String dflt, boolean emptyAllowed) {
+      String v = raw(s);
+      if (v == null || (v.isEmpty() && !emptyAllowed && dflt != null)) {
+        return dflt;
+      }
+      if (v.chars().anyMatch(Character::isISOControl)) {
+        throw new ConfigException(s.label() + ": must not contain control characters");
+      }
+      return v;
+    }
+
+    long integer(Setting s, long dflt, long min, long max) {
+      String v = raw(s);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      long n;
+      try {
+        n = Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(s.label() + ": '" + v + "' is not a whole number (expected " + min + "-" + max + ")");
+      }
+      if (n < min || n > max) {
+        throw new ConfigException(s.label() + ": " + n + " is out of range (expected " + min + "-" + max + ")");
+      }
+      return n;
+    }
+
+    int integer(Setting s, int dflt, int min, int max) {
+      return (int) integer(s, (long) dflt, min, max);
+    }
+
+    int port(Setting s, int dflt, boolean zeroAllowed) {
+      String v = raw(s);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      try {
+        int p = Integer.parseInt(v);
+        if (p >= (zeroAllowed ? 0 : 1) && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      throw new ConfigException(s.label() + ": '" + v + "' is not a port number (expected "
+          + (zeroAllowed ? "0" : "1") + "-65535)");
+    }
+
+    boolean bool(Setting s, boolean dflt) {
+      String v = raw(s);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      return switch (v.toLowerCase()) {
+        case "true", "yes", "1", "on" -> true;
+        case "false", "no", "0", "off" -> false;
+        default -> throw new ConfigException(s.label() + ": '" + v + "' is not true or false");
+      };
+    }
+
+    String pgUrl() {
+      String v = raw(PG_URL);
+      if (v == null || v.isEmpty()) {
+        return null;
+      }
+      try {
+        URI uri = URI.create(v);
+        String scheme = uri.getScheme();
+        if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
+          throw new ConfigException(PG_URL.label() + ": must start with postgresql:// (got scheme '" + scheme + "')");
+        }
+        if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+          throw new ConfigException(PG_URL.label() + ": expected postgresql://user:pass@host:port/db");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(PG_URL.label() + ": not a valid URL: " + e.getMessage());
+      }
+      return v;
+    }
+
+    List<String> members() {
+      String v = text(CLUSTER_MEMBERS, "127.0.0.1", false);
+      List<String> out = new ArrayList<>();
+      for (String m : v.split(",")) {
+        String member = m.trim();
+        if (member.isEmpty()) {
+          continue;
+        }
+        if (!member.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
+          throw new ConfigException(CLUSTER_MEMBERS.label() + ": '" + member + "' is not a host or host:port");
+        }
+        int colon = member.lastIndexOf(':');
+        if (colon > 0 && !member.startsWith("[") && member.indexOf(':') == colon) {
+          String port = member.substring(colon + 1);
+          if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new ConfigException(CLUSTER_MEMBERS.label() + ": '" + member
+                + "' has a bad port (ranges such as host:5701-5703 are not accepted; list each member)");
+          }
+        }
+        out.add(member);
+      }
+      if (out.isEmpty()) {
+        throw new ConfigException(CLUSTER_MEMBERS.label() + ": at least one member address is required");
+      }
+      return List.copyOf(out);
+    }
+  }
+}

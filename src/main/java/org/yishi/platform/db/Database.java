@@ -1,0 +1,183 @@
+package org.yishi.platform.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.config.ConfigException;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The system of record: either an external PostgreSQL ({@code YISHI_PG_URL}) or an embedded
+ * PostgreSQL whose data lives under {@code YISHI_DATA_DIR/pg} and survives restarts. Start-up
+ * runs the Flyway migrations over JDBC; everything else uses the one reactive {@link Pool}.
+ */
+public final class Database {
+  private static final Logger LOG = Logger.getLogger(Database.class.getName());
+
+  private final AppConfig config;
+  private EmbeddedPostgres embedded;
+  private PgConnectOptions connectOptions;
+  private Pool pool;
+
+  public Database(AppConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Starts the embedded server when no URL is configured, checks that the database answers and
+   * migrates it. Blocking: call it from a worker thread or from {@code main}.
+   */
+  public void startAndMigrate() {
+    if (config.embeddedDatabase()) {
+      embedded = startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort());
+      connectOptions = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.getPort())
+          .setDatabase("postgres").setUser("postgres");
+    } else {
+      connectOptions = PgConnectOptions.fromUri(config.pgUrl());
+    }
+    connectOptions.setReconnectAttempts(0);
+    connectOptions.addProperty("application_name", "yishi");
+    checkReachable();
+    MigrateResult result = Flyway.configure()
+        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    LOG.info(() -> result.migrationsExecuted == 0 ? "Database schema is up to date"
+        : "Database schema migrated to version " + result.targetSchemaVersion
+            + " (" + result.migrationsExecuted + " migration(s) applied)");
+  }
+
+  /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. */
+  public static EmbeddedPostgres startEmbedded(Path dir, int port) {
+    try {
+      Files.createDirectories(dir);
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false)
+          .setRegisterShutdownHook(false)
+          .setPGStartupWait(Duration.ofSeconds(60))
+          // zonky trades durability for speed by default; an acknowledged write must survive a crash
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("fsync", "on")
+          .setServerConfig("full_page_writes", "on")
+          .setServerConfig("max_connections", "300")
+          .setServerConfig("listen_addresses", "127.0.0.1")
+          .setServerConfig("timezone", "Asia/Shanghai");
+      if (port > 0) {
+        builder.setPort(port);
+      }
+      EmbeddedPostgres pg = builder.start();
+      LOG.info(() -> "Embedded PostgreSQL listening on 127.0.0.1:" + pg.getPort() + ", data in " + dir.toAbsolutePath());
+      return pg;
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("YISHI_DATA_DIR (dataDir): embedded PostgreSQL did not start in " + dir.toAbsolutePath()
+          + ": " + rootMessage(e));
+    }
+  }
+
+  private void checkReachable() {
+    Properties props = new Properties();
+    if (connectOptions.getUser() != null) {
+      props.setProperty("user", connectOptions.getUser());
+    }
+    if (connectOptions.getPassword() != null) {
+      props.setProperty("password", connectOptions.getPassword());
+    }
+    props.setProperty("connectTimeout", String.valueOf(config.pgConnectTimeoutSeconds()));
+    props.setProperty("loginTimeout", String.valueOf(config.pgConnectTimeoutSeconds()));
+    try (Connection ignored = DriverManager.getConnection(jdbcUrl(), props)) {
+      LOG.fine("database reachable");
+    } catch (SQLException e) {
+      String where = connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+      String setting = config.embeddedDatabase() ? "YISHI_DATA_DIR (embedded database)" : "YISHI_PG_URL (database.url)";
+      throw new ConfigException(setting + ": cannot connect to PostgreSQL at " + where + ": " + rootMessage(e));
+    }
+  }
+
+  /** Creates the shared reactive pool; call once the Vert.x instance exists. */
+  public Pool createPool(Vertx vertx) {
+    PoolOptions poolOptions = new PoolOptions()
+        .setMaxSize(config.pgPoolSize())
+        .setName("yishi")
+        // a saturated pool answers quickly (503) rather than queueing without bound
+        .setMaxWaitQueueSize(config.pgPoolSize() * 32)
+        .setConnectionTimeout(config.pgConnectTimeoutSeconds())
+        .setConnectionTimeoutUnit(TimeUnit.SECONDS)
+        .setIdleTimeout(60)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    NetClientOptions net = new NetClientOptions()
+        .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.pgConnectTimeoutSeconds()))
+        .setTcpKeepAlive(true);
+    pool = PgBuilder.pool().with(poolOptions).with(net).connectingTo(connectOptions).using(vertx).build();
+    return pool;
+  }
+
+  /** Closes the pool (when created) and stops the embedded server (when started). */
+  public Future<Void> close() {
+    Future<Void> closing = pool == null ? Future.succeededFuture() : pool.close();
+    return closing.eventually(() -> {
+      stopEmbedded();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Stops the embedded server; safe to call twice. */
+  public synchronized void stopEmbedded() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+        LOG.info("Embedded PostgreSQL stopped");
+      } catch (IOException e) {
+        LOG.warning("Embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+      }
+      embedded = null;
+    }
+  }
+
+  /** JDBC URL of the configured database (used by migrations and maintenance tools). */
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/"
+        + URLDecoder.decode(connectOptions.getDatabase(), StandardCharsets.UTF_8);
+  }
+
+  /** A {@code postgresql://} URL other nodes can use to share this node's database. */
+  public String url() {
+    String auth = connectOptions.getUser() == null ? "" : connectOptions.getUser()
+        + (connectOptions.getPassword() == null ? "" : ":" + connectOptions.getPassword()) + "@";
+    return "postgresql://" + auth + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+  }
+
+  public PgConnectOptions connectOptions() {
+    return connectOptions;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    return msg == null ? t.getClass().getSimpleName() : msg.lines().findFirst().orElse(msg);
+  }
+}

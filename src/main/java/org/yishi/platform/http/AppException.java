@@ -1,0 +1,59 @@
+package org.yishi.platform.http;
+
+import java.util.Map;
+
+/**
+ * A typed domain error. Services fail their futures with one of these; the router's failure
+ * handler maps it once to the HTTP status and the JSON (or HTML) error body.
+ */
+public class AppException extends RuntimeException {
+  private final ErrorKind kind;
+  private final transient Map<String, String> fields;
+
+  public AppException(ErrorKind kind, String message, Map<String, String> fields) {
+    super(message, null, false, false);
+    this.kind = kind;
+    this.fields = fields == null ? Map.of() : Map.copyOf(fields);
+  }
+
+  public AppException(ErrorKind kind, String message) {
+    this(kind, message, Map.of());
+  }
+
+  public ErrorKind kind() {
+    return kind;
+  }
+
+  /** Field name → why it was refused; empty when the error is not about fields. */
+  public Map<String, String> fields() {
+    return fields;
+  }
+
+  public static AppException notFound(String message) {
+    return new AppException(ErrorKind.NOT_FOUND, message);
+  }
+
+  public static AppException conflict(String message) {
+    return new AppException(ErrorKind.CONFLICT, message);
+  }
+
+  public static AppException forbidden(String message) {
+    return new AppException(ErrorKind.FORBIDDEN, message);
+  }
+
+  public static AppException unauthorized(String message) {
+    return new AppException(ErrorKind.UNAUTHORIZED, message);
+  }
+
+  public static AppException malformed(String message) {
+    return new AppException(ErrorKind.MALFORMED, message);
+  }
+
+  public static AppException invalid(Map<String, String> fields) {
+    return new AppException(ErrorKind.INVALID, "Some fields are invalid", fields);
+  }
+
+  public static AppException unavailable(String message) {
+    return new AppException(ErrorKind.UNAVAILABLE, message);
+  }
+}

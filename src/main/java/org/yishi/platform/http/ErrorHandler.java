@@ -1,0 +1,141 @@
+package org.yishi.platform.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import org.yishi.platform.web.I18n;
+import org.yishi.platform.web.Web;
+
+import java.net.ConnectException;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place where failures become responses: typed {@link AppException}s, statuses set by
+ * Vert.x (404, 405, 413), malformed JSON and an unreachable database map to the contract's error
+ * kinds. API callers get JSON, browsers an HTML page; nobody ever gets a stack trace.
+ */
+public final class ErrorHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = Logger.getLogger(ErrorHandler.class.getName());
+  private final Web web;
+
+  public ErrorHandler(Web web) {
+    this.web = web;
+  }
+
+  /** The contract's error kind for a failure. */
+  public static AppException classify(Throwable failure, int status) {
+    if (failure instanceof AppException e) {
+      return e;
+    }
+    if (failure instanceof HttpException e) {
+      return new AppException(ErrorKind.forStatus(e.getStatusCode()), defaultMessage(ErrorKind.forStatus(e.getStatusCode())));
+    }
+    if (failure == null) {
+      ErrorKind kind = ErrorKind.forStatus(status < 400 ? 500 : status);
+      return new AppException(kind, defaultMessage(kind));
+    }
+    if (failure instanceof DecodeException || failure instanceof IllegalArgumentException && isDecodeProblem(failure)) {
+      return AppException.malformed("The request body is not valid JSON or UTF-8");
+    }
+    if (isDatabaseUnavailable(failure)) {
+      return AppException.unavailable("The database is unavailable; nothing was saved. Please try again shortly.");
+    }
+    return null;
+  }
+
+  /** Whether a failure means the database cannot be reached (as opposed to a bug or bad data). */
+  public static boolean isDatabaseUnavailable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
+        return true;
+      }
+      if (t instanceof PgException pg && pg.getSqlState() != null
+          && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300"))) {
+        return true;
+      }
+      String name = t.getClass().getName();
+      if (name.contains("ConnectionPoolTooBusy") || name.contains("NoStackTraceTimeoutException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isDecodeProblem(Throwable t) {
+    String m = String.valueOf(t.getMessage());
+    return m.contains("UTF") || m.contains("decode") || m.contains("JSON");
+  }
+
+  private static String defaultMessage(ErrorKind kind) {
+    return switch (kind) {
+      case NOT_FOUND -> "No such page or resource";
+      case METHOD_NOT_ALLOWED -> "This method is not allowed here";
+      case TOO_LARGE -> "The request body is too large";
+      case UNAUTHORIZED -> "Authentication required";
+      case FORBIDDEN -> "Outside your jurisdiction";
+      case UNSUPPORTED_MEDIA_TYPE -> "Unsupported content type";
+      case UNAVAILABLE -> "Service unavailable; please try again shortly";
+      case INTERNAL -> "Internal error";
+      default -> "The request is malformed";
+    };
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    AppException error = classify(ctx.failure(), ctx.statusCode());
+    if (error == null) {
+      String ref = UUID.randomUUID().toString().substring(0, 8);
+      LOG.log(Level.SEVERE, "Unhandled failure on " + ctx.request().method() + " " + ctx.request().path() + " [ref " + ref + "]", ctx.failure());
+      error = new AppException(ErrorKind.INTERNAL, "Internal error (reference " + ref + ")");
+    } else if (error.kind() == ErrorKind.UNAVAILABLE && ctx.failure() != null) {
+      LOG.warning("Database unavailable on " + ctx.request().path() + ": " + ctx.failure());
+    }
+    if (ctx.response().headWritten() || ctx.response().ended()) {
+      ctx.response().reset();
+      return;
+    }
+    if (error.kind() == ErrorKind.UNAVAILABLE) {
+      ctx.response().putHeader("Retry-After", "5");
+    }
+    if (wantsJson(ctx)) {
+      ctx.response().setStatusCode(error.kind().status)
+          .putHeader("Content-Type", "application/json; charset=utf-8")
+          .end(body(error).encode());
+    } else {
+      var locale = Web.locale(ctx);
+      String title = I18n.t(locale, "error." + error.kind().code);
+      web.page(ctx, error.kind().status, "error", Map.of(
+          "status", error.kind().status,
+          "title", title,
+          "detail", error.kind() == ErrorKind.INTERNAL ? error.getMessage() : I18n.t(locale, "error." + error.kind().code + ".detail")));
+    }
+  }
+
+  /** The contract's JSON error body. */
+  public static JsonObject body(AppException error) {
+    JsonObject fields = new JsonObject();
+    error.fields().forEach(fields::put);
+    return new JsonObject().put("error", new JsonObject()
+        .put("code", error.kind().code)
+        .put("message", error.getMessage())
+        .put("fields", fields));
+  }
+
+  /** API paths and callers that ask for JSON get JSON errors; browsers get a page. */
+  public static boolean wantsJson(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (path != null && (path.startsWith("/api/") || path.equals("/health") || path.equals("/ready"))) {
+      return true;
+    }
+    String accept = ctx.request().getHeader("Accept");
+    return accept != null && accept.contains("application/json") && !accept.contains("text/html");
+  }
+}

@@ -1,0 +1,77 @@
+package org.yishi.platform.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Renders pages and carries the per-request locale. */
+public final class Web {
+  public static final String LANG_COOKIE = "yishi_lang";
+  private static final String LOCALE_KEY = "yishi.locale";
+
+  private final Templates templates;
+
+  public Web(Templates templates) {
+    this.templates = templates;
+  }
+
+  /**
+   * Route handler that fixes the request's locale: the language cookie, else the first supported
+   * language of {@code Accept-Language}, else Simplified Chinese.
+   */
+  public static void resolveLocale(RoutingContext ctx) {
+    Cookie cookie = ctx.request().getCookie(LANG_COOKIE);
+    Locale locale = cookie == null ? null : I18n.fromTag(cookie.getValue());
+    if (locale == null) {
+      locale = ctx.acceptableLanguages().stream()
+          .map(l -> I18n.fromTag(l.tag()))
+          .filter(l -> l != null)
+          .findFirst().orElse(I18n.ZH);
+    }
+    ctx.put(LOCALE_KEY, locale);
+    ctx.next();
+  }
+
+  /** The locale chosen for this request. */
+  public static Locale locale(RoutingContext ctx) {
+    Locale l = ctx.get(LOCALE_KEY);
+    return l == null ? I18n.ZH : l;
+  }
+
+  /** Sets the language cookie (one year; readable by the server only). */
+  public static void rememberLocale(RoutingContext ctx, Locale locale) {
+    ctx.response().addCookie(Cookie.cookie(LANG_COOKIE, I18n.tag(locale))
+        .setPath("/").setMaxAge(365L * 24 * 3600).setHttpOnly(true).setSameSite(CookieSameSite.LAX));
+  }
+
+  /** A local path to return to after an action; anything else (other hosts, schemes) becomes "/". */
+  public static String safeLocalPath(String path) {
+    if (path == null || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")
+        || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      return "/";
+    }
+    return path;
+  }
+
+  /** Renders a full page with the common model (language, current path) and ends the response. */
+  public Future<Void> page(RoutingContext ctx, int status, String template, Map<String, Object> model) {
+    Locale locale = locale(ctx);
+    Map<String, Object> full = new HashMap<>(model);
+    full.put("lang", I18n.tag(locale));
+    full.put("otherLang", I18n.normalise(locale) == I18n.EN ? "zh-CN" : "en");
+    full.put("path", ctx.request().path());
+    String html = templates.render(template, full, locale);
+    return ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", "text/html; charset=utf-8")
+        .end(html);
+  }
+
+  public Future<Void> page(RoutingContext ctx, String template, Map<String, Object> model) {
+    return page(ctx, 200, template, model);
+  }
+}

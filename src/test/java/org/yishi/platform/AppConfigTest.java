@@ -1,0 +1,86 @@
+package org.yishi.platform;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.config.ConfigException;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AppConfigTest {
+
+  @Test
+  void shippedYamlGivesTheContractDefaults() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      AppConfig c = AppConfig.load(vertx, Map.of()).await();
+      assertEquals(8080, c.httpPort());
+      assertEquals(5701, c.clusterPort());
+      assertEquals(List.of("127.0.0.1"), c.clusterMembers());
+      assertEquals("127.0.0.1", c.clusterHost());
+      assertTrue(c.embeddedDatabase(), "no YISHI_PG_URL means the embedded database");
+      assertNull(c.pgUrl());
+      assertFalse(c.demo());
+      assertEquals("yishi-demo", c.demoPassword());
+      assertEquals("", c.adminPassword());
+      assertEquals("./data", c.dataDir().toString());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void environmentOverridesYaml() {
+    JsonObject yaml = new JsonObject().put("http", new JsonObject().put("port", 9000));
+    AppConfig c = AppConfig.from(yaml, Map.of(
+        "YISHI_HTTP_PORT", "9100",
+        "YISHI_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702",
+        "YISHI_DEMO", "true",
+        "YISHI_PG_URL", "postgresql://u:p@db.example:5432/yishi"));
+    assertEquals(9100, c.httpPort());
+    assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), c.clusterMembers());
+    assertTrue(c.demo());
+    assertFalse(c.embeddedDatabase());
+    assertEquals(9000, AppConfig.from(yaml, Map.of()).httpPort(), "yaml applies without the variable");
+  }
+
+  @Test
+  void badValuesNameTheSetting() {
+    assertMessage(Map.of("YISHI_HTTP_PORT", "abc"), "YISHI_HTTP_PORT (http.port): 'abc' is not a port number");
+    assertMessage(Map.of("YISHI_HTTP_PORT", "70000"), "YISHI_HTTP_PORT (http.port): '70000' is not a port number");
+    assertMessage(Map.of("YISHI_CLUSTER_PORT", "-1"), "YISHI_CLUSTER_PORT (cluster.port)");
+    assertMessage(Map.of("YISHI_DEMO", "maybe"), "YISHI_DEMO (demo): 'maybe' is not true or false");
+    assertMessage(Map.of("YISHI_PG_URL", "mysql://x@h/db"), "YISHI_PG_URL (database.url): must start with postgresql://");
+    assertMessage(Map.of("YISHI_PG_URL", "postgresql://host-only"), "YISHI_PG_URL (database.url): expected postgresql://");
+    assertMessage(Map.of("YISHI_CLUSTER_MEMBERS", "127.0.0.1:5701-5703"), "ranges such as host:5701-5703 are not accepted");
+    assertMessage(Map.of("YISHI_CLUSTER_MEMBERS", "evil host"), "YISHI_CLUSTER_MEMBERS (cluster.members): 'evil host'");
+    assertMessage(Map.of("YISHI_CLUSTER_MEMBERS", " , "), "at least one member");
+    assertMessage(Map.of("YISHI_HTTP_INSTANCES", "0"), "YISHI_HTTP_INSTANCES (http.instances): 0 is out of range");
+    assertMessage(Map.of("YISHI_PG_POOL_SIZE", "many"), "YISHI_PG_POOL_SIZE (database.poolSize): 'many' is not a whole number");
+  }
+
+  @Test
+  void missingExplicitConfigFileIsReported() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Throwable t = assertThrows(ConfigException.class,
+          () -> AppConfig.load(vertx, Map.of("YISHI_CONFIG", "/nonexistent/yishi.yaml")).await());
+      assertTrue(t.getMessage().contains("YISHI_CONFIG: file not found"), t.getMessage());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static void assertMessage(Map<String, String> env, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject(), env));
+    assertTrue(e.getMessage().contains(expected), "message was: " + e.getMessage());
+  }
+}

@@ -1,0 +1,88 @@
+package org.yishi.platform;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two real Hazelcast members on 127.0.0.1 sharing one database and one event bus. */
+class ClusterTest {
+  private static Node a;
+  private static Node b;
+
+  @BeforeAll
+  static void start() {
+    String pgUrl = TestPostgres.freshDatabaseUrl();
+    int portA = TestNodes.freePort();
+    int portB = TestNodes.freePort();
+    Map<String, String> shared = new HashMap<>();
+    shared.put("YISHI_CLUSTER_NAME", TestNodes.clusterName());
+    shared.put("YISHI_CLUSTER_MEMBERS", "127.0.0.1:" + portA + ",127.0.0.1:" + portB);
+    Map<String, String> envA = new HashMap<>(shared);
+    envA.put("YISHI_CLUSTER_PORT", String.valueOf(portA));
+    Map<String, String> envB = new HashMap<>(shared);
+    envB.put("YISHI_CLUSTER_PORT", String.valueOf(portB));
+    a = TestNodes.start(TestNodes.env(pgUrl, envA));
+    b = TestNodes.start(TestNodes.env(pgUrl, envB));
+  }
+
+  @AfterAll
+  static void stop() {
+    b.close();
+    a.close();
+  }
+
+  @Test
+  void bothNodesSeeTwoMembers() {
+    for (Node n : new Node[] {a, b}) {
+      JsonObject ready = Http.json(Http.get(n.baseUrl() + "/ready"));
+      assertEquals("UP", ready.getString("status"), ready.encode());
+      assertEquals(2, ready.getJsonObject("cluster").getInteger("members"), ready.encode());
+    }
+    assertNotEquals(a.app().cluster().getNodeId(), b.app().cluster().getNodeId());
+  }
+
+  @Test
+  void eventBusRequestFromAIsAnsweredByB() {
+    String bId = b.app().cluster().getNodeId();
+    b.app().vertx().eventBus().<JsonObject>consumer("test.echo", msg ->
+        msg.reply(new JsonObject().put("answeredBy", bId).put("echo", msg.body().getString("text"))))
+        .completion().await();
+    JsonObject reply = a.app().vertx().eventBus()
+        .<JsonObject>request("test.echo", new JsonObject().put("text", "议事"))
+        .await().body();
+    assertEquals(bId, reply.getString("answeredBy"));
+    assertEquals("议事", reply.getString("echo"));
+  }
+
+  @Test
+  void effectiveHazelcastConfigIsLoopbackTcpOnly() {
+    for (Node n : new Node[] {a, b}) {
+      Config hz = n.app().cluster().getHazelcastInstance().getConfig();
+      JoinConfig join = hz.getNetworkConfig().getJoin();
+      assertFalse(join.getMulticastConfig().isEnabled(), "multicast off");
+      assertFalse(join.getAutoDetectionConfig().isEnabled(), "auto-detection off");
+      assertFalse(join.getAwsConfig().isEnabled());
+      assertFalse(join.getKubernetesConfig().isEnabled());
+      assertTrue(join.getTcpIpConfig().isEnabled(), "explicit TCP/IP join");
+      assertEquals("false", hz.getProperty("hazelcast.phone.home.enabled"));
+      assertTrue(hz.getNetworkConfig().getInterfaces().isEnabled());
+      assertEquals("[127.0.0.1]", hz.getNetworkConfig().getInterfaces().getInterfaces().toString());
+      String address = n.app().cluster().getHazelcastInstance().getCluster().getLocalMember().getAddress().getHost();
+      assertEquals("127.0.0.1", address);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package org.yishi.support;
+
+import io.vertx.core.json.JsonObject;
+import org.yishi.platform.Node;
+import org.yishi.platform.config.AppConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** Starts real nodes (real Hazelcast on 127.0.0.1, real PostgreSQL) for tests. */
+public final class TestNodes {
+  private TestNodes() {
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A unique cluster name, so that concurrently running tests never join each other. */
+  public static String clusterName() {
+    return "yishi-test-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * Settings for a test node: free HTTP and Hazelcast ports, a temporary data directory, one HTTP
+   * instance; {@code overrides} are environment variables as an operator would set them.
+   */
+  public static Map<String, String> env(String pgUrl, Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    int clusterPort = freePort();
+    env.put("YISHI_HTTP_PORT", String.valueOf(freePort()));
+    env.put("YISHI_CLUSTER_PORT", String.valueOf(clusterPort));
+    env.put("YISHI_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
+    env.put("YISHI_CLUSTER_NAME", clusterName());
+    env.put("YISHI_HTTP_INSTANCES", "1");
+    env.put("YISHI_HTTP_SHUTDOWN_GRACE", "5");
+    try {
+      env.put("YISHI_DATA_DIR", Files.createTempDirectory("yishi-test-data").toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (pgUrl != null) {
+      env.put("YISHI_PG_URL", pgUrl);
+    }
+    env.putAll(overrides);
+    return env;
+  }
+
+  public static AppConfig config(Map<String, String> env) {
+    return AppConfig.from(new JsonObject(), env);
+  }
+
+  public static Node start(Map<String, String> env) {
+    return Node.start(config(env)).await();
+  }
+
+  public static Node start(String pgUrl) {
+    return start(env(pgUrl, Map.of()));
+  }
+}
