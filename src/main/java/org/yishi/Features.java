@@ -1,6 +1,9 @@
 package org.yishi;
 
 import io.vertx.ext.web.Router;
+import org.yishi.account.AuthRoutes;
+import org.yishi.account.UserRoutes;
+import org.yishi.audit.AuditRoutes;
 import org.yishi.health.HealthRoutes;
 import org.yishi.home.HomeRoutes;
 import org.yishi.platform.App;
@@ -11,7 +14,15 @@ public final class Features {
   }
 
   public static void mount(Router root, App app) {
-    root.route("/*").subRouter(HealthRoutes.router(app));
-    root.route("/*").subRouter(HomeRoutes.router(app));
+    for (Router feature : new Router[] {
+        HealthRoutes.router(app),
+        HomeRoutes.router(app),
+        AuthRoutes.router(app),
+        UserRoutes.router(app),
+        AuditRoutes.router(app),
+        org.yishi.apidocs.ApiDocsRoutes.router(app),
+    }) {
+      root.route("/*").subRouter(feature);
+    }
   }
 }

@@ -6,6 +6,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.yishi.platform.App;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.SecureRouter;
 
 import java.util.concurrent.TimeUnit;
 
@@ -23,11 +25,12 @@ public final class HealthRoutes {
 
   public static Router router(App app) {
     HealthRoutes routes = new HealthRoutes(app);
-    Router router = Router.router(app.vertx());
-    router.get("/health").handler(routes::health);
-    router.get("/ready").handler(routes::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(app.metrics()));
-    return router;
+    SecureRouter r = app.secureRouter();
+    r.get("/health", Access.open("liveness probe for load balancers"), routes::health);
+    r.get("/ready", Access.open("readiness probe for load balancers"), routes::ready);
+    r.get("/metrics", Access.open("Prometheus scraping on the operators' network"),
+        PrometheusScrapingHandler.create(app.metrics()));
+    return r.router();
   }
 
   private void health(RoutingContext ctx) {

@@ -4,12 +4,17 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
+import org.yishi.account.AccountService;
 import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.security.RouteInventory;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Web;
 
 /**
  * What every feature of a running node may use: the clustered Vert.x, its configuration, the one
- * shared database pool, the cluster manager, the metrics registry and the page renderer.
+ * shared database pool, the cluster manager, metrics, the page renderer, and the security plumbing
+ * through which every route is registered.
  */
 public record App(
     Vertx vertx,
@@ -17,5 +22,13 @@ public record App(
     Pool pool,
     HazelcastClusterManager cluster,
     PrometheusMeterRegistry metrics,
-    Web web) {
+    Web web,
+    Security security,
+    RouteInventory routes,
+    AccountService accounts) {
+
+  /** A new feature router whose routes all pass the security guard (see {@link SecureRouter}). */
+  public SecureRouter secureRouter() {
+    return new SecureRouter(vertx, security, routes);
+  }
 }

@@ -11,7 +11,11 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
+import org.yishi.account.AccountAuthenticator;
+import org.yishi.account.AccountService;
 import org.yishi.platform.cluster.ClusterSetup;
+import org.yishi.platform.security.RouteInventory;
+import org.yishi.platform.security.Security;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
 import org.yishi.platform.http.HttpVerticle;
@@ -72,9 +76,13 @@ public final class Node {
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
                                      PrometheusMeterRegistry metrics, Vertx vertx) {
     Pool pool = database.createPool(vertx);
-    App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()));
-    return vertx.deployVerticle(() -> new HttpVerticle(app),
-            new DeploymentOptions().setInstances(config.httpInstances()))
+    AccountService accounts = new AccountService(vertx, pool, config.security());
+    Security security = new Security(new AccountAuthenticator(vertx, accounts.store()));
+    App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
+        new RouteInventory(), accounts);
+    return accounts.bootstrapAdmin(config.adminPassword())
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
+            new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {
           LOG.info(() -> "Node " + cluster.getNodeId() + " serving http://" + displayHost(config) + ":"
               + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");

@@ -14,6 +14,8 @@ import java.util.UUID;
 
 /** Starts real nodes (real Hazelcast on 127.0.0.1, real PostgreSQL) for tests. */
 public final class TestNodes {
+  public static final String ADMIN_PASSWORD = "admin-test-password";
+
   private TestNodes() {
   }
 
@@ -44,6 +46,9 @@ public final class TestNodes {
     env.put("YISHI_CLUSTER_NAME", clusterName());
     env.put("YISHI_HTTP_INSTANCES", "1");
     env.put("YISHI_HTTP_SHUTDOWN_GRACE", "5");
+    // a low PBKDF2 work factor keeps the many sign-ins of the suite fast; PasswordHasherTest covers the default
+    env.put("YISHI_PASSWORD_ITERATIONS", "1000");
+    env.put("YISHI_ADMIN_PASSWORD", ADMIN_PASSWORD);
     try {
       env.put("YISHI_DATA_DIR", Files.createTempDirectory("yishi-test-data").toString());
     } catch (IOException e) {

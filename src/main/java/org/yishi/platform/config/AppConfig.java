@@ -25,7 +25,24 @@ public record AppConfig(
     Path dataDir,
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
-    boolean demo, String demoPassword, String adminPassword) {
+    boolean demo, String demoPassword, String adminPassword,
+    SecuritySettings security) {
+
+  /**
+   * Sign-in and session settings.
+   *
+   * @param passwordIterations PBKDF2 work factor for new password hashes
+   * @param loginMaxAttempts   failed sign-ins per account name before it is throttled
+   * @param loginMaxPerAddress failed sign-ins per client address before it is throttled
+   * @param loginWindowSeconds how long a throttle lasts after the last failure
+   * @param tokenTtlHours      lifetime of API bearer tokens
+   * @param sessionTimeoutMinutes idle time after which a browser session ends
+   * @param cookieSecure       mark the session cookie Secure (set true when served over HTTPS)
+   */
+  public record SecuritySettings(int passwordIterations, int loginMaxAttempts, int loginMaxPerAddress,
+                                 int loginWindowSeconds, int tokenTtlHours, int sessionTimeoutMinutes,
+                                 boolean cookieSecure) {
+  }
 
   /** One setting: its YAML path and the environment variable that overrides it. */
   private record Setting(String path, String env) {
@@ -51,6 +68,13 @@ public record AppConfig(
   private static final Setting DEMO = new Setting("demo", "YISHI_DEMO");
   private static final Setting DEMO_PASSWORD = new Setting("demoPassword", "YISHI_DEMO_PASSWORD");
   private static final Setting ADMIN_PASSWORD = new Setting("adminPassword", "YISHI_ADMIN_PASSWORD");
+  private static final Setting PASSWORD_ITERATIONS = new Setting("security.passwordIterations", "YISHI_PASSWORD_ITERATIONS");
+  private static final Setting LOGIN_MAX = new Setting("security.loginMaxAttempts", "YISHI_LOGIN_MAX_ATTEMPTS");
+  private static final Setting LOGIN_MAX_ADDRESS = new Setting("security.loginMaxPerAddress", "YISHI_LOGIN_MAX_PER_ADDRESS");
+  private static final Setting LOGIN_WINDOW = new Setting("security.loginWindowSeconds", "YISHI_LOGIN_WINDOW_SECONDS");
+  private static final Setting TOKEN_TTL = new Setting("security.tokenTtlHours", "YISHI_TOKEN_TTL_HOURS");
+  private static final Setting SESSION_TIMEOUT = new Setting("security.sessionTimeoutMinutes", "YISHI_SESSION_TIMEOUT_MINUTES");
+  private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -101,7 +125,15 @@ public record AppConfig(
         r.members(),
         r.bool(DEMO, false),
         r.text(DEMO_PASSWORD, "yishi-demo", false),
-        r.text(ADMIN_PASSWORD, "", true));
+        r.text(ADMIN_PASSWORD, "", true),
+        new SecuritySettings(
+            r.integer(PASSWORD_ITERATIONS, 310_000, 1_000, 10_000_000),
+            r.integer(LOGIN_MAX, 5, 1, 1000),
+            r.integer(LOGIN_MAX_ADDRESS, 20, 1, 100_000),
+            r.integer(LOGIN_WINDOW, 900, 1, 86_400),
+            r.integer(TOKEN_TTL, 12, 1, 24 * 90),
+            r.integer(SESSION_TIMEOUT, 120, 1, 24 * 60),
+            r.bool(COOKIE_SECURE, false)));
     return config;
   }
 

@@ -8,9 +8,9 @@ import java.util.Map;
  */
 public class AppException extends RuntimeException {
   private final ErrorKind kind;
-  private final transient Map<String, String> fields;
+  private final transient Map<String, Msg> fields;
 
-  public AppException(ErrorKind kind, String message, Map<String, String> fields) {
+  public AppException(ErrorKind kind, String message, Map<String, Msg> fields) {
     super(message, null, false, false);
     this.kind = kind;
     this.fields = fields == null ? Map.of() : Map.copyOf(fields);
@@ -25,7 +25,7 @@ public class AppException extends RuntimeException {
   }
 
   /** Field name → why it was refused; empty when the error is not about fields. */
-  public Map<String, String> fields() {
+  public Map<String, Msg> fields() {
     return fields;
   }
 
@@ -49,8 +49,13 @@ public class AppException extends RuntimeException {
     return new AppException(ErrorKind.MALFORMED, message);
   }
 
-  public static AppException invalid(Map<String, String> fields) {
+  public static AppException invalid(Map<String, Msg> fields) {
     return new AppException(ErrorKind.INVALID, "Some fields are invalid", fields);
+  }
+
+  /** 422 for one field. */
+  public static AppException invalid(String field, String key, Object... args) {
+    return invalid(Map.of(field, Msg.of(key, args)));
   }
 
   public static AppException unavailable(String message) {

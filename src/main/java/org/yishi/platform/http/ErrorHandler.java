@@ -7,6 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
+import org.yishi.platform.security.Security;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.Web;
 
@@ -90,6 +91,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    if (ctx.failure() instanceof Security.Redirect redirect) {
+      ctx.response().setStatusCode(303).putHeader("Location", redirect.location()).end();
+      return;
+    }
     AppException error = classify(ctx.failure(), ctx.statusCode());
     if (error == null) {
       String ref = UUID.randomUUID().toString().substring(0, 8);
@@ -122,7 +127,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   /** The contract's JSON error body. */
   public static JsonObject body(AppException error) {
     JsonObject fields = new JsonObject();
-    error.fields().forEach(fields::put);
+    error.fields().forEach((name, msg) -> fields.put(name, I18n.t(I18n.EN, msg.key(), msg.args().toArray())));
     return new JsonObject().put("error", new JsonObject()
         .put("code", error.kind().code)
         .put("message", error.getMessage())

@@ -2,6 +2,10 @@ package org.yishi.platform.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.handler.SessionHandler;
+import io.vertx.ext.web.sstore.ClusteredSessionStore;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -27,15 +31,34 @@ public final class HttpVerticle extends VerticleBase {
     this.app = app;
   }
 
-  @Override
-  public Future<?> start() {
+  /**
+   * The node's whole router: platform handlers, static assets, then every feature's routes
+   * (registered through {@link org.yishi.platform.security.SecureRouter}), then the error handler.
+   */
+  public static Router buildRouter(Vertx vertx, App app) {
     Router router = Router.router(vertx);
     router.route().handler(SecurityHeaders::handle);
     router.route().handler(Web::resolveLocale);
-    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
-        .handler(BodyHandler.create(false).setBodyLimit(app.config().httpBodyLimit()));
     router.route("/assets/*").handler(StaticHandler.create("webroot/assets").setMaxAgeSeconds(86_400));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
+    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).method(HttpMethod.DELETE)
+        .handler(BodyHandler.create(false).setBodyLimit(app.config().httpBodyLimit()));
+    SessionHandler sessions = SessionHandler.create(ClusteredSessionStore.create(vertx, "yishi.sessions"))
+        .setSessionCookieName("yishi_session")
+        .setCookieHttpOnlyFlag(true)
+        .setCookieSameSite(CookieSameSite.LAX)
+        .setCookieSecureFlag(app.config().security().cookieSecure())
+        .setSessionTimeout(TimeUnit.MINUTES.toMillis(app.config().security().sessionTimeoutMinutes()))
+        .setLazySession(true)
+        .setNagHttps(false);
+    // pages use the clustered session; the API uses bearer tokens only (so it needs no CSRF token)
+    router.route().handler(ctx -> {
+      if (ctx.request().path().startsWith("/api/")) {
+        ctx.next();
+      } else {
+        sessions.handle(ctx);
+      }
+    });
     Features.mount(router, app);
 
     ErrorHandler errors = new ErrorHandler(app.web());
@@ -43,7 +66,12 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(404, errors);
     router.errorHandler(405, errors);
     router.errorHandler(500, errors);
+    return router;
+  }
 
+  @Override
+  public Future<?> start() {
+    Router router = buildRouter(vertx, app);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(app.config().httpHost())
         .setPort(app.config().httpPort())

@@ -4,8 +4,18 @@ import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.http.Msg;
+import org.yishi.platform.security.Csrf;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.Security;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -58,6 +68,20 @@ public final class Web {
     return path;
   }
 
+  /** JSON rows as maps, which templates can read ({@code row.field}). */
+  public static List<Map<String, Object>> rows(JsonArray items) {
+    List<Map<String, Object>> out = new ArrayList<>(items.size());
+    for (Object o : items) {
+      out.add(((JsonObject) o).getMap());
+    }
+    return out;
+  }
+
+  /** 303 See Other: after a form post, and for plain navigation redirects. */
+  public static void redirect(RoutingContext ctx, String location) {
+    ctx.response().setStatusCode(303).putHeader("Location", location).end();
+  }
+
   /** Renders a full page with the common model (language, current path) and ends the response. */
   public Future<Void> page(RoutingContext ctx, int status, String template, Map<String, Object> model) {
     Locale locale = locale(ctx);
@@ -65,10 +89,30 @@ public final class Web {
     full.put("lang", I18n.tag(locale));
     full.put("otherLang", I18n.normalise(locale) == I18n.EN ? "zh-CN" : "en");
     full.put("path", ctx.request().path());
+    full.put("csrf", Csrf.token(ctx));
+    Principal me = Security.principal(ctx);
+    if (me != null) {
+      full.put("me", Map.of("id", me.id(), "username", me.username(), "displayName", me.displayName(),
+          "role", me.role().key(), "admin", me.is(Role.ADMIN),
+          "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF)));
+    }
     String html = templates.render(template, full, locale);
     return ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .end(html);
+  }
+
+  /** Field errors in the request's language. */
+  public Map<String, String> messages(RoutingContext ctx, Map<String, Msg> errors) {
+    Locale locale = locale(ctx);
+    Map<String, String> out = new HashMap<>();
+    errors.forEach((field, msg) -> out.put(field, I18n.t(locale, msg.key(), msg.args().toArray())));
+    return out;
+  }
+
+  /** One message in the request's language. */
+  public String message(RoutingContext ctx, String key, Object... args) {
+    return I18n.t(locale(ctx), key, args);
   }
 
   public Future<Void> page(RoutingContext ctx, String template, Map<String, Object> model) {

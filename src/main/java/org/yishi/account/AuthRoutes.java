@@ -1,0 +1,200 @@
+package org.yishi.account;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Session;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.I18n;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Web;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Signing in and out (pages and API tokens), the current user, password change, language. */
+public final class AuthRoutes {
+  private final App app;
+  private final AccountService accounts;
+
+  private AuthRoutes(App app) {
+    this.app = app;
+    this.accounts = app.accounts();
+  }
+
+  public static Router router(App app) {
+    AuthRoutes routes = new AuthRoutes(app);
+    SecureRouter r = app.secureRouter();
+    r.get("/login", Access.open("the sign-in page"), routes::loginPage);
+    r.post("/login", Access.open("signing in"), routes::login);
+    r.post("/logout", Access.signedIn(), routes::logout);
+    r.get("/account/password", Access.signedIn(), routes::passwordPage);
+    r.post("/account/password", Access.signedIn(), routes::changePassword);
+    r.get("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
+    r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), routes::issueToken);
+    r.delete("/api/v1/auth/token", Access.signedIn(), routes::revokeToken);
+    r.get("/api/v1/me", Access.signedIn(), routes::me);
+    r.put("/api/v1/me/password", Access.signedIn(), routes::changePasswordApi);
+    return r.router();
+  }
+
+  private static String address(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private void loginPage(RoutingContext ctx) {
+    if (Security.principal(ctx) != null) {
+      Web.redirect(ctx, "/");
+      return;
+    }
+    renderLogin(ctx, 200, Map.of("back", Web.safeLocalPath(ctx.request().getParam("back"))));
+  }
+
+  private void renderLogin(RoutingContext ctx, int status, Map<String, Object> model) {
+    app.web().page(ctx, status, "account/login", model);
+  }
+
+  private void login(RoutingContext ctx) {
+    Input in = Input.form(ctx);
+    String username = in.optionalText("username", 64, false);
+    String password = in.has("password") ? in.secret("password", 200) : null;
+    String back = Web.safeLocalPath(ctx.request().getFormAttribute("back"));
+    Map<String, Object> model = new HashMap<>();
+    model.put("username", username == null ? "" : username);
+    model.put("back", back);
+    if (username == null || password == null) {
+      model.put("error", I18n.t(Web.locale(ctx), "login.missing"));
+      renderLogin(ctx, 422, model);
+      return;
+    }
+    accounts.signIn(username, password, address(ctx))
+        .onSuccess(p -> {
+          Session session = ctx.session().regenerateId(); // a new id: no session fixation
+          session.put(Security.SESSION_ACCOUNT, p.id());
+          if (p.locale() != null) {
+            Web.rememberLocale(ctx, I18n.fromTag(p.locale()));
+          }
+          Web.redirect(ctx, p.mustChangePassword() ? "/account/password" : back);
+        })
+        .onFailure(err -> {
+          if (!(err instanceof AppException e)) {
+            ctx.fail(err);
+            return;
+          }
+          Locale locale = Web.locale(ctx);
+          String message = switch (e.kind()) {
+            case TOO_MANY_REQUESTS -> I18n.t(locale, "login.throttled", accounts.throttleMinutes());
+            case UNAUTHORIZED -> I18n.t(locale, e.getMessage().contains("disabled") ? "login.disabled" : "login.wrong");
+            default -> null;
+          };
+          if (message == null) {
+            ctx.fail(err);
+            return;
+          }
+          model.put("error", message);
+          renderLogin(ctx, e.kind().status, model);
+        });
+  }
+
+  private void logout(RoutingContext ctx) {
+    ctx.session().destroy();
+    Web.redirect(ctx, "/login");
+  }
+
+  private void passwordPage(RoutingContext ctx) {
+    app.web().page(ctx, "account/password", Map.of(
+        "forced", Security.require(ctx).mustChangePassword()));
+  }
+
+  private void changePassword(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    Input in = Input.form(ctx);
+    String current = in.secret("currentPassword", 200);
+    String next = in.secret("newPassword", 200);
+    String confirm = in.secret("confirmPassword", 200);
+    Map<String, Object> model = new HashMap<>();
+    model.put("forced", me.mustChangePassword());
+    if (!in.ok()) {
+      model.put("errors", app.web().messages(ctx, in.errors()));
+      app.web().page(ctx, 422, "account/password", model);
+      return;
+    }
+    accounts.changePassword(me, current, next, confirm)
+        .onSuccess(v -> {
+          model.put("done", true);
+          model.put("forced", false);
+          app.web().page(ctx, "account/password", model);
+        })
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+            model.put("errors", app.web().messages(ctx, e.fields()));
+            app.web().page(ctx, 422, "account/password", model);
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  /** Remembers the chosen language (cookie; and on the account when signed in), then goes back. */
+  private void switchLanguage(RoutingContext ctx) {
+    Locale locale = I18n.fromTag(ctx.pathParam("tag"));
+    String back = Web.safeLocalPath(ctx.request().getParam("back"));
+    if (locale == null) {
+      Web.redirect(ctx, back);
+      return;
+    }
+    Web.rememberLocale(ctx, locale);
+    Principal me = Security.principal(ctx);
+    if (me == null) {
+      Web.redirect(ctx, back);
+      return;
+    }
+    accounts.setLocale(me, I18n.tag(locale)).onComplete(ar -> Web.redirect(ctx, back));
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void issueToken(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    String username = in.text("username", 64);
+    String password = in.secret("password", 200);
+    in.done();
+    accounts.signIn(username, password, address(ctx))
+        .compose(accounts::issueToken)
+        .onSuccess(token -> Json.ok(ctx, token))
+        .onFailure(ctx::fail);
+  }
+
+  private void revokeToken(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    accounts.revokeToken(header.substring(7).trim())
+        .onSuccess(v -> Json.noContent(ctx))
+        .onFailure(ctx::fail);
+  }
+
+  private void me(RoutingContext ctx) {
+    accounts.get(Security.require(ctx).id())
+        .onSuccess(row -> Json.ok(ctx, row.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private void changePasswordApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    String current = in.secret("currentPassword", 200);
+    String next = in.secret("newPassword", 200);
+    in.done();
+    accounts.changePassword(Security.require(ctx), current, next, null)
+        .onSuccess(v -> Json.send(ctx, 200, new JsonObject().put("changed", true)))
+        .onFailure(ctx::fail);
+  }
+}

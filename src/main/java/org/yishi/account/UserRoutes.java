@@ -1,0 +1,281 @@
+package org.yishi.account;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Account administration: admins create and edit accounts, assign roles and scopes, disable
+ * accounts and reset passwords; city and district staff may look up the accounts in their
+ * jurisdiction. Pages under {@code /admin/users}, API under {@code /api/v1/users}.
+ */
+public final class UserRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+  private static final Access ADMIN = Access.roles(Role.ADMIN);
+
+  private final App app;
+  private final AccountService accounts;
+
+  private UserRoutes(App app) {
+    this.app = app;
+    this.accounts = app.accounts();
+  }
+
+  public static Router router(App app) {
+    UserRoutes routes = new UserRoutes(app);
+    Access.ScopeResolver account = routes::scopeOfAccount;
+    SecureRouter r = app.secureRouter();
+    r.get("/admin/users", STAFF, routes::listPage);
+    r.get("/admin/users/new", ADMIN, routes::newPage);
+    r.post("/admin/users", ADMIN, routes::createFromForm);
+    r.get("/admin/users/:id", STAFF.scoped(account), routes::viewPage);
+    r.post("/admin/users/:id", ADMIN.scoped(account), routes::updateFromForm);
+    r.post("/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
+
+    r.get("/api/v1/users", STAFF, routes::listApi);
+    r.post("/api/v1/users", ADMIN, routes::createApi);
+    r.get("/api/v1/users/:id", STAFF.scoped(account), routes::getApi);
+    r.put("/api/v1/users/:id", ADMIN.scoped(account), routes::updateApi);
+    r.post("/api/v1/users/:id/password-reset", ADMIN.scoped(account), routes::resetApi);
+    return r.router();
+  }
+
+  /** Where the account in the path lies: its scope code (admins: none, so only admins see them). */
+  private Future<Access.Scope> scopeOfAccount(RoutingContext ctx) {
+    Long id = idParam(ctx);
+    if (id == null) {
+      return Future.succeededFuture();
+    }
+    return accounts.store().scopeOf(id).map(scope -> scope == null ? null : Access.Scope.division(scope[0]));
+  }
+
+  private static Long idParam(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  private static Role roleFilter(RoutingContext ctx) {
+    String raw = ctx.request().getParam("role");
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    Role role = Role.fromKey(raw);
+    if (role == null) {
+      throw AppException.invalid("role", "field.role.unknown");
+    }
+    return role;
+  }
+
+  private static String query(RoutingContext ctx) {
+    String q = ctx.request().getParam("q");
+    if (q == null || q.isBlank()) {
+      return null;
+    }
+    if (q.length() > 64) {
+      throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    return q.trim();
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    accounts.list(Security.require(ctx), query(ctx), roleFilter(ctx), page)
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void createApi(RoutingContext ctx) {
+    AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), true);
+    accounts.create(Security.require(ctx), in)
+        .onSuccess(json -> Json.created(ctx, "/api/v1/users/" + json.getLong("id"), json))
+        .onFailure(ctx::fail);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    accounts.get(idParam(ctx)).onSuccess(row -> Json.ok(ctx, row.toJson())).onFailure(ctx::fail);
+  }
+
+  private void updateApi(RoutingContext ctx) {
+    AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), false);
+    accounts.update(Security.require(ctx), idParam(ctx), in)
+        .onSuccess(json -> Json.ok(ctx, json))
+        .onFailure(err -> {
+          if (err instanceof AccountService.StaleVersion stale) {
+            Json.send(ctx, 409, org.yishi.platform.http.ErrorHandler.body(stale).put("current", stale.current()));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void resetApi(RoutingContext ctx) {
+    accounts.resetPassword(Security.require(ctx), idParam(ctx))
+        .onSuccess(pw -> Json.ok(ctx, new JsonObject().put("temporaryPassword", pw)))
+        .onFailure(ctx::fail);
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private Map<String, Object> formModel(RoutingContext ctx) {
+    Map<String, Object> model = new HashMap<>();
+    model.put("roles", Arrays.stream(Role.values()).map(Role::key).toList());
+    model.put("isAdmin", Security.require(ctx).is(Role.ADMIN));
+    return model;
+  }
+
+  private void listPage(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    String q = query(ctx);
+    Role role = roleFilter(ctx);
+    accounts.list(Security.require(ctx), q, role, page).onFailure(ctx::fail).onSuccess(result -> {
+      Map<String, Object> model = formModel(ctx);
+      model.put("users", Web.rows(result.getJsonArray("items")));
+      model.put("total", result.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(result.getLong("total")));
+      model.put("q", q == null ? "" : q);
+      model.put("role", role == null ? "" : role.key());
+      app.web().page(ctx, "account/users", model);
+    });
+  }
+
+  private void newPage(RoutingContext ctx) {
+    Map<String, Object> model = formModel(ctx);
+    model.put("user", Map.of());
+    app.web().page(ctx, "account/user-new", model);
+  }
+
+  private void createFromForm(RoutingContext ctx) {
+    Input form = Input.form(ctx);
+    Map<String, Object> model = formModel(ctx);
+    model.put("user", formValues(ctx));
+    AccountService.AccountInput in;
+    try {
+      in = AccountService.readAccount(form, true);
+    } catch (AppException e) {
+      reRender(ctx, model, e, "account/user-new");
+      return;
+    }
+    accounts.create(Security.require(ctx), in)
+        .onSuccess(json -> {
+          Map<String, Object> done = formModel(ctx);
+          done.put("user", view(json));
+          done.put("temporaryPassword", json.getString("temporaryPassword"));
+          done.put("created", true);
+          app.web().page(ctx, 201, "account/user", done);
+        })
+        .onFailure(err -> reRender(ctx, model, err, "account/user-new"));
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    accounts.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(row -> {
+      Map<String, Object> model = formModel(ctx);
+      model.put("user", view(row.toJson()));
+      app.web().page(ctx, "account/user", model);
+    });
+  }
+
+  private void updateFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    Map<String, Object> model = formModel(ctx);
+    Map<String, Object> values = formValues(ctx);
+    values.put("id", id);
+    model.put("user", values);
+    AccountService.AccountInput in;
+    try {
+      in = AccountService.readAccount(Input.form(ctx), false);
+    } catch (AppException e) {
+      reRender(ctx, model, e, "account/user");
+      return;
+    }
+    accounts.update(Security.require(ctx), id, in)
+        .onSuccess(json -> {
+          Map<String, Object> done = formModel(ctx);
+          done.put("user", view(json));
+          done.put("saved", true);
+          app.web().page(ctx, "account/user", done);
+        })
+        .onFailure(err -> {
+          if (err instanceof AccountService.StaleVersion stale) {
+            // show what is stored now, so the user can redo the edit on current values
+            model.put("user", view(stale.current()));
+            model.put("conflict", true);
+            app.web().page(ctx, 409, "account/user", model);
+          } else {
+            reRender(ctx, model, err, "account/user");
+          }
+        });
+  }
+
+  private void resetFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    if (!"on".equals(ctx.request().getFormAttribute("confirm"))) {
+      accounts.get(id).onFailure(ctx::fail).onSuccess(row -> {
+        Map<String, Object> model = formModel(ctx);
+        model.put("user", view(row.toJson()));
+        model.put("errors", Map.of("confirm", app.web().message(ctx, "field.confirm")));
+        app.web().page(ctx, 422, "account/user", model);
+      });
+      return;
+    }
+    accounts.resetPassword(Security.require(ctx), id)
+        .compose(pw -> accounts.get(id).map(row -> {
+          Map<String, Object> model = formModel(ctx);
+          model.put("user", view(row.toJson()));
+          model.put("temporaryPassword", pw);
+          return model;
+        }))
+        .onSuccess(model -> app.web().page(ctx, "account/user", model))
+        .onFailure(ctx::fail);
+  }
+
+  /** An account as the form shows it: station ids as the comma-separated list the field takes. */
+  private static Map<String, Object> view(JsonObject account) {
+    Map<String, Object> m = new HashMap<>(account.getMap());
+    m.put("stationIds", account.getJsonArray("stationIds").stream().map(String::valueOf)
+        .collect(java.util.stream.Collectors.joining(", ")));
+    return m;
+  }
+
+  /** What the user typed, to show again after an error (never the password). */
+  private static Map<String, Object> formValues(RoutingContext ctx) {
+    Map<String, Object> values = new HashMap<>();
+    for (String f : List.of("username", "displayName", "role", "scopeCode", "phone", "stationIds", "version")) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, v);
+      }
+    }
+    values.put("disabled", "on".equals(ctx.request().getFormAttribute("disabled")));
+    return values;
+  }
+
+  private void reRender(RoutingContext ctx, Map<String, Object> model, Throwable err, String template) {
+    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+      model.put("errors", app.web().messages(ctx, e.fields()));
+      app.web().page(ctx, e.kind().status, template, model);
+    } else {
+      ctx.fail(err);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package org.yishi.audit;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.App;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** The audit log, for admins (everything) and staff (their jurisdiction): page and API. */
+public final class AuditRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+  private final App app;
+  private final AuditStore store;
+
+  private AuditRoutes(App app) {
+    this.app = app;
+    this.store = new AuditStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    AuditRoutes routes = new AuditRoutes(app);
+    SecureRouter r = app.secureRouter();
+    r.get("/audit", STAFF, routes::page);
+    r.get("/api/v1/audit", STAFF, routes::api);
+    return r.router();
+  }
+
+  private void api(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> Json.ok(ctx,
+        result.put("page", page.page()).put("size", page.size())));
+  }
+
+  private void page(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("entries", Web.rows(result.getJsonArray("items")));
+      model.put("total", result.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(result.getLong("total")));
+      model.put("entityType", ctx.request().getParam("entityType"));
+      model.put("entityId", ctx.request().getParam("entityId"));
+      app.web().page(ctx, "audit/list", model);
+    });
+  }
+
+  private io.vertx.core.Future<JsonObject> query(RoutingContext ctx, PageRequest page) {
+    String type = blankToNull(ctx.request().getParam("entityType"));
+    String id = blankToNull(ctx.request().getParam("entityId"));
+    return store.list(Security.require(ctx).jurisdiction(), type, id, page);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() || s.length() > 64 ? null : s;
+  }
+}

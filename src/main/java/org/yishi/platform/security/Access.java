@@ -1,0 +1,88 @@
+package org.yishi.platform.security;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The access policy every route declares when it is registered through {@link SecureRouter}:
+ * who may call it, and (for routes about one resource) how to find where that resource lies so
+ * the jurisdiction check runs before the handler.
+ */
+public final class Access {
+  /** Where a resource lies: its division code and, when it belongs to one station, the station. */
+  public record Scope(String divisionCode, Long stationId) {
+    public static Scope division(String code) {
+      return new Scope(code, null);
+    }
+
+    public static Scope station(long stationId, String code) {
+      return new Scope(code, stationId);
+    }
+  }
+
+  /** Finds the scope of the resource a request is about (404 when there is none). */
+  public interface ScopeResolver extends Function<RoutingContext, Future<Scope>> {
+  }
+
+  private final boolean open;
+  private final String reason;
+  private final Set<Role> roles;
+  private final ScopeResolver resolver;
+
+  private Access(boolean open, String reason, Set<Role> roles, ScopeResolver resolver) {
+    this.open = open;
+    this.reason = reason;
+    this.roles = roles;
+    this.resolver = resolver;
+  }
+
+  /** No sign-in needed (sign-in page, probes). The reason is kept for the route inventory. */
+  public static Access open(String reason) {
+    if (reason == null || reason.isBlank()) {
+      throw new IllegalArgumentException("an open route must say why it is open");
+    }
+    return new Access(true, reason, EnumSet.allOf(Role.class), null);
+  }
+
+  /** Any signed-in user; the handler may only touch the caller's own data or filter by jurisdiction. */
+  public static Access signedIn() {
+    return new Access(false, null, EnumSet.allOf(Role.class), null);
+  }
+
+  /** Signed-in users with one of these roles; lists filter by the caller's jurisdiction. */
+  public static Access roles(Role first, Role... more) {
+    return new Access(false, null, EnumSet.of(first, more), null);
+  }
+
+  /** Like {@link #roles}, plus the jurisdiction check on the resource found by {@code resolver}. */
+  public Access scoped(ScopeResolver resolver) {
+    if (open) {
+      throw new IllegalStateException("an open route has no jurisdiction");
+    }
+    return new Access(false, null, roles, resolver);
+  }
+
+  public boolean isOpen() {
+    return open;
+  }
+
+  public Set<Role> roles() {
+    return roles;
+  }
+
+  public ScopeResolver resolver() {
+    return resolver;
+  }
+
+  /** One line for the route inventory: {@code open (why)}, {@code roles [..] scoped}. */
+  public String describe() {
+    if (open) {
+      return "open (" + reason + ")";
+    }
+    return "roles " + roles + (resolver != null ? " + jurisdiction of the resource" : "");
+  }
+}

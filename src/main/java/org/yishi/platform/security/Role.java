@@ -1,0 +1,33 @@
+package org.yishi.platform.security;
+
+import java.util.Locale;
+
+/** The four roles; each is scoped to a jurisdiction (see {@link Jurisdiction}). */
+public enum Role {
+  /** Runs the installation: accounts, imports, schedules. Sees everything. */
+  ADMIN,
+  /** City committee staff: the whole city. */
+  CITY_STAFF,
+  /** District/county committee staff: one district. */
+  DISTRICT_STAFF,
+  /** Runs one or more stations: only those stations. */
+  STATION_COORDINATOR;
+
+  /** The value stored in the database and used in the API ({@code district_staff}). */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses an API/database value; null when unknown. */
+  public static Role fromKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    for (Role r : values()) {
+      if (r.key().equals(key)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

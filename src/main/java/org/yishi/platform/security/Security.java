@@ -1,0 +1,161 @@
+package org.yishi.platform.security;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Session;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The guard in front of every route registered through {@link SecureRouter}: authenticate (bearer
+ * token for {@code /api/}, session cookie for pages), check the role, check CSRF on state-changing
+ * page requests, force a pending password change, then check the resource's jurisdiction.
+ */
+public final class Security {
+  public static final String SESSION_ACCOUNT = "uid";
+  private static final String PRINCIPAL_KEY = "yishi.principal";
+  static final String PASSWORD_PAGE = "/account/password";
+
+  private final Authenticator authenticator;
+
+  public Security(Authenticator authenticator) {
+    this.authenticator = authenticator;
+  }
+
+  /** The signed-in user of this request, or null on open routes with nobody signed in. */
+  public static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL_KEY);
+  }
+
+  /** The signed-in user; fails with 401 if there is none (for handlers behind a non-open policy). */
+  public static Principal require(RoutingContext ctx) {
+    Principal p = principal(ctx);
+    if (p == null) {
+      throw AppException.unauthorized("Sign-in required");
+    }
+    return p;
+  }
+
+  static boolean isApi(RoutingContext ctx) {
+    return ctx.request().path().startsWith("/api/");
+  }
+
+  private static boolean changesState(HttpMethod m) {
+    return !(m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS);
+  }
+
+  Handler<RoutingContext> guard(Access access) {
+    return ctx -> identify(ctx)
+        .onFailure(ctx::fail)
+        .onSuccess(principal -> {
+          try {
+            authorize(ctx, access, principal);
+          } catch (AppException e) {
+            ctx.fail(e);
+            return;
+          }
+          if (access.resolver() == null) {
+            ctx.next();
+            return;
+          }
+          access.resolver().apply(ctx)
+              .onFailure(ctx::fail)
+              .onSuccess(scope -> {
+                if (scope == null) {
+                  ctx.fail(AppException.notFound("No such resource"));
+                  return;
+                }
+                boolean inside = scope.stationId() != null
+                    ? principal.jurisdiction().coversStation(scope.stationId(), scope.divisionCode())
+                    : principal.jurisdiction().coversDivision(scope.divisionCode());
+                if (inside) {
+                  ctx.next();
+                } else {
+                  ctx.fail(AppException.forbidden("Outside your jurisdiction"));
+                }
+              });
+        });
+  }
+
+  /** Finds the caller: bearer token on the API, session cookie on pages. */
+  private Future<Principal> identify(RoutingContext ctx) {
+    Future<Principal> found;
+    if (isApi(ctx)) {
+      String header = ctx.request().getHeader("Authorization");
+      found = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? authenticator.byBearerToken(header.substring(7).trim())
+          : Future.succeededFuture();
+    } else {
+      Session session = ctx.session();
+      Object id = session == null ? null : session.get(SESSION_ACCOUNT);
+      found = id instanceof Number n ? authenticator.byAccountId(n.longValue()) : Future.succeededFuture();
+    }
+    return found.map(p -> {
+      if (p != null) {
+        ctx.put(PRINCIPAL_KEY, p);
+      }
+      return p;
+    });
+  }
+
+  private void authorize(RoutingContext ctx, Access access, Principal principal) {
+    boolean api = isApi(ctx);
+    boolean csrfOk = api || !changesState(ctx.request().method()) || Csrf.valid(ctx);
+    if (access.isOpen()) {
+      if (!csrfOk) {
+        throw csrfFailure();
+      }
+      return;
+    }
+    if (principal == null) {
+      if (!api && ctx.request().method() == HttpMethod.GET) {
+        throw new LoginRedirect(ctx.request().uri());
+      }
+      throw AppException.unauthorized(api ? "A valid bearer token is required (POST /api/v1/auth/token)" : "Sign-in required");
+    }
+    if (!csrfOk) {
+      throw csrfFailure();
+    }
+    if (principal.mustChangePassword() && !ctx.request().path().equals(PASSWORD_PAGE)
+        && !ctx.request().path().equals("/logout") && !ctx.request().path().startsWith("/api/v1/me")) {
+      if (!api && ctx.request().method() == HttpMethod.GET) {
+        throw new Redirect(PASSWORD_PAGE);
+      }
+      throw AppException.forbidden("Change your password first");
+    }
+    if (!access.roles().contains(principal.role())) {
+      throw AppException.forbidden("Your role may not do this");
+    }
+  }
+
+  private static AppException csrfFailure() {
+    return new AppException(ErrorKind.FORBIDDEN,
+        "The form has expired or did not come from this site (CSRF check failed); reload the page and try again");
+  }
+
+  /** A failure that the error handler answers with a redirect (303). */
+  public static class Redirect extends AppException {
+    private final String location;
+
+    public Redirect(String location) {
+      super(ErrorKind.UNAUTHORIZED, "Redirect");
+      this.location = location;
+    }
+
+    public String location() {
+      return location;
+    }
+  }
+
+  /** Sends an anonymous page request to the sign-in page, then back. */
+  public static final class LoginRedirect extends Redirect {
+    public LoginRedirect(String back) {
+      super("/login?back=" + URLEncoder.encode(back, StandardCharsets.UTF_8));
+    }
+  }
+}

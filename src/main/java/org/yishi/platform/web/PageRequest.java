@@ -1,0 +1,34 @@
+package org.yishi.platform.web;
+
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.http.AppException;
+
+
+/** {@code ?page=N&size=M} with bounds: pages start at 1, sizes 1-200 (default 20). */
+public record PageRequest(int page, int size) {
+  public static final int MAX_SIZE = 200;
+
+  public static PageRequest from(RoutingContext ctx) {
+    return new PageRequest(param(ctx, "page", 1, 1_000_000), param(ctx, "size", 20, MAX_SIZE));
+  }
+
+  private static int param(RoutingContext ctx, String name, int dflt, int max) {
+    String v = ctx.request().getParam(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    if (!v.matches("\\d{1,7}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > max) {
+      throw AppException.invalid(name, "field.range", 1, max);
+    }
+    return Integer.parseInt(v);
+  }
+
+  public int offset() {
+    return (page - 1) * size;
+  }
+
+  /** Total number of pages for {@code total} items (at least 1). */
+  public int pages(long total) {
+    return (int) Math.max(1, (total + size - 1) / size);
+  }
+}

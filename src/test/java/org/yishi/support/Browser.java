@@ -1,0 +1,91 @@
+package org.yishi.support;
+
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A cookie-keeping HTTP client that uses the HTML pages like a browser without JavaScript:
+ * it reads the CSRF token from the last page and posts forms (the real-browser tests are separate).
+ */
+public final class Browser {
+  private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+  private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+  private final HttpClient client;
+  private String base;
+  private String csrf = "";
+
+  public Browser(String base) {
+    this.base = base;
+    this.client = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Continue the same browser session against another node (cookies are kept by host). */
+  public Browser at(String otherBase) {
+    this.base = otherBase;
+    return this;
+  }
+
+  public HttpResponse<String> get(String path) {
+    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    Matcher m = CSRF.matcher(r.body());
+    if (m.find()) {
+      csrf = m.group(1);
+    }
+    return r;
+  }
+
+  /** Posts a form with the CSRF token of the last page (unless the fields set {@code _csrf} themselves). */
+  public HttpResponse<String> post(String path, Map<String, String> fields) {
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("_csrf", csrf);
+    all.putAll(fields);
+    all.values().removeIf(v -> v == null);
+    return postRaw(path, all.entrySet().stream()
+        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")).getBytes(StandardCharsets.UTF_8));
+  }
+
+  public HttpResponse<String> postRaw(String path, byte[] body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** Signs in through the login page and checks the redirect. */
+  public Browser login(String username, String password) {
+    get("/login");
+    HttpResponse<String> r = post("/login", Map.of("username", username, "password", password, "back", "/"));
+    assertEquals(303, r.statusCode(), "sign-in of " + username + " failed: " + r.body());
+    return this;
+  }
+
+  public String csrf() {
+    return csrf;
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder b) {
+    try {
+      return client.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}
