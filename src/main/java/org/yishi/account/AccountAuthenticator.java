@@ -1,7 +1,6 @@
 package org.yishi.account;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.yishi.platform.security.Authenticator;
 import org.yishi.platform.security.Principal;
 
@@ -25,10 +24,10 @@ public final class AccountAuthenticator implements Authenticator {
   private final Map<Long, Cached> byId = new ConcurrentHashMap<>();
   private final Map<String, Cached> byToken = new ConcurrentHashMap<>();
 
-  public AccountAuthenticator(Vertx vertx, AccountStore store) {
-    this.store = store;
-    vertx.eventBus().<Long>consumer(AccountService.CHANGED, msg -> {
-      byId.remove(msg.body());
+  public AccountAuthenticator(AccountService accounts) {
+    this.store = accounts.store();
+    accounts.onChange(accountId -> {
+      byId.remove(accountId);
       byToken.clear(); // rare: cheaper than indexing tokens by account
     });
   }

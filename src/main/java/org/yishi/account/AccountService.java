@@ -1,5 +1,6 @@
 package org.yishi.account;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -49,13 +50,14 @@ public final class AccountService {
   private final PasswordHasher hasher;
   private final LoginThrottle throttle;
   private final AppConfig.SecuritySettings settings;
+  private final List<java.util.function.LongConsumer> localListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  public AccountService(Vertx vertx, Pool pool, AppConfig.SecuritySettings settings) {
+  public AccountService(Vertx vertx, Pool pool, HazelcastInstance hazelcast, AppConfig.SecuritySettings settings) {
     this.vertx = vertx;
     this.pool = pool;
     this.store = new AccountStore(pool);
     this.hasher = new PasswordHasher(settings.passwordIterations());
-    this.throttle = new LoginThrottle(vertx, settings.loginMaxAttempts(), settings.loginMaxPerAddress(),
+    this.throttle = new LoginThrottle(hazelcast, settings.loginMaxAttempts(), settings.loginMaxPerAddress(),
         settings.loginWindowSeconds());
     this.settings = settings;
   }
@@ -385,7 +387,17 @@ public final class AccountService {
     return sb.toString();
   }
 
+  /**
+   * Runs {@code listener} for every account change: at once for changes made on this node (before
+   * the change is acknowledged), and via the event bus for changes made on other nodes.
+   */
+  public void onChange(java.util.function.LongConsumer listener) {
+    localListeners.add(listener);
+    vertx.eventBus().<Long>consumer(CHANGED, msg -> listener.accept(msg.body()));
+  }
+
   private void announce(long accountId) {
+    localListeners.forEach(l -> l.accept(accountId));
     vertx.eventBus().publish(CHANGED, accountId);
   }
 }

@@ -39,6 +39,7 @@ public final class Node {
   private final App app;
   private final Database database;
   private final String httpDeployment;
+  private boolean closed;
 
   private Node(App app, Database database, String httpDeployment) {
     this.app = app;
@@ -76,8 +77,8 @@ public final class Node {
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
                                      PrometheusMeterRegistry metrics, Vertx vertx) {
     Pool pool = database.createPool(vertx);
-    AccountService accounts = new AccountService(vertx, pool, config.security());
-    Security security = new Security(new AccountAuthenticator(vertx, accounts.store()));
+    AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
+    Security security = new Security(new AccountAuthenticator(accounts));
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts);
     return accounts.bootstrapAdmin(config.adminPassword())
@@ -110,7 +111,11 @@ public final class Node {
    * from a thread of your own (the shutdown hook, a test), never from an event loop, since
    * closing Vert.x stops the event loops that would otherwise run the next step.
    */
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     Vertx vertx = app.vertx();
     long grace = app.config().shutdownGraceSeconds() + 10L;
     awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");

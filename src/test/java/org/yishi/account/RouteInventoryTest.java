@@ -1,0 +1,108 @@
+package org.yishi.account;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+import org.yishi.apidocs.ApiDocsRoutes;
+import org.yishi.platform.Node;
+import org.yishi.platform.http.HttpVerticle;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** No route escapes the guard, and the OpenAPI file describes exactly the API routes. */
+class RouteInventoryTest {
+  /** Platform routes that are not features: static files from the jar. */
+  private static final Set<String> PLATFORM = Set.of("/assets/", "/webjars/");
+  private static Node node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** "METHOD path" of every route with a path, walking mounted sub-routers. */
+  static List<String> walk(Router router, String prefix) {
+    List<String> out = new ArrayList<>();
+    for (Route r : router.getRoutes()) {
+      if (r.getSubRouter() != null) {
+        String mount = r.getPath() == null ? "" : r.getPath().replaceAll("/\\*?$", "");
+        out.addAll(walk(r.getSubRouter(), prefix + mount));
+        continue;
+      }
+      if (r.getPath() == null || PLATFORM.contains(r.getPath())) {
+        continue; // global handlers (headers, locale, body, session) and static files
+      }
+      Set<HttpMethod> methods = r.methods() == null || r.methods().isEmpty() ? Set.of(HttpMethod.valueOf("ANY")) : r.methods();
+      for (HttpMethod m : methods) {
+        out.add(m.name() + " " + prefix + r.getPath());
+      }
+    }
+    return out;
+  }
+
+  private static List<String> unguarded(Router root) {
+    Set<String> registered = node.app().routes().routes().keySet();
+    return walk(root, "").stream().filter(k -> !registered.contains(k)).toList();
+  }
+
+  @Test
+  void everyRouteOfTheRealRouterWentThroughTheGuard() {
+    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app());
+    List<String> all = walk(root, "");
+    assertTrue(all.contains("PUT /api/v1/users/:id") && all.contains("GET /admin/users"), all.toString());
+    assertEquals(List.of(), unguarded(root), "routes added without SecureRouter (no access policy)");
+  }
+
+  @Test
+  void aRouteAddedDirectlyIsCaught() {
+    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app());
+    Router sneaky = Router.router(node.app().vertx());
+    sneaky.get("/api/v1/sneaky").handler(ctx -> ctx.end("no policy"));
+    root.route("/*").subRouter(sneaky);
+    assertEquals(List.of("GET /api/v1/sneaky"), unguarded(root));
+  }
+
+  @Test
+  void openApiDescribesExactlyTheApiRoutes() {
+    Map<String, Object> doc = new Yaml().load(ApiDocsRoutes.openApi().toString(StandardCharsets.UTF_8));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
+    Set<String> described = new TreeSet<>();
+    paths.forEach((path, ops) -> ops.keySet().stream()
+        .filter(k -> Set.of("get", "post", "put", "patch", "delete").contains(k))
+        .forEach(m -> described.add(m.toUpperCase() + " /api/v1" + path.replaceAll("\\{([^}]+)}", ":$1"))));
+    Set<String> api = new TreeSet<>();
+    node.app().routes().routes().keySet().stream().filter(k -> k.contains(" /api/v1/")).forEach(api::add);
+    assertEquals(api, described);
+  }
+
+  @Test
+  void openApiIsServed() {
+    var r = Http.get(node.baseUrl() + "/api/v1/openapi.yaml");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().startsWith("openapi: 3"));
+    assertFalse(new JsonObject().put("x", r.headers().firstValue("Content-Type").orElse("")).getString("x").isEmpty());
+  }
+}
