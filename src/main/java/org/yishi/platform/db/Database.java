@@ -97,6 +97,25 @@ public final class Database {
   }
 
   private void checkReachable() {
+    try (Connection ignored = DriverManager.getConnection(jdbcUrl(), jdbcProperties())) {
+      LOG.fine("database reachable");
+    } catch (SQLException e) {
+      String where = connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+      String setting = config.embeddedDatabase() ? "YISHI_DATA_DIR (embedded database)" : "YISHI_PG_URL (database.url)";
+      throw new ConfigException(setting + ": cannot connect to PostgreSQL at " + where + ": " + rootMessage(e));
+    }
+  }
+
+  /**
+   * Opens a new JDBC connection to the configured database, for blocking bulk work that the
+   * reactive client cannot do (COPY, long single transactions). Call it from a worker thread once
+   * {@link #startAndMigrate} has run; the caller closes the connection.
+   */
+  public Connection openJdbc() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), jdbcProperties());
+  }
+
+  private Properties jdbcProperties() {
     Properties props = new Properties();
     if (connectOptions.getUser() != null) {
       props.setProperty("user", connectOptions.getUser());
@@ -106,13 +125,8 @@ public final class Database {
     }
     props.setProperty("connectTimeout", String.valueOf(config.pgConnectTimeoutSeconds()));
     props.setProperty("loginTimeout", String.valueOf(config.pgConnectTimeoutSeconds()));
-    try (Connection ignored = DriverManager.getConnection(jdbcUrl(), props)) {
-      LOG.fine("database reachable");
-    } catch (SQLException e) {
-      String where = connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
-      String setting = config.embeddedDatabase() ? "YISHI_DATA_DIR (embedded database)" : "YISHI_PG_URL (database.url)";
-      throw new ConfigException(setting + ": cannot connect to PostgreSQL at " + where + ": " + rootMessage(e));
-    }
+    props.setProperty("ApplicationName", "yishi");
+    return props;
   }
 
   /** Creates the shared reactive pool; call once the Vert.x instance exists. */
