@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole national file, imported into an empty database and then again. Not part of the
- * normal suite (the file is not in the repository): run it with
- * Not part of the suite (the name does not match Surefire's test pattern); run it by name:
+ * suite (the file is not in the repository, and the class name does not match Surefire's test
+ * pattern); run it by name:
  * {@code mvn -B -q test -Dtest=DivisionNationalBench -Dsurefire.failIfNoSpecifiedTests=false -Dyishi.bench=/path/to/china-divisions.csv.gz}.
  * It prints the timings and asserts outcomes only, never durations.
  */
