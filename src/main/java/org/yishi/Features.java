@@ -6,6 +6,9 @@ import org.yishi.account.UserRoutes;
 import org.yishi.audit.AuditRoutes;
 import org.yishi.health.HealthRoutes;
 import org.yishi.home.HomeRoutes;
+import org.yishi.member.CommitteeRoutes;
+import org.yishi.member.MemberRoutes;
+import org.yishi.station.StationRoutes;
 import org.yishi.platform.App;
 
 /** The manifest of features: each contributes its own router, mounted here in one place. */
@@ -20,6 +23,9 @@ public final class Features {
         AuthRoutes.router(app),
         UserRoutes.router(app),
         AuditRoutes.router(app),
+        StationRoutes.router(app),
+        MemberRoutes.router(app),
+        CommitteeRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);

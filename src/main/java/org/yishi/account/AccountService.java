@@ -235,8 +235,8 @@ public final class AccountService {
     boolean generated = in.password() == null;
     String password = generated ? temporaryPassword() : in.password();
     return vertx.executeBlocking(() -> hasher.hash(password), false)
-        .compose(hash -> pool.withTransaction(tx -> store.insert(tx, in.username(), in.displayName(), hash, in.role(),
-                in.scopeCode(), in.phone(), generated)
+        .compose(hash -> pool.withTransaction(tx -> checkStations(tx, in).compose(ok -> store.insert(tx, in.username(),
+                in.displayName(), hash, in.role(), in.scopeCode(), in.phone(), generated))
             .compose(id -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of())
                 .compose(v -> store.byId(tx, id)))
             .compose(row -> AuditStore.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
@@ -276,7 +276,8 @@ public final class AccountService {
       if (before.id() == actor.id() && (disabled || in.role() != before.role())) {
         return Future.failedFuture(AppException.invalid(disabled ? "disabled" : "role", "field.account.self"));
       }
-      return store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), disabled)
+      return checkStations(tx, in)
+          .compose(ok -> store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), disabled))
           .compose(v -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of()))
           .compose(v -> disabled && !before.disabled() ? store.revokeAllTokens(tx, id).mapEmpty() : Future.succeededFuture())
           .compose(v -> store.byId(tx, id))
@@ -286,6 +287,16 @@ public final class AccountService {
                   before.toJson(), after.toJson()))
               .map(v -> after.toJson()));
     })).onSuccess(v -> announce(id));
+  }
+
+  /** A coordinator's stations must exist and lie in the account's district (422 otherwise). */
+  private Future<Void> checkStations(io.vertx.sqlclient.SqlClient tx, AccountInput in) {
+    if (in.role() != Role.STATION_COORDINATOR || in.stationIds().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.countStationsWithin(tx, in.stationIds(), Jurisdiction.prefixOf(in.scopeCode())).compose(n -> n == in.stationIds().size()
+        ? Future.succeededFuture()
+        : Future.failedFuture(AppException.invalid("stationIds", "field.stations.outside")));
   }
 
   /** 409 for an edit based on an old version; carries the current values to show the user. */
@@ -394,6 +405,11 @@ public final class AccountService {
   public void onChange(java.util.function.LongConsumer listener) {
     localListeners.add(listener);
     vertx.eventBus().<Long>consumer(CHANGED, msg -> listener.accept(msg.body()));
+  }
+
+  /** Tells every node that an account changed outside this service (e.g. a coordinator's stations). */
+  public void changed(long accountId) {
+    announce(accountId);
   }
 
   private void announce(long accountId) {

@@ -40,7 +40,7 @@ public final class AccountStore {
                            boolean mustChangePassword, OffsetDateTime createdAt, OffsetDateTime updatedAt,
                            int version, List<Long> stationIds) {
 
-    Principal principal() {
+    public Principal principal() {
       return new Principal(id, username, displayName, role, scopeCode, new HashSet<>(stationIds), locale,
           mustChangePassword);
     }
@@ -171,6 +171,16 @@ public final class AccountStore {
              WHERE id = $1 AND version = $2""")
         .execute(Tuple.of(id, version, displayName, role.key(), scopeCode, phone, disabled))
         .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * How many of these stations exist inside a district prefix (reads the station registry's table:
+   * an account's stations must lie in its own district).
+   */
+  public Future<Long> countStationsWithin(SqlClient client, Set<Long> stationIds, String prefix) {
+    return client.preparedQuery("SELECT count(*) FROM station WHERE id = ANY($1) AND division_code LIKE $2 || '%'")
+        .execute(Tuple.tuple().addArrayOfLong(stationIds.toArray(new Long[0])).addString(prefix))
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Replaces the stations of a coordinator. */

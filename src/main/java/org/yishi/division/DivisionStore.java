@@ -132,6 +132,21 @@ public final class DivisionStore {
   }
 
   /**
+   * The townships and villages/communities under a district (by code prefix), in code order so
+   * each township is followed by its villages: the choices of the station registration form.
+   */
+  public Future<List<Division>> stationSites(String districtPrefix) {
+    if (!DivisionCode.isPrefix(districtPrefix)) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.preparedQuery("""
+            SELECT code, name, level, parent_code FROM division
+             WHERE code LIKE $1 || '%' AND level IN ('township', 'village') ORDER BY code""")
+        .execute(Tuple.of(districtPrefix))
+        .map(DivisionStore::divisions);
+  }
+
+  /**
    * How many units of each level have a code starting with {@code prefix} (all five levels, zero
    * when none); a {@code null} or empty prefix counts the whole table.
    */

@@ -13,6 +13,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
+import org.yishi.demo.DemoCity;
 import org.yishi.platform.cluster.ClusterSetup;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.Security;
@@ -82,6 +83,9 @@ public final class Node {
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts);
     return accounts.bootstrapAdmin(config.adminPassword())
+        .compose(v -> config.demo()
+            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
+            : Future.<Void>succeededFuture())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {

@@ -51,7 +51,7 @@ class AccessMatrixTest {
     long c1 = f.ids.get("c1");
     Supplier<String> none = () -> null;
     Supplier<String> editC1 = () -> new JsonObject().put("displayName", "洮北联络员").put("role", "station_coordinator")
-        .put("scopeCode", AccountFixtures.TAOBEI).put("stationIds", List.of(101))
+        .put("scopeCode", AccountFixtures.TAOBEI).put("stationIds", List.of(f.stations.get(AccountFixtures.HAIMING)))
         .put("version", currentVersion(c1)).encode();
     Supplier<String> newUser = () -> new JsonObject().put("username", "u" + System.nanoTime())
         .put("displayName", "新用户").put("role", "district_staff").put("scopeCode", AccountFixtures.TAOBEI).encode();
@@ -88,6 +88,52 @@ class AccessMatrixTest {
     add("GET /health", "/health", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /ready", "/ready", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /metrics", "/metrics", none, 200, 200, 200, 200, 200, 200, 200);
+    // stations: s1 lies in 洮北区 (d1's district, c1's station)
+    long s1 = f.stations.get(AccountFixtures.HAIMING);
+    long m1 = f.taobeiMember;
+    Supplier<String> newStation = () -> new JsonObject().put("name", "新议事室" + System.nanoTime()).put("type", "consultation_room")
+        .put("divisionCode", "220802003000").encode();
+    Supplier<String> editS1 = () -> new JsonObject().put("name", "议事室001").put("type", "consultation_room")
+        .put("divisionCode", AccountFixtures.HAIMING).put("version", stationVersion(s1)).encode();
+    Supplier<String> resume = () -> new JsonObject().put("action", "resume").encode();
+    Supplier<String> noMembers = () -> new JsonObject().put("memberIds", new io.vertx.core.json.JsonArray()).encode();
+    Supplier<String> newMember = () -> new JsonObject().put("name", "李秀英").put("sector", "教育界")
+        .put("committeeId", f.committees.get(AccountFixtures.TAOBEI)).encode();
+    Supplier<String> editM1 = () -> new JsonObject().put("name", "王建国").put("sector", "经济界")
+        .put("committeeId", f.committees.get(AccountFixtures.TAOBEI)).put("active", true).put("version", memberVersion(m1)).encode();
+    Supplier<String> newCommittee = () -> new JsonObject().put("name", "镇赉县政协").put("divisionCode", "220821000000").encode();
+    //                       admin city  c-oth d1   d2   c1   anon
+    add("GET /api/v1/stations", "/api/v1/stations", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /api/v1/stations.csv", "/api/v1/stations.csv", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/stations", "/api/v1/stations", newStation, 201, 201, 403, 201, 403, 201, 401);
+    add("GET /api/v1/stations/:id", "/api/v1/stations/" + s1, none, 200, 200, 403, 200, 403, 200, 401);
+    add("PUT /api/v1/stations/:id", "/api/v1/stations/" + s1, editS1, 200, 200, 403, 200, 403, 200, 401);
+    add("POST /api/v1/stations/:id/transitions", "/api/v1/stations/" + s1 + "/transitions", resume, 409, 409, 403, 409, 403, 403, 401);
+    add("PUT /api/v1/stations/:id/members", "/api/v1/stations/" + s1 + "/members", noMembers, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/members", "/api/v1/members", none, 200, 200, 200, 200, 200, 403, 401);
+    add("POST /api/v1/members", "/api/v1/members", newMember, 201, 201, 403, 201, 403, 403, 401);
+    add("GET /api/v1/members/:id", "/api/v1/members/" + m1, none, 200, 200, 403, 200, 403, 403, 401);
+    add("PUT /api/v1/members/:id", "/api/v1/members/" + m1, editM1, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/committees", "/api/v1/committees", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /api/v1/committees/:id", "/api/v1/committees/" + f.committees.get(AccountFixtures.TAOBEI), none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/committees", "/api/v1/committees", newCommittee, 201, 403, 403, 403, 403, 403, 401);
+    add("GET /stations", "/stations", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /stations.csv", "/stations.csv", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /stations/approvals", "/stations/approvals", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /stations/new", "/stations/new", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /stations", "/stations", none, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /stations/:id", "/stations/" + s1, none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /stations/:id/edit", "/stations/" + s1 + "/edit", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /stations/:id", "/stations/" + s1, none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /stations/:id/transition", "/stations/" + s1 + "/transition", none, 422, 422, 403, 422, 403, 422, 401);
+    add("GET /stations/:id/members", "/stations/" + s1 + "/members", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /stations/:id/members", "/stations/" + s1 + "/members", none, 303, 303, 403, 303, 403, 403, 401);
+    add("GET /members", "/members", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /members/new", "/members/new", none, 200, 200, 200, 200, 200, 403, 303);
+    add("POST /members", "/members", none, 422, 422, 422, 422, 422, 403, 401);
+    add("GET /members/:id", "/members/" + m1, none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /members/:id", "/members/" + m1, none, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /committees", "/committees", none, 200, 200, 200, 200, 200, 200, 303);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {
@@ -97,6 +143,14 @@ class AccessMatrixTest {
   @AfterAll
   static void stop() {
     node.close();
+  }
+
+  private static int stationVersion(long id) {
+    return new org.yishi.station.StationStore(node.app().pool()).byId(id).await().getInteger("version");
+  }
+
+  private static int memberVersion(long id) {
+    return new org.yishi.member.MemberStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int currentVersion(long id) {

@@ -1,6 +1,10 @@
 package org.yishi.account;
 
+import org.yishi.demo.DemoCity;
+import org.yishi.member.MemberService;
 import org.yishi.platform.Node;
+import org.yishi.station.StationService;
+import org.yishi.station.StationType;
 import org.yishi.platform.security.Role;
 import org.yishi.support.TestNodes;
 
@@ -20,21 +24,51 @@ public final class AccountFixtures {
   public static final String CHANGCHUN = "220100000000";
   public static final String NANGUAN = "220102000000";
 
+  /** 海明街道 and 长庆街道 (洮北区), 团结街道 (洮南市): townships with a fixture station each. */
+  public static final String HAIMING = "220802001000";
+  public static final String CHANGQING = "220802002000";
+  public static final String TUANJIE = "220881001000";
+
   /** username → account id; "admin" is the bootstrap admin (password {@link TestNodes#ADMIN_PASSWORD}). */
   public final Map<String, Long> ids = new LinkedHashMap<>();
+  /** township code → id of the fixture station there. */
+  public final Map<String, Long> stations = new LinkedHashMap<>();
+  /** division code → committee id (白城市, 洮北区, 洮南市). */
+  public final Map<String, Long> committees = new LinkedHashMap<>();
+  /** A member of 洮北区政协. */
+  public long taobeiMember;
 
+  /** The 白城市 divisions, three stations, and accounts in and out of their jurisdictions. */
   public static AccountFixtures create(Node node) {
     AccountFixtures f = new AccountFixtures();
     AccountService s = node.app().accounts();
-    f.ids.put("admin", s.store().byUsername("admin").await().id());
+    try {
+      DemoCity.importDivisions(node.database()::openJdbc);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    var admin = s.store().byUsername("admin").await();
+    f.ids.put("admin", admin.id());
+    MemberService members = new MemberService(node.app().pool());
+    for (String[] c : new String[][] {{BAICHENG, "白城市政协"}, {TAOBEI, "洮北区政协"}, {TAONAN, "洮南市政协"}}) {
+      f.committees.put(c[0], members.createCommittee(admin.principal(), c[1], c[0]).await().getLong("id"));
+    }
+    f.taobeiMember = members.create(admin.principal(), new MemberService.MemberInput("王建国", "经济界",
+        f.committees.get(TAOBEI), null, null, true, null)).await().getLong("id");
+    StationService stations = new StationService(node.app().pool(), s);
+    for (String code : new String[] {HAIMING, CHANGQING, TUANJIE}) {
+      f.stations.put(code, stations.register(admin.principal(), new StationService.StationInput(
+          "议事室" + code.substring(6, 9), StationType.CONSULTATION_ROOM, code, null, null, null, null, null, null, null, null))
+          .await().getLong("id"));
+    }
     f.ids.put("city", s.createSystemAccount("city", "白城市政协", PASSWORD, Role.CITY_STAFF, BAICHENG, Set.of()).await());
     f.ids.put("city-other", s.createSystemAccount("city-other", "长春市政协", PASSWORD, Role.CITY_STAFF, CHANGCHUN, Set.of()).await());
     f.ids.put("d1", s.createSystemAccount("d1", "洮北区政协", PASSWORD, Role.DISTRICT_STAFF, TAOBEI, Set.of()).await());
     f.ids.put("d2", s.createSystemAccount("d2", "洮南市政协", PASSWORD, Role.DISTRICT_STAFF, TAONAN, Set.of()).await());
     f.ids.put("d-other", s.createSystemAccount("d-other", "南关区政协", PASSWORD, Role.DISTRICT_STAFF, NANGUAN, Set.of()).await());
-    f.ids.put("c1", s.createSystemAccount("c1", "洮北联络员", PASSWORD, Role.STATION_COORDINATOR, TAOBEI, Set.of(101L)).await());
-    f.ids.put("c3", s.createSystemAccount("c3", "洮北联络员三", PASSWORD, Role.STATION_COORDINATOR, TAOBEI, Set.of(103L)).await());
-    f.ids.put("c2", s.createSystemAccount("c2", "洮南联络员", PASSWORD, Role.STATION_COORDINATOR, TAONAN, Set.of(202L)).await());
+    f.ids.put("c1", s.createSystemAccount("c1", "洮北联络员", PASSWORD, Role.STATION_COORDINATOR, TAOBEI, Set.of(f.stations.get(HAIMING))).await());
+    f.ids.put("c3", s.createSystemAccount("c3", "洮北联络员三", PASSWORD, Role.STATION_COORDINATOR, TAOBEI, Set.of(f.stations.get(CHANGQING))).await());
+    f.ids.put("c2", s.createSystemAccount("c2", "洮南联络员", PASSWORD, Role.STATION_COORDINATOR, TAONAN, Set.of(f.stations.get(TUANJIE))).await());
     return f;
   }
 

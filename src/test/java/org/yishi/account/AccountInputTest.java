@@ -105,7 +105,7 @@ class AccountInputTest {
     long id = f.ids.get("c2");
     JsonObject current = Http.json(api.get("/api/v1/users/" + id, admin));
     JsonObject edit = new JsonObject().put("displayName", "改名一").put("role", "station_coordinator")
-        .put("scopeCode", AccountFixtures.TAONAN).put("stationIds", new io.vertx.core.json.JsonArray().add(202))
+        .put("scopeCode", AccountFixtures.TAONAN).put("stationIds", new io.vertx.core.json.JsonArray().add(f.stations.get(AccountFixtures.TUANJIE)))
         .put("version", current.getInteger("version"));
     assertEquals(200, api.call("PUT", "/api/v1/users/" + id, admin, edit.encode()).statusCode());
     HttpResponse<String> stale = api.call("PUT", "/api/v1/users/" + id, admin, edit.put("displayName", "改名二").encode());

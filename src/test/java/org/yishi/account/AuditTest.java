@@ -41,7 +41,7 @@ class AuditTest {
     JsonObject before = Http.json(api.get("/api/v1/users/" + id, admin));
     assertEquals(200, api.call("PUT", "/api/v1/users/" + id, admin, new JsonObject()
         .put("displayName", "新名字").put("role", "station_coordinator").put("scopeCode", AccountFixtures.TAOBEI)
-        .put("stationIds", new JsonArray().add(101).add(102)).put("version", before.getInteger("version")).encode()).statusCode());
+        .put("stationIds", new JsonArray().add(f.stations.get(AccountFixtures.HAIMING)).add(f.stations.get(AccountFixtures.CHANGQING))).put("version", before.getInteger("version")).encode()).statusCode());
     // a stale retry fails and must leave no audit entry
     api.call("PUT", "/api/v1/users/" + id, admin, new JsonObject().put("displayName", "不应出现").put("role", "station_coordinator")
         .put("scopeCode", AccountFixtures.TAOBEI).put("version", before.getInteger("version")).encode());
@@ -54,7 +54,7 @@ class AuditTest {
     assertEquals("account.update", entry.getString("action"));
     assertEquals("洮北联络员", entry.getJsonObject("before").getString("displayName"));
     assertEquals("新名字", entry.getJsonObject("after").getString("displayName"));
-    assertEquals(new JsonArray().add(101).add(102), entry.getJsonObject("after").getJsonArray("stationIds"));
+    assertEquals(new JsonArray().add(f.stations.get(AccountFixtures.HAIMING)).add(f.stations.get(AccountFixtures.CHANGQING)), entry.getJsonObject("after").getJsonArray("stationIds"));
     assertFalse(entry.getJsonObject("after").containsKey("passwordHash"), "no secrets in the log");
 
     JsonObject seenByD2 = Http.json(api.get("/api/v1/audit?entityType=account&entityId=" + id, api.token("d2", AccountFixtures.PASSWORD)));

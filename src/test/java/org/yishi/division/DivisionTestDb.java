@@ -64,7 +64,7 @@ final class DivisionTestDb {
   }
 
   void clear() throws SQLException {
-    execute("TRUNCATE division, division_import");
+    execute("TRUNCATE division, division_import CASCADE");
   }
 
   /** A resource of this project, as the product or the tests ship it. */

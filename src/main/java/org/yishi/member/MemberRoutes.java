@@ -1,0 +1,258 @@
+package org.yishi.member;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+import org.yishi.station.StationStore;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Committee members (委员): lists and forms for staff, and their assignment to stations. */
+public final class MemberRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+  private final App app;
+  private final MemberService members;
+  private final StationStore stations;
+
+  private MemberRoutes(App app) {
+    this.app = app;
+    this.members = new MemberService(app.pool());
+    this.stations = new StationStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    MemberRoutes routes = new MemberRoutes(app);
+    Access.ScopeResolver member = routes::scopeOfMember;
+    Access.ScopeResolver station = routes::scopeOfStation;
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/members", STAFF, routes::listApi);
+    r.post("/api/v1/members", STAFF, routes::createApi);
+    r.get("/api/v1/members/:id", STAFF.scoped(member), routes::getApi);
+    r.put("/api/v1/members/:id", STAFF.scoped(member), routes::updateApi);
+    r.put("/api/v1/stations/:id/members", STAFF.scoped(station), routes::assignApi);
+
+    r.get("/members", STAFF, routes::listPage);
+    r.get("/members/new", STAFF, routes::newPage);
+    r.post("/members", STAFF, routes::createFromForm);
+    r.get("/members/:id", STAFF.scoped(member), routes::viewPage);
+    r.post("/members/:id", STAFF.scoped(member), routes::updateFromForm);
+    r.get("/stations/:id/members", STAFF.scoped(station), routes::assignPage);
+    r.post("/stations/:id/members", STAFF.scoped(station), routes::assignFromForm);
+    return r.router();
+  }
+
+  private static Long id(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  private Future<Access.Scope> scopeOfMember(RoutingContext ctx) {
+    Long id = id(ctx);
+    return id == null ? Future.succeededFuture()
+        : members.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
+  }
+
+  private Future<Access.Scope> scopeOfStation(RoutingContext ctx) {
+    Long id = id(ctx);
+    return id == null ? Future.succeededFuture()
+        : stations.divisionOf(id).map(code -> code == null ? null : Access.Scope.station(id, code));
+  }
+
+  private static String query(RoutingContext ctx) {
+    String q = ctx.request().getParam("q");
+    if (q == null || q.isBlank()) {
+      return null;
+    }
+    if (q.length() > 64) {
+      throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    return q.trim();
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    String station = ctx.request().getParam("stationId");
+    if (station != null && !station.matches("\\d{1,18}")) {
+      throw AppException.invalid("stationId", "field.notWholeNumber");
+    }
+    Principal me = Security.require(ctx);
+    Long stationId = station == null ? null : Long.valueOf(station);
+    // a station's members include city-committee members: the station's own jurisdiction decides
+    Future<Jurisdiction> scope = stationId == null ? Future.succeededFuture(me.jurisdiction())
+        : stations.divisionOf(stationId).map(code -> {
+          if (code == null) {
+            throw AppException.notFound("No such station");
+          }
+          me.jurisdiction().requireStation(stationId, code);
+          return Jurisdiction.all();
+        });
+    scope.compose(j -> members.store().list(j, query(ctx), stationId, page))
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void createApi(RoutingContext ctx) {
+    MemberService.MemberInput in = MemberService.read(Input.json(ctx), false);
+    members.create(Security.require(ctx), in)
+        .onSuccess(m -> Json.created(ctx, "/api/v1/members/" + m.getLong("id"), m))
+        .onFailure(ctx::fail);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    members.store().byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+  }
+
+  private void updateApi(RoutingContext ctx) {
+    MemberService.MemberInput in = MemberService.read(Input.json(ctx), true);
+    members.update(Security.require(ctx), id(ctx), in).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+  }
+
+  private void assignApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    List<Long> ids = in.longList("memberIds", 500);
+    if (!in.has("memberIds") && !in.failed("memberIds")) {
+      in.reject("memberIds", "field.required");
+    }
+    in.done();
+    members.assign(Security.require(ctx), id(ctx), ids).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> member) {
+    Principal me = Security.require(ctx);
+    String prefix = me.jurisdiction().isAll() ? null : me.jurisdiction().sqlPrefix();
+    return members.store().committees(prefix).map(list -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("member", member);
+      model.put("committees", Web.rows(list));
+      return model;
+    });
+  }
+
+  private void listPage(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    String q = query(ctx);
+    members.store().list(Security.require(ctx).jurisdiction(), q, null, page).onFailure(ctx::fail).onSuccess(result -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("members", Web.rows(result.getJsonArray("items")));
+      model.put("total", result.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(result.getLong("total")));
+      model.put("q", q == null ? "" : q);
+      app.web().page(ctx, "member/list", model);
+    });
+  }
+
+  private void newPage(RoutingContext ctx) {
+    formModel(ctx, Map.of()).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "member/form", model));
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    members.store().byId(app.pool(), id(ctx))
+        .compose(m -> formModel(ctx, m.getMap()))
+        .onFailure(ctx::fail)
+        .onSuccess(model -> app.web().page(ctx, "member/form", model));
+  }
+
+  private void createFromForm(RoutingContext ctx) {
+    save(ctx, null);
+  }
+
+  private void updateFromForm(RoutingContext ctx) {
+    save(ctx, id(ctx));
+  }
+
+  private void save(RoutingContext ctx, Long id) {
+    Map<String, Object> values = new HashMap<>();
+    for (String f : List.of("name", "sector", "committeeId", "phone", "email", "version")) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, v);
+      }
+    }
+    values.put("active", id == null || "on".equals(ctx.request().getFormAttribute("active")));
+    if (values.get("committeeId") instanceof String c && c.matches("\\d{1,18}")) {
+      values.put("committeeId", Long.valueOf(c)); // so the select shows the choice again
+    }
+    if (id != null) {
+      values.put("id", id);
+    }
+    Future<JsonObject> saved;
+    try {
+      MemberService.MemberInput in = MemberService.read(Input.form(ctx), id != null);
+      saved = id == null ? members.create(Security.require(ctx), in) : members.update(Security.require(ctx), id, in);
+    } catch (AppException e) {
+      saved = Future.failedFuture(e);
+    }
+    saved.onSuccess(m -> Web.redirect(ctx, "/members/" + m.getLong("id")))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+            formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
+              model.put("errors", app.web().messages(ctx, e.fields()));
+              app.web().page(ctx, e.kind().status, "member/form", model);
+            });
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void assignPage(RoutingContext ctx) {
+    renderAssign(ctx, 200, null);
+  }
+
+  private void renderAssign(RoutingContext ctx, int status, String error) {
+    long stationId = id(ctx);
+    stations.byId(stationId).compose(station -> members.store().candidatesFor(station.getString("districtCode"))
+            .map(candidates -> {
+              Map<String, Object> model = new HashMap<>();
+              model.put("station", station.getMap());
+              List<Map<String, Object>> rows = Web.rows(candidates);
+              rows.forEach(m -> m.put("assigned", ((JsonArray) m.get("stationIds")).contains(stationId)));
+              model.put("candidates", rows);
+              model.put("error", error);
+              return model;
+            }))
+        .onFailure(ctx::fail)
+        .onSuccess(model -> app.web().page(ctx, status, "member/assign", model));
+  }
+
+  private void assignFromForm(RoutingContext ctx) {
+    long stationId = id(ctx);
+    Input in = Input.form(ctx);
+    List<Long> ids = in.longList("memberIds", 500);
+    if (!in.ok()) {
+      renderAssign(ctx, 422, app.web().messages(ctx, in.errors()).values().iterator().next());
+      return;
+    }
+    members.assign(Security.require(ctx), stationId, ids)
+        .onSuccess(r -> Web.redirect(ctx, "/stations/" + stationId))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+            renderAssign(ctx, 422, app.web().messages(ctx, e.fields()).values().iterator().next());
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+}

@@ -1,0 +1,385 @@
+package org.yishi.station;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.division.Division;
+import org.yishi.division.DivisionStore;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorHandler;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The station registry: coordinators register and edit their stations (phone-friendly forms),
+ * district staff approve, suspend or revoke them and browse the district by hierarchy; the same
+ * through {@code /api/v1/stations}.
+ */
+public final class StationRoutes {
+  private static final Access ANYONE = Access.signedIn();
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+  private static final int EXPORT_MAX = 100_000;
+
+  private final App app;
+  private final StationService stations;
+  private final DivisionStore divisions;
+
+  private StationRoutes(App app) {
+    this.app = app;
+    this.stations = new StationService(app.pool(), app.accounts());
+    this.divisions = new DivisionStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    StationRoutes routes = new StationRoutes(app);
+    Access.ScopeResolver station = routes::scopeOfStation;
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/stations", ANYONE, routes::listApi);
+    r.get("/api/v1/stations.csv", ANYONE, routes::exportCsv);
+    r.post("/api/v1/stations", ANYONE, routes::registerApi);
+    r.get("/api/v1/stations/:id", ANYONE.scoped(station), routes::getApi);
+    r.put("/api/v1/stations/:id", ANYONE.scoped(station), routes::updateApi);
+    r.post("/api/v1/stations/:id/transitions", ANYONE.scoped(station), routes::transitionApi);
+
+    r.get("/stations", ANYONE, routes::listPage);
+    r.get("/stations.csv", ANYONE, routes::exportCsv);
+    r.get("/stations/approvals", STAFF, routes::approvalsPage);
+    r.get("/stations/new", ANYONE, routes::newPage);
+    r.post("/stations", ANYONE, routes::registerFromForm);
+    r.get("/stations/:id", ANYONE.scoped(station), routes::viewPage);
+    r.get("/stations/:id/edit", ANYONE.scoped(station), routes::editPage);
+    r.post("/stations/:id", ANYONE.scoped(station), routes::updateFromForm);
+    r.post("/stations/:id/transition", ANYONE.scoped(station), routes::transitionFromForm);
+    return r.router();
+  }
+
+  private Future<Access.Scope> scopeOfStation(RoutingContext ctx) {
+    Long id = idParam(ctx);
+    return id == null ? Future.succeededFuture()
+        : stations.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.station(id, code));
+  }
+
+  private static Long idParam(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  /** The list filters from the query string; bad values are a 422 naming the parameter. */
+  private static StationStore.Filter filter(RoutingContext ctx) {
+    String within = blank(ctx.request().getParam("within"));
+    if (within != null && !within.matches("\\d{12}")) {
+      throw AppException.invalid("within", "field.scope.format");
+    }
+    String q = blank(ctx.request().getParam("q"));
+    if (q != null && q.length() > 64) {
+      throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    String status = blank(ctx.request().getParam("status"));
+    StationStatus st = status == null ? null : StationStatus.fromKey(status);
+    if (status != null && st == null) {
+      throw AppException.invalid("status", "field.station.status");
+    }
+    String type = blank(ctx.request().getParam("type"));
+    StationType ty = type == null ? null : StationType.fromKey(type);
+    if (type != null && ty == null) {
+      throw AppException.invalid("type", "field.station.type");
+    }
+    return new StationStore.Filter(within == null ? null : Jurisdiction.prefixOf(within), q, st, ty);
+  }
+
+  private static String blank(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    stations.store().list(Security.require(ctx).jurisdiction(), filter(ctx), page)
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void registerApi(RoutingContext ctx) {
+    StationService.StationInput in = StationService.read(Input.json(ctx), false);
+    stations.register(Security.require(ctx), in)
+        .onSuccess(s -> Json.created(ctx, "/api/v1/stations/" + s.getLong("id"), s))
+        .onFailure(ctx::fail);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    stations.get(idParam(ctx)).onSuccess(s -> Json.ok(ctx, s)).onFailure(ctx::fail);
+  }
+
+  private void updateApi(RoutingContext ctx) {
+    StationService.StationInput in = StationService.read(Input.json(ctx), true);
+    stations.update(Security.require(ctx), idParam(ctx), in)
+        .onSuccess(s -> Json.ok(ctx, s))
+        .onFailure(err -> {
+          if (err instanceof StationService.StaleStation stale) {
+            Json.send(ctx, 409, ErrorHandler.body(stale).put("current", stale.current()));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void transitionApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    String actionKey = in.text("action", 20);
+    String reason = in.optionalText("reason", 500, true);
+    StationStatus.Action action = StationStatus.Action.fromKey(actionKey);
+    if (actionKey != null && action == null) {
+      in.reject("action", "field.station.action");
+    }
+    in.done();
+    stations.transition(Security.require(ctx), idParam(ctx), action, reason)
+        .onSuccess(s -> Json.ok(ctx, s))
+        .onFailure(ctx::fail);
+  }
+
+  /** CSV of the stations matching the filters (UTF-8 with BOM so spreadsheet programs read Chinese). */
+  private void exportCsv(RoutingContext ctx) {
+    stations.store().all(Security.require(ctx).jurisdiction(), filter(ctx), EXPORT_MAX)
+        .onFailure(ctx::fail)
+        .onSuccess(rows -> {
+          StringBuilder csv = new StringBuilder("\uFEFF");
+          csv.append(StationCsv.HEADER).append("\r\n");
+          rows.forEach(s -> csv.append(StationCsv.line(s)).append("\r\n"));
+          ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
+              .putHeader("Content-Disposition", "attachment; filename=\"stations.csv\"")
+              .end(csv.toString());
+        });
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private Map<String, Object> baseModel() {
+    Map<String, Object> model = new HashMap<>();
+    model.put("types", Arrays.stream(StationType.values()).map(StationType::key).toList());
+    model.put("statuses", Arrays.stream(StationStatus.values()).map(StationStatus::key).toList());
+    return model;
+  }
+
+  private void listPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    PageRequest page = PageRequest.from(ctx);
+    StationStore.Filter f = filter(ctx);
+    String within = blank(ctx.request().getParam("within"));
+    // drill-down: staff see the child units of where they stand (their jurisdiction by default)
+    String here = within != null ? within : homeCode(me);
+    Future<List<Division>> crumbs = here == null ? Future.succeededFuture(List.of()) : divisions.ancestors(here);
+    Future<JsonArray> children = here == null || me.is(Role.STATION_COORDINATOR) || Jurisdiction.prefixOf(here).length() >= 9
+        ? Future.succeededFuture(new JsonArray())
+        : stations.store().countsByChild(me.jurisdiction(), here, Jurisdiction.prefixOf(here).length() == 4 ? 6 : 9);
+    Future<JsonObject> list = stations.store().list(me.jurisdiction(), f, page);
+    Future.all(crumbs, children, list).onFailure(ctx::fail).onSuccess(v -> {
+      Map<String, Object> model = baseModel();
+      JsonObject result = list.result();
+      model.put("stations", Web.rows(result.getJsonArray("items")));
+      model.put("total", result.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(result.getLong("total")));
+      model.put("crumbs", crumbs.result().stream().filter(d -> me.jurisdiction().isAll()
+          || me.jurisdiction().coversDivision(d.code()) || d.code().equals(homeCode(me))).map(d -> d.toJson().getMap()).toList());
+      model.put("children", Web.rows(children.result()));
+      model.put("within", within == null ? "" : within);
+      model.put("q", f.q() == null ? "" : f.q());
+      model.put("status", f.status() == null ? "" : f.status().key());
+      model.put("type", f.type() == null ? "" : f.type().key());
+      model.put("query", ctx.request().query() == null ? "" : ctx.request().query().replaceAll("(^|&)page=[^&]*", ""));
+      app.web().page(ctx, "station/list", model);
+    });
+  }
+
+  /** Where a user's drill-down starts: their city or district; null for admins and coordinators. */
+  private static String homeCode(Principal me) {
+    return me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF) ? me.scopeCode() : null;
+  }
+
+  private void approvalsPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    PageRequest page = PageRequest.from(ctx);
+    stations.store().list(me.jurisdiction(), new StationStore.Filter(null, null, StationStatus.PENDING, null), page)
+        .onFailure(ctx::fail)
+        .onSuccess(result -> {
+          Map<String, Object> model = baseModel();
+          model.put("stations", Web.rows(result.getJsonArray("items")));
+          model.put("total", result.getLong("total"));
+          model.put("page", page.page());
+          model.put("pages", page.pages(result.getLong("total")));
+          app.web().page(ctx, "station/approvals", model);
+        });
+  }
+
+  /** The choices of the division select: townships and their villages in the chosen district. */
+  private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> station) {
+    Principal me = Security.require(ctx);
+    Jurisdiction area = StationService.registrationArea(me);
+    String chosen = blank(ctx.request().getParam("district"));
+    Object division = station.get("divisionCode");
+    if (chosen == null && division instanceof String code && code.matches("\\d{12}")) {
+      chosen = code.substring(0, 6) + "000000";
+    }
+    if (chosen == null && me.scopeCode() != null && Jurisdiction.prefixOf(me.scopeCode()).length() == 6) {
+      chosen = me.scopeCode();
+    }
+    String district = chosen != null && chosen.matches("\\d{12}") && area.coversDivision(chosen) ? chosen : null;
+    String areaCode = me.scopeCode();
+    Future<List<Division>> districts = district != null || areaCode == null ? Future.succeededFuture(List.of())
+        : divisions.children(areaCode, 500, 0).map(p -> p.items());
+    Future<List<Division>> sites = district == null ? Future.succeededFuture(List.of())
+        : divisions.stationSites(district.substring(0, 6));
+    return Future.all(districts, sites).map(v -> {
+      Map<String, Object> model = baseModel();
+      model.put("station", station);
+      model.put("district", district == null ? "" : district);
+      model.put("districts", districts.result().stream().map(d -> d.toJson().getMap()).toList());
+      List<Map<String, Object>> options = new ArrayList<>();
+      for (Division d : sites.result()) {
+        options.add(Map.of("code", d.code(), "name", d.name(), "village", "village".equals(d.level().key())));
+      }
+      model.put("sites", options);
+      model.put("needsDistrict", district == null);
+      return model;
+    });
+  }
+
+  private void newPage(RoutingContext ctx) {
+    formModel(ctx, new HashMap<>()).onFailure(ctx::fail)
+        .onSuccess(model -> app.web().page(ctx, "station/form", model));
+  }
+
+  private void registerFromForm(RoutingContext ctx) {
+    Map<String, Object> values = formValues(ctx);
+    StationService.StationInput in;
+    try {
+      in = StationService.read(Input.form(ctx), false);
+    } catch (AppException e) {
+      reRender(ctx, values, e);
+      return;
+    }
+    stations.register(Security.require(ctx), in)
+        .onSuccess(s -> Web.redirect(ctx, "/stations/" + s.getLong("id") + "?registered=1"))
+        .onFailure(err -> reRender(ctx, values, err));
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    stations.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(s -> {
+      Map<String, Object> model = baseModel();
+      model.put("station", s.getMap());
+      model.put("history", Web.rows(s.getJsonArray("history")));
+      StationStatus status = StationStatus.fromKey(s.getString("status"));
+      model.put("actions", StationStatus.actions().get(status).stream()
+          .filter(a -> !me.is(Role.STATION_COORDINATOR) || a == StationStatus.Action.RESUBMIT)
+          .map(a -> Map.of("key", a.key(), "reason", a.reasonRequired)).toList());
+      model.put("editable", status != StationStatus.REVOKED);
+      model.put("registered", ctx.request().getParam("registered") != null);
+      app.web().page(ctx, "station/view", model);
+    });
+  }
+
+  private void editPage(RoutingContext ctx) {
+    stations.get(idParam(ctx))
+        .compose(s -> formModel(ctx, new HashMap<>(s.getMap())))
+        .onFailure(ctx::fail)
+        .onSuccess(model -> app.web().page(ctx, "station/form", model));
+  }
+
+  private void updateFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    Map<String, Object> values = formValues(ctx);
+    values.put("id", id);
+    StationService.StationInput in;
+    try {
+      in = StationService.read(Input.form(ctx), true);
+    } catch (AppException e) {
+      reRender(ctx, values, e);
+      return;
+    }
+    stations.update(Security.require(ctx), id, in)
+        .onSuccess(s -> Web.redirect(ctx, "/stations/" + id))
+        .onFailure(err -> {
+          if (err instanceof StationService.StaleStation stale) {
+            formModel(ctx, new HashMap<>(stale.current().getMap())).onFailure(ctx::fail).onSuccess(model -> {
+              model.put("conflict", true);
+              app.web().page(ctx, 409, "station/form", model);
+            });
+          } else {
+            reRender(ctx, values, err);
+          }
+        });
+  }
+
+  private void transitionFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    Input in = Input.form(ctx);
+    StationStatus.Action action = StationStatus.Action.fromKey(ctx.request().getFormAttribute("action"));
+    String reason = in.optionalText("reason", 500, true);
+    if (action == null || !in.ok()) {
+      ctx.fail(AppException.invalid("action", "field.station.action"));
+      return;
+    }
+    stations.transition(Security.require(ctx), id, action, reason)
+        .onSuccess(s -> Web.redirect(ctx, "/stations/" + id))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+            stations.get(id).onFailure(ctx::fail).onSuccess(s -> {
+              Map<String, Object> model = baseModel();
+              model.put("station", s.getMap());
+              model.put("history", Web.rows(s.getJsonArray("history")));
+              StationStatus status = StationStatus.fromKey(s.getString("status"));
+              model.put("actions", StationStatus.actions().get(status).stream()
+                  .map(a -> Map.of("key", a.key(), "reason", a.reasonRequired)).toList());
+              model.put("editable", status != StationStatus.REVOKED);
+              model.put("actionError", app.web().messages(ctx, e.fields()).values().stream().findFirst().orElse(""));
+              app.web().page(ctx, e.kind().status, "station/view", model);
+            });
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private static Map<String, Object> formValues(RoutingContext ctx) {
+    Map<String, Object> values = new HashMap<>();
+    for (String f : List.of("name", "type", "divisionCode", "address", "latitude", "longitude", "openingHours",
+        "contactName", "contactPhone", "foundedOn", "version")) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, v);
+      }
+    }
+    return values;
+  }
+
+  private void reRender(RoutingContext ctx, Map<String, Object> values, Throwable err) {
+    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+      formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
+        model.put("errors", app.web().messages(ctx, e.fields()));
+        app.web().page(ctx, e.kind().status, "station/form", model);
+      });
+    } else {
+      ctx.fail(err);
+    }
+  }
+}

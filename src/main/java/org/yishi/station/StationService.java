@@ -1,0 +1,249 @@
+package org.yishi.station;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import org.yishi.account.AccountService;
+import org.yishi.audit.AuditEntry;
+import org.yishi.audit.AuditStore;
+import org.yishi.division.Division;
+import org.yishi.division.DivisionLevel;
+import org.yishi.division.DivisionStore;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.http.Msg;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.web.Input;
+import org.yishi.station.StationStore.StationValues;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * Registering and editing stations and moving them through their lifecycle. The division must
+ * exist, be a township or village/community and lie where the caller may act (coordinators: their
+ * district). Every write is one transaction with its audit entry (and history row).
+ */
+public final class StationService {
+  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private final Pool pool;
+  private final StationStore store;
+  private final DivisionStore divisions;
+  private final AccountService accounts;
+
+  public StationService(Pool pool, AccountService accounts) {
+    this.pool = pool;
+    this.store = new StationStore(pool);
+    this.divisions = new DivisionStore(pool);
+    this.accounts = accounts;
+  }
+
+  public StationStore store() {
+    return store;
+  }
+
+  /** Where a caller may register stations: coordinators in their district, others in their jurisdiction. */
+  static Jurisdiction registrationArea(Principal p) {
+    return p.is(Role.STATION_COORDINATOR) ? Jurisdiction.division(p.scopeCode()) : p.jurisdiction();
+  }
+
+  /** A station's form or JSON body, checked field by field (the division is checked by the service). */
+  public record StationInput(String name, StationType type, String divisionCode, String address, BigDecimal latitude,
+                             BigDecimal longitude, String openingHours, String contactName, String contactPhone,
+                             LocalDate foundedOn, Integer version) {
+  }
+
+  public static StationInput read(Input in, boolean editing) {
+    String name = in.text("name", 100);
+    String typeKey = in.text("type", 40);
+    StationType type = StationType.fromKey(typeKey);
+    if (typeKey != null && type == null) {
+      in.reject("type", "field.station.type");
+    }
+    String division = in.text("divisionCode", 12);
+    if (division != null && !division.matches("\\d{12}")) {
+      in.reject("divisionCode", "field.scope.format");
+    }
+    String address = in.optionalText("address", 200, false);
+    BigDecimal lat = decimal(in, "latitude", -90, 90);
+    BigDecimal lon = decimal(in, "longitude", -180, 180);
+    if ((lat == null) != (lon == null) && !in.failed("latitude") && !in.failed("longitude")) {
+      in.reject(lat == null ? "latitude" : "longitude", "field.station.coordinates");
+    }
+    String hours = in.optionalText("openingHours", 100, false);
+    String contact = in.optionalText("contactName", 50, false);
+    String phone = in.optionalText("contactPhone", 30, false);
+    if (phone != null && !phone.matches("[0-9+\\-() ]{3,30}")) {
+      in.reject("contactPhone", "field.phone.format");
+    }
+    LocalDate founded = null;
+    String foundedText = in.optionalText("foundedOn", 10, false);
+    if (foundedText != null) {
+      try {
+        founded = LocalDate.parse(foundedText);
+        if (founded.isAfter(LocalDate.now(SHANGHAI)) || founded.getYear() < 1949) {
+          in.reject("foundedOn", "field.station.founded");
+        }
+      } catch (DateTimeParseException e) {
+        in.reject("foundedOn", "field.date");
+      }
+    }
+    Long version = editing ? in.optionalLong("version", 1, Integer.MAX_VALUE) : null;
+    if (editing && version == null && !in.failed("version")) {
+      in.reject("version", "field.required");
+    }
+    in.done();
+    return new StationInput(name, type, division, address, lat, lon, hours, contact, phone, founded,
+        version == null ? null : version.intValue());
+  }
+
+  private static BigDecimal decimal(Input in, String field, int min, int max) {
+    String raw = in.optionalText(field, 20, false);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      BigDecimal d = new BigDecimal(raw);
+      if (d.compareTo(BigDecimal.valueOf(min)) < 0 || d.compareTo(BigDecimal.valueOf(max)) > 0 || d.scale() > 6) {
+        in.reject(field, "field.range", min, max);
+        return null;
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      in.reject(field, "field.number");
+      return null;
+    }
+  }
+
+  /** Checks the division (exists, township/village, inside {@code area}) and builds the stored values. */
+  private Future<StationValues> resolve(StationInput in, Jurisdiction area) {
+    return divisions.find(in.divisionCode()).compose(found -> {
+      Division d = found.orElse(null);
+      if (d == null) {
+        return Future.failedFuture(AppException.invalid("divisionCode", "field.station.divisionUnknown"));
+      }
+      if (d.level() != DivisionLevel.TOWNSHIP && d.level() != DivisionLevel.VILLAGE) {
+        return Future.failedFuture(AppException.invalid("divisionCode", "field.station.divisionLevel"));
+      }
+      if (!area.coversDivision(d.code())) {
+        return Future.failedFuture(AppException.forbidden("The division lies outside your jurisdiction"));
+      }
+      String district = d.code().substring(0, 6) + "000000";
+      return store.committeeOf(pool, district).map(committee -> new StationValues(in.name(), in.type(), d.level().key(),
+          d.code(), district, committee, in.address(), in.latitude(), in.longitude(), in.openingHours(),
+          in.contactName(), in.contactPhone(), in.foundedOn()));
+    });
+  }
+
+  private static <T> Future<T> duplicateName(Throwable err) {
+    if (err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+      return Future.failedFuture(new AppException(ErrorKind.CONFLICT, "A station of this name exists in this division",
+          Map.of("name", Msg.of("field.station.duplicate"))));
+    }
+    return Future.failedFuture(err);
+  }
+
+  /**
+   * Registers a station (status 申请中, awaiting district approval). A coordinator who registers
+   * one runs it from then on.
+   */
+  public Future<JsonObject> register(Principal actor, StationInput in) {
+    return resolve(in, registrationArea(actor))
+        .compose(values -> pool.withTransaction(tx -> store.insert(tx, values, actor.id())
+            .compose(id -> store.addHistory(tx, id, null, StationStatus.PENDING, null, actor.id(), actor.username()).map(id))
+            .compose(id -> actor.is(Role.STATION_COORDINATOR)
+                ? store.linkCoordinator(tx, actor.id(), id).map(id) : Future.succeededFuture(id))
+            .compose(id -> store.byId(tx, id))
+            .compose(station -> AuditStore.record(tx, AuditEntry.by(actor, "station.register", "station",
+                station.getLong("id"), station.getString("divisionCode"), null, station)).map(station))))
+        .recover(StationService::duplicateName)
+        .onSuccess(s -> {
+          if (actor.is(Role.STATION_COORDINATOR)) {
+            accounts.changed(actor.id()); // the coordinator's station set grew
+          }
+        });
+  }
+
+  /** Edits a station if {@code in.version()} is current (else 409 with the stored values). */
+  public Future<JsonObject> update(Principal actor, long id, StationInput in) {
+    return resolve(in, registrationArea(actor)).compose(values -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id)
+        .compose(before -> {
+          if (before == null) {
+            return Future.failedFuture(AppException.notFound("No such station"));
+          }
+          if (before.getInteger("version").intValue() != in.version()) {
+            return Future.failedFuture(new StaleStation(before));
+          }
+          if (StationStatus.REVOKED.key().equals(before.getString("status"))) {
+            return Future.failedFuture(AppException.conflict("A revoked station cannot be edited"));
+          }
+          return store.update(tx, id, in.version(), values)
+              .compose(ok -> store.byId(tx, id))
+              .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station.update", "station", id,
+                  after.getString("divisionCode"), before, after)).map(after));
+        }))).recover(StationService::duplicateName);
+  }
+
+  /** 409 for an edit based on an old version, with the stored values. */
+  public static final class StaleStation extends AppException {
+    private final transient JsonObject current;
+
+    public StaleStation(JsonObject current) {
+      super(ErrorKind.CONFLICT, "Someone changed this station meanwhile; review the current values and try again");
+      this.current = current;
+    }
+
+    public JsonObject current() {
+      return current;
+    }
+  }
+
+  /** Who may take each action: district decisions are staff's; coordinators may only resubmit. */
+  private static boolean mayTake(Principal p, StationStatus.Action action) {
+    if (p.is(Role.STATION_COORDINATOR)) {
+      return action == StationStatus.Action.RESUBMIT;
+    }
+    return true;
+  }
+
+  /**
+   * Moves a station through its lifecycle; an action not allowed from the current status is a 409,
+   * a missing reason where one is required a 422.
+   */
+  public Future<JsonObject> transition(Principal actor, long id, StationStatus.Action action, String reason) {
+    if (!mayTake(actor, action)) {
+      return Future.failedFuture(AppException.forbidden("Your role may not " + action.key() + " stations"));
+    }
+    if (action.reasonRequired && (reason == null || reason.isBlank())) {
+      return Future.failedFuture(AppException.invalid("reason", "field.station.reason"));
+    }
+    return pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such station"));
+      }
+      StationStatus from = StationStatus.fromKey(before.getString("status"));
+      if (!action.from.contains(from)) {
+        return Future.failedFuture(new AppException(ErrorKind.CONFLICT,
+            "Cannot " + action.key() + " a station that is " + from.key(),
+            Map.of("status", Msg.of("field.station.transition", from.key(), action.key()))));
+      }
+      return store.setStatus(tx, id, action.to, reason)
+          .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.username()))
+          .compose(v -> store.byId(tx, id))
+          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
+              after.getString("divisionCode"), before, after)).map(after));
+    }));
+  }
+
+  /** One station with its status history. */
+  public Future<JsonObject> get(long id) {
+    return store.byId(id).compose(s -> s == null ? Future.failedFuture(AppException.notFound("No such station"))
+        : store.history(id).map(h -> s.put("history", h)));
+  }
+}

@@ -1,0 +1,237 @@
+package org.yishi.station;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.web.PageRequest;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** All SQL of stations, their status history and their members. Writes take the caller's transaction. */
+public final class StationStore {
+  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private static final String COLUMNS = """
+      s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
+      dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
+      s.contact_name, s.contact_phone, s.founded_on, s.status, s.status_reason, s.created_at, s.updated_at, s.version""";
+  private static final String FROM = """
+       FROM station s JOIN division d ON d.code = s.division_code
+       LEFT JOIN division dd ON dd.code = s.district_code""";
+
+  private final Pool pool;
+
+  public StationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** What is stored for a station, as the API shows it. */
+  static JsonObject toJson(Row r) {
+    BigDecimal lat = r.getBigDecimal("latitude");
+    BigDecimal lon = r.getBigDecimal("longitude");
+    LocalDate founded = r.getLocalDate("founded_on");
+    return new JsonObject()
+        .put("id", r.getLong("id"))
+        .put("name", r.getString("name"))
+        .put("type", r.getString("type"))
+        .put("level", r.getString("level"))
+        .put("divisionCode", r.getString("division_code"))
+        .put("divisionName", r.getString("division_name"))
+        .put("districtCode", r.getString("district_code"))
+        .put("districtName", r.getString("district_name"))
+        .put("committeeId", r.getLong("committee_id"))
+        .put("address", r.getString("address"))
+        .put("latitude", lat == null ? null : lat.doubleValue())
+        .put("longitude", lon == null ? null : lon.doubleValue())
+        .put("openingHours", r.getString("opening_hours"))
+        .put("contactName", r.getString("contact_name"))
+        .put("contactPhone", r.getString("contact_phone"))
+        .put("foundedOn", founded == null ? null : founded.toString())
+        .put("status", r.getString("status"))
+        .put("statusReason", r.getString("status_reason"))
+        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+        .put("version", r.getInteger("version"));
+  }
+
+  private static JsonObject first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? toJson(it.next()) : null;
+  }
+
+  public Future<JsonObject> byId(SqlClient client, long id) {
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(StationStore::first);
+  }
+
+  public Future<JsonObject> byId(long id) {
+    return byId(pool, id);
+  }
+
+  /** Locks the station row for a status change or edit in {@code tx}. */
+  public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
+    return tx.preparedQuery("SELECT id FROM station WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+  }
+
+  /** Division code of a station, or null when there is no such station (for the route's scope check). */
+  public Future<String> divisionOf(long id) {
+    return pool.preparedQuery("SELECT division_code FROM station WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  /** Filters for lists and exports; null fields do not filter. */
+  public record Filter(String within, String q, StationStatus status, StationType type) {
+  }
+
+  private static final String WHERE = """
+       WHERE ($1 = '' OR s.division_code LIKE $1 || '%')
+         AND ($2::bigint[] IS NULL OR s.id = ANY($2))
+         AND ($3 = '' OR s.division_code LIKE $3 || '%')
+         AND ($4::text IS NULL OR s.name ILIKE $4 OR s.address ILIKE $4)
+         AND ($5::text IS NULL OR s.status = $5)
+         AND ($6::text IS NULL OR s.type = $6)""";
+
+  private static Tuple filterArgs(Jurisdiction j, Filter f) {
+    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    return Tuple.tuple().addString(prefix).addArrayOfLong(ids).addString(f.within() == null ? "" : f.within())
+        .addString(like).addString(f.status() == null ? null : f.status().key())
+        .addString(f.type() == null ? null : f.type().key());
+  }
+
+  /** A page of stations inside the jurisdiction, by division code then name: {@code {"items","total"}}. */
+  public Future<JsonObject> list(Jurisdiction j, Filter f, PageRequest page) {
+    Tuple args = filterArgs(j, f);
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM station s\n" + WHERE).execute(args)
+        .map(rows -> rows.iterator().next().getLong(0));
+    Tuple pageArgs = filterArgs(j, f).addInteger(page.size()).addInteger(page.offset());
+    Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + "\n" + FROM + "\n" + WHERE
+            + " ORDER BY s.division_code, s.name LIMIT $7 OFFSET $8")
+        .execute(pageArgs)
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(toJson(r)));
+          return out;
+        });
+    return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
+  }
+
+  /** Every station matching, for CSV export (bounded by the caller). */
+  public Future<List<JsonObject>> all(Jurisdiction j, Filter f, int max) {
+    return pool.preparedQuery("SELECT " + COLUMNS + "\n" + "\n" + FROM + "\n" + WHERE + " ORDER BY s.division_code, s.name LIMIT $7")
+        .execute(filterArgs(j, f).addInteger(max))
+        .map(rows -> {
+          List<JsonObject> out = new ArrayList<>();
+          rows.forEach(r -> out.add(toJson(r)));
+          return out;
+        });
+  }
+
+  /** Station counts per child unit of {@code parentCode} (for the drill-down), inside the jurisdiction. */
+  public Future<JsonArray> countsByChild(Jurisdiction j, String parentCode, int childDigits) {
+    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    return pool.preparedQuery("""
+            SELECT d.code, d.name, d.level, count(s.id) AS stations,
+                   count(s.id) FILTER (WHERE s.status = 'active') AS active,
+                   count(s.id) FILTER (WHERE s.status = 'pending') AS pending
+              FROM division d
+              LEFT JOIN station s ON substr(s.division_code, 1, $3) = substr(d.code, 1, $3)
+                   AND ($1 = '' OR s.division_code LIKE $1 || '%') AND ($4::bigint[] IS NULL OR s.id = ANY($4))
+             WHERE d.parent_code = $2 AND d.code <> $2
+             GROUP BY d.code, d.name, d.level
+             ORDER BY d.code""")
+        .execute(Tuple.tuple().addString(prefix).addString(parentCode).addInteger(childDigits).addArrayOfLong(ids))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("code", r.getString("code")).put("name", r.getString("name"))
+              .put("level", r.getString("level")).put("stations", r.getLong("stations"))
+              .put("active", r.getLong("active")).put("pending", r.getLong("pending"))));
+          return out;
+        });
+  }
+
+  /** The values of a new or edited station. */
+  public record StationValues(String name, StationType type, String level, String divisionCode, String districtCode,
+                              Long committeeId, String address, BigDecimal latitude, BigDecimal longitude,
+                              String openingHours, String contactName, String contactPhone, LocalDate foundedOn) {
+  }
+
+  public Future<Long> insert(SqlClient tx, StationValues v, Long createdBy) {
+    return tx.preparedQuery("""
+            INSERT INTO station (name, type, level, division_code, district_code, committee_id, address, latitude,
+                                 longitude, opening_hours, contact_name, contact_phone, founded_on, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id""")
+        .execute(Tuple.tuple().addString(v.name()).addString(v.type().key()).addString(v.level())
+            .addString(v.divisionCode()).addString(v.districtCode()).addLong(v.committeeId()).addString(v.address())
+            .addBigDecimal(v.latitude()).addBigDecimal(v.longitude()).addString(v.openingHours())
+            .addString(v.contactName()).addString(v.contactPhone()).addLocalDate(v.foundedOn()).addLong(createdBy))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Updates the values if {@code version} is current; false when stale. */
+  public Future<Boolean> update(SqlClient tx, long id, int version, StationValues v) {
+    return tx.preparedQuery("""
+            UPDATE station SET name = $3, type = $4, level = $5, division_code = $6, district_code = $7, committee_id = $8,
+                   address = $9, latitude = $10, longitude = $11, opening_hours = $12, contact_name = $13,
+                   contact_phone = $14, founded_on = $15, updated_at = now(), version = version + 1
+             WHERE id = $1 AND version = $2""")
+        .execute(Tuple.tuple().addLong(id).addInteger(version).addString(v.name()).addString(v.type().key())
+            .addString(v.level()).addString(v.divisionCode()).addString(v.districtCode()).addLong(v.committeeId())
+            .addString(v.address()).addBigDecimal(v.latitude()).addBigDecimal(v.longitude())
+            .addString(v.openingHours()).addString(v.contactName()).addString(v.contactPhone())
+            .addLocalDate(v.foundedOn()))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<Void> setStatus(SqlClient tx, long id, StationStatus to, String reason) {
+    return tx.preparedQuery("""
+            UPDATE station SET status = $2, status_reason = $3, updated_at = now(), version = version + 1 WHERE id = $1""")
+        .execute(Tuple.of(id, to.key(), reason)).mapEmpty();
+  }
+
+  public Future<Void> addHistory(SqlClient tx, long stationId, String from, StationStatus to, String reason,
+                                 Long actorId, String actorName) {
+    return tx.preparedQuery("""
+            INSERT INTO station_status_history (station_id, from_status, to_status, reason, actor_id, actor_name)
+            VALUES ($1, $2, $3, $4, $5, $6)""")
+        .execute(Tuple.of(stationId, from, to.key(), reason, actorId, actorName)).mapEmpty();
+  }
+
+  public Future<JsonArray> history(long stationId) {
+    return pool.preparedQuery("""
+            SELECT from_status, to_status, reason, actor_name, at FROM station_status_history
+             WHERE station_id = $1 ORDER BY at, id""")
+        .execute(Tuple.of(stationId))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
+              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
+              .put("actorName", r.getString("actor_name"))
+              .put("at", r.getOffsetDateTime("at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())));
+          return out;
+        });
+  }
+
+  /** Links a coordinator to the station they registered. */
+  public Future<Void> linkCoordinator(SqlClient tx, long accountId, long stationId) {
+    return tx.preparedQuery("INSERT INTO account_station (account_id, station_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(accountId, stationId)).mapEmpty();
+  }
+
+  /** The district committee of a district code, or null. */
+  public Future<Long> committeeOf(SqlClient client, String districtCode) {
+    return client.preparedQuery("SELECT id FROM committee WHERE division_code = $1").execute(Tuple.of(districtCode))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+  }
+}

@@ -1,0 +1,30 @@
+package org.yishi.station;
+
+import java.util.Locale;
+
+/** Kinds of grassroots station; same workflow, different type. */
+public enum StationType {
+  /** 协商议事室 */
+  CONSULTATION_ROOM,
+  /** 委员联络站(点) */
+  LIAISON_STATION,
+  /** 委员工作站 */
+  WORK_STATION,
+  /** 界别活动站 */
+  SECTOR_STATION,
+  /** 委员之家 */
+  MEMBERS_HOME;
+
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static StationType fromKey(String key) {
+    for (StationType t : values()) {
+      if (t.key().equals(key)) {
+        return t;
+      }
+    }
+    return null;
+  }
+}

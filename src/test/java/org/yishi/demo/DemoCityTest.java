@@ -1,0 +1,73 @@
+package org.yishi.demo;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.yishi.platform.Node;
+import org.yishi.support.Api;
+import org.yishi.support.Browser;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** YISHI_DEMO seeds 白城市 once into an empty database, with the contract's demo accounts. */
+class DemoCityTest {
+
+  private static long count(String url, String sql) throws Exception {
+    try (Connection c = TestPostgres.jdbc(url); ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void demoCityIsSeededOnceWithTheContractAccounts() throws Exception {
+    String url = TestPostgres.freshDatabaseUrl();
+    Map<String, String> env = new HashMap<>(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
+    Node node = TestNodes.start(env);
+    long stations;
+    try {
+      assertEquals(1_231, count(url, "SELECT count(*) FROM division"), "the 白城市 slice with its ancestors");
+      assertEquals(7, count(url, "SELECT count(*) FROM committee"), "city plus six county-level units");
+      stations = count(url, "SELECT count(*) FROM station");
+      assertTrue(stations >= 140 && stations <= 160, "about 150 stations: " + stations);
+      assertEquals(5, count(url, "SELECT count(DISTINCT type) FROM station"), "every type");
+      assertEquals(4, count(url, "SELECT count(DISTINCT status) FROM station WHERE status IN ('pending','active','suspended','rejected')"),
+          "pending, active, suspended and rejected all present");
+      assertTrue(count(url, "SELECT count(*) FROM member") >= 30);
+      assertTrue(count(url, "SELECT count(*) FROM station_member") >= 60);
+
+      Api api = new Api(node.baseUrl());
+      Map<String, String> expected = Map.of("demo-city", "city_staff:220800000000", "demo-district", "district_staff:220802000000",
+          "demo-district2", "district_staff:220881000000", "demo-coordinator", "station_coordinator:220802000000");
+      for (var e : expected.entrySet()) {
+        JsonObject me = Http.json(api.get("/api/v1/me", api.token(e.getKey(), "yishi-demo")));
+        assertEquals(e.getValue(), me.getString("role") + ":" + me.getString("scopeCode"), e.getKey());
+      }
+      String coordinator = api.token("demo-coordinator", "yishi-demo");
+      JsonObject own = Http.json(api.get("/api/v1/stations", coordinator));
+      assertEquals(1, own.getLong("total"), "the demo coordinator runs one station");
+      assertTrue(own.getJsonArray("items").getJsonObject(0).getString("divisionCode").startsWith("220802"), "in 洮北区");
+
+      String page = new Browser(node.baseUrl()).login("demo-district", "yishi-demo").get("/stations").body();
+      assertTrue(page.contains("海明街道") && page.contains("协商议事室"), "the district's stations show");
+    } finally {
+      node.close();
+    }
+    // a restart with YISHI_DEMO on a database that holds data seeds nothing more
+    Node again = TestNodes.start(env);
+    try {
+      assertEquals(stations, count(url, "SELECT count(*) FROM station"));
+      assertEquals(1, count(url, "SELECT count(*) FROM account WHERE username = 'demo-city'"));
+    } finally {
+      again.close();
+    }
+  }
+}
