@@ -55,6 +55,7 @@ public final class StationRoutes {
     r.get("/api/v1/stations", ANYONE, routes::listApi);
     r.get("/api/v1/stations.csv", ANYONE, routes::exportCsv);
     r.post("/api/v1/stations", ANYONE, routes::registerApi);
+    r.post("/api/v1/stations/import", ANYONE, routes::importApi);
     r.get("/api/v1/stations/:id", ANYONE.scoped(station), routes::getApi);
     r.put("/api/v1/stations/:id", ANYONE.scoped(station), routes::updateApi);
     r.post("/api/v1/stations/:id/transitions", ANYONE.scoped(station), routes::transitionApi);
@@ -63,6 +64,8 @@ public final class StationRoutes {
     r.get("/stations.csv", ANYONE, routes::exportCsv);
     r.get("/stations/approvals", STAFF, routes::approvalsPage);
     r.get("/stations/new", ANYONE, routes::newPage);
+    r.get("/stations/import", ANYONE, routes::importPage);
+    r.post("/stations/import", ANYONE, routes::importFromForm);
     r.post("/stations", ANYONE, routes::registerFromForm);
     r.get("/stations/:id", ANYONE.scoped(station), routes::viewPage);
     r.get("/stations/:id/edit", ANYONE.scoped(station), routes::editPage);
@@ -154,6 +157,73 @@ public final class StationRoutes {
     stations.transition(Security.require(ctx), idParam(ctx), action, reason)
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(ctx::fail);
+  }
+
+  /** {@code ?mode=atomic} (default) or {@code skip-invalid}; anything else is a 422. */
+  private static boolean atomic(String mode) {
+    if (mode == null || mode.isBlank() || "atomic".equals(mode)) {
+      return true;
+    }
+    if ("skip-invalid".equals(mode)) {
+      return false;
+    }
+    throw AppException.invalid("mode", "field.import.mode");
+  }
+
+  /** The body is the CSV (UTF-8); 200 with the report when applied, 422 with it when not. */
+  private void importApi(RoutingContext ctx) {
+    boolean atomic = atomic(ctx.request().getParam("mode"));
+    byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    Input.requireUtf8(body);
+    stations.importCsv(Security.require(ctx), new String(body, java.nio.charset.StandardCharsets.UTF_8), atomic,
+            org.yishi.platform.web.I18n.EN)
+        .onSuccess(report -> {
+          if (report.getBoolean("applied")) {
+            Json.ok(ctx, report);
+          } else {
+            Json.send(ctx, 422, ErrorHandler.body(new AppException(ErrorKind.INVALID,
+                "Nothing was imported: " + report.getInteger("errorsTotal") + " row problem(s), see report.errors"))
+                .put("report", report));
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void importPage(RoutingContext ctx) {
+    app.web().page(ctx, "station/import", Map.of("columns", String.join(",", StationImport.COLUMNS), "mode", "atomic"));
+  }
+
+  private void importFromForm(RoutingContext ctx) {
+    Input in = Input.form(ctx);
+    String text = in.optionalText("csv", 1_000_000, true);
+    String mode = ctx.request().getFormAttribute("mode");
+    Map<String, Object> model = new HashMap<>();
+    model.put("columns", String.join(",", StationImport.COLUMNS));
+    model.put("csv", text == null ? "" : text);
+    model.put("mode", "skip-invalid".equals(mode) ? "skip-invalid" : "atomic");
+    if (text == null) {
+      model.put("errors", Map.of("csv", app.web().message(ctx, "field.required")));
+      app.web().page(ctx, 422, "station/import", model);
+      return;
+    }
+    Future<JsonObject> run;
+    try {
+      run = stations.importCsv(Security.require(ctx), text, atomic(mode), Web.locale(ctx));
+    } catch (AppException e) {
+      run = Future.failedFuture(e);
+    }
+    run.onSuccess(report -> {
+      model.put("report", report.getMap());
+      model.put("rowErrors", Web.rows(report.getJsonArray("errors")));
+      app.web().page(ctx, report.getBoolean("applied") ? 200 : 422, "station/import", model);
+    }).onFailure(err -> {
+      if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+        model.put("errors", Map.of("csv", app.web().messages(ctx, e.fields()).values().stream().findFirst().orElse("")));
+        app.web().page(ctx, 422, "station/import", model);
+      } else {
+        ctx.fail(err);
+      }
+    });
   }
 
   /** CSV of the stations matching the filters (UTF-8 with BOM so spreadsheet programs read Chinese). */

@@ -154,18 +154,35 @@ public final class StationService {
    * one runs it from then on.
    */
   public Future<JsonObject> register(Principal actor, StationInput in) {
-    return resolve(in, registrationArea(actor))
-        .compose(values -> pool.withTransaction(tx -> store.insert(tx, values, actor.id())
-            .compose(id -> store.addHistory(tx, id, null, StationStatus.PENDING, null, actor.id(), actor.username()).map(id))
-            .compose(id -> actor.is(Role.STATION_COORDINATOR)
-                ? store.linkCoordinator(tx, actor.id(), id).map(id) : Future.succeededFuture(id))
-            .compose(id -> store.byId(tx, id))
-            .compose(station -> AuditStore.record(tx, AuditEntry.by(actor, "station.register", "station",
-                station.getLong("id"), station.getString("divisionCode"), null, station)).map(station))))
+    return pool.withTransaction(tx -> registerIn(tx, actor, in))
         .recover(StationService::duplicateName)
         .onSuccess(s -> {
           if (actor.is(Role.STATION_COORDINATOR)) {
             accounts.changed(actor.id()); // the coordinator's station set grew
+          }
+        });
+  }
+
+  /** Registers a station within the caller's transaction (bulk import); see {@link #register}. */
+  Future<JsonObject> registerIn(io.vertx.sqlclient.SqlConnection tx, Principal actor, StationInput in) {
+    return resolve(in, registrationArea(actor))
+        .compose(values -> store.insert(tx, values, actor.id()))
+        .compose(id -> id != null ? Future.succeededFuture(id) : Future.failedFuture(new AppException(ErrorKind.CONFLICT,
+            "A station of this name exists in this division", Map.of("name", Msg.of("field.station.duplicate")))))
+        .compose(id -> store.addHistory(tx, id, null, StationStatus.PENDING, null, actor.id(), actor.username()).map(id))
+        .compose(id -> actor.is(Role.STATION_COORDINATOR)
+            ? store.linkCoordinator(tx, actor.id(), id).map(id) : Future.succeededFuture(id))
+        .compose(id -> store.byId(tx, id))
+        .compose(station -> AuditStore.record(tx, AuditEntry.by(actor, "station.register", "station",
+            station.getLong("id"), station.getString("divisionCode"), null, station)).map(station));
+  }
+
+  /** Bulk registration from CSV text; see {@link StationImport}. */
+  public Future<JsonObject> importCsv(Principal actor, String text, boolean atomic, java.util.Locale locale) {
+    return new StationImport(pool, this).run(actor, text, atomic, locale)
+        .onSuccess(r -> {
+          if (actor.is(Role.STATION_COORDINATOR) && r.getInteger("created") > 0) {
+            accounts.changed(actor.id());
           }
         });
   }

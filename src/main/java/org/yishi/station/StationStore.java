@@ -167,16 +167,21 @@ public final class StationStore {
                               String openingHours, String contactName, String contactPhone, LocalDate foundedOn) {
   }
 
+  /**
+   * Inserts a station; null when one of the same name exists in the division (no failed statement,
+   * so the caller's transaction stays usable: Vert.x rolls back a transaction on any SQL error).
+   */
   public Future<Long> insert(SqlClient tx, StationValues v, Long createdBy) {
     return tx.preparedQuery("""
             INSERT INTO station (name, type, level, division_code, district_code, committee_id, address, latitude,
                                  longitude, opening_hours, contact_name, contact_phone, founded_on, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id""")
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            ON CONFLICT DO NOTHING RETURNING id""")
         .execute(Tuple.tuple().addString(v.name()).addString(v.type().key()).addString(v.level())
             .addString(v.divisionCode()).addString(v.districtCode()).addLong(v.committeeId()).addString(v.address())
             .addBigDecimal(v.latitude()).addBigDecimal(v.longitude()).addString(v.openingHours())
             .addString(v.contactName()).addString(v.contactPhone()).addLocalDate(v.foundedOn()).addLong(createdBy))
-        .map(rows -> rows.iterator().next().getLong(0));
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
   }
 
   /** Updates the values if {@code version} is current; false when stale. */

@@ -72,6 +72,11 @@ public final class Input {
     }, false);
   }
 
+  /** Text fields from a map (a CSV row, say), read like a submitted form. */
+  public static Input of(Map<String, String> values) {
+    return new Input(values::get, false);
+  }
+
   /** An input with no source, for collecting errors found by a service's own rules. */
   public static Input empty() {
     return new Input(name -> null, true);

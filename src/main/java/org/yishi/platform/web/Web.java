@@ -96,7 +96,13 @@ public final class Web {
           "role", me.role().key(), "admin", me.is(Role.ADMIN),
           "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF)));
     }
-    String html = templates.render(template, full, locale);
+    String html;
+    try {
+      html = templates.render(template, full, locale);
+    } catch (RuntimeException e) {
+      ctx.fail(e); // a template bug answers 500 at once instead of leaving the request hanging
+      return Future.failedFuture(e);
+    }
     return ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .end(html);

@@ -1,0 +1,73 @@
+package org.yishi.platform.web;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads delimited text as people produce it: CSV (RFC 4180 quoting) or the tab-separated text a
+ * spreadsheet puts on the clipboard. The delimiter is taken from the header line.
+ */
+public final class CsvText {
+  private CsvText() {
+  }
+
+  /** One parsed line: its 1-based line number and its cells. */
+  public record Line(int number, List<String> cells) {
+  }
+
+  /** Parses {@code text} (a leading BOM is ignored); blank lines are skipped. */
+  public static List<Line> parse(String text) {
+    String s = text.startsWith("\uFEFF") ? text.substring(1) : text;
+    int firstBreak = s.indexOf('\n');
+    String header = firstBreak < 0 ? s : s.substring(0, firstBreak);
+    char delimiter = header.indexOf('\t') >= 0 ? '\t' : ',';
+    List<Line> lines = new ArrayList<>();
+    List<String> cells = new ArrayList<>();
+    StringBuilder cell = new StringBuilder();
+    boolean quoted = false;
+    int line = 1;
+    int startLine = 1;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quoted) {
+        if (c == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') {
+          cell.append('"');
+          i++;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          if (c == '\n') {
+            line++;
+          }
+          cell.append(c);
+        }
+      } else if (c == '"' && cell.length() == 0) {
+        quoted = true;
+      } else if (c == delimiter) {
+        cells.add(cell.toString());
+        cell.setLength(0);
+      } else if (c == '\n' || c == '\r') {
+        if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+          i++;
+        }
+        cells.add(cell.toString());
+        cell.setLength(0);
+        if (!(cells.size() == 1 && cells.get(0).isBlank())) {
+          lines.add(new Line(startLine, List.copyOf(cells)));
+        }
+        cells.clear();
+        line++;
+        startLine = line;
+      } else {
+        cell.append(c);
+      }
+    }
+    if (cell.length() > 0 || !cells.isEmpty()) {
+      cells.add(cell.toString());
+      if (!(cells.size() == 1 && cells.get(0).isBlank())) {
+        lines.add(new Line(startLine, List.copyOf(cells)));
+      }
+    }
+    return lines;
+  }
+}
