@@ -6,6 +6,7 @@ import org.yishi.account.UserRoutes;
 import org.yishi.audit.AuditRoutes;
 import org.yishi.health.HealthRoutes;
 import org.yishi.home.HomeRoutes;
+import org.yishi.meeting.MeetingRoutes;
 import org.yishi.member.CommitteeRoutes;
 import org.yishi.member.MemberRoutes;
 import org.yishi.station.StationRoutes;
@@ -26,6 +27,7 @@ public final class Features {
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),
+        MeetingRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);

@@ -14,6 +14,8 @@ import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
+import org.yishi.meeting.ReminderService;
+import org.yishi.meeting.SchedulerVerticle;
 import org.yishi.platform.cluster.ClusterSetup;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.Security;
@@ -50,6 +52,11 @@ public final class Node {
 
   /** Starts a node; the future fails with a clear message (and cleans up) when any step fails. */
   public static Future<Node> start(AppConfig config) {
+    return start(config, java.time.Clock.systemUTC());
+  }
+
+  /** Starts a node whose scheduled work (reminders) follows {@code clock}; tests move it. */
+  public static Future<Node> start(AppConfig config, java.time.Clock clock) {
     Database database = new Database(config);
     HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -58,7 +65,7 @@ public final class Node {
     Future<Void> db = Future.fromCompletionStage(CompletableFuture.runAsync(database::startAndMigrate));
     Future<Vertx> vertx = clusteredVertx(config, cluster, metrics);
     return Future.join(db, vertx)
-        .compose(both -> deploy(config, database, cluster, metrics, vertx.result()))
+        .compose(both -> deploy(config, database, cluster, metrics, vertx.result(), clock))
         .recover(err -> abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx))));
   }
 
@@ -76,7 +83,7 @@ public final class Node {
   }
 
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
-                                     PrometheusMeterRegistry metrics, Vertx vertx) {
+                                     PrometheusMeterRegistry metrics, Vertx vertx, java.time.Clock clock) {
     Pool pool = database.createPool(vertx);
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Security security = new Security(new AccountAuthenticator(accounts));
@@ -86,6 +93,8 @@ public final class Node {
         .compose(v -> config.demo()
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
             : Future.<Void>succeededFuture())
+        .compose(v -> vertx.deployVerticle(new SchedulerVerticle(app, new ReminderService(pool, config.reminderLeads(),
+            config.dataDir().resolve("outbox").resolve("messages.jsonl")), clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {

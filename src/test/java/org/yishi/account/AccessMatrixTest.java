@@ -138,6 +138,37 @@ class AccessMatrixTest {
     add("POST /api/v1/stations/import", "/api/v1/stations/import", csv, 200, 200, 422, 200, 422, 200, 401);
     add("GET /stations/import", "/stations/import", none, 200, 200, 200, 200, 200, 200, 303);
     add("POST /stations/import", "/stations/import", none, 422, 422, 422, 422, 422, 422, 401);
+    // meetings: an approved topic at s1 and one meeting scheduled there
+    long topic = AccountFixtures.approvedTopic(node, s1, "管网疏通");
+    java.time.OffsetDateTime base = java.time.OffsetDateTime.now().plusDays(10).withHour(9).withMinute(0).withSecond(0).withNano(0);
+    long meeting = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(
+        node.app().accounts().store().byUsername("admin").await().principal(),
+        new org.yishi.meeting.MeetingService.MeetingInput(topic, base, base.plusHours(2), "社区会议室", "on_site", null,
+            "grassroots", null, null, List.of(), List.of())).await().getLong("id");
+    int[] slot = {0};
+    Supplier<String> newMeeting = () -> {
+      java.time.OffsetDateTime at = base.plusDays(1 + slot[0]++);
+      return new JsonObject().put("topicId", topic).put("startsAt", at.toString()).put("endsAt", at.plusHours(1).toString())
+          .put("venue", "会议室").put("format", "on_site").put("kind", "forum").encode();
+    };
+    Supplier<String> staleMove = () -> new JsonObject().put("startsAt", base.plusHours(3).toString())
+        .put("endsAt", base.plusHours(4).toString()).put("reason", "调整").put("version", 999).encode();
+    Supplier<String> empty = () -> "{}";
+    add("GET /api/v1/meetings", "/api/v1/meetings", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/meetings", "/api/v1/meetings", newMeeting, 201, 201, 403, 201, 403, 201, 401);
+    add("GET /api/v1/meetings/:id", "/api/v1/meetings/" + meeting, none, 200, 200, 403, 200, 403, 200, 401);
+    add("POST /api/v1/meetings/:id/reschedule", "/api/v1/meetings/" + meeting + "/reschedule", staleMove, 409, 409, 403, 409, 403, 409, 401);
+    add("POST /api/v1/meetings/:id/cancel", "/api/v1/meetings/" + meeting + "/cancel", empty, 422, 422, 403, 422, 403, 422, 401);
+    add("GET /api/v1/notifications", "/api/v1/notifications", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/notifications/:id/read", "/api/v1/notifications/999999/read", none, 404, 404, 404, 404, 404, 404, 401);
+    add("GET /meetings/new", "/meetings/new", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /meetings", "/meetings", none, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /meetings/:id", "/meetings/" + meeting, none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /meetings/:id/cancel", "/meetings/" + meeting + "/cancel", none, 422, 422, 403, 422, 403, 422, 401);
+    add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /calendar/feed/:kind/:file", "/calendar/feed/station/" + s1 + ".ics", none, 403, 403, 403, 403, 403, 403, 403);
+    add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {

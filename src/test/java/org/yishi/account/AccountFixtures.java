@@ -72,6 +72,20 @@ public final class AccountFixtures {
     return f;
   }
 
+  /**
+   * Makes the station active and adds an approved topic to it (directly in SQL: the topic feature
+   * has its own tests), returning the topic id.
+   */
+  public static long approvedTopic(Node node, long stationId, String title) {
+    var pool = node.app().pool();
+    pool.preparedQuery("UPDATE station SET status = 'active' WHERE id = $1").execute(io.vertx.sqlclient.Tuple.of(stationId)).await();
+    return pool.preparedQuery("""
+            INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status)
+            SELECT id, division_code, $2, 'livelihood', 'residents', true, '群众关切', true, '适合协商', 'approved' FROM station WHERE id = $1
+            RETURNING id""")
+        .execute(io.vertx.sqlclient.Tuple.of(stationId, title)).await().iterator().next().getLong(0);
+  }
+
   public static String passwordOf(String username) {
     return "admin".equals(username) ? TestNodes.ADMIN_PASSWORD : PASSWORD;
   }

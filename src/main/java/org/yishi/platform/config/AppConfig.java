@@ -26,7 +26,8 @@ public record AppConfig(
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
     boolean demo, String demoPassword, String adminPassword,
-    SecuritySettings security) {
+    SecuritySettings security,
+    List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds) {
 
   /**
    * Sign-in and session settings.
@@ -74,6 +75,8 @@ public record AppConfig(
   private static final Setting LOGIN_WINDOW = new Setting("security.loginWindowSeconds", "YISHI_LOGIN_WINDOW_SECONDS");
   private static final Setting TOKEN_TTL = new Setting("security.tokenTtlHours", "YISHI_TOKEN_TTL_HOURS");
   private static final Setting SESSION_TIMEOUT = new Setting("security.sessionTimeoutMinutes", "YISHI_SESSION_TIMEOUT_MINUTES");
+  private static final Setting REMINDER_LEADS = new Setting("reminders.leadHours", "YISHI_REMINDER_LEAD_HOURS");
+  private static final Setting SCHEDULER_INTERVAL = new Setting("reminders.intervalSeconds", "YISHI_SCHEDULER_INTERVAL_SECONDS");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
 
   /**
@@ -133,7 +136,9 @@ public record AppConfig(
             r.integer(LOGIN_WINDOW, 900, 1, 86_400),
             r.integer(TOKEN_TTL, 12, 1, 24 * 90),
             r.integer(SESSION_TIMEOUT, 120, 1, 24 * 60),
-            r.bool(COOKIE_SECURE, false)));
+            r.bool(COOKIE_SECURE, false)),
+        r.leads(),
+        r.integer(SCHEDULER_INTERVAL, 60, 1, 3600));
     return config;
   }
 
@@ -246,6 +251,20 @@ public record AppConfig(
         throw new ConfigException(PG_URL.label() + ": not a valid URL: " + e.getMessage());
       }
       return v;
+    }
+
+    /** Comma-separated hours before a meeting at which reminders go out, e.g. "72,24". */
+    List<java.time.Duration> leads() {
+      String v = text(REMINDER_LEADS, "72,24", false);
+      List<java.time.Duration> out = new ArrayList<>();
+      for (String part : v.replace("[", "").replace("]", "").split(",")) {
+        String p = part.trim();
+        if (!p.matches("\\d{1,4}") || Integer.parseInt(p) < 1 || Integer.parseInt(p) > 24 * 60) {
+          throw new ConfigException(REMINDER_LEADS.label() + ": '" + v + "' is not a list of hours (e.g. 72,24)");
+        }
+        out.add(java.time.Duration.ofHours(Integer.parseInt(p)));
+      }
+      return List.copyOf(out);
     }
 
     List<String> members() {

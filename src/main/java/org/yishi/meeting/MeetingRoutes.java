@@ -1,0 +1,474 @@
+package org.yishi.meeting;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.member.MemberStore;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorHandler;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Web;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Scheduling meetings (API and pages), the month/week calendar, iCalendar feeds that calendar
+ * apps subscribe to with a signed link, and the user's in-app notifications.
+ */
+public final class MeetingRoutes {
+  private static final Access ANYONE = Access.signedIn();
+  private final App app;
+  private final MeetingService meetings;
+  private final MemberStore members;
+  private Future<byte[]> feedSecret;
+
+  private MeetingRoutes(App app) {
+    this.app = app;
+    this.meetings = new MeetingService(app.pool());
+    this.members = new MemberStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    MeetingRoutes routes = new MeetingRoutes(app);
+    Access.ScopeResolver meeting = routes::scopeOfMeeting;
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/meetings", ANYONE, routes::listApi);
+    r.post("/api/v1/meetings", ANYONE, routes::scheduleApi);
+    r.get("/api/v1/meetings/:id", ANYONE.scoped(meeting), routes::getApi);
+    r.post("/api/v1/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleApi);
+    r.post("/api/v1/meetings/:id/cancel", ANYONE.scoped(meeting), routes::cancelApi);
+    r.get("/api/v1/notifications", ANYONE, routes::notificationsApi);
+    r.post("/api/v1/notifications/:id/read", ANYONE, routes::markReadApi);
+
+    r.get("/meetings/new", ANYONE, routes::newPage);
+    r.post("/meetings", ANYONE, routes::scheduleFromForm);
+    r.get("/meetings/:id", ANYONE.scoped(meeting), routes::viewPage);
+    r.post("/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleFromForm);
+    r.post("/meetings/:id/cancel", ANYONE.scoped(meeting), routes::cancelFromForm);
+    r.get("/calendar", ANYONE, routes::calendarPage);
+    r.get("/calendar/feed/:kind/:file", Access.open("calendar apps subscribe with a signed link, without a session"),
+        routes::feed);
+    r.get("/notifications", ANYONE, routes::notificationsPage);
+    return r.router();
+  }
+
+  private Future<Access.Scope> scopeOfMeeting(RoutingContext ctx) {
+    Long id = id(ctx);
+    return id == null ? Future.succeededFuture()
+        : meetings.store().scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
+  }
+
+  private static Long id(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  private static OffsetDateTime now() {
+    return OffsetDateTime.now(MeetingStore.SHANGHAI);
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    Input q = Input.of(Map.of(
+        "from", String.valueOf(ctx.request().getParam("from")), "to", String.valueOf(ctx.request().getParam("to"))));
+    OffsetDateTime from = ctx.request().getParam("from") == null ? now().minusDays(30) : MeetingService.time(q, "from");
+    OffsetDateTime to = ctx.request().getParam("to") == null ? now().plusDays(90) : MeetingService.time(q, "to");
+    q.done();
+    if (!to.isAfter(from) || to.isAfter(from.plusDays(400))) {
+      throw AppException.invalid("to", "field.meeting.range");
+    }
+    String station = ctx.request().getParam("station");
+    if (station != null && !station.matches("\\d{1,18}")) {
+      throw AppException.invalid("station", "field.notWholeNumber");
+    }
+    meetings.store().between(Security.require(ctx).jurisdiction(), station == null ? null : Long.valueOf(station), null,
+            from, to, true)
+        .onSuccess(items -> Json.ok(ctx, new JsonObject().put("items", items)))
+        .onFailure(ctx::fail);
+  }
+
+  private void scheduleApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    JsonObject body = ctx.body().asJsonObject();
+    Object raw = body == null ? null : body.getValue("participants");
+    if (raw != null && !(raw instanceof JsonArray)) {
+      throw AppException.invalid("participants", "field.meeting.participant");
+    }
+    MeetingService.MeetingInput input = MeetingService.read(in, MeetingService.participants(raw), now());
+    meetings.schedule(Security.require(ctx), input)
+        .onSuccess(m -> Json.created(ctx, "/api/v1/meetings/" + m.getLong("id"), m))
+        .onFailure(err -> answerClash(ctx, err));
+  }
+
+  /** 409 with the meeting in the way, so a client can show it. */
+  private static void answerClash(RoutingContext ctx, Throwable err) {
+    if (err instanceof MeetingService.Clash clash) {
+      Json.send(ctx, 409, ErrorHandler.body(clash).put("clash", clash.other()));
+    } else {
+      ctx.fail(err);
+    }
+  }
+
+  private void getApi(RoutingContext ctx) {
+    meetings.store().byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+  }
+
+  private record Move(OffsetDateTime starts, OffsetDateTime ends, String reason, int version) {
+  }
+
+  private static Move readMove(Input in) {
+    OffsetDateTime starts = MeetingService.time(in, "startsAt");
+    OffsetDateTime ends = MeetingService.time(in, "endsAt");
+    MeetingService.checkTimes(in, starts, ends, now());
+    String reason = in.optionalText("reason", 500, true);
+    if (reason == null && !in.failed("reason")) {
+      in.reject("reason", "field.station.reason");
+    }
+    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    if (version == null && !in.failed("version")) {
+      in.reject("version", "field.required");
+    }
+    in.done();
+    return new Move(starts, ends, reason, version.intValue());
+  }
+
+  private void rescheduleApi(RoutingContext ctx) {
+    Move move = readMove(Input.json(ctx));
+    meetings.reschedule(Security.require(ctx), id(ctx), move.starts(), move.ends(), move.reason(), move.version())
+        .onSuccess(m -> Json.ok(ctx, m))
+        .onFailure(err -> answerClash(ctx, err));
+  }
+
+  private void cancelApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    String reason = in.optionalText("reason", 500, true);
+    if (reason == null && !in.failed("reason")) {
+      in.reject("reason", "field.station.reason");
+    }
+    in.done();
+    meetings.cancel(Security.require(ctx), id(ctx), reason).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+  }
+
+  private Future<JsonArray> notifications(Principal me) {
+    return app.pool().preparedQuery("""
+            SELECT id, kind, title, body, link, created_at, read_at FROM notification
+             WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100""")
+        .execute(Tuple.of(me.id()))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("id", r.getLong(0)).put("kind", r.getString(1))
+              .put("title", r.getString(2)).put("body", r.getString(3)).put("link", r.getString(4))
+              .put("createdAt", MeetingStore.time(r.getOffsetDateTime(5))).put("read", r.getValue(6) != null)));
+          return out;
+        });
+  }
+
+  private void notificationsApi(RoutingContext ctx) {
+    notifications(Security.require(ctx)).onSuccess(items -> Json.ok(ctx, new JsonObject().put("items", items)))
+        .onFailure(ctx::fail);
+  }
+
+  private void markReadApi(RoutingContext ctx) {
+    Long id = id(ctx);
+    if (id == null) {
+      throw AppException.notFound("No such notification");
+    }
+    app.pool().preparedQuery("UPDATE notification SET read_at = coalesce(read_at, now()) WHERE id = $1 AND account_id = $2")
+        .execute(Tuple.of(id, Security.require(ctx).id()))
+        .onFailure(ctx::fail)
+        .onSuccess(rows -> {
+          if (rows.rowCount() == 0) {
+            ctx.fail(AppException.notFound("No such notification"));
+          } else {
+            Json.noContent(ctx);
+          }
+        });
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> values) {
+    Principal me = Security.require(ctx);
+    String district = me.scopeCode() != null && Jurisdiction.prefixOf(me.scopeCode()).length() == 6 ? me.scopeCode() : null;
+    Future<JsonArray> topics = meetings.store().approvedTopics(me.jurisdiction());
+    Future<JsonArray> candidates = district == null ? Future.succeededFuture(new JsonArray()) : members.candidatesFor(district);
+    return Future.all(topics, candidates).map(v -> {
+      Map<String, Object> model = new HashMap<>();
+      Object topic = values.get("topicId");
+      values.put("topicIdNumber", topic instanceof String s && s.matches("\\d{1,18}") ? Long.valueOf(s) : null);
+      model.put("meeting", values);
+      model.put("topics", Web.rows(topics.result()));
+      model.put("candidates", Web.rows(candidates.result()));
+      model.put("kinds", MeetingService.KINDS);
+      model.put("roles", MeetingService.ROLES);
+      return model;
+    });
+  }
+
+  private void newPage(RoutingContext ctx) {
+    Map<String, Object> values = new HashMap<>();
+    values.put("topicId", ctx.request().getParam("topic"));
+    values.put("format", "on_site");
+    formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "meeting/form", model));
+  }
+
+  private void scheduleFromForm(RoutingContext ctx) {
+    Map<String, Object> values = new HashMap<>();
+    ctx.request().formAttributes().forEach(e -> values.putIfAbsent(e.getKey(), e.getValue()));
+    values.put("memberIds", ctx.request().formAttributes().getAll("memberIds"));
+    List<JsonObject> parties = new ArrayList<>();
+    for (String role : MeetingService.ROLES) {
+      String name = ctx.request().getFormAttribute(role + "_name");
+      if (name != null && !name.isBlank()) {
+        parties.add(new JsonObject().put("role", role).put("name", name.trim())
+            .put("organisation", blank(ctx.request().getFormAttribute(role + "_org")))
+            .put("contact", blank(ctx.request().getFormAttribute(role + "_contact"))));
+      }
+    }
+    Future<JsonObject> done;
+    try {
+      done = meetings.schedule(Security.require(ctx), MeetingService.read(Input.form(ctx), parties, now()));
+    } catch (AppException e) {
+      done = Future.failedFuture(e);
+    }
+    done.onSuccess(m -> Web.redirect(ctx, "/meetings/" + m.getLong("id")))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+            formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
+              model.put("errors", app.web().messages(ctx, e.fields()));
+              if (err instanceof MeetingService.Clash clash && clash.other() != null) {
+                model.put("clash", clash.other().getMap());
+              }
+              app.web().page(ctx, e.kind().status, "meeting/form", model);
+            });
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private static String blank(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    renderView(ctx, 200, Map.of());
+  }
+
+  private void renderView(RoutingContext ctx, int status, Map<String, String> errors) {
+    meetings.store().byId(app.pool(), id(ctx)).onFailure(ctx::fail).onSuccess(m -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("meeting", m.getMap());
+      model.put("participants", Web.rows(m.getJsonArray("participants")));
+      model.put("members", Web.rows(m.getJsonArray("members")));
+      model.put("history", Web.rows(m.getJsonArray("history")));
+      model.put("startsLocal", m.getString("startsAt").substring(0, 16));
+      model.put("endsLocal", m.getString("endsAt").substring(0, 16));
+      model.put("errors", errors);
+      app.web().page(ctx, status, "meeting/view", model);
+    });
+  }
+
+  private void rescheduleFromForm(RoutingContext ctx) {
+    Move move;
+    try {
+      move = readMove(Input.form(ctx));
+    } catch (AppException e) {
+      renderView(ctx, 422, app.web().messages(ctx, e.fields()));
+      return;
+    }
+    meetings.reschedule(Security.require(ctx), id(ctx), move.starts(), move.ends(), move.reason(), move.version())
+        .onSuccess(m -> Web.redirect(ctx, "/meetings/" + id(ctx)))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.INVALID)) {
+            Map<String, String> errors = new HashMap<>(app.web().messages(ctx, e.fields()));
+            errors.putIfAbsent("startsAt", app.web().message(ctx, "field.stale"));
+            renderView(ctx, e.kind().status, errors);
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void cancelFromForm(RoutingContext ctx) {
+    Input in = Input.form(ctx);
+    String reason = in.optionalText("reason", 500, true);
+    if (reason == null || !"on".equals(ctx.request().getFormAttribute("confirm"))) {
+      renderView(ctx, 422, Map.of("cancel", app.web().message(ctx, "field.meeting.cancelConfirm")));
+      return;
+    }
+    meetings.cancel(Security.require(ctx), id(ctx), reason)
+        .onSuccess(m -> Web.redirect(ctx, "/meetings/" + id(ctx)))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.CONFLICT) {
+            renderView(ctx, 409, Map.of("cancel", app.web().message(ctx, "field.meeting.notScheduled")));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  /**
+   * Month (default) or week view of the meetings inside the caller's jurisdiction, optionally of one
+   * station or one district; with subscribe links for the station's or district's iCal feed.
+   */
+  private void calendarPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    String view = "week".equals(ctx.request().getParam("view")) ? "week" : "month";
+    LocalDate start;
+    LocalDate end;
+    try {
+      if ("week".equals(view)) {
+        String d = ctx.request().getParam("date");
+        LocalDate day = d == null ? LocalDate.now(MeetingStore.SHANGHAI) : LocalDate.parse(d);
+        start = day.with(DayOfWeek.MONDAY);
+        end = start.plusDays(7);
+      } else {
+        String m = ctx.request().getParam("month");
+        YearMonth month = m == null ? YearMonth.now(MeetingStore.SHANGHAI) : YearMonth.parse(m);
+        start = month.atDay(1).with(DayOfWeek.MONDAY);
+        end = month.atEndOfMonth().with(DayOfWeek.SUNDAY).plusDays(1);
+      }
+    } catch (DateTimeParseException e) {
+      throw AppException.invalid("month", "field.date");
+    }
+    String station = ctx.request().getParam("station");
+    Long stationId = station != null && station.matches("\\d{1,18}") ? Long.valueOf(station) : null;
+    String district = ctx.request().getParam("district");
+    String within = district != null && district.matches("\\d{12}") ? Jurisdiction.prefixOf(district) : null;
+    OffsetDateTime from = start.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
+    OffsetDateTime to = end.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
+    LocalDate first = start;
+    LocalDate last = end;
+    Future.all(meetings.store().between(me.jurisdiction(), stationId, within, from, to, false), secret())
+        .onFailure(ctx::fail)
+        .onSuccess(all -> {
+          JsonArray found = all.resultAt(0);
+          Map<LocalDate, List<Map<String, Object>>> byDay = new LinkedHashMap<>();
+          for (LocalDate d = first; d.isBefore(last); d = d.plusDays(1)) {
+            byDay.put(d, new ArrayList<>());
+          }
+          for (Object o : found) {
+            JsonObject m = (JsonObject) o;
+            LocalDate day = OffsetDateTime.parse(m.getString("startsAt")).atZoneSameInstant(MeetingStore.SHANGHAI).toLocalDate();
+            Map<String, Object> row = new HashMap<>(m.getMap());
+            row.put("time", m.getString("startsAt").substring(11, 16));
+            byDay.computeIfAbsent(day, k -> new ArrayList<>()).add(row);
+          }
+          List<List<Map<String, Object>>> weeks = new ArrayList<>();
+          List<Map<String, Object>> week = new ArrayList<>();
+          for (Map.Entry<LocalDate, List<Map<String, Object>>> e : byDay.entrySet()) {
+            week.add(Map.of("date", e.getKey().toString(), "day", e.getKey().getDayOfMonth(), "meetings", e.getValue()));
+            if (week.size() == 7) {
+              weeks.add(week);
+              week = new ArrayList<>();
+            }
+          }
+          Map<String, Object> model = new HashMap<>();
+          model.put("weeks", weeks);
+          model.put("view", view);
+          model.put("title", "week".equals(view) ? first + " – " + last.minusDays(1) : YearMonth.from(first.plusDays(7)).toString());
+          model.put("prev", "week".equals(view) ? "view=week&date=" + first.minusDays(7) : "month=" + YearMonth.from(first.plusDays(7)).minusMonths(1));
+          model.put("next", "week".equals(view) ? "view=week&date=" + first.plusDays(7) : "month=" + YearMonth.from(first.plusDays(7)).plusMonths(1));
+          String filter = (stationId != null ? "&station=" + stationId : "") + (within != null ? "&district=" + district : "");
+          model.put("filter", filter);
+          if (stationId != null) {
+            model.put("feed", "/calendar/feed/station/" + stationId + ".ics?sig=" + sign(all.resultAt(1), "station:" + stationId));
+          } else if (within != null) {
+            model.put("feed", "/calendar/feed/district/" + district + ".ics?sig=" + sign(all.resultAt(1), "district:" + district));
+          }
+          app.web().page(ctx, "meeting/calendar", model);
+        });
+  }
+
+  /** The iCal feed of a station or a district; the link carries an HMAC signature instead of a session. */
+  private void feed(RoutingContext ctx) {
+    String kind = ctx.pathParam("kind");
+    String file = ctx.pathParam("file");
+    if (!("station".equals(kind) || "district".equals(kind)) || file == null || !file.endsWith(".ics")) {
+      throw AppException.notFound("No such feed");
+    }
+    String key = file.substring(0, file.length() - 4);
+    if (!("station".equals(kind) ? key.matches("\\d{1,18}") : key.matches("\\d{12}"))) {
+      throw AppException.notFound("No such feed");
+    }
+    String sig = ctx.request().getParam("sig");
+    secret().onFailure(ctx::fail).onSuccess(secret -> {
+      String expected = sign(secret, kind + ":" + key);
+      if (sig == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), sig.getBytes(StandardCharsets.UTF_8))) {
+        ctx.fail(AppException.forbidden("This feed link is not valid"));
+        return;
+      }
+      Long stationId = "station".equals(kind) ? Long.valueOf(key) : null;
+      String within = "district".equals(kind) ? Jurisdiction.prefixOf(key) : null;
+      OffsetDateTime now = now();
+      meetings.store().between(Jurisdiction.all(), stationId, within, now.minusDays(90), now.plusDays(400), true)
+          .onFailure(ctx::fail)
+          .onSuccess(found -> {
+            List<JsonObject> list = new ArrayList<>();
+            found.forEach(o -> list.add((JsonObject) o));
+            String name = list.isEmpty() ? "议事" : ("station".equals(kind) ? list.get(0).getString("stationName") : "议事 " + key);
+            ctx.response().putHeader("Content-Type", "text/calendar; charset=utf-8")
+                .putHeader("Cache-Control", "private, max-age=300")
+                .end(ICal.calendar(name, list, Instant.now()));
+          });
+    });
+  }
+
+  /** The cluster-wide secret that signs feed links (created once, kept in the database). */
+  private Future<byte[]> secret() {
+    if (feedSecret == null) {
+      feedSecret = app.pool().preparedQuery("""
+              INSERT INTO app_setting (key, value) VALUES ('feed_secret', $1) ON CONFLICT (key) DO NOTHING""")
+          .execute(Tuple.of(UUID.randomUUID() + "-" + UUID.randomUUID()))
+          .compose(v -> app.pool().query("SELECT value FROM app_setting WHERE key = 'feed_secret'").execute())
+          .map(rows -> rows.iterator().next().getString(0).getBytes(StandardCharsets.UTF_8));
+      feedSecret.onFailure(e -> feedSecret = null);
+    }
+    return feedSecret;
+  }
+
+  static String sign(byte[] secret, String what) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(what.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void notificationsPage(RoutingContext ctx) {
+    notifications(Security.require(ctx)).onFailure(ctx::fail)
+        .onSuccess(items -> app.web().page(ctx, "meeting/notifications", Map.of("items", Web.rows(items))));
+  }
+}

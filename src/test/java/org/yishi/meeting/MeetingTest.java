@@ -1,0 +1,215 @@
+package org.yishi.meeting;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import net.fortuna.ical4j.data.CalendarBuilder;
+import net.fortuna.ical4j.model.Calendar;
+import net.fortuna.ical4j.model.component.VEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yishi.account.AccountFixtures;
+import org.yishi.platform.Node;
+import org.yishi.support.Api;
+import org.yishi.support.Browser;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.io.StringReader;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.Temporal;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Scheduling, clashes, reschedule/cancel, bad input, jurisdiction, the calendar and its iCal feeds. */
+class MeetingTest {
+  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private static String pgUrl;
+  private static Node node;
+  private static AccountFixtures f;
+  private static Api api;
+  private static long topicS1;
+  private static long topicS3;
+  private static long member;
+
+  @BeforeAll
+  static void start() {
+    pgUrl = TestPostgres.freshDatabaseUrl();
+    node = TestNodes.start(pgUrl);
+    f = AccountFixtures.create(node);
+    api = new Api(node.baseUrl());
+    topicS1 = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "老旧小区管网疏通");
+    topicS3 = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.CHANGQING), "口袋公园选址");
+    member = f.taobeiMember;
+    node.app().pool().query("UPDATE member SET phone = '13900000001'").execute().await();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static String token(String user) {
+    return api.token(user, AccountFixtures.passwordOf(user));
+  }
+
+  private static OffsetDateTime day(int days, int hour) {
+    return ZonedDateTime.now(SHANGHAI).plusDays(days).withHour(hour).withMinute(0).withSecond(0).withNano(0).toOffsetDateTime();
+  }
+
+  private static JsonObject meeting(long topic, OffsetDateTime start, int hours) {
+    return new JsonObject().put("topicId", topic).put("startsAt", start.toString()).put("endsAt", start.plusHours(hours).toString())
+        .put("venue", "社区会议室").put("format", "on_site").put("kind", "grassroots")
+        .put("researchPlan", "走访 30 户居民").put("capacityAssessment", "参与人员熟悉情况")
+        .put("participants", new JsonArray()
+            .add(new JsonObject().put("role", "host").put("name", "海明街道政协工作室"))
+            .add(new JsonObject().put("role", "responder").put("name", "区住建局").put("contact", "0436-1111111")))
+        .put("memberIds", new JsonArray().add(member));
+  }
+
+  @Test
+  void stationAndMemberClashesAreRefusedWithTheOtherMeeting() throws Exception {
+    String d1 = token("d1");
+    HttpResponse<String> first = api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(20, 9), 2).encode());
+    assertEquals(201, first.statusCode(), first.body());
+    JsonObject m = Http.json(first);
+    assertEquals(2, m.getJsonArray("participants").size());
+    assertEquals(member, m.getJsonArray("members").getJsonObject(0).getLong("id"));
+
+    HttpResponse<String> sameStation = api.call("POST", "/api/v1/meetings", d1,
+        meeting(topicS1, day(20, 10), 2).put("memberIds", new JsonArray()).encode());
+    assertEquals(409, sameStation.statusCode());
+    JsonObject err = Http.json(sameStation);
+    assertTrue(err.getJsonObject("error").getJsonObject("fields").containsKey("startsAt"));
+    assertEquals(m.getLong("id"), err.getJsonObject("clash").getLong("id"), "the clash names the other meeting");
+
+    HttpResponse<String> sameMember = api.call("POST", "/api/v1/meetings", d1, meeting(topicS3, day(20, 10), 1).encode());
+    assertEquals(409, sameMember.statusCode(), "the member is booked at the other station");
+    assertTrue(Http.json(sameMember).getJsonObject("error").getJsonObject("fields").containsKey("memberIds"));
+
+    assertEquals(201, api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(20, 11), 1).encode()).statusCode(),
+        "back to back is fine");
+  }
+
+  @Test
+  void rescheduleAndCancelKeepHistoryAndFreeTheSlot() {
+    String d1 = token("d1");
+    JsonObject m = Http.json(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(25, 14), 2).encode()));
+    long id = m.getLong("id");
+    HttpResponse<String> noReason = api.call("POST", "/api/v1/meetings/" + id + "/reschedule", d1,
+        new JsonObject().put("startsAt", day(26, 14).toString()).put("endsAt", day(26, 16).toString()).put("version", 1).encode());
+    assertEquals(422, noReason.statusCode());
+    HttpResponse<String> moved = api.call("POST", "/api/v1/meetings/" + id + "/reschedule", d1, new JsonObject()
+        .put("startsAt", day(26, 14).toString()).put("endsAt", day(26, 16).toString()).put("reason", "部门负责人出差")
+        .put("version", m.getInteger("version")).encode());
+    assertEquals(200, moved.statusCode(), moved.body());
+    assertEquals(day(26, 14).toInstant(), OffsetDateTime.parse(Http.json(moved).getString("startsAt")).toInstant());
+    HttpResponse<String> cancelled = api.call("POST", "/api/v1/meetings/" + id + "/cancel", d1,
+        new JsonObject().put("reason", "议题已由部门直接解决").encode());
+    assertEquals(200, cancelled.statusCode());
+    JsonArray history = Http.json(cancelled).getJsonArray("history");
+    assertEquals(List.of("schedule", "reschedule", "cancel"), history.stream().map(o -> ((JsonObject) o).getString("action")).toList());
+    assertEquals(409, api.call("POST", "/api/v1/meetings/" + id + "/cancel", d1, new JsonObject().put("reason", "x").encode()).statusCode());
+    assertEquals(201, api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(26, 14), 2).encode()).statusCode(),
+        "the station and the member are free again");
+  }
+
+  @Test
+  void badInputGivesFieldErrors() throws Exception {
+    String d1 = token("d1");
+    long before;
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM meeting")) {
+      rs.next();
+      before = rs.getLong(1);
+    }
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), -1).encode()), "endsAt");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 13).encode()), "endsAt");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(-2, 10), 1).encode()), "startsAt");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(999_999, day(30, 10), 1).encode()), "topicId");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1).put("format", "online").encode()), "onlineLink");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1).put("format", "online")
+        .put("onlineLink", "javascript:alert(1)").encode()), "onlineLink");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1).put("kind", "party").encode()), "kind");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1).put("startsAt", "tomorrow").encode()), "startsAt");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1)
+        .put("participants", new JsonArray().add(new JsonObject().put("role", "boss").put("name", "x"))).encode()), "participants");
+    assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1)
+        .put("memberIds", new JsonArray().add(999_999)).encode()), "memberIds");
+    assertEquals(403, api.call("POST", "/api/v1/meetings", token("d2"), meeting(topicS1, day(30, 10), 1).encode()).statusCode());
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM meeting")) {
+      rs.next();
+      assertEquals(before, rs.getLong(1), "nothing written");
+    }
+  }
+
+  private static void assertField(HttpResponse<String> r, String field) {
+    assertEquals(422, r.statusCode(), r.body());
+    assertTrue(Http.json(r).getJsonObject("error").getJsonObject("fields").containsKey(field), r.body());
+  }
+
+  @Test
+  void theFormShowsTheClashAndKeepsInput() {
+    String d1 = token("d1");
+    assertEquals(201, api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(40, 9), 2).put("memberIds", new JsonArray()).encode()).statusCode());
+    Browser b = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    assertTrue(b.get("/meetings/new").body().contains("老旧小区管网疏通"));
+    String start = day(40, 10).toLocalDateTime().toString();
+    HttpResponse<String> clash = b.post("/meetings", Map.of("topicId", String.valueOf(topicS1), "startsAt", start,
+        "endsAt", day(40, 11).toLocalDateTime().toString(), "format", "on_site", "venue", "二楼会议室", "kind", "forum"));
+    assertEquals(409, clash.statusCode());
+    assertTrue(clash.body().contains("id=\"clash\"") && clash.body().contains("时间冲突"));
+    assertTrue(clash.body().contains("value=\"二楼会议室\""), "input kept");
+    HttpResponse<String> ok = b.post("/meetings", Map.of("topicId", String.valueOf(topicS1), "startsAt", day(41, 10).toLocalDateTime().toString(),
+        "endsAt", day(41, 12).toLocalDateTime().toString(), "format", "on_site", "venue", "二楼会议室", "kind", "forum",
+        "host_name", "海明街道"));
+    assertEquals(303, ok.statusCode(), ok.body());
+    String view = b.get(ok.headers().firstValue("Location").orElseThrow()).body();
+    assertTrue(view.contains("已安排") && view.contains("海明街道"));
+  }
+
+  @Test
+  void calendarAndICalFeedsCarryShanghaiTimes() throws Exception {
+    String d1 = token("d1");
+    OffsetDateTime start = day(50, 15);
+    long id = Http.json(api.call("POST", "/api/v1/meetings", d1, meeting(topicS3, start, 2)
+        .put("memberIds", new JsonArray()).put("venue", "会议室; 二楼, 东侧").encode())).getLong("id");
+    Browser b = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    long station = f.stations.get(AccountFixtures.CHANGQING);
+    String month = b.get("/calendar?month=" + start.toLocalDate().toString().substring(0, 7) + "&station=" + station).body();
+    assertTrue(month.contains("data-date=\"" + start.toLocalDate() + "\"") && month.contains("15:00 口袋公园选址"), "on its day");
+    Matcher link = Pattern.compile("href=\"(/calendar/feed/station/\\d+\\.ics\\?sig=[0-9a-f]+)\"").matcher(month);
+    assertTrue(link.find(), "a subscribe link");
+
+    HttpResponse<String> feed = Http.get(node.baseUrl() + link.group(1));   // no session: calendar apps have none
+    assertEquals(200, feed.statusCode());
+    assertTrue(feed.headers().firstValue("Content-Type").orElse("").startsWith("text/calendar"));
+    Calendar cal = new CalendarBuilder().build(new StringReader(feed.body()));
+    VEvent event = cal.<VEvent>getComponents("VEVENT").stream()
+        .filter(e -> e.getUid().orElseThrow().getValue().equals("meeting-" + id + "@yishi")).findFirst().orElseThrow();
+    assertEquals("口袋公园选址", event.getSummary().orElseThrow().getValue());
+    assertTrue(event.getLocation().orElseThrow().getValue().contains("会议室; 二楼, 东侧"), "escaped and read back");
+    Temporal dtStart = event.getDateTimeStart().orElseThrow().getDate();
+    assertNotNull(dtStart);
+    assertEquals(start.atZoneSameInstant(SHANGHAI).toLocalDateTime(), LocalDateTime.from(dtStart), "15:00 Shanghai time");
+    assertTrue(feed.body().contains("DTSTART;TZID=Asia/Shanghai:"));
+
+    assertEquals(403, Http.get(node.baseUrl() + "/calendar/feed/station/" + station + ".ics?sig=0000").statusCode());
+    assertEquals(403, Http.get(node.baseUrl() + "/calendar/feed/district/220802000000.ics").statusCode());
+    assertEquals(404, Http.get(node.baseUrl() + "/calendar/feed/../../etc/passwd").statusCode());
+    assertFalse(Http.get(node.baseUrl() + "/calendar/feed/station/abc.ics?sig=1").body().contains("Exception"));
+  }
+}
