@@ -26,6 +26,8 @@ public final class Features {
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),
+        org.yishi.topic.TopicRoutes.router(app),
+        org.yishi.plan.PlanRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);
