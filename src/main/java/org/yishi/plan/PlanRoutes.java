@@ -167,13 +167,22 @@ public final class PlanRoutes {
     Integer year = yearParam(ctx);
     plans.store().list(Security.require(ctx).jurisdiction(), null, year, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("plans", Web.rows(result.getJsonArray("items")));
+      model.put("plans", Web.rows(result.getJsonArray("items")).stream().map(PlanRoutes::forTemplate).toList());
       model.put("total", result.getLong("total"));
       model.put("page", page.page());
       model.put("pages", page.pages(result.getLong("total")));
       model.put("year", year == null ? "" : String.valueOf(year));
       app.web().page(ctx, "plan/list", model);
     });
+  }
+
+  /** A plan as templates read it: the nested progress object as a map too. */
+  private static Map<String, Object> forTemplate(Map<String, Object> plan) {
+    Map<String, Object> out = new HashMap<>(plan);
+    if (out.get("progress") instanceof JsonObject progress) {
+      out.put("progress", progress.getMap());
+    }
+    return out;
   }
 
   private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> plan) {
@@ -233,7 +242,7 @@ public final class PlanRoutes {
     Future.all(plan, categories).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = new HashMap<>();
       JsonObject p = plan.result();
-      model.put("plan", p.getMap());
+      model.put("plan", forTemplate(p.getMap()));
       model.put("items", Web.rows(p.getJsonArray("items")));
       model.put("kinds", Arrays.stream(PlanItemKind.values()).map(PlanItemKind::key).toList());
       model.put("categories", Web.rows(categories.result()));
