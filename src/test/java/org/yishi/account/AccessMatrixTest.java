@@ -169,6 +169,67 @@ class AccessMatrixTest {
     add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);
     add("GET /calendar/feed/:kind/:file", "/calendar/feed/station/" + s1 + ".ics", none, 403, 403, 403, 403, 403, 403, 403);
     add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
+    // topics and yearly plans: t1 is a draft at s1; plan p1 of 洮北区政协 has item i1, which topic t2 names
+    var adminP = node.app().accounts().store().byUsername("admin").await().principal();
+    var topicService = new org.yishi.topic.TopicService(node.app().pool());
+    var planService = new org.yishi.plan.PlanService(node.app().pool());
+    long p1 = planService.create(adminP, new org.yishi.plan.PlanService.PlanInput(f.committees.get(AccountFixtures.TAOBEI), 2025,
+        "洮北区政协2025年度协商计划", null)).await().getLong("id");
+    long i1 = planService.addItem(adminP, p1, new org.yishi.plan.PlanStore.ItemValues("老旧小区改造", null,
+        org.yishi.plan.PlanItemKind.THEMATIC_CONSULTATION, null, 2, 0)).await().getLong("id");
+    long t1 = topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "社区停车难", null, "livelihood",
+        org.yishi.topic.TopicSource.RESIDENTS, null, null, null, null, null, null, null), false).await().getLong("id");
+    topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "老旧小区改造", null, "livelihood",
+        org.yishi.topic.TopicSource.YEARLY_PLAN, i1, null, null, null, null, null, null), false).await();
+    java.util.concurrent.atomic.AtomicInteger years = new java.util.concurrent.atomic.AtomicInteger(2050);
+    java.util.concurrent.atomic.AtomicInteger keys = new java.util.concurrent.atomic.AtomicInteger();
+    Supplier<String> newCategory = () -> new JsonObject().put("key", "cat_" + "abcdefghij".charAt(keys.get() % 10)
+        + "abcdefghij".charAt(keys.getAndIncrement() / 10 % 10)).put("nameZh", "新类别").put("nameEn", "New").encode();
+    Supplier<String> otherCategory = () -> new JsonObject().put("nameZh", "其他").put("nameEn", "Other").put("sort", 90).encode();
+    Supplier<String> newTopic = () -> new JsonObject().put("stationId", s1).put("title", "新议题").put("category", "economy")
+        .put("source", "member").encode();
+    Supplier<String> editT1 = () -> new JsonObject().put("title", "社区停车难").put("category", "livelihood").put("source", "residents")
+        .put("version", topicVersion(t1)).encode();
+    Supplier<String> approve = () -> new JsonObject().put("action", "approve").encode();
+    Supplier<String> newPlan = () -> new JsonObject().put("committeeId", f.committees.get(AccountFixtures.TAOBEI))
+        .put("year", years.getAndIncrement()).put("title", "计划").encode();
+    Supplier<String> editP1 = () -> new JsonObject().put("year", 2025).put("title", "洮北区政协2025年度协商计划")
+        .put("version", planVersion(p1)).encode();
+    Supplier<String> newItem = () -> new JsonObject().put("title", "新选题").put("kind", "other").put("targetQuarter", 1).encode();
+    Supplier<String> editI1 = () -> new JsonObject().put("title", "老旧小区改造").put("kind", "thematic_consultation")
+        .put("targetQuarter", 2).encode();
+    String item1 = "/plans/" + p1 + "/items/" + i1;
+    //                       admin city  c-oth d1   d2   c1   anon
+    add("GET /api/v1/topic-categories", "/api/v1/topic-categories", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/topic-categories", "/api/v1/topic-categories", newCategory, 201, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/topic-categories/:key", "/api/v1/topic-categories/other", otherCategory, 200, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/topics", "/api/v1/topics", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/topics", "/api/v1/topics", newTopic, 201, 201, 403, 201, 403, 201, 401);
+    add("GET /api/v1/topics/:id", "/api/v1/topics/" + t1, none, 200, 200, 403, 200, 403, 200, 401);
+    add("PUT /api/v1/topics/:id", "/api/v1/topics/" + t1, editT1, 200, 200, 403, 200, 403, 200, 401);
+    add("POST /api/v1/topics/:id/transitions", "/api/v1/topics/" + t1 + "/transitions", approve, 409, 409, 403, 409, 403, 403, 401);
+    add("GET /topics", "/topics", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /topics/approvals", "/topics/approvals", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /topics/new", "/topics/new", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /topics", "/topics", none, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /topics/:id", "/topics/" + t1, none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /topics/:id/edit", "/topics/" + t1 + "/edit", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /topics/:id", "/topics/" + t1, none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /topics/:id/transition", "/topics/" + t1 + "/transition", none, 422, 422, 403, 422, 403, 422, 401);
+    add("GET /api/v1/plans", "/api/v1/plans", none, 200, 200, 200, 200, 200, 403, 401);
+    add("POST /api/v1/plans", "/api/v1/plans", newPlan, 201, 201, 403, 201, 403, 403, 401);
+    add("GET /api/v1/plans/:id", "/api/v1/plans/" + p1, none, 200, 200, 403, 200, 403, 403, 401);
+    add("PUT /api/v1/plans/:id", "/api/v1/plans/" + p1, editP1, 200, 200, 403, 200, 403, 403, 401);
+    add("POST /api/v1/plans/:id/items", "/api/v1/plans/" + p1 + "/items", newItem, 201, 201, 403, 201, 403, 403, 401);
+    add("PUT /api/v1/plans/:id/items/:itemId", "/api/v1" + item1, editI1, 200, 200, 403, 200, 403, 403, 401);
+    add("DELETE /api/v1/plans/:id/items/:itemId", "/api/v1" + item1, none, 409, 409, 403, 409, 403, 403, 401);
+    add("GET /plans", "/plans", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /plans/new", "/plans/new", none, 200, 200, 200, 200, 200, 403, 303);
+    add("POST /plans", "/plans", none, 422, 422, 422, 422, 422, 403, 401);
+    add("GET /plans/:id", "/plans/" + p1, none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /plans/:id/items", "/plans/" + p1 + "/items", none, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /plans/:id/items/:itemId/delete", item1 + "/delete", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /plans/:id/items/:itemId/delete", item1 + "/delete", none, 409, 409, 403, 409, 403, 403, 401);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {
@@ -186,6 +247,14 @@ class AccessMatrixTest {
 
   private static int memberVersion(long id) {
     return new org.yishi.member.MemberStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+  }
+
+  private static int topicVersion(long id) {
+    return new org.yishi.topic.TopicStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+  }
+
+  private static int planVersion(long id) {
+    return new org.yishi.plan.PlanStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int currentVersion(long id) {

@@ -1,0 +1,25 @@
+package org.yishi.plan;
+
+import java.util.Locale;
+
+/** What a plan item is to become: a thematic standing-committee session, a thematic consultation, or other. */
+public enum PlanItemKind {
+  /** 专题议政性常委会会议 */
+  STANDING_COMMITTEE_SESSION,
+  /** 专题协商会 */
+  THEMATIC_CONSULTATION,
+  OTHER;
+
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static PlanItemKind fromKey(String key) {
+    for (PlanItemKind k : values()) {
+      if (k.key().equals(key)) {
+        return k;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,317 @@
+package org.yishi.plan;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.member.MemberStore;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorHandler;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Yearly consultation plans: committee staff keep their committee's plan and its items, and see
+ * how far each item has got (planned, scheduled, held); the same through {@code /api/v1/plans}.
+ */
+public final class PlanRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+  private static final List<String> ITEM_FIELDS = List.of("title", "description", "kind", "category", "targetQuarter");
+
+  private final App app;
+  private final PlanService plans;
+  private final MemberStore committees;
+
+  private PlanRoutes(App app) {
+    this.app = app;
+    this.plans = new PlanService(app.pool());
+    this.committees = new MemberStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    PlanRoutes routes = new PlanRoutes(app);
+    Access.ScopeResolver plan = routes::scopeOfPlan;
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/plans", STAFF, routes::listApi);
+    r.post("/api/v1/plans", STAFF, routes::createApi);
+    r.get("/api/v1/plans/:id", STAFF.scoped(plan), routes::getApi);
+    r.put("/api/v1/plans/:id", STAFF.scoped(plan), routes::updateApi);
+    r.post("/api/v1/plans/:id/items", STAFF.scoped(plan), routes::addItemApi);
+    r.put("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), routes::updateItemApi);
+    r.delete("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), routes::deleteItemApi);
+
+    r.get("/plans", STAFF, routes::listPage);
+    r.get("/plans/new", STAFF, routes::newPage);
+    r.post("/plans", STAFF, routes::createFromForm);
+    r.get("/plans/:id", STAFF.scoped(plan), routes::viewPage);
+    r.post("/plans/:id/items", STAFF.scoped(plan), routes::addItemFromForm);
+    r.get("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), routes::confirmDeletePage);
+    r.post("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), routes::deleteItemFromForm);
+    return r.router();
+  }
+
+  private Future<Access.Scope> scopeOfPlan(RoutingContext ctx) {
+    Long id = param(ctx, "id");
+    return id == null ? Future.succeededFuture()
+        : plans.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
+  }
+
+  private static Long param(RoutingContext ctx, String name) {
+    String raw = ctx.pathParam(name);
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  /** The item id of the path; 404 when it is not a number. */
+  private static long itemId(RoutingContext ctx) {
+    Long id = param(ctx, "itemId");
+    if (id == null) {
+      throw AppException.notFound("No such item");
+    }
+    return id;
+  }
+
+  private static Integer yearParam(RoutingContext ctx) {
+    String y = ctx.request().getParam("year");
+    if (y == null || y.isBlank()) {
+      return null;
+    }
+    if (!y.matches("\\d{4}") || Integer.parseInt(y) < 2000 || Integer.parseInt(y) > 2100) {
+      throw AppException.invalid("year", "field.range", "2000", "2100");
+    }
+    return Integer.valueOf(y);
+  }
+
+  private static Long committeeParam(RoutingContext ctx) {
+    String c = ctx.request().getParam("committee");
+    if (c == null || c.isBlank()) {
+      return null;
+    }
+    if (!c.matches("\\d{1,18}")) {
+      throw AppException.invalid("committee", "field.notWholeNumber");
+    }
+    return Long.valueOf(c);
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    plans.store().list(Security.require(ctx).jurisdiction(), committeeParam(ctx), yearParam(ctx), page)
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void createApi(RoutingContext ctx) {
+    PlanService.PlanInput in = PlanService.read(Input.json(ctx), false);
+    plans.create(Security.require(ctx), in)
+        .onSuccess(p -> Json.created(ctx, "/api/v1/plans/" + p.getLong("id"), p))
+        .onFailure(ctx::fail);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    plans.get(param(ctx, "id")).onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+  }
+
+  private void updateApi(RoutingContext ctx) {
+    PlanService.PlanInput in = PlanService.read(Input.json(ctx), true);
+    plans.update(Security.require(ctx), param(ctx, "id"), in)
+        .onSuccess(p -> Json.ok(ctx, p))
+        .onFailure(err -> {
+          if (err instanceof PlanService.StalePlan stale) {
+            Json.send(ctx, 409, ErrorHandler.body(stale).put("current", stale.current()));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void addItemApi(RoutingContext ctx) {
+    long planId = param(ctx, "id");
+    PlanStore.ItemValues v = PlanService.readItem(Input.json(ctx));
+    plans.addItem(Security.require(ctx), planId, v)
+        .onSuccess(item -> Json.created(ctx, "/api/v1/plans/" + planId + "/items/" + item.getLong("id"), item))
+        .onFailure(ctx::fail);
+  }
+
+  private void updateItemApi(RoutingContext ctx) {
+    long planId = param(ctx, "id");
+    long itemId = itemId(ctx);
+    PlanStore.ItemValues v = PlanService.readItem(Input.json(ctx));
+    plans.updateItem(Security.require(ctx), planId, itemId, v).onSuccess(item -> Json.ok(ctx, item)).onFailure(ctx::fail);
+  }
+
+  private void deleteItemApi(RoutingContext ctx) {
+    plans.deleteItem(Security.require(ctx), param(ctx, "id"), itemId(ctx))
+        .onSuccess(v -> Json.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private void listPage(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    Integer year = yearParam(ctx);
+    plans.store().list(Security.require(ctx).jurisdiction(), null, year, page).onFailure(ctx::fail).onSuccess(result -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("plans", Web.rows(result.getJsonArray("items")).stream().map(PlanRoutes::forTemplate).toList());
+      model.put("total", result.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(result.getLong("total")));
+      model.put("year", year == null ? "" : String.valueOf(year));
+      app.web().page(ctx, "plan/list", model);
+    });
+  }
+
+  /** A plan as templates read it: the nested progress object as a map too. */
+  private static Map<String, Object> forTemplate(Map<String, Object> plan) {
+    Map<String, Object> out = new HashMap<>(plan);
+    if (out.get("progress") instanceof JsonObject progress) {
+      out.put("progress", progress.getMap());
+    }
+    return out;
+  }
+
+  private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> plan) {
+    Principal me = Security.require(ctx);
+    String prefix = me.jurisdiction().isAll() ? null : me.jurisdiction().sqlPrefix();
+    return committees.committees(prefix).map(list -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("plan", plan);
+      model.put("committees", Web.rows(list));
+      return model;
+    });
+  }
+
+  private void newPage(RoutingContext ctx) {
+    Map<String, Object> plan = new HashMap<>();
+    plan.put("year", String.valueOf(java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getYear()));
+    formModel(ctx, plan).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "plan/form", model));
+  }
+
+  private void createFromForm(RoutingContext ctx) {
+    Map<String, Object> values = new HashMap<>();
+    for (String f : List.of("committeeId", "year", "title")) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, v);
+      }
+    }
+    if (values.get("committeeId") instanceof String c && c.matches("\\d{1,18}")) {
+      values.put("committeeId", Long.valueOf(c));
+    }
+    Future<JsonObject> created;
+    try {
+      created = plans.create(Security.require(ctx), PlanService.read(Input.form(ctx), false));
+    } catch (AppException e) {
+      created = Future.failedFuture(e);
+    }
+    created.onSuccess(p -> Web.redirect(ctx, "/plans/" + p.getLong("id")))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+            formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
+              model.put("errors", app.web().messages(ctx, e.fields()));
+              app.web().page(ctx, e.kind().status, "plan/form", model);
+            });
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    renderView(ctx, 200, new HashMap<>(), Map.of());
+  }
+
+  private void renderView(RoutingContext ctx, int status, Map<String, Object> item, Map<String, String> errors) {
+    Future<JsonObject> plan = plans.get(param(ctx, "id"));
+    Future<JsonArray> categories = categoryChoices();
+    Future.all(plan, categories).onFailure(ctx::fail).onSuccess(v -> {
+      Map<String, Object> model = new HashMap<>();
+      JsonObject p = plan.result();
+      model.put("plan", forTemplate(p.getMap()));
+      model.put("items", Web.rows(p.getJsonArray("items")));
+      model.put("kinds", Arrays.stream(PlanItemKind.values()).map(PlanItemKind::key).toList());
+      model.put("categories", Web.rows(categories.result()));
+      model.put("item", item);
+      model.put("errors", errors);
+      app.web().page(ctx, status, "plan/view", model);
+    });
+  }
+
+  /** Active topic categories for the item form (categories belong to the topic feature). */
+  private Future<JsonArray> categoryChoices() {
+    return new org.yishi.topic.TopicStore(app.pool()).categories(false);
+  }
+
+  private void addItemFromForm(RoutingContext ctx) {
+    long planId = param(ctx, "id");
+    Map<String, Object> values = new HashMap<>();
+    for (String f : ITEM_FIELDS) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, v);
+      }
+    }
+    Future<JsonObject> added;
+    try {
+      added = plans.addItem(Security.require(ctx), planId, PlanService.readItem(Input.form(ctx)));
+    } catch (AppException e) {
+      added = Future.failedFuture(e);
+    }
+    added.onSuccess(item -> Web.redirect(ctx, "/plans/" + planId + "#item-" + item.getLong("id")))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+            renderView(ctx, 422, values, app.web().messages(ctx, e.fields()));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void confirmDeletePage(RoutingContext ctx) {
+    renderConfirm(ctx, 200, null);
+  }
+
+  private void renderConfirm(RoutingContext ctx, int status, String error) {
+    long planId = param(ctx, "id");
+    long itemId = itemId(ctx);
+    plans.get(planId).compose(p -> plans.store().item(app.pool(), planId, itemId).map(item -> {
+      if (item == null) {
+        throw AppException.notFound("No such item in this plan");
+      }
+      Map<String, Object> model = new HashMap<>();
+      model.put("plan", p.getMap());
+      model.put("item", item.getMap());
+      model.put("error", error);
+      return model;
+    })).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, status, "plan/confirm-delete", model));
+  }
+
+  private void deleteItemFromForm(RoutingContext ctx) {
+    long planId = param(ctx, "id");
+    long itemId = itemId(ctx);
+    plans.deleteItem(Security.require(ctx), planId, itemId)
+        .onSuccess(v -> Web.redirect(ctx, "/plans/" + planId))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.CONFLICT) {
+            renderConfirm(ctx, 409, app.web().messages(ctx, e.fields()).values().stream().findFirst().orElse(""));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+}

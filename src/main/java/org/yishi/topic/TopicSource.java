@@ -1,0 +1,30 @@
+package org.yishi.topic;
+
+import java.util.Locale;
+
+/** Where a topic comes from. A topic taken from a yearly plan names the plan item. */
+public enum TopicSource {
+  /** 党委政府中心工作 */
+  PARTY_GOVERNMENT,
+  /** 年度协商计划 */
+  YEARLY_PLAN,
+  /** 委员提出 */
+  MEMBER,
+  /** 群众反映 */
+  RESIDENTS,
+  /** 社情民意信息 */
+  BULLETIN;
+
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static TopicSource fromKey(String key) {
+    for (TopicSource s : values()) {
+      if (s.key().equals(key)) {
+        return s;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,237 @@
+package org.yishi.topic;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.web.PageRequest;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+
+/** All SQL of topics, their history and the topic categories. Writes take the caller's transaction. */
+public final class TopicStore {
+  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private static final String COLUMNS = """
+      t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
+      t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
+      pi.title AS plan_item_title, t.proposer, t.q1_answer, t.q1_reason, t.q2_answer, t.q2_reason, t.status,
+      t.decision_reason, t.created_by, t.created_at, t.updated_at, t.version""";
+  private static final String FROM = """
+      FROM topic t JOIN station s ON s.id = t.station_id
+      JOIN topic_category c ON c.key = t.category
+      LEFT JOIN plan_item pi ON pi.id = t.plan_item_id""";
+  private static final String WHERE = """
+      WHERE ($1 = '' OR t.division_code LIKE $1 || '%')
+        AND ($2::bigint[] IS NULL OR t.station_id = ANY($2))
+        AND ($3::text IS NULL OR t.status = $3)
+        AND ($4::bigint IS NULL OR t.station_id = $4)
+        AND ($5::text IS NULL OR t.category = $5)
+        AND ($6::text IS NULL OR t.title ILIKE $6 OR t.description ILIKE $6 OR t.proposer ILIKE $6)""";
+
+  private final Pool pool;
+
+  public TopicStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  private static String time(OffsetDateTime t) {
+    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  }
+
+  static JsonObject toJson(Row r) {
+    return new JsonObject()
+        .put("id", r.getLong("id"))
+        .put("stationId", r.getLong("station_id"))
+        .put("stationName", r.getString("station_name"))
+        .put("divisionCode", r.getString("division_code"))
+        .put("districtCode", r.getString("district_code"))
+        .put("title", r.getString("title"))
+        .put("description", r.getString("description"))
+        .put("category", r.getString("category"))
+        .put("categoryNameZh", r.getString("category_zh"))
+        .put("categoryNameEn", r.getString("category_en"))
+        .put("source", r.getString("source"))
+        .put("planItemId", r.getLong("plan_item_id"))
+        .put("planItemTitle", r.getString("plan_item_title"))
+        .put("proposer", r.getString("proposer"))
+        .put("q1Answer", r.getBoolean("q1_answer"))
+        .put("q1Reason", r.getString("q1_reason"))
+        .put("q2Answer", r.getBoolean("q2_answer"))
+        .put("q2Reason", r.getString("q2_reason"))
+        .put("status", r.getString("status"))
+        .put("decisionReason", r.getString("decision_reason"))
+        .put("createdBy", r.getLong("created_by"))
+        .put("createdAt", time(r.getOffsetDateTime("created_at")))
+        .put("updatedAt", time(r.getOffsetDateTime("updated_at")))
+        .put("version", r.getInteger("version"));
+  }
+
+  private static JsonObject first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? toJson(it.next()) : null;
+  }
+
+  /** One topic, or null. */
+  public Future<JsonObject> byId(SqlClient client, long id) {
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE t.id = $1").execute(Tuple.of(id))
+        .map(TopicStore::first);
+  }
+
+  /** Locks the topic row in {@code tx} and reads it (null when there is none). */
+  public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
+    return tx.preparedQuery("SELECT id FROM topic WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+  }
+
+  /** Where a topic lies (its station and division), for the route's jurisdiction check; null when none. */
+  public Future<Access.Scope> scopeOf(long id) {
+    return pool.preparedQuery("SELECT station_id, division_code FROM topic WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return Access.Scope.station(r.getLong(0), r.getString(1));
+        });
+  }
+
+  /** List filters; null fields do not filter. */
+  public record Filter(TopicStatus status, Long stationId, String category, String q) {
+  }
+
+  private static Tuple filterArgs(Jurisdiction j, Filter f) {
+    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    return Tuple.tuple().addString(prefix).addArrayOfLong(ids)
+        .addString(f.status() == null ? null : f.status().key()).addLong(f.stationId())
+        .addString(f.category()).addString(like);
+  }
+
+  /** A page of topics inside the jurisdiction, newest first: {@code {"items","total"}}. */
+  public Future<JsonObject> list(Jurisdiction j, Filter f, PageRequest page) {
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM topic t\n" + WHERE).execute(filterArgs(j, f))
+        .map(rows -> rows.iterator().next().getLong(0));
+    Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\n" + WHERE
+            + "\nORDER BY t.updated_at DESC, t.id DESC LIMIT $7 OFFSET $8")
+        .execute(filterArgs(j, f).addInteger(page.size()).addInteger(page.offset()))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(toJson(r)));
+          return out;
+        });
+    return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
+  }
+
+  /** The stored values of a new or edited topic. */
+  public record TopicValues(String title, String description, String category, TopicSource source, Long planItemId,
+                            String proposer, Boolean q1Answer, String q1Reason, Boolean q2Answer, String q2Reason) {
+  }
+
+  private static Tuple values(Tuple t, TopicValues v) {
+    return t.addString(v.title()).addString(v.description()).addString(v.category()).addString(v.source().key())
+        .addLong(v.planItemId()).addString(v.proposer()).addBoolean(v.q1Answer()).addString(v.q1Reason())
+        .addBoolean(v.q2Answer()).addString(v.q2Reason());
+  }
+
+  /** Inserts a draft at a station (the division code is copied from the station). */
+  public Future<Long> insert(SqlClient tx, long stationId, TopicValues v, Long createdBy) {
+    return tx.preparedQuery("""
+            INSERT INTO topic (station_id, division_code, title, description, category, source, plan_item_id, proposer,
+                               q1_answer, q1_reason, q2_answer, q2_reason, created_by)
+            SELECT s.id, s.division_code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM station s WHERE s.id = $1
+            RETURNING id""")
+        .execute(values(Tuple.tuple().addLong(stationId), v).addLong(createdBy))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Updates a draft's values if {@code version} is current; false when stale. */
+  public Future<Boolean> update(SqlClient tx, long id, int version, TopicValues v) {
+    return tx.preparedQuery("""
+            UPDATE topic SET title = $3, description = $4, category = $5, source = $6, plan_item_id = $7, proposer = $8,
+                   q1_answer = $9, q1_reason = $10, q2_answer = $11, q2_reason = $12,
+                   updated_at = now(), version = version + 1
+             WHERE id = $1 AND version = $2""")
+        .execute(values(Tuple.tuple().addLong(id).addInteger(version), v))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Sets the status; {@code decisionReason} replaces the stored one unless {@code keepReason}. */
+  public Future<Void> setStatus(SqlClient tx, long id, TopicStatus to, String decisionReason, boolean keepReason) {
+    return tx.preparedQuery("""
+            UPDATE topic SET status = $2, decision_reason = CASE WHEN $4 THEN decision_reason ELSE $3 END,
+                   updated_at = now(), version = version + 1
+             WHERE id = $1""")
+        .execute(Tuple.tuple().addLong(id).addString(to.key()).addString(decisionReason).addBoolean(keepReason))
+        .mapEmpty();
+  }
+
+  public Future<Void> addHistory(SqlClient tx, long topicId, TopicStatus from, TopicStatus to, String reason,
+                                 Long actorId, String actorName) {
+    return tx.preparedQuery("""
+            INSERT INTO topic_history (topic_id, from_status, to_status, reason, actor_id, actor_name)
+            VALUES ($1, $2, $3, $4, $5, $6)""")
+        .execute(Tuple.tuple().addLong(topicId).addString(from == null ? null : from.key()).addString(to.key())
+            .addString(reason).addLong(actorId).addString(actorName))
+        .mapEmpty();
+  }
+
+  /** A topic's status changes, oldest first. */
+  public Future<JsonArray> history(long topicId) {
+    return pool.preparedQuery("""
+            SELECT from_status, to_status, reason, actor_name, at FROM topic_history
+             WHERE topic_id = $1 ORDER BY at, id""")
+        .execute(Tuple.of(topicId))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
+              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
+              .put("actorName", r.getString("actor_name")).put("at", time(r.getOffsetDateTime("at")))));
+          return out;
+        });
+  }
+
+  // ---------------------------------------------------------------- categories
+
+  static JsonObject category(Row r) {
+    return new JsonObject().put("key", r.getString("key")).put("nameZh", r.getString("name_zh"))
+        .put("nameEn", r.getString("name_en")).put("sort", r.getInteger("sort")).put("active", r.getBoolean("active"));
+  }
+
+  /** Categories by sort order; inactive ones only when asked. */
+  public Future<JsonArray> categories(boolean includeInactive) {
+    return pool.preparedQuery("""
+            SELECT key, name_zh, name_en, sort, active FROM topic_category
+             WHERE active OR $1 ORDER BY sort, key""")
+        .execute(Tuple.of(includeInactive))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(category(r)));
+          return out;
+        });
+  }
+
+  /** One category, or null. */
+  public Future<JsonObject> category(SqlClient client, String key) {
+    return client.preparedQuery("SELECT key, name_zh, name_en, sort, active FROM topic_category WHERE key = $1")
+        .execute(Tuple.of(key)).map(rows -> rows.size() == 0 ? null : category(rows.iterator().next()));
+  }
+
+  public Future<Void> insertCategory(SqlClient tx, String key, String nameZh, String nameEn, int sort) {
+    return tx.preparedQuery("INSERT INTO topic_category (key, name_zh, name_en, sort) VALUES ($1, $2, $3, $4)")
+        .execute(Tuple.of(key, nameZh, nameEn, sort)).mapEmpty();
+  }
+
+  /** Renames, re-sorts or (de)activates a category; false when there is none. */
+  public Future<Boolean> updateCategory(SqlClient tx, String key, String nameZh, String nameEn, int sort, boolean active) {
+    return tx.preparedQuery("UPDATE topic_category SET name_zh = $2, name_en = $3, sort = $4, active = $5 WHERE key = $1")
+        .execute(Tuple.of(key, nameZh, nameEn, sort, active)).map(rows -> rows.rowCount() == 1);
+  }
+}
