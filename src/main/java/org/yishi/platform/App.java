@@ -6,6 +6,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountService;
 import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
@@ -25,7 +26,8 @@ public record App(
     Web web,
     Security security,
     RouteInventory routes,
-    AccountService accounts) {
+    AccountService accounts,
+    DomainEvents events) {
 
   /** A new feature router whose routes all pass the security guard (see {@link SecureRouter}). */
   public SecureRouter secureRouter() {

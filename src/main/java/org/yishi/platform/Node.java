@@ -17,6 +17,7 @@ import org.yishi.demo.DemoCity;
 import org.yishi.meeting.ReminderService;
 import org.yishi.meeting.SchedulerVerticle;
 import org.yishi.platform.cluster.ClusterSetup;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.config.AppConfig;
@@ -88,7 +89,7 @@ public final class Node {
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Security security = new Security(new AccountAuthenticator(accounts));
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
-        new RouteInventory(), accounts);
+        new RouteInventory(), accounts, new DomainEvents(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()

@@ -1,0 +1,35 @@
+package org.yishi.platform.events;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+
+/**
+ * Domain events on the clustered event bus ({@code yishi.events.<type>}, published to every node).
+ * {@link #afterCommit} publishes only when the write's future succeeded, i.e. after its
+ * transaction committed: a rolled-back change never produces an event. Events notify (live
+ * refresh, caches); numbers that must be exact are kept in PostgreSQL, not derived from events.
+ */
+public final class DomainEvents {
+  public static final String PREFIX = "yishi.events.";
+  private final Vertx vertx;
+
+  public DomainEvents(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Publishes {@code type} with {@code payload} (plus {@code type} and {@code at}). */
+  public void publish(String type, JsonObject payload) {
+    vertx.eventBus().publish(PREFIX + type, payload.copy().put("type", type).put("at", Instant.now().toString()));
+  }
+
+  /**
+   * Returns {@code write} unchanged, publishing {@code type} with the committed result once it
+   * succeeds. Use it on the future returned by {@code pool.withTransaction(...)}.
+   */
+  public Future<JsonObject> afterCommit(String type, Future<JsonObject> write) {
+    return write.onSuccess(result -> publish(type, result));
+  }
+}
