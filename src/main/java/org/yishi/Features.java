@@ -28,6 +28,7 @@ public final class Features {
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),
         MeetingRoutes.router(app),
+        org.yishi.meeting.RecordRoutes.router(app),
         org.yishi.topic.TopicRoutes.router(app),
         org.yishi.plan.PlanRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),

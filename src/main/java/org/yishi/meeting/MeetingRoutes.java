@@ -58,7 +58,7 @@ public final class MeetingRoutes {
 
   public static Router router(App app) {
     MeetingRoutes routes = new MeetingRoutes(app);
-    Access.ScopeResolver meeting = routes::scopeOfMeeting;
+    Access.ScopeResolver meeting = scope(routes.meetings.store());
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/meetings", ANYONE, routes::listApi);
     r.post("/api/v1/meetings", ANYONE, routes::scheduleApi);
@@ -80,13 +80,16 @@ public final class MeetingRoutes {
     return r.router();
   }
 
-  private Future<Access.Scope> scopeOfMeeting(RoutingContext ctx) {
-    Long id = id(ctx);
-    return id == null ? Future.succeededFuture()
-        : meetings.store().scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
+  /** Where the meeting in the path ({@code :id}) lies: its station and division. */
+  static Access.ScopeResolver scope(MeetingStore store) {
+    return ctx -> {
+      Long id = id(ctx);
+      return id == null ? Future.succeededFuture()
+          : store.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
+    };
   }
 
-  private static Long id(RoutingContext ctx) {
+  static Long id(RoutingContext ctx) {
     String raw = ctx.pathParam("id");
     return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
   }

@@ -29,12 +29,17 @@ public final class ReminderService {
   private final Pool pool;
   private final List<Duration> leads;
   private final Path spool;
+  private final Duration recordAfter;
 
-  /** @param spool the file the SMS/e-mail gateway reads (one JSON line per message) */
-  public ReminderService(Pool pool, List<Duration> leads, Path spool) {
+  /**
+   * @param spool       the file the SMS/e-mail gateway reads (one JSON line per message)
+   * @param recordAfter how long after a meeting's end its record is chased when none was filed
+   */
+  public ReminderService(Pool pool, List<Duration> leads, Path spool, Duration recordAfter) {
     this.pool = pool;
     this.leads = leads;
     this.spool = spool;
+    this.recordAfter = recordAfter;
   }
 
   /** Creates the reminders due at {@code now}; answers how many notifications and messages were new. */
@@ -46,7 +51,25 @@ public final class ReminderService {
       chain = chain.compose(counts -> notify(at, at.plus(lead), leadKey)
           .compose(n -> message(at, at.plus(lead), leadKey).map(m -> new int[] {counts[0] + n, counts[1] + m})));
     }
-    return chain.map(c -> new JsonObject().put("notifications", c[0]).put("messages", c[1]));
+    return chain.compose(c -> recordReminders(at).map(r -> new JsonObject().put("notifications", c[0] + r).put("messages", c[1])));
+  }
+
+  /** Reminds the station's coordinators to file the record of a meeting that ended long enough ago without one. */
+  private Future<Integer> recordReminders(OffsetDateTime now) {
+    return pool.preparedQuery("""
+            INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
+            SELECT a.account_id, 'record_reminder', t.title,
+                   s.name || ' · ' || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
+                   '/meetings/' || m.id || '/record', 'record:' || m.id || ':' || a.account_id
+              FROM meeting m
+              JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = m.station_id
+              JOIN account_station a ON a.station_id = m.station_id
+             WHERE m.status = 'scheduled' AND m.ends_at <= $1
+               AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .execute(Tuple.of(now.minus(recordAfter)))
+        .map(rows -> rows.rowCount());
   }
 
   private Future<Integer> notify(OffsetDateTime from, OffsetDateTime to, String lead) {

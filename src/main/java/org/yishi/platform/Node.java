@@ -95,7 +95,7 @@ public final class Node {
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
             : Future.<Void>succeededFuture())
         .compose(v -> vertx.deployVerticle(new SchedulerVerticle(app, new ReminderService(pool, config.reminderLeads(),
-            config.dataDir().resolve("outbox").resolve("messages.jsonl")), clock)))
+            config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays())), clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {

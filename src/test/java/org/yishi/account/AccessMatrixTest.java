@@ -169,6 +169,22 @@ class AccessMatrixTest {
     add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);
     add("GET /calendar/feed/:kind/:file", "/calendar/feed/station/" + s1 + ".ics", none, 403, 403, 403, 403, 403, 403, 403);
     add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
+    // records: a meeting that already started (moved into the past)
+    long past = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(
+        node.app().accounts().store().byUsername("admin").await().principal(),
+        new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(200), base.plusDays(200).plusHours(2), "会议室",
+            "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
+    node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = "
+        + past).execute().await();
+    Supplier<String> record = () -> new JsonObject().put("held", true).put("actualStart", base.minusDays(11).toString())
+        .put("actualEnd", base.minusDays(11).plusHours(2).toString()).put("suggestionsCount", 3).encode();
+    Supplier<String> staleReturn = () -> new JsonObject().put("reason", "请补充纪要").put("version", 999).encode();
+    add("GET /api/v1/meetings/:id/record", "/api/v1/meetings/" + past + "/record", none, 404, 404, 403, 404, 403, 404, 401);
+    add("PUT /api/v1/meetings/:id/record", "/api/v1/meetings/" + past + "/record", record, 200, 409, 403, 409, 403, 409, 401);
+    add("POST /api/v1/meetings/:id/record/return", "/api/v1/meetings/" + past + "/record/return", staleReturn, 409, 409, 403, 409, 403, 403, 401);
+    add("GET /meetings/:id/record", "/meetings/" + past + "/record", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /meetings/:id/record", "/meetings/" + past + "/record", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /meetings/:id/record/return", "/meetings/" + past + "/record/return", none, 422, 422, 403, 422, 403, 403, 401);
     // topics and yearly plans: t1 is a draft at s1; plan p1 of 洮北区政协 has item i1, which topic t2 names
     var adminP = node.app().accounts().store().byUsername("admin").await().principal();
     var topicService = new org.yishi.topic.TopicService(node.app().pool());

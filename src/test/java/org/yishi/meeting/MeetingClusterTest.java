@@ -132,7 +132,8 @@ class MeetingClusterTest {
     awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "72h%'", 1);
     // and a few extra runs on all nodes at once change nothing
     for (Node n : NODES) {
-      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), SPOOLS.get(0).resolveSibling("extra.jsonl"))
+      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), SPOOLS.get(0).resolveSibling("extra.jsonl"),
+          Duration.ofDays(2))
           .runOnce(CLOCK.now).await();
     }
     assertEquals(2, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE '" + key + "72h%'"),

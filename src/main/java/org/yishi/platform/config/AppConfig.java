@@ -27,7 +27,7 @@ public record AppConfig(
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
     boolean demo, String demoPassword, String adminPassword,
     SecuritySettings security,
-    List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds) {
+    List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays) {
 
   /**
    * Sign-in and session settings.
@@ -77,6 +77,7 @@ public record AppConfig(
   private static final Setting SESSION_TIMEOUT = new Setting("security.sessionTimeoutMinutes", "YISHI_SESSION_TIMEOUT_MINUTES");
   private static final Setting REMINDER_LEADS = new Setting("reminders.leadHours", "YISHI_REMINDER_LEAD_HOURS");
   private static final Setting SCHEDULER_INTERVAL = new Setting("reminders.intervalSeconds", "YISHI_SCHEDULER_INTERVAL_SECONDS");
+  private static final Setting RECORD_REMINDER_DAYS = new Setting("reminders.recordAfterDays", "YISHI_RECORD_REMINDER_DAYS");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
 
   /**
@@ -138,7 +139,8 @@ public record AppConfig(
             r.integer(SESSION_TIMEOUT, 120, 1, 24 * 60),
             r.bool(COOKIE_SECURE, false)),
         r.leads(),
-        r.integer(SCHEDULER_INTERVAL, 60, 1, 3600));
+        r.integer(SCHEDULER_INTERVAL, 60, 1, 3600),
+        r.integer(RECORD_REMINDER_DAYS, 2, 1, 60));
     return config;
   }
 

@@ -77,6 +77,11 @@ public final class Input {
     return new Input(values::get, false);
   }
 
+  /** Values of a nested JSON object (or form values), e.g. {@code attendance: {members: 3}}. */
+  public static Input fromObjects(Map<String, Object> values) {
+    return new Input(values::get, true);
+  }
+
   /** An input with no source, for collecting errors found by a service's own rules. */
   public static Input empty() {
     return new Input(name -> null, true);

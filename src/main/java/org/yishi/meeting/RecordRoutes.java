@@ -1,0 +1,193 @@
+package org.yishi.meeting;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Web;
+
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Filing a meeting's record (coordinators, on a phone) and returning it for correction (district staff). */
+public final class RecordRoutes {
+  private static final List<String> ROLES = List.of("members", "residents", "departments", "experts", "others");
+  private final App app;
+  private final RecordService records;
+  private final MeetingStore meetings;
+
+  private RecordRoutes(App app) {
+    this.app = app;
+    this.records = new RecordService(app.pool(), app.events());
+    this.meetings = new MeetingStore(app.pool());
+  }
+
+  public static Router router(App app) {
+    RecordRoutes routes = new RecordRoutes(app);
+    Access.ScopeResolver meeting = MeetingRoutes.scope(routes.meetings);
+    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(meeting);
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), routes::getApi);
+    r.put("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), routes::fileApi);
+    r.post("/api/v1/meetings/:id/record/return", staff, routes::returnApi);
+    r.get("/meetings/:id/record", Access.signedIn().scoped(meeting), routes::page);
+    r.post("/meetings/:id/record", Access.signedIn().scoped(meeting), routes::fileFromForm);
+    r.post("/meetings/:id/record/return", staff, routes::returnFromForm);
+    return r.router();
+  }
+
+  private static OffsetDateTime now() {
+    return OffsetDateTime.now(MeetingStore.SHANGHAI);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    records.store().byMeeting(app.pool(), MeetingRoutes.id(ctx)).onFailure(ctx::fail).onSuccess(r -> {
+      if (r == null) {
+        ctx.fail(AppException.notFound("No record filed for this meeting yet"));
+      } else {
+        Json.ok(ctx, r);
+      }
+    });
+  }
+
+  private void fileApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    Object attendance = ctx.body().asJsonObject().getValue("attendance");
+    if (attendance != null && !(attendance instanceof JsonObject)) {
+      throw AppException.invalid("attendance", "field.record.attendance");
+    }
+    RecordService.RecordInput input = RecordService.read(in,
+        attendance == null ? Map.of() : ((JsonObject) attendance).getMap());
+    records.file(Security.require(ctx), MeetingRoutes.id(ctx), input, now())
+        .onSuccess(r -> Json.ok(ctx, r))
+        .onFailure(ctx::fail);
+  }
+
+  private record Return(String reason, int version) {
+  }
+
+  private static Return readReturn(Input in) {
+    String reason = in.optionalText("reason", 1000, true);
+    if (reason == null && !in.failed("reason")) {
+      in.reject("reason", "field.station.reason");
+    }
+    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    if (version == null && !in.failed("version")) {
+      in.reject("version", "field.required");
+    }
+    in.done();
+    return new Return(reason, version.intValue());
+  }
+
+  private void returnApi(RoutingContext ctx) {
+    Return ret = readReturn(Input.json(ctx));
+    records.returnForCorrection(Security.require(ctx), MeetingRoutes.id(ctx), ret.reason(), ret.version())
+        .onSuccess(r -> Json.ok(ctx, r))
+        .onFailure(ctx::fail);
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private void page(RoutingContext ctx) {
+    render(ctx, 200, null, Map.of());
+  }
+
+  /** The record page: the filed record, or the form (with {@code typed} values after an error). */
+  private void render(RoutingContext ctx, int status, Map<String, Object> typed, Map<String, String> errors) {
+    long id = MeetingRoutes.id(ctx);
+    Future.all(meetings.byId(app.pool(), id), records.store().byMeeting(app.pool(), id))
+        .onFailure(ctx::fail)
+        .onSuccess(all -> {
+          JsonObject meeting = all.resultAt(0);
+          JsonObject record = all.resultAt(1);
+          Map<String, Object> model = new HashMap<>();
+          model.put("meeting", meeting.getMap());
+          model.put("invited", Web.rows(meeting.getJsonArray("members")));
+          model.put("record", record == null ? null : record.getMap());
+          model.put("attendance", record == null ? Map.of() : record.getJsonObject("attendance").getMap());
+          boolean editable = record == null || "returned".equals(record.getString("status"));
+          model.put("editable", editable && !"cancelled".equals(meeting.getString("status")));
+          model.put("started", !OffsetDateTime.parse(meeting.getString("startsAt")).isAfter(now()));
+          model.put("values", typed != null ? typed : defaults(meeting, record));
+          model.put("errors", errors);
+          model.put("roles", ROLES);
+          app.web().page(ctx, status, "meeting/record", model);
+        });
+  }
+
+  private static Map<String, Object> defaults(JsonObject meeting, JsonObject record) {
+    Map<String, Object> v = new HashMap<>();
+    JsonObject source = record != null ? record : new JsonObject()
+        .put("actualStart", meeting.getString("startsAt")).put("actualEnd", meeting.getString("endsAt")).put("held", true);
+    v.put("held", source.getBoolean("held", true) ? "true" : "false");
+    v.put("actualStart", source.getString("actualStart") == null ? "" : source.getString("actualStart").substring(0, 16));
+    v.put("actualEnd", source.getString("actualEnd") == null ? "" : source.getString("actualEnd").substring(0, 16));
+    v.put("minutes", source.getString("minutes"));
+    v.put("notHeldReason", source.getString("notHeldReason"));
+    v.put("suggestionsCount", source.getValue("suggestionsCount"));
+    v.put("consensus", Boolean.TRUE.equals(source.getBoolean("consensus")));
+    v.put("version", source.getValue("version"));
+    JsonObject att = source.getJsonObject("attendance", new JsonObject());
+    for (String role : ROLES) {
+      v.put("att_" + role, att.getValue(role));
+    }
+    return v;
+  }
+
+  private void fileFromForm(RoutingContext ctx) {
+    Map<String, Object> typed = new HashMap<>();
+    ctx.request().formAttributes().forEach(e -> typed.putIfAbsent(e.getKey(), e.getValue()));
+    typed.put("consensus", "on".equals(ctx.request().getFormAttribute("consensus")));
+    Map<String, Object> attendance = new HashMap<>();
+    for (String role : ROLES) {
+      String raw = ctx.request().getFormAttribute("att_" + role);
+      if (raw != null && !raw.isBlank()) {
+        attendance.put(role, raw.trim().matches("\\d{1,9}") ? Long.valueOf(raw.trim()) : raw);
+      }
+    }
+    Future<JsonObject> filed;
+    try {
+      filed = records.file(Security.require(ctx), MeetingRoutes.id(ctx), RecordService.read(Input.form(ctx), attendance), now());
+    } catch (AppException e) {
+      filed = Future.failedFuture(e);
+    }
+    filed.onSuccess(r -> Web.redirect(ctx, "/meetings/" + MeetingRoutes.id(ctx) + "/record"))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+            render(ctx, e.kind().status, typed, app.web().messages(ctx, e.fields()));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  private void returnFromForm(RoutingContext ctx) {
+    Return ret;
+    try {
+      ret = readReturn(Input.form(ctx));
+    } catch (AppException e) {
+      render(ctx, 422, null, Map.of("return", app.web().message(ctx, "field.station.reason")));
+      return;
+    }
+    records.returnForCorrection(Security.require(ctx), MeetingRoutes.id(ctx), ret.reason(), ret.version())
+        .onSuccess(r -> Web.redirect(ctx, "/meetings/" + MeetingRoutes.id(ctx) + "/record"))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.CONFLICT) {
+            render(ctx, 409, null, Map.of("return", app.web().message(ctx, "field.stale")));
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+}

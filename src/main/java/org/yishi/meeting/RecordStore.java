@@ -1,0 +1,113 @@
+package org.yishi.meeting;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+
+/** SQL of meeting records (what happened at a meeting) and who attended. Writes take the caller's transaction. */
+public final class RecordStore {
+
+  static JsonObject toJson(Row r) {
+    OffsetDateTime start = r.getOffsetDateTime("actual_start");
+    OffsetDateTime end = r.getOffsetDateTime("actual_end");
+    return new JsonObject().put("meetingId", r.getLong("meeting_id")).put("held", r.getBoolean("held"))
+        .put("notHeldReason", r.getString("not_held_reason"))
+        .put("actualStart", start == null ? null : MeetingStore.time(start))
+        .put("actualEnd", end == null ? null : MeetingStore.time(end))
+        .put("attendance", new JsonObject().put("members", r.getInteger("attendance_members"))
+            .put("residents", r.getInteger("attendance_residents")).put("departments", r.getInteger("attendance_departments"))
+            .put("experts", r.getInteger("attendance_experts")).put("others", r.getInteger("attendance_others")))
+        .put("minutes", r.getString("minutes")).put("suggestionsCount", r.getInteger("suggestions_count"))
+        .put("consensus", r.getBoolean("consensus")).put("status", r.getString("status"))
+        .put("returnReason", r.getString("return_reason"))
+        .put("filedAt", MeetingStore.time(r.getOffsetDateTime("filed_at")))
+        .put("updatedAt", MeetingStore.time(r.getOffsetDateTime("updated_at")))
+        .put("version", r.getInteger("version"));
+  }
+
+  /** The record of a meeting with its attendees, or null. */
+  public Future<JsonObject> byMeeting(SqlClient client, long meetingId) {
+    return client.preparedQuery("SELECT * FROM meeting_record WHERE meeting_id = $1").execute(Tuple.of(meetingId))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture()
+            : client.preparedQuery("""
+                    SELECT a.member_id, m.name FROM meeting_attendee a JOIN member m ON m.id = a.member_id
+                     WHERE a.meeting_id = $1 ORDER BY m.name""")
+                .execute(Tuple.of(meetingId))
+                .map(att -> {
+                  JsonArray ids = new JsonArray();
+                  JsonArray names = new JsonArray();
+                  att.forEach(a -> {
+                    ids.add(a.getLong(0));
+                    names.add(a.getString(1));
+                  });
+                  return toJson(rows.iterator().next()).put("attendedMemberIds", ids).put("attendedMemberNames", names);
+                }));
+  }
+
+  /** What is filed. */
+  public record Values(boolean held, String notHeldReason, OffsetDateTime actualStart, OffsetDateTime actualEnd,
+                       int members, int residents, int departments, int experts, int others, String minutes,
+                       int suggestions, Boolean consensus) {
+  }
+
+  private static Tuple tuple(long meetingId, Values v) {
+    return Tuple.tuple().addLong(meetingId).addBoolean(v.held()).addString(v.notHeldReason())
+        .addOffsetDateTime(v.actualStart()).addOffsetDateTime(v.actualEnd()).addInteger(v.members())
+        .addInteger(v.residents()).addInteger(v.departments()).addInteger(v.experts()).addInteger(v.others())
+        .addString(v.minutes()).addInteger(v.suggestions()).addBoolean(v.consensus());
+  }
+
+  /** Files the first record; false when one exists already (no failed statement). */
+  public Future<Boolean> insert(SqlClient tx, long meetingId, Values v, long filedBy) {
+    return tx.preparedQuery("""
+            INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
+                   attendance_residents, attendance_departments, attendance_experts, attendance_others, minutes,
+                   suggestions_count, consensus, filed_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (meeting_id) DO NOTHING""")
+        .execute(tuple(meetingId, v).addLong(filedBy)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Corrects a returned record if {@code version} is current; false otherwise. */
+  public Future<Boolean> correct(SqlClient tx, long meetingId, Values v, int version, long filedBy) {
+    return tx.preparedQuery("""
+            UPDATE meeting_record SET held = $2, not_held_reason = $3, actual_start = $4, actual_end = $5,
+                   attendance_members = $6, attendance_residents = $7, attendance_departments = $8, attendance_experts = $9,
+                   attendance_others = $10, minutes = $11, suggestions_count = $12, consensus = $13, filed_by = $14,
+                   status = 'filed', return_reason = NULL, filed_at = now(), updated_at = now(), version = version + 1
+             WHERE meeting_id = $1 AND version = $15 AND status = 'returned'""")
+        .execute(tuple(meetingId, v).addLong(filedBy).addInteger(version)).map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<Void> setAttendees(SqlClient tx, long meetingId, Long[] memberIds) {
+    return tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(meetingId))
+        .compose(v -> memberIds.length == 0 ? Future.succeededFuture()
+            : tx.preparedQuery("INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[])")
+                .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds)))
+        .mapEmpty();
+  }
+
+  /** Returns a filed record for correction; false when there is no filed record at that version. */
+  public Future<Boolean> returnForCorrection(SqlClient tx, long meetingId, String reason, int version) {
+    return tx.preparedQuery("""
+            UPDATE meeting_record SET status = 'returned', return_reason = $2, updated_at = now(), version = version + 1
+             WHERE meeting_id = $1 AND status = 'filed' AND version = $3""")
+        .execute(Tuple.of(meetingId, reason, version)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Marks the meeting held or not held (the record decides). */
+  public Future<Void> setMeetingStatus(SqlClient tx, long meetingId, boolean held) {
+    return tx.preparedQuery("UPDATE meeting SET status = $2, updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(meetingId, held ? "held" : "not_held")).mapEmpty();
+  }
+
+  /** How many of these ids are existing members. */
+  public Future<Long> countMembers(SqlClient client, Long[] ids) {
+    return client.preparedQuery("SELECT count(*) FROM member WHERE id = ANY($1)")
+        .execute(Tuple.tuple().addArrayOfLong(ids)).map(rows -> rows.iterator().next().getLong(0));
+  }
+}

@@ -1,0 +1,182 @@
+package org.yishi.meeting;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yishi.account.AccountFixtures;
+import org.yishi.platform.Node;
+import org.yishi.platform.events.DomainEvents;
+import org.yishi.support.Api;
+import org.yishi.support.Browser;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Filing a meeting's record, returning it for correction, its events and the filing reminder. */
+class RecordTest {
+  private static String pgUrl;
+  private static Node node;
+  private static AccountFixtures f;
+  private static Api api;
+  private static long topic;
+  private static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    pgUrl = TestPostgres.freshDatabaseUrl();
+    node = TestNodes.start(pgUrl);
+    f = AccountFixtures.create(node);
+    api = new Api(node.baseUrl());
+    topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "垃圾分类");
+    for (String type : List.of("record.filed", "record.returned")) {
+      node.app().vertx().eventBus().<JsonObject>consumer(DomainEvents.PREFIX + type, msg -> EVENTS.add(msg.body()))
+          .completion().await();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** A meeting scheduled ahead, then moved so that it ended {@code hoursAgo} hours ago. */
+  private static long pastMeeting(int day, int hoursAgo) {
+    OffsetDateTime start = OffsetDateTime.now().plusDays(100 + day).withHour(9).withMinute(0).withSecond(0).withNano(0);
+    long id = new MeetingService(node.app().pool()).schedule(
+        node.app().accounts().store().byUsername("admin").await().principal(),
+        new MeetingService.MeetingInput(topic, start, start.plusHours(2), "会议室", "on_site", null, "grassroots", null, null,
+            List.of(), List.of(f.taobeiMember))).await().getLong("id");
+    // each helper meeting gets its own past slot (day * 3 hours apart): the station cannot hold two at once
+    int endAgo = hoursAgo + day * 3;
+    node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '" + (endAgo + 2) + " hours', ends_at = now() - interval '"
+        + endAgo + " hours' WHERE id = " + id).execute().await();
+    return id;
+  }
+
+  private static JsonObject held() {
+    OffsetDateTime s = OffsetDateTime.now().minusHours(3);
+    return new JsonObject().put("held", true).put("actualStart", s.toString()).put("actualEnd", s.plusHours(2).toString())
+        .put("attendance", new JsonObject().put("members", 2).put("residents", 18).put("departments", 3).put("experts", 1))
+        .put("attendedMemberIds", new JsonArray().add(f.taobeiMember)).put("minutes", "居民提出 5 条建议。")
+        .put("suggestionsCount", 5).put("consensus", true);
+  }
+
+  private static long count(String sql) throws Exception {
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void fileReturnCorrectWithOneEventPerCommittedChange() throws Exception {
+    long id = pastMeeting(1, 1);
+    String c1 = api.token("c1", AccountFixtures.PASSWORD);
+    String d1 = api.token("d1", AccountFixtures.PASSWORD);
+    EVENTS.clear();
+    HttpResponse<String> filed = api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().encode());
+    assertEquals(200, filed.statusCode(), filed.body());
+    JsonObject record = Http.json(filed);
+    assertEquals(18, record.getJsonObject("attendance").getInteger("residents"));
+    assertEquals(new JsonArray().add(f.taobeiMember), record.getJsonArray("attendedMemberIds"));
+    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
+
+    assertEquals(409, api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().encode()).statusCode(), "filed once");
+    assertEquals(403, api.call("POST", "/api/v1/meetings/" + id + "/record/return", c1,
+        new JsonObject().put("reason", "x").put("version", 1).encode()).statusCode(), "coordinators do not return");
+    assertEquals(409, api.call("POST", "/api/v1/meetings/" + id + "/record/return", d1,
+        new JsonObject().put("reason", "请补充").put("version", 7).encode()).statusCode(), "stale");
+    HttpResponse<String> returned = api.call("POST", "/api/v1/meetings/" + id + "/record/return", d1,
+        new JsonObject().put("reason", "请补充部门答复").put("version", record.getInteger("version")).encode());
+    assertEquals(200, returned.statusCode());
+    int version = Http.json(returned).getInteger("version");
+    assertEquals(409, api.call("PUT", "/api/v1/meetings/" + id + "/record", c1,
+        held().put("suggestionsCount", 6).put("version", version + 5).encode()).statusCode(), "a correction needs the current version");
+    HttpResponse<String> corrected = api.call("PUT", "/api/v1/meetings/" + id + "/record", c1,
+        held().put("suggestionsCount", 6).put("version", version).encode());
+    assertEquals(200, corrected.statusCode(), corrected.body());
+    assertEquals("filed", Http.json(corrected).getString("status"));
+    assertEquals(6, Http.json(corrected).getInteger("suggestionsCount"));
+
+    Thread.sleep(300); // events are published to the bus after commit
+    assertEquals(List.of("record.filed", "record.returned", "record.filed"), EVENTS.stream().map(e -> e.getString("type")).toList(),
+        "exactly one event per committed change, none for the refused ones");
+    assertEquals(3, count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id
+        + "' AND action LIKE 'record.%'"));
+  }
+
+  @Test
+  void notHeldNeedsAReasonAndEarlyOrBadRecordsAreRefused() throws Exception {
+    String c1 = api.token("c1", AccountFixtures.PASSWORD);
+    long id = pastMeeting(2, 1);
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, new JsonObject().put("held", false).encode()), "notHeldReason");
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, new JsonObject().encode()), "held");
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("actualEnd", OffsetDateTime.now().minusDays(9).toString()).encode()), "actualEnd");
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("attendance", new JsonObject().put("residents", -1)).encode()), "attendance.residents");
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("attendance", new JsonObject().put("residents", "many")).encode()), "attendance.residents");
+    assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("minutes", "字".repeat(20_001)).encode()), "minutes");
+    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
+    HttpResponse<String> notHeld = api.call("PUT", "/api/v1/meetings/" + id + "/record", c1,
+        new JsonObject().put("held", false).put("notHeldReason", "暴雪停课").encode());
+    assertEquals(200, notHeld.statusCode());
+    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'not_held' AND id = " + id));
+
+    long future = new MeetingService(node.app().pool()).schedule(
+        node.app().accounts().store().byUsername("admin").await().principal(),
+        new MeetingService.MeetingInput(topic, OffsetDateTime.now().plusDays(300), OffsetDateTime.now().plusDays(300).plusHours(1),
+            "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
+    assertEquals(409, api.call("PUT", "/api/v1/meetings/" + future + "/record", c1, held().encode()).statusCode(), "not started yet");
+    assertEquals(403, api.call("PUT", "/api/v1/meetings/" + id + "/record", api.token("d2", AccountFixtures.PASSWORD), held().encode()).statusCode());
+  }
+
+  private static void assertField(HttpResponse<String> r, String field) {
+    assertEquals(422, r.statusCode(), r.body());
+    assertTrue(Http.json(r).getJsonObject("error").getJsonObject("fields").containsKey(field), r.body());
+  }
+
+  @Test
+  void theRecordFormWorksOnAPhoneWithoutJavaScript() {
+    long id = pastMeeting(3, 1);
+    Browser b = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    String form = b.get("/meetings/" + id + "/record").body();
+    assertTrue(form.contains("name=\"att_residents\"") && form.contains("王建国"), "attendance fields and the invited member");
+    HttpResponse<String> bad = b.post("/meetings/" + id + "/record", Map.of("held", "true", "actualStart", "", "actualEnd", "",
+        "att_residents", "twelve", "minutes", "保留的纪要"));
+    assertEquals(422, bad.statusCode());
+    assertTrue(bad.body().contains("保留的纪要"), "input kept");
+    HttpResponse<String> ok = b.post("/meetings/" + id + "/record", Map.of("held", "true",
+        "actualStart", OffsetDateTime.now().minusHours(3).toLocalDateTime().withNano(0).toString().substring(0, 16),
+        "actualEnd", OffsetDateTime.now().minusHours(1).toLocalDateTime().withNano(0).toString().substring(0, 16),
+        "att_residents", "12", "att_members", "1", "suggestionsCount", "4", "consensus", "true", "minutes", "<b>纪要</b>"));
+    assertEquals(303, ok.statusCode(), ok.body());
+    String view = b.get("/meetings/" + id + "/record").body();
+    assertTrue(view.contains("已填报") && view.contains("&lt;b&gt;纪要&lt;/b&gt;"), "filed, minutes escaped");
+  }
+
+  @Test
+  void filingReminderIsCreatedOnceAfterTheGracePeriod() throws Exception {
+    long id = pastMeeting(4, 40); // ended 52 hours ago, no record
+    ReminderService reminders = new ReminderService(node.app().pool(), List.of(Duration.ofHours(72)),
+        java.nio.file.Files.createTempFile("spool", ".jsonl"), Duration.ofDays(2));
+    reminders.runOnce(java.time.Instant.now()).await();
+    reminders.runOnce(java.time.Instant.now()).await();
+    assertEquals(1, count("SELECT count(*) FROM notification WHERE dedupe_key = 'record:" + id + ":" + f.ids.get("c1") + "'"));
+    long fresh = pastMeeting(0, 1); // ended an hour ago: not chased yet
+    reminders.runOnce(java.time.Instant.now()).await();
+    assertEquals(0, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE 'record:" + fresh + ":%'"));
+  }
+}
