@@ -41,7 +41,8 @@ public final class UserRoutes {
 
   public static Router router(App app) {
     UserRoutes routes = new UserRoutes(app);
-    Access.ScopeResolver account = routes::scopeOfAccount;
+    Access.ScopeResolver account = Access.byId(id -> routes.accounts.store().scopeOf(id)
+        .map(scope -> scope == null ? null : Access.Scope.division(scope[0])));
     SecureRouter r = app.secureRouter();
     r.get("/admin/users", STAFF, routes::listPage);
     r.get("/admin/users/new", ADMIN, routes::newPage);
@@ -58,18 +59,8 @@ public final class UserRoutes {
     return r.router();
   }
 
-  /** Where the account in the path lies: its scope code (admins: none, so only admins see them). */
-  private Future<Access.Scope> scopeOfAccount(RoutingContext ctx) {
-    Long id = idParam(ctx);
-    if (id == null) {
-      return Future.succeededFuture();
-    }
-    return accounts.store().scopeOf(id).map(scope -> scope == null ? null : Access.Scope.division(scope[0]));
-  }
-
   private static Long idParam(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Access.pathId(ctx);
   }
 
   private static Role roleFilter(RoutingContext ctx) {

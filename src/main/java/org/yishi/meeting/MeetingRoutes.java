@@ -82,16 +82,11 @@ public final class MeetingRoutes {
 
   /** Where the meeting in the path ({@code :id}) lies: its station and division. */
   static Access.ScopeResolver scope(MeetingStore store) {
-    return ctx -> {
-      Long id = id(ctx);
-      return id == null ? Future.succeededFuture()
-          : store.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
-    };
+    return Access.byId(id -> store.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1])));
   }
 
   static Long id(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Access.pathId(ctx);
   }
 
   private static OffsetDateTime now() {

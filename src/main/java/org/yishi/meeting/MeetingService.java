@@ -149,7 +149,7 @@ public final class MeetingService {
       String district = topic.divisionCode().substring(0, 6) + "000000";
       return store.countEligibleMembers(district, members).compose(n -> n != members.length
           ? Future.failedFuture(AppException.invalid("memberIds", "field.member.notEligible"))
-          : pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
+          : retryOnDeadlock(() -> pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
                   topic.divisionCode(), in.startsAt(), in.endsAt(), in.venue(), in.format(), in.onlineLink(), in.kind(),
                   in.researchPlan(), in.capacityAssessment()), actor.id())
               .compose(id -> store.addParticipants(tx, id, in.participants()).map(id))
@@ -158,7 +158,7 @@ public final class MeetingService {
               .compose(m -> store.addHistory(tx, m.getLong("id"), "schedule", null, times(m), null, actor.username())
                   .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
-                  .map(m)))
+                  .map(m))), 3)
           .recover(err -> clash(err, topic.stationId(), members, in.startsAt(), in.endsAt(), null)));
     });
   }
@@ -197,7 +197,7 @@ public final class MeetingService {
   /** Moves a meeting to another time (reason required); version-checked, clash-checked. */
   public Future<JsonObject> reschedule(Principal actor, long id, OffsetDateTime starts, OffsetDateTime ends, String reason,
                                        int version) {
-    return pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+    return retryOnDeadlock(() -> pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -212,13 +212,24 @@ public final class MeetingService {
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));
-    })).recover(err -> {
+    })), 3).recover(err -> {
       if (err instanceof PgException) {
         return store.byId(pool, id).compose(m -> clash(err, m.getLong("stationId"),
             m.getJsonArray("members").stream().map(o -> ((JsonObject) o).getLong("id")).toArray(Long[]::new), starts, ends, id));
       }
       return Future.failedFuture(err);
     });
+  }
+
+  /**
+   * Two transactions that book colliding slots at once can deadlock on the exclusion constraint's
+   * index (SQLSTATE 40P01) instead of one getting 23P01; PostgreSQL aborts one of them. Running the
+   * aborted one again lets it see the other's committed booking and fail with a proper clash.
+   */
+  private static <T> Future<T> retryOnDeadlock(java.util.function.Supplier<Future<T>> attempt, int retries) {
+    return attempt.get().recover(err -> retries > 0 && err instanceof PgException pg
+        && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))
+        ? retryOnDeadlock(attempt, retries - 1) : Future.failedFuture(err));
   }
 
   /** Cancels a scheduled meeting (reason required); its members are free again at that time. */

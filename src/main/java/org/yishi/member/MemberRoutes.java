@@ -39,8 +39,10 @@ public final class MemberRoutes {
 
   public static Router router(App app) {
     MemberRoutes routes = new MemberRoutes(app);
-    Access.ScopeResolver member = routes::scopeOfMember;
-    Access.ScopeResolver station = routes::scopeOfStation;
+    Access.ScopeResolver member = Access.byId(id -> routes.members.store().divisionOf(id)
+        .map(code -> code == null ? null : Access.Scope.division(code)));
+    Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
+        .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/members", STAFF, routes::listApi);
     r.post("/api/v1/members", STAFF, routes::createApi);
@@ -59,20 +61,7 @@ public final class MemberRoutes {
   }
 
   private static Long id(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
-  }
-
-  private Future<Access.Scope> scopeOfMember(RoutingContext ctx) {
-    Long id = id(ctx);
-    return id == null ? Future.succeededFuture()
-        : members.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
-  }
-
-  private Future<Access.Scope> scopeOfStation(RoutingContext ctx) {
-    Long id = id(ctx);
-    return id == null ? Future.succeededFuture()
-        : stations.divisionOf(id).map(code -> code == null ? null : Access.Scope.station(id, code));
+    return Access.pathId(ctx);
   }
 
   private static String query(RoutingContext ctx) {

@@ -1,5 +1,7 @@
 package org.yishi.plan;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.Locale;
 
 /** What a plan item is to become: a thematic standing-committee session, a thematic consultation, or other. */
@@ -15,11 +17,6 @@ public enum PlanItemKind {
   }
 
   public static PlanItemKind fromKey(String key) {
-    for (PlanItemKind k : values()) {
-      if (k.key().equals(key)) {
-        return k;
-      }
-    }
-    return null;
+    return Keys.parse(PlanItemKind.class, key);
   }
 }

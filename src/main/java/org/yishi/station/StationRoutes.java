@@ -50,7 +50,8 @@ public final class StationRoutes {
 
   public static Router router(App app) {
     StationRoutes routes = new StationRoutes(app);
-    Access.ScopeResolver station = routes::scopeOfStation;
+    Access.ScopeResolver station = Access.byId(id -> routes.stations.store().divisionOf(id)
+        .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/stations", ANYONE, routes::listApi);
     r.get("/api/v1/stations.csv", ANYONE, routes::exportCsv);
@@ -74,15 +75,8 @@ public final class StationRoutes {
     return r.router();
   }
 
-  private Future<Access.Scope> scopeOfStation(RoutingContext ctx) {
-    Long id = idParam(ctx);
-    return id == null ? Future.succeededFuture()
-        : stations.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.station(id, code));
-  }
-
   private static Long idParam(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Access.pathId(ctx);
   }
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */

@@ -1,5 +1,7 @@
 package org.yishi.station;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -35,12 +37,7 @@ public enum StationStatus {
     }
 
     public static Action fromKey(String key) {
-      for (Action a : values()) {
-        if (a.key().equals(key)) {
-          return a;
-        }
-      }
-      return null;
+      return Keys.parse(Action.class, key);
     }
   }
 
@@ -49,12 +46,7 @@ public enum StationStatus {
   }
 
   public static StationStatus fromKey(String key) {
-    for (StationStatus s : values()) {
-      if (s.key().equals(key)) {
-        return s;
-      }
-    }
-    return null;
+    return Keys.parse(StationStatus.class, key);
   }
 
   /** Actions available from this status (for the page's buttons). */

@@ -1,5 +1,7 @@
 package org.yishi.station;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.Locale;
 
 /** Kinds of grassroots station; same workflow, different type. */
@@ -20,11 +22,6 @@ public enum StationType {
   }
 
   public static StationType fromKey(String key) {
-    for (StationType t : values()) {
-      if (t.key().equals(key)) {
-        return t;
-      }
-    }
-    return null;
+    return Keys.parse(StationType.class, key);
   }
 }

@@ -53,7 +53,7 @@ public final class TopicRoutes {
 
   public static Router router(App app) {
     TopicRoutes routes = new TopicRoutes(app);
-    Access.ScopeResolver topic = routes::scopeOfTopic;
+    Access.ScopeResolver topic = Access.byId(id -> routes.topics.store().scopeOf(id));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/topic-categories", ANYONE, routes::categoriesApi);
     r.post("/api/v1/topic-categories", ADMIN, routes::addCategoryApi);
@@ -75,14 +75,8 @@ public final class TopicRoutes {
     return r.router();
   }
 
-  private Future<Access.Scope> scopeOfTopic(RoutingContext ctx) {
-    Long id = idParam(ctx);
-    return id == null ? Future.succeededFuture() : topics.store().scopeOf(id);
-  }
-
   private static Long idParam(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Access.pathId(ctx);
   }
 
   private static String blank(String s) {

@@ -1,5 +1,7 @@
 package org.yishi.topic;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.Locale;
 
 /** Where a topic comes from. A topic taken from a yearly plan names the plan item. */
@@ -20,11 +22,6 @@ public enum TopicSource {
   }
 
   public static TopicSource fromKey(String key) {
-    for (TopicSource s : values()) {
-      if (s.key().equals(key)) {
-        return s;
-      }
-    }
-    return null;
+    return Keys.parse(TopicSource.class, key);
   }
 }

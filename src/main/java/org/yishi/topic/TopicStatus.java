@@ -1,5 +1,7 @@
 package org.yishi.topic;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -36,12 +38,7 @@ public enum TopicStatus {
     }
 
     public static Action fromKey(String key) {
-      for (Action a : values()) {
-        if (a.key().equals(key)) {
-          return a;
-        }
-      }
-      return null;
+      return Keys.parse(Action.class, key);
     }
   }
 
@@ -50,12 +47,7 @@ public enum TopicStatus {
   }
 
   public static TopicStatus fromKey(String key) {
-    for (TopicStatus s : values()) {
-      if (s.key().equals(key)) {
-        return s;
-      }
-    }
-    return null;
+    return Keys.parse(TopicStatus.class, key);
   }
 
   /** The actions available from this status. */

@@ -103,7 +103,7 @@ class MeetingClusterTest {
     Api b = new Api(NODES.get(1).baseUrl());
     String ta = a.token("admin", TestNodes.ADMIN_PASSWORD);
     String tb = b.token("admin", TestNodes.ADMIN_PASSWORD);
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 10; round++) {
       OffsetDateTime start = OffsetDateTime.now().plusDays(60 + round).withHour(9).withMinute(0).withSecond(0).withNano(0);
       CompletableFuture<HttpResponse<String>> fromA = CompletableFuture.supplyAsync(() ->
           a.call("POST", "/api/v1/meetings", ta, meeting(topic, start).encode()));
@@ -113,7 +113,7 @@ class MeetingClusterTest {
       statuses.sort(Integer::compareTo);
       assertEquals(List.of(201, 409), statuses, "round " + round);
     }
-    assertEquals(5, count("SELECT count(*) FROM meeting WHERE topic_id = " + topic));
+    assertEquals(10, count("SELECT count(*) FROM meeting WHERE topic_id = " + topic));
   }
 
   @Test

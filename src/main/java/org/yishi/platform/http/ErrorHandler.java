@@ -46,6 +46,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof DecodeException || failure instanceof IllegalArgumentException && isDecodeProblem(failure)) {
       return AppException.malformed("The request body is not valid JSON or UTF-8");
     }
+    if (failure instanceof PgException pg && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
+      return AppException.conflict("The request collided with a simultaneous change; nothing was saved. Please try again.");
+    }
     if (isDatabaseUnavailable(failure)) {
       return AppException.unavailable("The database is unavailable; nothing was saved. Please try again shortly.");
     }

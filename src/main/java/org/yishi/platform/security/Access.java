@@ -28,6 +28,23 @@ public final class Access {
   public interface ScopeResolver extends Function<RoutingContext, Future<Scope>> {
   }
 
+  /**
+   * A resolver for routes whose path has {@code :id}: a malformed id is "no such resource" (404),
+   * otherwise {@code lookup} finds the scope of the resource with that id (null when missing).
+   */
+  public static ScopeResolver byId(Function<Long, Future<Scope>> lookup) {
+    return ctx -> {
+      Long id = pathId(ctx);
+      return id == null ? Future.succeededFuture() : lookup.apply(id);
+    };
+  }
+
+  /** The {@code :id} path parameter as a number, or null when it is not one. */
+  public static Long pathId(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
   private final boolean open;
   private final String reason;
   private final Set<Role> roles;

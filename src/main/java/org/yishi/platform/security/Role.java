@@ -1,5 +1,7 @@
 package org.yishi.platform.security;
 
+import org.yishi.platform.web.Keys;
+
 import java.util.Locale;
 
 /** The four roles; each is scoped to a jurisdiction (see {@link Jurisdiction}). */
@@ -20,14 +22,6 @@ public enum Role {
 
   /** Parses an API/database value; null when unknown. */
   public static Role fromKey(String key) {
-    if (key == null) {
-      return null;
-    }
-    for (Role r : values()) {
-      if (r.key().equals(key)) {
-        return r;
-      }
-    }
-    return null;
+    return Keys.parse(Role.class, key);
   }
 }
