@@ -2,6 +2,7 @@ package org.yishi.meeting;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import org.yishi.outcome.OutcomeService;
 import org.yishi.platform.App;
 
 import java.time.Clock;
@@ -11,7 +12,7 @@ import java.util.logging.Logger;
 
 /**
  * The scheduler: every interval, the node that takes the cluster-wide lock creates the due
- * reminders and sends the outbox. The lock keeps the work on one node (the fast path); the unique
+ * reminders, sends the outbox and escalates overdue outcomes. The lock keeps the work on one node (the fast path); the unique
  * dedupe keys and SKIP LOCKED claims keep it exactly-once even if two nodes held it at once
  * (Hazelcast's locks are not partition-safe without its CP subsystem).
  */
@@ -21,12 +22,14 @@ public final class SchedulerVerticle extends VerticleBase {
   private final App app;
   private final ReminderService reminders;
   private final Clock clock;
+  private final OutcomeService outcomes;
   private long timer;
 
   public SchedulerVerticle(App app, ReminderService reminders, Clock clock) {
     this.app = app;
     this.reminders = reminders;
     this.clock = clock;
+    this.outcomes = new OutcomeService(app.pool(), app.events());
   }
 
   @Override
@@ -41,6 +44,8 @@ public final class SchedulerVerticle extends VerticleBase {
         .onSuccess(lock -> reminders.runOnce(clock.instant())
             .compose(r -> reminders.sendOutbox(app.cluster().getNodeId()))
             .onFailure(err -> LOG.log(Level.WARNING, "Reminder run failed; retried next interval", err))
+            .transform(ar -> outcomes.escalateOverdue(clock.instant()))
+            .onFailure(err -> LOG.log(Level.WARNING, "Overdue escalation failed; retried next interval", err))
             .onComplete(ar -> lock.release()));
     // not getting the lock means another node is on it this time
   }

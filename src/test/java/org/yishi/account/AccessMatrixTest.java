@@ -246,6 +246,41 @@ class AccessMatrixTest {
     add("POST /plans/:id/items", "/plans/" + p1 + "/items", none, 422, 422, 403, 422, 403, 403, 401);
     add("GET /plans/:id/items/:itemId/delete", item1 + "/delete", none, 200, 200, 403, 200, 403, 403, 303);
     add("POST /plans/:id/items/:itemId/delete", item1 + "/delete", none, 409, 409, 403, 409, 403, 403, 401);
+    // outcomes: o1 is a referred outcome of a meeting at s1 that has started (moved into the past with SQL)
+    long started = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(adminP,
+        new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(30), base.plusDays(30).plusHours(1), "社区会议室",
+            "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
+    node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "
+        + started).execute().await();
+    var outcomeService = new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events());
+    String due = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(30).toString();
+    long o1 = outcomeService.create(adminP, new org.yishi.outcome.OutcomeService.OutcomeInput(started,
+        new org.yishi.outcome.OutcomeStore.OutcomeValues("管网改造建议", "suggestion_letter", "区住建局", null,
+            java.time.LocalDate.parse(due)), null)).await().getLong("id");
+    Supplier<String> newOutcome = () -> new JsonObject().put("meetingId", started).put("content", "新成果").put("form", "minutes")
+        .put("responsibleUnit", "区民政局").put("dueOn", due).encode();
+    Supplier<String> editO1 = () -> new JsonObject().put("content", "管网改造建议").put("form", "suggestion_letter")
+        .put("responsibleUnit", "区住建局").put("dueOn", due).put("version", outcomeVersion(o1)).encode();
+    Supplier<String> implementO1 = () -> new JsonObject().put("action", "implement").put("evidence", "已完成")
+        .put("version", outcomeVersion(o1)).encode();
+    Supplier<String> notTypical = () -> new JsonObject().put("typical", false).encode();
+    //                       admin city  c-oth d1   d2   c1   anon
+    add("GET /api/v1/outcomes", "/api/v1/outcomes", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/outcomes", "/api/v1/outcomes", newOutcome, 201, 201, 403, 201, 403, 201, 401);
+    add("GET /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, none, 200, 200, 403, 200, 403, 200, 401);
+    add("PUT /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, editO1, 200, 200, 403, 200, 403, 200, 401);
+    add("POST /api/v1/outcomes/:id/transitions", "/api/v1/outcomes/" + o1 + "/transitions", implementO1, 409, 409, 403, 409, 403, 409, 401);
+    add("PUT /api/v1/outcomes/:id/typical", "/api/v1/outcomes/" + o1 + "/typical", notTypical, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/cases", "/api/v1/cases", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /outcomes", "/outcomes", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /outcomes/new", "/outcomes/new", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /outcomes", "/outcomes", none, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /outcomes/:id", "/outcomes/" + o1, none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /outcomes/:id/edit", "/outcomes/" + o1 + "/edit", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /outcomes/:id", "/outcomes/" + o1, none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /outcomes/:id/transition", "/outcomes/" + o1 + "/transition", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /outcomes/:id/typical", "/outcomes/" + o1 + "/typical", none, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /cases", "/cases", none, 200, 200, 200, 200, 200, 200, 303);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {
@@ -271,6 +306,10 @@ class AccessMatrixTest {
 
   private static int planVersion(long id) {
     return new org.yishi.plan.PlanStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+  }
+
+  private static int outcomeVersion(long id) {
+    return new org.yishi.outcome.OutcomeStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int currentVersion(long id) {

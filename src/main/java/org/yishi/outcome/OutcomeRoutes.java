@@ -1,0 +1,418 @@
+package org.yishi.outcome;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.App;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorHandler;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Web;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Outcomes (协商成果) and their follow-up loop, through {@code /api/v1/outcomes} and pages that
+ * work without JavaScript; the typical case library (典型案例) at {@code /api/v1/cases} and {@code /cases}.
+ */
+public final class OutcomeRoutes {
+  private static final Access ANYONE = Access.signedIn();
+  private static final List<String> FORM_FIELDS = List.of("meetingId", "content", "form", "responsibleUnit",
+      "application", "dueOn", "version");
+  private static final List<String> STEP_FIELDS = List.of("answer", "reply", "evidence", "satisfaction",
+      "satisfactionComment", "effectiveness");
+
+  private final App app;
+  private final OutcomeService outcomes;
+
+  private OutcomeRoutes(App app) {
+    this.app = app;
+    this.outcomes = new OutcomeService(app.pool(), app.events());
+  }
+
+  public static Router router(App app) {
+    OutcomeRoutes routes = new OutcomeRoutes(app);
+    Access.ScopeResolver outcome = routes::scopeOfOutcome;
+    SecureRouter r = app.secureRouter();
+    r.get("/api/v1/outcomes", ANYONE, routes::listApi);
+    r.post("/api/v1/outcomes", ANYONE, routes::createApi);
+    r.get("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::getApi);
+    r.put("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::updateApi);
+    r.post("/api/v1/outcomes/:id/transitions", ANYONE.scoped(outcome), routes::transitionApi);
+    r.put("/api/v1/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalApi);
+    r.get("/api/v1/cases", ANYONE, routes::casesApi);
+
+    r.get("/outcomes", ANYONE, routes::listPage);
+    r.get("/outcomes/new", ANYONE, routes::newPage);
+    r.post("/outcomes", ANYONE, routes::createFromForm);
+    r.get("/outcomes/:id", ANYONE.scoped(outcome), routes::viewPage);
+    r.get("/outcomes/:id/edit", ANYONE.scoped(outcome), routes::editPage);
+    r.post("/outcomes/:id", ANYONE.scoped(outcome), routes::updateFromForm);
+    r.post("/outcomes/:id/transition", ANYONE.scoped(outcome), routes::transitionFromForm);
+    r.post("/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalFromForm);
+    r.get("/cases", ANYONE, routes::casesPage);
+    return r.router();
+  }
+
+  private Future<Access.Scope> scopeOfOutcome(RoutingContext ctx) {
+    Long id = idParam(ctx);
+    return id == null ? Future.succeededFuture() : outcomes.store().scopeOf(id);
+  }
+
+  private static Long idParam(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+  }
+
+  private static LocalDate today() {
+    return LocalDate.now(OutcomeStore.SHANGHAI);
+  }
+
+  private static String blank(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  private static Boolean bool(RoutingContext ctx, String name) {
+    String v = blank(ctx.request().getParam(name));
+    if (v == null) {
+      return null;
+    }
+    return switch (v) {
+      case "true", "1", "on" -> true;
+      case "false", "0" -> false;
+      default -> throw AppException.invalid(name, "field.notBoolean");
+    };
+  }
+
+  /** The list filters from the query string; bad values are a 422 naming the parameter. */
+  private static OutcomeStore.Filter filter(RoutingContext ctx, boolean cases) {
+    String status = cases ? null : blank(ctx.request().getParam("status"));
+    OutcomeStatus st = status == null ? null : OutcomeStatus.fromKey(status);
+    if (status != null && st == null) {
+      throw AppException.invalid("status", "outcome.error.status");
+    }
+    String meeting = cases ? null : blank(ctx.request().getParam("meeting"));
+    if (meeting != null && !meeting.matches("\\d{1,18}")) {
+      throw AppException.invalid("meeting", "field.notWholeNumber");
+    }
+    String form = blank(ctx.request().getParam("form"));
+    if (form != null && !OutcomeStatus.FORMS.contains(form)) {
+      throw AppException.invalid("form", "outcome.error.form");
+    }
+    String q = blank(ctx.request().getParam("q"));
+    if (q != null && q.length() > 64) {
+      throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    Boolean overdue = cases ? null : bool(ctx, "overdue");
+    Boolean typical = cases ? Boolean.TRUE : bool(ctx, "typical");
+    return new OutcomeStore.Filter(st, overdue, meeting == null ? null : Long.valueOf(meeting), typical, form, q);
+  }
+
+  private static void conflictOr(RoutingContext ctx, Throwable err) {
+    if (err instanceof OutcomeService.OutcomeConflict c) {
+      Json.send(ctx, 409, ErrorHandler.body(c).put("current", c.current()));
+    } else {
+      ctx.fail(err);
+    }
+  }
+
+  // ------------------------------------------------------------------ API
+
+  private void listApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    outcomes.store().list(Security.require(ctx).jurisdiction(), filter(ctx, false), page)
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void casesApi(RoutingContext ctx) {
+    PageRequest page = PageRequest.from(ctx);
+    outcomes.store().list(Security.require(ctx).jurisdiction(), filter(ctx, true), page)
+        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onFailure(ctx::fail);
+  }
+
+  private void createApi(RoutingContext ctx) {
+    OutcomeService.OutcomeInput in = OutcomeService.read(Input.json(ctx), false, today());
+    outcomes.create(Security.require(ctx), in)
+        .onSuccess(o -> Json.created(ctx, "/api/v1/outcomes/" + o.getLong("id"), o))
+        .onFailure(ctx::fail);
+  }
+
+  private void getApi(RoutingContext ctx) {
+    outcomes.get(idParam(ctx)).onSuccess(o -> Json.ok(ctx, o)).onFailure(ctx::fail);
+  }
+
+  private void updateApi(RoutingContext ctx) {
+    OutcomeService.OutcomeInput in = OutcomeService.read(Input.json(ctx), true, today());
+    outcomes.update(Security.require(ctx), idParam(ctx), in).onSuccess(o -> Json.ok(ctx, o))
+        .onFailure(err -> conflictOr(ctx, err));
+  }
+
+  private void transitionApi(RoutingContext ctx) {
+    OutcomeService.StepInput in = OutcomeService.readStep(Input.json(ctx));
+    outcomes.transition(Security.require(ctx), idParam(ctx), in).onSuccess(o -> Json.ok(ctx, o))
+        .onFailure(err -> conflictOr(ctx, err));
+  }
+
+  private void typicalApi(RoutingContext ctx) {
+    if (!OutcomeService.mayMarkTypical(Security.require(ctx))) {
+      throw AppException.forbidden("Only committee staff mark typical cases");
+    }
+    Input in = Input.json(ctx);
+    Boolean typical = in.optionalBool("typical");
+    if (typical == null && !in.failed("typical")) {
+      in.reject("typical", "field.required");
+    }
+    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    in.done();
+    outcomes.setTypical(Security.require(ctx), idParam(ctx), typical, version == null ? null : version.intValue())
+        .onSuccess(o -> Json.ok(ctx, o))
+        .onFailure(err -> conflictOr(ctx, err));
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  private static Map<String, Object> choices() {
+    Map<String, Object> model = new HashMap<>();
+    model.put("forms", OutcomeStatus.FORMS);
+    model.put("statuses", Arrays.stream(OutcomeStatus.values()).map(OutcomeStatus::key).toList());
+    model.put("answers", OutcomeStatus.ANSWERS);
+    model.put("satisfactions", OutcomeStatus.SATISFACTION);
+    return model;
+  }
+
+  private static String query(RoutingContext ctx) {
+    String q = ctx.request().query();
+    return q == null ? "" : q.replaceAll("(^|&)page=[^&]*", "");
+  }
+
+  private void listPage(RoutingContext ctx) {
+    renderList(ctx, false);
+  }
+
+  private void casesPage(RoutingContext ctx) {
+    renderList(ctx, true);
+  }
+
+  private void renderList(RoutingContext ctx, boolean cases) {
+    Principal me = Security.require(ctx);
+    PageRequest page = PageRequest.from(ctx);
+    OutcomeStore.Filter f = filter(ctx, cases);
+    outcomes.store().list(me.jurisdiction(), f, page).onFailure(ctx::fail).onSuccess(list -> {
+      Map<String, Object> model = choices();
+      model.put("outcomes", Web.rows(list.getJsonArray("items")));
+      model.put("total", list.getLong("total"));
+      model.put("page", page.page());
+      model.put("pages", page.pages(list.getLong("total")));
+      model.put("status", f.status() == null ? "" : f.status().key());
+      model.put("overdue", Boolean.TRUE.equals(f.overdue()));
+      model.put("typical", Boolean.TRUE.equals(f.typical()));
+      model.put("meeting", f.meetingId() == null ? "" : f.meetingId());
+      model.put("form", f.form() == null ? "" : f.form());
+      model.put("q", f.q() == null ? "" : f.q());
+      model.put("query", query(ctx));
+      app.web().page(ctx, cases ? "outcome/cases" : "outcome/list", model);
+    });
+  }
+
+  /** A meeting the caller may record outcomes for: 404 when there is none, 403 outside the jurisdiction. */
+  private Future<OutcomeStore.MeetingRef> meetingOf(Principal me, long meetingId) {
+    return outcomes.store().meeting(meetingId).map(m -> {
+      if (m == null) {
+        throw AppException.notFound("No such meeting");
+      }
+      me.jurisdiction().requireStation(m.stationId(), m.divisionCode());
+      return m;
+    });
+  }
+
+  private static Map<String, Object> formModel(OutcomeStore.MeetingRef m, Map<String, Object> outcome) {
+    Map<String, Object> model = choices();
+    model.put("meeting", Map.of("id", m.id(), "title", m.title(), "stationName", m.stationName(),
+        "startsAt", m.startsAt() == null ? "" : m.startsAt()));
+    model.put("outcome", outcome);
+    return model;
+  }
+
+  private void newPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    String raw = blank(ctx.request().getParam("meeting"));
+    if (raw == null) {
+      outcomes.store().meetingsTakingOutcomes(me.jurisdiction()).onFailure(ctx::fail)
+          .onSuccess(list -> app.web().page(ctx, "outcome/choose-meeting", Map.of("meetings", Web.rows(list))));
+      return;
+    }
+    if (!raw.matches("\\d{1,18}")) {
+      ctx.fail(AppException.invalid("meeting", "field.notWholeNumber"));
+      return;
+    }
+    Map<String, Object> outcome = new HashMap<>();
+    outcome.put("meetingId", Long.valueOf(raw));
+    meetingOf(me, Long.parseLong(raw)).onFailure(ctx::fail).onSuccess(m -> {
+      Map<String, Object> model = formModel(m, outcome);
+      // say at once when the meeting takes no outcomes (yet), rather than after the form is filled in
+      String refusal = "cancelled".equals(m.status()) || "not_held".equals(m.status()) ? "outcome.error.meetingCancelled"
+          : !"held".equals(m.status()) && !m.started() ? "outcome.error.meetingNotStarted" : null;
+      if (refusal != null) {
+        model.put("errors", Map.of("meetingId", app.web().message(ctx, refusal)));
+      }
+      app.web().page(ctx, "outcome/form", model);
+    });
+  }
+
+  private static Map<String, Object> formValues(RoutingContext ctx, List<String> fields) {
+    Map<String, Object> values = new HashMap<>();
+    for (String f : fields) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null) {
+        values.put(f, f.equals("meetingId") && v.matches("\\d{1,18}") ? Long.valueOf(v) : v);
+      }
+    }
+    return values;
+  }
+
+  private void createFromForm(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    Map<String, Object> values = formValues(ctx, FORM_FIELDS);
+    Future<JsonObject> created;
+    try {
+      created = outcomes.create(me, OutcomeService.read(Input.form(ctx), false, today()));
+    } catch (AppException e) {
+      created = Future.failedFuture(e);
+    }
+    created.onSuccess(o -> Web.redirect(ctx, "/outcomes/" + o.getLong("id") + "?saved=1"))
+        .onFailure(err -> reRender(ctx, values, err, null));
+  }
+
+  private void editPage(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    outcomes.get(idParam(ctx)).compose(o -> {
+      if (!OutcomeStatus.REFERRED.key().equals(o.getString("status"))) {
+        return Future.failedFuture(AppException.conflict("Only a referred outcome can be edited"));
+      }
+      return meetingOf(me, o.getLong("meetingId")).map(m -> formModel(m, o.getMap()));
+    }).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "outcome/form", model));
+  }
+
+  private void updateFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    Map<String, Object> values = formValues(ctx, FORM_FIELDS);
+    values.put("id", id);
+    Future<JsonObject> saved;
+    try {
+      saved = outcomes.update(Security.require(ctx), id, OutcomeService.read(Input.form(ctx), true, today()));
+    } catch (AppException e) {
+      saved = Future.failedFuture(e);
+    }
+    saved.onSuccess(o -> Web.redirect(ctx, "/outcomes/" + id + "?saved=1"))
+        .onFailure(err -> reRender(ctx, values, err, id));
+  }
+
+  /** Shows the form again: with the input and field messages, or (conflict) with the stored values. */
+  private void reRender(RoutingContext ctx, Map<String, Object> values, Throwable err, Long id) {
+    if (!(err instanceof AppException e) || (e.kind() != ErrorKind.INVALID && e.kind() != ErrorKind.CONFLICT)) {
+      ctx.fail(err);
+      return;
+    }
+    Principal me = Security.require(ctx);
+    Future<OutcomeStore.MeetingRef> meeting;
+    if (id != null) {
+      meeting = outcomes.store().byId(app.pool(), id).compose(o -> meetingOf(me, o.getLong("meetingId")));
+    } else if (values.get("meetingId") instanceof Long mid) {
+      meeting = meetingOf(me, mid);
+    } else {
+      meeting = Future.failedFuture(err);
+    }
+    Map<String, Object> shown = err instanceof OutcomeService.OutcomeConflict c ? new HashMap<>(c.current().getMap()) : values;
+    meeting.onFailure(ctx::fail).onSuccess(m -> {
+      Map<String, Object> model = formModel(m, shown);
+      if (err instanceof OutcomeService.OutcomeConflict c) {
+        model.put(OutcomeStatus.REFERRED.key().equals(c.current().getString("status")) ? "conflict" : "notReferred", true);
+      } else {
+        model.put("errors", app.web().messages(ctx, e.fields()));
+      }
+      app.web().page(ctx, e.kind().status, "outcome/form", model);
+    });
+  }
+
+  private void viewPage(RoutingContext ctx) {
+    renderView(ctx, 200, Map.of(), Map.of(), null);
+  }
+
+  /**
+   * The outcome with its history, the form of each next step (keeping what was typed and the field
+   * messages when a step was refused), and for staff the typical-case switch.
+   */
+  private void renderView(RoutingContext ctx, int status, Map<String, String> errors, Map<String, Object> typed,
+                          String failedAction) {
+    Principal me = Security.require(ctx);
+    outcomes.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(o -> {
+      Map<String, Object> model = choices();
+      model.put("outcome", o.getMap());
+      model.put("history", Web.rows(o.getJsonArray("history")));
+      OutcomeStatus st = OutcomeStatus.fromKey(o.getString("status"));
+      model.put("steps", st.next(o.getString("answer")).stream().map(OutcomeStatus.Action::key).toList());
+      model.put("editable", st == OutcomeStatus.REFERRED);
+      model.put("mayMarkTypical", OutcomeService.mayMarkTypical(me));
+      model.put("saved", ctx.request().getParam("saved") != null);
+      model.put("errors", errors);
+      model.put("typed", typed);
+      model.put("failedAction", failedAction == null ? "" : failedAction);
+      app.web().page(ctx, status, "outcome/view", model);
+    });
+  }
+
+  private void transitionFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    Map<String, Object> typed = formValues(ctx, STEP_FIELDS);
+    String actionKey = ctx.request().getFormAttribute("action");
+    Future<JsonObject> done;
+    try {
+      done = outcomes.transition(Security.require(ctx), id, OutcomeService.readStep(Input.form(ctx)));
+    } catch (AppException e) {
+      done = Future.failedFuture(e);
+    }
+    done.onSuccess(o -> Web.redirect(ctx, "/outcomes/" + id)).onFailure(err -> stepFailed(ctx, err, typed, actionKey));
+  }
+
+  private void stepFailed(RoutingContext ctx, Throwable err, Map<String, Object> typed, String actionKey) {
+    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+      // after a conflict the page shows the stored outcome; what was typed is kept only for field errors
+      renderView(ctx, e.kind().status, app.web().messages(ctx, e.fields()),
+          e.kind() == ErrorKind.INVALID ? typed : Map.of(), actionKey);
+    } else {
+      ctx.fail(err);
+    }
+  }
+
+  private void typicalFromForm(RoutingContext ctx) {
+    long id = idParam(ctx);
+    if (!OutcomeService.mayMarkTypical(Security.require(ctx))) {
+      throw AppException.forbidden("Only committee staff mark typical cases");
+    }
+    Input in = Input.form(ctx);
+    Boolean typical = in.optionalBool("typical");
+    if (typical == null && !in.failed("typical")) {
+      in.reject("typical", "field.required");
+    }
+    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    Future<JsonObject> done = in.ok()
+        ? outcomes.setTypical(Security.require(ctx), id, typical, version == null ? null : version.intValue())
+        : Future.failedFuture(AppException.invalid(in.errors()));
+    done.onSuccess(o -> Web.redirect(ctx, "/outcomes/" + id)).onFailure(err -> stepFailed(ctx, err, Map.of(), "typical"));
+  }
+}

@@ -1,0 +1,343 @@
+package org.yishi.outcome;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.yishi.audit.AuditEntry;
+import org.yishi.audit.AuditStore;
+import org.yishi.outcome.OutcomeStore.OutcomeValues;
+import org.yishi.outcome.OutcomeStore.StepValues;
+import org.yishi.platform.events.DomainEvents;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.http.Msg;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+import org.yishi.platform.web.Input;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Outcomes (协商成果) of meetings and their follow-up loop: referred to a responsible unit,
+ * answered, implemented, closed with the station's satisfaction and the effectiveness evaluation.
+ * Every change is one transaction with its history row and audit entry, checked against the
+ * version the caller read; after the commit a domain event {@code outcome.*} goes out (never for a
+ * refused or rolled-back change).
+ */
+public final class OutcomeService {
+  /** Most overdue outcomes escalated in one run; the rest follow in the next. */
+  static final int ESCALATION_BATCH = 500;
+  private final Pool pool;
+  private final OutcomeStore store;
+  private final DomainEvents events;
+
+  public OutcomeService(Pool pool, DomainEvents events) {
+    this.pool = pool;
+    this.store = new OutcomeStore(pool);
+    this.events = events;
+  }
+
+  public OutcomeStore store() {
+    return store;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** A new or edited outcome (the "three clarities": form, responsible unit and how it applies it, due date). */
+  public record OutcomeInput(Long meetingId, OutcomeValues values, Integer version) {
+  }
+
+  /** Reads an outcome; {@code editing} asks for the version instead of the meeting. */
+  public static OutcomeInput read(Input in, boolean editing, LocalDate today) {
+    Long meeting = null;
+    if (!editing) {
+      meeting = in.optionalLong("meetingId", 1, Long.MAX_VALUE);
+      if (meeting == null && !in.failed("meetingId")) {
+        in.reject("meetingId", "field.required");
+      }
+    }
+    String content = in.optionalText("content", 4000, true);
+    if (content == null && !in.failed("content")) {
+      in.reject("content", "field.required");
+    }
+    String form = in.text("form", 40);
+    if (form != null && !OutcomeStatus.FORMS.contains(form)) {
+      in.reject("form", "outcome.error.form");
+    }
+    String unit = in.text("responsibleUnit", 100);
+    String application = in.optionalText("application", 1000, true);
+    LocalDate due = date(in, "dueOn");
+    if (due != null && due.isBefore(today)) {
+      in.reject("dueOn", "outcome.error.duePast");
+    }
+    Integer version = editing ? version(in) : null;
+    in.done();
+    return new OutcomeInput(meeting, new OutcomeValues(content, form, unit, application, due), version);
+  }
+
+  /** A required date, {@code YYYY-MM-DD}. */
+  static LocalDate date(Input in, String field) {
+    String raw = in.text(field, 10);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      if (!raw.matches("\\d{4}-\\d{2}-\\d{2}")) {
+        throw new DateTimeParseException("not YYYY-MM-DD", raw, 0);
+      }
+      return LocalDate.parse(raw);
+    } catch (DateTimeParseException e) {
+      in.reject(field, "field.date");
+      return null;
+    }
+  }
+
+  /** The required {@code version} the caller read. */
+  static Integer version(Input in) {
+    Long v = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    if (v == null && !in.failed("version")) {
+      in.reject("version", "field.required");
+    }
+    return v == null ? null : v.intValue();
+  }
+
+  /** A step of the loop with its fields. */
+  public record StepInput(OutcomeStatus.Action action, StepValues values, Integer version) {
+  }
+
+  /** Reads a step: the action, the version, and the fields the action requires (422 per missing field). */
+  public static StepInput readStep(Input in) {
+    String key = in.text("action", 20);
+    OutcomeStatus.Action action = OutcomeStatus.Action.fromKey(key);
+    if (key != null && action == null) {
+      in.reject("action", "outcome.error.action");
+    }
+    String answer = null;
+    String reply = null;
+    String evidence = null;
+    String satisfaction = null;
+    String comment = null;
+    String effectiveness = null;
+    if (action == OutcomeStatus.Action.ANSWER) {
+      answer = choice(in, "answer", OutcomeStatus.ANSWERS);
+      reply = required(in, "reply", 4000);
+    } else if (action == OutcomeStatus.Action.IMPLEMENT) {
+      evidence = required(in, "evidence", 4000);
+    } else if (action == OutcomeStatus.Action.CLOSE) {
+      satisfaction = choice(in, "satisfaction", OutcomeStatus.SATISFACTION);
+      comment = in.optionalText("satisfactionComment", 1000, true);
+      effectiveness = required(in, "effectiveness", 2000);
+    }
+    Integer version = version(in);
+    in.done();
+    return new StepInput(action, new StepValues(answer, reply, evidence, satisfaction, comment, effectiveness), version);
+  }
+
+  private static String required(Input in, String field, int max) {
+    String v = in.optionalText(field, max, true);
+    if (v == null && !in.failed(field)) {
+      in.reject(field, "field.required");
+    }
+    return v;
+  }
+
+  private static String choice(Input in, String field, List<String> allowed) {
+    String v = in.text(field, 40);
+    if (v != null && !allowed.contains(v)) {
+      in.reject(field, "outcome.error." + field);
+      return null;
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** 409 carrying the stored outcome: a stale version, or a change its status does not allow. */
+  public static final class OutcomeConflict extends AppException {
+    private final transient JsonObject current;
+
+    OutcomeConflict(JsonObject current, String message, String field, Msg msg) {
+      super(ErrorKind.CONFLICT, message, Map.of(field, msg));
+      this.current = current;
+    }
+
+    static OutcomeConflict stale(JsonObject current) {
+      return new OutcomeConflict(current, "Someone changed this outcome meanwhile; review the current values and try again",
+          "version", Msg.of("outcome.error.stale"));
+    }
+
+    public JsonObject current() {
+      return current;
+    }
+  }
+
+  /**
+   * Records an outcome of a meeting inside the caller's jurisdiction. The meeting must have started
+   * (or be held) and not be cancelled or recorded as not held: a 422 on {@code meetingId} otherwise.
+   */
+  public Future<JsonObject> create(Principal actor, OutcomeInput in) {
+    Future<JsonObject> write = store.meeting(in.meetingId()).compose(m -> {
+      if (m == null) {
+        return Future.failedFuture(AppException.invalid("meetingId", "outcome.error.meeting"));
+      }
+      if (!actor.jurisdiction().coversStation(m.stationId(), m.divisionCode())) {
+        return Future.failedFuture(AppException.forbidden("The meeting lies outside your jurisdiction"));
+      }
+      if ("cancelled".equals(m.status()) || "not_held".equals(m.status())) {
+        return Future.failedFuture(AppException.invalid("meetingId", "outcome.error.meetingCancelled"));
+      }
+      if (!"held".equals(m.status()) && !m.started()) {
+        return Future.failedFuture(AppException.invalid("meetingId", "outcome.error.meetingNotStarted"));
+      }
+      return pool.withTransaction(tx -> store.insert(tx, m.id(), in.values(), actor.id())
+          .compose(id -> store.addHistory(tx, id, "create", null, OutcomeStatus.REFERRED, null, actor.id(),
+              actor.username()).map(id))
+          .compose(id -> store.byId(tx, id))
+          .compose(o -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
+              o.getString("divisionCode"), null, o)).map(o)));
+    });
+    return events.afterCommit("outcome.created", write);
+  }
+
+  /** Edits a referred outcome if {@code in.version()} is current; otherwise 409 with the stored outcome. */
+  public Future<JsonObject> update(Principal actor, long id, OutcomeInput in) {
+    Future<JsonObject> write = pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such outcome"));
+      }
+      if (before.getInteger("version").intValue() != in.version()) {
+        return Future.failedFuture(OutcomeConflict.stale(before));
+      }
+      if (!OutcomeStatus.REFERRED.key().equals(before.getString("status"))) {
+        return Future.failedFuture(new OutcomeConflict(before, "Only a referred outcome can be edited; this one is "
+            + before.getString("status"), "status", Msg.of("outcome.error.notReferred")));
+      }
+      return store.update(tx, id, in.version(), in.values())
+          .compose(ok -> ok ? store.addHistory(tx, id, "update", null, null, null, actor.id(), actor.username())
+              : Future.failedFuture(OutcomeConflict.stale(before)))
+          .compose(v -> store.byId(tx, id))
+          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.update", "outcome", id,
+              after.getString("divisionCode"), before, after)).map(after));
+    }));
+    return events.afterCommit("outcome.updated", write);
+  }
+
+  /**
+   * Takes a step of the loop. A stale version is a 409 with the stored outcome, as is a step its
+   * status does not allow (closing an answered outcome only when the answer was "not adopted").
+   */
+  public Future<JsonObject> transition(Principal actor, long id, StepInput in) {
+    OutcomeStatus.Action action = in.action();
+    Future<JsonObject> write = pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such outcome"));
+      }
+      if (before.getInteger("version").intValue() != in.version()) {
+        return Future.failedFuture(OutcomeConflict.stale(before));
+      }
+      OutcomeStatus from = OutcomeStatus.fromKey(before.getString("status"));
+      if (!action.allowedFrom(from, before.getString("answer"))) {
+        return Future.failedFuture(new OutcomeConflict(before, "Cannot " + action.key() + " an outcome that is " + from.key(),
+            "status", Msg.of("outcome.error.transition", from.key(), action.key())));
+      }
+      return store.step(tx, id, in.version(), from, action, in.values())
+          .compose(ok -> ok ? store.addHistory(tx, id, action.key(), from, action.to, note(action, in.values()), actor.id(),
+              actor.username()) : Future.failedFuture(OutcomeConflict.stale(before)))
+          .compose(v -> store.byId(tx, id))
+          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action.key(), "outcome", id,
+              after.getString("divisionCode"), before, after)).map(after));
+    }));
+    return events.afterCommit(action.event(), write);
+  }
+
+  /** What the history line says about a step: the answer, or the satisfaction rating. */
+  private static String note(OutcomeStatus.Action action, StepValues v) {
+    return switch (action) {
+      case ANSWER -> v.answer();
+      case IMPLEMENT -> null;
+      case CLOSE -> v.satisfaction();
+    };
+  }
+
+  /** Whether the caller may mark typical cases (district and city staff, admins; not coordinators). */
+  public static boolean mayMarkTypical(Principal p) {
+    return !p.is(Role.STATION_COORDINATOR);
+  }
+
+  /**
+   * Marks or unmarks an outcome as a typical case (典型案例): staff only (403 for coordinators).
+   * Asking for what already holds changes nothing (no history, audit or event). A given version
+   * that is stale is a 409 with the stored outcome.
+   */
+  public Future<JsonObject> setTypical(Principal actor, long id, boolean typical, Integer version) {
+    if (!mayMarkTypical(actor)) {
+      return Future.failedFuture(AppException.forbidden("Only committee staff mark typical cases"));
+    }
+    boolean[] changed = {false};
+    Future<JsonObject> write = pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such outcome"));
+      }
+      if (version != null && before.getInteger("version").intValue() != version) {
+        return Future.failedFuture(OutcomeConflict.stale(before));
+      }
+      if (before.getBoolean("typical") == typical) {
+        return Future.succeededFuture(before);
+      }
+      changed[0] = true;
+      String action = typical ? "typical_mark" : "typical_unmark";
+      return store.setTypical(tx, id, version, typical, actor.id())
+          .compose(ok -> ok ? store.addHistory(tx, id, action, null, null, null, actor.id(), actor.username())
+              : Future.failedFuture(OutcomeConflict.stale(before)))
+          .compose(v -> store.byId(tx, id))
+          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action, "outcome", id,
+              after.getString("divisionCode"), before, after)).map(after));
+    }));
+    return write.onSuccess(o -> {
+      if (changed[0]) {
+        events.publish(typical ? "outcome.typical_marked" : "outcome.typical_unmarked", o);
+      }
+    });
+  }
+
+  /** One outcome with its history (404 when there is none). */
+  public Future<JsonObject> get(long id) {
+    return store.byId(pool, id).compose(o -> o == null ? Future.failedFuture(AppException.notFound("No such outcome"))
+        : store.history(id).map(h -> o.put("history", h)));
+  }
+
+  // ---------------------------------------------------------------- overdue
+
+  /**
+   * Escalates each outcome still referred past its due date at {@code now}, exactly once: sets
+   * {@code overdue_escalated_at}, writes a history row and an audit entry, and notifies the district
+   * staff of the station's district, in one transaction. Safe to run on several nodes at once (the
+   * claim is a conditional update; notifications have unique keys). After the commit one
+   * {@code outcome.escalated} event per outcome. Answers the escalated outcomes.
+   */
+  public Future<JsonArray> escalateOverdue(Instant now) {
+    Future<JsonArray> write = pool.withTransaction(tx -> store.claimOverdue(tx, now, ESCALATION_BATCH).compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(new JsonArray());
+      }
+      JsonArray out = new JsonArray();
+      Future<Void> chain = store.notifyOverdue(tx, ids).mapEmpty();
+      for (Long id : ids) {
+        chain = chain.compose(v -> store.addHistory(tx, id, "escalate", null, null, null, null, "system"))
+            .compose(v -> store.byId(tx, id))
+            .compose(o -> {
+              out.add(o);
+              return AuditStore.record(tx, new AuditEntry(null, "system", "outcome.escalate", "outcome",
+                  String.valueOf(id), o.getString("divisionCode"), null, o));
+            });
+      }
+      return chain.map(out);
+    }));
+    return write.onSuccess(list -> list.forEach(o -> events.publish("outcome.escalated", (JsonObject) o)));
+  }
+}

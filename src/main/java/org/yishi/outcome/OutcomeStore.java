@@ -1,0 +1,332 @@
+package org.yishi.outcome;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.web.PageRequest;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * All SQL of outcomes and their history. Writes take the caller's transaction. Meetings, topics,
+ * stations and accounts belong to other features and are only read here.
+ */
+public final class OutcomeStore {
+  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private static final String COLUMNS = """
+      o.id, o.meeting_id, t.title AS meeting_title, m.starts_at AS meeting_starts_at, o.station_id,
+      s.name AS station_name, s.district_code, o.division_code, o.content, o.form, o.responsible_unit, o.application,
+      o.due_on, o.status, o.answer, o.reply, o.answered_at, o.implementation_evidence, o.implemented_at,
+      o.satisfaction, o.satisfaction_comment, o.rated_at, o.effectiveness, o.closed_at, o.typical_case,
+      o.typical_marked_at, o.overdue_escalated_at, o.created_by, o.created_at, o.updated_at, o.version,
+      (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date) AS overdue""";
+  private static final String FROM = """
+      FROM outcome o JOIN meeting m ON m.id = o.meeting_id
+      JOIN topic t ON t.id = m.topic_id
+      JOIN station s ON s.id = o.station_id""";
+  private static final String WHERE = """
+      WHERE ($1 = '' OR o.division_code LIKE $1 || '%')
+        AND ($2::bigint[] IS NULL OR o.station_id = ANY($2))
+        AND ($3::text IS NULL OR o.status = $3)
+        AND ($4::boolean IS NULL OR (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date) = $4)
+        AND ($5::bigint IS NULL OR o.meeting_id = $5)
+        AND ($6::boolean IS NULL OR o.typical_case = $6)
+        AND ($7::text IS NULL OR o.form = $7)
+        AND ($8::text IS NULL OR o.content ILIKE $8 OR o.responsible_unit ILIKE $8 OR s.name ILIKE $8)""";
+
+  private final Pool pool;
+
+  public OutcomeStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  static String time(OffsetDateTime t) {
+    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  }
+
+  static JsonObject toJson(Row r) {
+    LocalDate due = r.getLocalDate("due_on");
+    return new JsonObject()
+        .put("id", r.getLong("id"))
+        .put("meetingId", r.getLong("meeting_id"))
+        .put("meetingTitle", r.getString("meeting_title"))
+        .put("meetingStartsAt", time(r.getOffsetDateTime("meeting_starts_at")))
+        .put("stationId", r.getLong("station_id"))
+        .put("stationName", r.getString("station_name"))
+        .put("districtCode", r.getString("district_code"))
+        .put("divisionCode", r.getString("division_code"))
+        .put("content", r.getString("content"))
+        .put("form", r.getString("form"))
+        .put("responsibleUnit", r.getString("responsible_unit"))
+        .put("application", r.getString("application"))
+        .put("dueOn", due == null ? null : due.toString())
+        .put("status", r.getString("status"))
+        .put("answer", r.getString("answer"))
+        .put("reply", r.getString("reply"))
+        .put("answeredAt", time(r.getOffsetDateTime("answered_at")))
+        .put("implementationEvidence", r.getString("implementation_evidence"))
+        .put("implementedAt", time(r.getOffsetDateTime("implemented_at")))
+        .put("satisfaction", r.getString("satisfaction"))
+        .put("satisfactionComment", r.getString("satisfaction_comment"))
+        .put("ratedAt", time(r.getOffsetDateTime("rated_at")))
+        .put("effectiveness", r.getString("effectiveness"))
+        .put("closedAt", time(r.getOffsetDateTime("closed_at")))
+        .put("typical", r.getBoolean("typical_case"))
+        .put("typicalMarkedAt", time(r.getOffsetDateTime("typical_marked_at")))
+        .put("overdue", r.getBoolean("overdue"))
+        .put("overdueEscalatedAt", time(r.getOffsetDateTime("overdue_escalated_at")))
+        .put("createdBy", r.getLong("created_by"))
+        .put("createdAt", time(r.getOffsetDateTime("created_at")))
+        .put("updatedAt", time(r.getOffsetDateTime("updated_at")))
+        .put("version", r.getInteger("version"));
+  }
+
+  private static JsonObject first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? toJson(it.next()) : null;
+  }
+
+  private static JsonArray all(RowSet<Row> rows) {
+    JsonArray out = new JsonArray();
+    rows.forEach(r -> out.add(toJson(r)));
+    return out;
+  }
+
+  /** One outcome, or null. */
+  public Future<JsonObject> byId(SqlClient client, long id) {
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE o.id = $1").execute(Tuple.of(id))
+        .map(OutcomeStore::first);
+  }
+
+  /** Locks the outcome row in {@code tx} and reads it (null when there is none). */
+  public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
+    return tx.preparedQuery("SELECT id FROM outcome WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+  }
+
+  /** Where an outcome lies (its station and division), for the route's jurisdiction check; null when none. */
+  public Future<Access.Scope> scopeOf(long id) {
+    return pool.preparedQuery("SELECT station_id, division_code FROM outcome WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return Access.Scope.station(r.getLong(0), r.getString(1));
+        });
+  }
+
+  /** The meeting an outcome is for, as far as this feature needs it (a read of the meetings' table). */
+  public record MeetingRef(long id, String title, long stationId, String stationName, String divisionCode,
+                           String status, boolean started, String startsAt) {
+  }
+
+  /** A meeting, or null; {@code started} when its start lies in the past. */
+  public Future<MeetingRef> meeting(long meetingId) {
+    return pool.preparedQuery("""
+            SELECT m.id, t.title, m.station_id, s.name, m.division_code, m.status, m.starts_at <= now(), m.starts_at
+              FROM meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id
+             WHERE m.id = $1""")
+        .execute(Tuple.of(meetingId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new MeetingRef(r.getLong(0), r.getString(1), r.getLong(2), r.getString(3), r.getString(4),
+              r.getString(5), r.getBoolean(6), time(r.getOffsetDateTime(7)));
+        });
+  }
+
+  /** Meetings inside a jurisdiction that may take outcomes (held, or started and not cancelled), newest first. */
+  public Future<JsonArray> meetingsTakingOutcomes(Jurisdiction j) {
+    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    return pool.preparedQuery("""
+            SELECT m.id, t.title, s.name, m.starts_at FROM meeting m JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = m.station_id
+             WHERE (m.status = 'held' OR (m.status = 'scheduled' AND m.starts_at <= now()))
+               AND ($1 = '' OR m.division_code LIKE $1 || '%') AND ($2::bigint[] IS NULL OR m.station_id = ANY($2))
+             ORDER BY m.starts_at DESC, m.id DESC LIMIT 200""")
+        .execute(Tuple.tuple().addString(prefix).addArrayOfLong(ids))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("id", r.getLong(0)).put("title", r.getString(1))
+              .put("stationName", r.getString(2)).put("startsAt", time(r.getOffsetDateTime(3)))));
+          return out;
+        });
+  }
+
+  /** List filters; null fields do not filter. */
+  public record Filter(OutcomeStatus status, Boolean overdue, Long meetingId, Boolean typical, String form, String q) {
+  }
+
+  private static Tuple filterArgs(Jurisdiction j, Filter f) {
+    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    return Tuple.tuple().addString(prefix).addArrayOfLong(ids)
+        .addString(f.status() == null ? null : f.status().key()).addBoolean(f.overdue()).addLong(f.meetingId())
+        .addBoolean(f.typical()).addString(f.form()).addString(like);
+  }
+
+  /** A page of outcomes inside the jurisdiction: the most urgent first (by due date), {@code {"items","total"}}. */
+  public Future<JsonObject> list(Jurisdiction j, Filter f, PageRequest page) {
+    Future<Long> total = pool.preparedQuery("SELECT count(*)\n" + FROM + "\n" + WHERE).execute(filterArgs(j, f))
+        .map(rows -> rows.iterator().next().getLong(0));
+    Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\n" + WHERE
+            + "\nORDER BY (o.status = 'closed'), o.due_on, o.id DESC LIMIT $9 OFFSET $10")
+        .execute(filterArgs(j, f).addInteger(page.size()).addInteger(page.offset()))
+        .map(OutcomeStore::all);
+    return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
+  }
+
+  /** The stored values of a new or edited outcome. */
+  public record OutcomeValues(String content, String form, String responsibleUnit, String application, LocalDate dueOn) {
+  }
+
+  /** Inserts an outcome of a meeting (station and division code copied from the meeting). */
+  public Future<Long> insert(SqlClient tx, long meetingId, OutcomeValues v, long createdBy) {
+    return tx.preparedQuery("""
+            INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
+                                 due_on, created_by)
+            SELECT m.id, m.station_id, m.division_code, $2, $3, $4, $5, $6, $7 FROM meeting m WHERE m.id = $1
+            RETURNING id""")
+        .execute(Tuple.tuple().addLong(meetingId).addString(v.content()).addString(v.form())
+            .addString(v.responsibleUnit()).addString(v.application()).addLocalDate(v.dueOn()).addLong(createdBy))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Edits a referred outcome if {@code version} is current; false when stale or no longer referred. */
+  public Future<Boolean> update(SqlClient tx, long id, int version, OutcomeValues v) {
+    return tx.preparedQuery("""
+            UPDATE outcome SET content = $3, form = $4, responsible_unit = $5, application = $6, due_on = $7,
+                   updated_at = now(), version = version + 1
+             WHERE id = $1 AND version = $2 AND status = 'referred'""")
+        .execute(Tuple.tuple().addLong(id).addInteger(version).addString(v.content()).addString(v.form())
+            .addString(v.responsibleUnit()).addString(v.application()).addLocalDate(v.dueOn()))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** What a step of the loop records (fields a step does not use are null and left as they are). */
+  public record StepValues(String answer, String reply, String evidence, String satisfaction, String satisfactionComment,
+                           String effectiveness) {
+  }
+
+  /** Takes a step of the loop if {@code version} is current and the status is {@code from}; false otherwise. */
+  public Future<Boolean> step(SqlClient tx, long id, int version, OutcomeStatus from, OutcomeStatus.Action action,
+                              StepValues v) {
+    Tuple args = Tuple.tuple().addLong(id).addInteger(version).addString(from.key()).addString(action.to.key());
+    String set = switch (action) {
+      case ANSWER -> {
+        args.addString(v.answer()).addString(v.reply());
+        yield "answer = $5, reply = $6, answered_at = now()";
+      }
+      case IMPLEMENT -> {
+        args.addString(v.evidence());
+        yield "implementation_evidence = $5, implemented_at = now()";
+      }
+      case CLOSE -> {
+        args.addString(v.satisfaction()).addString(v.satisfactionComment()).addString(v.effectiveness());
+        yield "satisfaction = $5, satisfaction_comment = $6, rated_at = now(), effectiveness = $7, closed_at = now()";
+      }
+    };
+    return tx.preparedQuery("UPDATE outcome SET status = $4, " + set + ",\n"
+            + "updated_at = now(), version = version + 1\nWHERE id = $1 AND version = $2 AND status = $3")
+        .execute(args)
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Marks or unmarks a typical case if {@code version} (when given) is current; false when stale. */
+  public Future<Boolean> setTypical(SqlClient tx, long id, Integer version, boolean typical, long actorId) {
+    return tx.preparedQuery("""
+            UPDATE outcome SET typical_case = $3,
+                   typical_marked_by = CASE WHEN $3 THEN $4::bigint ELSE NULL END,
+                   typical_marked_at = CASE WHEN $3 THEN now() ELSE NULL END,
+                   updated_at = now(), version = version + 1
+             WHERE id = $1 AND ($2::integer IS NULL OR version = $2)""")
+        .execute(Tuple.tuple().addLong(id).addInteger(version).addBoolean(typical).addLong(actorId))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<Void> addHistory(SqlClient tx, long outcomeId, String action, OutcomeStatus from, OutcomeStatus to,
+                                 String note, Long actorId, String actorName) {
+    return tx.preparedQuery("""
+            INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)""")
+        .execute(Tuple.tuple().addLong(outcomeId).addString(action).addString(from == null ? null : from.key())
+            .addString(to == null ? null : to.key()).addString(note).addLong(actorId).addString(actorName))
+        .mapEmpty();
+  }
+
+  /** An outcome's changes, oldest first. */
+  public Future<JsonArray> history(long outcomeId) {
+    return pool.preparedQuery("""
+            SELECT action, from_status, to_status, note, actor_name, at FROM outcome_history
+             WHERE outcome_id = $1 ORDER BY at, id""")
+        .execute(Tuple.of(outcomeId))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("action", r.getString("action"))
+              .put("fromStatus", r.getString("from_status")).put("toStatus", r.getString("to_status"))
+              .put("note", r.getString("note")).put("actorName", r.getString("actor_name"))
+              .put("at", time(r.getOffsetDateTime("at")))));
+          return out;
+        });
+  }
+
+  // ---------------------------------------------------------------- overdue escalation
+
+  /**
+   * Claims the outcomes still referred past their due date at {@code now} (Asia/Shanghai dates) that
+   * were never escalated, setting {@code overdue_escalated_at}. A concurrent claim of the same row
+   * waits for this one and then no longer matches, so each outcome is claimed once.
+   */
+  public Future<List<Long>> claimOverdue(SqlClient tx, Instant now, int limit) {
+    return tx.preparedQuery("""
+            UPDATE outcome SET overdue_escalated_at = $1::timestamptz
+             WHERE id IN (SELECT id FROM outcome
+                           WHERE status = 'referred' AND overdue_escalated_at IS NULL
+                             AND due_on < ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+                           ORDER BY due_on, id LIMIT $2)
+               AND status = 'referred' AND overdue_escalated_at IS NULL
+            RETURNING id""")
+        .execute(Tuple.tuple().addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(limit))
+        .map(rows -> {
+          List<Long> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getLong(0)));
+          return ids;
+        });
+  }
+
+  /**
+   * In-app notifications of an overdue outcome for the district staff of its station's district,
+   * each with the unique key {@code overdue:<outcome>:<account>}: created once, however often asked.
+   */
+  public Future<Integer> notifyOverdue(SqlClient tx, List<Long> outcomeIds) {
+    return tx.preparedQuery("""
+            INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
+            SELECT a.id, 'outcome_overdue', o.responsible_unit || ' · ' || to_char(o.due_on, 'YYYY-MM-DD'),
+                   s.name || ' · ' || left(o.content, 100), '/outcomes/' || o.id, 'overdue:' || o.id || ':' || a.id
+              FROM outcome o
+              JOIN station s ON s.id = o.station_id
+              JOIN account a ON NOT a.disabled AND a.role = 'district_staff' AND a.scope_code = s.district_code
+             WHERE o.id = ANY($1)
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .execute(Tuple.tuple().addArrayOfLong(outcomeIds.toArray(new Long[0])))
+        .map(rows -> rows.rowCount());
+  }
+}
