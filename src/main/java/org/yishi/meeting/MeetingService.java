@@ -122,7 +122,8 @@ public final class MeetingService {
       in.reject("participants", "field.tooMany", 50);
     }
     for (JsonObject p : participants) {
-      if (!ROLES.contains(p.getString("role")) || p.getString("name") == null || p.getString("name").length() > 100
+      String role = p.getString("role");
+      if (role == null || !ROLES.contains(role) || p.getString("name") == null || p.getString("name").length() > 100
           || (p.getString("organisation") != null && p.getString("organisation").length() > 100)
           || (p.getString("contact") != null && p.getString("contact").length() > 100)) {
         in.reject("participants", "field.meeting.participant");
