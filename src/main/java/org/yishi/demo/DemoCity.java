@@ -93,10 +93,12 @@ public final class DemoCity {
             .compose(committees -> createStations(divisions, stations, admin, stationIds)
                 .compose(v -> createMembers(members, admin, committees, stationIds))))
         .compose(v -> createAccounts(stationIds))
+        .compose(v -> accounts.store().byUsername("demo-coordinator"))
+        .compose(coordinator -> new DemoHistory(pool).write(coordinator.id()))
         .compose(v -> pool.preparedQuery("INSERT INTO app_setting (key, value) VALUES ('demo_seeded', $1) ON CONFLICT DO NOTHING")
             .execute(Tuple.of(String.valueOf(System.currentTimeMillis()))))
         .map(v -> {
-          LOG.info("Demo city 白城市 seeded: " + stationIds.size() + " stations in "
+          LOG.info("Demo city 白城市 seeded: " + stationIds.size() + " stations and a year of history in "
               + (System.currentTimeMillis() - started) + " ms");
           printCredentials();
           return null;

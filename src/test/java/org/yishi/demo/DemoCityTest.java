@@ -44,6 +44,16 @@ class DemoCityTest {
       assertTrue(count(url, "SELECT count(*) FROM member") >= 30);
       assertTrue(count(url, "SELECT count(*) FROM station_member") >= 60);
 
+      // a year of history, so that every page has content
+      assertEquals(4, count(url, "SELECT count(DISTINCT status) FROM topic"), "draft, submitted, approved, rejected");
+      assertTrue(count(url, "SELECT count(*) FROM meeting WHERE status = 'held'") >= 100);
+      assertTrue(count(url, "SELECT count(*) FROM meeting WHERE status = 'scheduled' AND starts_at > now()") >= 5, "upcoming");
+      assertTrue(count(url, "SELECT count(*) FROM meeting WHERE starts_at < now() - interval '300 days'") >= 5, "a year back");
+      assertEquals(count(url, "SELECT count(*) FROM meeting WHERE status IN ('held', 'not_held')"),
+          count(url, "SELECT count(*) FROM meeting_record"), "every past meeting has its record");
+      assertEquals(4, count(url, "SELECT count(DISTINCT status) FROM outcome"), "outcomes at every step of the loop");
+      assertTrue(count(url, "SELECT count(*) FROM outcome WHERE status = 'referred' AND due_on < current_date") >= 1, "overdue");
+      assertTrue(count(url, "SELECT count(*) FROM outcome WHERE typical_case") >= 1, "typical cases");
       Api api = new Api(node.baseUrl());
       Map<String, String> expected = Map.of("demo-city", "city_staff:220800000000", "demo-district", "district_staff:220802000000",
           "demo-district2", "district_staff:220881000000", "demo-coordinator", "station_coordinator:220802000000");
