@@ -1,0 +1,61 @@
+package org.yishi.browser;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.yishi.account.AccountFixtures;
+import org.yishi.platform.Node;
+import org.yishi.support.BrowserSession;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** On a 375 px wide phone the home page and the station lists fit the screen: no sideways scrolling. */
+class PhoneLayoutBrowserTest {
+  @RegisterExtension
+  static final BrowserSession browser = BrowserSession.perClass();
+  private static Node node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
+    AccountFixtures.create(node);
+    browser.baseUrl(node.baseUrl()).phone();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** Fails when the page is wider than the phone's screen. */
+  private static void fitsTheScreen(String path, String name) {
+    browser.open(path, name);
+    @SuppressWarnings("unchecked")
+    List<Number> w = (List<Number>) browser.js(
+        "return [window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth]");
+    assertEquals(375, w.get(0).intValue(), "the phone viewport");
+    assertTrue(w.get(1).intValue() <= w.get(0).intValue() && w.get(2).intValue() <= w.get(0).intValue(),
+        path + " scrolls sideways on a phone: page " + w.get(1) + " px, body " + w.get(2) + " px, screen " + w.get(0) + " px");
+  }
+
+  @Test
+  void homeAndStationListsFitAPhone() {
+    fitsTheScreen("/", "home-signed-out");
+    fitsTheScreen("/login", "login");
+    browser.signIn("c1", AccountFixtures.PASSWORD);
+    fitsTheScreen("/", "home-coordinator");
+    fitsTheScreen("/stations", "stations-coordinator");
+    browser.signIn("d1", AccountFixtures.PASSWORD);
+    fitsTheScreen("/", "home-district");
+    fitsTheScreen("/stations", "stations-district");
+    fitsTheScreen("/stations?within=" + AccountFixtures.HAIMING, "stations-township");
+    browser.signIn("city", AccountFixtures.PASSWORD);
+    fitsTheScreen("/stations", "stations-city");
+  }
+}
