@@ -61,7 +61,7 @@ class WebSecurityTest {
     missing.put("_csrf", null);
     HttpResponse<String> noToken = b.post("/admin/users", missing);
     assertEquals(403, noToken.statusCode());
-    assertTrue(noToken.body().contains("无权访问"), "a page, not a stack trace");
+    assertTrue(noToken.body().contains("表单已过期") && noToken.body().contains("请刷新页面"), "a page that says what to do, not a stack trace");
 
     Map<String, String> wrong = new java.util.HashMap<>(newUserForm("csrf-b"));
     wrong.put("_csrf", "forged-token");

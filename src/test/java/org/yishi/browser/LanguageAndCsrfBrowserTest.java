@@ -90,7 +90,7 @@ class LanguageAndCsrfBrowserTest {
     assertNotEquals(original, browser.js("return document.querySelector(\"form[action='/stations'] input[name=_csrf]\").value"));
     browser.submit(By.cssSelector("form[action='/stations'] button[type=submit]"), "tampered-csrf-refused");
     assertEquals("403", browser.text(By.cssSelector(".error-page p.display-6")));
-    assertEquals("无权访问", browser.text(By.cssSelector(".error-page h1")));
+    assertEquals("表单已过期", browser.text(By.cssSelector(".error-page h1")));
     assertEquals(0, db.count("SELECT count(*) FROM station WHERE name = '篡改令牌测试站'"));
     assertEquals(stations, db.count("SELECT count(*) FROM station"), "nothing written");
     assertEquals(audit, db.count("SELECT count(*) FROM audit_log"), "nothing audited either");

@@ -169,8 +169,10 @@ class MeetingTest {
     assertTrue(b.get("/meetings/new").body().contains("老旧小区管网疏通"));
     String start = day(40, 10).toLocalDateTime().toString();
     HttpResponse<String> clash = b.post("/meetings", Map.of("topicId", String.valueOf(topicS1), "startsAt", start,
-        "endsAt", day(40, 11).toLocalDateTime().toString(), "format", "on_site", "venue", "二楼会议室", "kind", "forum"));
+        "endsAt", day(40, 11).toLocalDateTime().toString(), "format", "on_site", "venue", "二楼会议室", "kind", "forum",
+        "responder_name", "区住建局", "responder_contact", "0436-1234567"));
     assertEquals(409, clash.statusCode());
+    assertTrue(clash.body().contains("value=\"区住建局\"") && clash.body().contains("value=\"0436-1234567\""), "the parties typed are kept");
     assertTrue(clash.body().contains("id=\"clash\"") && clash.body().contains("时间冲突"));
     assertTrue(clash.body().contains("value=\"二楼会议室\""), "input kept");
     HttpResponse<String> ok = b.post("/meetings", Map.of("topicId", String.valueOf(topicS1), "startsAt", day(41, 10).toLocalDateTime().toString(),

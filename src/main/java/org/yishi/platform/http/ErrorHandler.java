@@ -119,11 +119,13 @@ public final class ErrorHandler implements Handler<RoutingContext> {
           .end(body(error).encode());
     } else {
       var locale = Web.locale(ctx);
-      String title = I18n.t(locale, "error." + error.kind().code);
+      // an expired or forged form is not a jurisdiction problem: say what to do about it
+      String key = error instanceof Security.CsrfFailure ? "error.csrf" : "error." + error.kind().code;
+      String title = I18n.t(locale, key);
       web.page(ctx, error.kind().status, "error", Map.of(
           "status", error.kind().status,
           "title", title,
-          "detail", error.kind() == ErrorKind.INTERNAL ? error.getMessage() : I18n.t(locale, "error." + error.kind().code + ".detail")));
+          "detail", error.kind() == ErrorKind.INTERNAL ? error.getMessage() : I18n.t(locale, key + ".detail")));
     }
   }
 

@@ -134,8 +134,15 @@ public final class Security {
   }
 
   private static AppException csrfFailure() {
-    return new AppException(ErrorKind.FORBIDDEN,
-        "The form has expired or did not come from this site (CSRF check failed); reload the page and try again");
+    return new CsrfFailure();
+  }
+
+  /** 403 for a state-changing page request without the session's CSRF token (an expired or forged form). */
+  public static final class CsrfFailure extends AppException {
+    CsrfFailure() {
+      super(ErrorKind.FORBIDDEN,
+          "The form has expired or did not come from this site (CSRF check failed); reload the page and try again");
+    }
   }
 
   /** A failure that the error handler answers with a redirect (303). */
