@@ -6,6 +6,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountService;
 import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.db.JdbcSource;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
@@ -13,8 +14,9 @@ import org.yishi.platform.web.Web;
 
 /**
  * What every feature of a running node may use: the clustered Vert.x, its configuration, the one
- * shared database pool, the cluster manager, metrics, the page renderer, and the security plumbing
- * through which every route is registered.
+ * shared database pool (and JDBC connections for blocking bulk work on worker threads), the cluster
+ * manager, metrics, the page renderer, and the security plumbing through which every route is
+ * registered.
  */
 public record App(
     Vertx vertx,
@@ -25,7 +27,8 @@ public record App(
     Web web,
     Security security,
     RouteInventory routes,
-    AccountService accounts) {
+    AccountService accounts,
+    JdbcSource jdbc) {
 
   /** A new feature router whose routes all pass the security guard (see {@link SecureRouter}). */
   public SecureRouter secureRouter() {

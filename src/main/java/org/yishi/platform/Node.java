@@ -80,7 +80,7 @@ public final class Node {
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Security security = new Security(new AccountAuthenticator(accounts));
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
-        new RouteInventory(), accounts);
+        new RouteInventory(), accounts, database::openJdbc);
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))

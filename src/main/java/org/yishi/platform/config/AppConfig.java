@@ -26,7 +26,8 @@ public record AppConfig(
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
     boolean demo, String demoPassword, String adminPassword,
-    SecuritySettings security) {
+    SecuritySettings security,
+    long importMaxBytes) {
 
   /**
    * Sign-in and session settings.
@@ -75,6 +76,7 @@ public record AppConfig(
   private static final Setting TOKEN_TTL = new Setting("security.tokenTtlHours", "YISHI_TOKEN_TTL_HOURS");
   private static final Setting SESSION_TIMEOUT = new Setting("security.sessionTimeoutMinutes", "YISHI_SESSION_TIMEOUT_MINUTES");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
+  private static final Setting IMPORT_MAX_BYTES = new Setting("imports.maxBytes", "YISHI_IMPORT_MAX_BYTES");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -133,7 +135,9 @@ public record AppConfig(
             r.integer(LOGIN_WINDOW, 900, 1, 86_400),
             r.integer(TOKEN_TTL, 12, 1, 24 * 90),
             r.integer(SESSION_TIMEOUT, 120, 1, 24 * 60),
-            r.bool(COOKIE_SECURE, false)));
+            r.bool(COOKIE_SECURE, false)),
+        // the national division file is 36.8 MB uncompressed
+        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L));
     return config;
   }
 
