@@ -20,6 +20,7 @@ public final class Features {
         AuthRoutes.router(app),
         UserRoutes.router(app),
         AuditRoutes.router(app),
+        org.yishi.division.DivisionRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);
