@@ -32,6 +32,7 @@ public final class Features {
         org.yishi.topic.TopicRoutes.router(app),
         org.yishi.plan.PlanRoutes.router(app),
         org.yishi.outcome.OutcomeRoutes.router(app),
+        org.yishi.division.DivisionRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);

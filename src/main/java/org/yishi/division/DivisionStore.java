@@ -5,8 +5,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.audit.AuditEntry;
+import org.yishi.audit.AuditStore;
 import org.yishi.platform.http.AppException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -209,6 +212,44 @@ public final class DivisionStore {
              WHERE id = $1""")
         .execute(Tuple.of(id, report.applied() ? "succeeded" : "failed", report.toJson(), report.rowsRead()))
         .mapEmpty();
+  }
+
+  /**
+   * Like {@link #finishImportJob(long, DivisionImportReport)}, and appends {@code audit} to the audit
+   * log in the same transaction.
+   */
+  public Future<Void> finishImportJob(long id, DivisionImportReport report, AuditEntry audit) {
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            UPDATE division_import
+               SET status = $2, report = $3, rows_read = $4, phase = 'done',
+                   finished_at = now(), updated_at = now()
+             WHERE id = $1""")
+        .execute(Tuple.of(id, report.applied() ? "succeeded" : "failed", report.toJson(), report.rowsRead()))
+        .compose(rows -> AuditStore.record(tx, audit)));
+  }
+
+  /**
+   * Records that the node running (or holding, queued) this job is alive, without other change:
+   * an import can spend minutes in one phase, or waiting for another node's import.
+   */
+  public Future<Void> heartbeatImportJob(long id) {
+    return pool.preparedQuery("UPDATE division_import SET updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')")
+        .execute(Tuple.of(id))
+        .mapEmpty();
+  }
+
+  /**
+   * Fails every unfinished job whose last write is older than {@code after} (its node stopped), with
+   * {@code failure} as the reason; {@code updated_at} keeps the time of that last write. Returns how
+   * many jobs it failed.
+   */
+  public Future<Integer> expireStaleImportJobs(Duration after, String failure) {
+    return pool.preparedQuery("""
+            UPDATE division_import
+               SET status = 'failed', failure = $2, finished_at = now()
+             WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => $1)""")
+        .execute(Tuple.of((double) after.toSeconds(), failure))
+        .map(RowSet::rowCount);
   }
 
   /** Ends a job that could not produce a report (database failure, shutdown) as {@code failed}. */

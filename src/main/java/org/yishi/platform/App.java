@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountService;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.events.DomainEvents;
+import org.yishi.platform.db.JdbcSource;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
@@ -14,8 +15,9 @@ import org.yishi.platform.web.Web;
 
 /**
  * What every feature of a running node may use: the clustered Vert.x, its configuration, the one
- * shared database pool, the cluster manager, metrics, the page renderer, and the security plumbing
- * through which every route is registered.
+ * shared database pool (and JDBC connections for blocking bulk work on worker threads), the cluster
+ * manager, metrics, the page renderer, and the security plumbing through which every route is
+ * registered.
  */
 public record App(
     Vertx vertx,
@@ -27,7 +29,8 @@ public record App(
     Security security,
     RouteInventory routes,
     AccountService accounts,
-    DomainEvents events) {
+    DomainEvents events,
+    JdbcSource jdbc) {
 
   /** A new feature router whose routes all pass the security guard (see {@link SecureRouter}). */
   public SecureRouter secureRouter() {

@@ -89,7 +89,7 @@ public final class Node {
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Security security = new Security(new AccountAuthenticator(accounts));
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
-        new RouteInventory(), accounts, new DomainEvents(vertx));
+        new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc);
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()

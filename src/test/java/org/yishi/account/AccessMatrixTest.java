@@ -281,6 +281,20 @@ class AccessMatrixTest {
     add("POST /outcomes/:id/transition", "/outcomes/" + o1 + "/transition", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /outcomes/:id/typical", "/outcomes/" + o1 + "/typical", none, 422, 422, 403, 422, 403, 403, 401);
     add("GET /cases", "/cases", none, 200, 200, 200, 200, 200, 200, 303);
+    // divisions: readable by everyone signed in; imports by admins only (the 白城 slice imported first)
+    long divisionImport = org.yishi.division.DivisionFixtures.importBaicheng(node);
+    Supplier<String> headerOnlyCsv = () -> "code,name,level,parent_code\n";
+    add("GET /api/v1/divisions", "/api/v1/divisions?parent=220800000000", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /api/v1/divisions/:code", "/api/v1/divisions/220802000000", none, 200, 200, 200, 200, 200, 200, 401);
+    add("POST /api/v1/divisions/imports", "/api/v1/divisions/imports", headerOnlyCsv, 202, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/divisions/imports", "/api/v1/divisions/imports", none, 200, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/divisions/imports/:id", "/api/v1/divisions/imports/" + divisionImport, none, 200, 403, 403, 403, 403, 403, 401);
+    add("GET /divisions", "/divisions?parent=220802000000", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /divisions/options", "/divisions/options?parent=220800000000", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /admin/divisions", "/admin/divisions", none, 200, 403, 403, 403, 403, 403, 303);
+    add("POST /admin/divisions/imports", "/admin/divisions/imports", none, 422, 403, 403, 403, 403, 403, 401);
+    add("GET /admin/divisions/imports/:id", "/admin/divisions/imports/" + divisionImport, none, 200, 403, 403, 403, 403, 403, 303);
+    add("GET /admin/divisions/imports/:id/status", "/admin/divisions/imports/" + divisionImport + "/status", none, 200, 403, 403, 403, 403, 403, 303);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {

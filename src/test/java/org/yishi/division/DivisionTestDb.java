@@ -31,6 +31,11 @@ final class DivisionTestDb {
     return new DivisionTestDb(url, database);
   }
 
+  /** Checks and fixtures on the database of a running node (already migrated by it). */
+  static DivisionTestDb attach(String url) {
+    return new DivisionTestDb(url, null);
+  }
+
   Connection jdbc() throws SQLException {
     return TestPostgres.jdbc(url);
   }

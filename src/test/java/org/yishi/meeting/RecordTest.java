@@ -161,7 +161,8 @@ class RecordTest {
     HttpResponse<String> ok = b.post("/meetings/" + id + "/record", Map.of("held", "true",
         "actualStart", OffsetDateTime.now().minusHours(3).toLocalDateTime().withNano(0).toString().substring(0, 16),
         "actualEnd", OffsetDateTime.now().minusHours(1).toLocalDateTime().withNano(0).toString().substring(0, 16),
-        "att_residents", "12", "att_members", "1", "suggestionsCount", "4", "consensus", "true", "minutes", "<b>纪要</b>"));
+        "att_residents", "12", "att_members", "1", "suggestionsCount", "4", "consensus", "true",
+        "minutes", "<b>纪要</b>" + "协".repeat(5_000))); // long Chinese minutes: ~45 KB URL-encoded, one form field
     assertEquals(303, ok.statusCode(), ok.body());
     String view = b.get("/meetings/" + id + "/record").body();
     assertTrue(view.contains("已填报") && view.contains("&lt;b&gt;纪要&lt;/b&gt;"), "filed, minutes escaped");

@@ -49,6 +49,11 @@ public final class Browser {
     return r;
   }
 
+  /** A GET with extra request headers (name, value, name, value, ...), e.g. those htmx sends. */
+  public HttpResponse<String> getWithHeaders(String path, String... headers) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers).GET());
+  }
+
   /** Posts a form with the CSRF token of the last page (unless the fields set {@code _csrf} themselves). */
   public HttpResponse<String> post(String path, Map<String, String> fields) {
     Map<String, String> all = new LinkedHashMap<>();
@@ -57,6 +62,34 @@ public final class Browser {
     all.values().removeIf(v -> v == null);
     return postRaw(path, all.entrySet().stream()
         .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Posts a {@code multipart/form-data} form with one file, as a file input does, with the CSRF
+   * token of the last page (unless the fields set {@code _csrf}; null leaves a field out).
+   */
+  public HttpResponse<String> postMultipart(String path, Map<String, String> fields, String fileField,
+                                            String filename, byte[] content) {
+    String boundary = "----yishi-test-" + System.nanoTime();
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("_csrf", csrf);
+    all.putAll(fields);
+    all.values().removeIf(v -> v == null);
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (Map.Entry<String, String> e : all.entrySet()) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + e.getKey() + "\"\r\n\r\n"
+          + e.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+    if (fileField != null) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fileField + "\"; filename=\""
+          + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(content);
+      body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
   }
 
   public HttpResponse<String> postRaw(String path, byte[] body) {

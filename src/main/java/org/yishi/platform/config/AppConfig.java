@@ -27,7 +27,8 @@ public record AppConfig(
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
     boolean demo, String demoPassword, String adminPassword,
     SecuritySettings security,
-    List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays) {
+    List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
+    long importMaxBytes) {
 
   /**
    * Sign-in and session settings.
@@ -79,6 +80,7 @@ public record AppConfig(
   private static final Setting SCHEDULER_INTERVAL = new Setting("reminders.intervalSeconds", "YISHI_SCHEDULER_INTERVAL_SECONDS");
   private static final Setting RECORD_REMINDER_DAYS = new Setting("reminders.recordAfterDays", "YISHI_RECORD_REMINDER_DAYS");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
+  private static final Setting IMPORT_MAX_BYTES = new Setting("imports.maxBytes", "YISHI_IMPORT_MAX_BYTES");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -140,7 +142,9 @@ public record AppConfig(
             r.bool(COOKIE_SECURE, false)),
         r.leads(),
         r.integer(SCHEDULER_INTERVAL, 60, 1, 3600),
-        r.integer(RECORD_REMINDER_DAYS, 2, 1, 60));
+        r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),
+        // the national division file is 36.8 MB uncompressed
+        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L));
     return config;
   }
 

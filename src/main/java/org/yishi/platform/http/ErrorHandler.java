@@ -43,6 +43,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ErrorKind kind = ErrorKind.forStatus(status < 400 ? 500 : status);
       return new AppException(kind, defaultMessage(kind));
     }
+    if (failure instanceof java.io.IOException io && String.valueOf(io.getMessage()).contains("exceed")) {
+      return new AppException(ErrorKind.TOO_LARGE, "A form field or the request body is too large");
+    }
     if (failure instanceof DecodeException || failure instanceof IllegalArgumentException && isDecodeProblem(failure)) {
       return AppException.malformed("The request body is not valid JSON or UTF-8");
     }

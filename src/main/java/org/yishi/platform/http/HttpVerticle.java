@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.yishi.Features;
@@ -41,8 +42,18 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(Web::resolveLocale);
     router.route("/assets/*").handler(StaticHandler.create("webroot/assets").setMaxAgeSeconds(86_400));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(app.config().httpBodyLimit());
     router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).method(HttpMethod.DELETE)
-        .handler(BodyHandler.create(false).setBodyLimit(app.config().httpBodyLimit()));
+        .handler(ctx -> {
+          if (app.routes().readsOwnBody(ctx.request().method(), ctx.normalizedPath())) {
+            // an upload route reads its own body once the guard has passed: keep it unread until then
+            ctx.request().pause();
+            ctx.addEndHandler(done -> stopUnreadBody(ctx));
+            ctx.next();
+          } else {
+            bodies.handle(ctx);
+          }
+        });
     SessionHandler sessions = SessionHandler.create(ClusteredSessionStore.create(vertx, "yishi.sessions"))
         .setSessionCookieName("yishi_session")
         .setCookieHttpOnlyFlag(true)
@@ -69,6 +80,21 @@ public final class HttpVerticle extends VerticleBase {
     return router;
   }
 
+  /**
+   * After an answer given without reading the request body (401, 403, 413, 422 on an upload route):
+   * the rest is read and discarded, so that the client can finish sending and read the answer
+   * (over HTTP/2 its flow-control window would otherwise stall it). A client that sent
+   * {@code Expect: 100-continue} and got a final answer instead sends no body: nothing to discard.
+   */
+  private static void stopUnreadBody(RoutingContext ctx) {
+    if (ctx.request().isEnded()) {
+      return;
+    }
+    if (!"100-continue".equalsIgnoreCase(ctx.request().getHeader("Expect"))) {
+      ctx.request().resume();
+    }
+  }
+
   @Override
   public Future<?> start() {
     Router router = buildRouter(vertx, app);
@@ -76,6 +102,10 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(app.config().httpHost())
         .setPort(app.config().httpPort())
         .setCompressionSupported(true)
+        // a form field may be as large as the whole body (long minutes, pasted CSV); Vert.x's 8 KB
+        // default would refuse a few thousand Chinese characters, which URL-encode to 9 bytes each
+        .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, app.config().httpBodyLimit()))
+        .setMaxFormBufferedBytes((int) Math.min(Integer.MAX_VALUE, app.config().httpBodyLimit()))
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.requestHandler(router).listen();

@@ -6,13 +6,20 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
  * The only way features add routes: each registration names its {@link Access} policy, and the
  * guard runs before the handler. Routes added to a {@link Router} directly are caught by the
  * route-inventory test.
+ *
+ * <p>State-changing requests normally arrive with their body already read by the node's body
+ * handler (forms and JSON, at most {@code YISHI_HTTP_BODY_LIMIT}). Uploads larger than that are
+ * registered with {@link #postStream} (the handler streams the raw body itself) or
+ * {@link #postMultipart} (a file-upload form); for both, the guard runs before a byte of the body is read.
  */
 public final class SecureRouter {
   private final Router router;
@@ -45,10 +52,54 @@ public final class SecureRouter {
     return add(HttpMethod.DELETE, path, access, handler);
   }
 
+  /**
+   * A POST whose handler reads the raw request body itself, typically streaming it to a file with
+   * {@link org.yishi.platform.http.BodySpool}: the node's body handler skips the route, and the
+   * request reaches the handler paused with its body unread. Meant for the API (bearer tokens, no
+   * CSRF token in a body). The path must be fixed (no parameters), so that the body handler can
+   * recognise the route before routing.
+   */
+  public Route postStream(String path, Access access, Handler<RoutingContext> handler) {
+    ownBody(path, access);
+    return add(HttpMethod.POST, path, access, handler);
+  }
+
+  /**
+   * A POST of a {@code multipart/form-data} form with file inputs, of at most {@code maxBytes} in
+   * all (larger: 413). The caller is identified and authorised before the body is read, so nobody
+   * else can make the node store a file; the file parts are then streamed to {@code uploadsDir}
+   * (never held in memory, deleted when the response ends unless the handler moved them away), and
+   * the CSRF token, a field of that body, is checked before the handler runs. The path must be fixed.
+   */
+  public Route postMultipart(String path, Access access, Path uploadsDir, long maxBytes,
+                             Handler<RoutingContext> handler) {
+    ownBody(path, access);
+    inventory.record(HttpMethod.POST, path, access);
+    BodyHandler body = BodyHandler.create(uploadsDir.toString())
+        .setBodyLimit(maxBytes)
+        .setDeleteUploadedFilesOnEnd(true)
+        .setHandleFileUploads(true);
+    // Vert.x refuses a BodyHandler after other handlers, to be sure it sees the body unread; here
+    // the node pauses the request for routes it knows read their own body, so the guard may go first.
+    return router.route(HttpMethod.POST, path)
+        .handler(security.guard(access, false))
+        .handler(body::handle)
+        .handler(security.csrfCheck())
+        .handler(handler);
+  }
+
+  private void ownBody(String path, Access access) {
+    Objects.requireNonNull(access, "every route needs an access policy: POST " + path);
+    if (access.isOpen() || path.contains(":") || path.contains("*")) {
+      throw new IllegalArgumentException("an upload route needs a signed-in caller and a fixed path: POST " + path);
+    }
+    inventory.recordOwnBody(HttpMethod.POST, path);
+  }
+
   private Route add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
     inventory.record(method, path, access);
-    return router.route(method, path).handler(security.guard(access)).handler(handler);
+    return router.route(method, path).handler(security.guard(access, true)).handler(handler);
   }
 
   /** The router to mount (features return it from their {@code router(...)} factory). */

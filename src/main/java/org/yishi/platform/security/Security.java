@@ -49,12 +49,16 @@ public final class Security {
     return !(m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS);
   }
 
-  Handler<RoutingContext> guard(Access access) {
+  /**
+   * The guard for one route. {@code checkCsrf} is false only for multipart uploads, whose CSRF
+   * token is a field of the body that is read after the guard; {@link #csrfCheck()} follows then.
+   */
+  Handler<RoutingContext> guard(Access access, boolean checkCsrf) {
     return ctx -> identify(ctx)
         .onFailure(ctx::fail)
         .onSuccess(principal -> {
           try {
-            authorize(ctx, access, principal);
+            authorize(ctx, access, principal, checkCsrf);
           } catch (AppException e) {
             ctx.fail(e);
             return;
@@ -103,9 +107,20 @@ public final class Security {
     });
   }
 
-  private void authorize(RoutingContext ctx, Access access, Principal principal) {
+  /** The CSRF check on its own, for routes whose guard ran before the body (with the token) was read. */
+  Handler<RoutingContext> csrfCheck() {
+    return ctx -> {
+      if (isApi(ctx) || !changesState(ctx.request().method()) || Csrf.valid(ctx)) {
+        ctx.next();
+      } else {
+        ctx.fail(csrfFailure());
+      }
+    };
+  }
+
+  private void authorize(RoutingContext ctx, Access access, Principal principal, boolean checkCsrf) {
     boolean api = isApi(ctx);
-    boolean csrfOk = api || !changesState(ctx.request().method()) || Csrf.valid(ctx);
+    boolean csrfOk = !checkCsrf || api || !changesState(ctx.request().method()) || Csrf.valid(ctx);
     if (access.isOpen()) {
       if (!csrfOk) {
         throw csrfFailure();
