@@ -29,6 +29,7 @@ public final class Features {
         CommitteeRoutes.router(app),
         MeetingRoutes.router(app),
         org.yishi.meeting.RecordRoutes.router(app),
+        org.yishi.meeting.AttachmentRoutes.router(app),
         org.yishi.topic.TopicRoutes.router(app),
         org.yishi.plan.PlanRoutes.router(app),
         org.yishi.outcome.OutcomeRoutes.router(app),

@@ -26,11 +26,13 @@ public final class RecordRoutes {
   private final App app;
   private final RecordService records;
   private final MeetingStore meetings;
+  private final AttachmentService attachments;
 
   private RecordRoutes(App app) {
     this.app = app;
     this.records = new RecordService(app.pool(), app.events());
     this.meetings = new MeetingStore(app.pool());
+    this.attachments = new AttachmentService(app.vertx(), app.pool(), app.config().dataDir());
   }
 
   public static Router router(App app) {
@@ -106,7 +108,7 @@ public final class RecordRoutes {
   /** The record page: the filed record, or the form (with {@code typed} values after an error). */
   private void render(RoutingContext ctx, int status, Map<String, Object> typed, Map<String, String> errors) {
     long id = MeetingRoutes.id(ctx);
-    Future.all(meetings.byId(app.pool(), id), records.store().byMeeting(app.pool(), id))
+    Future.all(meetings.byId(app.pool(), id), records.store().byMeeting(app.pool(), id), attachments.list(id))
         .onFailure(ctx::fail)
         .onSuccess(all -> {
           JsonObject meeting = all.resultAt(0);
@@ -122,6 +124,7 @@ public final class RecordRoutes {
           model.put("values", typed != null ? typed : defaults(meeting, record));
           model.put("errors", errors);
           model.put("roles", ROLES);
+          model.put("files", Web.rows(all.resultAt(2)));
           app.web().page(ctx, status, "meeting/record", model);
         });
   }

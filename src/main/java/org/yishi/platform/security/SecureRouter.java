@@ -61,7 +61,21 @@ public final class SecureRouter {
    */
   public Route postStream(String path, Access access, Handler<RoutingContext> handler) {
     ownBody(path, access);
-    return add(HttpMethod.POST, path, access, handler);
+    inventory.record(HttpMethod.POST, path, access);
+    return router.route(HttpMethod.POST, path)
+        .handler(SecureRouter::holdBody)
+        .handler(security.guard(access, true))
+        .handler(handler);
+  }
+
+  /**
+   * Pauses the request again on entering an upload route: Vert.x's session handler resumes the
+   * request after its asynchronous lookup, and while the guard then waits on its own lookups the
+   * body would otherwise arrive and be dropped before the route reads it.
+   */
+  private static void holdBody(RoutingContext ctx) {
+    ctx.request().pause();
+    ctx.next();
   }
 
   /**
@@ -82,6 +96,7 @@ public final class SecureRouter {
     // Vert.x refuses a BodyHandler after other handlers, to be sure it sees the body unread; here
     // the node pauses the request for routes it knows read their own body, so the guard may go first.
     return router.route(HttpMethod.POST, path)
+        .handler(SecureRouter::holdBody)
         .handler(security.guard(access, false))
         .handler(body::handle)
         .handler(security.csrfCheck())
