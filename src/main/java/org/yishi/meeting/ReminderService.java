@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * Meeting reminders, {@code leads} before each scheduled meeting: an in-app notification for the
  * station's coordinators and the district's staff, and an outbox message (SMS) for each invited
- * member with a phone. Every reminder has a unique dedupe key, so running this on several nodes
+ * member with a phone and for each of the five parties whose contact is a mobile number or an
+ * e-mail address (departments and residents are people outside Yishi). Every reminder has a unique dedupe key, so running this on several nodes
  * at once, or twice, still creates each exactly once. {@link #sendOutbox} then hands unsent
  * messages to the gateway spool, claiming them with {@code FOR UPDATE SKIP LOCKED} and marking them
  * sent in the same transaction: one node sends each message once.
@@ -91,6 +92,32 @@ public final class ReminderService {
   }
 
   private Future<Integer> message(OffsetDateTime from, OffsetDateTime to, String lead) {
+    return memberMessages(from, to, lead).compose(n -> partyMessages(from, to, lead).map(m -> n + m));
+  }
+
+  /**
+   * The five parties (responder department, proposer, related parties, experts ...) whose contact is a
+   * mobile number (SMS) or an e-mail address; other contacts (office landlines) are not messaged.
+   */
+  private Future<Integer> partyMessages(OffsetDateTime from, OffsetDateTime to, String lead) {
+    return pool.preparedQuery("""
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key)
+            SELECT CASE WHEN p.contact LIKE '%@%' THEN 'email' ELSE 'sms' END, p.contact, '议事提醒',
+                   p.name || '：' || s.name || '将于 '
+                     || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
+                   'reminder:' || m.id || ':' || $3 || ':party:' || p.id
+              FROM meeting m
+              JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = m.station_id
+              JOIN meeting_participant p ON p.meeting_id = m.id
+             WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2
+               AND (p.contact ~ '^1[3-9][0-9]{9}$' OR p.contact ~ '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$')
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .execute(Tuple.of(from, to, lead))
+        .map(rows -> rows.rowCount());
+  }
+
+  private Future<Integer> memberMessages(OffsetDateTime from, OffsetDateTime to, String lead) {
     return pool.preparedQuery("""
             INSERT INTO outbox (channel, recipient, subject, body, dedupe_key)
             SELECT 'sms', mb.phone, '议事提醒',

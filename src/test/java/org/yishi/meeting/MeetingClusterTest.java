@@ -122,14 +122,18 @@ class MeetingClusterTest {
     NODES.get(0).app().pool().query("UPDATE member SET phone = '13900000002' WHERE id = " + f.taobeiMember).execute().await();
     OffsetDateTime start = OffsetDateTime.now().plusDays(5).withHour(9).withMinute(0).withSecond(0).withNano(0);
     Api api = new Api(NODES.get(2).baseUrl());
-    JsonObject body = meeting(topic, start).put("memberIds", new io.vertx.core.json.JsonArray().add(f.taobeiMember));
+    JsonObject body = meeting(topic, start).put("memberIds", new io.vertx.core.json.JsonArray().add(f.taobeiMember))
+        .put("participants", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("role", "responder").put("name", "区住建局").put("contact", "13800000003"))
+            .add(new JsonObject().put("role", "expert_resident").put("name", "张教授").put("contact", "zhang@example.edu.cn"))
+            .add(new JsonObject().put("role", "host").put("name", "街道").put("contact", "0436-1234567"))); // a landline: not messaged
     HttpResponse<String> created = api.call("POST", "/api/v1/meetings", api.token("d1", AccountFixtures.PASSWORD), body.encode());
     assertEquals(201, created.statusCode(), created.body());
     String key = "reminder:" + new JsonObject(created.body()).getLong("id") + ":";
 
     // 71 hours before: the 3-day reminder is due; every node's scheduler ticks each second
     CLOCK.now = start.toInstant().minus(Duration.ofHours(71));
-    awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "72h%'", 1);
+    awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "72h%'", 3);
     // and a few extra runs on all nodes at once change nothing
     for (Node n : NODES) {
       new ReminderService(n.app().pool(), n.app().config().reminderLeads(), SPOOLS.get(0).resolveSibling("extra.jsonl"),
@@ -141,10 +145,12 @@ class MeetingClusterTest {
 
     // 23 hours before: the 1-day reminder
     CLOCK.now = start.toInstant().minus(Duration.ofHours(23));
-    awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "24h%'", 1);
+    awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "24h%'", 3);
     Thread.sleep(2_500); // more ticks on every node
     assertEquals(4, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE '" + key + "%'"));
-    assertEquals(2, count("SELECT count(*) FROM outbox WHERE dedupe_key LIKE '" + key + "%'"));
+    assertEquals(6, count("SELECT count(*) FROM outbox WHERE dedupe_key LIKE '" + key + "%'"),
+        "the member, the department (SMS) and the expert (e-mail), twice; the landline host is not messaged");
+    assertEquals(2, count("SELECT count(*) FROM outbox WHERE channel = 'email' AND dedupe_key LIKE '" + key + "%'"));
     assertEquals(0, count("SELECT count(*) FROM outbox WHERE attempts <> 1 AND dedupe_key LIKE '" + key + "%'"), "each sent once");
     long spooled = 0;
     for (Path spool : SPOOLS) {
@@ -152,7 +158,7 @@ class MeetingClusterTest {
         spooled += Files.readAllLines(spool).stream().filter(l -> l.contains(key)).count();
       }
     }
-    assertEquals(2, spooled, "handed to the gateway once each, by whichever node sent it");
+    assertEquals(6, spooled, "handed to the gateway once each, by whichever node sent it");
 
     String coordinator = new Api(NODES.get(1).baseUrl()).token("c1", AccountFixtures.PASSWORD);
     JsonObject mine = new JsonObject(new Api(NODES.get(1).baseUrl()).get("/api/v1/notifications", coordinator).body());
