@@ -75,22 +75,12 @@ public final class UserRoutes {
     return role;
   }
 
-  private static String query(RoutingContext ctx) {
-    String q = ctx.request().getParam("q");
-    if (q == null || q.isBlank()) {
-      return null;
-    }
-    if (q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    return q.trim();
-  }
 
   // ------------------------------------------------------------------ API
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    accounts.list(Security.require(ctx), query(ctx), roleFilter(ctx), page)
+    accounts.list(Security.require(ctx), PageRequest.search(ctx), roleFilter(ctx), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -136,7 +126,7 @@ public final class UserRoutes {
 
   private void listPage(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    String q = query(ctx);
+    String q = PageRequest.search(ctx);
     Role role = roleFilter(ctx);
     accounts.list(Security.require(ctx), q, role, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = formModel(ctx);

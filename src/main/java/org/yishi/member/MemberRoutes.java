@@ -64,16 +64,6 @@ public final class MemberRoutes {
     return Access.pathId(ctx);
   }
 
-  private static String query(RoutingContext ctx) {
-    String q = ctx.request().getParam("q");
-    if (q == null || q.isBlank()) {
-      return null;
-    }
-    if (q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    return q.trim();
-  }
 
   // ------------------------------------------------------------------ API
 
@@ -94,7 +84,7 @@ public final class MemberRoutes {
           me.jurisdiction().requireStation(stationId, code);
           return Jurisdiction.all();
         });
-    scope.compose(j -> members.store().list(j, query(ctx), stationId, page))
+    scope.compose(j -> members.store().list(j, PageRequest.search(ctx), stationId, page))
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -140,7 +130,7 @@ public final class MemberRoutes {
 
   private void listPage(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    String q = query(ctx);
+    String q = PageRequest.search(ctx);
     members.store().list(Security.require(ctx).jurisdiction(), q, null, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
       model.put("members", Web.rows(result.getJsonArray("items")));

@@ -195,10 +195,6 @@ public final class OutcomeRoutes {
     return model;
   }
 
-  private static String query(RoutingContext ctx) {
-    String q = ctx.request().query();
-    return q == null ? "" : q.replaceAll("(^|&)page=[^&]*", "");
-  }
 
   private void listPage(RoutingContext ctx) {
     renderList(ctx, false);
@@ -224,7 +220,7 @@ public final class OutcomeRoutes {
       model.put("meeting", f.meetingId() == null ? "" : f.meetingId());
       model.put("form", f.form() == null ? "" : f.form());
       model.put("q", f.q() == null ? "" : f.q());
-      model.put("query", query(ctx));
+      model.put("query", PageRequest.queryWithoutPage(ctx));
       app.web().page(ctx, cases ? "outcome/cases" : "outcome/list", model);
     });
   }

@@ -269,7 +269,7 @@ public final class StationRoutes {
       model.put("q", f.q() == null ? "" : f.q());
       model.put("status", f.status() == null ? "" : f.status().key());
       model.put("type", f.type() == null ? "" : f.type().key());
-      model.put("query", ctx.request().query() == null ? "" : ctx.request().query().replaceAll("(^|&)page=[^&]*", ""));
+      model.put("query", PageRequest.queryWithoutPage(ctx));
       app.web().page(ctx, "station/list", model);
     });
   }

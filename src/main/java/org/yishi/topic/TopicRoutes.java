@@ -187,10 +187,6 @@ public final class TopicRoutes {
     });
   }
 
-  private static String query(RoutingContext ctx) {
-    String q = ctx.request().query();
-    return q == null ? "" : q.replaceAll("(^|&)page=[^&]*", "");
-  }
 
   private void listPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
@@ -211,7 +207,7 @@ public final class TopicRoutes {
       model.put("station", f.stationId() == null ? "" : f.stationId());
       model.put("category", f.category() == null ? "" : f.category());
       model.put("q", f.q() == null ? "" : f.q());
-      model.put("query", query(ctx));
+      model.put("query", PageRequest.queryWithoutPage(ctx));
       app.web().page(ctx, "topic/list", model);
     });
   }

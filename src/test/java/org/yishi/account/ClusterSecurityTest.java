@@ -14,7 +14,6 @@ import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,19 +27,9 @@ class ClusterSecurityTest {
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    int portA = TestNodes.freePort();
-    int portB = TestNodes.freePort();
-    Map<String, String> shared = new HashMap<>();
-    shared.put("YISHI_CLUSTER_NAME", TestNodes.clusterName());
-    shared.put("YISHI_CLUSTER_MEMBERS", "127.0.0.1:" + portA + ",127.0.0.1:" + portB);
-    shared.put("YISHI_LOGIN_MAX_ATTEMPTS", "4");
-    Map<String, String> envA = new HashMap<>(shared);
-    envA.put("YISHI_CLUSTER_PORT", String.valueOf(portA));
-    Map<String, String> envB = new HashMap<>(shared);
-    envB.put("YISHI_CLUSTER_PORT", String.valueOf(portB));
-    a = TestNodes.start(TestNodes.env(pgUrl, envA));
-    b = TestNodes.start(TestNodes.env(pgUrl, envB));
+    var envs = TestNodes.clusterEnvs(TestPostgres.freshDatabaseUrl(), 2, Map.of("YISHI_LOGIN_MAX_ATTEMPTS", "4"));
+    a = TestNodes.start(envs.get(0));
+    b = TestNodes.start(envs.get(1));
     AccountFixtures.create(a);
   }
 

@@ -22,7 +22,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,17 +63,9 @@ class MeetingClusterTest {
   @BeforeAll
   static void start() {
     pgUrl = TestPostgres.freshDatabaseUrl();
-    int[] ports = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
-    Map<String, String> shared = new HashMap<>();
-    shared.put("YISHI_CLUSTER_NAME", TestNodes.clusterName());
-    shared.put("YISHI_CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
-    shared.put("YISHI_SCHEDULER_INTERVAL_SECONDS", "1");
-    for (int port : ports) {
-      Map<String, String> env = new HashMap<>(shared);
-      env.put("YISHI_CLUSTER_PORT", String.valueOf(port));
-      Map<String, String> full = TestNodes.env(pgUrl, env);
-      SPOOLS.add(Path.of(full.get("YISHI_DATA_DIR"), "outbox", "messages.jsonl"));
-      NODES.add(Node.start(TestNodes.config(full), CLOCK).await());
+    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 3, Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1"))) {
+      SPOOLS.add(Path.of(env.get("YISHI_DATA_DIR"), "outbox", "messages.jsonl"));
+      NODES.add(Node.start(TestNodes.config(env), CLOCK).await());
     }
     f = AccountFixtures.create(NODES.get(0));
   }

@@ -61,6 +61,29 @@ public final class TestNodes {
     return env;
   }
 
+  /**
+   * Settings for {@code n} members of one cluster on 127.0.0.1 sharing one database: each its own
+   * Hazelcast and HTTP port and data directory, all listing every member; {@code shared} applies to all.
+   */
+  public static java.util.List<Map<String, String>> clusterEnvs(String pgUrl, int n, Map<String, String> shared) {
+    int[] ports = new int[n];
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      ports[i] = freePort();
+      members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+    }
+    String name = clusterName();
+    java.util.List<Map<String, String>> out = new java.util.ArrayList<>();
+    for (int port : ports) {
+      Map<String, String> env = new HashMap<>(shared);
+      env.put("YISHI_CLUSTER_NAME", name);
+      env.put("YISHI_CLUSTER_MEMBERS", members.toString());
+      env.put("YISHI_CLUSTER_PORT", String.valueOf(port));
+      out.add(env(pgUrl, env));
+    }
+    return out;
+  }
+
   public static AppConfig config(Map<String, String> env) {
     return AppConfig.from(new JsonObject(), env);
   }

@@ -23,6 +23,24 @@ public record PageRequest(int page, int size) {
     return Integer.parseInt(v);
   }
 
+  /** The {@code q} search text (trimmed; null when blank); longer than 64 characters is a 422. */
+  public static String search(RoutingContext ctx) {
+    String q = ctx.request().getParam("q");
+    if (q == null || q.isBlank()) {
+      return null;
+    }
+    if (q.length() > 64) {
+      throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    return q.trim();
+  }
+
+  /** The request's query string without {@code page}, for pager links that keep the filters. */
+  public static String queryWithoutPage(RoutingContext ctx) {
+    String q = ctx.request().query();
+    return q == null ? "" : q.replaceAll("(^|&)page=[^&]*", "");
+  }
+
   public int offset() {
     return (page - 1) * size;
   }
