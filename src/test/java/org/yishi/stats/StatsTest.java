@@ -1,0 +1,268 @@
+package org.yishi.stats;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yishi.account.AccountFixtures;
+import org.yishi.platform.Node;
+import org.yishi.support.Api;
+import org.yishi.support.Http;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every counter against hand-computed values, and the incrementally kept counters against a rebuild. */
+class StatsTest {
+  private static Node node;
+  private static Pool pool;
+  private static AccountFixtures f;
+  private static Api api;
+  private static long s1;
+  private static long s2;
+
+  @BeforeAll
+  static void start() {
+    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
+    pool = node.app().pool();
+    f = AccountFixtures.create(node);
+    api = new Api(node.baseUrl());
+    s1 = f.stations.get(AccountFixtures.HAIMING);   // 洮北区
+    s2 = f.stations.get(AccountFixtures.TUANJIE);   // 洮南市
+    sql("UPDATE station SET status = 'active' WHERE id IN (" + s1 + ", " + s2 + ")");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> sql(String q, Object... args) {
+    return pool.preparedQuery(q).execute(Tuple.wrap(java.util.Arrays.asList(args))).await();
+  }
+
+  private static long topic(long station, String status, String createdAt) {
+    return sql("""
+        INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status, created_at)
+        SELECT id, division_code, '议题', 'livelihood', 'residents', true, '热点', true, '适合', $2, $3::timestamptz FROM station WHERE id = $1
+        RETURNING id""", station, status, java.time.OffsetDateTime.parse(createdAt)).iterator().next().getLong(0);
+  }
+
+  private static long meeting(long topic, String start, String status, String format) {
+    return sql("""
+        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, online_link, kind, status)
+        SELECT t.id, t.station_id, t.division_code, $2::timestamptz, $2::timestamptz + interval '2 hours', '室', $4,
+               CASE WHEN $4 = 'on_site' THEN NULL ELSE 'https://m.example.invalid/x' END, 'forum', $3
+          FROM topic t WHERE t.id = $1 RETURNING id""", topic, java.time.OffsetDateTime.parse(start), status, format).iterator().next().getLong(0);
+  }
+
+  private static void record(long meeting, boolean held, int members, int residents, int suggestions, int filedDaysLater) {
+    sql("""
+        INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
+               attendance_residents, attendance_departments, attendance_experts, suggestions_count, filed_at)
+        SELECT m.id, $2, CASE WHEN $2 THEN NULL ELSE '雨' END, CASE WHEN $2 THEN m.starts_at END, CASE WHEN $2 THEN m.ends_at END,
+               $3, $4, 1, 1, $5, m.ends_at + make_interval(days => $6)
+          FROM meeting m WHERE m.id = $1""", meeting, held, members, residents, suggestions, filedDaysLater);
+  }
+
+  private static long outcome(long meeting, String status, String answer, String satisfaction, boolean typical, String due) {
+    boolean answered = !"referred".equals(status);
+    boolean implemented = "implemented".equals(status) || "closed".equals(status) && !"not_adopted".equals(answer);
+    return sql("""
+        INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on, status, answer, reply,
+               answered_at, implementation_evidence, implemented_at, satisfaction, closed_at, rated_at, typical_case)
+        SELECT m.id, m.station_id, m.division_code, '成果', 'suggestion_letter', '区住建局', $6::date, $2, $3,
+               CASE WHEN $7 THEN '已办' END, CASE WHEN $7 THEN now() END, CASE WHEN $8 THEN '已完成' END,
+               CASE WHEN $8 THEN now() END, $4, CASE WHEN $2 = 'closed' THEN now() END, CASE WHEN $2 = 'closed' THEN now() END, $5
+          FROM meeting m WHERE m.id = $1 RETURNING id""", meeting, status, answer, satisfaction, typical, java.time.LocalDate.parse(due), answered, implemented)
+        .iterator().next().getLong(0);
+  }
+
+  @Test
+  void everyCounterMatchesHandComputedValues() {
+    // October 2025 (Asia/Shanghai): two topics and three meetings at s1 (洮北), one topic and meeting at s2 (洮南)
+    long t1 = topic(s1, "approved", "2025-10-02T10:00:00+08:00");
+    topic(s1, "rejected", "2025-10-03T10:00:00+08:00");
+    long t2 = topic(s2, "approved", "2025-10-04T10:00:00+08:00");
+    long a = meeting(t1, "2025-10-10T09:00:00+08:00", "held", "on_site");
+    long b = meeting(t1, "2025-10-15T09:00:00+08:00", "not_held", "on_site");
+    meeting(t1, "2025-10-20T09:00:00+08:00", "cancelled", "on_site");
+    long d = meeting(t2, "2025-10-31T23:30:00+08:00", "held", "hybrid"); // still October in Shanghai (15:30 UTC)
+    record(a, true, 2, 10, 5, 1);
+    record(b, false, 0, 0, 0, 10);
+    record(d, true, 1, 20, 3, 0);
+    sql("INSERT INTO meeting_attendee (meeting_id, member_id) VALUES ($1, $2)", a, f.taobeiMember);
+    outcome(a, "closed", "adopted", "satisfied", true, "2025-12-01");
+    outcome(a, "answered", "partly_adopted", null, false, "2025-12-01");
+    outcome(d, "referred", null, null, false, "2025-11-15"); // overdue now
+
+    JsonObject taobei = rollup(AccountFixtures.TAOBEI, "2025-10", "2025-10").getJsonObject("totals");
+    assertEquals(1, taobei.getLong("meetings_held"));
+    assertEquals(1, taobei.getLong("meetings_not_held"));
+    assertEquals(1, taobei.getLong("meetings_cancelled"));
+    assertEquals(0, taobei.getLong("meetings_online"));
+    assertEquals(2, taobei.getLong("attendance_members"));
+    assertEquals(10, taobei.getLong("attendance_residents"));
+    assertEquals(1, taobei.getLong("attendance_departments"));
+    assertEquals(1, taobei.getLong("members_attending"));
+    assertEquals(5, taobei.getLong("suggestions"));
+    assertEquals(2, taobei.getLong("records_filed"));
+    assertEquals(1, taobei.getLong("records_filed_on_time"));
+    assertEquals(0.5, taobei.getDouble("record_filing_rate"));
+    assertEquals(2, taobei.getLong("outcomes"));
+    assertEquals(2, taobei.getLong("outcomes_answered"));
+    assertEquals(1, taobei.getLong("outcomes_adopted"));
+    assertEquals(1, taobei.getLong("outcomes_partly_adopted"));
+    assertEquals(1, taobei.getLong("outcomes_implemented"));
+    assertEquals(1, taobei.getLong("outcomes_closed"));
+    assertEquals(1.0, taobei.getDouble("reply_rate"));
+    assertEquals(1, taobei.getLong("satisfied"));
+    assertEquals(1.0, taobei.getDouble("satisfaction_rate"));
+    assertEquals(1, taobei.getLong("typical_cases"));
+    assertEquals(2, taobei.getLong("topics_proposed"));
+    assertEquals(1, taobei.getLong("topics_approved"));
+    assertEquals(1, taobei.getLong("topics_rejected"));
+    assertEquals(1, taobei.getLong("stations_registered"), "the pending 长庆 station is not registered yet");
+    assertEquals(1, taobei.getLong("stations_active"));
+    assertEquals(0, taobei.getLong("stations_dormant"));
+    assertEquals(0, taobei.getLong("overdue_referrals"));
+
+    JsonObject city = rollup(AccountFixtures.BAICHENG, "2025-10", "2025-10");
+    JsonObject totals = city.getJsonObject("totals");
+    assertEquals(2, totals.getLong("meetings_held"));
+    assertEquals(1, totals.getLong("meetings_online"));
+    assertEquals(30, totals.getLong("attendance_residents"));
+    assertEquals(8, totals.getLong("suggestions"));
+    assertEquals(3, totals.getLong("outcomes"));
+    assertEquals(0.6667, totals.getDouble("reply_rate"));
+    assertEquals(1, totals.getLong("overdue_referrals"));
+    assertEquals(2, totals.getLong("stations_registered"));
+    assertEquals(6, city.getJsonArray("children").size(), "the six county-level units of 白城市");
+    JsonObject taonan = city.getJsonArray("children").stream().map(o -> (JsonObject) o)
+        .filter(c -> c.getString("code").equals(AccountFixtures.TAONAN)).findFirst().orElseThrow();
+    assertEquals("洮南市", taonan.getString("name"));
+    assertEquals(1, taonan.getLong("meetings_held"));
+    assertEquals(1, taonan.getLong("overdue_referrals"));
+    assertNull(taonan.getValue("satisfaction_rate"), "no rating yet: no rate, not zero");
+    assertTrue(taonan.getDouble("coverage_townships") > 0);
+
+    JsonObject november = rollup(AccountFixtures.TAOBEI, "2025-11", "2025-11").getJsonObject("totals");
+    assertEquals(0, november.getLong("meetings_held"), "months are separate");
+  }
+
+  private static JsonObject rollup(String division, String from, String to) {
+    HttpResponse<String> r = api.get("/api/v1/stats/rollup?division=" + division + "&from=" + from + "&to=" + to,
+        api.token("admin", TestNodes.ADMIN_PASSWORD));
+    assertEquals(200, r.statusCode(), r.body());
+    return Http.json(r);
+  }
+
+  @Test
+  void incrementalCountersEqualARebuildAfterRandomChanges() {
+    Random random = new Random(7);
+    long t = topic(s1, "approved", "2025-06-02T10:00:00+08:00");
+    long u = topic(s2, "submitted", "2025-06-03T10:00:00+08:00");
+    List<Long> meetings = new ArrayList<>();
+    List<Long> outcomes = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      int op = random.nextInt(9);
+      String month = String.format("2025-%02d", 1 + random.nextInt(9));
+      switch (op) {
+        case 0, 1 -> meetings.add(meeting(random.nextBoolean() ? t : u, month + "-" + (10 + random.nextInt(15))
+            + "T09:" + (10 + random.nextInt(40)) + ":00+08:00", random.nextBoolean() ? "held" : "scheduled", "on_site"));
+        case 2 -> {
+          if (!meetings.isEmpty()) {
+            long m = meetings.get(random.nextInt(meetings.size()));
+            if (sql("SELECT 1 FROM meeting_record WHERE meeting_id = $1", m).size() == 0) {
+              record(m, random.nextBoolean(), random.nextInt(5), random.nextInt(40), random.nextInt(10), random.nextInt(12));
+            }
+          }
+        }
+        case 3 -> {
+          if (!meetings.isEmpty()) {
+            outcomes.add(outcome(meetings.get(random.nextInt(meetings.size())), "referred", null, null, false, "2025-12-31"));
+          }
+        }
+        case 4 -> {
+          if (!outcomes.isEmpty()) {
+            sql("UPDATE outcome SET status = 'answered', answer = 'adopted', reply = '办', answered_at = now(), typical_case = $2 WHERE id = $1",
+                outcomes.get(random.nextInt(outcomes.size())), random.nextBoolean());
+          }
+        }
+        case 5 -> { // reschedule into another month
+          if (!meetings.isEmpty()) {
+            sql("UPDATE meeting SET starts_at = $2::timestamptz, ends_at = $2::timestamptz + interval '1 hour' WHERE id = $1",
+                meetings.get(random.nextInt(meetings.size())),
+                java.time.OffsetDateTime.parse(month + "-05T" + (10 + random.nextInt(10)) + ":00:00+08:00"));
+          }
+        }
+        case 6 -> {
+          if (!meetings.isEmpty()) {
+            sql("UPDATE meeting SET status = $2 WHERE id = $1", meetings.get(random.nextInt(meetings.size())),
+                random.nextBoolean() ? "cancelled" : "held");
+          }
+        }
+        case 7 -> {
+          if (!outcomes.isEmpty()) {
+            sql("DELETE FROM outcome WHERE id = $1", outcomes.remove(random.nextInt(outcomes.size())));
+          }
+        }
+        default -> sql("UPDATE topic SET status = $2 WHERE id = $1", u, random.nextBoolean() ? "approved" : "rejected");
+      }
+    }
+    String snapshot = "SELECT * FROM stats_station_month WHERE meetings_held + meetings_not_held + meetings_cancelled + outcomes"
+        + " + topics_proposed + records_filed > 0 ORDER BY station_id, month";
+    String incremental = rows(snapshot);
+    HttpResponse<String> rebuilt = api.call("POST", "/api/v1/stats/rebuild", api.token("admin", TestNodes.ADMIN_PASSWORD), null);
+    assertEquals(200, rebuilt.statusCode(), rebuilt.body());
+    String recount = rows(snapshot);
+    assertTrue(rows(snapshot).length() > 100, "there is something to compare");
+    assertEquals(incremental, recount, "the counters kept by the triggers equal a recount from the raw rows");
+  }
+
+  @Test
+  void concurrentWritersToOneStationMonthLoseNoCount() {
+    long t = topic(s2, "approved", "2024-03-01T10:00:00+08:00");
+    List<io.vertx.core.Future<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 24; i++) { // separate autocommit transactions on several pool connections at once
+      java.time.OffsetDateTime start = java.time.OffsetDateTime.parse("2024-03-05T08:00:00+08:00").plusMinutes(20L * i);
+      writes.add(pool.preparedQuery("""
+              INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+              SELECT id, station_id, division_code, $2, $2 + interval '10 minutes', '室', 'on_site', 'forum', 'held'
+                FROM topic WHERE id = $1""").execute(Tuple.of(t, start)));
+    }
+    io.vertx.core.Future.all(writes).await();
+    long counted = sql("SELECT meetings_held FROM stats_station_month WHERE station_id = $1 AND month = '2024-03-01'", s2)
+        .iterator().next().getLong(0);
+    assertEquals(24, counted, "every concurrent insert counted once");
+  }
+
+  private static String rows(String q) {
+    StringBuilder sb = new StringBuilder();
+    sql(q).forEach(r -> sb.append(r.toJson().encode()).append('\n'));
+    return sb.toString();
+  }
+
+  @Test
+  void badParametersAreFieldErrors() {
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    assertEquals(422, api.get("/api/v1/stats/rollup?division=2208", admin).statusCode());
+    assertEquals(422, api.get("/api/v1/stats/rollup", admin).statusCode());
+    assertEquals(404, api.get("/api/v1/stats/rollup?division=220899000000", admin).statusCode());
+    assertEquals(422, api.get("/api/v1/stats/rollup?division=220800000000&from=2025-13", admin).statusCode());
+    assertEquals(422, api.get("/api/v1/stats/rollup?division=220800000000&from=2025-10&to=2025-01", admin).statusCode());
+    assertEquals(200, api.get("/api/v1/stats/rollup?division=220800000000", admin).statusCode(), "the last twelve months by default");
+    assertEquals(403, api.get("/api/v1/stats/rollup?division=220800000000", api.token("d1", AccountFixtures.PASSWORD)).statusCode(),
+        "district staff may not read the whole city");
+  }
+}
