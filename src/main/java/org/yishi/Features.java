@@ -31,6 +31,7 @@ public final class Features {
         org.yishi.meeting.RecordRoutes.router(app),
         org.yishi.meeting.AttachmentRoutes.router(app),
         org.yishi.stats.StatsRoutes.router(app),
+        org.yishi.stats.DashboardRoutes.router(app),
         org.yishi.topic.TopicRoutes.router(app),
         org.yishi.plan.PlanRoutes.router(app),
         org.yishi.outcome.OutcomeRoutes.router(app),

@@ -136,6 +136,7 @@ class AccessMatrixTest {
     add("GET /committees", "/committees", none, 200, 200, 200, 200, 200, 200, 303);
     add("GET /api/v1/stats/rollup", "/api/v1/stats/rollup?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 401);
     add("POST /api/v1/stats/rebuild", "/api/v1/stats/rebuild", none, 200, 403, 403, 403, 403, 403, 401);
+    add("GET /stats", "/stats?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 303);
     Supplier<String> csv = () -> "name,type,division_code\n导入站" + System.nanoTime() + ",协商议事室,220802003000\n";
     add("POST /api/v1/stations/import", "/api/v1/stations/import", csv, 200, 200, 422, 200, 422, 200, 401);
     add("GET /stations/import", "/stations/import", none, 200, 200, 200, 200, 200, 200, 303);

@@ -254,6 +254,26 @@ class StatsTest {
   }
 
   @Test
+  void theDashboardShowsTheUnitWithDrillDownAndAChartBesideTheTable() {
+    long t1 = topic(s1, "approved", "2024-05-02T10:00:00+08:00");
+    long m = meeting(t1, "2024-05-10T09:00:00+08:00", "held", "on_site");
+    record(m, true, 1, 12, 4, 1);
+    sql("UPDATE division SET name = '海明街道</script><script>alert(1)</script>' WHERE code = $1", AccountFixtures.HAIMING);
+    org.yishi.support.Browser d1 = new org.yishi.support.Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    String page = d1.get("/stats?from=2024-05&to=2024-05").body();
+    assertTrue(page.contains("id=\"stats-unit\">洮北区<"), "district staff start at their district");
+    assertTrue(page.contains("data-key=\"meetings_held\">1<") && page.contains("data-key=\"suggestions\">4<"), "the period's figures");
+    assertTrue(page.contains("/stats?division=" + AccountFixtures.HAIMING + "&amp;from=2024-05&amp;to=2024-05"), "drill down to a township");
+    assertTrue(page.contains("id=\"stats-data\"") && page.contains("/webjars/echarts/5.5.0/echarts.min.js"), "chart data and ECharts from the jar");
+    String data = page.substring(page.indexOf("id=\"stats-data\">"), page.indexOf("</script>", page.indexOf("id=\"stats-data\">")));
+    assertTrue(data.contains("\\u003c/script>") && !data.contains("</script><script>"), "a name cannot close the data block");
+    assertTrue(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)"), "and it is escaped in the table");
+    assertEquals(403, d1.get("/stats?division=" + AccountFixtures.TAONAN).statusCode());
+    assertEquals(200, d1.get("/stats?division=" + AccountFixtures.HAIMING).statusCode(), "a township of the district");
+    sql("UPDATE division SET name = '海明街道' WHERE code = $1", AccountFixtures.HAIMING);
+  }
+
+  @Test
   void badParametersAreFieldErrors() {
     String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
     assertEquals(422, api.get("/api/v1/stats/rollup?division=2208", admin).statusCode());
