@@ -12,7 +12,7 @@ import java.time.Duration;
 
 /** A plain HTTP client for tests: real requests over loopback, no shortcuts into the node. */
 public final class Http {
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
       .followRedirects(HttpClient.Redirect.NEVER)
       .build();

@@ -116,6 +116,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (error.kind() == ErrorKind.UNAVAILABLE) {
       ctx.response().putHeader("Retry-After", "5");
     }
+    if (!ctx.request().isEnded()) {
+      // the rest of the body is not read (an oversized upload, a refused request): the connection
+      // closes after this answer, so say so and no client reuses it for its next request
+      ctx.response().putHeader("Connection", "close");
+    }
     if (wantsJson(ctx)) {
       ctx.response().setStatusCode(error.kind().status)
           .putHeader("Content-Type", "application/json; charset=utf-8")
