@@ -59,9 +59,6 @@ public final class UserRoutes {
     return r.router();
   }
 
-  private static Long idParam(RoutingContext ctx) {
-    return Access.pathId(ctx);
-  }
 
   private static Role roleFilter(RoutingContext ctx) {
     String raw = ctx.request().getParam("role");
@@ -93,12 +90,12 @@ public final class UserRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    accounts.get(idParam(ctx)).onSuccess(row -> Json.ok(ctx, row.toJson())).onFailure(ctx::fail);
+    accounts.get(Access.pathId(ctx)).onSuccess(row -> Json.ok(ctx, row.toJson())).onFailure(ctx::fail);
   }
 
   private void updateApi(RoutingContext ctx) {
     AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), false);
-    accounts.update(Security.require(ctx), idParam(ctx), in)
+    accounts.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(json -> Json.ok(ctx, json))
         .onFailure(err -> {
           if (err instanceof AccountService.StaleVersion stale) {
@@ -110,7 +107,7 @@ public final class UserRoutes {
   }
 
   private void resetApi(RoutingContext ctx) {
-    accounts.resetPassword(Security.require(ctx), idParam(ctx))
+    accounts.resetPassword(Security.require(ctx), Access.pathId(ctx))
         .onSuccess(pw -> Json.ok(ctx, new JsonObject().put("temporaryPassword", pw)))
         .onFailure(ctx::fail);
   }
@@ -169,7 +166,7 @@ public final class UserRoutes {
   }
 
   private void viewPage(RoutingContext ctx) {
-    accounts.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(row -> {
+    accounts.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(row -> {
       Map<String, Object> model = formModel(ctx);
       model.put("user", view(row.toJson()));
       app.web().page(ctx, "account/user", model);
@@ -177,7 +174,7 @@ public final class UserRoutes {
   }
 
   private void updateFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Map<String, Object> model = formModel(ctx);
     Map<String, Object> values = formValues(ctx);
     values.put("id", id);
@@ -209,7 +206,7 @@ public final class UserRoutes {
   }
 
   private void resetFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     if (!"on".equals(ctx.request().getFormAttribute("confirm"))) {
       accounts.get(id).onFailure(ctx::fail).onSuccess(row -> {
         Map<String, Object> model = formModel(ctx);

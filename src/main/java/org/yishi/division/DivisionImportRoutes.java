@@ -81,14 +81,10 @@ final class DivisionImportRoutes {
     return name;
   }
 
-  private static Long idParam(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
-  }
 
   /** The job in the path, or a 404 failure. */
   private Future<DivisionImportJob> job(RoutingContext ctx) {
-    Long id = idParam(ctx);
+    Long id = Access.pathId(ctx);
     if (id == null) {
       return Future.failedFuture(AppException.notFound("No such import"));
     }

@@ -68,14 +68,10 @@ public final class OutcomeRoutes {
   }
 
   private Future<Access.Scope> scopeOfOutcome(RoutingContext ctx) {
-    Long id = idParam(ctx);
+    Long id = Access.pathId(ctx);
     return id == null ? Future.succeededFuture() : outcomes.store().scopeOf(id);
   }
 
-  private static Long idParam(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
-  }
 
   private static LocalDate today() {
     return LocalDate.now(OutcomeStore.SHANGHAI);
@@ -153,18 +149,18 @@ public final class OutcomeRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    outcomes.get(idParam(ctx)).onSuccess(o -> Json.ok(ctx, o)).onFailure(ctx::fail);
+    outcomes.get(Access.pathId(ctx)).onSuccess(o -> Json.ok(ctx, o)).onFailure(ctx::fail);
   }
 
   private void updateApi(RoutingContext ctx) {
     OutcomeService.OutcomeInput in = OutcomeService.read(Input.json(ctx), true, today());
-    outcomes.update(Security.require(ctx), idParam(ctx), in).onSuccess(o -> Json.ok(ctx, o))
+    outcomes.update(Security.require(ctx), Access.pathId(ctx), in).onSuccess(o -> Json.ok(ctx, o))
         .onFailure(err -> conflictOr(ctx, err));
   }
 
   private void transitionApi(RoutingContext ctx) {
     OutcomeService.StepInput in = OutcomeService.readStep(Input.json(ctx));
-    outcomes.transition(Security.require(ctx), idParam(ctx), in).onSuccess(o -> Json.ok(ctx, o))
+    outcomes.transition(Security.require(ctx), Access.pathId(ctx), in).onSuccess(o -> Json.ok(ctx, o))
         .onFailure(err -> conflictOr(ctx, err));
   }
 
@@ -179,7 +175,7 @@ public final class OutcomeRoutes {
     }
     Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
     in.done();
-    outcomes.setTypical(Security.require(ctx), idParam(ctx), typical, version == null ? null : version.intValue())
+    outcomes.setTypical(Security.require(ctx), Access.pathId(ctx), typical, version == null ? null : version.intValue())
         .onSuccess(o -> Json.ok(ctx, o))
         .onFailure(err -> conflictOr(ctx, err));
   }
@@ -296,7 +292,7 @@ public final class OutcomeRoutes {
 
   private void editPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    outcomes.get(idParam(ctx)).compose(o -> {
+    outcomes.get(Access.pathId(ctx)).compose(o -> {
       if (!OutcomeStatus.REFERRED.key().equals(o.getString("status"))) {
         return Future.failedFuture(AppException.conflict("Only a referred outcome can be edited"));
       }
@@ -305,7 +301,7 @@ public final class OutcomeRoutes {
   }
 
   private void updateFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Map<String, Object> values = formValues(ctx, FORM_FIELDS);
     values.put("id", id);
     Future<JsonObject> saved;
@@ -356,7 +352,7 @@ public final class OutcomeRoutes {
   private void renderView(RoutingContext ctx, int status, Map<String, String> errors, Map<String, Object> typed,
                           String failedAction) {
     Principal me = Security.require(ctx);
-    outcomes.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(o -> {
+    outcomes.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(o -> {
       Map<String, Object> model = choices();
       model.put("outcome", o.getMap());
       model.put("history", Web.rows(o.getJsonArray("history")));
@@ -373,7 +369,7 @@ public final class OutcomeRoutes {
   }
 
   private void transitionFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Map<String, Object> typed = formValues(ctx, STEP_FIELDS);
     String actionKey = ctx.request().getFormAttribute("action");
     Future<JsonObject> done;
@@ -396,7 +392,7 @@ public final class OutcomeRoutes {
   }
 
   private void typicalFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     if (!OutcomeService.mayMarkTypical(Security.require(ctx))) {
       throw AppException.forbidden("Only committee staff mark typical cases");
     }

@@ -120,13 +120,7 @@ public final class OutcomeStore {
   /** Where an outcome lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
     return pool.preparedQuery("SELECT station_id, division_code FROM outcome WHERE id = $1").execute(Tuple.of(id))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row r = rows.iterator().next();
-          return Access.Scope.station(r.getLong(0), r.getString(1));
-        });
+        .map(Access.Scope::ofStationRow);
   }
 
   /** The meeting an outcome is for, as far as this feature needs it (a read of the meetings' table). */

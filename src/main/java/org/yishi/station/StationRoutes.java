@@ -75,9 +75,6 @@ public final class StationRoutes {
     return r.router();
   }
 
-  private static Long idParam(RoutingContext ctx) {
-    return Access.pathId(ctx);
-  }
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static StationStore.Filter filter(RoutingContext ctx) {
@@ -123,12 +120,12 @@ public final class StationRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    stations.get(idParam(ctx)).onSuccess(s -> Json.ok(ctx, s)).onFailure(ctx::fail);
+    stations.get(Access.pathId(ctx)).onSuccess(s -> Json.ok(ctx, s)).onFailure(ctx::fail);
   }
 
   private void updateApi(RoutingContext ctx) {
     StationService.StationInput in = StationService.read(Input.json(ctx), true);
-    stations.update(Security.require(ctx), idParam(ctx), in)
+    stations.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(err -> {
           if (err instanceof StationService.StaleStation stale) {
@@ -148,7 +145,7 @@ public final class StationRoutes {
       in.reject("action", "field.station.action");
     }
     in.done();
-    stations.transition(Security.require(ctx), idParam(ctx), action, reason)
+    stations.transition(Security.require(ctx), Access.pathId(ctx), action, reason)
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(ctx::fail);
   }
@@ -348,7 +345,7 @@ public final class StationRoutes {
 
   private void viewPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    stations.get(idParam(ctx)).onFailure(ctx::fail).onSuccess(s -> {
+    stations.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(s -> {
       Map<String, Object> model = baseModel();
       model.put("station", s.getMap());
       model.put("history", Web.rows(s.getJsonArray("history")));
@@ -363,14 +360,14 @@ public final class StationRoutes {
   }
 
   private void editPage(RoutingContext ctx) {
-    stations.get(idParam(ctx))
+    stations.get(Access.pathId(ctx))
         .compose(s -> formModel(ctx, new HashMap<>(s.getMap())))
         .onFailure(ctx::fail)
         .onSuccess(model -> app.web().page(ctx, "station/form", model));
   }
 
   private void updateFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Map<String, Object> values = formValues(ctx);
     values.put("id", id);
     StationService.StationInput in;
@@ -395,7 +392,7 @@ public final class StationRoutes {
   }
 
   private void transitionFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Input in = Input.form(ctx);
     StationStatus.Action action = StationStatus.Action.fromKey(ctx.request().getFormAttribute("action"));
     String reason = in.optionalText("reason", 500, true);

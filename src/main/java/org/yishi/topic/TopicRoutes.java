@@ -75,9 +75,6 @@ public final class TopicRoutes {
     return r.router();
   }
 
-  private static Long idParam(RoutingContext ctx) {
-    return Access.pathId(ctx);
-  }
 
   private static String blank(String s) {
     return s == null || s.isBlank() ? null : s.trim();
@@ -145,12 +142,12 @@ public final class TopicRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    topics.get(idParam(ctx)).onSuccess(t -> Json.ok(ctx, t)).onFailure(ctx::fail);
+    topics.get(Access.pathId(ctx)).onSuccess(t -> Json.ok(ctx, t)).onFailure(ctx::fail);
   }
 
   private void updateApi(RoutingContext ctx) {
     TopicService.TopicInput in = TopicService.read(Input.json(ctx), true);
-    topics.update(Security.require(ctx), idParam(ctx), in, false)
+    topics.update(Security.require(ctx), Access.pathId(ctx), in, false)
         .onSuccess(t -> Json.ok(ctx, t))
         .onFailure(err -> {
           if (err instanceof TopicService.StaleTopic stale) {
@@ -170,7 +167,7 @@ public final class TopicRoutes {
       in.reject("action", "topic.error.action");
     }
     in.done();
-    topics.transition(Security.require(ctx), idParam(ctx), action, reason)
+    topics.transition(Security.require(ctx), Access.pathId(ctx), action, reason)
         .onSuccess(t -> Json.ok(ctx, t))
         .onFailure(ctx::fail);
   }
@@ -313,7 +310,7 @@ public final class TopicRoutes {
   }
 
   private void editPage(RoutingContext ctx) {
-    topics.get(idParam(ctx)).compose(t -> {
+    topics.get(Access.pathId(ctx)).compose(t -> {
       if (!TopicStatus.DRAFT.key().equals(t.getString("status"))) {
         return Future.failedFuture(AppException.conflict("Only a draft can be edited"));
       }
@@ -322,7 +319,7 @@ public final class TopicRoutes {
   }
 
   private void updateFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Map<String, Object> values = formValues(ctx);
     values.put("id", id);
     Future<JsonObject> saved;
@@ -367,7 +364,7 @@ public final class TopicRoutes {
   private void renderView(RoutingContext ctx, int status, List<String> actionErrors) {
     Principal me = Security.require(ctx);
     Future<Map<String, Object>> base = baseModel();
-    Future<JsonObject> found = topics.get(idParam(ctx));
+    Future<JsonObject> found = topics.get(Access.pathId(ctx));
     Future.all(base, found).onFailure(ctx::fail).onSuccess(v -> {
       JsonObject t = found.result();
       Map<String, Object> model = base.result();
@@ -390,7 +387,7 @@ public final class TopicRoutes {
   }
 
   private void transitionFromForm(RoutingContext ctx) {
-    long id = idParam(ctx);
+    long id = Access.pathId(ctx);
     Input in = Input.form(ctx);
     TopicStatus.Action action = TopicStatus.Action.fromKey(ctx.request().getFormAttribute("action"));
     String reason = in.optionalText("reason", 500, true);

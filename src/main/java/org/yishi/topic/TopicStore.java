@@ -93,13 +93,7 @@ public final class TopicStore {
   /** Where a topic lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
     return pool.preparedQuery("SELECT station_id, division_code FROM topic WHERE id = $1").execute(Tuple.of(id))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row r = rows.iterator().next();
-          return Access.Scope.station(r.getLong(0), r.getString(1));
-        });
+        .map(Access.Scope::ofStationRow);
   }
 
   /** List filters; null fields do not filter. */

@@ -2,6 +2,8 @@ package org.yishi.platform.security;
 
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -21,6 +23,15 @@ public final class Access {
 
     public static Scope station(long stationId, String code) {
       return new Scope(code, stationId);
+    }
+
+    /** The station scope from the first row's {@code (station_id, division_code)}; null when there is no row. */
+    public static Scope ofStationRow(RowSet<Row> rows) {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row r = rows.iterator().next();
+      return station(r.getLong(0), r.getString(1));
     }
   }
 
