@@ -8,6 +8,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -194,7 +196,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
     WebElement el = find(target);
     scrollIntoView(el);
     el.click();
-    new WebDriverWait(driver, WAIT).until(ExpectedConditions.stalenessOf(html));
+    new WebDriverWait(driver, WAIT).until(d -> replaced(html));
     waitReady();
     shoot(name);
     return this;
@@ -331,6 +333,25 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
 
   private static double num(Object o) {
     return o instanceof Number n ? n.doubleValue() : 0;
+  }
+
+  /**
+   * Whether the page that held {@code html} has been replaced. Chromium reports an element of a
+   * document being torn down either as stale or, mid-navigation, as an inspector error ("Node with
+   * given id does not belong to the document"); both mean the old page is gone.
+   */
+  private static boolean replaced(WebElement html) {
+    try {
+      html.isEnabled();
+      return false;
+    } catch (StaleElementReferenceException e) {
+      return true;
+    } catch (WebDriverException e) {
+      if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+        return true;
+      }
+      throw e;
+    }
   }
 
   private void waitReady() {
