@@ -37,7 +37,7 @@ public final class DashboardRoutes {
 
   private DashboardRoutes(App app) {
     this.app = app;
-    this.stats = new StatsService(app.pool());
+    this.stats = new StatsService(app.pool(), app.readPool());
   }
 
   public static Router router(App app) {

@@ -21,7 +21,7 @@ public final class StatsRoutes {
   private final StatsService stats;
 
   private StatsRoutes(App app) {
-    this.stats = new StatsService(app.pool());
+    this.stats = new StatsService(app.pool(), app.readPool());
   }
 
   public static Router router(App app) {

@@ -23,8 +23,9 @@ public final class StatsService {
   private final StatsStore store;
   private final DivisionStore divisions;
 
-  public StatsService(Pool pool) {
-    this.store = new StatsStore(pool);
+  /** @param readPool where roll-up reads go (App.readPool: a replica when configured) */
+  public StatsService(Pool pool, Pool readPool) {
+    this.store = new StatsStore(pool, readPool);
     this.divisions = new DivisionStore(pool);
   }
 

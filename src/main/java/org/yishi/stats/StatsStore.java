@@ -26,10 +26,14 @@ public final class StatsStore {
   private static final String SUM_SQL = String.join(", ",
       SUMS.stream().map(c -> "coalesce(sum(" + c + "), 0) AS " + c).toList());
 
+  /** Where the reads go: the replica pool when YISHI_PG_REPLICA_URL is set (may lag), else the primary. */
   private final Pool pool;
+  /** Where writes (rebuild) go: always the primary. */
+  private final Pool primary;
 
-  public StatsStore(Pool pool) {
-    this.pool = pool;
+  public StatsStore(Pool primary, Pool reads) {
+    this.pool = reads;
+    this.primary = primary;
   }
 
   /**
@@ -123,6 +127,6 @@ public final class StatsStore {
 
   /** Recounts everything from the raw rows; answers how many station-months were counted. */
   public Future<Integer> rebuild() {
-    return pool.query("SELECT stats_rebuild()").execute().map(rows -> rows.iterator().next().getInteger(0));
+    return primary.query("SELECT stats_rebuild()").execute().map(rows -> rows.iterator().next().getInteger(0));
   }
 }
