@@ -34,6 +34,9 @@ public final class ClusterSetup {
     // notice a dead or frozen member within ~10 s instead of the default minute
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+    // after a network split heals, look for the other side every 10 s (default: first after 5 min)
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
 
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(config.clusterPort()).setPortAutoIncrement(true).setPortCount(20);

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public record AppConfig(
     String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds,
+    List<String> httpTrustedProxies,
     Path dataDir,
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
     String pgReplicaUrl, List<String> pgEmbeddedListen, String pgEmbeddedPassword,
@@ -60,6 +61,7 @@ public record AppConfig(
   private static final Setting HTTP_INSTANCES = new Setting("http.instances", "YISHI_HTTP_INSTANCES");
   private static final Setting HTTP_BODY_LIMIT = new Setting("http.bodyLimitBytes", "YISHI_HTTP_BODY_LIMIT");
   private static final Setting HTTP_GRACE = new Setting("http.shutdownGraceSeconds", "YISHI_HTTP_SHUTDOWN_GRACE");
+  private static final Setting HTTP_TRUSTED_PROXIES = new Setting("http.trustedProxies", "YISHI_HTTP_TRUSTED_PROXIES");
   private static final Setting DATA_DIR = new Setting("dataDir", "YISHI_DATA_DIR");
   private static final Setting PG_URL = new Setting("database.url", "YISHI_PG_URL");
   private static final Setting PG_EMBEDDED_PORT = new Setting("database.embeddedPort", "YISHI_PG_EMBEDDED_PORT");
@@ -127,6 +129,7 @@ public record AppConfig(
         r.integer(HTTP_INSTANCES, 2, 1, 64),
         r.integer(HTTP_BODY_LIMIT, 1_048_576, 1024, 1_073_741_824),
         r.integer(HTTP_GRACE, 20, 0, 600),
+        r.optionalAddresses(HTTP_TRUSTED_PROXIES),
         Path.of(r.text(DATA_DIR, "./data", false)),
         r.pgUrl(PG_URL),
         r.port(PG_EMBEDDED_PORT, 0, true),
@@ -307,6 +310,12 @@ public record AppConfig(
         throw new ConfigException(CLUSTER_PUBLIC_ADDRESS.label() + ": '" + v + "' is not a host name or address");
       }
       return v;
+    }
+
+    /** Comma-separated IPv4 addresses, or none. */
+    List<String> optionalAddresses(Setting s) {
+      String v = text(s, "", true);
+      return v.isBlank() ? List.of() : addresses(s, v);
     }
 
     /** Comma-separated IPv4 addresses. */
