@@ -3,6 +3,7 @@
 # the JDK and Maven: iproute2 (ip netns), nginx, jq, curl, openssl. Installs the missing ones from
 # Debian's packages (root or passwordless sudo); CI runs this before those tests.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # ip, nginx
 missing=()
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -6,8 +6,9 @@
 #   ymh-h1  10.77.0.11  node 1        ymh-db  10.77.0.4   the database (java -jar yishi.jar db)
 #   ymh-h2  10.77.0.12  node 2        ymh-lb  10.77.0.5   nginx (conf/nginx/yishi.conf) and the test client
 #   ymh-h3  10.77.0.13  node 3
-# Every node binds and advertises only its own 10.77.0.x address (Hazelcast 5701, event bus 5801,
-# HTTP 8080) and joins the others by TCP/IP; nothing runs in, or talks to, the machine's own network.
+# Nodes 1 and 2 bind and advertise only their own 10.77.0.x address (Hazelcast 5701, event bus 5801,
+# HTTP 8080); node 3 binds 0.0.0.0 and advertises its address (YISHI_CLUSTER_PUBLIC_ADDRESS). They
+# join by TCP/IP; nothing runs in, or talks to, the machine's own network.
 # Phases, each asserted:
 #   1 the cluster forms over those addresses (each node sees 3 members, logs name 10.77.0.x)
 #   2 requests through any node see the same data, the same API token and the same browser session
@@ -20,11 +21,12 @@
 # Prints counts; exit 0 = pass, 1 = fail. Bounded: every wait has a limit, the whole run ~4 minutes.
 # The namespaces, processes and files are removed on exit, whatever happens (trap).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # ip, nginx
 source "$(dirname "$0")/lib.sh"
 cd "$YISHI_HOME"
 
 [ "$(id -u)" = 0 ] || { echo "multihost-test: needs root (ip netns)"; exit 1; }
-for tool in ip curl jq nginx openssl; do
+for tool in ip curl jq nginx openssl ping; do
   command -v "$tool" >/dev/null || { echo "multihost-test: '$tool' is missing (apt-get install -y iproute2 curl jq nginx openssl)"; exit 1; }
 done
 ensure_jar
@@ -81,6 +83,7 @@ setup_network() {
   ip -n "$P-sw" link add br0 type bridge
   ip -n "$P-sw" link set br0 up
   plug() { # NAME ADDRESS: a veth cable from the host's eth0 to a port of the bridge
+    ip link del "$P-$1" 2>/dev/null || true   # half-made by an interrupted run
     ip link add "$P-$1" type veth peer name "$P-$1-sw"
     ip link set "$P-$1" netns "$P-$1"
     ip link set "$P-$1-sw" netns "$P-sw"
@@ -115,11 +118,14 @@ start_db() {
 }
 
 start_node() { # INDEX (0-2)
-  local i="$1" h="${HOSTS[$1]}" ip="${IPS[$1]}"
+  local i="$1" h="${HOSTS[$1]}" ip="${IPS[$1]}" bind="${IPS[$1]}"
+  # node 3 binds every interface and advertises its address (YISHI_CLUSTER_PUBLIC_ADDRESS): the other form
+  [ "$i" = 2 ] && bind=0.0.0.0
   mkdir -p "$WORK/$h"
   ip netns exec "$P-$h" env YISHI_DATA_DIR="$WORK/$h" \
     YISHI_HTTP_HOST="$ip" YISHI_HTTP_PORT=8080 YISHI_HTTP_SHUTDOWN_GRACE=20 \
-    YISHI_CLUSTER_NAME="$CLUSTER" YISHI_CLUSTER_HOST="$ip" YISHI_CLUSTER_PORT=5701 YISHI_EVENTBUS_PORT=5801 \
+    YISHI_CLUSTER_NAME="$CLUSTER" YISHI_CLUSTER_HOST="$bind" YISHI_CLUSTER_PUBLIC_ADDRESS="$ip" \
+    YISHI_CLUSTER_PORT=5701 YISHI_EVENTBUS_PORT=5801 \
     YISHI_CLUSTER_MEMBERS="${IPS[0]},${IPS[1]},${IPS[2]}" \
     YISHI_PG_URL="postgresql://postgres:$DB_PASSWORD@$DB_IP:5432/postgres" YISHI_PG_POOL_SIZE=8 \
     YISHI_DEMO=true YISHI_DEMO_PASSWORD="$DEMO_PASSWORD" YISHI_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
@@ -244,7 +250,7 @@ lb_phase() {
     kill -0 "${PID[h2]}" 2>/dev/null || { stopped=yes; break; }
     sleep 0.5
   done
-  check "node 2 stopped by itself after draining ($(grep -c 'Yishi stopped' "$WORK/h2.log" || true) clean stop)" test "$stopped" = yes
+  check "node 2 drained and stopped cleanly on SIGTERM" bash -c "[ $stopped = yes ] && grep -q 'Yishi stopped' '$WORK/h2.log'"
   unset 'PID[h2]'
   log "node 2 stopped at request $(wc -l <"$WORK/lb-results.txt")"
   for w in "${LB_WORKERS[@]}"; do wait "$w"; done
@@ -283,7 +289,7 @@ for i in 0 1 2; do
   check "node $((i + 1)) (${IPS[$i]}) sees 3 members" wait_members "$i" 3 180
 done
 for i in 0 1 2; do
-  check "node $((i + 1))'s Hazelcast bound ${IPS[$i]}:5701 only" grep -q "\[${IPS[$i]}\]:5701" "$WORK/${HOSTS[$i]}.log"
+  check "node $((i + 1)) is member ${IPS[$i]}:5701$([ "$i" = 2 ] && echo ' (bound to 0.0.0.0, advertised address)')" grep -q "\[${IPS[$i]}\]:5701" "$WORK/${HOSTS[$i]}.log"
   check "node $((i + 1)) is not reachable on its loopback" bash -c "! ip netns exec $P-${HOSTS[$i]} curl -s --max-time 2 http://127.0.0.1:8080/health >/dev/null"
 done
 check "every member list names the three 10.77.0.x members" \
