@@ -349,7 +349,7 @@ done
 log "restoring h3's link"
 ip -n "$P-h3" link set eth0 up
 for i in 0 1 2; do
-  check "node $((i + 1)) sees 3 members again" wait_members "$i" 3 120
+  check "node $((i + 1)) sees 3 members again" wait_members "$i" 3 180
 done
 check "node 3 serves the session made on node 1 before the cut" page_shows 2 "$JAR_DIST" /stations "洮北区政协办公室"
 check "node 3 serves the session made on node 2 during the cut" page_shows 2 "$WORK/during.cookies" /stations "洮北区政协办公室"
