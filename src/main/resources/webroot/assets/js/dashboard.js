@@ -5,6 +5,8 @@
   var charts = [];
 
   function bars(el, categories, series) {
+    // one bar group per row: tall enough that no label hides another
+    el.style.height = Math.max(el.classList.contains('stats-chart-small') ? 256 : 352, categories.length * 22 + 70) + 'px';
     var chart = window.echarts.init(el, null, { renderer: 'svg' });
     chart.setOption({
       animation: false,
