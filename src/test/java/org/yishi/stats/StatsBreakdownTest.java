@@ -74,6 +74,7 @@ class StatsBreakdownTest {
   private static long m2;
   private static long m3;
   private static long overdueOutcome;
+  private static long plan;
 
   @BeforeAll
   static void start() {
@@ -91,7 +92,7 @@ class StatsBreakdownTest {
     a = station("鹤城议事室", "township", HECHENG);
     b = station("庆生议事室", "village", QINGSHENG);
     c = station("镇东议事室", "township", ZHENDONG);
-    long plan = fx.id("INSERT INTO plan (committee_id, year, title) VALUES ($1, 2026, '镇赉县政协2026年度协商计划') RETURNING id", committee);
+    plan = fx.id("INSERT INTO plan (committee_id, year, title) VALUES ($1, 2026, '镇赉县政协2026年度协商计划') RETURNING id", committee);
     long i1 = item(plan, "livelihood");
     long i2 = item(plan, "ecology");
     item(plan, "livelihood");
@@ -206,6 +207,15 @@ class StatsBreakdownTest {
     assertEquals(1, sb.getLong("meetings_held"));
     assertEquals(1, sb.getLong("meetings_held_kind_grassroots"));
     assertEquals(1, child(township, "children", "code", QINGSHENG).getLong("meetings_held"), "and its villages as children");
+
+    // plan progress is the plan pages' progress, read from the kept counters
+    JsonObject progress = Http.json(api.get("/api/v1/plans/" + plan, admin)).getJsonObject("progress");
+    assertEquals(progress.getLong("items"), t.getLong("plan_items"));
+    assertEquals(progress.getLong("held"), t.getLong("plan_items_held"));
+    assertEquals(progress.getLong("scheduled"), t.getLong("plan_items_scheduled"));
+    assertEquals(progress.getLong("planned"), t.getLong("plan_items_planned"));
+    assertEquals(0, rollup("division=" + ZHENLAI + "&from=2025-01&to=2025-12").getJsonObject("totals").getLong("plan_items"),
+        "the 2026 plan is not in 2025's figures");
 
     // the city's row for 镇赉县 has the county committee's plan; the city totals include it
     JsonObject city = rollup("division=" + AccountFixtures.BAICHENG + "&from=2026-03&to=2026-03");
