@@ -65,6 +65,7 @@ public final class SecureRouter {
     return router.route(HttpMethod.POST, path)
         .handler(SecureRouter::holdBody)
         .handler(security.guard(access, true))
+        .handler(security.idempotency())
         .handler(handler);
   }
 
@@ -100,6 +101,7 @@ public final class SecureRouter {
         .handler(security.guard(access, false))
         .handler(body::handle)
         .handler(security.csrfCheck())
+        .handler(security.idempotency())
         .handler(handler);
   }
 
@@ -114,7 +116,11 @@ public final class SecureRouter {
   private Route add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
     inventory.record(method, path, access);
-    return router.route(method, path).handler(security.guard(access, true)).handler(handler);
+    Route route = router.route(method, path).handler(security.guard(access, true));
+    if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+      route.handler(security.idempotency()); // a retried submission is answered, not done twice
+    }
+    return route.handler(handler);
   }
 
   /** The router to mount (features return it from their {@code router(...)} factory). */
