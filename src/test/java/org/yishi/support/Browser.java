@@ -150,6 +150,12 @@ public final class Browser {
     return csrf;
   }
 
+  /** The session's cookies as a {@code Cookie} header value, for raw requests made outside this client. */
+  public String cookieHeader() {
+    return cookies.getCookieStore().get(URI.create(base)).stream()
+        .map(c -> c.getName() + "=" + c.getValue()).collect(Collectors.joining("; "));
+  }
+
   private HttpResponse<String> send(HttpRequest.Builder b) {
     try {
       return client.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());

@@ -45,6 +45,12 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ErrorKind kind = ErrorKind.forStatus(status < 400 ? 500 : status);
       return new AppException(kind, defaultMessage(kind));
     }
+    if (failure.getClass().getName().contains("TooManyFormFields")) {
+      return new AppException(ErrorKind.TOO_LARGE, "The form has too many fields");
+    }
+    if (failure.getClass().getName().contains("TooLongFormField")) {
+      return new AppException(ErrorKind.TOO_LARGE, "A form field is too large");
+    }
     if (failure instanceof java.io.IOException io && String.valueOf(io.getMessage()).contains("exceed")) {
       return new AppException(ErrorKind.TOO_LARGE, "A form field or the request body is too large");
     }
