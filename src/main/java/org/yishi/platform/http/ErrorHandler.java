@@ -73,7 +73,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   /** Whether a failure means the database cannot be reached (as opposed to a bug or bad data). */
   public static boolean isDatabaseUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
+      // a reset or closed socket here is the database connection (PostgreSQL stopped or restarted)
+      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+          || t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null

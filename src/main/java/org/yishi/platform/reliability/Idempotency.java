@@ -52,7 +52,7 @@ public final class Idempotency {
   /** A reservation whose node says nothing for this long is considered abandoned. */
   static final long PENDING_TIMEOUT_SECONDS = 60;
   /** How long a form submission waits for an identical one in progress before answering 409. */
-  private static final long FORM_WAIT_MILLIS = 8_000;
+  private static final long FORM_WAIT_MILLIS = 4_000;
   private static final int MAX_STORED_BODY = 1 << 20;
   private static final List<String> KEPT_HEADERS = List.of("Content-Type", "Location", "Cache-Control", "Content-Disposition");
   private static final Logger LOG = Logger.getLogger(Idempotency.class.getName());
@@ -217,10 +217,25 @@ public final class Idempotency {
       return;
     }
     attempt.settled = true;
-    Future<Void> done = status < 400 || attempt.hasCommitted()
-        ? store.fill(attempt, status, res == null ? new JsonObject() : kept(res), null)
-        : store.release(attempt, status);
-    done.onFailure(err -> LOG.warning("idempotency key " + attempt.key + " not settled: " + err.getMessage()));
+    JsonObject headers = res == null ? new JsonObject() : kept(res);
+    persist(attempt, status < 400 || attempt.hasCommitted()
+        ? () -> store.fill(attempt, status, headers, null)
+        : () -> store.release(attempt, status), 0);
+  }
+
+  /**
+   * Runs a bookkeeping step until it succeeds (the database may be down just then), so that a
+   * retry is not told "in progress" for longer than the outage lasts: every second, for up to ten minutes.
+   */
+  private void persist(Attempt attempt, Supplier<Future<Void>> step, int tries) {
+    step.get().onFailure(err -> {
+      if (tries == 0) {
+        LOG.warning("idempotency key " + attempt.key + " not settled yet (" + err.getMessage() + "); retrying");
+      }
+      if (tries < 600) {
+        vertx.setTimer(1_000, id -> persist(attempt, step, tries + 1));
+      }
+    });
   }
 
   /**
@@ -236,9 +251,12 @@ public final class Idempotency {
     }
     a.settled = true;
     Buffer stored = body == null || body.length() > MAX_STORED_BODY ? null : body;
-    return a.owner.store.fill(a, res.getStatusCode(), kept(res), stored)
+    int status = res.getStatusCode();
+    JsonObject headers = kept(res);
+    return a.owner.store.fill(a, status, headers, stored)
         .recover(err -> {
-          LOG.warning("idempotency key " + a.key + ": answer not stored: " + err.getMessage());
+          // answer now all the same; the answer is stored as soon as the database allows
+          a.owner.persist(a, () -> a.owner.store.fill(a, status, headers, stored), 1);
           return Future.succeededFuture();
         })
         .compose(v -> res.ended() ? Future.succeededFuture() : body == null ? res.end() : res.end(body));
