@@ -133,7 +133,13 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     } else if (error.kind() == ErrorKind.UNAVAILABLE && ctx.failure() != null) {
       LOG.warning("Database unavailable on " + ctx.request().path() + ": " + ctx.failure());
     }
-    Idempotency.failed(ctx, error.kind().status);
+    // a submission's idempotency key is released (or marked) before the refusal goes out, so that a
+    // client retrying at once finds the key free rather than "in progress"
+    AppException answer = error;
+    Idempotency.failed(ctx, error.kind().status).onComplete(ar -> respond(ctx, answer));
+  }
+
+  private void respond(RoutingContext ctx, AppException error) {
     if (ctx.response().headWritten() || ctx.response().ended()) {
       ctx.response().reset();
       return;

@@ -204,23 +204,29 @@ public final class Idempotency {
    * The request failed (called by the error handler before it answers): the key is released for
    * a retry, or marked 'lost' when the attempt's work committed all the same.
    */
-  public static void failed(RoutingContext ctx, int status) {
+  public static Future<Void> failed(RoutingContext ctx, int status) {
     Attempt a = ctx.get(Attempt.CTX_KEY);
-    if (a != null) {
-      a.owner.settle(a, status, null);
+    if (a == null) {
+      return Future.succeededFuture();
     }
+    // waited for briefly: when the database is unreachable the step is retried in the background
+    return a.owner.settle(a, status, null).timeout(2, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
   }
 
   /** The answer went out without passing {@link #end}: keep what can be kept, or release the key. */
-  private void settle(Attempt attempt, int status, HttpServerResponse res) {
+  private Future<Void> settle(Attempt attempt, int status, HttpServerResponse res) {
     if (attempt.settled) {
-      return;
+      return Future.succeededFuture();
     }
     attempt.settled = true;
     JsonObject headers = res == null ? new JsonObject() : kept(res);
-    persist(attempt, status < 400 || attempt.hasCommitted()
+    Supplier<Future<Void>> step = status < 400 || attempt.hasCommitted()
         ? () -> store.fill(attempt, status, headers, null)
-        : () -> store.release(attempt, status), 0);
+        : () -> store.release(attempt, status);
+    return step.get().recover(err -> {
+      persist(attempt, step, 1);
+      return Future.failedFuture(err);
+    });
   }
 
   /**
@@ -229,7 +235,7 @@ public final class Idempotency {
    */
   private void persist(Attempt attempt, Supplier<Future<Void>> step, int tries) {
     step.get().onFailure(err -> {
-      if (tries == 0) {
+      if (tries <= 1) {
         LOG.warning("idempotency key " + attempt.key + " not settled yet (" + err.getMessage() + "); retrying");
       }
       if (tries < 600) {
