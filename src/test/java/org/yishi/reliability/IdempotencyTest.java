@@ -212,6 +212,33 @@ class IdempotencyTest {
   }
 
   @Test
+  void answersCarryingPasswordsAreNeverKept() throws Exception {
+    String admin = new Api(a.baseUrl()).token("admin", TestNodes.ADMIN_PASSWORD);
+    String key = UUID.randomUUID().toString();
+    String account = new JsonObject().put("username", "idem-user").put("displayName", "幂等用户").put("role", "district_staff")
+        .put("scopeCode", AccountFixtures.TAOBEI).encode();
+    HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/api/v1/users"))
+        .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json").header("Idempotency-Key", key)
+        .POST(HttpRequest.BodyPublishers.ofString(account)).build());
+    assertEquals(201, created.statusCode(), created.body());
+    assertTrue(created.body().contains("temporaryPassword"), created.body());
+    assertEquals(0, sql.count("SELECT count(*) FROM idempotency_key WHERE key = ?", key), "no copy of a temporary password is kept");
+    HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(b.baseUrl() + "/api/v1/users"))
+        .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json").header("Idempotency-Key", key)
+        .POST(HttpRequest.BodyPublishers.ofString(account)).build());
+    assertEquals(409, again.statusCode(), "a repeated creation is refused by the unique user name: " + again.body());
+    assertEquals(1, sql.count("SELECT count(*) FROM account WHERE username = 'idem-user'"));
+
+    String passwordKey = UUID.randomUUID().toString();
+    HttpResponse<String> changed = send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/api/v1/me/password"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").header("Idempotency-Key", passwordKey)
+        .PUT(HttpRequest.BodyPublishers.ofString(new JsonObject().put("currentPassword", "wrong-password-1")
+            .put("newPassword", "another-password-2").encode())).build());
+    assertTrue(changed.statusCode() == 422 || changed.statusCode() == 403 || changed.statusCode() == 401, changed.body());
+    assertEquals(0, sql.count("SELECT count(*) FROM idempotency_key WHERE key = ?", passwordKey), "no hash of a password is kept");
+  }
+
+  @Test
   void concurrentDuplicatesWriteOnce() throws Exception {
     String key = UUID.randomUUID().toString();
     List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
