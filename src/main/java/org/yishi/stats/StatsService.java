@@ -22,6 +22,7 @@ public final class StatsService {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private final StatsStore store;
   private final DivisionStore divisions;
+  private final RollupCache cache = RollupCache.configured();
 
   public StatsService(Pool pool) {
     this.store = new StatsStore(pool);
@@ -32,8 +33,15 @@ public final class StatsService {
     return store;
   }
 
-  /** The roll-up for {@code code} over the months {@code from}..{@code to} (inclusive). */
+  /**
+   * The roll-up for {@code code} over the months {@code from}..{@code to} (inclusive), at most a
+   * fraction of a second old ({@link RollupCache}). Callers must not modify the answer.
+   */
   public Future<JsonObject> rollup(String code, YearMonth from, YearMonth to) {
+    return cache.get(code + '|' + from + '|' + to, () -> compute(code, from, to));
+  }
+
+  private Future<JsonObject> compute(String code, YearMonth from, YearMonth to) {
     return divisions.find(code).compose(found -> {
       Division unit = found.orElse(null);
       if (unit == null) {
