@@ -206,27 +206,43 @@ public final class Bench {
 
   /**
    * The roll-up rebuild after a bulk load: what {@code stats_rebuild()} does (recount every
-   * station-month with {@code stats_refresh} from the raw rows), split by station over
-   * {@code connections} connections so that both cores work. Answers the station-months counted.
+   * station-month with {@code stats_refresh} from the raw rows), in transactions of
+   * {@value #REBUILD_STATIONS} stations spread over {@code connections} connections so that both
+   * cores work. (One transaction, as {@code stats_rebuild()} runs, holds one advisory lock per
+   * station-month until it commits and runs out of lock memory beyond ~19,000 of them.) Answers
+   * the station-months counted.
    */
   static long rebuild(CopyLoader.Jdbc jdbc, int connections) throws Exception {
+    long maxStation;
     try (Connection c = jdbc.open(); Statement s = c.createStatement()) {
       s.execute("DELETE FROM stats_station_month");
+      ResultSet r = s.executeQuery("SELECT coalesce(max(id), 0) FROM station");
+      r.next();
+      maxStation = r.getLong(1);
     }
+    java.util.concurrent.atomic.AtomicLong nextChunk = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong counted = new java.util.concurrent.atomic.AtomicLong();
     List<Thread> threads = new ArrayList<>();
-    long[] counted = new long[connections];
     AtomicReference<Exception> failed = new AtomicReference<>();
     for (int k = 0; k < connections; k++) {
-      int part = k;
       Thread t = new Thread(() -> {
-        try (Connection c = jdbc.open(); Statement s = c.createStatement()) {
-          ResultSet r = s.executeQuery("""
-              SELECT count(stats_refresh(station_id, month)) FROM (
-                SELECT DISTINCT station_id, stats_month(starts_at) AS month FROM meeting WHERE mod(station_id, %1$d) = %2$d
-                UNION SELECT DISTINCT station_id, stats_month(created_at) FROM topic WHERE mod(station_id, %1$d) = %2$d) x"""
-              .formatted(connections, part));
-          r.next();
-          counted[part] = r.getLong(1);
+        try (Connection c = jdbc.open(); java.sql.PreparedStatement ps = c.prepareStatement("""
+            SELECT count(stats_refresh(station_id, month)) FROM (
+              SELECT DISTINCT station_id, stats_month(starts_at) AS month FROM meeting WHERE station_id BETWEEN ? AND ?
+              UNION SELECT DISTINCT station_id, stats_month(created_at) FROM topic WHERE station_id BETWEEN ? AND ?) x""")) {
+          for (long chunk = nextChunk.getAndIncrement(); chunk * REBUILD_STATIONS <= maxStation && failed.get() == null;
+               chunk = nextChunk.getAndIncrement()) {
+            long first = chunk * REBUILD_STATIONS;
+            long last = first + REBUILD_STATIONS - 1;
+            ps.setLong(1, first);
+            ps.setLong(2, last);
+            ps.setLong(3, first);
+            ps.setLong(4, last);
+            try (ResultSet r = ps.executeQuery()) {
+              r.next();
+              counted.addAndGet(r.getLong(1));
+            }
+          }
         } catch (Exception e) {
           failed.compareAndSet(null, e);
         }
@@ -240,12 +256,10 @@ public final class Bench {
     if (failed.get() != null) {
       throw failed.get();
     }
-    long n = 0;
-    for (long c : counted) {
-      n += c;
-    }
-    return n;
+    return counted.get();
   }
+
+  static final int REBUILD_STATIONS = 100;
 
   static Duration seconds(Map<String, String> o, String name, int dflt) {
     return Duration.ofMillis((long) (Double.parseDouble(o.getOrDefault(name, String.valueOf(dflt))) * 1000));

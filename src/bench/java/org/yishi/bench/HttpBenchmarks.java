@@ -76,7 +76,10 @@ final class HttpBenchmarks {
     CopyLoader.Jdbc jdbc = CopyLoader.Jdbc.of(Bench.required(o, "pg"));
     Load.checkLoopback(jdbc.host());
     PgConnectOptions connect = new PgConnectOptions().setHost(jdbc.host()).setPort(jdbc.port()).setDatabase(jdbc.database())
-        .setUser(jdbc.user()).setPassword(jdbc.password());
+        .setUser(jdbc.user());
+    if (jdbc.password() != null) {
+      connect.setPassword(jdbc.password());
+    }
     connect.addProperty("application_name", "yishi-bench");
     this.pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(Integer.parseInt(o.getOrDefault("pool", "16"))))
         .connectingTo(connect).using(vertx).build();
@@ -212,7 +215,8 @@ final class HttpBenchmarks {
     OffsetDateTime end = to.plusMonths(1).atDay(1).atStartOfDay(Bench.SHANGHAI).toOffsetDateTime();
     Tuple args = Tuple.of(prefix, child, start, end);
     int concurrency = Integer.parseInt(o.getOrDefault("naive-connections", "4"));
-    return Load.run(vertx, new Load.Options(concurrency, Duration.ofMillis(Math.min(1000, warmup.toMillis())), duration, 0, 1),
+    return Load.run(vertx, new Load.Options(concurrency, Duration.ofMillis(Math.min(1000, warmup.toMillis())), duration, 0, 1,
+            true),
         client -> (meter, user) -> meter.timed(pool.preparedQuery(NAIVE_SQL).execute(args)));
   }
 
@@ -350,6 +354,7 @@ final class HttpBenchmarks {
 
   private void write(List<URI> targets, String name, String where) throws Exception {
     int writers = Integer.parseInt(o.getOrDefault("write-users", "64"));
+    fixture(); // loaded here, never on an event loop
     Load.Result api = load(writers, writeOp(targets));
     JsonObject e = Results.entry(name, "record of a held meeting + 3 outcomes through the API (4 requests), " + writers
         + " connections, " + where, api.ops().rate(), "records/s");
@@ -447,6 +452,7 @@ final class HttpBenchmarks {
 
   /** A record committed through node 1 shows in the district roll-up read from node 2: how long after the commit's answer. */
   private void freshness() throws Exception {
+    fixture();
     WebClient client = client();
     URI writer = nodes.get(0);
     URI reader = nodes.get(1);

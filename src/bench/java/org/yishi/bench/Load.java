@@ -35,8 +35,15 @@ public final class Load {
     Future<?> run(Meter meter, int user);
   }
 
-  /** How long, how many, how wide. */
-  public record Options(int users, Duration warmup, Duration duration, long maxOps, int eventLoops) {
+  /**
+   * How long, how many, how wide. {@code finishInFlight}: operations still running at the time limit
+   * are waited for and counted, the measured time running to the last one (for slow operations such
+   * as the naive SQL, where a window could otherwise end before the first one).
+   */
+  public record Options(int users, Duration warmup, Duration duration, long maxOps, int eventLoops, boolean finishInFlight) {
+    public Options(int users, Duration warmup, Duration duration, long maxOps, int eventLoops) {
+      this(users, warmup, duration, maxOps, eventLoops, false);
+    }
   }
 
   /** The measured requests and operations. */
@@ -129,11 +136,13 @@ public final class Load {
     long warmupEnd = System.nanoTime() + o.warmup().toNanos();
     long end = warmupEnd + o.duration().toNanos();
     AtomicLong stoppedAt = new AtomicLong();
+    AtomicLong lastCompletion = new AtomicLong();
     int loops = Math.max(1, Math.min(o.eventLoops(), o.users()));
     List<Future<String>> deployed = new ArrayList<>();
     for (int i = 0; i < loops; i++) {
       int users = o.users() / loops + (i < o.users() % loops ? 1 : 0);
-      Driver d = new Driver(users, i, loops, factory, warmupEnd, end, o.maxOps(), done, stoppedAt);
+      Driver d = new Driver(users, i, loops, factory, warmupEnd, end, o.maxOps(), done, stoppedAt,
+          o.finishInFlight() ? lastCompletion : null);
       drivers.add(d);
       deployed.add(vertx.deployVerticle(d, new DeploymentOptions()));
     }
@@ -141,6 +150,9 @@ public final class Load {
     Future.all(drivers.stream().map(d -> d.finished.future()).toList()).await();
     deployed.forEach(f -> vertx.undeploy(f.result()).await());
     long stop = stoppedAt.get() == 0 ? end : Math.min(stoppedAt.get(), end);
+    if (o.finishInFlight()) {
+      stop = Math.max(stop, lastCompletion.get());
+    }
     double seconds = Math.max(1e-3, (stop - warmupEnd) / 1e9);
     Histogram req = Summary.histogram();
     Histogram ops = Summary.histogram();
@@ -173,12 +185,13 @@ public final class Load {
     private final long maxOps;
     private final AtomicLong done;
     private final AtomicLong stoppedAt;
+    private final AtomicLong lastCompletion;
     private WebClient client;
     private Op op;
     private int running;
 
     Driver(int users, int index, int stride, Function<WebClient, Op> factory, long warmupEnd, long end, long maxOps,
-           AtomicLong done, AtomicLong stoppedAt) {
+           AtomicLong done, AtomicLong stoppedAt, AtomicLong lastCompletion) {
       this.users = users;
       this.index = index;
       this.stride = stride;
@@ -188,6 +201,7 @@ public final class Load {
       this.maxOps = maxOps;
       this.done = done;
       this.stoppedAt = stoppedAt;
+      this.lastCompletion = lastCompletion;
     }
 
     @Override
@@ -202,7 +216,9 @@ public final class Load {
       }
       long recordingAt = Math.max(1, (warmupEnd - System.nanoTime()) / 1_000_000);
       vertx.setTimer(recordingAt, t -> meter.recording = true);
-      vertx.setTimer(Math.max(1, (end - System.nanoTime()) / 1_000_000), t -> meter.recording = false);
+      if (lastCompletion == null) {
+        vertx.setTimer(Math.max(1, (end - System.nanoTime()) / 1_000_000), t -> meter.recording = false);
+      }
       for (int u = 0; u < users; u++) {
         loop(u * stride + index);
       }
@@ -240,7 +256,10 @@ public final class Load {
       }
       f.onComplete(ar -> {
         long now = System.nanoTime();
-        if (meter.recording && start >= warmupEnd && now <= end) {
+        if (meter.recording && start >= warmupEnd && (now <= end || lastCompletion != null)) {
+          if (lastCompletion != null) {
+            lastCompletion.accumulateAndGet(now, Math::max);
+          }
           meter.ops.recordValue(Math.max(1, (now - start) / 1000));
           meter.opCount++;
           if (ar.failed()) {
