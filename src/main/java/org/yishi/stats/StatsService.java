@@ -25,6 +25,7 @@ public final class StatsService {
   private final StatsStore store;
   private final DivisionStore divisions;
   private final TopicStore topics;
+  private final RollupCache cache = RollupCache.configured();
 
   /** @param readPool where roll-up reads go (App.readPool: a replica when configured) */
   public StatsService(Pool pool, Pool readPool) {
@@ -47,8 +48,15 @@ public final class StatsService {
     return rollup(new StatsQuery(code, from, to, category));
   }
 
-  /** The roll-up a query asks for: 404 for an unknown unit, 422 for an unknown category. */
+  /**
+   * The roll-up a query asks for: 404 for an unknown unit, 422 for an unknown category. At most a
+   * fraction of a second old ({@link RollupCache}); callers must not modify the answer.
+   */
   public Future<JsonObject> rollup(StatsQuery q) {
+    return cache.get(q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category(), () -> compute(q));
+  }
+
+  private Future<JsonObject> compute(StatsQuery q) {
     return check(q).compose(unit -> {
       String prefix = Jurisdiction.prefixOf(q.division());
       int self = prefix.length();

@@ -65,6 +65,21 @@ class NodeTest {
   }
 
   @Test
+  void anonymousProbesCreateNoSession() {
+    // a session per probe would be stored cluster-wide for hours: thousands a minute under a load balancer
+    for (String path : new String[] {"/health", "/ready", "/metrics", "/no-such-page"}) {
+      HttpResponse<String> r = Http.get(base + path);
+      assertTrue(r.headers().allValues("set-cookie").stream().noneMatch(c -> c.startsWith("yishi_session=")),
+          path + " set " + r.headers().allValues("set-cookie"));
+    }
+    // a page with a form still gets its session (for the CSRF token)
+    HttpResponse<String> login = Http.get(base + "/login");
+    assertEquals(200, login.statusCode());
+    assertTrue(login.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("yishi_session=")),
+        "the sign-in page keeps its session");
+  }
+
+  @Test
   void metricsArePrometheusTextWithHttpPoolAndEventBus() {
     Http.get(base + "/health"); // at least one request observed
     var bus = node.app().vertx().eventBus();

@@ -57,7 +57,7 @@ public final class HttpVerticle extends VerticleBase {
           }
         });
     SessionHandler sessions = SessionHandler.create(ClusteredSessionStore.create(vertx, "yishi.sessions"))
-        .setSessionCookieName("yishi_session")
+        .setSessionCookieName(org.yishi.platform.security.Security.SESSION_COOKIE)
         .setCookieHttpOnlyFlag(true)
         .setCookieSameSite(CookieSameSite.LAX)
         .setCookieSecureFlag(app.config().security().cookieSecure())

@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Security {
   public static final String SESSION_ACCOUNT = "uid";
+  /** The session cookie (set by the session handler of {@code HttpVerticle}). */
+  public static final String SESSION_COOKIE = "yishi_session";
   private static final String PRINCIPAL_KEY = "yishi.principal";
   static final String PASSWORD_PAGE = "/account/password";
 
@@ -128,7 +130,10 @@ public final class Security {
           ? authenticator.byBearerToken(header.substring(7).trim())
           : Future.succeededFuture();
     } else {
-      Session session = ctx.session();
+      // Only a request carrying the session cookie has a session to look in: asking for one otherwise
+      // creates a new, empty session that is stored cluster-wide for every anonymous request (load
+      // balancer probes, /metrics scrapes), filling Hazelcast's heap (found by the benchmarks).
+      Session session = ctx.request().getCookie(SESSION_COOKIE) == null ? null : ctx.session();
       Object id = session == null ? null : session.get(SESSION_ACCOUNT);
       found = id instanceof Number n ? authenticator.byAccountId(n.longValue()) : Future.succeededFuture();
     }

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]
+# The benchmark suite (docs/benchmarks.md). Builds what it needs, starts an embedded PostgreSQL and
+# Yishi node(s) on loopback (as scripts/cluster.sh does, on ports of their own), imports the national
+# division file through the API, generates the data set by COPY (fixed seed), runs every benchmark
+# bounded in time and requests beside its ceiling measured in the same run, writes
+# target/bench/results.json and prints the table.
+#
+# NAMEs: import generate read dashboard write report memory cluster (default: all).
+#   --only read,write reuses the data set of an earlier run of the same scale when there is one
+#   (target/bench/SCALE); import or generate in the list starts from an empty database.
+# --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
+#   YISHI_DATA_DIR, stops them).
+# Environment: YISHI_BENCH_HTTP_PORT (18080), YISHI_BENCH_CLUSTER_PORT (15701), YISHI_BENCH_DB_PORT
+#   (15532), YISHI_BENCH_DURATION / YISHI_BENCH_WARMUP (seconds per measured run / its warm-up),
+#   YISHI_BENCH_JFR=1 (records node 1 with Java Flight Recorder into target/bench/SCALE/node1.jfr).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$YISHI_HOME"
+
+SCALE=city
+ONLY=""
+KEEP=0
+usage() {
+  echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
+  echo "  NAMEs: import generate read dashboard write report memory cluster" >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) [ $# -ge 2 ] || usage; SCALE="$2"; shift 2 ;;
+    --scale=*) SCALE="${1#--scale=}"; shift ;;
+    --only) [ $# -ge 2 ] || usage; ONLY="$2"; shift 2 ;;
+    --only=*) ONLY="${1#--only=}"; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage ;;
+    *) usage ;;
+  esac
+done
+case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
+for name in ${ONLY//,/ }; do
+  case "$name" in import|generate|read|dashboard|write|report|memory|cluster) ;;
+    *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
+done
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+
+BENCH_DIR="$YISHI_HOME/target/bench"
+RUN_DIR="$BENCH_DIR/$SCALE"
+RESULTS="$BENCH_DIR/results.json"
+DIVISIONS="$YISHI_HOME/src/bench/resources/china-divisions.csv.gz"
+if [ "$SCALE" = national ]; then DEFAULT_DURATION=15; DEFAULT_WARMUP=5; else DEFAULT_DURATION=10; DEFAULT_WARMUP=3; fi
+DURATION="${YISHI_BENCH_DURATION:-$DEFAULT_DURATION}"
+WARMUP="${YISHI_BENCH_WARMUP:-$DEFAULT_WARMUP}"
+HTTP_PORT="${YISHI_BENCH_HTTP_PORT:-18080}"
+ADMIN_PASSWORD="yishi-bench-admin-$SCALE"
+started_at=$(date +%s)
+
+# --- build: the product jar, and the benchmark classes (src/bench/java, compiled with the tests) ----
+mkdir -p "$BENCH_DIR"
+if [ ! -f "$YISHI_JAR" ] || [ ! -d target/test-classes/org/yishi/bench ] \
+   || [ -n "$(find src pom.xml conf -newer "$YISHI_JAR" -type f -print -quit)" ]; then
+  echo "Building target/yishi.jar and the benchmark classes ..."
+  mvn -B -q package -DskipTests
+  touch "$YISHI_JAR"
+fi
+if [ ! -s "$BENCH_DIR/classpath.txt" ] || [ pom.xml -nt "$BENCH_DIR/classpath.txt" ]; then
+  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$BENCH_DIR/classpath.txt" >/dev/null
+fi
+bench_java() {
+  java -Xmx2g -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "target/test-classes:target/classes:$(cat "$BENCH_DIR/classpath.txt")" org.yishi.bench.Bench "$@" \
+    --results "$RESULTS"
+}
+
+# --- the database and nodes, as scripts/cluster.sh runs them, on the benchmark's own ports ---------
+export YISHI_DATA_DIR="$RUN_DIR"
+export YISHI_HTTP_PORT="$HTTP_PORT"
+export YISHI_CLUSTER_PORT="${YISHI_BENCH_CLUSTER_PORT:-15701}"
+export YISHI_PG_EMBEDDED_PORT="${YISHI_BENCH_DB_PORT:-15532}"
+export YISHI_CLUSTER_NAME="yishi-bench-$SCALE"
+export YISHI_DEMO=false
+export YISHI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+unset YISHI_PG_URL
+NODE_OPTS="-Xmx1g"
+[ "${YISHI_BENCH_JFR:-0}" = 1 ] && NODE_OPTS+=" -XX:StartFlightRecording=filename=$RUN_DIR/node1.jfr,settings=profile"
+PG_URL="postgresql://postgres@127.0.0.1:$YISHI_PG_EMBEDDED_PORT/postgres"
+STATE="$RUN_DIR/cluster"
+
+cluster() { bash scripts/cluster.sh "$@"; }
+stop_all() {
+  if [ "$KEEP" = 0 ]; then
+    echo "Stopping the benchmark's nodes and database ..."
+    cluster stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+fresh=0
+if wanted import || wanted generate || [ ! -f "$RUN_DIR/generated" ]; then
+  fresh=1
+fi
+cluster stop >/dev/null 2>&1 || true
+if [ "$fresh" = 1 ]; then
+  rm -rf "$RUN_DIR"
+fi
+mkdir -p "$RUN_DIR"
+if [ "$fresh" = 1 ] || [ ! -f "$RESULTS" ]; then
+  bench_java start --scale "$SCALE" --command "scripts/bench.sh --scale $SCALE${ONLY:+ --only $ONLY}" >/dev/null
+fi
+echo "== Yishi benchmarks, scale $SCALE: data and logs in $RUN_DIR"
+echo "-- starting the database and node 1 (-Xmx1g) ..."
+# node 1 alone first: the single-node benchmarks; nodes 2 and 3 join for the cluster benchmarks
+YISHI_JAVA_OPTS="$NODE_OPTS" cluster start 1
+NODE1_PID="$(cat "$STATE/node1.pid")"
+
+if [ "$fresh" = 1 ]; then
+  echo "-- 1. import of the national division file through scripts/import-divisions.sh ..."
+  t0=$(date +%s%N)
+  set +e
+  YISHI_URL="http://127.0.0.1:$HTTP_PORT" bash scripts/import-divisions.sh "$DIVISIONS" >"$RUN_DIR/import.log" 2>&1
+  import_exit=$?
+  set -e
+  t1=$(date +%s%N)
+  tail -3 "$RUN_DIR/import.log"
+  seconds=$(awk "BEGIN { printf \"%.2f\", ($t1 - $t0) / 1e9 }")
+  bench_java import-ceiling --pg "$PG_URL" --divisions "$DIVISIONS" --measured-seconds "$seconds" --exit "$import_exit"
+  [ "$import_exit" = 0 ] || { echo "bench: the division import failed; see $RUN_DIR/import.log" >&2; exit 1; }
+
+  echo "-- generating the $SCALE data set (COPY, fixed seed), then the roll-up rebuild ..."
+  bench_java generate --scale "$SCALE" --pg "$PG_URL" --divisions "$DIVISIONS"
+  date -u +%FT%TZ >"$RUN_DIR/generated"
+fi
+
+common=(--scale "$SCALE" --pg "$PG_URL" --password "$ADMIN_PASSWORD" --duration "$DURATION" --warmup "$WARMUP")
+command -v wrk >/dev/null && common+=(--wrk true)
+single=""
+for name in read dashboard write report memory; do wanted "$name" && single+="${single:+,}$name"; done
+if [ -n "$single" ]; then
+  echo "-- 2-5, 7. HTTP benchmarks on node 1: $single"
+  bench_java http "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" --only "$single"
+fi
+
+if wanted cluster; then
+  echo "-- 6. cluster: nodes 2 and 3 join ..."
+  YISHI_JAVA_OPTS="-Xmx1g" cluster start 3
+  bench_java cluster "${common[@]}" --only cluster \
+    --nodes "http://127.0.0.1:$HTTP_PORT,http://127.0.0.1:$((HTTP_PORT + 1)),http://127.0.0.1:$((HTTP_PORT + 2))"
+fi
+
+cp "$RESULTS" "$BENCH_DIR/results-$SCALE.json"
+echo
+echo "== Results (scale $SCALE, $(( $(date +%s) - started_at )) s in all; $RESULTS)"
+bench_java table
