@@ -42,6 +42,8 @@ import java.util.logging.Logger;
  */
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  private static final int JOIN_ATTEMPTS = 5;
+  private static final long JOIN_RETRY_SECONDS = 3;
 
   private final App app;
   private final Database database;
@@ -63,15 +65,40 @@ public final class Node {
   public static Future<Node> start(AppConfig config, java.time.Clock clock) {
     Attempt.register(); // before the Vert.x instance is built: it sizes its contexts' local storage
     Database database = new Database(config);
-    HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     // The database and the cluster are independent and both take seconds: start them side by side.
     Future<Void> db = Future.fromCompletionStage(CompletableFuture.runAsync(database::startAndMigrate));
-    Future<Vertx> vertx = clusteredVertx(config, cluster, metrics);
-    return Future.join(db, vertx)
-        .compose(both -> deploy(config, database, cluster, metrics, vertx.result(), clock))
-        .recover(err -> abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx))));
+    Future<Member> member = join(config, metrics, 1);
+    return Future.join(db, member)
+        .compose(both -> deploy(config, database, member.result().cluster(), metrics, member.result().vertx(), clock))
+        .recover(err -> abort(db, member.map(Member::vertx), database)
+            .compose(v -> Future.failedFuture(causeOf(err, db, member.map(Member::vertx)))));
+  }
+
+  /** A clustered Vert.x and its cluster manager. */
+  private record Member(Vertx vertx, HazelcastClusterManager cluster) {
+  }
+
+  /**
+   * Joins the cluster, trying again a few times: a node restarted while the others are busy (a
+   * split-brain merge in progress freezes the cluster state) is refused for a few seconds, and
+   * should wait rather than exit.
+   */
+  private static Future<Member> join(AppConfig config, PrometheusMeterRegistry metrics, int attempt) {
+    HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    return clusteredVertx(config, cluster, metrics)
+        .map(vertx -> new Member(vertx, cluster))
+        .recover(err -> {
+          if (attempt >= JOIN_ATTEMPTS) {
+            return Future.failedFuture(err);
+          }
+          LOG.warning("Could not join the cluster (attempt " + attempt + " of " + JOIN_ATTEMPTS + "): " + err.getMessage()
+              + "; trying again in " + JOIN_RETRY_SECONDS + " s");
+          return Future.fromCompletionStage(CompletableFuture.runAsync(() -> { },
+                  CompletableFuture.delayedExecutor(JOIN_RETRY_SECONDS, TimeUnit.SECONDS)))
+              .compose(v -> join(config, metrics, attempt + 1));
+        });
   }
 
   private static Future<Vertx> clusteredVertx(AppConfig config, HazelcastClusterManager cluster,

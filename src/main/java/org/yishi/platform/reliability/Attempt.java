@@ -44,7 +44,7 @@ public final class Attempt {
 
   /** The attempt of the request running on the current context, or null. */
   public static Attempt current() {
-    Context context = Vertx.currentContext();
+    Context context = requestContext();
     if (context == null) {
       return null;
     }
@@ -57,10 +57,20 @@ public final class Attempt {
 
   void bind(RoutingContext ctx) {
     ctx.put(CTX_KEY, this);
-    Context context = Vertx.currentContext();
+    Context context = requestContext();
     if (context != null) {
       context.putLocal(LOCAL, this);
     }
+  }
+
+  /**
+   * The current context when it is a request's own (a duplicate of the event loop's context, which
+   * Vert.x makes per HTTP request), else null: an attempt must never sit on a context that other
+   * requests share, or their transactions would carry its fence.
+   */
+  private static Context requestContext() {
+    Context context = Vertx.currentContext();
+    return context instanceof io.vertx.core.internal.ContextInternal internal && internal.isDuplicate() ? context : null;
   }
 
   /**
