@@ -10,7 +10,6 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
@@ -22,6 +21,10 @@ import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
+import org.yishi.platform.db.NodePool;
+import org.yishi.platform.reliability.Attempt;
+import org.yishi.platform.reliability.Idempotency;
+import org.yishi.platform.reliability.RateLimiter;
 import org.yishi.platform.http.HttpVerticle;
 import org.yishi.platform.web.Templates;
 import org.yishi.platform.web.Web;
@@ -58,6 +61,7 @@ public final class Node {
 
   /** Starts a node whose scheduled work (reminders) follows {@code clock}; tests move it. */
   public static Future<Node> start(AppConfig config, java.time.Clock clock) {
+    Attempt.register(); // before the Vert.x instance is built: it sizes its contexts' local storage
     Database database = new Database(config);
     HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -92,9 +96,13 @@ public final class Node {
 
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
                                      PrometheusMeterRegistry metrics, Vertx vertx, java.time.Clock clock) {
-    Pool pool = database.createPool(vertx);
+    NodePool pool = new NodePool(vertx, database.createPool(vertx));
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
-    Security security = new Security(new AccountAuthenticator(accounts));
+    Idempotency idempotency = new Idempotency(vertx, pool.raw(), cluster::getNodeId,
+        id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());
+    idempotency.startExpiry();
+    Security security = new Security(new AccountAuthenticator(accounts),
+        new RateLimiter(config.reliability().rateLimitPerSecond(), config.reliability().rateLimitBurst()), idempotency);
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())

@@ -31,7 +31,8 @@ public record AppConfig(
     boolean demo, String demoPassword, String adminPassword,
     SecuritySettings security,
     List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
-    long importMaxBytes) {
+    long importMaxBytes,
+    ReliabilitySettings reliability) {
 
   /**
    * Sign-in and session settings.
@@ -47,6 +48,20 @@ public record AppConfig(
   public record SecuritySettings(int passwordIterations, int loginMaxAttempts, int loginMaxPerAddress,
                                  int loginWindowSeconds, int tokenTtlHours, int sessionTimeoutMinutes,
                                  boolean cookieSecure) {
+  }
+
+  /**
+   * Fault detection and resource limits (docs/reliability.md).
+   *
+   * @param heartbeatSeconds        Hazelcast heartbeat interval
+   * @param maxNoHeartbeatSeconds   a member silent this long (dead, frozen, cut off) is removed from the cluster
+   * @param rateLimitPerSecond      requests per second each signed-in user may make to one node (0 = no limit)
+   * @param rateLimitBurst          requests a user may make at once before the rate applies
+   * @param pgWaitQueueSize         requests that may wait for a pooled database connection; beyond: 503 at once
+   * @param idempotencyRetentionHours how long the answer to a submission with an idempotency key is kept for retries
+   */
+  public record ReliabilitySettings(int heartbeatSeconds, int maxNoHeartbeatSeconds, int rateLimitPerSecond,
+                                    int rateLimitBurst, int pgWaitQueueSize, int idempotencyRetentionHours) {
   }
 
   /** One setting: its YAML path and the environment variable that overrides it. */
@@ -90,6 +105,12 @@ public record AppConfig(
   private static final Setting RECORD_REMINDER_DAYS = new Setting("reminders.recordAfterDays", "YISHI_RECORD_REMINDER_DAYS");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
   private static final Setting IMPORT_MAX_BYTES = new Setting("imports.maxBytes", "YISHI_IMPORT_MAX_BYTES");
+  private static final Setting HEARTBEAT = new Setting("cluster.heartbeatSeconds", "YISHI_CLUSTER_HEARTBEAT_SECONDS");
+  private static final Setting MAX_NO_HEARTBEAT = new Setting("cluster.maxNoHeartbeatSeconds", "YISHI_CLUSTER_MAX_NO_HEARTBEAT_SECONDS");
+  private static final Setting RATE_LIMIT = new Setting("limits.requestsPerSecond", "YISHI_RATE_LIMIT_PER_SECOND");
+  private static final Setting RATE_BURST = new Setting("limits.burst", "YISHI_RATE_LIMIT_BURST");
+  private static final Setting PG_WAIT_QUEUE = new Setting("database.waitQueueSize", "YISHI_PG_WAIT_QUEUE");
+  private static final Setting IDEMPOTENCY_RETENTION = new Setting("idempotency.retentionHours", "YISHI_IDEMPOTENCY_RETENTION_HOURS");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -159,7 +180,8 @@ public record AppConfig(
         r.integer(SCHEDULER_INTERVAL, 60, 1, 3600),
         r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),
         // the national division file is 36.8 MB uncompressed
-        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L));
+        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L),
+        r.reliability());
     config.checkCombinations();
     return config;
   }
@@ -360,6 +382,23 @@ public record AppConfig(
         out.add(java.time.Duration.ofHours(Integer.parseInt(p)));
       }
       return List.copyOf(out);
+    }
+
+    ReliabilitySettings reliability() {
+      int heartbeat = integer(HEARTBEAT, 1, 1, 60);
+      int silent = integer(MAX_NO_HEARTBEAT, 10, 2, 600);
+      if (silent <= heartbeat) {
+        throw new ConfigException(MAX_NO_HEARTBEAT.label() + ": " + silent + " must be longer than the heartbeat interval ("
+            + heartbeat + " s, " + HEARTBEAT.env() + ")");
+      }
+      int pool = integer(PG_POOL, 16, 1, 500);
+      return new ReliabilitySettings(heartbeat, silent,
+          integer(RATE_LIMIT, 50, 0, 1_000_000),
+          integer(RATE_BURST, 200, 1, 1_000_000),
+          // a request waits for a connection at most YISHI_PG_CONNECT_TIMEOUT; 8 waiters per connection
+          // is a few milliseconds of work each, so a longer queue only means slower 503s
+          integer(PG_WAIT_QUEUE, pool * 8, 0, 100_000),
+          integer(IDEMPOTENCY_RETENTION, 24, 1, 24 * 30));
     }
 
     List<String> members() {
