@@ -15,7 +15,9 @@ import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
 import org.yishi.meeting.ReminderService;
-import org.yishi.meeting.SchedulerVerticle;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.platform.schedule.SchedulerVerticle;
+import org.yishi.report.ReportService;
 import org.yishi.platform.cluster.ClusterSetup;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.security.RouteInventory;
@@ -94,8 +96,7 @@ public final class Node {
         .compose(v -> config.demo()
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
             : Future.<Void>succeededFuture())
-        .compose(v -> vertx.deployVerticle(new SchedulerVerticle(app, new ReminderService(pool, config.reminderLeads(),
-            config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays())), clock)))
+        .compose(v -> vertx.deployVerticle(scheduler(app, clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {
@@ -103,6 +104,25 @@ public final class Node {
               + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");
           return new Node(app, database, id);
         });
+  }
+
+  /**
+   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the outbox,
+   * overdue escalation of outcomes, and the scheduled reports (with catch-up of missed periods).
+   */
+  private static SchedulerVerticle scheduler(App app, java.time.Clock clock) {
+    AppConfig config = app.config();
+    ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
+        config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays()));
+    OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
+    ReportService reports = ReportService.of(app);
+    String nodeId = app.cluster().getNodeId();
+    return new SchedulerVerticle(clock, java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()),
+        java.util.List.of(
+            new SchedulerVerticle.Job("reminders", "yishi.scheduler",
+                now -> reminders.runOnce(now).compose(r -> reminders.sendOutbox(nodeId))),
+            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
+            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
   }
 
   private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {

@@ -109,6 +109,38 @@ public final class StatsStore {
         });
   }
 
+  /**
+   * Dormant stations under {@code prefix}: registered (active or suspended) with no held meeting in
+   * the months {@code activeFrom}..{@code to}, each with the month of its last held meeting up to
+   * {@code to} (null when it never held one); at most {@code limit}, longest dormant first, and the total.
+   */
+  public Future<JsonObject> dormant(String prefix, LocalDate activeFrom, LocalDate to, int limit) {
+    return pool.preparedQuery("""
+            WITH d AS (
+              SELECT s.id, s.name, s.division_code, s.district_code, s.status,
+                     (SELECT max(m.month) FROM stats_station_month m
+                       WHERE m.station_id = s.id AND m.month <= $3 AND m.meetings_held > 0) AS last_held
+                FROM station s
+               WHERE s.division_code LIKE $1 || '%' AND s.status IN ('active', 'suspended'))
+            SELECT d.*, (SELECT name FROM division WHERE code = d.district_code) AS district_name, count(*) OVER () AS total
+              FROM d WHERE d.last_held IS NULL OR d.last_held < $2
+             ORDER BY d.last_held NULLS FIRST, d.division_code, d.id LIMIT $4""")
+        .execute(Tuple.of(prefix, activeFrom, to, limit))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          long total = 0;
+          for (Row r : rows) {
+            total = r.getLong("total");
+            LocalDate last = r.getLocalDate("last_held");
+            items.add(new JsonObject().put("id", r.getLong("id")).put("name", r.getString("name"))
+                .put("divisionCode", r.getString("division_code")).put("districtCode", r.getString("district_code"))
+                .put("districtName", r.getString("district_name")).put("status", r.getString("status"))
+                .put("lastHeldMonth", last == null ? null : last.toString().substring(0, 7)));
+          }
+          return new JsonObject().put("total", total).put("items", items);
+        });
+  }
+
   /** The child units (code, name, level) of a unit. */
   Future<JsonArray> children(String code) {
     return pool.preparedQuery("SELECT code, name, level FROM division WHERE parent_code = $1 AND code <> $1 ORDER BY code")
