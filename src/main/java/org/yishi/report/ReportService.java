@@ -149,7 +149,7 @@ public final class ReportService {
     try {
       normalised = Cron.parse(cron).toString();
     } catch (Cron.CronException e) {
-      return Future.failedFuture(AppException.invalid("cron", "report.field.cron", e.getMessage()));
+      return Future.failedFuture(AppException.invalid("cron", "report.error.cron", e.getMessage()));
     }
     return pool.withTransaction(tx -> store.saveSchedule(tx, id, normalised, enabled, actor.id(), version)
             .compose(saved -> saved

@@ -105,7 +105,7 @@ public final class ReportText {
     }
     String joined = String.join(I18n.t(locale, "report.summary.separator"), tail);
     s.append(Character.toUpperCase(joined.charAt(0))).append(joined.substring(1)).append(I18n.t(locale, "report.summary.end"));
-    return s.toString();
+    return s.toString().strip();
   }
 
   private static String count(JsonObject totals, String key) {

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Reads delimited text as people produce it: CSV (RFC 4180 quoting) or the tab-separated text a
- * spreadsheet puts on the clipboard. The delimiter is taken from the header line.
+ * spreadsheet puts on the clipboard (the delimiter is taken from the header line), and writes CSV
+ * that spreadsheets open safely ({@link #cell}, {@link #line}).
  */
 public final class CsvText {
   private CsvText() {
@@ -69,5 +70,33 @@ public final class CsvText {
       }
     }
     return lines;
+  }
+
+  /**
+   * One CSV cell: quoted when needed (RFC 4180); a text starting with = + - @ (or a tab/CR) is
+   * prefixed with an apostrophe so a spreadsheet never evaluates it as a formula (CSV injection).
+   * Numbers are written as they are; null is an empty cell.
+   */
+  public static String cell(Object value) {
+    if (value == null) {
+      return "";
+    }
+    String s = String.valueOf(value);
+    if (!(value instanceof Number) && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
+      s = "'" + s;
+    }
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") || s.contains("'")) {
+      s = "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+    return s;
+  }
+
+  /** One CSV line of cells (without the line break). */
+  public static String line(List<?> cells) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      out.append(i == 0 ? "" : ",").append(cell(cells.get(i)));
+    }
+    return out.toString();
   }
 }
