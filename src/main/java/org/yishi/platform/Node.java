@@ -69,7 +69,10 @@ public final class Node {
     Future<Vertx> vertx = clusteredVertx(config, cluster, metrics);
     return Future.join(db, vertx)
         .compose(both -> deploy(config, database, cluster, metrics, vertx.result(), clock))
-        .recover(err -> abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx))));
+        .recover(err -> {
+          LOG.log(java.util.logging.Level.SEVERE, "Start-up failed; stopping", err);
+          return abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx)));
+        });
   }
 
   private static Future<Vertx> clusteredVertx(AppConfig config, HazelcastClusterManager cluster,
@@ -94,7 +97,7 @@ public final class Node {
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc);
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
-            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
+            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword(), ReportService.of(app)).seedIfEmpty()
             : Future.<Void>succeededFuture())
         .compose(v -> vertx.deployVerticle(scheduler(app, clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
@@ -125,9 +128,15 @@ public final class Node {
             new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
   }
 
+  /**
+   * Undoes a failed start: the pool (if one was made) and the embedded database first, while Vert.x
+   * still runs the pool's close, then Vert.x itself; closing Vert.x first left the pool's close
+   * waiting forever, so a failed start hung instead of failing.
+   */
   private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {
-    Future<Void> closing = vertx.succeeded() ? vertx.result().close() : Future.succeededFuture();
-    return closing.recover(e -> Future.succeededFuture()).compose(v -> database.close());
+    Future<Void> closing = database.close().recover(e -> Future.succeededFuture());
+    return closing.compose(v -> vertx.succeeded() ? vertx.result().close() : Future.<Void>succeededFuture())
+        .recover(e -> Future.succeededFuture());
   }
 
   /** Prefer the database error: it is the one an operator can act on from the message. */

@@ -213,9 +213,11 @@ public final class ReportRoutes {
     Locale locale = Web.locale(ctx);
     Filters f;
     PageRequest page;
+    boolean get = ctx.request().method() == io.vertx.core.http.HttpMethod.GET;
     try {
-      f = filters(ctx);
-      page = PageRequest.from(ctx);
+      // a re-rendered form (POST) lists the first page unfiltered: its fields are not list filters
+      f = get ? filters(ctx) : new Filters(null, null, null);
+      page = get ? PageRequest.from(ctx) : new PageRequest(1, 20);
     } catch (AppException e) {
       ctx.fail(e);
       return;
@@ -234,7 +236,7 @@ public final class ReportRoutes {
       model.put("total", list.getLong("total"));
       model.put("page", page.page());
       model.put("pages", page.pages(list.getLong("total")));
-      model.put("query", PageRequest.queryWithoutPage(ctx));
+      model.put("query", get ? PageRequest.queryWithoutPage(ctx) : "");
       model.put("kind", f.kind() == null ? "" : f.kind());
       model.put("kinds", List.of("monthly", "quarterly", "yearly"));
       model.put("errors", errors);

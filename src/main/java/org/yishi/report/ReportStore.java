@@ -109,7 +109,7 @@ public final class ReportStore {
   private Future<Integer> notifyReaders(SqlClient tx, long id, Issue issue) {
     return tx.preparedQuery("""
             INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
-            SELECT a.id, 'report_ready', $2, $3, '/reports/' || $1, 'report:' || $1 || ':' || a.id
+            SELECT a.id, 'report_ready', $2, $3, '/reports/' || $1::bigint, 'report:' || $1::bigint || ':' || a.id
               FROM account a
              WHERE NOT a.disabled AND a.role IN ('city_staff', 'district_staff') AND a.scope_code = $4
             ON CONFLICT (dedupe_key) DO NOTHING""")
@@ -153,6 +153,7 @@ public final class ReportStore {
   /** A page of report versions inside the jurisdiction, newest period first: {@code {"items","total"}}. */
   public Future<JsonObject> list(Filter f, PageRequest page) {
     String where = """
+
          WHERE ($1 = '' OR unit_code LIKE $1 || '%') AND ($2::text IS NULL OR kind = $2)
            AND ($3::text IS NULL OR unit_code = $3) AND ($4::text IS NULL OR period = $4)""";
     Tuple args = Tuple.of(f.prefix(), f.kind(), f.unitCode(), f.period());
