@@ -359,6 +359,8 @@ public final class ReportRoutes {
     }
     model.put("rankings", rankings);
     model.put("dormant", plain(c.getJsonObject("dormantStations")));
+    model.put("dormantMore", c.getJsonObject("dormantStations").getLong("total", 0L)
+        > c.getJsonObject("dormantStations").getJsonArray("items").size());
     model.put("overdue", plain(c.getJsonObject("overdueReferrals")));
     model.put("typical", plain(c.getJsonObject("typicalCases")));
     List<Map<String, Object>> history = new ArrayList<>();
