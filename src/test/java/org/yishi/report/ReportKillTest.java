@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
+import org.yishi.platform.schedule.Cron;
 import org.yishi.support.MovableClock;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
@@ -61,14 +62,14 @@ class ReportKillTest {
     String pgUrl = TestPostgres.freshDatabaseUrl();
     Sql sql = new Sql(pgUrl);
     List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 3, Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1",
-        "YISHI_REPORT_CITY_QUARTERLY", "off", "YISHI_REPORT_CITY_YEARLY", "off"));
+        "YISHI_REPORT_CITY_QUARTERLY", "off", "YISHI_REPORT_CITY_YEARLY", "off", "YISHI_REPORT_DISTRICT_MONTHLY", "0 2 1 * *"));
     MovableClock clock = new MovableClock();
     NODES.add(Node.start(TestNodes.config(envs.get(0)), clock).await());
     AccountFixtures.create(NODES.get(0));
 
-    // the held member runs with its clock at 02:40 on the 1st of next month: the month's reports are due there
-    ZonedDateTime fire = YearMonth.now(SHANGHAI).plusMonths(1).atDay(1).atTime(2, 40).atZone(SHANGHAI);
-    String month = YearMonth.now(SHANGHAI).toString();
+    // the held member runs with its clock at 02:40 on the next 1st of a month: the month's reports are due there
+    ZonedDateTime fire = Cron.parse("0 2 1 * *").next(ZonedDateTime.now(SHANGHAI), SHANGHAI).orElseThrow().plusMinutes(40);
+    String month = YearMonth.from(fire).minusMonths(1).toString();
     Path marker = Files.createTempDirectory("yishi-held").resolve("held");
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
