@@ -24,6 +24,14 @@ import java.util.Locale;
  * overdue referrals and typical cases). Both are written from the stored numbers only.
  */
 final class ReportExport {
+  static {
+    // POI logs through the Log4j API; without an implementation that API prints an error at first use.
+    // Its simple logger (warnings and up to stderr) is enough for POI's rare messages.
+    if (System.getProperty("log4j2.loggerContextFactory") == null) {
+      System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+    }
+  }
+
   private ReportExport() {
   }
 

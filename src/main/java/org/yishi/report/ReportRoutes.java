@@ -56,6 +56,7 @@ public final class ReportRoutes {
     r.get("/api/v1/reports/:id", STAFF.scoped(report), routes::getApi);
     r.get("/api/v1/reports/:id/xlsx", STAFF.scoped(report), routes::xlsx);
     r.get("/api/v1/reports/:id/csv", STAFF.scoped(report), routes::csv);
+    r.get("/api/v1/reports/:id/pdf", STAFF.scoped(report), routes::pdf);
     r.post("/api/v1/reports/:id/regenerate", STAFF.scoped(report), routes::regenerateApi);
 
     r.get("/reports", STAFF, routes::listPage);
@@ -63,6 +64,7 @@ public final class ReportRoutes {
     r.get("/reports/:id", STAFF.scoped(report), routes::viewPage);
     r.get("/reports/:id/xlsx", STAFF.scoped(report), routes::xlsx);
     r.get("/reports/:id/csv", STAFF.scoped(report), routes::csv);
+    r.get("/reports/:id/pdf", STAFF.scoped(report), routes::pdf);
     r.post("/reports/:id/regenerate", STAFF.scoped(report), routes::regenerateFromForm);
     r.get("/admin/report-schedules", ADMIN, routes::schedulesPage);
     r.post("/admin/report-schedules/:id", ADMIN, routes::saveScheduleFromForm);
@@ -199,6 +201,32 @@ public final class ReportRoutes {
             .putHeader("Content-Disposition", "attachment; filename=\"" + ReportExport.fileName(r, "csv") + "\"")
             .putHeader("Cache-Control", "no-store")
             .end(ReportExport.csv(r.getJsonObject("content"))))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The report as PDF, when a CJK font is configured or found (503 saying how to get one otherwise:
+   * a PDF without one would show empty boxes for every Chinese character).
+   */
+  private void pdf(RoutingContext ctx) {
+    Locale locale = Web.locale(ctx);
+    java.nio.file.Path font = ReportPdf.font(app.config().reports().pdfFont(), ReportPdf.CANDIDATES).orElse(null);
+    if (font == null) {
+      throw AppException.unavailable("PDF reports need a font with Chinese characters: install fonts-noto-cjk or "
+          + "fonts-wqy-microhei, or set YISHI_REPORT_FONT to a .ttf/.ttc file; the page prints on A4 meanwhile");
+    }
+    reports.get(Access.pathId(ctx))
+        .compose(r -> reports.versions(r).map(v -> {
+          Map<String, Object> model = view(r, v, locale);
+          model.put("lang", org.yishi.platform.web.I18n.tag(locale));
+          model.put("font", ReportPdf.FAMILY);
+          return Map.entry(r, app.web().render("report/pdf", model, locale));
+        }))
+        .compose(e -> app.vertx().executeBlocking(() -> ReportPdf.render(e.getValue(), font), false).map(bytes -> Map.entry(e.getKey(), bytes)))
+        .onSuccess(e -> ctx.response().putHeader("Content-Type", "application/pdf")
+            .putHeader("Content-Disposition", "attachment; filename=\"" + ReportExport.fileName(e.getKey(), "pdf") + "\"")
+            .putHeader("Cache-Control", "no-store")
+            .end(io.vertx.core.buffer.Buffer.buffer(e.getValue())))
         .onFailure(ctx::fail);
   }
 

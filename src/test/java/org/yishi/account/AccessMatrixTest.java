@@ -319,6 +319,10 @@ class AccessMatrixTest {
     add("GET /api/v1/reports/:id", "/api/v1/reports/" + r1, none, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/reports/:id/xlsx", "/api/v1/reports/" + r1 + "/xlsx", none, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/reports/:id/csv", "/api/v1/reports/" + r1 + "/csv", none, 200, 200, 403, 200, 403, 403, 401);
+    // PDF: 200 where a CJK font is found (the test machines have one), else 503 for everyone allowed
+    int pdfStatus = org.yishi.report.ReportPdfProbe.fontFound() ? 200 : 503;
+    add("GET /api/v1/reports/:id/pdf", "/api/v1/reports/" + r1 + "/pdf", none, pdfStatus, pdfStatus, 403, pdfStatus, 403, 403, 401);
+    add("GET /reports/:id/pdf", "/reports/" + r1 + "/pdf", none, pdfStatus, pdfStatus, 403, pdfStatus, 403, 403, 303);
     add("POST /api/v1/reports/:id/regenerate", "/api/v1/reports/" + r1 + "/regenerate", none, 201, 201, 403, 201, 403, 403, 401);
     add("GET /reports", "/reports", none, 200, 200, 200, 200, 200, 403, 303);
     add("POST /reports/generate", "/reports/generate", none, 422, 422, 422, 422, 422, 403, 401);

@@ -232,6 +232,38 @@ class ReportApiTest {
         .compareTo(YearMonth.parse(stored.getJsonObject("content").getString("from"))) + 1);
   }
 
+  @Test
+  void pdfHoldsTheReportInChineseWhenAFontIsFound() throws Exception {
+    long id = reportId(TAOBEI, lastMonth);
+    HttpResponse<byte[]> pdf = Http.sendBytes(Http.request(node.baseUrl() + "/api/v1/reports/" + id + "/pdf")
+        .header("Authorization", "Bearer " + token("demo-district")).GET().build());
+    if (ReportPdf.font("", ReportPdf.CANDIDATES).isEmpty()) {
+      assertEquals(503, pdf.statusCode(), "no CJK font on this machine: a clear refusal");
+      assertTrue(new String(pdf.body(), java.nio.charset.StandardCharsets.UTF_8).contains("fonts-noto-cjk"));
+      return;
+    }
+    assertEquals(200, pdf.statusCode(), new String(pdf.body(), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("application/pdf", pdf.headers().firstValue("Content-Type").orElse(""));
+    try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf.body())) {
+      String text = new org.apache.pdfbox.text.PDFTextStripper().getText(doc);
+      assertTrue(text.contains("洮北区") && text.contains("召开协商活动"), text);
+      long held = Http.json(api.get("/api/v1/reports/" + id, token("demo-district"))).getJsonObject("content")
+          .getJsonObject("totals").getLong("meetings_held");
+      assertTrue(text.contains("洮北区共召开协商活动" + held + "场"), "the summary, in Chinese characters: " + text);
+      assertEquals(595, Math.round(doc.getPage(0).getMediaBox().getWidth()), "A4");
+    }
+    assertEquals(403, api.get("/api/v1/reports/" + reportId(TAONAN, lastMonth) + "/pdf", token("demo-district")).statusCode());
+  }
+
+  @Test
+  void thePdfFontIsTheConfiguredFileOrAFoundOne() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("font", ".ttf");
+    assertEquals(file, ReportPdf.font(file.toString(), List.of()).orElseThrow());
+    assertTrue(ReportPdf.font("/nonexistent/font.ttc", ReportPdf.CANDIDATES).isEmpty(), "a configured file that is missing is not replaced");
+    assertTrue(ReportPdf.font("", List.of(java.nio.file.Path.of("/nonexistent/a.ttc"))).isEmpty());
+    assertEquals(file, ReportPdf.font(" ", List.of(java.nio.file.Path.of("/nonexistent/a.ttc"), file)).orElseThrow());
+  }
+
   private static void assertInvalid(String user, JsonObject body, String field) {
     HttpResponse<String> r = api.call("POST", "/api/v1/reports/generate", token(user), body.encode());
     assertEquals(422, r.statusCode(), body + " → " + r.body());
