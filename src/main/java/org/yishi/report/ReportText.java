@@ -87,8 +87,8 @@ public final class ReportText {
     s.append(changePhrase(locale, held.getValue("lastYear"), "report.summary.lastYear"));
     s.append(I18n.t(locale, "report.summary.figures", count(totals, "attendance_residents"), count(totals, "suggestions"),
         count(totals, "outcomes")));
-    s.append(I18n.t(locale, "report.summary.rates", value(totals.getValue("reply_rate"), true),
-        value(totals.getValue("satisfaction_rate"), true)));
+    s.append(I18n.t(locale, "report.summary.rates", rateWords(locale, totals.getValue("reply_rate")),
+        rateWords(locale, totals.getValue("satisfaction_rate"))));
     s.append(I18n.t(locale, "report.summary.end"));
     JsonObject top = top(c.getJsonArray("rankings"), "meetings_held");
     if (top != null) {
@@ -106,6 +106,11 @@ public final class ReportText {
     String joined = String.join(I18n.t(locale, "report.summary.separator"), tail);
     s.append(Character.toUpperCase(joined.charAt(0))).append(joined.substring(1)).append(I18n.t(locale, "report.summary.end"));
     return s.toString().strip();
+  }
+
+  /** A rate in a sentence: "92.9%", or words saying there is none (no outcome to answer, none rated). */
+  private static String rateWords(Locale locale, Object value) {
+    return value instanceof Number ? value(value, true) : I18n.t(locale, "report.summary.noRate");
   }
 
   private static String count(JsonObject totals, String key) {
