@@ -14,7 +14,9 @@ import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
 import org.yishi.meeting.ReminderService;
-import org.yishi.meeting.SchedulerVerticle;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.platform.schedule.SchedulerVerticle;
+import org.yishi.report.ReportService;
 import org.yishi.platform.cluster.ClusterSetup;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.security.RouteInventory;
@@ -72,8 +74,11 @@ public final class Node {
     Future<Member> member = join(config, metrics, 1);
     return Future.join(db, member)
         .compose(both -> deploy(config, database, member.result().cluster(), metrics, member.result().vertx(), clock))
-        .recover(err -> abort(db, member.map(Member::vertx), database)
-            .compose(v -> Future.failedFuture(causeOf(err, db, member.map(Member::vertx)))));
+        .recover(err -> {
+          LOG.log(java.util.logging.Level.SEVERE, "Start-up failed; stopping", err);
+          return abort(db, member.map(Member::vertx), database)
+              .compose(v -> Future.failedFuture(causeOf(err, db, member.map(Member::vertx))));
+        });
   }
 
   /** A clustered Vert.x and its cluster manager. */
@@ -134,10 +139,9 @@ public final class Node {
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
-            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
+            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword(), ReportService.of(app)).seedIfEmpty()
             : Future.<Void>succeededFuture())
-        .compose(v -> vertx.deployVerticle(new SchedulerVerticle(app, new ReminderService(pool, config.reminderLeads(),
-            config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays())), clock)))
+        .compose(v -> vertx.deployVerticle(scheduler(app, clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {
@@ -147,9 +151,34 @@ public final class Node {
         });
   }
 
+  /**
+   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the outbox,
+   * overdue escalation of outcomes, and the scheduled reports (with catch-up of missed periods).
+   */
+  private static SchedulerVerticle scheduler(App app, java.time.Clock clock) {
+    AppConfig config = app.config();
+    ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
+        config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays()));
+    OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
+    ReportService reports = ReportService.of(app);
+    String nodeId = app.cluster().getNodeId();
+    return new SchedulerVerticle(clock, java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()),
+        java.util.List.of(
+            new SchedulerVerticle.Job("reminders", "yishi.scheduler",
+                now -> reminders.runOnce(now).compose(r -> reminders.sendOutbox(nodeId))),
+            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
+            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
+  }
+
+  /**
+   * Undoes a failed start: the pool (if one was made) and the embedded database first, while Vert.x
+   * still runs the pool's close, then Vert.x itself; closing Vert.x first left the pool's close
+   * waiting forever, so a failed start hung instead of failing.
+   */
   private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {
-    Future<Void> closing = vertx.succeeded() ? vertx.result().close() : Future.succeededFuture();
-    return closing.recover(e -> Future.succeededFuture()).compose(v -> database.close());
+    Future<Void> closing = database.close().recover(e -> Future.succeededFuture());
+    return closing.compose(v -> vertx.succeeded() ? vertx.result().close() : Future.<Void>succeededFuture())
+        .recover(e -> Future.succeededFuture());
   }
 
   /** Prefer the database error: it is the one an operator can act on from the message. */

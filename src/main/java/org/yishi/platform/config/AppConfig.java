@@ -32,7 +32,8 @@ public record AppConfig(
     SecuritySettings security,
     List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
     long importMaxBytes,
-    ReliabilitySettings reliability) {
+    ReliabilitySettings reliability,
+    ReportSettings reports) {
 
   /**
    * Sign-in and session settings.
@@ -62,6 +63,21 @@ public record AppConfig(
    */
   public record ReliabilitySettings(int heartbeatSeconds, int maxNoHeartbeatSeconds, int rateLimitPerSecond,
                                     int rateLimitBurst, int pgWaitQueueSize, int idempotencyRetentionHours) {
+  }
+
+  /**
+   * Scheduled reports (org.yishi.report).
+   *
+   * @param zone           the time zone cron expressions and report periods are read in
+   * @param catchUpPeriods at most this many missed periods per schedule are generated after downtime
+   * @param schedules      schedule id ({@code city_monthly}, ...) → its default cron expression, or "off";
+   *                       admins may override each in the database
+   * @param pdfFont        a TrueType font file (.ttf/.ttc/.otf with CJK glyphs) for PDF reports; empty: look for
+   *                       one in the usual system places
+   */
+  public record ReportSettings(java.time.ZoneId zone, int catchUpPeriods, Map<String, String> schedules, String pdfFont) {
+    /** The schedules, in display order. */
+    public static final List<String> IDS = List.of("city_monthly", "city_quarterly", "city_yearly", "district_monthly");
   }
 
   /** One setting: its YAML path and the environment variable that overrides it. */
@@ -111,6 +127,18 @@ public record AppConfig(
   private static final Setting RATE_BURST = new Setting("limits.burst", "YISHI_RATE_LIMIT_BURST");
   private static final Setting PG_WAIT_QUEUE = new Setting("database.waitQueueSize", "YISHI_PG_WAIT_QUEUE");
   private static final Setting IDEMPOTENCY_RETENTION = new Setting("idempotency.retentionHours", "YISHI_IDEMPOTENCY_RETENTION_HOURS");
+  private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
+  private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
+  private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
+  private static final Map<String, Setting> REPORT_SCHEDULES = Map.of(
+      "city_monthly", new Setting("reports.schedules.cityMonthly", "YISHI_REPORT_CITY_MONTHLY"),
+      "city_quarterly", new Setting("reports.schedules.cityQuarterly", "YISHI_REPORT_CITY_QUARTERLY"),
+      "city_yearly", new Setting("reports.schedules.cityYearly", "YISHI_REPORT_CITY_YEARLY"),
+      "district_monthly", new Setting("reports.schedules.districtMonthly", "YISHI_REPORT_DISTRICT_MONTHLY"));
+  /** Defaults: the 1st at 02:00 for the month before; quarters and years a little later the same night. */
+  public static final Map<String, String> DEFAULT_SCHEDULES = Map.of(
+      "city_monthly", "0 2 1 * *", "city_quarterly", "0 3 1 1,4,7,10 *", "city_yearly", "0 4 1 1 *",
+      "district_monthly", "30 2 1 * *");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -181,7 +209,8 @@ public record AppConfig(
         r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),
         // the national division file is 36.8 MB uncompressed
         r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L),
-        r.reliability());
+        r.reliability(),
+        r.reports());
     config.checkCombinations();
     return config;
   }
@@ -399,6 +428,34 @@ public record AppConfig(
           // is a few milliseconds of work each, so a longer queue only means slower 503s
           integer(PG_WAIT_QUEUE, pool * 8, 0, 100_000),
           integer(IDEMPOTENCY_RETENTION, 24, 1, 24 * 30));
+    }
+
+    /** The report settings; each schedule must be a valid five-field cron expression or "off". */
+    ReportSettings reports() {
+      String zoneText = text(REPORT_ZONE, "Asia/Shanghai", false);
+      java.time.ZoneId zone;
+      try {
+        zone = java.time.ZoneId.of(zoneText);
+      } catch (java.time.DateTimeException e) {
+        throw new ConfigException(REPORT_ZONE.label() + ": '" + zoneText + "' is not a time zone (e.g. Asia/Shanghai)");
+      }
+      int catchUp = integer(REPORT_CATCH_UP, 12, 0, 120);
+      Map<String, String> schedules = new java.util.LinkedHashMap<>();
+      for (String id : ReportSettings.IDS) {
+        Setting s = REPORT_SCHEDULES.get(id);
+        String cron = text(s, DEFAULT_SCHEDULES.get(id), false);
+        if (!cron.equalsIgnoreCase("off")) {
+          try {
+            cron = org.yishi.platform.schedule.Cron.parse(cron).toString();
+          } catch (org.yishi.platform.schedule.Cron.CronException e) {
+            throw new ConfigException(s.label() + ": '" + cron + "' is not a cron expression: " + e.getMessage());
+          }
+        } else {
+          cron = "off";
+        }
+        schedules.put(id, cron);
+      }
+      return new ReportSettings(zone, catchUp, java.util.Collections.unmodifiableMap(schedules), text(REPORT_FONT, "", true));
     }
 
     List<String> members() {

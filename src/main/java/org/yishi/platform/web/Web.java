@@ -112,6 +112,11 @@ public final class Web {
     return Idempotency.end(ctx, Buffer.buffer(html));
   }
 
+  /** Renders a template to text outside a page response (a document to convert, e.g. a report's PDF). */
+  public String render(String template, Map<String, Object> model, Locale locale) {
+    return templates.render(template, model, locale);
+  }
+
   /** Field errors in the request's language. */
   public Map<String, String> messages(RoutingContext ctx, Map<String, Msg> errors) {
     Locale locale = locale(ctx);
