@@ -38,7 +38,12 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # ---- the old jar, built once from git
-rev="$(git rev-parse --verify "$FROM^{commit}" 2>/dev/null)" || { fail "unknown baseline revision $FROM (a shallow clone?)"; exit 1; }
+if ! git rev-parse --verify -q "$FROM^{commit}" >/dev/null && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  # a shallow CI clone: fetch the history that holds the baseline from where it was cloned
+  log "shallow clone: fetching the history back to $FROM"
+  git fetch -q --unshallow 2>/dev/null || git fetch -q origin "$FROM" 2>/dev/null || true
+fi
+rev="$(git rev-parse --verify "$FROM^{commit}" 2>/dev/null)" || { fail "unknown baseline revision $FROM (a shallow clone whose origin cannot be fetched?)"; exit 1; }
 cache="${YISHI_UPGRADE_CACHE:-$HOME/.cache/yishi/upgrade}"
 OLD_JAR="$cache/yishi-${rev:0:12}.jar"
 if [ ! -f "$OLD_JAR" ]; then
