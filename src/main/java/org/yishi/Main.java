@@ -60,8 +60,11 @@ public final class Main {
       return;
     }
     try {
-      var pg = Database.startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort());
-      System.out.println("Yishi database is running: postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres");
+      var pg = Database.startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort(),
+          config.pgEmbeddedListen(), config.pgEmbeddedPassword());
+      System.out.println("Yishi database is running: postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres"
+          + (config.pgEmbeddedListen().equals(java.util.List.of("127.0.0.1")) ? ""
+              : " (also on " + String.join(",", config.pgEmbeddedListen()) + ", password required)"));
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {

@@ -46,8 +46,8 @@ public final class AuthRoutes {
     return r.router();
   }
 
-  private static String address(RoutingContext ctx) {
-    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+  private String address(RoutingContext ctx) {
+    return org.yishi.platform.http.ClientAddress.of(ctx.request(), app.config().httpTrustedProxies());
   }
 
   // ------------------------------------------------------------------ pages

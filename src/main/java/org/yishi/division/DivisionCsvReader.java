@@ -48,7 +48,7 @@ final class DivisionCsvReader implements Closeable {
   private final String[] fields = new String[MAX_FIELDS];
   private int fieldCount;
   private String text;
-  private String error;
+  private DivisionReason error;
   private final StringBuilder quoted = new StringBuilder();
 
   DivisionCsvReader(InputStream input, long maxBytes) throws IOException {
@@ -134,7 +134,7 @@ final class DivisionCsvReader implements Closeable {
     text = null;
     fieldCount = 0;
     if (overlong) {
-      error = "line is longer than " + MAX_LINE_BYTES + " bytes";
+      error = DivisionReason.of("lineTooLong", MAX_LINE_BYTES);
       return;
     }
     int len = lineLength;
@@ -155,7 +155,7 @@ final class DivisionCsvReader implements Closeable {
       result = decoder.flush(chars);
     }
     if (result.isError()) {
-      error = "invalid UTF-8 at byte " + (bytes.position() + 1) + " of the line";
+      error = DivisionReason.of("invalidUtf8", bytes.position() + 1);
       return;
     }
     chars.flip();
@@ -174,7 +174,7 @@ final class DivisionCsvReader implements Closeable {
         i++;
         while (true) {
           if (i >= n) {
-            error = "a quoted field is not closed (a field cannot span lines)";
+            error = DivisionReason.of("quoteNotClosed");
             return;
           }
           char c = s.charAt(i);
@@ -192,7 +192,7 @@ final class DivisionCsvReader implements Closeable {
           }
         }
         if (i < n && s.charAt(i) != ',') {
-          error = "unexpected text after a closing quote";
+          error = DivisionReason.of("textAfterQuote");
           return;
         }
         field = quoted.toString();
@@ -201,7 +201,7 @@ final class DivisionCsvReader implements Closeable {
         int end = comma < 0 ? n : comma;
         field = s.substring(i, end);
         if (field.indexOf('"') >= 0) {
-          error = "a quote inside an unquoted field (quote the whole field and double the quote)";
+          error = DivisionReason.of("quoteInField");
           return;
         }
         i = end;
@@ -232,7 +232,7 @@ final class DivisionCsvReader implements Closeable {
   }
 
   /** Why the current line could not be split into fields, or {@code null}. */
-  String error() {
+  DivisionReason error() {
     return error;
   }
 
@@ -322,8 +322,15 @@ final class DivisionCsvReader implements Closeable {
 
   /** The input is larger than allowed once decompressed. */
   static final class InputTooLargeException extends IOException {
+    private final long max;
+
     InputTooLargeException(long max) {
       super("the file is larger than " + describeBytes(max) + " once decompressed");
+      this.max = max;
+    }
+
+    long max() {
+      return max;
     }
   }
 

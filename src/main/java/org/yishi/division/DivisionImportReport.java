@@ -43,10 +43,18 @@ public record DivisionImportReport(
     long durationMs) {
 
   /** One bad row: its line in the file (header = line 1), its code when readable, and why. */
-  public record RowError(long line, String code, String reason) {
-    /** {@code {"line","code","reason"}}; code is null when the row had no readable code. */
+  public record RowError(long line, String code, DivisionReason why) {
+    /** Why, in English (the API's text). */
+    public String reason() {
+      return why.english();
+    }
+
+    /**
+     * {@code {"line","code","reason","reason_key","reason_args"}}; code is null when the row had no
+     * readable code.
+     */
     public JsonObject toJson() {
-      return new JsonObject().put("line", line).put("code", code).put("reason", reason);
+      return why.into(new JsonObject().put("line", line).put("code", code), "reason");
     }
   }
 
@@ -55,14 +63,18 @@ public record DivisionImportReport(
    * village): kept once, at {@code keptLevel}, from the row on the first of {@code lines}.
    */
   public record Quirk(String code, String name, List<DivisionLevel> levelsSeen, DivisionLevel keptLevel,
-                      List<Long> lines, String resolution) {
-    /** {@code {"code","name","levels_seen","kept_level","lines","resolution"}}. */
+                      List<Long> lines, DivisionReason how) {
+    /** How it was handled, in English (the API's text). */
+    public String resolution() {
+      return how.english();
+    }
+
+    /** {@code {"code","name","levels_seen","kept_level","lines","resolution","reason_key","reason_args"}}. */
     public JsonObject toJson() {
       JsonArray levels = new JsonArray();
       levelsSeen.forEach(l -> levels.add(l.key()));
-      return new JsonObject().put("code", code).put("name", name).put("levels_seen", levels)
-          .put("kept_level", keptLevel.key()).put("lines", new JsonArray(List.copyOf(lines)))
-          .put("resolution", resolution);
+      return how.into(new JsonObject().put("code", code).put("name", name).put("levels_seen", levels)
+          .put("kept_level", keptLevel.key()).put("lines", new JsonArray(List.copyOf(lines))), "resolution");
     }
   }
 

@@ -21,6 +21,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -144,7 +145,7 @@ final class DivisionImportRoutes {
   private void renderAdmin(RoutingContext ctx, int status, Map<String, String> errors, String mode) {
     imports.recent(RECENT).onFailure(ctx::fail).onSuccess(jobs -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("jobs", jobs.stream().map(DivisionImportRoutes::view).toList());
+      model.put("jobs", jobs.stream().map(j -> view(j, Web.locale(ctx))).toList());
       model.put("errors", errors);
       model.put("mode", mode);
       model.put("maxSize", size(imports.maxBytes()));
@@ -190,17 +191,17 @@ final class DivisionImportRoutes {
   }
 
   private void jobPage(RoutingContext ctx) {
-    job(ctx).onFailure(ctx::fail).onSuccess(job -> app.web().page(ctx, "division/job", Map.of("job", view(job))));
+    job(ctx).onFailure(ctx::fail).onSuccess(job -> app.web().page(ctx, "division/job", Map.of("job", view(job, Web.locale(ctx)))));
   }
 
   private void jobFragment(RoutingContext ctx) {
-    job(ctx).onFailure(ctx::fail).onSuccess(job -> app.web().page(ctx, "division/job-status", Map.of("job", view(job))));
+    job(ctx).onFailure(ctx::fail).onSuccess(job -> app.web().page(ctx, "division/job-status", Map.of("job", view(job, Web.locale(ctx)))));
   }
 
   // ------------------------------------------------------------------ views
 
   /** A job as the templates read it: plain maps and lists, times in China time, progress in percent. */
-  static Map<String, Object> view(DivisionImportJob job) {
+  static Map<String, Object> view(DivisionImportJob job, Locale locale) {
     Map<String, Object> m = new HashMap<>();
     m.put("id", job.id());
     m.put("status", job.status());
@@ -220,17 +221,16 @@ final class DivisionImportRoutes {
     Long total = job.bytesTotal();
     m.put("percent", reading && total != null && total > 0 ? (int) Math.min(100, job.bytesRead() * 100 / total) : null);
     m.put("failure", job.failure());
-    m.put("report", job.report() == null ? null : report(job.report()));
+    m.put("report", job.report() == null ? null : report(job.report(), locale));
     return m;
   }
 
-  private static Map<String, Object> report(JsonObject r) {
+  private static Map<String, Object> report(JsonObject r, Locale locale) {
     Map<String, Object> m = new HashMap<>();
     for (String key : List.of("rows_read", "inserted", "updated", "unchanged", "absent_kept", "quirks_total", "errors_total", "duration_ms")) {
       m.put(camel(key), r.getLong(key, 0L));
     }
     m.put("applied", r.getBoolean("applied", false));
-    m.put("fileError", r.getString("file_error"));
     m.put("mode", r.getString("mode"));
     JsonObject levels = r.getJsonObject("by_level", new JsonObject());
     List<Map<String, Object>> byLevel = new ArrayList<>();
@@ -242,19 +242,28 @@ final class DivisionImportRoutes {
     r.getJsonArray("quirks", new JsonArray()).forEach(o -> {
       JsonObject q = (JsonObject) o;
       quirks.add(Map.of("code", q.getString("code", ""), "name", q.getString("name", ""),
-          "resolution", q.getString("resolution", "")));
+          "resolution", shown(q, "resolution", locale)));
     });
     m.put("quirks", quirks);
     List<Map<String, Object>> errors = new ArrayList<>();
     r.getJsonArray("errors", new JsonArray()).forEach(o -> {
       JsonObject e = (JsonObject) o;
       errors.add(Map.of("line", e.getLong("line", 0L), "code", e.getString("code") == null ? "" : e.getString("code"),
-          "reason", e.getString("reason", "")));
+          "reason", shown(e, "reason", locale)));
     });
     m.put("errors", errors);
+    // the file error is always the last error listed: show it in the page's language
+    m.put("fileError", r.getString("file_error") == null || errors.isEmpty() ? r.getString("file_error")
+        : errors.get(errors.size() - 1).get("reason"));
     m.put("errorsShown", errors.size());
     m.put("errorsCut", r.getLong("errors_total", 0L) > errors.size());
     return m;
+  }
+
+  /** A reason or resolution in the page's language (English text for reports stored before reasons had keys). */
+  private static String shown(JsonObject item, String textField, Locale locale) {
+    DivisionReason why = DivisionReason.from(item);
+    return why == null ? item.getString(textField, "") : why.text(locale);
   }
 
   private static String camel(String snake) {

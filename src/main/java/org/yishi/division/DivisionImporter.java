@@ -115,7 +115,7 @@ public final class DivisionImporter {
     DivisionImportReport execute(InputStream input, DivisionImportStore store, Connection conn) throws SQLException {
       store.begin();
       store.startCopy();
-      String fileError = read(input, store);
+      DivisionReason fileError = read(input, store);
       if (fileError != null) {
         store.cancelCopy();
         conn.rollback();
@@ -156,22 +156,21 @@ public final class DivisionImporter {
     }
 
     /** Streams the rows into staging; returns why the whole file is refused, or {@code null}. */
-    private String read(InputStream input, DivisionImportStore store) throws SQLException {
+    private DivisionReason read(InputStream input, DivisionImportStore store) throws SQLException {
       DivisionCsvReader reader;
       try {
         reader = new DivisionCsvReader(input, maxBytes);
       } catch (IOException e) {
-        return fileError(1, "the input cannot be read: " + message(e));
+        return fileError(1, DivisionReason.of("unreadable", message(e)));
       }
       long lastLine = 0;
       try {
         if (!reader.next()) {
-          return fileError(1, "the file is empty: expected the header '" + HEADER + "' on line 1");
+          return fileError(1, DivisionReason.of("empty", HEADER));
         }
         lastLine = 1;
         if (reader.error() != null || !HEADER.equals(reader.text())) {
-          String seen = reader.error() != null ? reader.error() : "'" + abbreviate(reader.text()) + "'";
-          return fileError(1, "wrong header " + seen + ": expected '" + HEADER + "'");
+          return fileError(1, reader.error() != null ? reader.error() : DivisionReason.of("wrongHeader", abbreviate(reader.text()), HEADER));
         }
         while (reader.next()) {
           lastLine = reader.line();
@@ -189,24 +188,23 @@ public final class DivisionImporter {
         report(Phase.READING);
         return null;
       } catch (DivisionCsvReader.InputTooLargeException e) {
-        return fileError(lastLine + 1, message(e) + "; refused after line " + lastLine);
+        return fileError(lastLine + 1, DivisionReason.of("tooLarge", DivisionCsvReader.describeBytes(e.max()), lastLine));
       } catch (IOException e) {
-        String what = reader.gzip() ? "the gzip data is truncated or corrupt" : "the input could not be read to its end";
-        return fileError(lastLine + 1, what + " after line " + lastLine + " (" + message(e) + ")");
+        return fileError(lastLine + 1, DivisionReason.of(reader.gzip() ? "gzipCorrupt" : "truncated", lastLine, message(e)));
       }
     }
 
     /** Records why the whole file is refused; listed even when the row errors before it filled the list. */
-    private String fileError(long line, String reason) {
+    private DivisionReason fileError(long line, DivisionReason reason) {
       rowErrorCount++;
       rowErrors.add(new RowError(line, null, reason));
       return reason;
     }
 
-    private DivisionImportReport refused(String reason) {
+    private DivisionImportReport refused(DivisionReason reason) {
       report(Phase.DONE);
       return new DivisionImportReport(rowsRead, 0, 0, 0, 0, Map.of(), List.of(), 0, List.copyOf(rowErrors),
-          rowErrorCount, reason, false, mode, 0);
+          rowErrorCount, reason.english(), false, mode, 0);
     }
 
     /** The row checks that need no other row; a row failing one is reported with the first reason. */
@@ -217,16 +215,15 @@ public final class DivisionImporter {
         return;
       }
       if (r.fieldCount() != 4) {
-        addRowError(new RowError(line, null,
-            "expected 4 columns (" + HEADER + "), found " + r.fieldCount()));
+        addRowError(new RowError(line, null, DivisionReason.of("columns", HEADER, r.fieldCount())));
         return;
       }
       String code = r.field(0);
       if (!DivisionCode.isCode(code)) {
-        addRowError(new RowError(line, null, "code '" + abbreviate(code) + "' is not 12 digits"));
+        addRowError(new RowError(line, null, DivisionReason.of("codeDigits", abbreviate(code))));
         return;
       }
-      String reason = rowProblem(code, r.field(1), r.field(2), r.field(3));
+      DivisionReason reason = rowProblem(code, r.field(1), r.field(2), r.field(3));
       if (reason != null) {
         addRowError(new RowError(line, code, reason));
         store.stageRefused(line, code);
@@ -266,75 +263,73 @@ public final class DivisionImporter {
    * code itself as parent skip the shape checks: whether they are an accepted quirk depends on the
    * other rows of the code.
    */
-  static String rowProblem(String code, String name, String levelKey, String parentCode) {
+  static DivisionReason rowProblem(String code, String name, String levelKey, String parentCode) {
     Optional<DivisionLevel> found = DivisionLevel.fromKey(levelKey);
     if (found.isEmpty()) {
-      return "unknown level '" + abbreviate(levelKey) + "': expected province, city, county, township or village";
+      return DivisionReason.of("unknownLevel", abbreviate(levelKey));
     }
     DivisionLevel level = found.get();
-    String nameProblem = nameProblem(name);
+    DivisionReason nameProblem = nameProblem(name);
     if (nameProblem != null) {
       return nameProblem;
     }
     if (level == DivisionLevel.PROVINCE) {
       return parentCode.isEmpty() ? null
-          : "a province has no parent, but parent_code is '" + abbreviate(parentCode) + "'";
+          : DivisionReason.of("provinceParent", abbreviate(parentCode));
     }
     if (parentCode.isEmpty()) {
-      return "parent_code is empty: a " + level.key() + " needs the code of its " + level.above().key();
+      return DivisionReason.of("parentEmpty", DivisionReason.level(level), DivisionReason.level(level.above()));
     }
     if (!DivisionCode.isCode(parentCode)) {
-      return "parent_code '" + abbreviate(parentCode) + "' is not 12 digits";
+      return DivisionReason.of("parentDigits", abbreviate(parentCode));
     }
     if (parentCode.equals(code)) {
       return null;
     }
     if (!DivisionCode.fitsLevel(code, level)) {
-      return "code " + code + " does not fit level " + level.key() + ": digits "
-          + (level.segmentStart() + 1) + "-" + level.significantDigits() + " must not be all zero"
-          + (level == DivisionLevel.VILLAGE ? "" : " and digits " + (level.significantDigits() + 1) + "-12 must be zero");
+      return level == DivisionLevel.VILLAGE
+          ? DivisionReason.of("codeLevelVillage", code, DivisionReason.level(level), level.segmentStart() + 1, level.significantDigits())
+          : DivisionReason.of("codeLevel", code, DivisionReason.level(level), level.segmentStart() + 1, level.significantDigits(),
+              level.significantDigits() + 1);
     }
     String expected = DivisionCode.parentOf(code, level);
     if (!expected.equals(parentCode)) {
-      return "parent_code " + parentCode + " does not match code " + code + ": the code says its parent is " + expected;
+      return DivisionReason.of("parentMismatch", parentCode, code, expected);
     }
     return null;
   }
 
   /** Why a name is refused, or {@code null}. Names are otherwise stored exactly as given. */
-  static String nameProblem(String name) {
+  static DivisionReason nameProblem(String name) {
     if (name.isBlank()) {
-      return "name is empty";
+      return DivisionReason.of("nameEmpty");
     }
     int length = name.codePointCount(0, name.length());
     if (length > MAX_NAME_LENGTH) {
-      return "name is longer than " + MAX_NAME_LENGTH + " characters (" + length + ")";
+      return DivisionReason.of("nameTooLong", MAX_NAME_LENGTH, length);
     }
     for (int i = 0, pos = 1; i < name.length(); pos++) {
       int cp = name.codePointAt(i);
       int type = Character.getType(cp);
       if (type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
-        return "name contains a control character " + String.format("U+%04X", cp) + " at character " + pos;
+        return DivisionReason.of("nameControl", String.format("U+%04X", cp), pos);
       }
       i += Character.charCount(cp);
     }
     return null;
   }
 
-  private static String describe(DivisionImportStore.Problem p) {
+  private static DivisionReason describe(DivisionImportStore.Problem p) {
     String parent = p.parentCode();
     return switch (p.kind()) {
-      case "self_parent" -> "parent_code is the code itself: only a repeat of a unit listed at a higher level"
-          + " may name itself as parent";
-      case "parent_missing" -> "parent " + parent + " is not in the file nor in the database";
-      case "parent_refused" -> "parent " + parent + " is refused (line " + p.refLine() + "), so this "
-          + p.level() + " cannot be applied";
-      case "parent_level" -> "parent " + parent + " is a " + p.refLevel() + "; a " + p.level()
-          + "'s parent must be a " + DivisionLevel.fromKey(p.level()).map(l -> l.above().key()).orElse("?");
-      case "duplicate" -> "duplicate code " + p.code() + ": already on line " + p.refLine();
-      case "bad_repeat" -> "code " + p.code() + " is already listed as " + p.refLevel() + " on line " + p.refLine()
-          + "; a repeat at a lower level is accepted only with the same name and the code itself as parent_code";
-      default -> p.kind();
+      case "self_parent" -> DivisionReason.of("selfParent");
+      case "parent_missing" -> DivisionReason.of("parentMissing", parent);
+      case "parent_refused" -> DivisionReason.of("parentRefused", parent, p.refLine(), DivisionReason.level(p.level()));
+      case "parent_level" -> DivisionReason.of("parentLevel", parent, DivisionReason.level(p.refLevel()),
+          DivisionReason.level(p.level()), DivisionReason.level(DivisionLevel.fromKey(p.level()).orElseThrow().above()));
+      case "duplicate" -> DivisionReason.of("duplicate", p.code(), p.refLine());
+      case "bad_repeat" -> DivisionReason.of("badRepeat", p.code(), DivisionReason.level(p.refLevel()), p.refLine());
+      default -> throw new IllegalStateException("unknown import problem " + p.kind());
     };
   }
 
@@ -345,11 +340,8 @@ public final class DivisionImporter {
     List<Long> lines = new ArrayList<>();
     lines.add(q.keptLine());
     lines.addAll(q.repeatLines());
-    String repeats = String.join(", ", q.repeatLevels());
-    String resolution = "kept once as " + q.keptLevel() + " (line " + q.keptLine() + "); the " + repeats
-        + (q.repeatLevels().size() == 1 ? " row names" : " rows name")
-        + " the unit itself as parent and " + (q.repeatLevels().size() == 1 ? "was" : "were")
-        + " folded into it; units naming " + q.code() + " as parent attach to the " + q.keptLevel();
+    DivisionReason resolution = DivisionReason.of(q.repeatLevels().size() == 1 ? "quirkOne" : "quirkMany",
+        DivisionReason.level(q.keptLevel()), q.keptLine(), DivisionReason.levels(q.repeatLevels()), q.code());
     return new Quirk(q.code(), q.name(), List.copyOf(levels), levels.get(0), List.copyOf(lines), resolution);
   }
 

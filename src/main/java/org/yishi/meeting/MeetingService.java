@@ -156,7 +156,7 @@ public final class MeetingService {
               .compose(id -> store.addParticipants(tx, id, in.participants()).map(id))
               .compose(id -> store.addMembers(tx, id, members, in.startsAt(), in.endsAt()).map(id))
               .compose(id -> store.byId(tx, id))
-              .compose(m -> store.addHistory(tx, m.getLong("id"), "schedule", null, times(m), null, actor.username())
+              .compose(m -> store.addHistory(tx, m.getLong("id"), "schedule", null, times(m), null, actor.shownName())
                   .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
                   .map(m))), 3)
@@ -209,7 +209,7 @@ public final class MeetingService {
               : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed this meeting meanwhile; reload",
                   Map.of("version", Msg.of("field.stale")))))
           .compose(v -> store.addHistory(tx, id, "reschedule", times(before),
-              new JsonObject().put("startsAt", starts.toString()).put("endsAt", ends.toString()), reason, actor.username()))
+              new JsonObject().put("startsAt", starts.toString()).put("endsAt", ends.toString()), reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));
@@ -241,7 +241,7 @@ public final class MeetingService {
       }
       return store.cancel(tx, id, reason).compose(ok -> ok ? Future.<Void>succeededFuture()
               : Future.failedFuture(AppException.conflict("Only a scheduled meeting can be cancelled")))
-          .compose(v -> store.addHistory(tx, id, "cancel", null, null, reason, actor.username()))
+          .compose(v -> store.addHistory(tx, id, "cancel", null, null, reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));

@@ -196,7 +196,7 @@ public final class OutcomeService {
       }
       return pool.withTransaction(tx -> store.insert(tx, m.id(), in.values(), actor.id())
           .compose(id -> store.addHistory(tx, id, "create", null, OutcomeStatus.REFERRED, null, actor.id(),
-              actor.username()).map(id))
+              actor.shownName()).map(id))
           .compose(id -> store.byId(tx, id))
           .compose(o -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
               o.getString("divisionCode"), null, o)).map(o)));
@@ -218,7 +218,7 @@ public final class OutcomeService {
             + before.getString("status"), "status", Msg.of("outcome.error.notReferred")));
       }
       return store.update(tx, id, in.version(), in.values())
-          .compose(ok -> ok ? store.addHistory(tx, id, "update", null, null, null, actor.id(), actor.username())
+          .compose(ok -> ok ? store.addHistory(tx, id, "update", null, null, null, actor.id(), actor.shownName())
               : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.update", "outcome", id,
@@ -247,7 +247,7 @@ public final class OutcomeService {
       }
       return store.step(tx, id, in.version(), from, action, in.values())
           .compose(ok -> ok ? store.addHistory(tx, id, action.key(), from, action.to, note(action, in.values()), actor.id(),
-              actor.username()) : Future.failedFuture(OutcomeConflict.stale(before)))
+              actor.shownName()) : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action.key(), "outcome", id,
               after.getString("divisionCode"), before, after)).map(after));
@@ -292,7 +292,7 @@ public final class OutcomeService {
       changed[0] = true;
       String action = typical ? "typical_mark" : "typical_unmark";
       return store.setTypical(tx, id, version, typical, actor.id())
-          .compose(ok -> ok ? store.addHistory(tx, id, action, null, null, null, actor.id(), actor.username())
+          .compose(ok -> ok ? store.addHistory(tx, id, action, null, null, null, actor.id(), actor.shownName())
               : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action, "outcome", id,

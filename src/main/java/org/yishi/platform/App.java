@@ -15,7 +15,9 @@ import org.yishi.platform.web.Web;
 
 /**
  * What every feature of a running node may use: the clustered Vert.x, its configuration, the one
- * shared database pool (and JDBC connections for blocking bulk work on worker threads), the cluster
+ * shared database pool (and JDBC connections for blocking bulk work on worker threads), the pool for
+ * reads that may lag ({@code readPool}: a streaming replica when {@code YISHI_PG_REPLICA_URL} is set,
+ * else the same primary pool; only roll-up reads use it), the cluster
  * manager, metrics, the page renderer, and the security plumbing through which every route is
  * registered.
  */
@@ -30,7 +32,8 @@ public record App(
     RouteInventory routes,
     AccountService accounts,
     DomainEvents events,
-    JdbcSource jdbc) {
+    JdbcSource jdbc,
+    Pool readPool) {
 
   /** A new feature router whose routes all pass the security guard (see {@link SecureRouter}). */
   public SecureRouter secureRouter() {

@@ -72,10 +72,17 @@ public final class Node {
 
   private static Future<Vertx> clusteredVertx(AppConfig config, HazelcastClusterManager cluster,
                                               PrometheusMeterRegistry metrics) {
+    // the event bus has its own TCP port (any free one unless cluster.eventBusPort is set); other
+    // members connect to the public host and port that this node publishes through Hazelcast
+    EventBusOptions eventBus = new EventBusOptions()
+        .setHost(config.clusterHost())
+        .setPort(config.eventBusPort())
+        .setClusterPublicHost(config.clusterPublicAddress());
+    if (config.eventBusPort() > 0) {
+      eventBus.setClusterPublicPort(config.eventBusPort());
+    }
     VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions()
-            .setHost(config.clusterHost())
-            .setClusterPublicHost(config.clusterHost()))
+        .setEventBusOptions(eventBus)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     return Vertx.builder().with(options)
         .withMetrics(new MicrometerMetricsFactory(metrics))
@@ -89,7 +96,7 @@ public final class Node {
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Security security = new Security(new AccountAuthenticator(accounts));
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
-        new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc);
+        new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
             ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
@@ -134,6 +141,9 @@ public final class Node {
     long grace = app.config().shutdownGraceSeconds() + 10L;
     awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");
     awaitQuietly(app.pool().close(), 10, "closing the database pool");
+    if (app.readPool() != app.pool()) {
+      awaitQuietly(app.readPool().close(), 10, "closing the replica pool");
+    }
     awaitQuietly(vertx.close(), 30, "leaving the cluster");
     database.stopEmbedded();
   }

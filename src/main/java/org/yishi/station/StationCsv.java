@@ -18,21 +18,8 @@ final class StationCsv {
         cell(s.getValue("latitude")), cell(s.getValue("longitude")));
   }
 
-  /**
-   * Quotes a cell; a text starting with = + - @ (or a tab/CR) is prefixed with an apostrophe so a
-   * spreadsheet never evaluates it as a formula (CSV injection).
-   */
+  /** A spreadsheet-safe cell (see {@link org.yishi.platform.web.CsvText#cell}). */
   static String cell(Object value) {
-    if (value == null) {
-      return "";
-    }
-    String s = String.valueOf(value);
-    if (!(value instanceof Number) && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
-      s = "'" + s;
-    }
-    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") || s.contains("'")) {
-      s = "\"" + s.replace("\"", "\"\"") + "\"";
-    }
-    return s;
+    return org.yishi.platform.web.CsvText.cell(value);
   }
 }

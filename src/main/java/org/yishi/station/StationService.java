@@ -169,7 +169,7 @@ public final class StationService {
         .compose(values -> store.insert(tx, values, actor.id()))
         .compose(id -> id != null ? Future.succeededFuture(id) : Future.failedFuture(new AppException(ErrorKind.CONFLICT,
             "A station of this name exists in this division", Map.of("name", Msg.of("field.station.duplicate")))))
-        .compose(id -> store.addHistory(tx, id, null, StationStatus.PENDING, null, actor.id(), actor.username()).map(id))
+        .compose(id -> store.addHistory(tx, id, null, StationStatus.PENDING, null, actor.id(), actor.shownName()).map(id))
         .compose(id -> actor.is(Role.STATION_COORDINATOR)
             ? store.linkCoordinator(tx, actor.id(), id).map(id) : Future.succeededFuture(id))
         .compose(id -> store.byId(tx, id))
@@ -251,7 +251,7 @@ public final class StationService {
             Map.of("status", Msg.of("field.station.transition", from.key(), action.key()))));
       }
       return store.setStatus(tx, id, action.to, reason)
-          .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.username()))
+          .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
               after.getString("divisionCode"), before, after)).map(after));

@@ -5,148 +5,375 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.division.Division;
+import org.yishi.division.DivisionStore;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
+import org.yishi.platform.web.I18n;
+import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Web;
 
-import java.time.YearMonth;
-import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The district and city dashboard: headline figures with the change against the previous period of
- * the same length, one row per child unit with drill-down, and a chart (ECharts from the jar) beside
- * the table. Staff start at their own city or district.
+ * The district and city dashboard ({@code /stats}): headline figures with the change against the
+ * previous period of the same length, filters (unit, months, topic category), the per-unit table
+ * with drill-down city → district → township → station, meetings by kind and format and outcomes
+ * by form, members' participation, dormant stations and overdue referrals (each paginated), a
+ * chart beside each table (ECharts from the jar); its live stream ({@code /stats/live}, server-sent
+ * events) and the CSV/XLSX export of every table ({@code /stats/export.csv|xlsx?table=}).
+ * Staff start at their own city or district.
  */
 public final class DashboardRoutes {
   /** The headline figures, in display order. */
   static final List<String> HEADLINE = List.of("meetings_held", "attendance_residents", "suggestions", "outcomes",
       "reply_rate", "satisfaction_rate", "stations_active", "overdue_referrals");
+  /** Rows per page of the dashboard's lists. */
+  static final int LIST_SIZE = 20;
   private final App app;
   private final StatsService stats;
+  private final DivisionStore divisions;
+  private final StatsLive live;
 
   private DashboardRoutes(App app) {
     this.app = app;
-    this.stats = new StatsService(app.pool());
+    this.stats = new StatsService(app.pool(), app.readPool());
+    this.divisions = new DivisionStore(app.pool());
+    this.live = new StatsLive(app.vertx());
   }
 
   public static Router router(App app) {
     DashboardRoutes routes = new DashboardRoutes(app);
+    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
+    // the page re-renders its filter form for a malformed code, so it checks the caller's own unit then
+    Access.ScopeResolver page = ctx -> {
+      String code = ctx.request().getParam("division");
+      return Future.succeededFuture(Access.Scope.division(StatsQuery.isDivision(code) ? code : home(ctx)));
+    };
     Access.ScopeResolver unit = ctx -> {
-      String code = division(ctx);
-      return code == null ? Future.failedFuture(AppException.invalid("division", "field.scope.format"))
-          : Future.succeededFuture(Access.Scope.division(code));
+      String code = ctx.request().getParam("division");
+      if (code == null || code.isBlank()) {
+        return Future.succeededFuture(Access.Scope.division(home(ctx)));
+      }
+      return StatsRoutes.requiredUnit(ctx);
     };
     SecureRouter r = app.secureRouter();
-    r.get("/stats", Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(unit), routes::dashboard);
+    r.get("/stats", staff.scoped(page), routes::dashboard);
+    r.get("/stats/live", staff.scoped(StatsRoutes::requiredUnit), routes::live);
+    r.get("/stats/export.csv", staff.scoped(unit), ctx -> routes.export(ctx, false));
+    r.get("/stats/export.xlsx", staff.scoped(unit), ctx -> routes.export(ctx, true));
     return r.router();
   }
 
-  /** The unit asked for, else the caller's city or district (admins: the first city with a committee, 白城市 in the demo). */
-  private static String division(RoutingContext ctx) {
-    String code = ctx.request().getParam("division");
-    if (code != null) {
-      return code.matches("\\d{12}") ? code : null;
-    }
+  /** Where a user starts: their city or district (admins: the demo city, 白城市). */
+  private static String home(RoutingContext ctx) {
     Principal me = Security.principal(ctx);
     return me != null && me.scopeCode() != null && !me.is(Role.STATION_COORDINATOR) ? me.scopeCode() : "220800000000";
   }
 
-  private static YearMonth month(RoutingContext ctx, String name, YearMonth dflt) {
-    String raw = ctx.request().getParam(name);
-    try {
-      return raw == null || raw.isBlank() ? dflt : YearMonth.parse(raw);
-    } catch (DateTimeParseException e) {
-      throw AppException.invalid(name, "field.stats.month");
-    }
-  }
+  // ------------------------------------------------------------------ the page
 
   private void dashboard(RoutingContext ctx) {
-    String code = division(ctx);
-    YearMonth to = month(ctx, "to", YearMonth.now(ZoneId.of("Asia/Shanghai")));
-    YearMonth from = month(ctx, "from", to.minusMonths(11));
-    if (from.isAfter(to) || ChronoUnit.MONTHS.between(from, to) > 119) {
-      throw AppException.invalid("from", "field.stats.range");
+    Principal me = Security.require(ctx);
+    StatsQuery q;
+    PageRequest membersPage;
+    PageRequest dormantPage;
+    PageRequest overduePage;
+    try {
+      q = StatsQuery.parse(ctx, home(ctx));
+      Map<String, Msg> errors = new LinkedHashMap<>();
+      membersPage = listPage(ctx, "members_page", errors);
+      dormantPage = listPage(ctx, "dormant_page", errors);
+      overduePage = listPage(ctx, "overdue_page", errors);
+      if (!errors.isEmpty()) {
+        throw AppException.invalid(errors);
+      }
+    } catch (AppException e) {
+      refused(ctx, e);
+      return;
     }
-    long span = ChronoUnit.MONTHS.between(from, to) + 1;
-    Future<JsonObject> now = stats.rollup(code, from, to);
-    Future<JsonObject> before = stats.rollup(code, from.minusMonths(span), to.minusMonths(span));
-    Future.all(now, before).onFailure(ctx::fail).onSuccess(v -> {
-      JsonObject totals = now.result().getJsonObject("totals");
+    // a live refresh (htmx) follows a committed change: compute the period afresh rather than reuse a
+    // roll-up that may predate the change
+    boolean live = "true".equals(ctx.request().getHeader("HX-Request"));
+    Future<JsonObject> now = live ? stats.rollupFresh(q) : stats.rollup(q);
+    Future<JsonObject> before = stats.rollup(q.previous());
+    Future<JsonObject> members = stats.members(q, me.jurisdiction(), membersPage);
+    Future<JsonObject> dormant = stats.dormant(q, dormantPage);
+    Future<JsonObject> overdue = stats.overdue(q, overduePage);
+    Future<JsonArray> categories = stats.categories();
+    Future<List<Division>> crumbs = divisions.ancestors(q.division());
+    Future.all(List.of(now, before, members, dormant, overdue, categories, crumbs)).onFailure(err -> {
+      if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+        refused(ctx, e);
+      } else {
+        ctx.fail(err);
+      }
+    }).onSuccess(v -> {
+      Locale l = Web.locale(ctx);
+      Map<String, Object> model = filterModel(ctx, categories.result());
+      JsonObject rollup = now.result();
+      JsonObject totals = rollup.getJsonObject("totals");
       JsonObject previous = before.result().getJsonObject("totals");
+      model.put("unit", rollup.getJsonObject("unit").getMap());
+      model.put("from", q.from().toString());
+      model.put("to", q.to().toString());
+      model.put("category", q.category());
+      model.put("previousFrom", q.previous().from().toString());
+      model.put("previousTo", q.previous().to().toString());
+      model.put("crumbs", crumbs(crumbs.result(), me, q));
       List<Map<String, Object>> headline = new ArrayList<>();
       for (String key : HEADLINE) {
         Object value = totals.getValue(key);
-        Object old = previous.getValue(key);
         Map<String, Object> h = new HashMap<>();
         h.put("key", key);
-        h.put("value", format(value));
-        h.put("change", change(value, old, key));
+        h.put("value", StatsTables.display(value, StatsTables.isRate(key) ? StatsTables.Kind.RATE : StatsTables.Kind.COUNT));
+        h.put("change", StatsTables.change(value, previous.getValue(key)));
         headline.add(h);
       }
-      JsonArray children = now.result().getJsonArray("children");
-      List<Map<String, Object>> rows = new ArrayList<>();
-      JsonArray labels = new JsonArray();
-      JsonArray held = new JsonArray();
-      JsonArray outcomes = new JsonArray();
-      for (Object o : children) {
-        JsonObject c = (JsonObject) o;
-        Map<String, Object> row = new HashMap<>(c.getMap());
-        row.put("reply_rate", format(c.getValue("reply_rate")));
-        row.put("satisfaction_rate", format(c.getValue("satisfaction_rate")));
-        row.put("drill", !"village".equals(c.getString("level")));
-        rows.add(row);
-        labels.add(c.getString("name"));
-        held.add(c.getLong("meetings_held"));
-        outcomes.add(c.getLong("outcomes"));
-      }
-      Map<String, Object> model = new HashMap<>();
-      model.put("unit", now.result().getJsonObject("unit").getMap());
-      model.put("from", from.toString());
-      model.put("to", to.toString());
       model.put("headline", headline);
-      model.put("children", rows);
-      // inside <script type="application/json">: no "<" may appear, or a name could close the element
-      model.put("chart", new JsonObject().put("labels", labels).put("held", held).put("outcomes", outcomes).encode()
-          .replace("<", "\\u003c"));
-      app.web().page(ctx, "stats/dashboard", model);
+      StatsTables.Table children = StatsTables.children(rollup, q, l);
+      StatsTables.Table kinds = StatsTables.kinds(totals, l);
+      StatsTables.Table formats = StatsTables.formats(totals, l);
+      StatsTables.Table forms = StatsTables.forms(totals, l);
+      model.put("tables", StatsTables.views(List.of(StatsTables.totals(rollup, before.result(), l), children, kinds, formats,
+          forms, StatsTables.members(members.result(), l), StatsTables.dormant(dormant.result(), l),
+          StatsTables.overdue(overdue.result(), l))));
+      model.put("perStation", rollup.containsKey("stations"));
+      model.put("members", pager(ctx, "members", membersPage, members.result()).put("participating",
+          members.result().getLong("participating")).put("attended", members.result().getLong("attended")).getMap());
+      model.put("dormant", pager(ctx, "dormant", dormantPage, dormant.result()).getMap());
+      model.put("overdue", pager(ctx, "overdue", overduePage, overdue.result()).getMap());
+      model.put("exportQuery", exportQuery(q));
+      model.put("liveUrl", "/stats/live?division=" + q.division());
+      model.put("chart", chartData(children, kinds, formats));
+      model.put("updatedAt", ZonedDateTime.now(StatsQuery.SHANGHAI).toLocalTime().withNano(0).toString());
+      // htmx (the live refresh) asks for the changing part only
+      boolean fragment = "true".equals(ctx.request().getHeader("HX-Request"));
+      app.web().page(ctx, fragment ? "stats/body" : "stats/dashboard", model);
     });
   }
 
-  /** Rates as percentages, counts as they are, "–" for no value. */
-  static String format(Object value) {
-    if (value == null) {
-      return "–";
+  /** The filter form again, with the input kept and a message per bad field (422). */
+  private void refused(RoutingContext ctx, AppException e) {
+    if (e.kind() != ErrorKind.INVALID) {
+      ctx.fail(e);
+      return;
     }
-    if (value instanceof Double d) {
-      return String.format("%.1f%%", d * 100);
-    }
-    return String.valueOf(value);
+    stats.categories().onFailure(ctx::fail).onSuccess(categories -> {
+      Map<String, Object> model = filterModel(ctx, categories);
+      Map<String, String> errors = app.web().messages(ctx, e.fields());
+      model.put("errors", errors);
+      model.put("otherErrors", errors.entrySet().stream()
+          .filter(x -> !List.of("division", "from", "to", "category").contains(x.getKey()))
+          .map(x -> x.getKey() + ": " + x.getValue()).toList());
+      String division = ctx.request().getParam("division");
+      model.put("unit", Map.of("code", division == null ? home(ctx) : division, "name", ""));
+      model.put("from", param(ctx, "from"));
+      model.put("to", param(ctx, "to"));
+      model.put("category", param(ctx, "category"));
+      model.put("refused", true);
+      app.web().page(ctx, 422, "stats/dashboard", model);
+    });
   }
 
-  /** The change against the previous period: "+3", "-2", "+5.0 pt" for rates, "" when not comparable. */
-  static String change(Object value, Object old, String key) {
-    if (value == null || old == null) {
+  private static String param(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    return v == null ? "" : v;
+  }
+
+  private static Map<String, Object> filterModel(RoutingContext ctx, JsonArray categories) {
+    boolean en = I18n.normalise(Web.locale(ctx)) == I18n.EN;
+    List<Map<String, Object>> options = new ArrayList<>();
+    for (Object o : categories) {
+      JsonObject c = (JsonObject) o;
+      options.add(Map.of("key", c.getString("key"), "name", c.getString(en ? "nameEn" : "nameZh")));
+    }
+    Map<String, Object> model = new HashMap<>();
+    model.put("categories", options);
+    model.put("errors", Map.of());
+    model.put("otherErrors", List.of());
+    return model;
+  }
+
+  /** Breadcrumbs from the province down to the unit; links only inside the caller's jurisdiction. */
+  private static List<Map<String, Object>> crumbs(List<Division> chain, Principal me, StatsQuery q) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Division d : chain) {
+      Map<String, Object> c = new HashMap<>();
+      c.put("name", d.name());
+      c.put("href", me.jurisdiction().coversDivision(d.code()) ? StatsTables.drill(d.code(), q) : null);
+      out.add(c);
+    }
+    return out;
+  }
+
+  /** A list's page, pages, total and the link base of its pager (the query without its page parameter). */
+  private static JsonObject pager(RoutingContext ctx, String name, PageRequest page, JsonObject result) {
+    long total = result.getLong("total");
+    String rest = queryWithout(ctx, name + "_page");
+    return new JsonObject().put("page", page.page()).put("pages", page.pages(total)).put("total", total)
+        .put("base", "/stats?" + (rest.isEmpty() ? "" : rest + "&") + name + "_page=");
+  }
+
+  private static String queryWithout(RoutingContext ctx, String param) {
+    String q = ctx.request().query();
+    if (q == null || q.isEmpty()) {
       return "";
     }
-    if (value instanceof Double d && old instanceof Double o) {
-      double pt = (d - o) * 100;
-      return String.format("%+.1f pt", pt);
+    List<String> kept = new ArrayList<>();
+    for (String part : q.split("&")) {
+      if (!part.isEmpty() && !part.startsWith(param + "=") && !part.equals(param)) {
+        kept.add(part);
+      }
     }
-    if (value instanceof Number n && old instanceof Number o) {
-      long diff = n.longValue() - o.longValue();
-      return diff == 0 ? "±0" : String.format("%+d", diff);
+    return String.join("&", kept);
+  }
+
+  private static PageRequest listPage(RoutingContext ctx, String name, Map<String, Msg> errors) {
+    String v = ctx.request().getParam(name);
+    if (v == null || v.isBlank()) {
+      return new PageRequest(1, LIST_SIZE);
     }
-    return "";
+    if (!v.matches("\\d{1,7}") || Integer.parseInt(v) < 1) {
+      errors.put(name, Msg.of("field.range", 1, 1_000_000));
+      return null;
+    }
+    return new PageRequest(Integer.parseInt(v), LIST_SIZE);
+  }
+
+  /** The query string of the exports: the same unit, period and category. */
+  private static String exportQuery(StatsQuery q) {
+    return "division=" + q.division() + "&from=" + q.from() + "&to=" + q.to()
+        + (q.category() == null ? "" : "&category=" + URLEncoder.encode(q.category(), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The charts' data, for a {@code <script type="application/json">} block: no "<" may appear in
+   * it, or a unit's name could close the element.
+   */
+  private static String chartData(StatsTables.Table children, StatsTables.Table kinds, StatsTables.Table formats) {
+    int name = children.columns().indexOf(children.columns().stream().filter(c -> c.key().equals("name")).findFirst().orElseThrow());
+    int held = column(children, "meetings_held");
+    int outcomes = column(children, "outcomes");
+    JsonArray labels = new JsonArray();
+    JsonArray heldValues = new JsonArray();
+    JsonArray outcomeValues = new JsonArray();
+    for (List<StatsTables.Cell> row : children.rows()) {
+      labels.add(row.get(name).value());
+      heldValues.add(row.get(held).value());
+      outcomeValues.add(row.get(outcomes).value());
+    }
+    return new JsonObject()
+        .put("labels", labels).put("held", heldValues).put("outcomes", outcomeValues)
+        .put("kinds", breakdown(kinds)).put("formats", breakdown(formats))
+        .encode().replace("<", "\\u003c");
+  }
+
+  private static JsonObject breakdown(StatsTables.Table t) {
+    JsonArray labels = new JsonArray();
+    JsonArray values = new JsonArray();
+    for (List<StatsTables.Cell> row : t.rows()) {
+      labels.add(row.get(1).value());
+      values.add(row.get(2).value());
+    }
+    return new JsonObject().put("labels", labels).put("values", values);
+  }
+
+  private static int column(StatsTables.Table t, String key) {
+    for (int i = 0; i < t.columns().size(); i++) {
+      if (t.columns().get(i).key().equals(key)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(key);
+  }
+
+  // ------------------------------------------------------------------ live refresh
+
+  private void live(RoutingContext ctx) {
+    StatsQuery q = StatsQuery.parse(ctx, null);
+    divisions.find(q.division()).onFailure(ctx::fail).onSuccess(found -> {
+      if (found.isEmpty()) {
+        ctx.fail(AppException.notFound("No such division"));
+      } else {
+        live.open(ctx, q.division());
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ exports
+
+  private void export(RoutingContext ctx, boolean xlsx) {
+    Principal me = Security.require(ctx);
+    StatsQuery q = StatsQuery.parse(ctx, home(ctx));
+    String name = ctx.request().getParam("table");
+    if (name == null || name.isBlank()) {
+      throw AppException.invalid("table", "field.required");
+    }
+    if (!StatsTables.NAMES.contains(name)) {
+      throw AppException.invalid("table", "field.stats.table", String.join(", ", StatsTables.NAMES));
+    }
+    Locale l = Web.locale(ctx);
+    PageRequest all = new PageRequest(1, StatsExport.MAX_ROWS + 1);
+    Future<StatsTables.Table> table = switch (name) {
+      case "totals" -> {
+        Future<JsonObject> now = stats.rollup(q);
+        Future<JsonObject> before = stats.rollup(q.previous());
+        yield Future.all(now, before).map(v -> StatsTables.totals(now.result(), before.result(), l));
+      }
+      case "children" -> stats.rollup(q).map(r -> StatsTables.children(r, q, l));
+      case "kinds" -> stats.rollup(q).map(r -> StatsTables.kinds(r.getJsonObject("totals"), l));
+      case "formats" -> stats.rollup(q).map(r -> StatsTables.formats(r.getJsonObject("totals"), l));
+      case "forms" -> stats.rollup(q).map(r -> StatsTables.forms(r.getJsonObject("totals"), l));
+      case "members" -> stats.members(q, me.jurisdiction(), all).compose(DashboardRoutes::bounded)
+          .map(r -> StatsTables.members(r, l));
+      case "dormant" -> stats.dormant(q, all).compose(DashboardRoutes::bounded).map(r -> StatsTables.dormant(r, l));
+      default -> stats.overdue(q, all).compose(DashboardRoutes::bounded).map(r -> StatsTables.overdue(r, l));
+    };
+    String file = "stats-" + name + "-" + q.division() + "-" + q.from() + "-" + q.to()
+        + (q.category() == null ? "" : "-" + q.category());
+    table.onFailure(ctx::fail).onSuccess(t -> {
+      if (!xlsx) {
+        ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
+            .putHeader("Content-Disposition", "attachment; filename=\"" + file + ".csv\"")
+            .putHeader("Cache-Control", "no-store")
+            .end(StatsExport.csv(t));
+        return;
+      }
+      Map<String, String> about = new LinkedHashMap<>();
+      about.put(I18n.t(l, "stats.col.unit"), q.division());
+      about.put(I18n.t(l, "stats.from"), q.from().toString());
+      about.put(I18n.t(l, "stats.to"), q.to().toString());
+      about.put(I18n.t(l, "stats.category"), q.category() == null ? I18n.t(l, "stats.allCategories") : q.category());
+      about.put(I18n.t(l, "stats.col.generated"), ZonedDateTime.now(StatsQuery.SHANGHAI).withNano(0).toOffsetDateTime().toString());
+      app.vertx().executeBlocking(() -> StatsExport.xlsx(t, about), false).onFailure(ctx::fail).onSuccess(bytes ->
+          ctx.response().putHeader("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+              .putHeader("Content-Disposition", "attachment; filename=\"" + file + ".xlsx\"")
+              .putHeader("Cache-Control", "no-store")
+              .end(io.vertx.core.buffer.Buffer.buffer(bytes)));
+    });
+  }
+
+  /** A whole list for an export, unless it is longer than an export may be (413: choose a smaller unit). */
+  private static Future<JsonObject> bounded(JsonObject list) {
+    return list.getLong("total") > StatsExport.MAX_ROWS
+        ? Future.failedFuture(new AppException(ErrorKind.TOO_LARGE, "More than " + StatsExport.MAX_ROWS
+            + " rows: choose a smaller unit or period"))
+        : Future.succeededFuture(list);
   }
 }

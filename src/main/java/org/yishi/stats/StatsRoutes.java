@@ -9,59 +9,62 @@ import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.PageRequest;
 
-import java.time.YearMonth;
-import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
-
-/** {@code GET /api/v1/stats/rollup} (the contract) and the admin's rebuild. */
+/**
+ * {@code GET /api/v1/stats/rollup} (the contract), the dashboard's lists as JSON (dormant stations,
+ * overdue referrals, members' participation) and the admin's rebuild. Every read names its unit
+ * ({@code division}, inside the caller's jurisdiction) and takes {@code from}, {@code to} and
+ * {@code category} as in {@link StatsQuery}.
+ */
 public final class StatsRoutes {
   private final StatsService stats;
 
   private StatsRoutes(App app) {
-    this.stats = new StatsService(app.pool());
+    this.stats = new StatsService(app.pool(), app.readPool());
   }
 
   public static Router router(App app) {
     StatsRoutes routes = new StatsRoutes(app);
-    Access.ScopeResolver division = ctx -> {
-      String code = ctx.request().getParam("division");
-      if (code == null || !code.matches("\\d{12}")) {
-        return Future.failedFuture(AppException.invalid("division", "field.scope.format"));
-      }
-      return Future.succeededFuture(Access.Scope.division(code));
-    };
+    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(StatsRoutes::requiredUnit);
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/stats/rollup", Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(division),
-        routes::rollup);
+    r.get("/api/v1/stats/rollup", staff, routes::rollup);
+    r.get("/api/v1/stats/dormant", staff, routes::dormant);
+    r.get("/api/v1/stats/overdue", staff, routes::overdue);
+    r.get("/api/v1/stats/members", staff, routes::members);
     r.post("/api/v1/stats/rebuild", Access.roles(Role.ADMIN), routes::rebuild);
     return r.router();
   }
 
-  private static YearMonth month(RoutingContext ctx, String name, YearMonth dflt) {
-    String raw = ctx.request().getParam(name);
-    if (raw == null || raw.isBlank()) {
-      return dflt;
+  /** The unit named by {@code division} (required, 12 digits), for the jurisdiction check. */
+  static Future<Access.Scope> requiredUnit(RoutingContext ctx) {
+    String code = ctx.request().getParam("division");
+    if (!StatsQuery.isDivision(code)) {
+      return Future.failedFuture(AppException.invalid("division", code == null ? "field.required" : "field.scope.format"));
     }
-    try {
-      if (!raw.matches("\\d{4}-\\d{2}")) {
-        throw new DateTimeParseException("not YYYY-MM", raw, 0);
-      }
-      return YearMonth.parse(raw);
-    } catch (DateTimeParseException e) {
-      throw AppException.invalid(name, "field.stats.month");
-    }
+    return Future.succeededFuture(Access.Scope.division(code));
   }
 
   private void rollup(RoutingContext ctx) {
-    YearMonth to = month(ctx, "to", YearMonth.now(ZoneId.of("Asia/Shanghai")));
-    YearMonth from = month(ctx, "from", to.minusMonths(11));
-    if (from.isAfter(to) || ChronoUnit.MONTHS.between(from, to) > 119) {
-      throw AppException.invalid("from", "field.stats.range");
-    }
-    stats.rollup(ctx.request().getParam("division"), from, to).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    stats.rollup(StatsQuery.parse(ctx, null)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+  }
+
+  private void dormant(RoutingContext ctx) {
+    StatsQuery q = StatsQuery.parse(ctx, null);
+    stats.dormant(q, PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+  }
+
+  private void overdue(RoutingContext ctx) {
+    StatsQuery q = StatsQuery.parse(ctx, null);
+    stats.overdue(q, PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+  }
+
+  private void members(RoutingContext ctx) {
+    StatsQuery q = StatsQuery.parse(ctx, null);
+    stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r))
+        .onFailure(ctx::fail);
   }
 
   private void rebuild(RoutingContext ctx) {

@@ -8,81 +8,188 @@ import org.yishi.division.Division;
 import org.yishi.division.DivisionStore;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.topic.TopicStore;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.ZoneId;
+import java.util.List;
 
 /**
- * The roll-up of a unit (city, district, township) for a month range: its totals and one row per
- * child unit, with the counters of docs/statistics.md (stable snake_case keys) and the rates
- * derived from them.
+ * The roll-up of a unit (city, district, township, village) for a month range, optionally of one
+ * topic category: its totals and one row per child unit (per station below a township), with the
+ * counters of docs/statistics.md (stable snake_case keys) and the rates derived from them; and the
+ * dashboard's lists (dormant stations, overdue referrals, members' participation).
  */
 public final class StatsService {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private final StatsStore store;
   private final DivisionStore divisions;
+  private final TopicStore topics;
   private final RollupCache cache = RollupCache.configured();
 
-  public StatsService(Pool pool) {
-    this.store = new StatsStore(pool);
+  /** @param readPool where roll-up reads go (App.readPool: a replica when configured) */
+  public StatsService(Pool pool, Pool readPool) {
+    this.store = new StatsStore(pool, readPool);
     this.divisions = new DivisionStore(pool);
+    this.topics = new TopicStore(pool);
   }
 
   public StatsStore store() {
     return store;
   }
 
-  /**
-   * The roll-up for {@code code} over the months {@code from}..{@code to} (inclusive), at most a
-   * fraction of a second old ({@link RollupCache}). Callers must not modify the answer.
-   */
+  /** The roll-up for {@code code} over the months {@code from}..{@code to} (inclusive), all categories. */
   public Future<JsonObject> rollup(String code, YearMonth from, YearMonth to) {
-    return cache.get(code + '|' + from + '|' + to, () -> compute(code, from, to));
+    return rollup(new StatsQuery(code, from, to, null));
   }
 
-  private Future<JsonObject> compute(String code, YearMonth from, YearMonth to) {
-    return divisions.find(code).compose(found -> {
-      Division unit = found.orElse(null);
-      if (unit == null) {
-        return Future.failedFuture(AppException.notFound("No such division"));
-      }
-      String prefix = Jurisdiction.prefixOf(code);
+  /** The roll-up for {@code code} over the months {@code from}..{@code to}, of one topic category (null: all). */
+  public Future<JsonObject> rollup(String code, YearMonth from, YearMonth to, String category) {
+    return rollup(new StatsQuery(code, from, to, category));
+  }
+
+  /**
+   * The roll-up a query asks for: 404 for an unknown unit, 422 for an unknown category. At most a
+   * fraction of a second old ({@link RollupCache}); callers must not modify the answer.
+   */
+  public Future<JsonObject> rollup(StatsQuery q) {
+    return cache.get(q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category(), () -> compute(q));
+  }
+
+  /**
+   * The roll-up computed now, bypassing the cache: for the dashboard's live refresh, which follows a
+   * committed change that the cached answer may predate.
+   */
+  public Future<JsonObject> rollupFresh(StatsQuery q) {
+    return compute(q);
+  }
+
+  private Future<JsonObject> compute(StatsQuery q) {
+    return check(q).compose(unit -> {
+      String prefix = Jurisdiction.prefixOf(q.division());
       int self = prefix.length();
-      int child = self >= 12 ? 12 : self == 2 ? 4 : self == 4 ? 6 : self == 6 ? 9 : 12;
-      LocalDate first = from.atDay(1);
-      LocalDate last = to.atDay(1);
-      LocalDate activeFrom = to.minusMonths(2).atDay(1);
-      LocalDate today = LocalDate.now(SHANGHAI);
-      Future<JsonObject> totals = store.sums(prefix, self, first, last);
-      Future<JsonObject> byChild = store.sums(prefix, child, first, last);
-      Future<JsonObject> stationsTotal = store.stations(prefix, self, activeFrom, last);
-      Future<JsonObject> stationsByChild = store.stations(prefix, child, activeFrom, last);
+      int child = childDigits(self);
+      LocalDate first = q.from().atDay(1);
+      LocalDate last = q.to().atDay(1);
+      LocalDate activeFrom = activeFrom(q);
+      LocalDate today = LocalDate.now(StatsQuery.SHANGHAI);
+      String cat = q.category();
+      StatsStore.Group whole = StatsStore.Group.digits(self);
+      StatsStore.Group byChild = StatsStore.Group.digits(child);
+      boolean perStation = self >= 9;
+      Future<JsonObject> totals = store.sums(prefix, whole, first, last, cat);
+      Future<JsonObject> childSums = store.sums(prefix, byChild, first, last, cat);
+      Future<JsonObject> stationsTotal = store.stations(prefix, whole, activeFrom, last);
+      Future<JsonObject> stationsByChild = store.stations(prefix, byChild, activeFrom, last);
       Future<JsonObject> unitsTotal = store.units(prefix, self);
       Future<JsonObject> unitsByChild = store.units(prefix, child);
-      Future<JsonObject> overdueTotal = store.overdue(prefix, self, today);
-      Future<JsonObject> overdueByChild = store.overdue(prefix, child, today);
-      Future<JsonArray> children = store.children(code);
-      return Future.all(java.util.List.of(totals, byChild, stationsTotal, stationsByChild, unitsTotal, unitsByChild,
-          overdueTotal, overdueByChild, children)).map(v -> {
+      Future<JsonObject> overdueTotal = store.overdue(prefix, whole, today, cat);
+      Future<JsonObject> overdueByChild = store.overdue(prefix, byChild, today, cat);
+      Future<JsonObject> plans = store.plans(prefix, child, q.from().getYear(), q.to().getYear(), cat);
+      Future<JsonArray> children = store.children(q.division());
+      Future<JsonArray> stationRows = perStation ? store.stationRows(prefix, first, last) : Future.succeededFuture(new JsonArray());
+      Future<JsonObject> stationSums = perStation ? store.sums(prefix, StatsStore.Group.STATION, first, last, cat)
+          : Future.succeededFuture(new JsonObject());
+      Future<JsonObject> stationStations = perStation ? store.stations(prefix, StatsStore.Group.STATION, activeFrom, last)
+          : Future.succeededFuture(new JsonObject());
+      Future<JsonObject> stationOverdue = perStation ? store.overdue(prefix, StatsStore.Group.STATION, today, cat)
+          : Future.succeededFuture(new JsonObject());
+      return Future.all(List.of(totals, childSums, stationsTotal, stationsByChild, unitsTotal, unitsByChild, overdueTotal,
+          overdueByChild, plans, children, stationRows, stationSums, stationStations, stationOverdue)).map(v -> {
+            JsonObject planTotal = sumAll(plans.result());
             JsonObject result = new JsonObject()
                 .put("unit", new JsonObject().put("code", unit.code()).put("name", unit.name()).put("level", unit.level().key()))
-                .put("from", from.toString()).put("to", to.toString())
-                .put("totals", counters(prefix, totals.result(), stationsTotal.result(), unitsTotal.result(), overdueTotal.result()));
+                .put("from", q.from().toString()).put("to", q.to().toString()).put("category", cat)
+                .put("totals", counters(prefix, totals.result(), stationsTotal.result(), unitsTotal.result(),
+                    overdueTotal.result(), new JsonObject().put(prefix, planTotal)));
             JsonArray rows = new JsonArray();
             for (Object o : children.result()) {
               JsonObject c = (JsonObject) o;
               String key = c.getString("code").substring(0, child);
-              rows.add(c.copy().mergeIn(counters(key, byChild.result(), stationsByChild.result(), unitsByChild.result(),
-                  overdueByChild.result())));
+              rows.add(c.copy().mergeIn(counters(key, childSums.result(), stationsByChild.result(), unitsByChild.result(),
+                  overdueByChild.result(), plans.result())));
             }
-            return result.put("children", rows);
+            result.put("children", rows);
+            if (perStation) {
+              JsonArray st = new JsonArray();
+              for (Object o : stationRows.result()) {
+                JsonObject s = (JsonObject) o;
+                String key = String.valueOf(s.getLong("id"));
+                st.add(s.copy().mergeIn(counters(key, stationSums.result(), stationStations.result(), new JsonObject(),
+                    stationOverdue.result(), new JsonObject())));
+              }
+              result.put("stations", st);
+            }
+            return result;
           });
     });
   }
 
+  /** Dormant stations of the query's unit (registered, no held meeting in the period's last three months). */
+  public Future<JsonObject> dormant(StatsQuery q, PageRequest page) {
+    return check(q).compose(unit -> store.dormant(Jurisdiction.prefixOf(q.division()), activeFrom(q), q.to().atDay(1), page))
+        .map(r -> paged(r, page));
+  }
+
+  /** Overdue referrals of the query's unit today (of its category, when given). */
+  public Future<JsonObject> overdue(StatsQuery q, PageRequest page) {
+    return check(q).compose(unit -> store.overdueList(Jurisdiction.prefixOf(q.division()), LocalDate.now(StatsQuery.SHANGHAI),
+        q.category(), page)).map(r -> paged(r, page));
+  }
+
+  /**
+   * Members' participation in the query's unit and period; {@code visible} is the caller's
+   * jurisdiction (members of committees outside it are not listed).
+   */
+  public Future<JsonObject> members(StatsQuery q, Jurisdiction visible, PageRequest page) {
+    String within = visible.isAll() || visible.sqlPrefix() == null ? "" : visible.sqlPrefix();
+    return check(q).compose(unit -> store.members(Jurisdiction.prefixOf(q.division()), within, q.from().atDay(1),
+        q.to().atDay(1), q.category(), page)).map(r -> paged(r, page));
+  }
+
+  /** The topic categories (key, names), for the category filter. */
+  public Future<JsonArray> categories() {
+    return topics.categories(true);
+  }
+
+  /** The unit of the query (404 when unknown), after checking its category exists (422). */
+  private Future<Division> check(StatsQuery q) {
+    Future<Boolean> category = q.category() == null ? Future.succeededFuture(true)
+        : topics.categories(true).map(all -> all.stream().anyMatch(c -> q.category().equals(((JsonObject) c).getString("key"))));
+    return category.compose(known -> known ? divisions.find(q.division())
+            : Future.failedFuture(AppException.invalid("category", "field.stats.category")))
+        .compose(found -> found.isPresent() ? Future.succeededFuture(found.get())
+            : Future.failedFuture(AppException.notFound("No such division")));
+  }
+
+  private static JsonObject paged(JsonObject r, PageRequest page) {
+    return r.put("page", page.page()).put("size", page.size());
+  }
+
+  /** The first month of the last three of the period: a station is active with a held meeting since. */
+  static LocalDate activeFrom(StatsQuery q) {
+    return q.to().minusMonths(2).atDay(1);
+  }
+
+  /** The digits that identify the child units: city 4 → districts 6 → townships 9 → villages 12. */
+  static int childDigits(int self) {
+    return self >= 12 ? 12 : self == 2 ? 4 : self == 4 ? 6 : self == 6 ? 9 : 12;
+  }
+
+  private static JsonObject sumAll(JsonObject groups) {
+    JsonObject out = new JsonObject();
+    for (String g : groups.fieldNames()) {
+      JsonObject row = groups.getJsonObject(g);
+      for (String k : row.fieldNames()) {
+        out.put(k, out.getLong(k, 0L) + row.getLong(k));
+      }
+    }
+    return out;
+  }
+
   /** One unit's counters plus the derived rates (null when the denominator is zero). */
-  static JsonObject counters(String key, JsonObject sums, JsonObject stations, JsonObject units, JsonObject overdue) {
+  static JsonObject counters(String key, JsonObject sums, JsonObject stations, JsonObject units, JsonObject overdue,
+                             JsonObject plans) {
     JsonObject c = new JsonObject();
     JsonObject s = sums.getJsonObject(key, new JsonObject());
     StatsStore.SUMS.forEach(k -> c.put(k, s.getLong(k, 0L)));
@@ -94,10 +201,17 @@ public final class StatsService {
     c.put("coverage_townships", rate(st.getLong("townships_covered", 0L), u.getLong("townships", 0L)));
     c.put("coverage_villages", rate(st.getLong("villages_covered", 0L), u.getLong("villages", 0L)));
     c.put("overdue_referrals", overdue.getLong(key, 0L));
+    JsonObject p = plans.getJsonObject(key, new JsonObject());
+    long items = p.getLong("plan_items", 0L);
+    long held = p.getLong("plan_items_held", 0L);
+    long scheduled = p.getLong("plan_items_scheduled", 0L);
+    c.put("plan_items", items).put("plan_items_held", held).put("plan_items_scheduled", scheduled)
+        .put("plan_items_planned", items - held - scheduled);
     c.put("reply_rate", rate(c.getLong("outcomes_answered"), c.getLong("outcomes")));
     long rated = c.getLong("satisfied") + c.getLong("basically_satisfied") + c.getLong("dissatisfied");
     c.put("satisfaction_rate", rate(c.getLong("satisfied") + c.getLong("basically_satisfied"), rated));
     c.put("record_filing_rate", rate(c.getLong("records_filed_on_time"), c.getLong("meetings_held") + c.getLong("meetings_not_held")));
+    c.put("plan_progress_rate", rate(held, items));
     return c;
   }
 

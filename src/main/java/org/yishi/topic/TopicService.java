@@ -170,11 +170,11 @@ public final class TopicService {
     return questions.compose(v -> stationFor(actor, in.stationId()))
         .compose(station -> checkReferences(pool, station, in, null))
         .compose(v -> pool.withTransaction(tx -> store.insert(tx, in.stationId(), in.values(), actor.id())
-            .compose(id -> store.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.username()).map(id))
+            .compose(id -> store.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id))
             .compose(id -> !submit ? Future.succeededFuture(id)
                 : store.setStatus(tx, id, TopicStatus.SUBMITTED, null, true)
                     .compose(x -> store.addHistory(tx, id, TopicStatus.DRAFT, TopicStatus.SUBMITTED, null, actor.id(),
-                        actor.username())).map(id))
+                        actor.shownName())).map(id))
             .compose(id -> store.byId(tx, id))
             .compose(topic -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.create_submit" : "topic.create",
                 "topic", topic.getLong("id"), topic.getString("divisionCode"), null, topic)).map(topic))))
@@ -206,7 +206,7 @@ public final class TopicService {
           .compose(v -> !submit ? Future.succeededFuture()
               : store.setStatus(tx, id, TopicStatus.SUBMITTED, null, true)
                   .compose(x -> store.addHistory(tx, id, TopicStatus.DRAFT, TopicStatus.SUBMITTED, null, actor.id(),
-                      actor.username())))
+                      actor.shownName())))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.update_submit" : "topic.update",
               "topic", id, after.getString("divisionCode"), before, after)).map(after));
@@ -267,7 +267,7 @@ public final class TopicService {
           : Future.succeededFuture();
       boolean decision = action == TopicStatus.Action.APPROVE || action == TopicStatus.Action.REJECT;
       return check.compose(v -> store.setStatus(tx, id, action.to, reason, !decision))
-          .compose(v -> store.addHistory(tx, id, from, action.to, reason, actor.id(), actor.username()))
+          .compose(v -> store.addHistory(tx, id, from, action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
               after.getString("divisionCode"), before, after)).map(after));

@@ -1,25 +1,56 @@
-// Draws the dashboard's chart from the JSON block the page carries (the table beside it is the
-// same data, readable without JavaScript). No inline script: the CSP allows only files of this origin.
+// Draws the dashboard's charts from the JSON block the page carries (the tables beside them hold
+// the same numbers, readable without JavaScript), and again whenever live refresh has replaced the
+// dashboard's body. No inline script: the CSP allows only files of this origin.
 (function () {
-  var el = document.getElementById('stats-chart');
-  var data = document.getElementById('stats-data');
-  var labels = document.getElementById('stats-labels');
-  if (!el || !data || !window.echarts) {
-    return;
+  var charts = [];
+
+  function bars(el, categories, series) {
+    // one bar group per row: tall enough that no label hides another
+    el.style.height = Math.max(el.classList.contains('stats-chart-small') ? 256 : 352, categories.length * 22 + 70) + 'px';
+    var chart = window.echarts.init(el, null, { renderer: 'svg' });
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: 'axis' },
+      legend: { data: series.map(function (s) { return s.name; }) },
+      grid: { left: 8, right: 8, bottom: 8, containLabel: true },
+      xAxis: { type: 'value', minInterval: 1 },
+      yAxis: { type: 'category', data: categories, inverse: true },
+      series: series.map(function (s) {
+        return { name: s.name, type: 'bar', data: s.data, itemStyle: { color: s.color } };
+      })
+    });
+    charts.push(chart);
   }
-  var d = JSON.parse(data.textContent);
-  var chart = window.echarts.init(el, null, { renderer: 'svg' });
-  chart.setOption({
-    animation: false,
-    tooltip: { trigger: 'axis' },
-    legend: { data: [labels.dataset.held, labels.dataset.outcomes] },
-    grid: { left: 8, right: 8, bottom: 8, containLabel: true },
-    xAxis: { type: 'value' },
-    yAxis: { type: 'category', data: d.labels, inverse: true },
-    series: [
-      { name: labels.dataset.held, type: 'bar', data: d.held, itemStyle: { color: '#b3261e' } },
-      { name: labels.dataset.outcomes, type: 'bar', data: d.outcomes, itemStyle: { color: '#0d6efd' } }
-    ]
+
+  function draw() {
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+    var data = document.getElementById('stats-data');
+    var labels = document.getElementById('stats-labels');
+    if (!data || !labels || !window.echarts) {
+      return;
+    }
+    var d = JSON.parse(data.textContent);
+    var units = document.getElementById('stats-chart');
+    if (units) {
+      bars(units, d.labels, [
+        { name: labels.dataset.held, data: d.held, color: '#b3261e' },
+        { name: labels.dataset.outcomes, data: d.outcomes, color: '#0d6efd' }
+      ]);
+    }
+    var kinds = document.getElementById('kinds-chart');
+    if (kinds) {
+      bars(kinds, d.kinds.labels.concat(d.formats.labels), [
+        { name: labels.dataset.held, data: d.kinds.values.concat(d.formats.values), color: '#b3261e' }
+      ]);
+    }
+  }
+
+  window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
+  document.body.addEventListener('htmx:afterSettle', function () {
+    if (document.getElementById('stats-body')) {
+      draw();
+    }
   });
-  window.addEventListener('resize', function () { chart.resize(); });
+  draw();
 })();

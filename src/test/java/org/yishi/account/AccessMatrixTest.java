@@ -136,7 +136,13 @@ class AccessMatrixTest {
     add("GET /committees", "/committees", none, 200, 200, 200, 200, 200, 200, 303);
     add("GET /api/v1/stats/rollup", "/api/v1/stats/rollup?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 401);
     add("POST /api/v1/stats/rebuild", "/api/v1/stats/rebuild", none, 200, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/stats/dormant", "/api/v1/stats/dormant?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/stats/overdue", "/api/v1/stats/overdue?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/stats/members", "/api/v1/stats/members?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 401);
     add("GET /stats", "/stats?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /stats/live", "/stats/live?division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /stats/export.csv", "/stats/export.csv?table=children&division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /stats/export.xlsx", "/stats/export.xlsx?table=members&division=" + AccountFixtures.TAOBEI, none, 200, 200, 403, 200, 403, 403, 303);
     Supplier<String> csv = () -> "name,type,division_code\n导入站" + System.nanoTime() + ",协商议事室,220802003000\n";
     add("POST /api/v1/stations/import", "/api/v1/stations/import", csv, 200, 200, 422, 200, 422, 200, 401);
     add("GET /stations/import", "/stations/import", none, 200, 200, 200, 200, 200, 200, 303);
@@ -376,6 +382,15 @@ class AccessMatrixTest {
       b.get("/login"); // a session with a CSRF token, but nobody signed in
     } else {
       b.login(caller, AccountFixtures.passwordOf(caller)).get("/");
+    }
+    if ("GET /stats/live".equals(c.route())) { // an event stream does not end: its status is all there is to check
+      HttpResponse<java.io.InputStream> stream = b.stream(c.path());
+      try {
+        stream.body().close();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return stream.statusCode();
     }
     HttpResponse<String> r = "GET".equals(method) ? b.get(c.path()) : b.post(c.path(), Map.of());
     if (r.statusCode() == 303 && "anon".equals(caller) && "GET".equals(method) && !c.route().contains("/lang/")

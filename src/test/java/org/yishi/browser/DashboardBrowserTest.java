@@ -10,13 +10,25 @@ import org.yishi.support.BrowserSession;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
+import io.vertx.core.json.JsonObject;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.yishi.account.AccountFixtures;
+import org.yishi.meeting.MeetingService;
+import org.yishi.support.Api;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The statistics dashboard on the demo city: figures, the drill-down table, and the chart drawn under the CSP. */
+/**
+ * The statistics dashboard on the demo city: figures, the drill-down table, the charts drawn under
+ * the CSP, the category filter, and live refresh when a record is filed while the page is open.
+ */
 class DashboardBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
@@ -47,5 +59,54 @@ class DashboardBrowserTest {
     browser.follow(By.linkText("洮北区"), "district-dashboard");
     assertTrue(browser.text(By.id("stats-unit")).contains("洮北区"));
     assertTrue(browser.driver().findElements(By.cssSelector("#stats-table tbody tr")).size() > 5, "its townships");
+  }
+
+  @Test
+  void theCategoryFilterAndTheKindsChart() {
+    browser.signIn("demo-city", "yishi-demo");
+    browser.open("/stats", "city-dashboard-all");
+    long kindBars = (Long) browser.js("return document.querySelectorAll('#kinds-chart svg path').length");
+    assertTrue(kindBars > 3, "the chart of kinds beside its table: " + kindBars);
+    browser.select(By.id("f-category"), "livelihood");
+    browser.submit(By.cssSelector("#stats-filter button[type=submit]"), "city-dashboard-livelihood");
+    assertTrue(browser.path().contains("category=livelihood"), browser.path());
+    assertEquals("livelihood", browser.find(By.id("f-category")).getAttribute("value"), "the filter stays chosen");
+    String drill = browser.find(By.cssSelector("#stats-table tbody a")).getAttribute("href");
+    assertTrue(drill.contains("category=livelihood"), "drilling down keeps the category: " + drill);
+  }
+
+  @Test
+  void theDistrictDashboardRefreshesWhenARecordIsFiled() {
+    browser.signIn("demo-district", "yishi-demo");
+    browser.open("/stats", "district-dashboard-live");
+    assertTrue(browser.text(By.id("stats-unit")).contains("洮北区"));
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(20))
+        .until(d -> "live".equals(d.findElement(By.id("stats-live-status")).getAttribute("data-state")));
+    int before = Integer.parseInt(browser.text(By.cssSelector("[data-key=meetings_held]")));
+
+    // a consultation in 洮北区 that has just taken place, and its record filed through the API
+    var pool = node.app().pool();
+    long station = pool.query("SELECT id FROM station WHERE division_code LIKE '220802%' AND status = 'active' ORDER BY id LIMIT 1")
+        .execute().await().iterator().next().getLong(0);
+    long topic = AccountFixtures.approvedTopic(node, station, "社区停车位规划");
+    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    OffsetDateTime at = OffsetDateTime.now().plusDays(40).withNano(0);
+    long meeting = new MeetingService(pool).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1), "会议室",
+        "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
+    pool.query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = " + meeting)
+        .execute().await();
+    Api api = new Api(node.baseUrl());
+    OffsetDateTime start = OffsetDateTime.now().minusHours(2).withNano(0);
+    HttpResponse<String> filed = api.call("PUT", "/api/v1/meetings/" + meeting + "/record", api.token("admin", TestNodes.ADMIN_PASSWORD),
+        new JsonObject().put("held", true).put("actualStart", start.toString()).put("actualEnd", start.plusHours(1).toString())
+            .put("suggestionsCount", 2).encode());
+    assertEquals(200, filed.statusCode(), filed.body());
+
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(20)).until(d ->
+        String.valueOf(before + 1).equals(d.findElement(By.cssSelector("[data-key=meetings_held]")).getText()));
+    assertEquals("refreshed", browser.find(By.id("stats-live-status")).getAttribute("data-state"));
+    long bars = (Long) browser.js("return document.querySelectorAll('#stats-chart svg path').length");
+    assertTrue(bars > 3, "the chart is drawn again after the refresh: " + bars);
+    browser.shoot("district-dashboard-refreshed");
   }
 }

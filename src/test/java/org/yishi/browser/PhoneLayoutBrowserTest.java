@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
 import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
 import org.yishi.support.BrowserSession;
@@ -15,7 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** On a 375 px wide phone the home page and the station lists fit the screen: no sideways scrolling. */
+/** On a 375 px wide phone the home page, the station lists and the calendar fit the screen: no sideways scrolling. */
 class PhoneLayoutBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
@@ -55,6 +56,10 @@ class PhoneLayoutBrowserTest {
     fitsTheScreen("/", "home-district");
     fitsTheScreen("/stations", "stations-district");
     fitsTheScreen("/stations?within=" + AccountFixtures.HAIMING, "stations-township");
+    fitsTheScreen("/calendar", "calendar-district");
+    assertEquals(browser.find(By.cssSelector("a[rel=prev]")).getLocation().getY(),
+        browser.find(By.cssSelector("a[rel=next]")).getLocation().getY(), "the calendar's « and » stay on one row");
+    assertEquals("上一月", browser.find(By.cssSelector("a[rel=prev]")).getAttribute("aria-label"), "« is labelled for screen readers");
     browser.signIn("city", AccountFixtures.PASSWORD);
     fitsTheScreen("/stations", "stations-city");
   }

@@ -22,7 +22,7 @@ class DivisionCsvReaderTest {
         new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), 1 << 20)) {
       while (r.next()) {
         if (r.error() != null) {
-          out.add(r.line() + "!" + r.error());
+          out.add(r.line() + "!" + r.error().english());
           continue;
         }
         StringBuilder b = new StringBuilder().append(r.line()).append(':');

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.yishi.division.DivisionImportProgress.Phase;
 import org.yishi.division.DivisionImportReport.RowError;
+import org.yishi.platform.web.I18n;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -321,8 +322,9 @@ class DivisionImporterTest {
     assertFalse(atomic.applied());
     assertEquals(5, atomic.rowsRead());
     assertEquals(2, atomic.errorsTotal());
-    assertEquals(new RowError(4, null, "invalid UTF-8 at byte 20 of the line"), atomic.errors().get(0));
-    assertEquals(new RowError(6, null, "invalid UTF-8 at byte 3 of the line"), atomic.errors().get(1));
+    assertEquals("4|null|invalid UTF-8 at byte 20 of the line", shown(atomic.errors().get(0)));
+    assertEquals("6|null|invalid UTF-8 at byte 3 of the line", shown(atomic.errors().get(1)));
+    assertEquals("该行第 20 字节不是有效的 UTF-8 编码", atomic.errors().get(0).why().text(I18n.ZH), "the reason in Chinese");
     assertEquals(before, db.checksum());
 
     db.clear();
@@ -389,8 +391,9 @@ class DivisionImporterTest {
 
     DivisionImportReport report = run(HEADER + "210102000000,和平区,county,210100000000\n", ATOMIC);
 
-    assertEquals(List.of(new RowError(2, "210102000000",
-        "parent 210100000000 is a province; a county's parent must be a city")), report.errors());
+    assertEquals(List.of("2|210102000000|parent 210100000000 is a province; a county's parent must be a city"),
+        report.errors().stream().map(DivisionImporterTest::shown).toList());
+    assertEquals("上级 210100000000 是省级单位；县级单位的上级必须是地级单位", report.errors().get(0).why().text(I18n.ZH));
   }
 
   @Test
@@ -470,5 +473,10 @@ class DivisionImporterTest {
     assertTrue(report.applied(), () -> report.errors().toString());
     assertEquals(2, report.inserted());
     assertEquals("白城市", db.string("SELECT name FROM division WHERE code = '220800000000'"));
+  }
+
+  /** An error as "line|code|English reason". */
+  private static String shown(RowError e) {
+    return e.line() + "|" + e.code() + "|" + e.reason();
   }
 }

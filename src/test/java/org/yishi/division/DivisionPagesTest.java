@@ -171,7 +171,7 @@ class DivisionPagesTest {
     assertEquals(303, posted.statusCode(), posted.body());
     String page = finishedPage(b, posted.headers().firstValue("Location").orElseThrow());
     assertTrue(page.contains("失败"), page);
-    assertTrue(page.contains("unknown level &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"), page);
+    assertTrue(page.contains("未知级别“&lt;script&gt;alert(1)&lt;/script&gt;”"), "the reason in Chinese, escaped: " + page);
     assertFalse(page.contains("<script>alert"), "never rendered as markup");
     assertFalse(page.contains("x<b>.csv"), "the file name is escaped too");
   }

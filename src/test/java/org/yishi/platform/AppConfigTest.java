@@ -32,6 +32,10 @@ class AppConfigTest {
       assertEquals("yishi-demo", c.demoPassword());
       assertEquals("", c.adminPassword());
       assertEquals("./data", c.dataDir().toString());
+      assertEquals("127.0.0.1", c.clusterPublicAddress(), "one machine: advertise the loopback address");
+      assertEquals(0, c.eventBusPort());
+      assertFalse(c.hasReplica());
+      assertEquals(List.of("127.0.0.1"), c.pgEmbeddedListen());
     } finally {
       vertx.close().await();
     }
@@ -65,6 +69,46 @@ class AppConfigTest {
     assertMessage(Map.of("YISHI_CLUSTER_MEMBERS", " , "), "at least one member");
     assertMessage(Map.of("YISHI_HTTP_INSTANCES", "0"), "YISHI_HTTP_INSTANCES (http.instances): 0 is out of range");
     assertMessage(Map.of("YISHI_PG_POOL_SIZE", "many"), "YISHI_PG_POOL_SIZE (database.poolSize): 'many' is not a whole number");
+  }
+
+  @Test
+  void multiHostSettingsReachHazelcastAndKeepJoinExplicit() {
+    AppConfig c = AppConfig.from(new JsonObject(), Map.of(
+        "YISHI_CLUSTER_HOST", "10.77.0.11",
+        "YISHI_CLUSTER_PUBLIC_ADDRESS", "192.0.2.11",
+        "YISHI_CLUSTER_MEMBERS", "10.77.0.11,10.77.0.12:5701,10.77.0.13",
+        "YISHI_EVENTBUS_PORT", "5801",
+        "YISHI_PG_REPLICA_URL", "postgresql://reader:pw@db2.example:5432/yishi"));
+    assertEquals("192.0.2.11", c.clusterPublicAddress());
+    assertEquals(5801, c.eventBusPort());
+    assertTrue(c.hasReplica());
+    com.hazelcast.config.Config hz = org.yishi.platform.cluster.ClusterSetup.hazelcastConfig(c);
+    com.hazelcast.config.NetworkConfig net = hz.getNetworkConfig();
+    assertEquals("192.0.2.11", net.getPublicAddress());
+    assertEquals(List.of("10.77.0.11"), List.copyOf(net.getInterfaces().getInterfaces()));
+    assertEquals("false", hz.getProperty("hazelcast.socket.bind.any"));
+    assertEquals(List.of("10.77.0.11", "10.77.0.12:5701", "10.77.0.13"), net.getJoin().getTcpIpConfig().getMembers());
+    assertFalse(net.getJoin().getMulticastConfig().isEnabled(), "multicast stays off across hosts");
+    assertFalse(net.getJoin().getAutoDetectionConfig().isEnabled(), "auto-detection stays off across hosts");
+
+    AppConfig any = AppConfig.from(new JsonObject(), Map.of(
+        "YISHI_CLUSTER_HOST", "0.0.0.0", "YISHI_CLUSTER_PUBLIC_ADDRESS", "10.77.0.12"));
+    com.hazelcast.config.Config hzAny = org.yishi.platform.cluster.ClusterSetup.hazelcastConfig(any);
+    assertEquals("true", hzAny.getProperty("hazelcast.socket.bind.any"));
+    assertEquals("10.77.0.12", hzAny.getProperty("hazelcast.local.localAddress"));
+    assertFalse(hzAny.getNetworkConfig().getJoin().getMulticastConfig().isEnabled());
+  }
+
+  @Test
+  void badMultiHostValuesNameTheSetting() {
+    assertMessage(Map.of("YISHI_CLUSTER_HOST", "eth0"), "YISHI_CLUSTER_HOST (cluster.host): 'eth0' is not an IPv4 address");
+    assertMessage(Map.of("YISHI_CLUSTER_HOST", "10.0.0.300"), "YISHI_CLUSTER_HOST (cluster.host): '10.0.0.300'");
+    assertMessage(Map.of("YISHI_CLUSTER_HOST", "0.0.0.0"), "YISHI_CLUSTER_PUBLIC_ADDRESS (cluster.publicAddress): required");
+    assertMessage(Map.of("YISHI_CLUSTER_PUBLIC_ADDRESS", "a b"), "YISHI_CLUSTER_PUBLIC_ADDRESS (cluster.publicAddress): 'a b'");
+    assertMessage(Map.of("YISHI_EVENTBUS_PORT", "x"), "YISHI_EVENTBUS_PORT (cluster.eventBusPort): 'x' is not a port number");
+    assertMessage(Map.of("YISHI_PG_REPLICA_URL", "http://x/y"), "YISHI_PG_REPLICA_URL (database.replicaUrl): must start with postgresql://");
+    assertMessage(Map.of("YISHI_PG_EMBEDDED_LISTEN", "10.77.0.4"), "YISHI_PG_EMBEDDED_PASSWORD (database.embeddedPassword): required");
+    assertMessage(Map.of("YISHI_PG_EMBEDDED_LISTEN", "db-host"), "YISHI_PG_EMBEDDED_LISTEN (database.embeddedListen): 'db-host'");
   }
 
   @Test

@@ -103,7 +103,7 @@ class StationRegistryTest {
     assertEquals(5, history.size(), history.encode());
     assertEquals("revoked", history.getJsonObject(4).getString("toStatus"));
     assertEquals("合并到街道议事室", history.getJsonObject(4).getString("reason"));
-    assertEquals("d1", history.getJsonObject(4).getString("actorName"));
+    assertEquals("洮北区政协", history.getJsonObject(4).getString("actorName"));
     assertEquals(5, count("SELECT count(*) FROM audit_log WHERE entity_type = 'station' AND entity_id = '" + id + "'"));
   }
 

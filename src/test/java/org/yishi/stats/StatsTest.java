@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatsTest {
   private static Node node;
   private static Pool pool;
+  private static StatsFixtures fx;
   private static AccountFixtures f;
   private static Api api;
   private static long s1;
@@ -35,6 +36,7 @@ class StatsTest {
   static void start() {
     node = TestNodes.start(TestPostgres.freshDatabaseUrl());
     pool = node.app().pool();
+    fx = new StatsFixtures(pool);
     f = AccountFixtures.create(node);
     api = new Api(node.baseUrl());
     s1 = f.stations.get(AccountFixtures.HAIMING);   // 洮北区
@@ -48,44 +50,23 @@ class StatsTest {
   }
 
   private static io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> sql(String q, Object... args) {
-    return pool.preparedQuery(q).execute(Tuple.wrap(java.util.Arrays.asList(args))).await();
+    return fx.sql(q, args);
   }
 
   private static long topic(long station, String status, String createdAt) {
-    return sql("""
-        INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status, created_at)
-        SELECT id, division_code, '议题', 'livelihood', 'residents', true, '热点', true, '适合', $2, $3::timestamptz FROM station WHERE id = $1
-        RETURNING id""", station, status, java.time.OffsetDateTime.parse(createdAt)).iterator().next().getLong(0);
+    return fx.topic(station, status, createdAt);
   }
 
   private static long meeting(long topic, String start, String status, String format) {
-    return sql("""
-        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, online_link, kind, status)
-        SELECT t.id, t.station_id, t.division_code, $2::timestamptz, $2::timestamptz + interval '2 hours', '室', $4,
-               CASE WHEN $4 = 'on_site' THEN NULL ELSE 'https://m.example.invalid/x' END, 'forum', $3
-          FROM topic t WHERE t.id = $1 RETURNING id""", topic, java.time.OffsetDateTime.parse(start), status, format).iterator().next().getLong(0);
+    return fx.meeting(topic, start, status, format);
   }
 
   private static void record(long meeting, boolean held, int members, int residents, int suggestions, int filedDaysLater) {
-    sql("""
-        INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
-               attendance_residents, attendance_departments, attendance_experts, suggestions_count, filed_at)
-        SELECT m.id, $2, CASE WHEN $2 THEN NULL ELSE '雨' END, CASE WHEN $2 THEN m.starts_at END, CASE WHEN $2 THEN m.ends_at END,
-               $3, $4, 1, 1, $5, m.ends_at + make_interval(days => $6)
-          FROM meeting m WHERE m.id = $1""", meeting, held, members, residents, suggestions, filedDaysLater);
+    fx.record(meeting, held, members, residents, suggestions, filedDaysLater);
   }
 
   private static long outcome(long meeting, String status, String answer, String satisfaction, boolean typical, String due) {
-    boolean answered = !"referred".equals(status);
-    boolean implemented = "implemented".equals(status) || "closed".equals(status) && !"not_adopted".equals(answer);
-    return sql("""
-        INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on, status, answer, reply,
-               answered_at, implementation_evidence, implemented_at, satisfaction, closed_at, rated_at, typical_case)
-        SELECT m.id, m.station_id, m.division_code, '成果', 'suggestion_letter', '区住建局', $6::date, $2, $3,
-               CASE WHEN $7 THEN '已办' END, CASE WHEN $7 THEN now() END, CASE WHEN $8 THEN '已完成' END,
-               CASE WHEN $8 THEN now() END, $4, CASE WHEN $2 = 'closed' THEN now() END, CASE WHEN $2 = 'closed' THEN now() END, $5
-          FROM meeting m WHERE m.id = $1 RETURNING id""", meeting, status, answer, satisfaction, typical, java.time.LocalDate.parse(due), answered, implemented)
-        .iterator().next().getLong(0);
+    return fx.outcome(meeting, status, answer, satisfaction, typical, due);
   }
 
   @Test
@@ -172,44 +153,57 @@ class StatsTest {
     Random random = new Random(7);
     long t = topic(s1, "approved", "2025-06-02T10:00:00+08:00");
     long u = topic(s2, "submitted", "2025-06-03T10:00:00+08:00");
+    long committee = f.committees.get(AccountFixtures.TAOBEI);
+    long plan = sql("INSERT INTO plan (committee_id, year, title) VALUES ($1, 2025, '计划') RETURNING id", committee)
+        .iterator().next().getLong(0);
+    List<Long> items = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      items.add(sql("INSERT INTO plan_item (plan_id, title, kind, category, target_quarter) VALUES ($1, $2, 'other', 'ecology', 2) RETURNING id",
+          plan, "选题" + i).iterator().next().getLong(0));
+    }
+    List<Long> members = new ArrayList<>(List.of(f.taobeiMember));
+    for (int i = 0; i < 2; i++) {
+      members.add(sql("INSERT INTO member (name, sector, committee_id) VALUES ($1, '教育界', $2) RETURNING id", "委员" + i, committee)
+          .iterator().next().getLong(0));
+    }
+    String[] kinds = {"forum", "grassroots", "sector", "thematic_consultation"};
+    String[] categories = {"livelihood", "ecology", "economy"};
+    String[] forms = {"minutes", "proposal", "bulletin"};
     List<Long> meetings = new ArrayList<>();
     List<Long> outcomes = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      int op = random.nextInt(9);
+    for (int i = 0; i < 90; i++) {
+      int op = random.nextInt(16);
       String month = String.format("2025-%02d", 1 + random.nextInt(9));
+      long anyMeeting = meetings.isEmpty() ? -1 : meetings.get(random.nextInt(meetings.size()));
       switch (op) {
         case 0, 1 -> meetings.add(meeting(random.nextBoolean() ? t : u, month + "-" + (10 + random.nextInt(15))
             + "T09:" + (10 + random.nextInt(40)) + ":00+08:00", random.nextBoolean() ? "held" : "scheduled", "on_site"));
         case 2 -> {
-          if (!meetings.isEmpty()) {
-            long m = meetings.get(random.nextInt(meetings.size()));
-            if (sql("SELECT 1 FROM meeting_record WHERE meeting_id = $1", m).size() == 0) {
-              record(m, random.nextBoolean(), random.nextInt(5), random.nextInt(40), random.nextInt(10), random.nextInt(12));
-            }
+          if (anyMeeting > 0 && sql("SELECT 1 FROM meeting_record WHERE meeting_id = $1", anyMeeting).size() == 0) {
+            record(anyMeeting, random.nextBoolean(), random.nextInt(5), random.nextInt(40), random.nextInt(10), random.nextInt(12));
           }
         }
         case 3 -> {
-          if (!meetings.isEmpty()) {
-            outcomes.add(outcome(meetings.get(random.nextInt(meetings.size())), "referred", null, null, false, "2025-12-31"));
+          if (anyMeeting > 0) {
+            outcomes.add(outcome(anyMeeting, "referred", null, null, false, "2025-12-31"));
           }
         }
         case 4 -> {
           if (!outcomes.isEmpty()) {
-            sql("UPDATE outcome SET status = 'answered', answer = 'adopted', reply = '办', answered_at = now(), typical_case = $2 WHERE id = $1",
-                outcomes.get(random.nextInt(outcomes.size())), random.nextBoolean());
+            sql("UPDATE outcome SET status = 'answered', answer = 'adopted', reply = '办', answered_at = now(), typical_case = $2,"
+                + " form = $3 WHERE id = $1", outcomes.get(random.nextInt(outcomes.size())), random.nextBoolean(),
+                forms[random.nextInt(forms.length)]);
           }
         }
         case 5 -> { // reschedule into another month
-          if (!meetings.isEmpty()) {
+          if (anyMeeting > 0) {
             sql("UPDATE meeting SET starts_at = $2::timestamptz, ends_at = $2::timestamptz + interval '1 hour' WHERE id = $1",
-                meetings.get(random.nextInt(meetings.size())),
-                java.time.OffsetDateTime.parse(month + "-05T" + (10 + random.nextInt(10)) + ":00:00+08:00"));
+                anyMeeting, java.time.OffsetDateTime.parse(month + "-05T" + (10 + random.nextInt(10)) + ":00:00+08:00"));
           }
         }
         case 6 -> {
-          if (!meetings.isEmpty()) {
-            sql("UPDATE meeting SET status = $2 WHERE id = $1", meetings.get(random.nextInt(meetings.size())),
-                random.nextBoolean() ? "cancelled" : "held");
+          if (anyMeeting > 0) {
+            sql("UPDATE meeting SET status = $2 WHERE id = $1", anyMeeting, random.nextBoolean() ? "cancelled" : "held");
           }
         }
         case 7 -> {
@@ -217,17 +211,66 @@ class StatsTest {
             sql("DELETE FROM outcome WHERE id = $1", outcomes.remove(random.nextInt(outcomes.size())));
           }
         }
-        default -> sql("UPDATE topic SET status = $2 WHERE id = $1", u, random.nextBoolean() ? "approved" : "rejected");
+        case 8 -> sql("UPDATE topic SET status = $2 WHERE id = $1", u, random.nextBoolean() ? "approved" : "rejected");
+        case 9 -> { // a member ticked as attending, or no longer
+          if (anyMeeting > 0) {
+            long m = members.get(random.nextInt(members.size()));
+            if (random.nextBoolean()) {
+              sql("INSERT INTO meeting_attendee (meeting_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", anyMeeting, m);
+            } else {
+              sql("DELETE FROM meeting_attendee WHERE meeting_id = $1 AND member_id = $2", anyMeeting, m);
+            }
+          }
+        }
+        case 10 -> { // the kind and the format of a meeting change
+          if (anyMeeting > 0) {
+            String format = random.nextBoolean() ? "on_site" : random.nextBoolean() ? "online" : "hybrid";
+            sql("UPDATE meeting SET kind = $2, format = $3, online_link = CASE WHEN $3 = 'on_site' THEN NULL ELSE 'https://m.example.invalid/y' END"
+                + " WHERE id = $1", anyMeeting, kinds[random.nextInt(kinds.length)], format);
+          }
+        }
+        case 11 -> sql("UPDATE topic SET category = $2 WHERE id = $1", random.nextBoolean() ? t : u,
+            categories[random.nextInt(categories.length)]);
+        case 12 -> sql("UPDATE topic SET plan_item_id = $2 WHERE id = $1", random.nextBoolean() ? t : u,
+            random.nextInt(4) == 0 ? null : items.get(random.nextInt(items.size())));
+        case 13 -> sql("UPDATE topic SET status = $2 WHERE id = $1", t, random.nextInt(3) == 0 ? "withdrawn" : "approved");
+        case 14 -> { // the station moves to another township of the district, or back
+          String to = sql("SELECT division_code FROM station WHERE id = $1", s1).iterator().next().getString(0)
+              .equals(AccountFixtures.HAIMING) ? "220802003000" : AccountFixtures.HAIMING;
+          sql("UPDATE station SET division_code = $2 WHERE id = $1", s1, to);
+        }
+        default -> { // a meeting moves to the other topic (and so to its category and plan item)
+          if (anyMeeting > 0) {
+            sql("UPDATE meeting SET topic_id = CASE WHEN topic_id = $2 THEN $3 ELSE $2 END WHERE id = $1 AND station_id = $4",
+                anyMeeting, t, u, s1);
+          }
+        }
       }
     }
-    String snapshot = "SELECT * FROM stats_station_month WHERE meetings_held + meetings_not_held + meetings_cancelled + outcomes"
-        + " + topics_proposed + records_filed > 0 ORDER BY station_id, month";
-    String incremental = rows(snapshot);
+    sql("UPDATE station SET division_code = $2 WHERE id = $1", s1, AccountFixtures.HAIMING);
+    List<String> snapshots = List.of(
+        "SELECT * FROM stats_station_month ORDER BY station_id, month",
+        "SELECT * FROM stats_station_month_category ORDER BY station_id, month, category",
+        "SELECT * FROM stats_member_month ORDER BY member_id, station_id, month, category",
+        "SELECT * FROM stats_plan_item ORDER BY plan_item_id");
+    List<String> incremental = snapshots.stream().map(StatsTest::rows).toList();
     HttpResponse<String> rebuilt = api.call("POST", "/api/v1/stats/rebuild", api.token("admin", TestNodes.ADMIN_PASSWORD), null);
     assertEquals(200, rebuilt.statusCode(), rebuilt.body());
-    String recount = rows(snapshot);
-    assertTrue(rows(snapshot).length() > 100, "there is something to compare");
-    assertEquals(incremental, recount, "the counters kept by the triggers equal a recount from the raw rows");
+    List<String> recount = snapshots.stream().map(StatsTest::rows).toList();
+    for (int i = 0; i < snapshots.size(); i++) {
+      assertTrue(recount.get(i).lines().count() >= (i == 3 ? 1 : 3), "there is something to compare: " + snapshots.get(i));
+      assertEquals(incremental.get(i), recount.get(i), "the counters kept by the triggers equal a recount from the raw rows: "
+          + snapshots.get(i));
+    }
+    // the category rows add up to the totals, and the members' rows to members_attending
+    assertEquals(rows("""
+        SELECT station_id, month, meetings_held, outcomes, topics_proposed, members_attending FROM stats_station_month
+         ORDER BY station_id, month"""), rows("""
+        SELECT station_id, month, sum(meetings_held)::int AS meetings_held, sum(outcomes)::int AS outcomes,
+               sum(topics_proposed)::int AS topics_proposed, sum(members_attending)::int AS members_attending
+          FROM stats_station_month_category GROUP BY station_id, month ORDER BY station_id, month"""));
+    assertEquals(rows("SELECT coalesce(sum(members_attending), 0) FROM stats_station_month"),
+        rows("SELECT coalesce(sum(meetings_attended), 0) FROM stats_member_month"));
   }
 
   @Test

@@ -54,6 +54,29 @@ public final class Browser {
     return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers).GET());
   }
 
+  /** A GET of a file (an export): the body as bytes. */
+  public HttpResponse<byte[]> getBytes(String path) {
+    try {
+      return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A GET whose body is read as it arrives, e.g. server-sent events: the answer returns once its
+   * headers have arrived; close its body when done.
+   */
+  public HttpResponse<java.io.InputStream> stream(String path) {
+    try {
+      return client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream")
+          .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Posts a form with the CSRF token of the last page (unless the fields set {@code _csrf} themselves). */
   public HttpResponse<String> post(String path, Map<String, String> fields) {
     Map<String, String> all = new LinkedHashMap<>();

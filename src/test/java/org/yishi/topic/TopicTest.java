@@ -167,8 +167,8 @@ class TopicTest {
     JsonArray history = Http.json(api.get("/api/v1/topics/" + id, d1)).getJsonArray("history");
     assertEquals(6, history.size(), history.encode());
     assertEquals("rejected", history.getJsonObject(2).getString("toStatus"));
-    assertEquals("d1", history.getJsonObject(2).getString("actorName"));
-    assertEquals("city", history.getJsonObject(5).getString("actorName"));
+    assertEquals("洮北区政协", history.getJsonObject(2).getString("actorName"));
+    assertEquals("白城市政协", history.getJsonObject(5).getString("actorName"));
     assertEquals(6, count("SELECT count(*) FROM audit_log WHERE entity_type = 'topic' AND entity_id = '" + id + "'"));
   }
 

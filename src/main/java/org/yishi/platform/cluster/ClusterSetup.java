@@ -11,7 +11,10 @@ import org.yishi.platform.config.AppConfig;
 /**
  * Hazelcast configuration for a Yishi node: explicit TCP/IP join to the configured members only.
  * Multicast, cloud auto-detection and phone-home are switched off, because the hosts Yishi runs on
- * (government intranets, this sandbox) allow no such traffic.
+ * (government intranets, this sandbox) allow no such traffic. On one machine everything is on
+ * 127.0.0.1; across hosts each node binds {@code cluster.host} (one interface, or 0.0.0.0) and
+ * advertises {@code cluster.publicAddress}, the address the other members reach it at (it differs
+ * from the bound one behind NAT or when binding 0.0.0.0).
  */
 public final class ClusterSetup {
   private ClusterSetup() {
@@ -25,15 +28,24 @@ public final class ClusterSetup {
     hz.setProperty("hazelcast.logging.type", "jdk");
     // the node's own shutdown sequence leaves the cluster after draining HTTP; no racing hook
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
-    hz.setProperty("hazelcast.local.localAddress", config.clusterHost());
-    hz.setProperty("hazelcast.socket.bind.any", "false");
+    boolean anyInterface = "0.0.0.0".equals(config.clusterHost());
+    hz.setProperty("hazelcast.local.localAddress", anyInterface ? config.clusterPublicAddress() : config.clusterHost());
+    hz.setProperty("hazelcast.socket.bind.any", String.valueOf(anyInterface));
     // notice a dead or frozen member within ~10 s instead of the default minute
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+    // after a network split heals, look for the other side every 10 s (default: first after 5 min)
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
 
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(config.clusterPort()).setPortAutoIncrement(true).setPortCount(20);
-    net.getInterfaces().setEnabled(true).setInterfaces(List.of(config.clusterHost()));
+    if (!anyInterface) {
+      net.getInterfaces().setEnabled(true).setInterfaces(List.of(config.clusterHost()));
+    }
+    if (!config.clusterPublicAddress().equals(config.clusterHost())) {
+      net.setPublicAddress(config.clusterPublicAddress());
+    }
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

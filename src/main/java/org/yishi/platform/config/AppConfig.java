@@ -22,9 +22,12 @@ import java.util.Map;
  */
 public record AppConfig(
     String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds,
+    List<String> httpTrustedProxies,
     Path dataDir,
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
+    String pgReplicaUrl, List<String> pgEmbeddedListen, String pgEmbeddedPassword,
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
+    String clusterPublicAddress, int eventBusPort,
     boolean demo, String demoPassword, String adminPassword,
     SecuritySettings security,
     List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
@@ -58,11 +61,17 @@ public record AppConfig(
   private static final Setting HTTP_INSTANCES = new Setting("http.instances", "YISHI_HTTP_INSTANCES");
   private static final Setting HTTP_BODY_LIMIT = new Setting("http.bodyLimitBytes", "YISHI_HTTP_BODY_LIMIT");
   private static final Setting HTTP_GRACE = new Setting("http.shutdownGraceSeconds", "YISHI_HTTP_SHUTDOWN_GRACE");
+  private static final Setting HTTP_TRUSTED_PROXIES = new Setting("http.trustedProxies", "YISHI_HTTP_TRUSTED_PROXIES");
   private static final Setting DATA_DIR = new Setting("dataDir", "YISHI_DATA_DIR");
   private static final Setting PG_URL = new Setting("database.url", "YISHI_PG_URL");
   private static final Setting PG_EMBEDDED_PORT = new Setting("database.embeddedPort", "YISHI_PG_EMBEDDED_PORT");
   private static final Setting PG_POOL = new Setting("database.poolSize", "YISHI_PG_POOL_SIZE");
   private static final Setting PG_CONNECT_TIMEOUT = new Setting("database.connectTimeoutSeconds", "YISHI_PG_CONNECT_TIMEOUT");
+  private static final Setting PG_REPLICA_URL = new Setting("database.replicaUrl", "YISHI_PG_REPLICA_URL");
+  private static final Setting PG_EMBEDDED_LISTEN = new Setting("database.embeddedListen", "YISHI_PG_EMBEDDED_LISTEN");
+  private static final Setting PG_EMBEDDED_PASSWORD = new Setting("database.embeddedPassword", "YISHI_PG_EMBEDDED_PASSWORD");
+  private static final Setting CLUSTER_PUBLIC_ADDRESS = new Setting("cluster.publicAddress", "YISHI_CLUSTER_PUBLIC_ADDRESS");
+  private static final Setting EVENTBUS_PORT = new Setting("cluster.eventBusPort", "YISHI_EVENTBUS_PORT");
   private static final Setting CLUSTER_NAME = new Setting("cluster.name", "YISHI_CLUSTER_NAME");
   private static final Setting CLUSTER_HOST = new Setting("cluster.host", "YISHI_CLUSTER_HOST");
   private static final Setting CLUSTER_PORT = new Setting("cluster.port", "YISHI_CLUSTER_PORT");
@@ -120,15 +129,21 @@ public record AppConfig(
         r.integer(HTTP_INSTANCES, 2, 1, 64),
         r.integer(HTTP_BODY_LIMIT, 1_048_576, 1024, 1_073_741_824),
         r.integer(HTTP_GRACE, 20, 0, 600),
+        r.optionalAddresses(HTTP_TRUSTED_PROXIES),
         Path.of(r.text(DATA_DIR, "./data", false)),
-        r.pgUrl(),
+        r.pgUrl(PG_URL),
         r.port(PG_EMBEDDED_PORT, 0, true),
         r.integer(PG_POOL, 16, 1, 500),
         r.integer(PG_CONNECT_TIMEOUT, 5, 1, 300),
+        r.pgUrl(PG_REPLICA_URL),
+        r.addresses(PG_EMBEDDED_LISTEN, "127.0.0.1"),
+        r.text(PG_EMBEDDED_PASSWORD, "", true),
         r.text(CLUSTER_NAME, "yishi", false),
-        r.text(CLUSTER_HOST, "127.0.0.1", false),
+        r.bindAddress(CLUSTER_HOST),
         r.port(CLUSTER_PORT, 5701, false),
         r.members(),
+        r.publicAddress(),
+        r.port(EVENTBUS_PORT, 0, true),
         r.bool(DEMO, false),
         r.text(DEMO_PASSWORD, "yishi-demo", false),
         r.text(ADMIN_PASSWORD, "", true),
@@ -145,7 +160,26 @@ public record AppConfig(
         r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),
         // the national division file is 36.8 MB uncompressed
         r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L));
+    config.checkCombinations();
     return config;
+  }
+
+  /** Rules that involve more than one setting. */
+  private void checkCombinations() {
+    boolean loopbackOnly = pgEmbeddedListen.stream().allMatch(Reader::isLoopback);
+    if (!loopbackOnly && pgEmbeddedPassword.isEmpty()) {
+      throw new ConfigException(PG_EMBEDDED_PASSWORD.label() + ": required when " + PG_EMBEDDED_LISTEN.label()
+          + " lets other hosts connect (" + String.join(",", pgEmbeddedListen) + ")");
+    }
+    if ("0.0.0.0".equals(clusterHost) && "0.0.0.0".equals(clusterPublicAddress)) {
+      throw new ConfigException(CLUSTER_PUBLIC_ADDRESS.label() + ": required when " + CLUSTER_HOST.label()
+          + " is 0.0.0.0 (the address other members reach this node at)");
+    }
+  }
+
+  /** Whether the roll-up reads go to a streaming replica ({@code YISHI_PG_REPLICA_URL}). */
+  public boolean hasReplica() {
+    return pgReplicaUrl != null;
   }
 
   /** Whether the node runs its own embedded PostgreSQL. */
@@ -239,8 +273,8 @@ public record AppConfig(
       };
     }
 
-    String pgUrl() {
-      String v = raw(PG_URL);
+    String pgUrl(Setting setting) {
+      String v = raw(setting);
       if (v == null || v.isEmpty()) {
         return null;
       }
@@ -248,15 +282,70 @@ public record AppConfig(
         URI uri = URI.create(v);
         String scheme = uri.getScheme();
         if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
-          throw new ConfigException(PG_URL.label() + ": must start with postgresql:// (got scheme '" + scheme + "')");
+          throw new ConfigException(setting.label() + ": must start with postgresql:// (got scheme '" + scheme + "')");
         }
         if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
-          throw new ConfigException(PG_URL.label() + ": expected postgresql://user:pass@host:port/db");
+          throw new ConfigException(setting.label() + ": expected postgresql://user:pass@host:port/db");
         }
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(PG_URL.label() + ": not a valid URL: " + e.getMessage());
+        throw new ConfigException(setting.label() + ": not a valid URL: " + e.getMessage());
       }
       return v;
+    }
+
+    /** An IPv4 address literal (Hazelcast binds interfaces by address, not by name), or 0.0.0.0. */
+    String bindAddress(Setting s) {
+      String v = text(s, "127.0.0.1", false);
+      if (!isIpv4(v)) {
+        throw new ConfigException(s.label() + ": '" + v + "' is not an IPv4 address (e.g. 10.0.0.11, or 0.0.0.0 for every interface)");
+      }
+      return v;
+    }
+
+    /** The address other members reach this node at: defaults to the bind address. */
+    String publicAddress() {
+      String host = text(CLUSTER_HOST, "127.0.0.1", false);
+      String v = text(CLUSTER_PUBLIC_ADDRESS, host, false);
+      if (!v.matches("[A-Za-z0-9.\\-]{1,253}")) {
+        throw new ConfigException(CLUSTER_PUBLIC_ADDRESS.label() + ": '" + v + "' is not a host name or address");
+      }
+      return v;
+    }
+
+    /** Comma-separated IPv4 addresses, or none. */
+    List<String> optionalAddresses(Setting s) {
+      String v = text(s, "", true);
+      return v.isBlank() ? List.of() : addresses(s, v);
+    }
+
+    /** Comma-separated IPv4 addresses. */
+    List<String> addresses(Setting s, String dflt) {
+      String v = text(s, dflt, false);
+      List<String> out = new ArrayList<>();
+      for (String part : v.split(",")) {
+        String a = part.trim();
+        if (!isIpv4(a)) {
+          throw new ConfigException(s.label() + ": '" + a + "' is not an IPv4 address");
+        }
+        out.add(a);
+      }
+      return List.copyOf(out);
+    }
+
+    static boolean isIpv4(String v) {
+      if (!v.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        return false;
+      }
+      for (String octet : v.split("\\.")) {
+        if (Integer.parseInt(octet) > 255) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    static boolean isLoopback(String address) {
+      return address.startsWith("127.");
     }
 
     /** Comma-separated hours before a meeting at which reminders go out, e.g. "72,24". */

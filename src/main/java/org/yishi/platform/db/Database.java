@@ -38,6 +38,7 @@ public final class Database {
   private EmbeddedPostgres embedded;
   private PgConnectOptions connectOptions;
   private Pool pool;
+  private Pool readPool;
 
   public Database(AppConfig config) {
     this.config = config;
@@ -49,7 +50,8 @@ public final class Database {
    */
   public void startAndMigrate() {
     if (config.embeddedDatabase()) {
-      embedded = startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort());
+      embedded = startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort(),
+          config.pgEmbeddedListen(), config.pgEmbeddedPassword());
       connectOptions = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.getPort())
           .setDatabase("postgres").setUser("postgres");
     } else {
@@ -68,10 +70,24 @@ public final class Database {
             + " (" + result.migrationsExecuted + " migration(s) applied)");
   }
 
-  /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. */
+  /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}, on 127.0.0.1 only. */
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
+    return startEmbedded(dir, port, java.util.List.of("127.0.0.1"), "");
+  }
+
+  /**
+   * Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}, listening on
+   * {@code listen}. Loopback connections are trusted (local tools: backup, the node itself); when
+   * it listens on another address, other hosts may connect, and replicate, with the {@code postgres}
+   * role's password ({@code password}, SCRAM-SHA-256), which is (re)set at every start.
+   */
+  public static EmbeddedPostgres startEmbedded(Path dir, int port, java.util.List<String> listen, String password) {
+    boolean remote = listen.stream().anyMatch(a -> !a.startsWith("127."));
     try {
       Files.createDirectories(dir);
+      // initdb wants an empty data directory: the access rules live beside it
+      Path hba = dir.toAbsolutePath().resolveSibling(dir.getFileName() + "-hba.conf");
+      Files.writeString(hba, hbaRules(remote));
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
@@ -82,17 +98,55 @@ public final class Database {
           .setServerConfig("fsync", "on")
           .setServerConfig("full_page_writes", "on")
           .setServerConfig("max_connections", "300")
-          .setServerConfig("listen_addresses", "127.0.0.1")
+          .setServerConfig("listen_addresses", String.join(",", withLoopback(listen)))
+          .setServerConfig("hba_file", hba.toString())
+          .setServerConfig("password_encryption", "scram-sha-256")
           .setServerConfig("timezone", "Asia/Shanghai");
       if (port > 0) {
         builder.setPort(port);
       }
       EmbeddedPostgres pg = builder.start();
-      LOG.info(() -> "Embedded PostgreSQL listening on 127.0.0.1:" + pg.getPort() + ", data in " + dir.toAbsolutePath());
+      if (remote) {
+        setPassword(pg, password);
+      }
+      LOG.info(() -> "Embedded PostgreSQL listening on " + String.join(",", withLoopback(listen)) + ":" + pg.getPort()
+          + ", data in " + dir.toAbsolutePath());
       return pg;
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("YISHI_DATA_DIR (dataDir): embedded PostgreSQL did not start in " + dir.toAbsolutePath()
           + ": " + rootMessage(e));
+    }
+  }
+
+  private static java.util.List<String> withLoopback(java.util.List<String> listen) {
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+    all.add("127.0.0.1");
+    all.addAll(listen);
+    return java.util.List.copyOf(all);
+  }
+
+  /** Trust on loopback (what zonky's initdb sets up); a password from anywhere else when listening there. */
+  private static String hbaRules(boolean remote) {
+    String rules = """
+        # written by Yishi at every start of the embedded database (see database.embeddedListen)
+        local   all          all                    trust
+        host    all          all    127.0.0.1/32    trust
+        local   replication  all                    trust
+        host    replication  all    127.0.0.1/32    trust
+        """;
+    return remote ? rules + """
+        host    all          all    0.0.0.0/0       scram-sha-256
+        host    replication  all    0.0.0.0/0       scram-sha-256
+        """ : rules;
+  }
+
+  private static void setPassword(EmbeddedPostgres pg, String password) {
+    try (Connection c = DriverManager.getConnection(pg.getJdbcUrl("postgres", "postgres"));
+         java.sql.Statement st = c.createStatement()) {
+      // ALTER ROLE takes no parameters: quote the literal (the value has no control characters)
+      st.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
+    } catch (SQLException e) {
+      throw new ConfigException("YISHI_PG_EMBEDDED_PASSWORD (database.embeddedPassword): cannot be set: " + rootMessage(e));
     }
   }
 
@@ -131,9 +185,32 @@ public final class Database {
 
   /** Creates the shared reactive pool; call once the Vert.x instance exists. */
   public Pool createPool(Vertx vertx) {
+    pool = buildPool(vertx, connectOptions, "yishi");
+    return pool;
+  }
+
+  /**
+   * The pool for reads that may lag (roll-ups): a second pool on the streaming replica named by
+   * {@code YISHI_PG_REPLICA_URL}, or the primary pool itself when none is configured. The replica is
+   * not checked at start: a replica that is down fails those reads (503) while writes go on.
+   */
+  public Pool createReadPool(Vertx vertx) {
+    if (!config.hasReplica()) {
+      return pool;
+    }
+    PgConnectOptions replica = PgConnectOptions.fromUri(config.pgReplicaUrl());
+    replica.setReconnectAttempts(0);
+    replica.addProperty("application_name", "yishi-read");
+    // a replica refuses writes anyway; this makes a misrouted write fail the same way on a primary
+    replica.addProperty("default_transaction_read_only", "on");
+    readPool = buildPool(vertx, replica, "yishi-read");
+    return readPool;
+  }
+
+  private Pool buildPool(Vertx vertx, PgConnectOptions target, String name) {
     PoolOptions poolOptions = new PoolOptions()
         .setMaxSize(config.pgPoolSize())
-        .setName("yishi")
+        .setName(name)
         // a saturated pool answers quickly (503) rather than queueing without bound
         .setMaxWaitQueueSize(config.pgPoolSize() * 32)
         .setConnectionTimeout(config.pgConnectTimeoutSeconds())
@@ -143,13 +220,13 @@ public final class Database {
     NetClientOptions net = new NetClientOptions()
         .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.pgConnectTimeoutSeconds()))
         .setTcpKeepAlive(true);
-    pool = PgBuilder.pool().with(poolOptions).with(net).connectingTo(connectOptions).using(vertx).build();
-    return pool;
+    return PgBuilder.pool().with(poolOptions).with(net).connectingTo(target).using(vertx).build();
   }
 
   /** Closes the pool (when created) and stops the embedded server (when started). */
   public Future<Void> close() {
-    Future<Void> closing = pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> closing = (pool == null ? Future.<Void>succeededFuture() : pool.close())
+        .eventually(() -> readPool == null ? Future.succeededFuture() : readPool.close());
     return closing.eventually(() -> {
       stopEmbedded();
       return Future.succeededFuture();

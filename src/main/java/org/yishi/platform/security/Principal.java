@@ -24,6 +24,11 @@ public record Principal(long id, String username, String displayName, Role role,
     };
   }
 
+  /** How this user is named in the histories people read: the display name, else the username. */
+  public String shownName() {
+    return displayName == null || displayName.isBlank() ? username : displayName;
+  }
+
   public boolean is(Role r) {
     return role == r;
   }

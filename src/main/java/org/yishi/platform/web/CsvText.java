@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Reads delimited text as people produce it: CSV (RFC 4180 quoting) or the tab-separated text a
- * spreadsheet puts on the clipboard. The delimiter is taken from the header line.
+ * spreadsheet puts on the clipboard (the delimiter is taken from the header line); and writes CSV
+ * cells that a spreadsheet can never evaluate as formulas.
  */
 public final class CsvText {
   private CsvText() {
@@ -69,5 +70,36 @@ public final class CsvText {
       }
     }
     return lines;
+  }
+
+  /**
+   * One CSV cell: quoted when it holds a delimiter, quote, line break or apostrophe; a text starting
+   * with = + - @ (or a tab/CR) is prefixed with an apostrophe so a spreadsheet never evaluates it as
+   * a formula (CSV injection). Numbers are written as they are; null is an empty cell.
+   */
+  public static String cell(Object value) {
+    if (value == null) {
+      return "";
+    }
+    String s = String.valueOf(value);
+    if (!(value instanceof Number) && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
+      s = "'" + s;
+    }
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") || s.contains("'")) {
+      s = "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+    return s;
+  }
+
+  /** One CSV line (without the line break) of {@link #cell} values. */
+  public static String line(List<?> values) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < values.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(cell(values.get(i)));
+    }
+    return sb.toString();
   }
 }
