@@ -98,6 +98,7 @@ final class HttpBenchmarks {
     try {
       b.token = b.signIn(b.nodes.get(0));
       b.units = b.units();
+      b.settle();
       if (cluster) {
         b.cluster();
       } else {
@@ -106,6 +107,22 @@ final class HttpBenchmarks {
     } finally {
       b.pool.close().await();
       b.vertx.close().await();
+    }
+  }
+
+  /**
+   * Waits (at most a minute) until the nodes' database sessions are idle: right after a bulk load the
+   * scheduler's first rounds (reminders, overdue escalation) scan the new rows, and a benchmark
+   * started meanwhile would measure them.
+   */
+  private void settle() throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    int quiet = 0;
+    while (System.nanoTime() < deadline && quiet < 3) {
+      long busy = pool.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'yishi' AND state <> 'idle'")
+          .execute().await().iterator().next().getLong(0);
+      quiet = busy == 0 ? quiet + 1 : 0;
+      Thread.sleep(500);
     }
   }
 
@@ -716,8 +733,10 @@ final class HttpBenchmarks {
           + Math.round(majorGcs) + " major GCs, " + Results.round(majorGcSeconds) + " s");
       Results.ceiling(e, "-Xmx (heap limit)", heapMax / (1 << 20), "MiB", true);
       // "runs with -Xmx1g": the limit is 1 GiB and what stays live after a collection fits well inside it
+      // (no major collection happened: the peak of the heap used, which includes garbage, stands for it)
+      double live = maxLive > 0 ? maxLive : maxHeapUsed;
       Results.target(e, "runs with -Xmx1g (live data after GC < 75% of it)",
-          heapMax > 0 && heapMax <= 1024.0 * (1 << 20) * 1.01 && maxLive > 0 && maxLive < 0.75 * heapMax);
+          heapMax > 0 && heapMax <= 1024.0 * (1 << 20) * 1.01 && live > 0 && live < 0.75 * heapMax);
       return e;
     }
   }

@@ -107,7 +107,10 @@ public final class DashboardRoutes {
       refused(ctx, e);
       return;
     }
-    Future<JsonObject> now = stats.rollup(q);
+    // a live refresh (htmx) follows a committed change: compute the period afresh rather than reuse a
+    // roll-up that may predate the change
+    boolean live = "true".equals(ctx.request().getHeader("HX-Request"));
+    Future<JsonObject> now = live ? stats.rollupFresh(q) : stats.rollup(q);
     Future<JsonObject> before = stats.rollup(q.previous());
     Future<JsonObject> members = stats.members(q, me.jurisdiction(), membersPage);
     Future<JsonObject> dormant = stats.dormant(q, dormantPage);

@@ -21,6 +21,8 @@ import org.yishi.platform.web.PageRequest;
  */
 public final class StatsRoutes {
   private final StatsService stats;
+  /** Encoded answers of the roll-ups served lately, by identity (this verticle's event loop only). */
+  private final java.util.Map<JsonObject, io.vertx.core.buffer.Buffer> encoded = new java.util.IdentityHashMap<>();
 
   private StatsRoutes(App app) {
     this.stats = new StatsService(app.pool(), app.readPool());
@@ -48,7 +50,21 @@ public final class StatsRoutes {
   }
 
   private void rollup(RoutingContext ctx) {
-    stats.rollup(StatsQuery.parse(ctx, null)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    stats.rollup(StatsQuery.parse(ctx, null)).onSuccess(r -> {
+      // a cached roll-up is the same object until it is recomputed: encode it once, not per request
+      io.vertx.core.buffer.Buffer body = encoded.get(r);
+      if (body == null) {
+        if (encoded.size() >= 256) {
+          encoded.clear();
+        }
+        body = r.toBuffer();
+        encoded.put(r, body);
+      }
+      ctx.response().setStatusCode(200)
+          .putHeader("Content-Type", "application/json; charset=utf-8")
+          .putHeader("Cache-Control", "no-store")
+          .end(body);
+    }).onFailure(ctx::fail);
   }
 
   private void dormant(RoutingContext ctx) {

@@ -56,6 +56,14 @@ public final class StatsService {
     return cache.get(q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category(), () -> compute(q));
   }
 
+  /**
+   * The roll-up computed now, bypassing the cache: for the dashboard's live refresh, which follows a
+   * committed change that the cached answer may predate.
+   */
+  public Future<JsonObject> rollupFresh(StatsQuery q) {
+    return compute(q);
+  }
+
   private Future<JsonObject> compute(StatsQuery q) {
     return check(q).compose(unit -> {
       String prefix = Jurisdiction.prefixOf(q.division());

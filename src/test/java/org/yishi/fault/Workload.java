@@ -185,12 +185,13 @@ final class Workload {
     if (status == 201 || status == 303) {
       return Outcome.ACKED;
     }
-    if (status == 409 && body.contains("in progress")) {
+    // the API says so in its message, a page in its data-error attribute
+    if (status == 409 && (body.contains("in progress") || body.contains("data-error=\"in_progress\""))) {
       c.inProgress.incrementAndGet();
       pause(300);
       return null;
     }
-    if (status == 409 && body.contains("not kept")) {
+    if (status == 409 && (body.contains("not kept") || body.contains("data-error=\"already_done\""))) {
       return Outcome.LOST;
     }
     if (status == 503 || status == 502) {

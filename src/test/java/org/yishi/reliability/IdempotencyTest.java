@@ -212,6 +212,36 @@ class IdempotencyTest {
   }
 
   @Test
+  void aFormSentTwiceWhileTheFirstIsSavingWaitsThenSaysSoAndSavesOnce() throws Exception {
+    Browser browser = new Browser(a.baseUrl()).login("c3", AccountFixtures.PASSWORD);
+    long changqing = f.stations.get(AccountFixtures.CHANGQING);
+    browser.get("/topics/new?station=" + changqing);
+    Map<String, String> fields = Map.of("stationId", String.valueOf(changqing), "title", "双击议题", "category", "livelihood",
+        "source", "residents", "intent", "save", "_idempotency", browser.formToken("/topics"));
+    CompletableFuture<HttpResponse<String>> first;
+    HttpResponse<String> second;
+    try (Connection lock = TestPostgres.jdbc(pgUrl)) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("SELECT 1 FROM station WHERE id = " + changqing + " FOR UPDATE");
+      }
+      first = CompletableFuture.supplyAsync(() -> browser.post("/topics", fields));
+      for (int i = 0; i < 200 && sql.count("SELECT count(*) FROM idempotency_key WHERE key = ?", fields.get("_idempotency")) == 0; i++) {
+        Thread.sleep(50);
+      }
+      second = browser.post("/topics", fields); // waits a few seconds for the first, which cannot finish yet
+      lock.commit();
+    }
+    assertEquals(409, second.statusCode(), second.body());
+    assertTrue(second.body().contains("data-error=\"in_progress\"") && second.body().contains("正在提交"), second.body());
+    assertEquals(303, first.get(60, TimeUnit.SECONDS).statusCode());
+    HttpResponse<String> third = browser.post("/topics", fields);
+    assertEquals(303, third.statusCode(), "sent again, it shows the saved topic");
+    assertEquals(first.get().headers().firstValue("Location"), third.headers().firstValue("Location"));
+    assertEquals(1, topics("双击议题"));
+  }
+
+  @Test
   void answersCarryingPasswordsAreNeverKept() throws Exception {
     String admin = new Api(a.baseUrl()).token("admin", TestNodes.ADMIN_PASSWORD);
     String key = UUID.randomUUID().toString();

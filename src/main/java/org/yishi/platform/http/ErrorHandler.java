@@ -161,9 +161,14 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     } else {
       var locale = Web.locale(ctx);
       // an expired or forged form is not a jurisdiction problem: say what to do about it
-      String key = error instanceof Security.CsrfFailure ? "error.csrf" : "error." + error.kind().code;
+      String code = error instanceof Security.CsrfFailure ? "csrf"
+          : error instanceof Idempotency.InProgress ? "in_progress"
+          : error instanceof Idempotency.AlreadyDone ? "already_done"
+          : error.kind().code;
+      String key = "error." + code;
       String title = I18n.t(locale, key);
       Map<String, Object> model = new HashMap<>(Map.of(
+          "code", code,
           "status", error.kind().status,
           "title", title,
           "detail", error.kind() == ErrorKind.INTERNAL ? error.getMessage() : I18n.t(locale, key + ".detail")));

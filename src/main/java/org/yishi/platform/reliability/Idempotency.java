@@ -176,8 +176,7 @@ public final class Idempotency {
   /** A form waits for the identical submission in progress (a double click); the API is told to retry. */
   private void waitOrRefuse(RoutingContext ctx, Request request) {
     if (!request.form || System.currentTimeMillis() - request.startedAt > FORM_WAIT_MILLIS || ctx.response().closed()) {
-      ctx.fail(new AppException.RetryLater(ErrorKind.CONFLICT,
-          "A request with this idempotency key is still in progress; retry shortly to get its answer", 1));
+      ctx.fail(new InProgress());
       return;
     }
     vertx.setTimer(250, id -> store.find(request.accountId, request.key).onFailure(ctx::fail)
@@ -185,8 +184,22 @@ public final class Idempotency {
   }
 
   private static AppException lost() {
-    return AppException.conflict("A request with this idempotency key was already carried out, but its answer was not kept; "
-        + "check the result before submitting again with a new key");
+    return new AlreadyDone();
+  }
+
+  /** 409: the same submission is still being carried out (elsewhere); retry shortly for its answer. */
+  public static final class InProgress extends AppException.RetryLater {
+    InProgress() {
+      super(ErrorKind.CONFLICT, "A request with this idempotency key is still in progress; retry shortly to get its answer", 1);
+    }
+  }
+
+  /** 409: the same submission was carried out, but its answer was not kept (its node died in between). */
+  public static final class AlreadyDone extends AppException {
+    AlreadyDone() {
+      super(ErrorKind.CONFLICT, "A request with this idempotency key was already carried out, but its answer was not kept; "
+          + "check the result before submitting again with a new key");
+    }
   }
 
   private void proceed(RoutingContext ctx, Attempt attempt) {
