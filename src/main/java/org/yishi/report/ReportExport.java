@@ -178,8 +178,8 @@ final class ReportExport {
 
       // 4-6. lists
       list(wb, st, locale, "report.sheet.dormant", c.getJsonObject("dormantStations"),
-          new String[] {"report.col.station", "report.col.district", "report.col.lastHeld"},
-          new String[] {"name", "districtName", "lastHeldMonth"});
+          new String[] {"report.col.station", "report.col.division", "report.col.lastHeld"},
+          new String[] {"name", "divisionName", "lastHeldMonth"});
       list(wb, st, locale, "report.sheet.overdue", c.getJsonObject("overdueReferrals"),
           new String[] {"report.col.station", "report.col.responsibleUnit", "report.col.dueOn", "report.col.daysOverdue", "report.col.content"},
           new String[] {"stationName", "responsibleUnit", "dueOn", "daysOverdue", "content"});

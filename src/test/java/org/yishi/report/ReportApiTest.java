@@ -127,6 +127,10 @@ class ReportApiTest {
     assertTrue(content.getJsonObject("summary").getString("en").contains("held " + totals.getLong("meetings_held") + " consultation meetings"),
         content.getJsonObject("summary").getString("en"));
     assertFalse(content.getJsonArray("rankings").isEmpty());
+    JsonObject dormant = content.getJsonObject("dormantStations");
+    assertEquals(totals.getLong("stations_dormant"), dormant.getLong("total"), "the dormant list counts what the counter counts");
+    assertTrue(dormant.getJsonArray("items").stream().allMatch(o -> ((JsonObject) o).getString("divisionName") != null
+        && ((JsonObject) o).getString("divisionCode").startsWith("220802")), dormant.encode());
     assertTrue(report.getJsonArray("versions").stream().anyMatch(v -> ((JsonObject) v).getLong("id") == id));
 
     // the XLSX opens, and its totals (by counter key) are the roll-up's
@@ -364,6 +368,7 @@ class ReportApiTest {
     String page = city.get("/reports/" + id).body();
     assertTrue(page.contains("id=\"report-summary\"") && page.contains("白城市共召开协商活动"), page);
     assertTrue(page.contains("洮北区") && page.contains("召开协商活动（场）"), "the districts' table and the counter labels");
+    assertTrue(page.contains("所在乡镇（街道）、村（社区）"), "the dormant stations' places");
     HttpResponse<String> en = city.getWithHeaders("/reports/" + id, "Cookie", "yishi_lang=en");
     assertTrue(en.body().contains("consultation meetings") && en.body().contains("Key figures"), en.body());
     HttpResponse<String> xlsx = city.get("/reports/" + id + "/xlsx");
