@@ -256,7 +256,9 @@ public final class Load {
       }
       f.onComplete(ar -> {
         long now = System.nanoTime();
-        if (meter.recording && start >= warmupEnd && (now <= end || lastCompletion != null)) {
+        // counted by completion inside the measured window (an operation slower than the warm-up still counts
+        // once it completes there), so that the rate is completions per second whatever the latency
+        if (meter.recording && now >= warmupEnd && (now <= end || lastCompletion != null)) {
           if (lastCompletion != null) {
             lastCompletion.accumulateAndGet(now, Math::max);
           }
