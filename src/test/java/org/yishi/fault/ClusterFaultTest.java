@@ -61,6 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterFaultTest {
   private static final Duration START_LIMIT = Duration.ofSeconds(180);
   private static NodeProcess db;
+  private static Path base;
   private static final List<NodeProcess> NODES = new ArrayList<>();
   private static String pgUrl;
   private static Sql sql;
@@ -77,7 +78,7 @@ class ClusterFaultTest {
     java.time.ZoneId.systemDefault();
     // processes started here end with this JVM, also when it is stopped early (a timeout, Ctrl-C)
     Runtime.getRuntime().addShutdownHook(new Thread(ClusterFaultTest::destroyAll, "fault-cleanup"));
-    Path base = Files.createTempDirectory("yishi-fault");
+    base = Files.createTempDirectory("yishi-fault");
     int dbPort = TestNodes.freePort();
     db = NodeProcess.database(base.resolve("db"), dbPort).start().awaitLogLine("Yishi database is running", START_LIMIT);
     pgUrl = "postgresql://postgres@127.0.0.1:" + dbPort + "/postgres";
@@ -147,6 +148,18 @@ class ClusterFaultTest {
   @AfterAll
   static void stop() throws Exception {
     destroyAll();
+    // the database's and the nodes' data (hundreds of MB); the logs stay under target/fault
+    List<Path> dirs = new ArrayList<>(NODES.stream().map(n -> Path.of(n.env().get("YISHI_DATA_DIR"))).toList());
+    if (base != null) {
+      dirs.add(base);
+    }
+    for (Path dir : dirs) {
+      if (Files.isDirectory(dir)) {
+        try (var files = Files.walk(dir)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+    }
     Path out = Path.of("target", "fault", "results.json");
     Files.createDirectories(out.getParent());
     Files.writeString(out, new JsonArray(RESULTS).encodePrettily());
