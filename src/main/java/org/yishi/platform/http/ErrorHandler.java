@@ -82,6 +82,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
           && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300"))) {
         return true;
       }
+      // the pool handed out a connection PostgreSQL had just closed (shutting down): nothing was sent on it
+      if (t instanceof io.vertx.core.VertxException && t.getMessage() != null
+          && t.getMessage().startsWith("Connection is not active now")) {
+        return true;
+      }
       String name = t.getClass().getName();
       if (name.contains("ConnectionPoolTooBusy") || name.contains("NoStackTraceTimeoutException")) {
         return true;
