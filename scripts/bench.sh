@@ -89,6 +89,8 @@ export YISHI_CLUSTER_PORT="${YISHI_BENCH_CLUSTER_PORT:-15701}"
 export YISHI_PG_EMBEDDED_PORT="${YISHI_BENCH_DB_PORT:-15532}"
 export YISHI_CLUSTER_NAME="yishi-bench-$SCALE"
 export YISHI_DEMO=false
+# the load generator drives the nodes with one account far beyond a person's request rate
+export YISHI_RATE_LIMIT_PER_SECOND=0
 export YISHI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 unset YISHI_PG_URL
 NODE_OPTS="-Xmx1g"

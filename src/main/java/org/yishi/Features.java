@@ -32,6 +32,7 @@ public final class Features {
         org.yishi.meeting.AttachmentRoutes.router(app),
         org.yishi.stats.StatsRoutes.router(app),
         org.yishi.stats.DashboardRoutes.router(app),
+        org.yishi.report.ReportRoutes.router(app),
         org.yishi.topic.TopicRoutes.router(app),
         org.yishi.plan.PlanRoutes.router(app),
         org.yishi.outcome.OutcomeRoutes.router(app),

@@ -402,8 +402,7 @@ final class HttpBenchmarks {
     URI n = nodes.get(0);
     WebClient client = client();
     YearMonth month = to.minusMonths(1);
-    JsonObject body = new JsonObject().put("division", units.city()).put("month", month.toString())
-        .put("kind", "monthly").put("period", month.toString());
+    JsonObject body = new JsonObject().put("kind", "monthly").put("unit", units.city()).put("period", month.toString());
     long t0 = System.nanoTime();
     HttpResponse<Buffer> r = auth(client.post(n.getPort(), n.getHost(), "/api/v1/reports/generate"))
         .timeout(120_000).sendJsonObject(body).await();

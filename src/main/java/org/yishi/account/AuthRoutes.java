@@ -1,6 +1,7 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
@@ -37,12 +38,12 @@ public final class AuthRoutes {
     r.post("/login", Access.open("signing in"), routes::login);
     r.post("/logout", Access.signedIn(), routes::logout);
     r.get("/account/password", Access.signedIn(), routes::passwordPage);
-    r.post("/account/password", Access.signedIn(), routes::changePassword);
+    r.secret(HttpMethod.POST, "/account/password", Access.signedIn(), routes::changePassword);
     r.get("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
     r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), routes::issueToken);
     r.delete("/api/v1/auth/token", Access.signedIn(), routes::revokeToken);
     r.get("/api/v1/me", Access.signedIn(), routes::me);
-    r.put("/api/v1/me/password", Access.signedIn(), routes::changePasswordApi);
+    r.secret(HttpMethod.PUT, "/api/v1/me/password", Access.signedIn(), routes::changePasswordApi);
     return r.router();
   }
 

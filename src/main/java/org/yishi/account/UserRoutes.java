@@ -2,6 +2,7 @@ package org.yishi.account;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
@@ -46,16 +47,17 @@ public final class UserRoutes {
     SecureRouter r = app.secureRouter();
     r.get("/admin/users", STAFF, routes::listPage);
     r.get("/admin/users/new", ADMIN, routes::newPage);
-    r.post("/admin/users", ADMIN, routes::createFromForm);
+    // answers carrying a temporary password are never kept by the idempotency step
+    r.secret(HttpMethod.POST, "/admin/users", ADMIN, routes::createFromForm);
     r.get("/admin/users/:id", STAFF.scoped(account), routes::viewPage);
     r.post("/admin/users/:id", ADMIN.scoped(account), routes::updateFromForm);
-    r.post("/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
+    r.secret(HttpMethod.POST, "/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
 
     r.get("/api/v1/users", STAFF, routes::listApi);
-    r.post("/api/v1/users", ADMIN, routes::createApi);
+    r.secret(HttpMethod.POST, "/api/v1/users", ADMIN, routes::createApi);
     r.get("/api/v1/users/:id", STAFF.scoped(account), routes::getApi);
     r.put("/api/v1/users/:id", ADMIN.scoped(account), routes::updateApi);
-    r.post("/api/v1/users/:id/password-reset", ADMIN.scoped(account), routes::resetApi);
+    r.secret(HttpMethod.POST, "/api/v1/users/:id/password-reset", ADMIN.scoped(account), routes::resetApi);
     return r.router();
   }
 

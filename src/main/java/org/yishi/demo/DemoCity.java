@@ -13,6 +13,8 @@ import org.yishi.division.DivisionImporter;
 import org.yishi.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
 import org.yishi.member.MemberService;
+import org.yishi.member.MemberStore;
+import org.yishi.report.ReportService;
 import org.yishi.platform.db.JdbcSource;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -47,13 +49,15 @@ public final class DemoCity {
   private final JdbcSource jdbc;
   private final AccountService accounts;
   private final String password;
+  private final ReportService reports;
 
-  public DemoCity(Vertx vertx, Pool pool, JdbcSource jdbc, AccountService accounts, String password) {
+  public DemoCity(Vertx vertx, Pool pool, JdbcSource jdbc, AccountService accounts, String password, ReportService reports) {
     this.vertx = vertx;
     this.pool = pool;
     this.jdbc = jdbc;
     this.accounts = accounts;
     this.password = password;
+    this.reports = reports;
   }
 
   /** Imports the 白城市 division slice shipped in the jar (blocking; call from a worker). */
@@ -95,6 +99,7 @@ public final class DemoCity {
         .compose(v -> createAccounts(stationIds))
         .compose(v -> accounts.store().byUsername("demo-coordinator"))
         .compose(coordinator -> new DemoHistory(pool).write(coordinator.id()))
+        .compose(v -> lastMonthlyReports())
         .compose(v -> pool.preparedQuery("INSERT INTO app_setting (key, value) VALUES ('demo_seeded', $1) ON CONFLICT DO NOTHING")
             .execute(Tuple.of(String.valueOf(System.currentTimeMillis()))))
         .map(v -> {
@@ -103,6 +108,19 @@ public final class DemoCity {
           printCredentials();
           return null;
         });
+  }
+
+  /**
+   * The last issued monthly reports, as the scheduler would have issued them on the 1st: the city's
+   * and each district's for the month before this one.
+   */
+  private Future<Void> lastMonthlyReports() {
+    java.time.YearMonth last = java.time.YearMonth.now(reports.zone()).minusMonths(1);
+    return new MemberStore(pool).committees("2208").compose(committees -> {
+      List<String> units = new ArrayList<>();
+      committees.forEach(c -> units.add(((io.vertx.core.json.JsonObject) c).getString("divisionCode")));
+      return sequentially(units, code -> reports.issueForDemo(code, last));
+    });
   }
 
   /** 白城市政协 and one committee per county-level unit. */

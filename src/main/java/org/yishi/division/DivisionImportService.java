@@ -118,7 +118,12 @@ public final class DivisionImportService {
         .compose(report -> {
           LOG.info(() -> "Division import " + id + " (" + filename + ") ended: applied=" + report.applied()
               + ", rows=" + report.rowsRead() + ", errors=" + report.errorsTotal() + ", " + report.durationMs() + " ms");
-          return store.finishImportJob(id, report, audit(by, id, filename, report));
+          return store.finishImportJob(id, report, audit(by, id, filename, report))
+              .onSuccess(v -> {
+                if (report.applied()) {
+                  store.changed(); // every node reads the divisions again
+                }
+              });
         }, err -> {
           LOG.log(err instanceof SQLException || err instanceof IOException ? Level.WARNING : Level.SEVERE,
               "Division import " + id + " failed", err);

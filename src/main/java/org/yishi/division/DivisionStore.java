@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Tuple;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
 import org.yishi.platform.http.AppException;
+import org.yishi.platform.reliability.ReferenceCache;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,21 +36,34 @@ public final class DivisionStore {
       + " bytes_total, bytes_read, rows_read, phase, updated_at, failure, report";
   private static final String PHASE_ORDER = "ARRAY['reading','validating','merging','done']";
 
+  /** The reference-cache set of divisions ({@link ReferenceCache}); an applied import changes it. */
+  static final String CACHE = "divisions";
+
   private final Pool pool;
+  private final ReferenceCache cache;
 
   /** A store over the node's shared pool ({@code app.pool()}). */
   public DivisionStore(Pool pool) {
     this.pool = pool;
+    this.cache = ReferenceCache.of(pool);
   }
 
-  /** The unit with this code, if any (empty also for a string that is not a code). */
+  /**
+   * Tells every node that the divisions changed (after an applied import), so that the units,
+   * children and chains they cache are read again.
+   */
+  public void changed() {
+    cache.changed(CACHE);
+  }
+
+  /** The unit with this code, if any (empty also for a string that is not a code). Cached (reference data). */
   public Future<Optional<Division>> find(String code) {
     if (!DivisionCode.isCode(code)) {
       return Future.succeededFuture(Optional.empty());
     }
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM division WHERE code = $1")
+    return cache.get(CACHE, "find:" + code, () -> pool.preparedQuery("SELECT " + COLUMNS + " FROM division WHERE code = $1")
         .execute(Tuple.of(code))
-        .map(rows -> first(rows).map(DivisionStore::division));
+        .map(rows -> first(rows).map(DivisionStore::division)));
   }
 
   /** Whether a unit with this code exists. */
@@ -64,9 +78,14 @@ public final class DivisionStore {
 
   /**
    * The units directly below {@code parentCode} in code order, one page of them, with the total.
-   * A {@code null} parent lists the provinces.
+   * A {@code null} parent lists the provinces. Cached (reference data).
    */
   public Future<Page<Division>> children(String parentCode, int limit, int offset) {
+    return cache.get(CACHE, "children:" + parentCode + ":" + limit + ":" + offset,
+        () -> childrenFromDatabase(parentCode, limit, offset));
+  }
+
+  private Future<Page<Division>> childrenFromDatabase(String parentCode, int limit, int offset) {
     Optional<AppException> bad = pageProblem(limit, offset);
     if (bad.isEmpty() && parentCode != null && !DivisionCode.isCode(parentCode)) {
       bad = Optional.of(AppException.malformed("parent code must be 12 digits"));
@@ -114,14 +133,14 @@ public final class DivisionStore {
 
   /**
    * The chain from the province down to the unit itself ({@code [吉林省, 白城市, 洮北区]} for
-   * 洮北区); empty when the code is unknown.
+   * 洮北区); empty when the code is unknown. Cached (reference data).
    */
   public Future<List<Division>> ancestors(String code) {
     if (!DivisionCode.isCode(code)) {
       return Future.succeededFuture(List.of());
     }
     // the depth guard keeps a corrupted (cyclic) parent chain from recursing for ever
-    return pool.preparedQuery("""
+    return cache.get(CACHE, "ancestors:" + code, () -> pool.preparedQuery("""
             WITH RECURSIVE chain AS (
               SELECT code, name, level, parent_code, 0 AS hops FROM division WHERE code = $1
               UNION ALL
@@ -131,7 +150,7 @@ public final class DivisionStore {
             )
             SELECT code, name, level, parent_code FROM chain ORDER BY hops DESC""")
         .execute(Tuple.of(code))
-        .map(DivisionStore::divisions);
+        .map(DivisionStore::divisions));
   }
 
   /**

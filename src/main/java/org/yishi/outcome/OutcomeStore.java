@@ -188,6 +188,25 @@ public final class OutcomeStore {
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 
+  /**
+   * Outcomes under the division {@code prefix} marked as typical cases (典型案例) at or after
+   * {@code from} and before {@code until} and still marked, oldest mark first: {@code {"items","total"}}
+   * with at most {@code limit} items.
+   */
+  public Future<JsonObject> typicalMarked(String prefix, Instant from, Instant until, int limit) {
+    Tuple args = Tuple.tuple().addString(prefix).addOffsetDateTime(from.atOffset(ZoneOffset.UTC))
+        .addOffsetDateTime(until.atOffset(ZoneOffset.UTC));
+    String where = "\nWHERE o.typical_case AND o.division_code LIKE $1 || '%' AND o.typical_marked_at >= $2 AND o.typical_marked_at < $3";
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM outcome o" + where).execute(args)
+        .map(rows -> rows.iterator().next().getLong(0));
+    Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + where
+            + "\nORDER BY o.typical_marked_at, o.id LIMIT $4")
+        .execute(Tuple.tuple().addString(prefix).addOffsetDateTime(from.atOffset(ZoneOffset.UTC))
+            .addOffsetDateTime(until.atOffset(ZoneOffset.UTC)).addInteger(limit))
+        .map(OutcomeStore::all);
+    return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
+  }
+
   /** The stored values of a new or edited outcome. */
   public record OutcomeValues(String content, String form, String responsibleUnit, String application, LocalDate dueOn) {
   }

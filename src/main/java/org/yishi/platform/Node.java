@@ -10,18 +10,23 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
 import org.yishi.meeting.ReminderService;
-import org.yishi.meeting.SchedulerVerticle;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.platform.schedule.SchedulerVerticle;
+import org.yishi.report.ReportService;
 import org.yishi.platform.cluster.ClusterSetup;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
+import org.yishi.platform.db.NodePool;
+import org.yishi.platform.reliability.Attempt;
+import org.yishi.platform.reliability.Idempotency;
+import org.yishi.platform.reliability.RateLimiter;
 import org.yishi.platform.http.HttpVerticle;
 import org.yishi.platform.web.Templates;
 import org.yishi.platform.web.Web;
@@ -39,6 +44,8 @@ import java.util.logging.Logger;
  */
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  private static final int JOIN_ATTEMPTS = 5;
+  private static final long JOIN_RETRY_SECONDS = 3;
 
   private final App app;
   private final Database database;
@@ -58,16 +65,45 @@ public final class Node {
 
   /** Starts a node whose scheduled work (reminders) follows {@code clock}; tests move it. */
   public static Future<Node> start(AppConfig config, java.time.Clock clock) {
+    Attempt.register(); // before the Vert.x instance is built: it sizes its contexts' local storage
     Database database = new Database(config);
-    HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     // The database and the cluster are independent and both take seconds: start them side by side.
     Future<Void> db = Future.fromCompletionStage(CompletableFuture.runAsync(database::startAndMigrate));
-    Future<Vertx> vertx = clusteredVertx(config, cluster, metrics);
-    return Future.join(db, vertx)
-        .compose(both -> deploy(config, database, cluster, metrics, vertx.result(), clock))
-        .recover(err -> abort(db, vertx, database).compose(v -> Future.failedFuture(causeOf(err, db, vertx))));
+    Future<Member> member = join(config, metrics, 1);
+    return Future.join(db, member)
+        .compose(both -> deploy(config, database, member.result().cluster(), metrics, member.result().vertx(), clock))
+        .recover(err -> {
+          LOG.log(java.util.logging.Level.SEVERE, "Start-up failed; stopping", err);
+          return abort(db, member.map(Member::vertx), database)
+              .compose(v -> Future.failedFuture(causeOf(err, db, member.map(Member::vertx))));
+        });
+  }
+
+  /** A clustered Vert.x and its cluster manager. */
+  private record Member(Vertx vertx, HazelcastClusterManager cluster) {
+  }
+
+  /**
+   * Joins the cluster, trying again a few times: a node restarted while the others are busy (a
+   * split-brain merge in progress freezes the cluster state) is refused for a few seconds, and
+   * should wait rather than exit.
+   */
+  private static Future<Member> join(AppConfig config, PrometheusMeterRegistry metrics, int attempt) {
+    HazelcastClusterManager cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    return clusteredVertx(config, cluster, metrics)
+        .map(vertx -> new Member(vertx, cluster))
+        .recover(err -> {
+          if (attempt >= JOIN_ATTEMPTS) {
+            return Future.failedFuture(err);
+          }
+          LOG.warning("Could not join the cluster (attempt " + attempt + " of " + JOIN_ATTEMPTS + "): " + err.getMessage()
+              + "; trying again in " + JOIN_RETRY_SECONDS + " s");
+          return Future.fromCompletionStage(CompletableFuture.runAsync(() -> { },
+                  CompletableFuture.delayedExecutor(JOIN_RETRY_SECONDS, TimeUnit.SECONDS)))
+              .compose(v -> join(config, metrics, attempt + 1));
+        });
   }
 
   private static Future<Vertx> clusteredVertx(AppConfig config, HazelcastClusterManager cluster,
@@ -92,17 +128,20 @@ public final class Node {
 
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
                                      PrometheusMeterRegistry metrics, Vertx vertx, java.time.Clock clock) {
-    Pool pool = database.createPool(vertx);
+    NodePool pool = new NodePool(vertx, database.createPool(vertx));
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
-    Security security = new Security(new AccountAuthenticator(accounts));
+    Idempotency idempotency = new Idempotency(vertx, pool.raw(), cluster::getNodeId,
+        id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());
+    idempotency.startExpiry();
+    Security security = new Security(new AccountAuthenticator(accounts),
+        new RateLimiter(config.reliability().rateLimitPerSecond(), config.reliability().rateLimitBurst()), idempotency);
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())
         .compose(v -> config.demo()
-            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword()).seedIfEmpty()
+            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword(), ReportService.of(app)).seedIfEmpty()
             : Future.<Void>succeededFuture())
-        .compose(v -> vertx.deployVerticle(new SchedulerVerticle(app, new ReminderService(pool, config.reminderLeads(),
-            config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays())), clock)))
+        .compose(v -> vertx.deployVerticle(scheduler(app, clock)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {
@@ -112,9 +151,34 @@ public final class Node {
         });
   }
 
+  /**
+   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the outbox,
+   * overdue escalation of outcomes, and the scheduled reports (with catch-up of missed periods).
+   */
+  private static SchedulerVerticle scheduler(App app, java.time.Clock clock) {
+    AppConfig config = app.config();
+    ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
+        config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays()));
+    OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
+    ReportService reports = ReportService.of(app);
+    String nodeId = app.cluster().getNodeId();
+    return new SchedulerVerticle(clock, java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()),
+        java.util.List.of(
+            new SchedulerVerticle.Job("reminders", "yishi.scheduler",
+                now -> reminders.runOnce(now).compose(r -> reminders.sendOutbox(nodeId))),
+            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
+            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
+  }
+
+  /**
+   * Undoes a failed start: the pool (if one was made) and the embedded database first, while Vert.x
+   * still runs the pool's close, then Vert.x itself; closing Vert.x first left the pool's close
+   * waiting forever, so a failed start hung instead of failing.
+   */
   private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {
-    Future<Void> closing = vertx.succeeded() ? vertx.result().close() : Future.succeededFuture();
-    return closing.recover(e -> Future.succeededFuture()).compose(v -> database.close());
+    Future<Void> closing = database.close().recover(e -> Future.succeededFuture());
+    return closing.compose(v -> vertx.succeeded() ? vertx.result().close() : Future.<Void>succeededFuture())
+        .recover(e -> Future.succeededFuture());
   }
 
   /** Prefer the database error: it is the one an operator can act on from the message. */

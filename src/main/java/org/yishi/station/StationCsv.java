@@ -1,6 +1,7 @@
 package org.yishi.station;
 
 import io.vertx.core.json.JsonObject;
+import org.yishi.platform.web.CsvText;
 
 /** The CSV form of stations (export), with spreadsheet-safe quoting. */
 final class StationCsv {
@@ -18,8 +19,8 @@ final class StationCsv {
         cell(s.getValue("latitude")), cell(s.getValue("longitude")));
   }
 
-  /** A spreadsheet-safe cell (see {@link org.yishi.platform.web.CsvText#cell}). */
+  /** A spreadsheet-safe cell (see {@link CsvText#cell}). */
   static String cell(Object value) {
-    return org.yishi.platform.web.CsvText.cell(value);
+    return CsvText.cell(value);
   }
 }

@@ -187,6 +187,15 @@ public final class StatsService {
     return out;
   }
 
+  /**
+   * The dormant stations of a unit at the end of month {@code to} (no held meeting in its last three
+   * calendar months, the definition of {@code stations_dormant}): {@code {"total","items"}}, at most
+   * {@code limit} items.
+   */
+  public Future<JsonObject> dormantStations(String code, YearMonth to, int limit) {
+    return store.dormant(Jurisdiction.prefixOf(code), to.minusMonths(2).atDay(1), to.atDay(1), new PageRequest(1, limit));
+  }
+
   /** One unit's counters plus the derived rates (null when the denominator is zero). */
   static JsonObject counters(String key, JsonObject sums, JsonObject stations, JsonObject units, JsonObject overdue,
                              JsonObject plans) {

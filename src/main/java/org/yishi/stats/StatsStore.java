@@ -228,6 +228,7 @@ public final class StatsStore {
         .map(rows -> rows.iterator().next().getLong(0));
     Future<JsonArray> items = pool.preparedQuery("""
             SELECT s.id, s.name, s.type, s.status, s.division_code, d.name AS division_name,
+                   (SELECT name FROM division WHERE code = s.district_code) AS district_name,
                    (SELECT max(m.month) FROM stats_station_month m
                      WHERE m.station_id = s.id AND m.month <= $3 AND m.meetings_held > 0) AS last_held""" + where + """
 
@@ -240,6 +241,7 @@ public final class StatsStore {
             out.add(new JsonObject().put("id", r.getLong("id")).put("name", r.getString("name"))
                 .put("type", r.getString("type")).put("status", r.getString("status"))
                 .put("divisionCode", r.getString("division_code")).put("divisionName", r.getString("division_name"))
+                .put("districtName", r.getString("district_name"))
                 .put("lastHeldMonth", last == null ? null : last.toString().substring(0, 7)));
           }
           return out;

@@ -308,6 +308,7 @@ public final class TopicService {
         .compose(v -> store.category(tx, in.key()))
         .compose(c -> AuditStore.record(tx, AuditEntry.by(actor, "topic_category.create", "topic_category", in.key(),
             null, null, c)).map(c)))
+        .onSuccess(c -> store.categoriesChanged())
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
             ? Future.failedFuture(new AppException(ErrorKind.CONFLICT, "A category with this key exists",
                 Map.of("key", Msg.of("topic.error.categoryDuplicate"))))
@@ -324,6 +325,6 @@ public final class TopicService {
           .compose(v -> store.category(tx, in.key()))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic_category.update", "topic_category",
               in.key(), null, before, after)).map(after));
-    }));
+    })).onSuccess(c -> store.categoriesChanged());
   }
 }

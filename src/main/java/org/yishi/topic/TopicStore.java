@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import org.yishi.platform.reliability.ReferenceCache;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -34,6 +35,9 @@ public final class TopicStore {
         AND ($4::bigint IS NULL OR t.station_id = $4)
         AND ($5::text IS NULL OR t.category = $5)
         AND ($6::text IS NULL OR t.title ILIKE $6 OR t.description ILIKE $6 OR t.proposer ILIKE $6)""";
+
+  /** The reference-cache set of topic categories. */
+  private static final String CATEGORIES = "topic-categories";
 
   private final Pool pool;
 
@@ -199,9 +203,9 @@ public final class TopicStore {
         .put("nameEn", r.getString("name_en")).put("sort", r.getInteger("sort")).put("active", r.getBoolean("active"));
   }
 
-  /** Categories by sort order; inactive ones only when asked. */
+  /** Categories by sort order; inactive ones only when asked. Cached (reference data). */
   public Future<JsonArray> categories(boolean includeInactive) {
-    return pool.preparedQuery("""
+    return ReferenceCache.of(pool).get(CATEGORIES, String.valueOf(includeInactive), () -> pool.preparedQuery("""
             SELECT key, name_zh, name_en, sort, active FROM topic_category
              WHERE active OR $1 ORDER BY sort, key""")
         .execute(Tuple.of(includeInactive))
@@ -209,7 +213,12 @@ public final class TopicStore {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(category(r)));
           return out;
-        });
+        }));
+  }
+
+  /** Tells every node that the categories changed (after the writing transaction committed). */
+  public void categoriesChanged() {
+    ReferenceCache.of(pool).changed(CATEGORIES);
   }
 
   /** One category, or null. */

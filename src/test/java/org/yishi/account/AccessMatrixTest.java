@@ -309,6 +309,35 @@ class AccessMatrixTest {
     add("POST /admin/divisions/imports", "/admin/divisions/imports", none, 422, 403, 403, 403, 403, 403, 401);
     add("GET /admin/divisions/imports/:id", "/admin/divisions/imports/" + divisionImport, none, 200, 403, 403, 403, 403, 403, 303);
     add("GET /admin/divisions/imports/:id/status", "/admin/divisions/imports/" + divisionImport + "/status", none, 200, 403, 403, 403, 403, 403, 303);
+    // reports: r1 is a monthly report of 洮北区 (d1's district, in the city of "city")
+    String lastMonth = java.time.YearMonth.now(java.time.ZoneId.of("Asia/Shanghai")).minusMonths(1).toString();
+    long r1 = org.yishi.report.ReportService.of(node.app()).generate(adminP,
+        org.yishi.report.ReportPeriod.parse(org.yishi.report.ReportPeriod.Kind.MONTHLY, lastMonth, "period"), AccountFixtures.TAOBEI)
+        .await().getLong("id");
+    Supplier<String> generateTaobei = () -> new JsonObject().put("kind", "monthly").put("unit", AccountFixtures.TAOBEI)
+        .put("period", lastMonth).encode();
+    Supplier<String> badCron = () -> new JsonObject().put("cron", "0 25 1 * *").encode();
+    //                       admin city  c-oth d1   d2   c1   anon
+    add("GET /api/v1/reports", "/api/v1/reports", none, 200, 200, 200, 200, 200, 403, 401);
+    add("POST /api/v1/reports/generate", "/api/v1/reports/generate", generateTaobei, 201, 201, 403, 201, 403, 403, 401);
+    add("GET /api/v1/reports/schedules", "/api/v1/reports/schedules", none, 200, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/reports/schedules/:id", "/api/v1/reports/schedules/city_monthly", badCron, 422, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/reports/:id", "/api/v1/reports/" + r1, none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/reports/:id/xlsx", "/api/v1/reports/" + r1 + "/xlsx", none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/reports/:id/csv", "/api/v1/reports/" + r1 + "/csv", none, 200, 200, 403, 200, 403, 403, 401);
+    // PDF: 200 where a CJK font is found (the test machines have one), else 503 for everyone allowed
+    int pdfStatus = org.yishi.report.ReportPdfProbe.fontFound() ? 200 : 503;
+    add("GET /api/v1/reports/:id/pdf", "/api/v1/reports/" + r1 + "/pdf", none, pdfStatus, pdfStatus, 403, pdfStatus, 403, 403, 401);
+    add("GET /reports/:id/pdf", "/reports/" + r1 + "/pdf", none, pdfStatus, pdfStatus, 403, pdfStatus, 403, 403, 303);
+    add("POST /api/v1/reports/:id/regenerate", "/api/v1/reports/" + r1 + "/regenerate", none, 201, 201, 403, 201, 403, 403, 401);
+    add("GET /reports", "/reports", none, 200, 200, 200, 200, 200, 403, 303);
+    add("POST /reports/generate", "/reports/generate", none, 422, 422, 422, 422, 422, 403, 401);
+    add("GET /reports/:id", "/reports/" + r1, none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /reports/:id/xlsx", "/reports/" + r1 + "/xlsx", none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /reports/:id/csv", "/reports/" + r1 + "/csv", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /reports/:id/regenerate", "/reports/" + r1 + "/regenerate", none, 303, 303, 403, 303, 403, 403, 401);
+    add("GET /admin/report-schedules", "/admin/report-schedules", none, 200, 403, 403, 403, 403, 403, 303);
+    add("POST /admin/report-schedules/:id", "/admin/report-schedules/city_monthly", none, 422, 403, 403, 403, 403, 403, 401);
   }
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {

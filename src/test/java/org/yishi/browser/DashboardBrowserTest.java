@@ -81,6 +81,7 @@ class DashboardBrowserTest {
     browser.open("/stats", "district-dashboard-live");
     assertTrue(browser.text(By.id("stats-unit")).contains("洮北区"));
     new WebDriverWait(browser.driver(), Duration.ofSeconds(20))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
         .until(d -> "live".equals(d.findElement(By.id("stats-live-status")).getAttribute("data-state")));
     int before = Integer.parseInt(browser.text(By.cssSelector("[data-key=meetings_held]")));
 
@@ -102,7 +103,9 @@ class DashboardBrowserTest {
             .put("suggestionsCount", 2).encode());
     assertEquals(200, filed.statusCode(), filed.body());
 
-    new WebDriverWait(browser.driver(), Duration.ofSeconds(20)).until(d ->
+    // htmx swaps the figures in while the wait reads them: a replaced element is read again
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(20))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d ->
         String.valueOf(before + 1).equals(d.findElement(By.cssSelector("[data-key=meetings_held]")).getText()));
     assertEquals("refreshed", browser.find(By.id("stats-live-status")).getAttribute("data-state"));
     long bars = (Long) browser.js("return document.querySelectorAll('#stats-chart svg path').length");

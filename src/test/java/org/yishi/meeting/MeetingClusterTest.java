@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
 import org.yishi.support.Api;
+import org.yishi.support.MovableClock;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -15,12 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,26 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reminders run by every node's scheduler under a moved clock, each created and sent exactly once.
  */
 class MeetingClusterTest {
-  /** A clock the test moves; every node's scheduler reads it. */
-  static final class MovableClock extends Clock {
-    volatile Instant now = Instant.now();
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   private static final MovableClock CLOCK = new MovableClock();
   private static final List<Node> NODES = new ArrayList<>();
   private static final List<Path> SPOOLS = new ArrayList<>();

@@ -113,7 +113,10 @@ class RecordTest {
     assertEquals(6, Http.json(corrected).getInteger("suggestionsCount"));
 
     Thread.sleep(300); // events are published to the bus after commit
-    assertEquals(List.of("record.filed", "record.returned", "record.filed"), EVENTS.stream().map(e -> e.getString("type")).toList(),
+    // the event bus keeps order per address, not across addresses (under load the first "returned"
+    // was seen after the second "filed"): compare what arrived, not in which order
+    assertEquals(List.of("record.filed", "record.filed", "record.returned"),
+        EVENTS.stream().map(e -> e.getString("type")).sorted().toList(),
         "exactly one event per committed change, none for the refused ones");
     assertEquals(3, count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id
         + "' AND action LIKE 'record.%'"));

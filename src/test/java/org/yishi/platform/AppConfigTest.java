@@ -123,6 +123,25 @@ class AppConfigTest {
     }
   }
 
+  @Test
+  void reliabilitySettingsHaveDefaultsAndReachHazelcast() {
+    AppConfig.ReliabilitySettings r = AppConfig.from(new JsonObject(), Map.of()).reliability();
+    assertEquals(new AppConfig.ReliabilitySettings(1, 10, 50, 200, 128, 24), r, "defaults (wait queue 8 x pool size 16)");
+    assertEquals(32, AppConfig.from(new JsonObject(), Map.of("YISHI_PG_POOL_SIZE", "4")).reliability().pgWaitQueueSize(),
+        "the wait queue follows the pool size unless set");
+    AppConfig c = AppConfig.from(new JsonObject().put("cluster", new JsonObject().put("maxNoHeartbeatSeconds", 5)),
+        Map.of("YISHI_CLUSTER_HEARTBEAT_SECONDS", "2", "YISHI_RATE_LIMIT_PER_SECOND", "0", "YISHI_PG_WAIT_QUEUE", "7"));
+    assertEquals(new AppConfig.ReliabilitySettings(2, 5, 0, 200, 7, 24), c.reliability());
+    com.hazelcast.config.Config hz = org.yishi.platform.cluster.ClusterSetup.hazelcastConfig(c);
+    assertEquals("2", hz.getProperty("hazelcast.heartbeat.interval.seconds"));
+    assertEquals("5", hz.getProperty("hazelcast.max.no.heartbeat.seconds"));
+    assertEquals("5", hz.getProperty("hazelcast.merge.first.run.delay.seconds"), "a dropped member merges back soon");
+    assertMessage(Map.of("YISHI_CLUSTER_HEARTBEAT_SECONDS", "5", "YISHI_CLUSTER_MAX_NO_HEARTBEAT_SECONDS", "5"),
+        "YISHI_CLUSTER_MAX_NO_HEARTBEAT_SECONDS (cluster.maxNoHeartbeatSeconds): 5 must be longer than the heartbeat interval");
+    assertMessage(Map.of("YISHI_RATE_LIMIT_PER_SECOND", "-1"), "YISHI_RATE_LIMIT_PER_SECOND (limits.requestsPerSecond): -1 is out of range");
+    assertMessage(Map.of("YISHI_IDEMPOTENCY_RETENTION_HOURS", "0"), "YISHI_IDEMPOTENCY_RETENTION_HOURS (idempotency.retentionHours): 0 is out of range");
+  }
+
   private static void assertMessage(Map<String, String> env, String expected) {
     ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject(), env));
     assertTrue(e.getMessage().contains(expected), "message was: " + e.getMessage());

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -172,5 +173,176 @@ class HostileInputTest {
 
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** A raw HTTP/1.1 exchange over a socket, for what Java's HTTP client refuses to send (CR, LF, NUL in headers). */
+  private record Raw(int status, String head, String body) {
+  }
+
+  private static Raw raw(byte[] request) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.httpPort())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
+      byte[] all;
+      try {
+        all = socket.getInputStream().readAllBytes();
+      } catch (java.net.SocketException e) {
+        all = new byte[0]; // reset after the answer: what was read is all there is
+      }
+      String text = new String(all, StandardCharsets.UTF_8);
+      int split = text.indexOf("\r\n\r\n");
+      String head = split < 0 ? text : text.substring(0, split);
+      int status = head.startsWith("HTTP/1.1 ") && head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : 0;
+      return new Raw(status, head, split < 0 ? "" : text.substring(split + 4));
+    }
+  }
+
+  private static byte[] request(String method, String target, String headers, byte[] body) {
+    String head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers
+        + (body == null ? "" : "Content-Length: " + body.length + "\r\n") + "\r\n";
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
+    if (body != null) {
+      out.writeBytes(body);
+    }
+    return out.toByteArray();
+  }
+
+  private static void checkRaw(List<String> problems, String what, Raw r) {
+    STATUSES.merge(r.status(), 1, Integer::sum);
+    if (r.status() >= 500 || r.body().contains("Exception") || r.body().contains("\tat org.")) {
+      problems.add(what + " -> " + r.status() + " " + r.body().substring(0, Math.min(200, r.body().length())));
+    }
+    for (String line : r.head().split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("set-cookie: evil") || line.toLowerCase(java.util.Locale.ROOT).startsWith("x-injected")) {
+        problems.add(what + " -> injected response header: " + line);
+      }
+    }
+  }
+
+  /**
+   * Protocol-level hostility the corpus above cannot express: CR, LF and NUL inside header values
+   * (request smuggling and response splitting attempts), NUL bytes in paths and raw JSON, JSON nested
+   * hundreds of thousands deep, forms with tens of thousands of fields, and upload file names that
+   * climb out of the upload directory. No 5xx, no stack trace, no injected header, no stray file,
+   * nothing written.
+   */
+  @Test
+  void protocolLevelHostilityIsRefusedCleanly() throws Exception {
+    List<String> problems = new ArrayList<>();
+    String auth = "Authorization: Bearer " + token + "\r\n";
+    String cookie = "Cookie: " + browser.cookieHeader() + "\r\n";
+    long topicsBefore = count("SELECT count(*) FROM topic");
+
+    // header injection: CR/LF/NUL inside values, obsolete line folding, a smuggled second request
+    String[] badHeaders = {
+        "X-Test: a\rSet-Cookie: evil=1\r\n",
+        "X-Test: a\nSet-Cookie: evil=1\r\n",
+        "X-Test: a\u0000b\r\n",
+        "Accept-Language: en\r\n x-injected: folded\r\n",
+        "Idempotency-Key: k\rX-Injected: 1\r\n",
+        "Idempotency-Key: \u0000\r\n",
+    };
+    for (String h : badHeaders) {
+      byte[] json = "{\"title\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+      checkRaw(problems, "POST topics with header " + h.replace("\r", "\\r").replace("\n", "\\n"),
+          raw(request("POST", "/api/v1/topics", auth + "Content-Type: application/json\r\n" + h, json)));
+      checkRaw(problems, "GET / with header " + h.replace("\r", "\\r").replace("\n", "\\n"),
+          raw(request("GET", "/", cookie + h, null)));
+    }
+    // request smuggling: Content-Length and Transfer-Encoding disagree, a second request hides in the body
+    String smuggled = "0\r\n\r\nGET /audit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + cookie + "\r\n";
+    Raw split = raw(request("POST", "/api/v1/topics", auth + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n",
+        smuggled.getBytes(StandardCharsets.UTF_8)));
+    checkRaw(problems, "CL+TE smuggling", split);
+    if (split.body().contains("HTTP/1.1 ")) {
+      problems.add("CL+TE smuggling: the hidden request was answered too: " + split.body().substring(0, Math.min(300, split.body().length())));
+    }
+    // response splitting through values the node echoes into headers (redirect targets, the language cookie)
+    for (String target : new String[] {"/lang/en?back=%0d%0aSet-Cookie:%20evil=1", "/lang/en?back=/x%0d%0aX-Injected:%201",
+        "/login?back=%0d%0aSet-Cookie:%20evil=1", "/lang/en%0d%0aSet-Cookie:%20evil=1?back=/", "/topics/1%0d%0aX-Injected:%201"}) {
+      checkRaw(problems, "GET " + target, raw(request("GET", target, cookie, null)));
+    }
+    // NUL bytes: in paths, raw in a JSON body, in form values
+    for (String target : new String[] {"/api/v1/topics/%00", "/topics/1%00", "/api/v1/divisions/22080200000%00",
+        "/divisions?parent=%00", "/api/v1/stations?q=%00"}) {
+      checkRaw(problems, "GET " + target, raw(request("GET", target, auth + cookie, null)));
+    }
+    byte[] nulJson = "{\"stationId\":1,\"title\":\"a\u0000b\"}".getBytes(StandardCharsets.UTF_8);
+    checkRaw(problems, "raw NUL in JSON", raw(request("POST", "/api/v1/topics", auth + "Content-Type: application/json\r\n", nulJson)));
+    // nesting far beyond any parser default
+    for (String deep : new String[] {"[".repeat(300_000), "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000)}) {
+      byte[] body = deep.getBytes(StandardCharsets.UTF_8);
+      for (String route : new String[] {"/api/v1/topics", "/api/v1/stations", "/api/v1/meetings", "/api/v1/outcomes"}) {
+        checkRaw(problems, "deep JSON " + body.length + " bytes to " + route,
+            raw(request("POST", route, auth + "Content-Type: application/json\r\n", body)));
+      }
+    }
+    // forms with a huge number of fields, on every page route that takes a form
+    StringBuilder many = new StringBuilder("_csrf=" + browser.csrf());
+    for (int i = 0; i < 60_000; i++) {
+      many.append("&f").append(i % 7).append('=').append(i);
+    }
+    StringBuilder distinct = new StringBuilder("_csrf=" + browser.csrf());
+    for (int i = 0; i < 20_000; i++) {
+      distinct.append("&field").append(i).append("=x");
+    }
+    for (String route : new java.util.TreeSet<>(node.app().routes().routes().keySet())) {
+      String method = route.substring(0, route.indexOf(' '));
+      String path = path(route.substring(route.indexOf(' ') + 1));
+      if (!"POST".equals(method) || path.startsWith("/api/") || path.equals("/logout")) {
+        continue;
+      }
+      for (StringBuilder form : List.of(many, distinct)) {
+        checkRaw(problems, route + " with " + form.length() + " bytes of fields", raw(request("POST", path,
+            cookie + "Content-Type: application/x-www-form-urlencoded\r\n", form.toString().getBytes(StandardCharsets.US_ASCII))));
+      }
+    }
+    // upload file names that climb out of the upload directory, to every route that reads an upload
+    String marker = "yishi-traversal-" + Long.toHexString(new Random().nextLong());
+    byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1};
+    for (String route : new java.util.TreeSet<>(node.app().routes().routes().keySet())) {
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1);
+      if (!node.app().routes().readsOwnBody(io.vertx.core.http.HttpMethod.valueOf(method), path)) {
+        continue;
+      }
+      for (String name : new String[] {"../../../../../../tmp/" + marker, "..\\..\\..\\..\\tmp\\" + marker, "/tmp/" + marker,
+          "....//....//tmp/" + marker, "%2e%2e%2f%2e%2e%2ftmp%2f" + marker, marker + "\u0000.jpg"}) {
+        String target = path + "?meeting=1&filename=" + enc(name) + "&mode=atomic";
+        if (path.startsWith("/api/")) {
+          checkRaw(problems, route + " file " + name, raw(request("POST", target,
+              auth + "Content-Type: application/octet-stream\r\n", jpeg)));
+        } else {
+          String boundary = "----hostile" + System.nanoTime();
+          java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+          body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + browser.csrf()
+              + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"meeting\"\r\n\r\n1\r\n--" + boundary
+              + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name + "\"\r\nContent-Type: image/jpeg\r\n\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+          body.writeBytes(jpeg);
+          body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+          checkRaw(problems, route + " file " + name, raw(request("POST", target,
+              cookie + "Content-Type: multipart/form-data; boundary=" + boundary + "\r\n", body.toByteArray())));
+        }
+      }
+    }
+    try (var files = java.nio.file.Files.walk(node.app().config().dataDir())) {
+      files.filter(f -> f.getFileName().toString().contains(marker))
+          .forEach(f -> problems.add("an upload was stored under its own name: " + f));
+    }
+    for (String dir : new String[] {"/tmp", System.getProperty("java.io.tmpdir")}) {
+      if (java.nio.file.Files.exists(java.nio.file.Path.of(dir, marker))) {
+        problems.add("an upload escaped to " + dir + "/" + marker);
+      }
+    }
+    assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n", problems));
+    assertEquals(topicsBefore, count("SELECT count(*) FROM topic"), "nothing was written by any of it");
+    STATUSES.clear();
+  }
+
+  private static long count(String sql) {
+    return node.app().pool().query(sql).execute().await().iterator().next().getLong(0);
   }
 }

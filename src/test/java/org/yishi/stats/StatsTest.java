@@ -290,6 +290,24 @@ class StatsTest {
     assertEquals(24, counted, "every concurrent insert counted once");
   }
 
+  @Test
+  void aRebuildHoldsOneTableLockNotALockPerStationMonth() {
+    long t = topic(s1, "approved", "2023-01-03T10:00:00+08:00");
+    for (int month = 1; month <= 12; month++) { // a dozen station-months: the old rebuild held a dozen advisory locks
+      meeting(t, String.format("2023-%02d-10T09:00:00+08:00", month), "held", "on_site");
+    }
+    String before = rows("SELECT station_id, month, meetings_held FROM stats_station_month ORDER BY 1, 2");
+    long advisory = pool.withTransaction(tx -> tx.query("SELECT stats_rebuild()").execute()
+        .compose(v -> tx.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()").execute())
+        .map(r -> r.iterator().next().getLong(0))).await();
+    assertEquals(0, advisory, "the rebuild's locks do not grow with the number of station-months (lock memory)");
+    assertEquals(before, rows("SELECT station_id, month, meetings_held FROM stats_station_month ORDER BY 1, 2"), "and it counts the same");
+    long t2 = topic(s1, "approved", "2023-02-03T10:00:00+08:00");
+    meeting(t2, "2023-02-20T09:00:00+08:00", "held", "on_site");
+    assertEquals(2, sql("SELECT meetings_held FROM stats_station_month WHERE station_id = $1 AND month = '2023-02-01'", s1)
+        .iterator().next().getInteger(0), "writes after a rebuild are counted by their triggers as before");
+  }
+
   private static String rows(String q) {
     StringBuilder sb = new StringBuilder();
     sql(q).forEach(r -> sb.append(r.toJson().encode()).append('\n'));

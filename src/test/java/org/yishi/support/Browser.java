@@ -27,6 +27,7 @@ public final class Browser {
   private final HttpClient client;
   private String base;
   private String csrf = "";
+  private String lastPage = "";
 
   public Browser(String base) {
     this.base = base;
@@ -46,7 +47,23 @@ public final class Browser {
     if (m.find()) {
       csrf = m.group(1);
     }
+    lastPage = r.body();
     return r;
+  }
+
+  /**
+   * The idempotency token ({@code _idempotency}) of the last page's POST form whose action is
+   * {@code action}: posting it with the form makes a repeat of the same submission harmless.
+   */
+  public String formToken(String action) {
+    Matcher form = Pattern.compile("(?s)<form[^>]*action=\"" + Pattern.quote(action) + "\"[^>]*>(.*?)</form>").matcher(lastPage);
+    while (form.find()) {
+      Matcher token = Pattern.compile("name=\"_idempotency\" value=\"([^\"]+)\"").matcher(form.group(1));
+      if (token.find()) {
+        return token.group(1);
+      }
+    }
+    throw new AssertionError("no form posting to " + action + " with an idempotency token on the last page");
   }
 
   /** A GET with extra request headers (name, value, name, value, ...), e.g. those htmx sends. */
@@ -131,6 +148,12 @@ public final class Browser {
 
   public String csrf() {
     return csrf;
+  }
+
+  /** The session's cookies as a {@code Cookie} header value, for raw requests made outside this client. */
+  public String cookieHeader() {
+    return cookies.getCookieStore().get(URI.create(base)).stream()
+        .map(c -> c.getName() + "=" + c.getValue()).collect(Collectors.joining("; "));
   }
 
   private HttpResponse<String> send(HttpRequest.Builder b) {

@@ -31,6 +31,18 @@ public final class Http {
     }
   }
 
+  /** Sends a request whose answer is binary (a download). */
+  public static HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static HttpRequest.Builder request(String url) {
     return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
   }

@@ -31,12 +31,15 @@ public final class ClusterSetup {
     boolean anyInterface = "0.0.0.0".equals(config.clusterHost());
     hz.setProperty("hazelcast.local.localAddress", anyInterface ? config.clusterPublicAddress() : config.clusterHost());
     hz.setProperty("hazelcast.socket.bind.any", String.valueOf(anyInterface));
-    // notice a dead or frozen member within ~10 s instead of the default minute
-    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
-    // after a network split heals, look for the other side every 10 s (default: first after 5 min)
-    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
-    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+    // notice a dead or frozen member within seconds (default 10 s) instead of Hazelcast's minute
+    AppConfig.ReliabilitySettings r = config.reliability();
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(r.heartbeatSeconds()));
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(r.maxNoHeartbeatSeconds()));
+    // a member removed while frozen (SIGSTOP, a long GC pause, a cut link) finds the others again
+    // through the split-brain merge: look for it soon after, not after Hazelcast's default 5 minutes
+    String merge = String.valueOf(Math.max(5, r.maxNoHeartbeatSeconds()));
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", merge);
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", merge);
 
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(config.clusterPort()).setPortAutoIncrement(true).setPortCount(20);

@@ -31,7 +31,9 @@ public record AppConfig(
     boolean demo, String demoPassword, String adminPassword,
     SecuritySettings security,
     List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
-    long importMaxBytes) {
+    long importMaxBytes,
+    ReliabilitySettings reliability,
+    ReportSettings reports) {
 
   /**
    * Sign-in and session settings.
@@ -47,6 +49,35 @@ public record AppConfig(
   public record SecuritySettings(int passwordIterations, int loginMaxAttempts, int loginMaxPerAddress,
                                  int loginWindowSeconds, int tokenTtlHours, int sessionTimeoutMinutes,
                                  boolean cookieSecure) {
+  }
+
+  /**
+   * Fault detection and resource limits (docs/reliability.md).
+   *
+   * @param heartbeatSeconds        Hazelcast heartbeat interval
+   * @param maxNoHeartbeatSeconds   a member silent this long (dead, frozen, cut off) is removed from the cluster
+   * @param rateLimitPerSecond      requests per second each signed-in user may make to one node (0 = no limit)
+   * @param rateLimitBurst          requests a user may make at once before the rate applies
+   * @param pgWaitQueueSize         requests that may wait for a pooled database connection; beyond: 503 at once
+   * @param idempotencyRetentionHours how long the answer to a submission with an idempotency key is kept for retries
+   */
+  public record ReliabilitySettings(int heartbeatSeconds, int maxNoHeartbeatSeconds, int rateLimitPerSecond,
+                                    int rateLimitBurst, int pgWaitQueueSize, int idempotencyRetentionHours) {
+  }
+
+  /**
+   * Scheduled reports (org.yishi.report).
+   *
+   * @param zone           the time zone cron expressions and report periods are read in
+   * @param catchUpPeriods at most this many missed periods per schedule are generated after downtime
+   * @param schedules      schedule id ({@code city_monthly}, ...) → its default cron expression, or "off";
+   *                       admins may override each in the database
+   * @param pdfFont        a TrueType font file (.ttf/.ttc/.otf with CJK glyphs) for PDF reports; empty: look for
+   *                       one in the usual system places
+   */
+  public record ReportSettings(java.time.ZoneId zone, int catchUpPeriods, Map<String, String> schedules, String pdfFont) {
+    /** The schedules, in display order. */
+    public static final List<String> IDS = List.of("city_monthly", "city_quarterly", "city_yearly", "district_monthly");
   }
 
   /** One setting: its YAML path and the environment variable that overrides it. */
@@ -90,6 +121,24 @@ public record AppConfig(
   private static final Setting RECORD_REMINDER_DAYS = new Setting("reminders.recordAfterDays", "YISHI_RECORD_REMINDER_DAYS");
   private static final Setting COOKIE_SECURE = new Setting("security.cookieSecure", "YISHI_COOKIE_SECURE");
   private static final Setting IMPORT_MAX_BYTES = new Setting("imports.maxBytes", "YISHI_IMPORT_MAX_BYTES");
+  private static final Setting HEARTBEAT = new Setting("cluster.heartbeatSeconds", "YISHI_CLUSTER_HEARTBEAT_SECONDS");
+  private static final Setting MAX_NO_HEARTBEAT = new Setting("cluster.maxNoHeartbeatSeconds", "YISHI_CLUSTER_MAX_NO_HEARTBEAT_SECONDS");
+  private static final Setting RATE_LIMIT = new Setting("limits.requestsPerSecond", "YISHI_RATE_LIMIT_PER_SECOND");
+  private static final Setting RATE_BURST = new Setting("limits.burst", "YISHI_RATE_LIMIT_BURST");
+  private static final Setting PG_WAIT_QUEUE = new Setting("database.waitQueueSize", "YISHI_PG_WAIT_QUEUE");
+  private static final Setting IDEMPOTENCY_RETENTION = new Setting("idempotency.retentionHours", "YISHI_IDEMPOTENCY_RETENTION_HOURS");
+  private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
+  private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
+  private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
+  private static final Map<String, Setting> REPORT_SCHEDULES = Map.of(
+      "city_monthly", new Setting("reports.schedules.cityMonthly", "YISHI_REPORT_CITY_MONTHLY"),
+      "city_quarterly", new Setting("reports.schedules.cityQuarterly", "YISHI_REPORT_CITY_QUARTERLY"),
+      "city_yearly", new Setting("reports.schedules.cityYearly", "YISHI_REPORT_CITY_YEARLY"),
+      "district_monthly", new Setting("reports.schedules.districtMonthly", "YISHI_REPORT_DISTRICT_MONTHLY"));
+  /** Defaults: the 1st at 02:00 for the month before; quarters and years a little later the same night. */
+  public static final Map<String, String> DEFAULT_SCHEDULES = Map.of(
+      "city_monthly", "0 2 1 * *", "city_quarterly", "0 3 1 1,4,7,10 *", "city_yearly", "0 4 1 1 *",
+      "district_monthly", "30 2 1 * *");
 
   /**
    * Reads the YAML file with vertx-config and applies the environment overrides.
@@ -159,7 +208,9 @@ public record AppConfig(
         r.integer(SCHEDULER_INTERVAL, 60, 1, 3600),
         r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),
         // the national division file is 36.8 MB uncompressed
-        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L));
+        r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L),
+        r.reliability(),
+        r.reports());
     config.checkCombinations();
     return config;
   }
@@ -360,6 +411,51 @@ public record AppConfig(
         out.add(java.time.Duration.ofHours(Integer.parseInt(p)));
       }
       return List.copyOf(out);
+    }
+
+    ReliabilitySettings reliability() {
+      int heartbeat = integer(HEARTBEAT, 1, 1, 60);
+      int silent = integer(MAX_NO_HEARTBEAT, 10, 2, 600);
+      if (silent <= heartbeat) {
+        throw new ConfigException(MAX_NO_HEARTBEAT.label() + ": " + silent + " must be longer than the heartbeat interval ("
+            + heartbeat + " s, " + HEARTBEAT.env() + ")");
+      }
+      int pool = integer(PG_POOL, 16, 1, 500);
+      return new ReliabilitySettings(heartbeat, silent,
+          integer(RATE_LIMIT, 50, 0, 1_000_000),
+          integer(RATE_BURST, 200, 1, 1_000_000),
+          // a request waits for a connection at most YISHI_PG_CONNECT_TIMEOUT; 8 waiters per connection
+          // is a few milliseconds of work each, so a longer queue only means slower 503s
+          integer(PG_WAIT_QUEUE, pool * 8, 0, 100_000),
+          integer(IDEMPOTENCY_RETENTION, 24, 1, 24 * 30));
+    }
+
+    /** The report settings; each schedule must be a valid five-field cron expression or "off". */
+    ReportSettings reports() {
+      String zoneText = text(REPORT_ZONE, "Asia/Shanghai", false);
+      java.time.ZoneId zone;
+      try {
+        zone = java.time.ZoneId.of(zoneText);
+      } catch (java.time.DateTimeException e) {
+        throw new ConfigException(REPORT_ZONE.label() + ": '" + zoneText + "' is not a time zone (e.g. Asia/Shanghai)");
+      }
+      int catchUp = integer(REPORT_CATCH_UP, 12, 0, 120);
+      Map<String, String> schedules = new java.util.LinkedHashMap<>();
+      for (String id : ReportSettings.IDS) {
+        Setting s = REPORT_SCHEDULES.get(id);
+        String cron = text(s, DEFAULT_SCHEDULES.get(id), false);
+        if (!cron.equalsIgnoreCase("off")) {
+          try {
+            cron = org.yishi.platform.schedule.Cron.parse(cron).toString();
+          } catch (org.yishi.platform.schedule.Cron.CronException e) {
+            throw new ConfigException(s.label() + ": '" + cron + "' is not a cron expression: " + e.getMessage());
+          }
+        } else {
+          cron = "off";
+        }
+        schedules.put(id, cron);
+      }
+      return new ReportSettings(zone, catchUp, java.util.Collections.unmodifiableMap(schedules), text(REPORT_FONT, "", true));
     }
 
     List<String> members() {

@@ -59,6 +59,9 @@ public final class Database {
     }
     connectOptions.setReconnectAttempts(0);
     connectOptions.addProperty("application_name", "yishi");
+    // a node frozen mid-transaction (SIGSTOP, a stalled VM) must not hold its row locks for ever:
+    // the server ends such a session, rolling its transaction back (the node's transactions take milliseconds)
+    connectOptions.addProperty("idle_in_transaction_session_timeout", "10s");
     checkReachable();
     MigrateResult result = Flyway.configure()
         .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
@@ -212,7 +215,7 @@ public final class Database {
         .setMaxSize(config.pgPoolSize())
         .setName(name)
         // a saturated pool answers quickly (503) rather than queueing without bound
-        .setMaxWaitQueueSize(config.pgPoolSize() * 32)
+        .setMaxWaitQueueSize(config.reliability().pgWaitQueueSize())
         .setConnectionTimeout(config.pgConnectTimeoutSeconds())
         .setConnectionTimeoutUnit(TimeUnit.SECONDS)
         .setIdleTimeout(60)

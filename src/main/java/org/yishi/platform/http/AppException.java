@@ -61,4 +61,21 @@ public class AppException extends RuntimeException {
   public static AppException unavailable(String message) {
     return new AppException(ErrorKind.UNAVAILABLE, message);
   }
+
+  /**
+   * A refusal the caller may simply repeat after {@code retryAfterSeconds} (too many requests, a
+   * submission still in progress): answered with a {@code Retry-After} header.
+   */
+  public static class RetryLater extends AppException {
+    private final long retryAfterSeconds;
+
+    public RetryLater(ErrorKind kind, String message, long retryAfterSeconds) {
+      super(kind, message);
+      this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public long retryAfterSeconds() {
+      return retryAfterSeconds;
+    }
+  }
 }

@@ -7,11 +7,13 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
+import org.yishi.platform.reliability.Idempotency;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.Web;
 
 import java.net.ConnectException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -43,6 +45,12 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ErrorKind kind = ErrorKind.forStatus(status < 400 ? 500 : status);
       return new AppException(kind, defaultMessage(kind));
     }
+    if (failure.getClass().getName().contains("TooManyFormFields")) {
+      return new AppException(ErrorKind.TOO_LARGE, "The form has too many fields");
+    }
+    if (failure.getClass().getName().contains("TooLongFormField")) {
+      return new AppException(ErrorKind.TOO_LARGE, "A form field is too large");
+    }
     if (failure instanceof java.io.IOException io && String.valueOf(io.getMessage()).contains("exceed")) {
       return new AppException(ErrorKind.TOO_LARGE, "A form field or the request body is too large");
     }
@@ -51,6 +59,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     }
     if (failure instanceof PgException pg && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
       return AppException.conflict("The request collided with a simultaneous change; nothing was saved. Please try again.");
+    }
+    if (isPoolBusy(failure)) {
+      return AppException.unavailable("The server is busy (every database connection is in use); nothing was saved. "
+          + "Please try again shortly.");
     }
     if (isDatabaseUnavailable(failure)) {
       return AppException.unavailable("The database is unavailable; nothing was saved. Please try again shortly.");
@@ -61,7 +73,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   /** Whether a failure means the database cannot be reached (as opposed to a bug or bad data). */
   public static boolean isDatabaseUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
+      // a reset or closed socket here is the database connection (PostgreSQL stopped or restarted)
+      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+          || t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null
@@ -70,6 +84,16 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       }
       String name = t.getClass().getName();
       if (name.contains("ConnectionPoolTooBusy") || name.contains("NoStackTraceTimeoutException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a failure means this node's database pool has no connection free and its wait queue is full. */
+  static boolean isPoolBusy(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getName().contains("ConnectionPoolTooBusy")) {
         return true;
       }
     }
@@ -109,11 +133,20 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     } else if (error.kind() == ErrorKind.UNAVAILABLE && ctx.failure() != null) {
       LOG.warning("Database unavailable on " + ctx.request().path() + ": " + ctx.failure());
     }
+    // a submission's idempotency key is released (or marked) before the refusal goes out, so that a
+    // client retrying at once finds the key free rather than "in progress"
+    AppException answer = error;
+    Idempotency.failed(ctx, error.kind().status).onComplete(ar -> respond(ctx, answer));
+  }
+
+  private void respond(RoutingContext ctx, AppException error) {
     if (ctx.response().headWritten() || ctx.response().ended()) {
       ctx.response().reset();
       return;
     }
-    if (error.kind() == ErrorKind.UNAVAILABLE) {
+    if (error instanceof AppException.RetryLater later) {
+      ctx.response().putHeader("Retry-After", String.valueOf(later.retryAfterSeconds()));
+    } else if (error.kind() == ErrorKind.UNAVAILABLE) {
       ctx.response().putHeader("Retry-After", "5");
     }
     if (!ctx.request().isEnded()) {
@@ -128,12 +161,21 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     } else {
       var locale = Web.locale(ctx);
       // an expired or forged form is not a jurisdiction problem: say what to do about it
-      String key = error instanceof Security.CsrfFailure ? "error.csrf" : "error." + error.kind().code;
+      String code = error instanceof Security.CsrfFailure ? "csrf"
+          : error instanceof Idempotency.InProgress ? "in_progress"
+          : error instanceof Idempotency.AlreadyDone ? "already_done"
+          : error.kind().code;
+      String key = "error." + code;
       String title = I18n.t(locale, key);
-      web.page(ctx, error.kind().status, "error", Map.of(
+      Map<String, Object> model = new HashMap<>(Map.of(
+          "code", code,
           "status", error.kind().status,
           "title", title,
           "detail", error.kind() == ErrorKind.INTERNAL ? error.getMessage() : I18n.t(locale, key + ".detail")));
+      if (error.kind() == ErrorKind.UNAVAILABLE) {
+        KeptInput.addTo(ctx, model);
+      }
+      web.page(ctx, error.kind().status, "error", model);
     }
   }
 

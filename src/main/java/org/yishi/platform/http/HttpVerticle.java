@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * accepting connections and lets in-flight requests finish within the configured grace period.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** Most fields a form may have. */
+  public static final int MAX_FORM_FIELDS = 4096;
   private final App app;
   private HttpServer server;
 
@@ -113,6 +115,9 @@ public final class HttpVerticle extends VerticleBase {
         // default would refuse a few thousand Chinese characters, which URL-encode to 9 bytes each
         .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, app.config().httpBodyLimit()))
         .setMaxFormBufferedBytes((int) Math.min(Integer.MAX_VALUE, app.config().httpBodyLimit()))
+        // a meeting form ticks a committee's members one checkbox each, more than Vert.x's default of
+        // 256 fields; beyond this a form is refused with 413 (a hash-flooding guard, not a real form)
+        .setMaxFormFields(MAX_FORM_FIELDS)
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.requestHandler(router).listen();

@@ -65,6 +65,7 @@ public final class SecureRouter {
     return router.route(HttpMethod.POST, path)
         .handler(SecureRouter::holdBody)
         .handler(security.guard(access, true))
+        .handler(security.idempotency())
         .handler(handler);
   }
 
@@ -100,6 +101,7 @@ public final class SecureRouter {
         .handler(security.guard(access, false))
         .handler(body::handle)
         .handler(security.csrfCheck())
+        .handler(security.idempotency())
         .handler(handler);
   }
 
@@ -111,10 +113,27 @@ public final class SecureRouter {
     inventory.recordOwnBody(HttpMethod.POST, path);
   }
 
-  private Route add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+  /**
+   * A state-changing route whose request or answer carries a password (a password change, an
+   * account created or reset with a temporary password): the idempotency step leaves it alone, so
+   * that no hash of the request and no copy of the answer is kept. Such a route must be harmless
+   * to repeat by itself (a second account with the same name is a 409; a changed password no
+   * longer matches; a second reset issues another temporary password).
+   */
+  public Route secret(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
     inventory.record(method, path, access);
     return router.route(method, path).handler(security.guard(access, true)).handler(handler);
+  }
+
+  private Route add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+    Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
+    inventory.record(method, path, access);
+    Route route = router.route(method, path).handler(security.guard(access, true));
+    if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+      route.handler(security.idempotency()); // a retried submission is answered, not done twice
+    }
+    return route.handler(handler);
   }
 
   /** The router to mount (features return it from their {@code router(...)} factory). */

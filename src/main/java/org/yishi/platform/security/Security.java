@@ -7,6 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.reliability.Idempotency;
+import org.yishi.platform.reliability.RateLimiter;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +26,27 @@ public final class Security {
   static final String PASSWORD_PAGE = "/account/password";
 
   private final Authenticator authenticator;
+  private final RateLimiter limiter;
+  private final Idempotency idempotency;
 
+  /** A guard without request limits or idempotency keys (tools and tests). */
   public Security(Authenticator authenticator) {
+    this(authenticator, new RateLimiter(0, 1), null);
+  }
+
+  /**
+   * @param limiter     requests per signed-in user on this node (429 beyond)
+   * @param idempotency idempotency keys of submissions, run after the guard on every state-changing route; may be null
+   */
+  public Security(Authenticator authenticator, RateLimiter limiter, Idempotency idempotency) {
     this.authenticator = authenticator;
+    this.limiter = limiter;
+    this.idempotency = idempotency;
+  }
+
+  /** The idempotency step that follows the guard (passes everything on when the node has none). */
+  Handler<RoutingContext> idempotency() {
+    return idempotency == null ? RoutingContext::next : idempotency.handler();
   }
 
   /** The signed-in user of this request, or null on open routes with nobody signed in. */
@@ -60,6 +80,7 @@ public final class Security {
         .onFailure(ctx::fail)
         .onSuccess(principal -> {
           try {
+            limit(principal);
             authorize(ctx, access, principal, checkCsrf);
           } catch (AppException e) {
             ctx.fail(e);
@@ -86,6 +107,18 @@ public final class Security {
                 }
               });
         });
+  }
+
+  /** 429 with Retry-After when a signed-in caller exceeds the per-user request rate on this node. */
+  private void limit(Principal principal) {
+    if (principal == null) {
+      return;
+    }
+    long wait = limiter.acquire(principal.id());
+    if (wait > 0) {
+      throw new AppException.RetryLater(ErrorKind.TOO_MANY_REQUESTS,
+          "Too many requests from this account; try again in " + wait + " s", wait);
+    }
   }
 
   /** Finds the caller: bearer token on the API, session cookie on pages. */

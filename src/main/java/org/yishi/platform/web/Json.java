@@ -2,6 +2,7 @@ package org.yishi.platform.web;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.reliability.Idempotency;
 
 /** JSON responses of the API. */
 public final class Json {
@@ -17,14 +18,16 @@ public final class Json {
     send(ctx, 201, body);
   }
 
+  /** Ends the response; a submission with an idempotency key stores the answer first (for its retries). */
   public static void send(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json; charset=utf-8")
-        .putHeader("Cache-Control", "no-store")
-        .end(body.encode());
+        .putHeader("Cache-Control", "no-store");
+    Idempotency.end(ctx, body.toBuffer());
   }
 
   public static void noContent(RoutingContext ctx) {
-    ctx.response().setStatusCode(204).end();
+    ctx.response().setStatusCode(204);
+    Idempotency.end(ctx, null);
   }
 }

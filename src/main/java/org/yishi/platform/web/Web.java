@@ -1,10 +1,13 @@
 package org.yishi.platform.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.reliability.FormTokens;
+import org.yishi.platform.reliability.Idempotency;
 import org.yishi.platform.security.Csrf;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -79,7 +82,8 @@ public final class Web {
 
   /** 303 See Other: after a form post, and for plain navigation redirects. */
   public static void redirect(RoutingContext ctx, String location) {
-    ctx.response().setStatusCode(303).putHeader("Location", location).end();
+    ctx.response().setStatusCode(303).putHeader("Location", location);
+    Idempotency.end(ctx, null);
   }
 
   /** Renders a full page with the common model (language, current path) and ends the response. */
@@ -98,14 +102,19 @@ public final class Web {
     }
     String html;
     try {
-      html = templates.render(template, full, locale);
+      // every form gets its own idempotency token beside its CSRF field
+      html = FormTokens.inject(templates.render(template, full, locale));
     } catch (RuntimeException e) {
       ctx.fail(e); // a template bug answers 500 at once instead of leaving the request hanging
       return Future.failedFuture(e);
     }
-    return ctx.response().setStatusCode(status)
-        .putHeader("Content-Type", "text/html; charset=utf-8")
-        .end(html);
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "text/html; charset=utf-8");
+    return Idempotency.end(ctx, Buffer.buffer(html));
+  }
+
+  /** Renders a template to text outside a page response (a document to convert, e.g. a report's PDF). */
+  public String render(String template, Map<String, Object> model, Locale locale) {
+    return templates.render(template, model, locale);
   }
 
   /** Field errors in the request's language. */

@@ -1,0 +1,70 @@
+package org.yishi.platform.reliability;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Gives every form of a rendered page its own idempotency token, centrally: each form that carries
+ * the CSRF field (every state-changing form does) gets a hidden {@code _idempotency} field beside
+ * it, with a fresh random value per form and per rendering. Posting the form twice (a double
+ * click, a reload, a retry after a timeout) sends the same token, and {@link Idempotency} answers
+ * the repeat with the first answer. A form that already carries a token (the "try again" form of
+ * the unavailable page, which re-posts the original one) keeps it.
+ */
+public final class FormTokens {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Pattern CSRF_INPUT = Pattern.compile("<input type=\"hidden\" name=\"_csrf\" value=\"[^\"]*\">");
+  private static final Pattern TOKEN_INPUT = Pattern.compile("(<input type=\"hidden\" name=\"" + Idempotency.FIELD + "\" value=\")[^\"]*(\">)");
+
+  private FormTokens() {
+  }
+
+  /** A new token: 128 random bits, URL-safe. */
+  public static String newToken() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The page with a token field after the CSRF field of each form that has none yet. */
+  public static String inject(String html) {
+    if (html.indexOf("name=\"_csrf\"") < 0) {
+      return html;
+    }
+    Matcher m = CSRF_INPUT.matcher(html);
+    StringBuilder out = new StringBuilder(html.length() + 512);
+    int copied = 0;
+    while (m.find()) {
+      out.append(html, copied, m.end());
+      copied = m.end();
+      if (!formHasToken(html, m.start())) {
+        out.append("<input type=\"hidden\" name=\"").append(Idempotency.FIELD).append("\" value=\"")
+            .append(newToken()).append("\">");
+      }
+    }
+    return out.append(html, copied, html.length()).toString();
+  }
+
+  /** The page with every token replaced by a fresh one (a stored page replayed to a retry). */
+  public static String refresh(String html) {
+    Matcher m = TOKEN_INPUT.matcher(html);
+    StringBuilder out = new StringBuilder(html.length());
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + newToken() + m.group(2)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static boolean formHasToken(String html, int at) {
+    int start = html.lastIndexOf("<form", at);
+    int end = html.indexOf("</form>", at);
+    if (start < 0) {
+      return false;
+    }
+    int field = html.indexOf("name=\"" + Idempotency.FIELD + "\"", start);
+    return field >= 0 && (end < 0 || field < end);
+  }
+}
