@@ -66,8 +66,19 @@ fi
 if [ ! -s "$BENCH_DIR/classpath.txt" ] || [ pom.xml -nt "$BENCH_DIR/classpath.txt" ]; then
   mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$BENCH_DIR/classpath.txt" >/dev/null
 fi
+# each Java step runs in the background and is waited for, so that Ctrl-C or SIGTERM ends it at once
+# (and then the nodes and the database) instead of after the step
+CHILD=""
 bench_java() {
-  java -Xmx2g -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "target/test-classes:target/classes:$(cat "$BENCH_DIR/classpath.txt")" org.yishi.bench.Bench "$@" \
+  local status=0
+  bench_java_fg "$@" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  CHILD=""
+  return "$status"
+}
+bench_java_fg() {
+  exec java -Xmx2g -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "target/test-classes:target/classes:$(cat "$BENCH_DIR/classpath.txt")" org.yishi.bench.Bench "$@" \
     --results "$RESULTS"
 }
 
@@ -95,7 +106,7 @@ stop_all() {
   fi
 }
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap 'if [ -n "$CHILD" ]; then kill "$CHILD" 2>/dev/null || true; fi; exit 130' INT TERM
 
 fresh=0
 if wanted import || wanted generate || [ ! -f "$RUN_DIR/generated" ]; then

@@ -44,6 +44,19 @@ public final class Bench {
       System.exit(2);
     }
     Map<String, String> o = options(args);
+    // a step that hangs (a failure on an event loop nobody waits for) must not outlive the run
+    long limitMinutes = Long.parseLong(o.getOrDefault("timeout-minutes", "60"));
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(limitMinutes * 60_000);
+        System.err.println("bench: step " + args[0] + " still running after " + limitMinutes + " minutes; stopping it");
+        Runtime.getRuntime().halt(3);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "bench-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     Path results = Path.of(o.getOrDefault("results", "target/bench/results.json"));
     switch (args[0]) {
       case "start" -> Results.start(results, o.get("scale"), o.getOrDefault("command", "scripts/bench.sh"));
