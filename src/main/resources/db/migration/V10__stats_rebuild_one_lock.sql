@@ -237,3 +237,6 @@ BEGIN
   PERFORM set_config('yishi.stats_rebuilding', 'off', true);
   RETURN n;
 END $$;
+
+-- count what is already there into V9's new tables and columns
+SELECT stats_rebuild();

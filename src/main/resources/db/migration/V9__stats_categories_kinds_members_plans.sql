@@ -349,5 +349,5 @@ BEGIN
   RETURN n;
 END $$;
 
--- count what is already there into the new tables and columns
-SELECT stats_rebuild();
+-- what is already there is counted into the new tables and columns by V10, whose rebuild holds one
+-- table lock instead of a lock per station-month (this one ran out of lock memory on large databases)
