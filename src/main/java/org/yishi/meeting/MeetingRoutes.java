@@ -52,7 +52,7 @@ public final class MeetingRoutes {
 
   private MeetingRoutes(App app) {
     this.app = app;
-    this.meetings = new MeetingService(app.pool());
+    this.meetings = new MeetingService(app.pool(), app.events());
     this.members = new MemberStore(app.pool());
   }
 

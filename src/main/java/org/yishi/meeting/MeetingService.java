@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -37,10 +38,12 @@ public final class MeetingService {
 
   private final Pool pool;
   private final MeetingStore store;
+  private final DomainEvents events;
 
-  public MeetingService(Pool pool) {
+  public MeetingService(Pool pool, DomainEvents events) {
     this.pool = pool;
     this.store = new MeetingStore(pool);
+    this.events = events;
   }
 
   public MeetingStore store() {
@@ -148,7 +151,7 @@ public final class MeetingService {
         return Future.failedFuture(AppException.invalid("topicId", "field.meeting.stationInactive"));
       }
       String district = topic.divisionCode().substring(0, 6) + "000000";
-      return store.countEligibleMembers(district, members).compose(n -> n != members.length
+      return events.afterCommit("meeting.scheduled", store.countEligibleMembers(district, members).compose(n -> n != members.length
           ? Future.failedFuture(AppException.invalid("memberIds", "field.member.notEligible"))
           : retryOnDeadlock(() -> pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
                   topic.divisionCode(), in.startsAt(), in.endsAt(), in.venue(), in.format(), in.onlineLink(), in.kind(),
@@ -160,7 +163,7 @@ public final class MeetingService {
                   .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
                   .map(m))), 3)
-          .recover(err -> clash(err, topic.stationId(), members, in.startsAt(), in.endsAt(), null)));
+          .recover(err -> clash(err, topic.stationId(), members, in.startsAt(), in.endsAt(), null))));
     });
   }
 
@@ -198,7 +201,7 @@ public final class MeetingService {
   /** Moves a meeting to another time (reason required); version-checked, clash-checked. */
   public Future<JsonObject> reschedule(Principal actor, long id, OffsetDateTime starts, OffsetDateTime ends, String reason,
                                        int version) {
-    return retryOnDeadlock(() -> pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+    return events.afterCommit("meeting.rescheduled", retryOnDeadlock(() -> pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -219,7 +222,7 @@ public final class MeetingService {
             m.getJsonArray("members").stream().map(o -> ((JsonObject) o).getLong("id")).toArray(Long[]::new), starts, ends, id));
       }
       return Future.failedFuture(err);
-    });
+    }));
   }
 
   /**
@@ -235,7 +238,7 @@ public final class MeetingService {
 
   /** Cancels a scheduled meeting (reason required); its members are free again at that time. */
   public Future<JsonObject> cancel(Principal actor, long id, String reason) {
-    return pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+    return events.afterCommit("meeting.cancelled", pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -245,7 +248,7 @@ public final class MeetingService {
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));
-    }));
+    })));
   }
 
   /** Reads the five-party list from a JSON body ({@code participants: [{role,name,organisation,contact}]}). */

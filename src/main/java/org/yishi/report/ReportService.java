@@ -17,6 +17,7 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.stats.RollupCache;
 import org.yishi.stats.StatsService;
 
 import java.time.Duration;
@@ -71,7 +72,7 @@ public final class ReportService {
     this.settings = settings;
     this.node = node;
     this.store = new ReportStore(pool);
-    this.builder = new ReportBuilder(new StatsService(pool, pool), new OutcomeStore(pool));
+    this.builder = new ReportBuilder(new StatsService(pool, pool, RollupCache.off()), new OutcomeStore(pool));
     this.committees = new MemberStore(pool);
   }
 

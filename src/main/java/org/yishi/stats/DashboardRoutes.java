@@ -52,7 +52,7 @@ public final class DashboardRoutes {
 
   private DashboardRoutes(App app) {
     this.app = app;
-    this.stats = new StatsService(app.pool(), app.readPool());
+    this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
     this.divisions = new DivisionStore(app.pool());
     this.live = new StatsLive(app.vertx());
   }
@@ -107,14 +107,13 @@ public final class DashboardRoutes {
       refused(ctx, e);
       return;
     }
-    // a live refresh (htmx) follows a committed change: compute the period afresh rather than reuse a
-    // roll-up that may predate the change
+    // a live refresh (htmx) follows a committed change: its figures must not predate the change
     boolean live = "true".equals(ctx.request().getHeader("HX-Request"));
-    Future<JsonObject> now = live ? stats.rollupFresh(q) : stats.rollup(q);
+    Future<JsonObject> now = stats.rollup(q, live);
     Future<JsonObject> before = stats.rollup(q.previous());
-    Future<JsonObject> members = stats.members(q, me.jurisdiction(), membersPage);
-    Future<JsonObject> dormant = stats.dormant(q, dormantPage);
-    Future<JsonObject> overdue = stats.overdue(q, overduePage);
+    Future<JsonObject> members = stats.members(q, me.jurisdiction(), membersPage, live);
+    Future<JsonObject> dormant = stats.dormant(q, dormantPage, live);
+    Future<JsonObject> overdue = stats.overdue(q, overduePage, live);
     Future<JsonArray> categories = stats.categories();
     Future<List<Division>> crumbs = divisions.ancestors(q.division());
     Future.all(List.of(now, before, members, dormant, overdue, categories, crumbs)).onFailure(err -> {
@@ -340,10 +339,10 @@ public final class DashboardRoutes {
       case "kinds" -> stats.rollup(q).map(r -> StatsTables.kinds(r.getJsonObject("totals"), l));
       case "formats" -> stats.rollup(q).map(r -> StatsTables.formats(r.getJsonObject("totals"), l));
       case "forms" -> stats.rollup(q).map(r -> StatsTables.forms(r.getJsonObject("totals"), l));
-      case "members" -> stats.members(q, me.jurisdiction(), all).compose(DashboardRoutes::bounded)
+      case "members" -> stats.members(q, me.jurisdiction(), all, false).compose(DashboardRoutes::bounded)
           .map(r -> StatsTables.members(r, l));
-      case "dormant" -> stats.dormant(q, all).compose(DashboardRoutes::bounded).map(r -> StatsTables.dormant(r, l));
-      default -> stats.overdue(q, all).compose(DashboardRoutes::bounded).map(r -> StatsTables.overdue(r, l));
+      case "dormant" -> stats.dormant(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.dormant(r, l));
+      default -> stats.overdue(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.overdue(r, l));
     };
     String file = "stats-" + name + "-" + q.division() + "-" + q.from() + "-" + q.to()
         + (q.category() == null ? "" : "-" + q.category());

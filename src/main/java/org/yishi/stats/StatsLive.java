@@ -12,6 +12,7 @@ import org.yishi.outcome.OutcomeStatus;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
+import org.yishi.topic.TopicStatus;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +35,11 @@ import java.util.Set;
  * the node shuts down.
  */
 final class StatsLive {
-  /** The domain events after which dashboards refresh: filed and returned records, every outcome step. */
+  /**
+   * The domain events after which dashboards refresh (and the node's {@link RollupCache} recomputes):
+   * every committed change the roll-ups count — meetings scheduled, moved and cancelled, topics
+   * created and moved through their lifecycle, records filed and returned, every outcome step.
+   */
   static final List<String> EVENTS = events();
   static final long HEARTBEAT_MS = 25_000;
   static final long LIFETIME_MS = 10 * 60_000;
@@ -50,8 +55,10 @@ final class StatsLive {
   }
 
   private static List<String> events() {
-    List<String> out = new ArrayList<>(List.of("record.filed", "record.returned", "outcome.created", "outcome.updated",
+    List<String> out = new ArrayList<>(List.of("meeting.scheduled", "meeting.rescheduled", "meeting.cancelled",
+        "topic.created", "topic.updated", "record.filed", "record.returned", "outcome.created", "outcome.updated",
         "outcome.escalated", "outcome.typical_marked", "outcome.typical_unmarked"));
+    Arrays.stream(TopicStatus.Action.values()).map(a -> "topic." + a.key()).forEach(out::add);
     Arrays.stream(OutcomeStatus.Action.values()).map(OutcomeStatus.Action::event).forEach(out::add);
     return List.copyOf(out);
   }

@@ -25,7 +25,7 @@ public final class StatsRoutes {
   private final java.util.Map<JsonObject, io.vertx.core.buffer.Buffer> encoded = new java.util.IdentityHashMap<>();
 
   private StatsRoutes(App app) {
-    this.stats = new StatsService(app.pool(), app.readPool());
+    this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
   }
 
   public static Router router(App app) {
@@ -69,17 +69,17 @@ public final class StatsRoutes {
 
   private void dormant(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null);
-    stats.dormant(q, PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    stats.dormant(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void overdue(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null);
-    stats.overdue(q, PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    stats.overdue(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void members(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null);
-    stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx)).onSuccess(r -> Json.ok(ctx, r))
+    stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r))
         .onFailure(ctx::fail);
   }
 

@@ -25,13 +25,17 @@ public final class StatsService {
   private final StatsStore store;
   private final DivisionStore divisions;
   private final TopicStore topics;
-  private final RollupCache cache = RollupCache.configured();
+  private final RollupCache cache;
 
-  /** @param readPool where roll-up reads go (App.readPool: a replica when configured) */
-  public StatsService(Pool pool, Pool readPool) {
+  /**
+   * @param readPool where roll-up reads go (App.readPool: a replica when configured)
+   * @param cache    the node's {@link RollupCache#of cache}, or {@link RollupCache#off()} to compute every answer
+   */
+  public StatsService(Pool pool, Pool readPool, RollupCache cache) {
     this.store = new StatsStore(pool, readPool);
     this.divisions = new DivisionStore(pool);
     this.topics = new TopicStore(pool);
+    this.cache = cache;
   }
 
   public StatsStore store() {
@@ -49,19 +53,27 @@ public final class StatsService {
   }
 
   /**
-   * The roll-up a query asks for: 404 for an unknown unit, 422 for an unknown category. At most a
-   * fraction of a second old ({@link RollupCache}); callers must not modify the answer.
+   * The roll-up a query asks for: 404 for an unknown unit, 422 for an unknown category. From the
+   * node's {@link RollupCache}; callers must not modify the answer.
    */
   public Future<JsonObject> rollup(StatsQuery q) {
-    return cache.get(q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category(), () -> compute(q));
+    return rollup(q, false);
   }
 
   /**
-   * The roll-up computed now, bypassing the cache: for the dashboard's live refresh, which follows a
-   * committed change that the cached answer may predate.
+   * The roll-up a query asks for; with {@code afterChanges} (the dashboard's live refresh, which
+   * follows a committed change) one computed after the last change the node has heard of in the unit.
    */
-  public Future<JsonObject> rollupFresh(StatsQuery q) {
-    return compute(q);
+  public Future<JsonObject> rollup(StatsQuery q, boolean afterChanges) {
+    return cache.get("rollup|" + key(q), scope(q), afterChanges, () -> compute(q));
+  }
+
+  private static String key(StatsQuery q) {
+    return q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category();
+  }
+
+  private static String scope(StatsQuery q) {
+    return Jurisdiction.prefixOf(q.division());
   }
 
   private Future<JsonObject> compute(StatsQuery q) {
@@ -126,36 +138,38 @@ public final class StatsService {
   }
 
   /** Dormant stations of the query's unit (registered, no held meeting in the period's last three months). */
-  public Future<JsonObject> dormant(StatsQuery q, PageRequest page) {
-    return check(q).compose(unit -> store.dormant(Jurisdiction.prefixOf(q.division()), activeFrom(q), q.to().atDay(1), page))
-        .map(r -> paged(r, page));
+  public Future<JsonObject> dormant(StatsQuery q, PageRequest page, boolean afterChanges) {
+    return cache.get("dormant|" + key(q) + '|' + page, scope(q), afterChanges, () -> check(q)
+        .compose(unit -> store.dormant(scope(q), activeFrom(q), q.to().atDay(1), page)).map(r -> paged(r, page)));
   }
 
   /** Overdue referrals of the query's unit today (of its category, when given). */
-  public Future<JsonObject> overdue(StatsQuery q, PageRequest page) {
-    return check(q).compose(unit -> store.overdueList(Jurisdiction.prefixOf(q.division()), LocalDate.now(StatsQuery.SHANGHAI),
-        q.category(), page)).map(r -> paged(r, page));
+  public Future<JsonObject> overdue(StatsQuery q, PageRequest page, boolean afterChanges) {
+    LocalDate today = LocalDate.now(StatsQuery.SHANGHAI);
+    return cache.get("overdue|" + key(q) + '|' + today + '|' + page, scope(q), afterChanges, () -> check(q)
+        .compose(unit -> store.overdueList(scope(q), today, q.category(), page)).map(r -> paged(r, page)));
   }
 
   /**
    * Members' participation in the query's unit and period; {@code visible} is the caller's
    * jurisdiction (members of committees outside it are not listed).
    */
-  public Future<JsonObject> members(StatsQuery q, Jurisdiction visible, PageRequest page) {
+  public Future<JsonObject> members(StatsQuery q, Jurisdiction visible, PageRequest page, boolean afterChanges) {
     String within = visible.isAll() || visible.sqlPrefix() == null ? "" : visible.sqlPrefix();
-    return check(q).compose(unit -> store.members(Jurisdiction.prefixOf(q.division()), within, q.from().atDay(1),
-        q.to().atDay(1), q.category(), page)).map(r -> paged(r, page));
+    return cache.get("members|" + key(q) + '|' + within + '|' + page, scope(q), afterChanges, () -> check(q)
+        .compose(unit -> store.members(scope(q), within, q.from().atDay(1), q.to().atDay(1), q.category(), page))
+        .map(r -> paged(r, page)));
   }
 
-  /** The topic categories (key, names), for the category filter. */
+  /** The topic categories (key, names), for the category filter (changes show within the cache's maximum age). */
   public Future<JsonArray> categories() {
-    return topics.categories(true);
+    return cache.get("categories", null, () -> topics.categories(true));
   }
 
   /** The unit of the query (404 when unknown), after checking its category exists (422). */
   private Future<Division> check(StatsQuery q) {
     Future<Boolean> category = q.category() == null ? Future.succeededFuture(true)
-        : topics.categories(true).map(all -> all.stream().anyMatch(c -> q.category().equals(((JsonObject) c).getString("key"))));
+        : categories().map(all -> all.stream().anyMatch(c -> q.category().equals(((JsonObject) c).getString("key"))));
     return category.compose(known -> known ? divisions.find(q.division())
             : Future.failedFuture(AppException.invalid("category", "field.stats.category")))
         .compose(found -> found.isPresent() ? Future.succeededFuture(found.get())

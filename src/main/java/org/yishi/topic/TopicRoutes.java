@@ -46,7 +46,7 @@ public final class TopicRoutes {
 
   private TopicRoutes(App app) {
     this.app = app;
-    this.topics = new TopicService(app.pool());
+    this.topics = new TopicService(app.pool(), app.events());
     this.stations = new StationStore(app.pool());
     this.plans = new PlanStore(app.pool());
   }

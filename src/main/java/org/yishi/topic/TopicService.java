@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.plan.PlanStore;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -29,11 +30,13 @@ import java.util.Map;
 public final class TopicService {
   private final Pool pool;
   private final TopicStore store;
+  private final DomainEvents events;
   private final StationStore stations;
   private final PlanStore plans;
 
-  public TopicService(Pool pool) {
+  public TopicService(Pool pool, DomainEvents events) {
     this.pool = pool;
+    this.events = events;
     this.store = new TopicStore(pool);
     this.stations = new StationStore(pool);
     this.plans = new PlanStore(pool);
@@ -167,7 +170,7 @@ public final class TopicService {
   public Future<JsonObject> create(Principal actor, TopicInput in, boolean submit) {
     Future<Void> questions = submit ? requireTwoQuestions(in.q1Answer(), in.q1Reason(), in.q2Answer(), in.q2Reason())
         : Future.succeededFuture();
-    return questions.compose(v -> stationFor(actor, in.stationId()))
+    return events.afterCommit("topic.created", questions.compose(v -> stationFor(actor, in.stationId()))
         .compose(station -> checkReferences(pool, station, in, null))
         .compose(v -> pool.withTransaction(tx -> store.insert(tx, in.stationId(), in.values(), actor.id())
             .compose(id -> store.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id))
@@ -178,7 +181,7 @@ public final class TopicService {
             .compose(id -> store.byId(tx, id))
             .compose(topic -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.create_submit" : "topic.create",
                 "topic", topic.getLong("id"), topic.getString("divisionCode"), null, topic)).map(topic))))
-        .recover(TopicService::foreignKey);
+        .recover(TopicService::foreignKey));
   }
 
   /**
@@ -188,7 +191,7 @@ public final class TopicService {
   public Future<JsonObject> update(Principal actor, long id, TopicInput in, boolean submit) {
     Future<Void> questions = submit ? requireTwoQuestions(in.q1Answer(), in.q1Reason(), in.q2Answer(), in.q2Reason())
         : Future.succeededFuture();
-    return questions.compose(q -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+    return events.afterCommit("topic.updated", questions.compose(q -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such topic"));
       }
@@ -210,7 +213,7 @@ public final class TopicService {
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.update_submit" : "topic.update",
               "topic", id, after.getString("divisionCode"), before, after)).map(after));
-    }))).recover(TopicService::foreignKey);
+    }))).recover(TopicService::foreignKey));
   }
 
   /** A category or plan item removed between the check and the write. */
@@ -251,7 +254,7 @@ public final class TopicService {
     if (action.reasonRequired && (reason == null || reason.isBlank())) {
       return Future.failedFuture(AppException.invalid("reason", "topic.error.reason"));
     }
-    return pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+    return events.afterCommit("topic." + action.key(), pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such topic"));
       }
@@ -271,7 +274,7 @@ public final class TopicService {
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
               after.getString("divisionCode"), before, after)).map(after));
-    }));
+    })));
   }
 
   /** One topic with its history (404 when there is none). */

@@ -150,7 +150,7 @@ class AccessMatrixTest {
     // meetings: an approved topic at s1 and one meeting scheduled there
     long topic = AccountFixtures.approvedTopic(node, s1, "管网疏通");
     java.time.OffsetDateTime base = java.time.OffsetDateTime.now().plusDays(10).withHour(9).withMinute(0).withSecond(0).withNano(0);
-    long meeting = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(
+    long meeting = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(
         node.app().accounts().store().byUsername("admin").await().principal(),
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base, base.plusHours(2), "社区会议室", "on_site", null,
             "grassroots", null, null, List.of(), List.of())).await().getLong("id");
@@ -179,7 +179,7 @@ class AccessMatrixTest {
     add("GET /calendar/feed/:kind/:file", "/calendar/feed/station/" + s1 + ".ics", none, 403, 403, 403, 403, 403, 403, 403);
     add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
     // records: a meeting that already started (moved into the past)
-    long past = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(
+    long past = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(
         node.app().accounts().store().byUsername("admin").await().principal(),
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(200), base.plusDays(200).plusHours(2), "会议室",
             "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
@@ -201,7 +201,7 @@ class AccessMatrixTest {
     add("POST /meetings/attachments", "/meetings/attachments?meeting=" + past, none, 422, 422, 403, 422, 403, 422, 401);
     // topics and yearly plans: t1 is a draft at s1; plan p1 of 洮北区政协 has item i1, which topic t2 names
     var adminP = node.app().accounts().store().byUsername("admin").await().principal();
-    var topicService = new org.yishi.topic.TopicService(node.app().pool());
+    var topicService = new org.yishi.topic.TopicService(node.app().pool(), node.app().events());
     var planService = new org.yishi.plan.PlanService(node.app().pool());
     long p1 = planService.create(adminP, new org.yishi.plan.PlanService.PlanInput(f.committees.get(AccountFixtures.TAOBEI), 2025,
         "洮北区政协2025年度协商计划", null)).await().getLong("id");
@@ -261,7 +261,7 @@ class AccessMatrixTest {
     add("GET /plans/:id/items/:itemId/delete", item1 + "/delete", none, 200, 200, 403, 200, 403, 403, 303);
     add("POST /plans/:id/items/:itemId/delete", item1 + "/delete", none, 409, 409, 403, 409, 403, 403, 401);
     // outcomes: o1 is a referred outcome of a meeting at s1 that has started (moved into the past with SQL)
-    long started = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(adminP,
+    long started = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(adminP,
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(30), base.plusDays(30).plusHours(1), "社区会议室",
             "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "

@@ -92,7 +92,7 @@ class DashboardBrowserTest {
     long topic = AccountFixtures.approvedTopic(node, station, "社区停车位规划");
     var admin = node.app().accounts().store().byUsername("admin").await().principal();
     OffsetDateTime at = OffsetDateTime.now().plusDays(40).withNano(0);
-    long meeting = new MeetingService(pool).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1), "会议室",
+    long meeting = new MeetingService(pool, node.app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1), "会议室",
         "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     pool.query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = " + meeting)
         .execute().await();

@@ -56,7 +56,7 @@ class RecordTest {
   /** A meeting scheduled ahead, then moved so that it ended {@code hoursAgo} hours ago. */
   private static long pastMeeting(int day, int hoursAgo) {
     OffsetDateTime start = OffsetDateTime.now().plusDays(100 + day).withHour(9).withMinute(0).withSecond(0).withNano(0);
-    long id = new MeetingService(node.app().pool()).schedule(
+    long id = new MeetingService(node.app().pool(), node.app().events()).schedule(
         node.app().accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, start, start.plusHours(2), "会议室", "on_site", null, "grassroots", null, null,
             List.of(), List.of(f.taobeiMember))).await().getLong("id");
@@ -138,7 +138,7 @@ class RecordTest {
     assertEquals(200, notHeld.statusCode());
     assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'not_held' AND id = " + id));
 
-    long future = new MeetingService(node.app().pool()).schedule(
+    long future = new MeetingService(node.app().pool(), node.app().events()).schedule(
         node.app().accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, OffsetDateTime.now().plusDays(300), OffsetDateTime.now().plusDays(300).plusHours(1),
             "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");

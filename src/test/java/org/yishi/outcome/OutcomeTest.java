@@ -86,7 +86,7 @@ class OutcomeTest {
   private static long scheduled(long topic) {
     OffsetDateTime at = OffsetDateTime.now(SHANGHAI).plusDays(2).plusHours(HOURS.getAndAdd(3)).withMinute(0).withSecond(0).withNano(0);
     var admin = node.app().accounts().store().byUsername("admin").await().principal();
-    return new MeetingService(node.app().pool()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1),
+    return new MeetingService(node.app().pool(), node.app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1),
         "社区会议室", "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
   }
 

@@ -50,7 +50,7 @@ class HostileInputTest {
     var admin = node.app().accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "议题");
     java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(3).withNano(0);
-    long meeting = new org.yishi.meeting.MeetingService(node.app().pool()).schedule(admin,
+    long meeting = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(admin,
         new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
             null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = "

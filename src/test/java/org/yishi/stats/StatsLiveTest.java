@@ -82,7 +82,7 @@ class StatsLiveTest {
     var admin = a().app().accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(a(), station, title);
     OffsetDateTime at = OffsetDateTime.now().plusDays(5).withNano(0);
-    long meeting = new MeetingService(a().app().pool()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(2),
+    long meeting = new MeetingService(a().app().pool(), a().app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(2),
         "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     a().app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = "
         + meeting).execute().await();
@@ -131,6 +131,26 @@ class StatsLiveTest {
       assertEquals(AccountFixtures.TUANJIE, new JsonObject(own.data()).getString("division"));
       assertNull(taobei.next("refresh", QUIET), "and 洮北区 hears nothing of 洮南市");
       assertNotNull(city.next("refresh", WAIT), "while the city hears of both");
+    }
+  }
+
+  @Test
+  void aMeetingCancelledOnNodeARefreshesTheDashboardOnNodeB() throws Exception {
+    var admin = a().app().accounts().store().byUsername("admin").await().principal();
+    long topic = AccountFixtures.approvedTopic(a(), f.stations.get(AccountFixtures.HAIMING), "健身器材");
+    OffsetDateTime at = OffsetDateTime.now().plusDays(9).withNano(0);
+    long meeting = new MeetingService(a().app().pool(), a().app().events()).schedule(admin, new MeetingService.MeetingInput(topic,
+        at, at.plusHours(2), "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
+    Api onA = new Api(a().baseUrl());
+    String token = onA.token("admin", TestNodes.ADMIN_PASSWORD);
+    try (EventStream taobei = open("d1", AccountFixtures.TAOBEI)) {
+      HttpResponse<String> cancelled = onA.call("POST", "/api/v1/meetings/" + meeting + "/cancel", token,
+          new JsonObject().put("reason", "暴雨").encode());
+      assertEquals(200, cancelled.statusCode(), cancelled.body());
+      EventStream.Event refresh = taobei.next("refresh", WAIT);
+      assertNotNull(refresh, "a cancelled meeting changes meetings_cancelled: the dashboard refreshes");
+      assertEquals("meeting.cancelled", new JsonObject(refresh.data()).getString("type"));
+      assertEquals(AccountFixtures.HAIMING, new JsonObject(refresh.data()).getString("division"));
     }
   }
 
