@@ -456,6 +456,8 @@ final class HttpBenchmarks {
         Results.add(results, three);
       }
       String path = rollupPath(units.city());
+      // the writes just measured leave the nodes busy (queued requests, the roll-ups they changed)
+      settle();
       Load.Result r = load(users, get(nodes, path, true));
       JsonObject e = Results.entry("cluster_read", "GET /api/v1/stats/rollup city " + units.cityName() + ", " + users
           + " connections over " + nodes.size() + " nodes; ratio = " + nodes.size() + " nodes / 1 node", r.requests().rate(), "req/s");
