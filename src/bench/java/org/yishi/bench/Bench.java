@@ -220,8 +220,8 @@ public final class Bench {
   /**
    * The roll-up rebuild after a bulk load: what {@code stats_rebuild()} does (recount every
    * station-month from the raw rows with the set-based {@code stats_recount_stations}, V16), in
-   * transactions of {@value #REBUILD_STATIONS} stations spread over {@code connections}
-   * connections so that both cores work. Each transaction says {@code yishi.stats_rebuilding = on}
+   * two ranges of stations per connection, one transaction each, so that both cores work (each
+   * range reads every outcome once: few large ranges, not many small ones). Each transaction says {@code yishi.stats_rebuilding = on}
    * instead of locking the counter tables (which would serialise the connections): right after
    * the load nothing else writes. Answers the station-months counted.
    */
@@ -233,6 +233,7 @@ public final class Bench {
       r.next();
       maxStation = r.getLong(1);
     }
+    long stations = Math.max(REBUILD_MIN_STATIONS, (maxStation + 2L * connections) / (2L * connections));
     java.util.concurrent.atomic.AtomicLong nextChunk = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong counted = new java.util.concurrent.atomic.AtomicLong();
     List<Thread> threads = new ArrayList<>();
@@ -242,12 +243,12 @@ public final class Bench {
         try (Connection c = jdbc.open(); Statement flag = c.createStatement();
              java.sql.PreparedStatement ps = c.prepareStatement("SELECT stats_recount_stations(?, ?)")) {
           c.setAutoCommit(false);
-          for (long chunk = nextChunk.getAndIncrement(); chunk * REBUILD_STATIONS <= maxStation && failed.get() == null;
+          for (long chunk = nextChunk.getAndIncrement(); chunk * stations <= maxStation && failed.get() == null;
                chunk = nextChunk.getAndIncrement()) {
-            long first = chunk * REBUILD_STATIONS;
+            long first = chunk * stations;
             flag.execute("SELECT set_config('yishi.stats_rebuilding', 'on', true)");
             ps.setLong(1, first);
-            ps.setLong(2, first + REBUILD_STATIONS - 1);
+            ps.setLong(2, first + stations - 1);
             try (ResultSet r = ps.executeQuery()) {
               r.next();
               counted.addAndGet(r.getLong(1));
@@ -274,7 +275,7 @@ public final class Bench {
     return counted.get();
   }
 
-  static final int REBUILD_STATIONS = 2_000;
+  static final int REBUILD_MIN_STATIONS = 500;
 
   static Duration seconds(Map<String, String> o, String name, int dflt) {
     return Duration.ofMillis((long) (Double.parseDouble(o.getOrDefault(name, String.valueOf(dflt))) * 1000));
