@@ -219,11 +219,11 @@ public final class Bench {
 
   /**
    * The roll-up rebuild after a bulk load: what {@code stats_rebuild()} does (recount every
-   * station-month with {@code stats_refresh} from the raw rows), in transactions of
-   * {@value #REBUILD_STATIONS} stations spread over {@code connections} connections so that both
-   * cores work. (One transaction, as {@code stats_rebuild()} runs, holds one advisory lock per
-   * station-month until it commits and runs out of lock memory beyond ~19,000 of them.) Answers
-   * the station-months counted.
+   * station-month from the raw rows with the set-based {@code stats_recount_stations}, V16), in
+   * two ranges of stations per connection, one transaction each, so that both cores work (each
+   * range reads every outcome once: few large ranges, not many small ones). Each transaction says {@code yishi.stats_rebuilding = on}
+   * instead of locking the counter tables (which would serialise the connections): right after
+   * the load nothing else writes. Answers the station-months counted.
    */
   static long rebuild(CopyLoader.Jdbc jdbc, int connections) throws Exception {
     long maxStation;
@@ -233,28 +233,27 @@ public final class Bench {
       r.next();
       maxStation = r.getLong(1);
     }
+    long stations = Math.max(REBUILD_MIN_STATIONS, (maxStation + 2L * connections) / (2L * connections));
     java.util.concurrent.atomic.AtomicLong nextChunk = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong counted = new java.util.concurrent.atomic.AtomicLong();
     List<Thread> threads = new ArrayList<>();
     AtomicReference<Exception> failed = new AtomicReference<>();
     for (int k = 0; k < connections; k++) {
       Thread t = new Thread(() -> {
-        try (Connection c = jdbc.open(); java.sql.PreparedStatement ps = c.prepareStatement("""
-            SELECT count(stats_refresh(station_id, month)) FROM (
-              SELECT DISTINCT station_id, stats_month(starts_at) AS month FROM meeting WHERE station_id BETWEEN ? AND ?
-              UNION SELECT DISTINCT station_id, stats_month(created_at) FROM topic WHERE station_id BETWEEN ? AND ?) x""")) {
-          for (long chunk = nextChunk.getAndIncrement(); chunk * REBUILD_STATIONS <= maxStation && failed.get() == null;
+        try (Connection c = jdbc.open(); Statement flag = c.createStatement();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT stats_recount_stations(?, ?)")) {
+          c.setAutoCommit(false);
+          for (long chunk = nextChunk.getAndIncrement(); chunk * stations <= maxStation && failed.get() == null;
                chunk = nextChunk.getAndIncrement()) {
-            long first = chunk * REBUILD_STATIONS;
-            long last = first + REBUILD_STATIONS - 1;
+            long first = chunk * stations;
+            flag.execute("SELECT set_config('yishi.stats_rebuilding', 'on', true)");
             ps.setLong(1, first);
-            ps.setLong(2, last);
-            ps.setLong(3, first);
-            ps.setLong(4, last);
+            ps.setLong(2, first + stations - 1);
             try (ResultSet r = ps.executeQuery()) {
               r.next();
               counted.addAndGet(r.getLong(1));
             }
+            c.commit();
           }
         } catch (Exception e) {
           failed.compareAndSet(null, e);
@@ -269,10 +268,14 @@ public final class Bench {
     if (failed.get() != null) {
       throw failed.get();
     }
+    try (Connection c = jdbc.open(); Statement s = c.createStatement()) {
+      s.execute("DELETE FROM stats_plan_item");
+      s.execute("INSERT INTO stats_plan_item SELECT * FROM stats_counted_plan_items(0, 9223372036854775807)");
+    }
     return counted.get();
   }
 
-  static final int REBUILD_STATIONS = 100;
+  static final int REBUILD_MIN_STATIONS = 500;
 
   static Duration seconds(Map<String, String> o, String name, int dflt) {
     return Duration.ofMillis((long) (Double.parseDouble(o.getOrDefault(name, String.valueOf(dflt))) * 1000));

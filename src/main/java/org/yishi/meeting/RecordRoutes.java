@@ -65,12 +65,13 @@ public final class RecordRoutes {
 
   private void fileApi(RoutingContext ctx) {
     Input in = Input.json(ctx);
-    Object attendance = ctx.body().asJsonObject().getValue("attendance");
+    JsonObject body = ctx.body().asJsonObject();
+    Object attendance = body.getValue("attendance");
     if (attendance != null && !(attendance instanceof JsonObject)) {
       throw AppException.invalid("attendance", "field.record.attendance");
     }
     RecordService.RecordInput input = RecordService.read(in,
-        attendance == null ? Map.of() : ((JsonObject) attendance).getMap());
+        attendance == null ? Map.of() : ((JsonObject) attendance).getMap(), body.getValue("outcomes"), now().toLocalDate());
     records.file(Security.require(ctx), MeetingRoutes.id(ctx), input, now())
         .onSuccess(r -> Json.ok(ctx, r))
         .onFailure(ctx::fail);

@@ -1,10 +1,14 @@
 package org.yishi.meeting;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -13,7 +17,9 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
 
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,29 +28,47 @@ import java.util.Map;
  * Filing what happened at a meeting (the record): held or not (and why), actual times, attendance by
  * role, which members came, minutes, suggestions made, consensus. The coordinator files it once
  * the meeting has started; district staff may return it for correction, after which it is filed
- * again (version-checked). The meeting becomes held / not held. Audited; events after commit.
+ * again (version-checked). The meeting becomes held / not held. A held meeting's outcomes may come
+ * with its record and are then written in the same transaction (all or nothing). Audited; events
+ * after commit.
  */
 public final class RecordService {
   private final Pool pool;
   private final MeetingStore meetings;
   private final RecordStore records = new RecordStore();
   private final DomainEvents events;
+  private final OutcomeService outcomes;
 
   public RecordService(Pool pool, DomainEvents events) {
     this.pool = pool;
     this.meetings = new MeetingStore(pool);
     this.events = events;
+    this.outcomes = new OutcomeService(pool, events);
   }
+
+  /** Most outcomes filed with one record (a meeting's outcomes are a handful; more: one request each). */
+  public static final int MAX_OUTCOMES = 20;
 
   public RecordStore store() {
     return records;
   }
 
-  /** A record form or JSON body, checked field by field. */
-  public record RecordInput(RecordStore.Values values, List<Long> attendedMemberIds, Integer version) {
+  /** A record form or JSON body, checked field by field, with the outcomes filed with it (API only). */
+  public record RecordInput(RecordStore.Values values, List<Long> attendedMemberIds, Integer version,
+                            List<OutcomeStore.OutcomeValues> outcomes) {
   }
 
+  /** A record form (no outcomes). */
   public static RecordInput read(Input in, Map<String, Object> attendance) {
+    return read(in, attendance, null, null);
+  }
+
+  /**
+   * A record's JSON body. {@code outcomes} is its optional {@code outcomes} array: each element the
+   * body of {@code POST /api/v1/outcomes} without {@code meetingId}, read by the outcome feature's
+   * own rules; an error names the element, e.g. {@code outcomes[1].form}.
+   */
+  public static RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today) {
     Boolean held = in.optionalBool("held");
     if (held == null && !in.failed("held")) {
       in.reject("held", "field.required");
@@ -74,10 +98,40 @@ public final class RecordService {
     Boolean consensus = in.optionalBool("consensus");
     List<Long> attended = in.longList("attendedMemberIds", 500);
     Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
+    List<OutcomeStore.OutcomeValues> filed = readOutcomes(in, outcomes, today);
+    if (!filed.isEmpty() && Boolean.FALSE.equals(held)) {
+      in.reject("outcomes", "outcome.error.meetingCancelled");
+    }
     in.done();
     return new RecordInput(new RecordStore.Values(held, Boolean.TRUE.equals(held) ? null : reason, start, end,
         counts[0], counts[1], counts[2], counts[3], counts[4], minutes, suggestions == null ? 0 : suggestions.intValue(),
-        consensus), attended, version == null ? null : version.intValue());
+        consensus), attended, version == null ? null : version.intValue(), filed);
+  }
+
+  private static List<OutcomeStore.OutcomeValues> readOutcomes(Input in, Object outcomes, LocalDate today) {
+    if (outcomes == null) {
+      return List.of();
+    }
+    if (!(outcomes instanceof JsonArray list)) {
+      in.reject("outcomes", "field.record.outcomes", MAX_OUTCOMES);
+      return List.of();
+    }
+    if (list.size() > MAX_OUTCOMES) {
+      in.reject("outcomes", "field.record.outcomes", MAX_OUTCOMES);
+      return List.of();
+    }
+    List<OutcomeStore.OutcomeValues> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "outcomes[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject element)) {
+        in.reject(at, "field.record.outcome");
+        continue;
+      }
+      Input one = Input.fromObjects(element.getMap());
+      out.add(OutcomeService.values(one, today));
+      one.errors().forEach((field, msg) -> in.reject(at + "." + field, msg.key(), msg.args().toArray()));
+    }
+    return out;
   }
 
   /**
@@ -86,7 +140,7 @@ public final class RecordService {
    */
   public Future<JsonObject> file(Principal actor, long meetingId, RecordInput in, OffsetDateTime now) {
     Long[] attended = new LinkedHashSet<>(in.attendedMemberIds()).toArray(new Long[0]);
-    Future<JsonObject> write = pool.withTransaction(tx -> meetings.byId(tx, meetingId).compose(meeting -> {
+    Future<Filed> write = pool.withTransaction(tx -> meetings.byId(tx, meetingId).compose(meeting -> {
       if (meeting == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -121,10 +175,37 @@ public final class RecordService {
                 .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
                         "meeting", meetingId, meeting.getString("divisionCode"), before, after))
                     .map(v -> after.put("divisionCode", meeting.getString("divisionCode"))
-                        .put("stationId", meeting.getLong("stationId"))));
+                        .put("stationId", meeting.getLong("stationId"))))
+                .compose(after -> insertOutcomes(tx, actor, meetingId, in.outcomes()).map(created -> new Filed(after, created)));
           });
     }));
-    return events.afterCommit("record.filed", write);
+    // after the commit: the record's event, then one per outcome, as the separate requests publish them
+    return write.map(filed -> {
+      events.publish("record.filed", filed.record());
+      filed.outcomes().forEach(outcomes::publishCreated);
+      JsonObject answer = filed.record().copy();
+      if (!in.outcomes().isEmpty()) {
+        answer.put("outcomes", new JsonArray(filed.outcomes()));
+      }
+      return answer;
+    });
+  }
+
+  private record Filed(JsonObject record, List<JsonObject> outcomes) {
+  }
+
+  /** The outcomes, one after the other in the record's transaction (each with its history and audit entry). */
+  private Future<List<JsonObject>> insertOutcomes(SqlConnection tx, Principal actor, long meetingId,
+                                                  List<OutcomeStore.OutcomeValues> values) {
+    List<JsonObject> created = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (OutcomeStore.OutcomeValues v : values) {
+      chain = chain.compose(x -> outcomes.insert(tx, actor, meetingId, v).map(o -> {
+        created.add(o);
+        return null;
+      }));
+    }
+    return chain.map(created);
   }
 
   /** District staff (and city, admin) return a filed record for correction, with a reason. */

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
 import org.yishi.outcome.OutcomeStore.OutcomeValues;
@@ -61,6 +62,17 @@ public final class OutcomeService {
         in.reject("meetingId", "field.required");
       }
     }
+    OutcomeValues values = values(in, today);
+    Integer version = editing ? version(in) : null;
+    in.done();
+    return new OutcomeInput(meeting, values, version);
+  }
+
+  /**
+   * The fields of a new outcome other than its meeting, each rejected on {@code in} when wrong (the
+   * caller ends with {@code in.done()}): also read for the outcomes filed with a meeting's record.
+   */
+  public static OutcomeValues values(Input in, LocalDate today) {
     String content = in.optionalText("content", 4000, true);
     if (content == null && !in.failed("content")) {
       in.reject("content", "field.required");
@@ -75,9 +87,7 @@ public final class OutcomeService {
     if (due != null && due.isBefore(today)) {
       in.reject("dueOn", "outcome.error.duePast");
     }
-    Integer version = editing ? version(in) : null;
-    in.done();
-    return new OutcomeInput(meeting, new OutcomeValues(content, form, unit, application, due), version);
+    return new OutcomeValues(content, form, unit, application, due);
   }
 
   /** A required date, {@code YYYY-MM-DD}. */
@@ -194,14 +204,32 @@ public final class OutcomeService {
       if (!"held".equals(m.status()) && !m.started()) {
         return Future.failedFuture(AppException.invalid("meetingId", "outcome.error.meetingNotStarted"));
       }
-      return pool.withTransaction(tx -> store.insert(tx, m.id(), in.values(), actor.id())
-          .compose(id -> store.addHistory(tx, id, "create", null, OutcomeStatus.REFERRED, null, actor.id(),
-              actor.shownName()).map(id))
-          .compose(id -> store.byId(tx, id))
-          .compose(o -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
-              o.getString("divisionCode"), null, o)).map(o)));
+      return pool.withTransaction(tx -> insert(tx, actor, m.id(), in.values()));
     });
-    return events.afterCommit("outcome.created", write);
+    return events.afterCommit(CREATED, write);
+  }
+
+  /** The event of a new outcome, published after the commit with the outcome. */
+  public static final String CREATED = "outcome.created";
+
+  /**
+   * Inserts a referred outcome of a meeting in the caller's transaction {@code tx}, with its
+   * history row and audit entry, and answers it as stored. The caller has checked that the meeting
+   * takes outcomes from {@code actor}, and publishes {@link #CREATED} once its transaction commits
+   * ({@link #publishCreated}).
+   */
+  public Future<JsonObject> insert(SqlClient tx, Principal actor, long meetingId, OutcomeValues values) {
+    return store.insert(tx, meetingId, values, actor.id())
+        .compose(id -> store.addHistory(tx, id, "create", null, OutcomeStatus.REFERRED, null, actor.id(),
+            actor.shownName()).map(id))
+        .compose(id -> store.byId(tx, id))
+        .compose(o -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
+            o.getString("divisionCode"), null, o)).map(o));
+  }
+
+  /** Publishes {@link #CREATED} for an outcome inserted with {@link #insert} (after the commit). */
+  public void publishCreated(JsonObject outcome) {
+    events.publish(CREATED, outcome);
   }
 
   /** Edits a referred outcome if {@code in.version()} is current; otherwise 409 with the stored outcome. */

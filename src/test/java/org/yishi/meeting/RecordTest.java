@@ -42,7 +42,7 @@ class RecordTest {
     f = AccountFixtures.create(node);
     api = new Api(node.baseUrl());
     topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "垃圾分类");
-    for (String type : List.of("record.filed", "record.returned")) {
+    for (String type : List.of("record.filed", "record.returned", "outcome.created")) {
       node.app().vertx().eventBus().<JsonObject>consumer(DomainEvents.PREFIX + type, msg -> EVENTS.add(msg.body()))
           .completion().await();
     }
@@ -144,6 +144,112 @@ class RecordTest {
             "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     assertEquals(409, api.call("PUT", "/api/v1/meetings/" + future + "/record", c1, held().encode()).statusCode(), "not started yet");
     assertEquals(403, api.call("PUT", "/api/v1/meetings/" + id + "/record", api.token("d2", AccountFixtures.PASSWORD), held().encode()).statusCode());
+  }
+
+  private static JsonObject outcome(String content, String form) {
+    return new JsonObject().put("content", content).put("form", form).put("responsibleUnit", "区住建局")
+        .put("application", "纳入年度计划").put("dueOn", java.time.LocalDate.now().plusDays(30).toString());
+  }
+
+  @Test
+  void aRecordAndItsOutcomesAreFiledInOneTransaction() throws Exception {
+    long id = pastMeeting(5, 1);
+    String c1 = api.token("c1", AccountFixtures.PASSWORD);
+    EVENTS.clear();
+    String script = "<script>alert(1)</script>'); DROP TABLE outcome; --";
+    HttpResponse<String> filed = api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held()
+        .put("outcomes", new JsonArray().add(outcome("加装电梯", "minutes")).add(outcome(script, "proposal"))
+            .add(outcome("增设充电桩", "suggestion_letter"))).encode());
+    assertEquals(200, filed.statusCode(), filed.body());
+    JsonObject record = Http.json(filed);
+    assertEquals("filed", record.getString("status"));
+    JsonArray outcomes = record.getJsonArray("outcomes");
+    assertEquals(3, outcomes.size());
+    assertEquals(List.of("加装电梯", script, "增设充电桩"), outcomes.stream().map(o -> ((JsonObject) o).getString("content")).toList(),
+        "in the order sent, a script or SQL text stored as it was typed");
+    for (Object o : outcomes) {
+      JsonObject one = (JsonObject) o;
+      assertEquals("referred", one.getString("status"));
+      assertEquals(id, one.getLong("meetingId"));
+      HttpResponse<String> read = api.get("/api/v1/outcomes/" + one.getLong("id"), c1);
+      assertEquals(200, read.statusCode(), "each outcome is an ordinary outcome: " + read.body());
+    }
+    assertEquals(3, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(1, count("SELECT count(*) FROM outcome WHERE content = '" + script.replace("'", "''") + "'"));
+    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
+    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id + "' AND action = 'record.file'"));
+    assertEquals(3, count("SELECT count(*) FROM audit_log a JOIN outcome o ON a.entity_id = o.id::text WHERE a.entity_type = 'outcome'"
+        + " AND a.action = 'outcome.create' AND o.meeting_id = " + id), "an audit entry per outcome, as the separate requests write");
+    assertEquals(3, count("SELECT count(*) FROM outcome_history h JOIN outcome o ON o.id = h.outcome_id WHERE h.action = 'create'"
+        + " AND o.meeting_id = " + id));
+    String stationMonth = " station_id = " + f.stations.get(AccountFixtures.HAIMING)
+        + " AND month = (SELECT stats_month(starts_at) FROM meeting WHERE id = " + id + ")";
+    assertEquals(count("SELECT count(*) FROM outcome o JOIN meeting m ON m.id = o.meeting_id WHERE m.station_id = "
+            + f.stations.get(AccountFixtures.HAIMING) + " AND stats_month(m.starts_at) = (SELECT stats_month(starts_at) FROM meeting WHERE id = "
+            + id + ")"), count("SELECT outcomes FROM stats_station_month WHERE" + stationMonth), "the roll-up counted them at commit");
+    Thread.sleep(300); // events are published to the bus after commit
+    assertEquals(List.of("outcome.created", "outcome.created", "outcome.created", "record.filed"),
+        EVENTS.stream().map(e -> e.getString("type")).sorted().toList(), "the events of the separate requests");
+    assertTrue(EVENTS.stream().filter(e -> e.getString("type").equals("record.filed")).noneMatch(e -> e.containsKey("outcomes")),
+        "record.filed carries the record as before");
+  }
+
+  @Test
+  void oneBadOutcomeRefusesTheWholeRecord() throws Exception {
+    long id = pastMeeting(6, 1);
+    String c1 = api.token("c1", AccountFixtures.PASSWORD);
+    String path = "/api/v1/meetings/" + id + "/record";
+    JsonObject good = outcome("加装电梯", "minutes");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good).add(outcome("x", "poem"))).encode()),
+        "outcomes[1].form");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good.copy().put("form", 7))).encode()),
+        "outcomes[0].form");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good.copy().put("content", List.of(1)))).encode()),
+        "outcomes[0].content");
+    JsonObject missing = good.copy();
+    missing.remove("responsibleUnit");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good).add(good).add(missing)).encode()),
+        "outcomes[2].responsibleUnit");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good.copy().put("dueOn", "2020-01-01"))).encode()),
+        "outcomes[0].dueOn");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good.copy().put("dueOn", "明天"))).encode()),
+        "outcomes[0].dueOn");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good.copy().put("content", "字".repeat(4001)))).encode()),
+        "outcomes[0].content");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add("加装电梯")).encode()), "outcomes[0]");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", new JsonArray().addNull()).encode()), "outcomes[0]");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", good).encode()), "outcomes");
+    assertField(api.call("PUT", path, c1, held().put("outcomes", "加装电梯").encode()), "outcomes");
+    JsonArray many = new JsonArray();
+    for (int i = 0; i <= RecordService.MAX_OUTCOMES; i++) {
+      many.add(good);
+    }
+    HttpResponse<String> tooMany = api.call("PUT", path, c1, held().put("outcomes", many).encode());
+    assertField(tooMany, "outcomes");
+    assertTrue(Http.json(tooMany).getJsonObject("error").getJsonObject("fields").getString("outcomes").contains("20"), tooMany.body());
+    assertField(api.call("PUT", path, c1, new JsonObject().put("held", false).put("notHeldReason", "暴雪")
+        .put("outcomes", new JsonArray().add(good)).encode()), "outcomes");
+    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
+    assertEquals(0, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'scheduled' AND id = " + id));
+
+    // out of jurisdiction: 洮南市's staff may neither file the record nor its outcomes
+    assertEquals(403, api.call("PUT", path, api.token("d2", AccountFixtures.PASSWORD),
+        held().put("outcomes", new JsonArray().add(good)).encode()).statusCode());
+    // a refusal by the database half-way (an outcome the schema refuses after the record was written) rolls back all
+    node.app().pool().query("ALTER TABLE outcome ADD CONSTRAINT test_no_bulletin CHECK (form <> 'bulletin')").execute().await();
+    try {
+      HttpResponse<String> late = api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good).add(outcome("公告", "bulletin"))).encode());
+      assertTrue(late.statusCode() >= 400, late.body());
+    } finally {
+      node.app().pool().query("ALTER TABLE outcome DROP CONSTRAINT test_no_bulletin").execute().await();
+    }
+    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "all or nothing");
+    assertEquals(0, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    // and the same request then succeeds, once
+    HttpResponse<String> ok = api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good).add(outcome("公告", "bulletin"))).encode());
+    assertEquals(200, ok.statusCode(), ok.body());
+    assertEquals(2, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
   }
 
   private static void assertField(HttpResponse<String> r, String field) {

@@ -20,6 +20,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every counter against hand-computed values, and the incrementally kept counters against a rebuild. */
@@ -308,9 +309,75 @@ class StatsTest {
         .iterator().next().getInteger(0), "writes after a rebuild are counted by their triggers as before");
   }
 
-  private static String rows(String q) {
+  @Test
+  void aTransactionRecountsEachStationMonthOnceAtCommit() {
+    long t = topic(s1, "approved", "2022-04-02T10:00:00+08:00");
+    long april = meeting(t, "2022-04-10T09:00:00+08:00", "scheduled", "on_site");
+    long may = meeting(t, "2022-05-10T09:00:00+08:00", "scheduled", "on_site");
+    // a recount rewrites the station-month's total row once: log those writes, with their transaction
+    sql("CREATE TABLE recount_log (station_id bigint, month date, tx bigint)");
+    sql("""
+        CREATE FUNCTION log_recount() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO recount_log VALUES (NEW.station_id, NEW.month, txid_current()); RETURN NULL; END $$""");
+    sql("CREATE TRIGGER log_recount AFTER INSERT ON stats_station_month FOR EACH ROW EXECUTE FUNCTION log_recount()");
+    try {
+      // what filing a record with three outcomes does, and more rows in two station-months, in ONE transaction
+      long tx = pool.withTransaction(c -> c.query("SELECT txid_current()").execute().map(r -> r.iterator().next().getLong(0))
+          .compose(id -> c.preparedQuery("UPDATE meeting SET status = 'held' WHERE id = ANY($1)")
+              .execute(Tuple.of(new Long[] {april, may}))
+              .compose(v -> c.preparedQuery("""
+                  INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
+                         suggestions_count, filed_at)
+                  SELECT id, true, starts_at, ends_at, 2, 9, 4, ends_at FROM meeting WHERE id = ANY($1)""")
+                  .execute(Tuple.of(new Long[] {april, may})))
+              .compose(v -> c.preparedQuery("""
+                  INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+                  SELECT m.id, m.station_id, m.division_code, '成果' || g, 'minutes', '区住建局', DATE '2022-12-31'
+                    FROM meeting m, generate_series(1, 3) g WHERE m.id = $1""").execute(Tuple.of(april)))
+              .compose(v -> c.preparedQuery("INSERT INTO meeting_attendee (meeting_id, member_id) VALUES ($1, $2)")
+                  .execute(Tuple.of(april, f.taobeiMember)))
+              .map(id))).await();
+      assertEquals("""
+          {"month":"2022-04-01","recounts":1}
+          {"month":"2022-05-01","recounts":1}
+          """, rows("SELECT month, count(*) AS recounts FROM recount_log WHERE tx = " + tx + " AND station_id = " + s1
+          + " GROUP BY month ORDER BY month"), "each station-month touched by the transaction is recounted once, at commit");
+      assertEquals("""
+          {"meetings_held":1,"records_filed":1,"attendance_residents":9,"outcomes":3,"outcomes_form_minutes":3,"members_attending":1,"topics_proposed":1}
+          {"meetings_held":1,"records_filed":1,"attendance_residents":9,"outcomes":0,"outcomes_form_minutes":0,"members_attending":0,"topics_proposed":0}
+          """, rows("""
+          SELECT meetings_held, records_filed, attendance_residents, outcomes, outcomes_form_minutes, members_attending,
+                 topics_proposed FROM stats_station_month WHERE station_id = $1 AND month IN ('2022-04-01', '2022-05-01')
+           ORDER BY month""", s1), "and that one recount saw all the transaction's rows");
+
+      // constraints made IMMEDIATE run the recount early; rows written after it are counted again at commit
+      pool.withTransaction(c -> c.preparedQuery("""
+              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+              SELECT id, station_id, division_code, '早', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
+          .execute(Tuple.of(april))
+          .compose(v -> c.query("SET CONSTRAINTS ALL IMMEDIATE").execute())
+          .compose(v -> c.query("SET CONSTRAINTS ALL DEFERRED").execute())
+          .compose(v -> c.preparedQuery("""
+              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+              SELECT id, station_id, division_code, '晚', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
+              .execute(Tuple.of(april)))).await();
+      assertEquals("{\"outcomes\":5,\"outcomes_form_proposal\":2}\n", rows("""
+          SELECT outcomes, outcomes_form_proposal FROM stats_station_month WHERE station_id = $1 AND month = '2022-04-01'""", s1));
+
+      // a rolled-back transaction leaves no count
+      assertThrows(RuntimeException.class, () -> pool.withTransaction(c -> c.preparedQuery("DELETE FROM outcome WHERE meeting_id = $1")
+          .execute(Tuple.of(april)).compose(v -> c.query("SELECT 1/0").execute())).await());
+      assertEquals("{\"outcomes\":5}\n", rows("SELECT outcomes FROM stats_station_month WHERE station_id = $1 AND month = '2022-04-01'", s1));
+    } finally {
+      sql("DROP TRIGGER log_recount ON stats_station_month");
+      sql("DROP FUNCTION log_recount()");
+      sql("DROP TABLE recount_log");
+    }
+  }
+
+  private static String rows(String q, Object... args) {
     StringBuilder sb = new StringBuilder();
-    sql(q).forEach(r -> sb.append(r.toJson().encode()).append('\n'));
+    sql(q, args).forEach(r -> sb.append(r.toJson().encode()).append('\n'));
     return sb.toString();
   }
 
