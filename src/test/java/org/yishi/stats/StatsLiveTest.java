@@ -135,7 +135,7 @@ class StatsLiveTest {
   }
 
   @Test
-  void aMeetingCancelledOnNodeARefreshesTheDashboardOnNodeB() throws Exception {
+  void aMeetingCancelledOrATopicApprovedOnNodeARefreshesTheDashboardOnNodeB() throws Exception {
     var admin = a().app().accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(a(), f.stations.get(AccountFixtures.HAIMING), "健身器材");
     OffsetDateTime at = OffsetDateTime.now().plusDays(9).withNano(0);
@@ -151,6 +151,19 @@ class StatsLiveTest {
       assertNotNull(refresh, "a cancelled meeting changes meetings_cancelled: the dashboard refreshes");
       assertEquals("meeting.cancelled", new JsonObject(refresh.data()).getString("type"));
       assertEquals(AccountFixtures.HAIMING, new JsonObject(refresh.data()).getString("division"));
+
+      long submitted = AccountFixtures.approvedTopic(a(), f.stations.get(AccountFixtures.HAIMING), "垃圾分类");
+      a().app().pool().query("UPDATE topic SET status = 'submitted' WHERE id = " + submitted).execute().await();
+      HttpResponse<String> refused = onA.call("POST", "/api/v1/topics/" + submitted + "/transitions", token,
+          new JsonObject().put("action", "approve").put("reason", 42).encode());
+      assertEquals(422, refused.statusCode(), refused.body());
+      assertNull(taobei.next("refresh", QUIET), "a refused transition publishes nothing");
+      HttpResponse<String> approved = onA.call("POST", "/api/v1/topics/" + submitted + "/transitions", token,
+          new JsonObject().put("action", "approve").encode());
+      assertEquals(200, approved.statusCode(), approved.body());
+      EventStream.Event decided = taobei.next("refresh", WAIT);
+      assertNotNull(decided, "an approved topic changes topics_approved: the dashboard refreshes");
+      assertEquals("topic.approve", new JsonObject(decided.data()).getString("type"));
     }
   }
 
