@@ -380,7 +380,10 @@ check "no message sent twice (attempts = 1)" test "$RESENT" = 0
 check "the 6 messages of the 3 meetings scheduled during the cut, no more" test "$CUT_MSGS" = 6
 check "in-app reminders for those meetings exist" test "$CUT_NOTES" -gt 0
 check "each message handed to exactly one node's gateway spool, once" bash -c "[ $SPOOLED = $OUTBOX ] && cmp -s '$WORK/spooled.txt' '$WORK/outbox-keys.txt'"
-log "reports: this build has no scheduled report feature; the scheduler's reminders and outbox are what run exactly once"
+REPORTS="$(sql "SELECT coalesce(string_agg(n, ', '), 'none') FROM (SELECT count(*) || ' ' || trigger || ' by ' || left(generated_by, 8) AS n FROM report GROUP BY trigger, generated_by ORDER BY 1) s")"
+REPORT_REPEATS="$(sql "SELECT count(*) FROM (SELECT 1 FROM report GROUP BY kind, unit_code, period HAVING count(*) > 1) d")"
+log "reports in the database (how issued, by which node; exactly-once generation under faults is ClusterFaultTest's): $REPORTS"
+check "no report period issued twice (one version per kind, unit and period)" test "$REPORT_REPEATS" = 0
 
 # ---- phase 5: nginx in front, node 2 stopped gracefully in the middle of the traffic
 lb_phase
