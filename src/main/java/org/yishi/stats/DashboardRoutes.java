@@ -47,12 +47,15 @@ public final class DashboardRoutes {
   static final int LIST_SIZE = 20;
   private final App app;
   private final StatsService stats;
+  /** For the exports' whole lists (up to {@link StatsExport#MAX_ROWS} rows): not kept in the node's cache. */
+  private final StatsService uncached;
   private final DivisionStore divisions;
   private final StatsLive live;
 
   private DashboardRoutes(App app) {
     this.app = app;
     this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
+    this.uncached = new StatsService(app.pool(), app.readPool(), RollupCache.off());
     this.divisions = new DivisionStore(app.pool());
     this.live = new StatsLive(app.vertx());
   }
@@ -339,10 +342,10 @@ public final class DashboardRoutes {
       case "kinds" -> stats.rollup(q).map(r -> StatsTables.kinds(r.getJsonObject("totals"), l));
       case "formats" -> stats.rollup(q).map(r -> StatsTables.formats(r.getJsonObject("totals"), l));
       case "forms" -> stats.rollup(q).map(r -> StatsTables.forms(r.getJsonObject("totals"), l));
-      case "members" -> stats.members(q, me.jurisdiction(), all, false).compose(DashboardRoutes::bounded)
+      case "members" -> uncached.members(q, me.jurisdiction(), all, false).compose(DashboardRoutes::bounded)
           .map(r -> StatsTables.members(r, l));
-      case "dormant" -> stats.dormant(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.dormant(r, l));
-      default -> stats.overdue(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.overdue(r, l));
+      case "dormant" -> uncached.dormant(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.dormant(r, l));
+      default -> uncached.overdue(q, all, false).compose(DashboardRoutes::bounded).map(r -> StatsTables.overdue(r, l));
     };
     String file = "stats-" + name + "-" + q.division() + "-" + q.from() + "-" + q.to()
         + (q.category() == null ? "" : "-" + q.category());

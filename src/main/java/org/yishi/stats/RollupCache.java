@@ -46,7 +46,8 @@ import java.util.function.Supplier;
 public final class RollupCache implements Shareable {
   static final long DEFAULT_TTL_MILLIS = 400;
   static final long DEFAULT_MAX_AGE_MILLIS = 5_000;
-  private static final int MAX_ENTRIES = 5_000;
+  /** Entries kept at most (roll-ups, and lists of at most a page of 200 rows; exports bypass the cache). */
+  private static final int MAX_ENTRIES = 2_000;
   private static final String LOCAL_MAP = "yishi.stats";
 
   private final long ttl;
