@@ -47,6 +47,8 @@ final class Workload {
     final AtomicInteger failovers = new AtomicInteger();
     final AtomicInteger inProgress = new AtomicInteger();
     final AtomicInteger unavailable = new AtomicInteger();
+    /** The node the client starts each phase on (so that every node has clients when its fault comes). */
+    final int home;
     int node;
     int seq;
     HttpClient http;
@@ -56,6 +58,7 @@ final class Workload {
       this.token = token;
       this.cookies = cookies;
       this.station = station;
+      this.home = node;
       this.node = node;
       HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2)).followRedirects(HttpClient.Redirect.NEVER);
@@ -91,6 +94,8 @@ final class Workload {
     running = true;
     threads.clear();
     for (Client c : clients) {
+      // back to its own node: the failovers of the previous phase may have moved every client off one
+      c.node = c.home;
       Thread t = new Thread(() -> {
         while (running) {
           String title = "F-" + c.name + "-" + (++c.seq);
