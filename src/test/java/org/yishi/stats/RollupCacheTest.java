@@ -157,6 +157,25 @@ class RollupCacheTest {
   }
 
   @Test
+  void aSettingThatIsNotANumberStopsTheNodeWithItsName() {
+    Vertx vertx = Vertx.vertx();
+    String before = System.getProperty("yishi.stats.cacheMaxAgeMillis");
+    try {
+      System.setProperty("yishi.stats.cacheMaxAgeMillis", "5 s");
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> RollupCache.of(vertx));
+      assertEquals("YISHI_STATS_CACHE_MAX_AGE_MILLIS: '5 s' is not a number of milliseconds", e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty("yishi.stats.cacheMaxAgeMillis");
+      } else {
+        System.setProperty("yishi.stats.cacheMaxAgeMillis", before);
+      }
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void theNodesVerticlesShareOneCacheThatHearsCommittedChanges() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
