@@ -1,65 +1,34 @@
 #!/usr/bin/env bash
 # scripts/backup.sh [--url postgresql://… | --data-dir DIR] [--files DIR] OUT
-# An online, consistent backup of Yishi into the new directory OUT:
-#   OUT/db.dump       pg_dump custom format (pg_restore reads it), taken in one snapshot
-#   OUT/manifest.tsv  for every table: rows and an MD5 of its rows, in that same snapshot
-#   OUT/files.tar     the meeting attachments (YISHI_DATA_DIR/files), when there are any
-#   OUT/info.txt      server version, schema version, time
+# An online, consistent backup of Yishi into OUT (a new or empty directory), taken by the jar
+# itself (`java -jar target/yishi.jar backup`): nothing but the JDK is needed, no pg_dump.
+#   OUT/tables/*.copy.gz  every table's rows, all read in one REPEATABLE READ snapshot
+#   OUT/manifest.tsv      for every table: rows and an MD5 of its rows, in that same snapshot
+#   OUT/files/            the meeting attachments the snapshot names (content-addressed)
+#   OUT/backup.properties schema version, server version, time, totals
+#   OUT/SHA256SUMS        the SHA-256 of every file (written last; `sha256sum -c SHA256SUMS` checks it)
 # The database: --url (default YISHI_PG_URL) for an external server, else the embedded one of the
 # node whose data directory is --data-dir (default YISHI_DATA_DIR, else ./data; the database of
-# scripts/cluster.sh is under ./data/cluster/db); it must be running (the node, or `yishi.jar db`).
-# Writes go on during the backup: the dump and the manifest see the same snapshot.
-# pg_dump must be of the server's major version (17 for the embedded database; Debian 12's pg_dump
-# is 15 and refuses a 17 server): scripts/pg-client.sh finds or builds it.
+# scripts/cluster.sh is under ./data/cluster/db). A running embedded database is read while the
+# nodes go on writing; a stopped one is started for the time of the backup.
+# Exit status: 0 done, 2 refused (usage, OUT not empty, no database), 1 failed (the partial backup
+# is removed, e.g. when the disk fills).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-
-usage() { echo "usage: scripts/backup.sh [--url URL | --data-dir DIR] [--files DIR] OUT" >&2; exit 2; }
-url="${YISHI_PG_URL:-}"; data_dir=""; files=""; out=""
+args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --url) url="${2:?}"; shift 2 ;;
-    --data-dir) data_dir="${2:?}"; url=""; shift 2 ;;
-    --files) files="${2:?}"; shift 2 ;;
-    -h|--help) usage ;;
-    -*) usage ;;
-    *) [ -z "$out" ] || usage; out="$1"; shift ;;
+    --data-dir)
+      d="${2:?--data-dir needs a value}"
+      # the database of scripts/cluster.sh lives one level down
+      if [ ! -f "$d/pg/PG_VERSION" ] && [ -f "$d/cluster/db/pg/PG_VERSION" ]; then d="$d/cluster/db"; fi
+      args+=(--data-dir "$d"); shift 2 ;;
+    *) args+=("$1"); shift ;;
   esac
 done
-[ -n "$out" ] || usage
-[ ! -e "$out" ] || { echo "backup: $out already exists" >&2; exit 2; }
-
-if [ -z "$url" ]; then
-  data_dir="${data_dir:-${YISHI_DATA_DIR:-./data}}"
-  [ -f "$data_dir/pg/PG_VERSION" ] || { [ -f "$data_dir/cluster/db/pg/PG_VERSION" ] && data_dir="$data_dir/cluster/db"; }
-  url="$(embedded_url "$data_dir")" || exit 1
-  files="${files:-$data_dir/files}"
+if [ -z "${YISHI_PG_URL:-}" ] && [[ " ${args[*]:-} " != *" --data-dir "* ]] && [[ " ${args[*]:-} " != *" --url "* ]]; then
+  d="${YISHI_DATA_DIR:-./data}"
+  if [ ! -f "$d/pg/PG_VERSION" ] && [ -f "$d/cluster/db/pg/PG_VERSION" ]; then args+=(--data-dir "$d/cluster/db"); fi
 fi
-major="$(server_major "$url")" || exit 1
-bin="$(bash "$YISHI_HOME/scripts/pg-client.sh" "$major")"
-
-mkdir -p "$out"
-echo "Backing up $(redact "$url") (PostgreSQL $major) into $out ..."
-# One session holds a repeatable-read snapshot and exports it: pg_dump and the row counts use it.
-coproc SNAP { PGOPTIONS="-c TimeZone=UTC" "$bin/psql" -X -q -At -v ON_ERROR_STOP=1 "$url" 2>&1; }
-echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${SNAP[1]}"
-read -r -t 30 snapshot <&"${SNAP[0]}" || { echo "backup: cannot open a snapshot" >&2; exit 1; }
-[[ "$snapshot" =~ ^[0-9A-F-]+$ ]] || { echo "backup: $snapshot" >&2; exit 1; }
-"$bin/pg_dump" --snapshot="$snapshot" --format=custom --no-owner --no-privileges --file="$out/db.dump" "$url"
-printf '%s\n\\echo __end__\n' "$(manifest_sql)" >&"${SNAP[1]}"
-while read -r -t 600 line <&"${SNAP[0]}"; do
-  [ "$line" = "__end__" ] && break
-  printf '%s\n' "$line" >>"$out/manifest.tsv"
-done
-echo "SELECT current_setting('server_version') || ' schema ' || coalesce((SELECT max(version) FROM flyway_schema_history WHERE success), '?'); COMMIT;" >&"${SNAP[1]}"
-read -r -t 30 info <&"${SNAP[0]}"
-exec {SNAP[1]}>&-
-wait "$SNAP_PID" 2>/dev/null || true
-{ echo "server $info"; echo "taken $(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo "pg_dump $("$bin/pg_dump" --version)"; } >"$out/info.txt"
-
-if [ -n "$files" ] && [ -d "$files" ]; then
-  tar -C "$files" -cf "$out/files.tar" .
-fi
-tables="$(wc -l <"$out/manifest.tsv")"
-rows="$(awk -F'\t' '{s += $2} END {print s + 0}' "$out/manifest.tsv")"
-echo "Backup done: $tables tables, $rows rows, $(du -sh "$out" | cut -f1) in $out (PostgreSQL $info)"
+ensure_jar >&2
+exec java ${YISHI_JAVA_OPTS:-} -jar "$YISHI_JAR" backup "${args[@]}"

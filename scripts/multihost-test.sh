@@ -277,7 +277,7 @@ LB_WORKERS=()
 
 # ================================================================ run
 log "work dir $WORK"
-PSQL="$(bash scripts/pg-client.sh 17)/psql"
+PSQL=psql   # Debian 12's postgresql-client (psql 15): plain queries work against the 17 server
 setup_network
 start_db
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/upgrade-test.sh: a rolling upgrade with two versions of the jar side by side.
-#   old = the release in scripts/upgrade-baseline (or YISHI_UPGRADE_FROM), built from git into a cache
+#   old = the release in scripts/upgrade-baseline (or YISHI_UPGRADE_FROM), built from git in this run
 #   new = this working tree's target/yishi.jar
 # One database, two nodes A and B on 127.0.0.1, a client sending traffic all along (reads, pages
 # with a session, writes), trying the other node when one refuses the connection, as the load
@@ -14,7 +14,7 @@
 #   5 the client saw no failed request, except writes refused as collisions (409) while the first new
 #     node migrated the schema under the old node's traffic (counted and printed); every acknowledged
 #     write is in the database once
-# Prints counts; exit 0 = pass, 1 = fail. Bounded (~3 minutes, plus ~1 minute to build the old jar once).
+# Prints counts; exit 0 = pass, 1 = fail. Bounded (~3 minutes, plus ~1 minute to build the old jar).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/test-lib.sh"
@@ -44,7 +44,9 @@ if ! git rev-parse --verify -q "$FROM^{commit}" >/dev/null && [ "$(git rev-parse
   git fetch -q --unshallow 2>/dev/null || git fetch -q origin "$FROM" 2>/dev/null || true
 fi
 rev="$(git rev-parse --verify "$FROM^{commit}" 2>/dev/null)" || { fail "unknown baseline revision $FROM (a shallow clone whose origin cannot be fetched?)"; exit 1; }
-cache="${YISHI_UPGRADE_CACHE:-$HOME/.cache/yishi/upgrade}"
+# built in this run's work directory (nothing left from an earlier run is trusted); YISHI_UPGRADE_CACHE
+# names a directory to keep it in between runs on a developer's machine
+cache="${YISHI_UPGRADE_CACHE:-$WORK}"
 OLD_JAR="$cache/yishi-${rev:0:12}.jar"
 if [ ! -f "$OLD_JAR" ]; then
   log "building the old jar from ${rev:0:12} ..."
@@ -63,7 +65,7 @@ NODE_PID[db]=$!
 for _ in $(seq 1 240); do grep -q "Yishi database is running" "$WORK/db.log" && break; sleep 0.5; done
 grep -q "Yishi database is running" "$WORK/db.log" || { fail "the database did not start"; exit 1; }
 PG_URL="postgresql://postgres@127.0.0.1:$DB_PORT/postgres"
-PSQL="$(bash scripts/pg-client.sh 17)/psql"
+PSQL=psql   # Debian 12's postgresql-client (psql 15): plain queries work against the 17 server
 sql() { "$PSQL" -X -q -At "$PG_URL" -c "$1"; }
 schema() { sql "SELECT max(version::int) FROM flyway_schema_history WHERE success AND version IS NOT NULL"; }
 

@@ -5,6 +5,7 @@ import org.yishi.platform.Logging;
 import org.yishi.platform.Node;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.config.ConfigException;
+import org.yishi.platform.db.BackupCommand;
 import org.yishi.platform.db.Database;
 
 import java.util.concurrent.CountDownLatch;
@@ -12,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code java -jar yishi.jar} starts a node; {@code java -jar yishi.jar db} runs only the
  * embedded PostgreSQL (used by {@code scripts/cluster.sh} so that every node is equal and any
- * of them can be stopped). Exit status: 0 after a clean stop, 2 for bad configuration, 1 otherwise.
+ * of them can be stopped); {@code backup} and {@code restore} take and restore backups
+ * ({@link BackupCommand}). Exit status: 0 after a clean stop, 2 for bad configuration, 1 otherwise.
  */
 public final class Main {
   private Main() {
@@ -30,6 +32,11 @@ public final class Main {
       }
     } catch (ConfigException e) {
       fail(2, "invalid configuration: " + e.getMessage());
+      return;
+    }
+    if (args.length > 0 && ("backup".equals(args[0]) || "restore".equals(args[0]))) {
+      Logging.quiet();
+      System.exit(new BackupCommand(config, System.out, System.err).run(args[0], java.util.List.of(args).subList(1, args.length)));
       return;
     }
     if (args.length > 0 && "db".equals(args[0])) {

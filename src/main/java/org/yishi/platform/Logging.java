@@ -24,6 +24,13 @@ public final class Logging {
     tune("org.flywaydb", Level.WARNING);
   }
 
+  /** For the one-shot commands (backup, restore): only warnings from the libraries and the database. */
+  public static void quiet() {
+    tune("io.zonky", Level.WARNING);
+    tune("org.yishi.platform.db.Database", Level.WARNING);
+    tune("org.flywaydb", Level.SEVERE);
+  }
+
   private static void tune(String name, Level level) {
     Logger logger = Logger.getLogger(name);
     logger.setLevel(level);
