@@ -4,7 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
@@ -15,7 +21,6 @@ import org.yishi.platform.security.Principal;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,13 +28,17 @@ import java.util.HexFormat;
 
 /**
  * Photos and minutes files of a meeting. The type is decided by the file's first bytes (JPEG, PNG
- * or PDF), never by its name or the declared content type; the file is stored under
- * {@code YISHI_DATA_DIR/files} by its SHA-256, so a name such as {@code ../../etc/passwd} never
- * reaches the file system; the name is kept for display only.
+ * or PDF), never by its name or the declared content type. The bytes are stored in PostgreSQL
+ * ({@code file_content}, {@code file_chunk}: content-addressed by SHA-256, in chunks), so every node
+ * serves every file and backups hold them; the name is kept for display only. Files stored under
+ * {@code YISHI_DATA_DIR/files} by earlier releases are served from there until {@link AttachmentFiles}
+ * has moved them in.
  */
 public final class AttachmentService {
   public static final long MAX_BYTES = 10L * 1024 * 1024;
   public static final int MAX_PER_MEETING = 30;
+  /** The size of the chunks the bytes are stored in. */
+  static final int CHUNK_BYTES = 256 * 1024;
   private final Vertx vertx;
   private final Pool pool;
   private final Path root;
@@ -70,9 +79,11 @@ public final class AttachmentService {
   }
 
   /**
-   * Stores an uploaded file (already on local disk, e.g. streamed there by the upload route) for a
-   * meeting; 413 over {@link #MAX_BYTES}, 415 for anything but JPEG/PNG/PDF, 409 past
-   * {@link #MAX_PER_MEETING} files. The upload file is moved, not copied.
+   * Stores an uploaded file (streamed to a local temporary file by the upload route) for a meeting;
+   * 413 over {@link #MAX_BYTES}, 415 for anything but JPEG/PNG/PDF, 409 past {@link #MAX_PER_MEETING}
+   * files. The bytes go into PostgreSQL in chunks inside the transaction that adds the attachment
+   * row, under a lock on the meeting's row: the limit holds whichever node each upload reaches, and
+   * a failure leaves nothing behind. The caller deletes the temporary file.
    */
   public Future<JsonObject> store(Principal actor, long meetingId, Path upload, String filename) {
     return vertx.executeBlocking(() -> {
@@ -99,33 +110,63 @@ public final class AttachmentService {
       if (type == null) {
         throw new AppException(ErrorKind.UNSUPPORTED_MEDIA_TYPE, "Only JPEG and PNG photos and PDF files are accepted");
       }
-      String digest = HexFormat.of().formatHex(sha.digest());
-      Path target = fileFor(digest);
-      Files.createDirectories(target.getParent());
-      if (!Files.exists(target)) {
-        Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
-      } else {
-        Files.deleteIfExists(upload); // the same content is stored already
-      }
-      return new JsonObject().put("type", type).put("size", size).put("sha256", digest);
-    }, false).compose(file -> pool.withTransaction(tx -> tx.preparedQuery("""
-            INSERT INTO attachment (meeting_id, filename, content_type, size_bytes, sha256, uploaded_by)
-            SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM attachment WHERE meeting_id = $1) < $7
-            RETURNING id, uploaded_at""")
-        .execute(Tuple.of(meetingId, displayName(filename), file.getString("type"), file.getLong("size"),
-            file.getString("sha256"), actor.id(), MAX_PER_MEETING))
-        .compose(rows -> {
-          if (rows.size() == 0) {
-            return Future.failedFuture(AppException.conflict("A meeting has at most " + MAX_PER_MEETING + " files"));
+      return new JsonObject().put("type", type).put("size", size).put("sha256", HexFormat.of().formatHex(sha.digest()));
+    }, false).compose(file -> pool.withTransaction(tx -> tx.preparedQuery(
+                "SELECT division_code FROM meeting WHERE id = $1 FOR UPDATE")
+            .execute(Tuple.of(meetingId))
+            .compose(m -> {
+              if (m.size() == 0) {
+                return Future.failedFuture(AppException.notFound("No such meeting"));
+              }
+              String division = m.iterator().next().getString(0);
+              return tx.preparedQuery("SELECT count(*) FROM attachment WHERE meeting_id = $1").execute(Tuple.of(meetingId))
+                  .compose(count -> count.iterator().next().getLong(0) >= MAX_PER_MEETING
+                      ? Future.failedFuture(AppException.conflict("A meeting has at most " + MAX_PER_MEETING + " files"))
+                      : storeContent(tx, upload, file.getString("sha256"), file.getLong("size")))
+                  .compose(v -> tx.preparedQuery("""
+                          INSERT INTO attachment (meeting_id, filename, content_type, size_bytes, sha256, uploaded_by)
+                          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""")
+                      .execute(Tuple.of(meetingId, displayName(filename), file.getString("type"), file.getLong("size"),
+                          file.getString("sha256"), actor.id())))
+                  .compose(rows -> {
+                    JsonObject att = new JsonObject().put("id", rows.iterator().next().getLong(0)).put("meetingId", meetingId)
+                        .put("filename", displayName(filename)).put("contentType", file.getString("type"))
+                        .put("size", file.getLong("size")).put("sha256", file.getString("sha256"));
+                    return AuditStore.record(tx, AuditEntry.by(actor, "attachment.upload", "meeting", meetingId,
+                        division, null, att)).map(att);
+                  });
+            })));
+  }
+
+  /**
+   * Writes the content's chunks unless the same content is stored already (by this transaction's
+   * snapshot, or by a concurrent upload of the same bytes: its insert waits for that one to end).
+   */
+  private Future<Void> storeContent(SqlConnection tx, Path upload, String sha256, long size) {
+    return tx.preparedQuery("""
+            INSERT INTO file_content (sha256, size_bytes, chunk_bytes) VALUES ($1, $2, $3)
+            ON CONFLICT (sha256) DO NOTHING RETURNING sha256""")
+        .execute(Tuple.of(sha256, size, CHUNK_BYTES))
+        .compose(inserted -> inserted.size() == 0 ? Future.<Void>succeededFuture()
+            : vertx.fileSystem().open(upload.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
+                .compose(in -> writeChunks(tx, in, sha256, size, 0).eventually(in::close)));
+  }
+
+  private Future<Void> writeChunks(SqlConnection tx, AsyncFile in, String sha256, long size, int seq) {
+    long position = (long) seq * CHUNK_BYTES;
+    if (position >= size) {
+      return Future.succeededFuture();
+    }
+    int length = (int) Math.min(CHUNK_BYTES, size - position);
+    return in.read(Buffer.buffer(length), 0, position, length)
+        .compose(chunk -> {
+          if (chunk.length() != length) {
+            return Future.failedFuture(new IllegalStateException("the upload's temporary file changed while it was stored"));
           }
-          JsonObject att = new JsonObject().put("id", rows.iterator().next().getLong(0)).put("meetingId", meetingId)
-              .put("filename", displayName(filename)).put("contentType", file.getString("type"))
-              .put("size", file.getLong("size")).put("sha256", file.getString("sha256"));
-          return tx.preparedQuery("SELECT division_code FROM meeting WHERE id = $1").execute(Tuple.of(meetingId))
-              .compose(m -> AuditStore.record(tx, AuditEntry.by(actor, "attachment.upload", "meeting", meetingId,
-                  m.iterator().next().getString(0), null, att)))
-              .map(att);
-        })));
+          return tx.preparedQuery("INSERT INTO file_chunk (sha256, seq, data) VALUES ($1, $2, $3)")
+              .execute(Tuple.of(sha256, seq, chunk));
+        })
+        .compose(v -> writeChunks(tx, in, sha256, size, seq + 1));
   }
 
   /** The files of a meeting. */
@@ -142,12 +183,51 @@ public final class AttachmentService {
         });
   }
 
-  /** One file of a meeting with where its bytes are, or null. */
-  public Future<JsonObject> find(long meetingId, long attachmentId) {
-    return pool.preparedQuery("SELECT filename, content_type, size_bytes, sha256 FROM attachment WHERE id = $1 AND meeting_id = $2")
+  /** What a download needs to know of one file of a meeting. */
+  public record StoredFile(String filename, String contentType, long size, String sha256, int chunkBytes, Path legacyPath) {
+    /** Whether the bytes are in the database (else, for a file stored before this release, on this node's disk). */
+    public boolean inDatabase() {
+      return chunkBytes > 0;
+    }
+  }
+
+  /** One file of a meeting, or null when the meeting has no such file. */
+  public Future<StoredFile> find(long meetingId, long attachmentId) {
+    return pool.preparedQuery("""
+            SELECT a.filename, a.content_type, a.size_bytes, a.sha256, coalesce(c.chunk_bytes, 0)
+              FROM attachment a LEFT JOIN file_content c ON c.sha256 = a.sha256
+             WHERE a.id = $1 AND a.meeting_id = $2""")
         .execute(Tuple.of(attachmentId, meetingId))
-        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("filename", rows.iterator().next().getString(0))
-            .put("contentType", rows.iterator().next().getString(1)).put("size", rows.iterator().next().getLong(2))
-            .put("path", fileFor(rows.iterator().next().getString(3)).toString()));
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new StoredFile(r.getString(0), r.getString(1), r.getLong(2), r.getString(3), r.getInteger(4),
+              fileFor(r.getString(3)));
+        });
+  }
+
+  /**
+   * Writes bytes {@code from} to {@code to} (inclusive) of a stored file to {@code out}, one chunk
+   * at a time: the next chunk is read only once the previous one has been written to the socket.
+   */
+  public Future<Void> copyRange(StoredFile file, long from, long to, WriteStream<Buffer> out) {
+    if (from > to) {
+      return Future.succeededFuture();
+    }
+    int chunk = file.chunkBytes();
+    int seq = (int) (from / chunk);
+    int offset = (int) (from - (long) seq * chunk);
+    int length = (int) Math.min(chunk - offset, to - from + 1);
+    return pool.preparedQuery("SELECT substring(data FROM $3 FOR $4) FROM file_chunk WHERE sha256 = $1 AND seq = $2")
+        .execute(Tuple.of(file.sha256(), seq, offset + 1, length))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(new IllegalStateException("chunk " + seq + " of " + file.sha256() + " is missing"));
+          }
+          return out.write(rows.iterator().next().getBuffer(0));
+        })
+        .compose(v -> copyRange(file, from + length, to, out));
   }
 }

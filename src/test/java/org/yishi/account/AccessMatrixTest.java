@@ -197,7 +197,8 @@ class AccessMatrixTest {
     Supplier<String> pdf = () -> "%PDF-1.4 minutes";
     add("POST /api/v1/attachments", "/api/v1/attachments?meeting=" + past + "&name=minutes.pdf", pdf, 201, 201, 403, 201, 403, 201, 401);
     add("GET /api/v1/meetings/:id/attachments", "/api/v1/meetings/" + past + "/attachments", none, 200, 200, 403, 200, 403, 200, 401);
-    add("GET /meetings/:id/attachments/:file", "/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 303);
+    add("GET /meetings/:id/attachments/:fileId", "/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 303);
+    add("GET /api/v1/meetings/:id/attachments/:fileId", "/api/v1/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 401);
     add("POST /meetings/attachments", "/meetings/attachments?meeting=" + past, none, 422, 422, 403, 422, 403, 422, 401);
     // topics and yearly plans: t1 is a draft at s1; plan p1 of 洮北区政协 has item i1, which topic t2 names
     var adminP = node.app().accounts().store().byUsername("admin").await().principal();

@@ -80,7 +80,11 @@ class AttachmentTest {
     assertEquals("image/jpeg", stored.getString("contentType"));
     assertEquals("passwd", stored.getString("filename"), "only the last segment is kept, for display");
     String sha = stored.getString("sha256");
-    assertTrue(Files.isRegularFile(dataDir.resolve("files").resolve(sha.substring(0, 2)).resolve(sha)), "stored by content hash");
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
+        "SELECT size_bytes FROM file_content WHERE sha256 = '" + sha + "'")) {
+      assertTrue(rs.next(), "stored in the database by content hash");
+      assertEquals(JPEG.length, rs.getLong(1));
+    }
     try (Stream<Path> all = Files.walk(dataDir)) {
       assertTrue(all.noneMatch(p -> p.getFileName().toString().equals("passwd")), "the uploaded name is never a path");
     }
@@ -127,10 +131,43 @@ class AttachmentTest {
         + "/attachments")).header("Authorization", "Bearer " + d1).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, bytes.statusCode());
     assertTrue(new String(bytes.body(), java.nio.charset.StandardCharsets.UTF_8).contains("现场照片.png"), "listed");
-    Path stored = Files.walk(dataDir.resolve("files")).filter(p -> p.getFileName().toString()
-        .equals(Http.json(api.get("/api/v1/meetings/" + meeting + "/attachments", d1)).getJsonArray("items").stream()
-            .map(o -> (JsonObject) o).filter(o -> o.getLong("id") == id).findFirst().orElseThrow().getString("sha256")))
-        .findFirst().orElseThrow();
-    assertArrayEquals(PNG, Files.readAllBytes(stored), "the stored bytes are the uploaded bytes");
+    HttpResponse<byte[]> stored = client.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/v1/meetings/" + meeting
+        + "/attachments/" + id)).header("Authorization", "Bearer " + d1).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, stored.statusCode());
+    assertArrayEquals(PNG, stored.body(), "the stored bytes are the uploaded bytes");
+  }
+
+  @Test
+  void filesKeptOnDiskByEarlierReleasesAreMovedIntoTheDatabase() throws Exception {
+    byte[] old = Arrays.copyOf(PNG, 700_000); // three chunks
+    old[699_999] = 42;
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(old));
+    String absent = "ab".repeat(32);
+    Path files = dataDir.resolve("files");
+    Files.createDirectories(files.resolve(sha.substring(0, 2)));
+    Files.write(files.resolve(sha.substring(0, 2)).resolve(sha), old);
+    long id;
+    try (Connection c = TestPostgres.jdbc(pgUrl); var st = c.createStatement()) {
+      // rows as the previous release wrote them: the bytes only on one node's disk
+      try (ResultSet rs = st.executeQuery("INSERT INTO attachment (meeting_id, filename, content_type, size_bytes, sha256, uploaded_by)"
+          + " SELECT " + meeting + ", '旧照片.png', 'image/png', " + old.length + ", '" + sha + "', id FROM account WHERE username = 'admin'"
+          + " RETURNING id")) {
+        rs.next();
+        id = rs.getLong(1);
+      }
+      st.execute("INSERT INTO attachment (meeting_id, filename, content_type, size_bytes, sha256, uploaded_by)"
+          + " SELECT " + meeting + ", 'lost.png', 'image/png', 10, '" + absent + "', id FROM account WHERE username = 'admin'");
+      AttachmentFiles.Report report = AttachmentFiles.moveIn(c, files);
+      assertEquals(1, report.moved(), report.toString());
+      assertEquals(List.of(absent), report.notHere(), "a file no node has is reported, not invented");
+      assertEquals(0, AttachmentFiles.moveIn(c, files).moved(), "idempotent: a second run moves nothing");
+      st.execute("DELETE FROM attachment WHERE sha256 = '" + absent + "'");
+    }
+    Files.delete(files.resolve(sha.substring(0, 2)).resolve(sha)); // the node's disk is gone: the database has the bytes
+    HttpResponse<byte[]> down = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/v1/meetings/"
+        + meeting + "/attachments/" + id)).header("Authorization", "Bearer " + api.token("d1", AccountFixtures.PASSWORD)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, down.statusCode());
+    assertArrayEquals(old, down.body());
   }
 }

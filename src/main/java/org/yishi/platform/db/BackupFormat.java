@@ -111,6 +111,31 @@ final class BackupFormat {
         + "') AND attname = 'sha256'").isEmpty();
   }
 
+  /** The SHA-256 of the attachments whose bytes are not in the database (kept as files by earlier releases). */
+  static List<String> attachmentsOnDisk(Connection c) throws SQLException {
+    boolean inDatabase = !strings(c, "SELECT 1 FROM pg_class WHERE relname = 'file_content' AND relkind = 'r'").isEmpty();
+    return strings(c, "SELECT DISTINCT sha256 FROM " + ATTACHMENT_TABLE + " a"
+        + (inDatabase ? " WHERE NOT EXISTS (SELECT 1 FROM file_content f WHERE f.sha256 = a.sha256)" : "") + " ORDER BY 1");
+  }
+
+  /**
+   * The attachments whose bytes are in the database: their number, and those whose chunks do not
+   * add up to their size and SHA-256.
+   */
+  static long[] attachmentsInDatabase(Connection c) throws SQLException {
+    if (strings(c, "SELECT 1 FROM pg_class WHERE relname = 'file_content' AND relkind = 'r'").isEmpty()) {
+      return new long[] {0, 0};
+    }
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        SELECT count(*), count(*) FILTER (WHERE NOT ok) FROM (
+          SELECT f.sha256, coalesce(encode(sha256(string_agg(k.data, ''::bytea ORDER BY k.seq)), 'hex') = f.sha256
+                 AND sum(length(k.data)) = f.size_bytes, false) AS ok
+            FROM file_content f LEFT JOIN file_chunk k ON k.sha256 = f.sha256 GROUP BY f.sha256, f.size_bytes) x""")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
+    }
+  }
+
   static List<String> strings(Connection c, String sql) throws SQLException {
     List<String> out = new ArrayList<>();
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {

@@ -262,19 +262,21 @@ final class BackupRestorer {
     if (BackupFormat.hasAttachments(c)) {
       Set<String> missingAtBackup = new HashSet<>(Arrays.asList(props.getProperty("missing_files", "").split(",")));
       missingAtBackup.remove("");
-      List<String> shas = BackupFormat.strings(c, "SELECT DISTINCT sha256 FROM " + BackupFormat.ATTACHMENT_TABLE);
-      int bad = 0;
-      for (String sha : shas) {
+      long[] inDb = BackupFormat.attachmentsInDatabase(c);
+      List<String> onDisk = BackupFormat.attachmentsOnDisk(c);
+      int bad = (int) inDb[1];
+      for (String sha : onDisk) {
         Path f = filesDir == null ? null : BackupFormat.filePath(filesDir, sha);
         if (!missingAtBackup.contains(sha) && (f == null || !Files.isRegularFile(f) || !BackupFormat.sha256(f).equals(sha))) {
           bad++;
         }
       }
       if (bad == 0) {
-        out.println("  attachments: " + (shas.size() - missingAtBackup.size()) + " file(s), each present with its SHA-256"
+        out.println("  attachments: " + inDb[0] + " file(s) in the database and " + (onDisk.size() - missingAtBackup.size())
+            + " on disk, each with its size and SHA-256"
             + (missingAtBackup.isEmpty() ? "" : "; " + missingAtBackup.size() + " were already missing when the backup was taken"));
       } else {
-        out.println("  attachments: " + bad + " of " + shas.size() + " file(s) missing or damaged under " + filesDir);
+        out.println("  attachments: " + bad + " of " + (inDb[0] + onDisk.size()) + " file(s) missing or damaged");
         failures++;
       }
     }

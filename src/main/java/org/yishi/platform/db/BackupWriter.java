@@ -94,11 +94,12 @@ final class BackupWriter {
     }
     writeText(dir, BackupFormat.SEQUENCES, seqs.toString());
 
-    // the attachments the snapshot names: files are content-addressed and never rewritten
+    // the attachments the snapshot names: content-addressed, never rewritten
     List<String> missing = new ArrayList<>();
     int files = 0;
     if (BackupFormat.hasAttachments(c)) {
-      for (String sha : BackupFormat.strings(c, "SELECT DISTINCT sha256 FROM " + BackupFormat.ATTACHMENT_TABLE + " ORDER BY 1")) {
+      // the bytes of most are rows of file_content/file_chunk; those an earlier release kept on disk are copied
+      for (String sha : BackupFormat.attachmentsOnDisk(c)) {
         Path src = filesDir == null ? null : BackupFormat.filePath(filesDir, sha);
         if (src == null || !Files.isRegularFile(src)) {
           missing.add(sha);
