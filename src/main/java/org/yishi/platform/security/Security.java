@@ -31,11 +31,11 @@ public final class Security {
 
   /** A guard without request limits or idempotency keys (tools and tests). */
   public Security(Authenticator authenticator) {
-    this(authenticator, new RateLimiter(0, 1), null);
+    this(authenticator, RateLimiter.disabled(), null);
   }
 
   /**
-   * @param limiter     requests per signed-in user on this node (429 beyond)
+   * @param limiter     requests per signed-in user, cluster-wide (429 beyond)
    * @param idempotency idempotency keys of submissions, run after the guard on every state-changing route; may be null
    */
   public Security(Authenticator authenticator, RateLimiter limiter, Idempotency idempotency) {
@@ -77,10 +77,10 @@ public final class Security {
    */
   Handler<RoutingContext> guard(Access access, boolean checkCsrf) {
     return ctx -> identify(ctx)
+        .compose(principal -> limit(principal).map(principal))
         .onFailure(ctx::fail)
         .onSuccess(principal -> {
           try {
-            limit(principal);
             authorize(ctx, access, principal, checkCsrf);
           } catch (AppException e) {
             ctx.fail(e);
@@ -109,16 +109,15 @@ public final class Security {
         });
   }
 
-  /** 429 with Retry-After when a signed-in caller exceeds the per-user request rate on this node. */
-  private void limit(Principal principal) {
+  /** 429 with Retry-After when a signed-in caller exceeds the per-user request rate of the cluster. */
+  private Future<Void> limit(Principal principal) {
     if (principal == null) {
-      return;
+      return Future.succeededFuture();
     }
-    long wait = limiter.acquire(principal.id());
-    if (wait > 0) {
-      throw new AppException.RetryLater(ErrorKind.TOO_MANY_REQUESTS,
-          "Too many requests from this account; try again in " + wait + " s", wait);
-    }
+    return limiter.acquire(principal.id()).compose(wait -> wait > 0
+        ? Future.failedFuture(new AppException.RetryLater(ErrorKind.TOO_MANY_REQUESTS,
+            "Too many requests from this account; try again in " + wait + " s", wait))
+        : Future.succeededFuture());
   }
 
   /** Finds the caller: bearer token on the API, session cookie on pages. */
