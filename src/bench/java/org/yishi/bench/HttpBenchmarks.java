@@ -162,6 +162,9 @@ final class HttpBenchmarks {
     if (wanted("report")) {
       report();
     }
+    if (wanted("attachments")) {
+      attachments();
+    }
     if (memory != null) {
       memory.stop();
       Results.add(results, memory.entry());
@@ -401,6 +404,131 @@ final class HttpBenchmarks {
           api.ops().errors() == 0 && api.ops().rate() >= 1500 && api.requests().p99() <= 100);
     }
     Results.add(results, e);
+  }
+
+  // ---------------------------------------------------------------- attachments
+
+  private static final int MIB = 1 << 20;
+  private static final int CHUNK = 256 * 1024;
+
+  /**
+   * Photos through the API (bytes into and out of PostgreSQL in chunks) beside the same bytes
+   * written and read straight through the pool; then the node's heap while 16 clients upload 10 MB
+   * files at once.
+   */
+  private void attachments() throws Exception {
+    int conns = 16;
+    List<Long> meetings = pool.query("""
+            SELECT m.id FROM meeting m WHERE NOT EXISTS (SELECT 1 FROM attachment a WHERE a.meeting_id = m.id)
+             ORDER BY m.id DESC LIMIT 4000""").execute().await().stream().map(r -> r.getLong(0)).toList();
+    AtomicInteger seq = new AtomicInteger();
+    List<long[]> uploaded = java.util.Collections.synchronizedList(new ArrayList<>());
+    byte[] base = new byte[MIB];
+    new java.util.Random(42).nextBytes(base);
+    System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A}, 0, base, 0, 8);
+    // every upload different (content-addressed storage would write the same bytes once), 25 per meeting
+    java.util.function.IntFunction<Buffer> photo = n -> {
+      Buffer b = Buffer.buffer(base.clone());
+      b.setInt(8, n);
+      b.setInt(12, (int) System.nanoTime());
+      return b;
+    };
+    URI n0 = nodes.get(0);
+    Load.Result up = Load.run(vertx, new Load.Options(conns, warmup, duration, 1500, 1), client -> (meter, user) -> {
+      int n = seq.getAndIncrement();
+      long meeting = meetings.get(n / 25 % meetings.size());
+      return meter.time(auth(client.post(n0.getPort(), n0.getHost(), "/api/v1/attachments?meeting=" + meeting + "&name=bench.png"))
+          .putHeader("Content-Type", "image/png").sendBuffer(photo.apply(n)), 201)
+          .onSuccess(r -> uploaded.add(new long[] {meeting, r.bodyAsJsonObject().getLong("id")}));
+    });
+    Load.Result upCeiling = Load.run(vertx, new Load.Options(conns, warmup, duration, 1500, 1), client -> (meter, user) -> {
+      Buffer b = photo.apply(seq.getAndIncrement());
+      String sha = java.util.HexFormat.of().formatHex(sha256(b.getBytes()));
+      return meter.timed(pool.withTransaction(tx -> {
+        Future<?> f = tx.preparedQuery("INSERT INTO file_content (sha256, size_bytes, chunk_bytes) VALUES ($1, $2, $3)")
+            .execute(Tuple.of(sha, (long) MIB, CHUNK));
+        for (int k = 0; k < MIB / CHUNK; k++) {
+          int i = k;
+          f = f.compose(v -> tx.preparedQuery("INSERT INTO file_chunk (sha256, seq, data) VALUES ($1, $2, $3)")
+              .execute(Tuple.of(sha, i, b.getBuffer(i * CHUNK, (i + 1) * CHUNK))));
+        }
+        return f;
+      }));
+    });
+    JsonObject e = Results.entry("attachment_upload", "1 MB photos uploaded through the API (bytes into PostgreSQL in 256 KiB chunks), "
+        + conns + " connections", up.ops().rate() * MIB / 1e6, "MB/s");
+    e.put("latency", up.requests().toJson()).put("uploads_per_second", Results.round(up.ops().rate()));
+    if (up.firstError() != null) {
+      e.put("first_error", up.firstError());
+    }
+    Results.ceiling(e, "the same bytes as 4 chunk INSERTs per file in one transaction through a 16-connection pool, no HTTP",
+        upCeiling.ops().rate() * MIB / 1e6, "MB/s", true);
+    Results.add(results, e);
+
+    List<long[]> files = List.copyOf(uploaded);
+    if (files.isEmpty()) {
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    Load.Result down = load(conns, client -> (meter, user) -> {
+      long[] f = files.get(Math.floorMod(next.getAndIncrement(), files.size()));
+      return meter.time(auth(client.get(n0.getPort(), n0.getHost(), "/api/v1/meetings/" + f[0] + "/attachments/" + f[1])).send(), 200);
+    });
+    List<String> shas = pool.query("SELECT sha256 FROM file_content WHERE size_bytes = " + MIB + " LIMIT 500").execute().await()
+        .stream().map(r -> r.getString(0)).toList();
+    Load.Result downCeiling = load(conns, client -> (meter, user) -> meter.timed(pool.preparedQuery(
+            "SELECT data FROM file_chunk WHERE sha256 = $1 ORDER BY seq")
+        .execute(Tuple.of(shas.get(Math.floorMod(next.getAndIncrement(), shas.size()))))));
+    JsonObject d = Results.entry("attachment_download", "1 MB photos downloaded through the API (chunk by chunk from PostgreSQL), "
+        + conns + " connections", down.ops().rate() * MIB / 1e6, "MB/s");
+    d.put("latency", down.requests().toJson()).put("downloads_per_second", Results.round(down.ops().rate()));
+    if (down.firstError() != null) {
+      d.put("first_error", down.firstError());
+    }
+    Results.ceiling(d, "the same chunks read straight through a 16-connection pool, no HTTP", downCeiling.ops().rate() * MIB / 1e6,
+        "MB/s", true);
+    Results.add(results, d);
+
+    // the node's heap while 16 clients upload 10 MB files at once: the bytes are streamed, never held whole
+    if (o.containsKey("node-pid")) {
+      MemorySampler before = new MemorySampler(vertx, n0, Long.parseLong(o.get("node-pid")));
+      before.start();
+      Thread.sleep(3000);
+      before.stop();
+      byte[] big = new byte[10 * MIB];
+      new java.util.Random(7).nextBytes(big);
+      System.arraycopy(base, 0, big, 0, 8);
+      MemorySampler during = new MemorySampler(vertx, n0, Long.parseLong(o.get("node-pid")));
+      during.start();
+      Load.Result tens = Load.run(vertx, new Load.Options(conns, Duration.ZERO, duration, 64, 1), client -> (meter, user) -> {
+        int n = seq.getAndIncrement();
+        Buffer b = Buffer.buffer(big.clone());
+        b.setInt(8, n);
+        b.setInt(12, (int) System.nanoTime());
+        return meter.time(auth(client.post(n0.getPort(), n0.getHost(), "/api/v1/attachments?meeting="
+            + meetings.get(meetings.size() - 1 - n / 25 % meetings.size()) + "&name=big.png"))
+            .putHeader("Content-Type", "image/png").sendBuffer(b), 201);
+      });
+      during.stop();
+      JsonObject h = Results.entry("attachment_heap", "node 1's peak heap used while " + conns + " clients upload 10 MB files at once ("
+          + tens.ops().ops() + " uploads, " + Results.round(tens.ops().rate() * 10) + " MB/s)", during.peakHeapMiB(), "MiB heap");
+      h.put("latency", tens.requests().toJson());
+      if (tens.firstError() != null) {
+        h.put("first_error", tens.firstError());
+      }
+      Results.floor(h, "peak heap used in the 3 s before, idle", before.peakHeapMiB(), "MiB heap");
+      Results.target(h, "flat: the uploads add less than 16 × 10 MB to the peak heap",
+          tens.ops().errors() == 0 && during.peakHeapMiB() - before.peakHeapMiB() < 160);
+      Results.add(results, h);
+    }
+  }
+
+  private static byte[] sha256(byte[] b) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------- report generation
@@ -731,6 +859,10 @@ final class HttpBenchmarks {
       vertx.cancelTimer(timer);
       maxRss = Math.max(maxRss, status("VmHWM"));
       client.close();
+    }
+
+    double peakHeapMiB() {
+      return maxHeapUsed / (1 << 20);
     }
 
     JsonObject entry() {

@@ -5,8 +5,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -19,6 +17,9 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Principal;
 
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -147,18 +148,25 @@ public final class AttachmentService {
             INSERT INTO file_content (sha256, size_bytes, chunk_bytes) VALUES ($1, $2, $3)
             ON CONFLICT (sha256) DO NOTHING RETURNING sha256""")
         .execute(Tuple.of(sha256, size, CHUNK_BYTES))
-        .compose(inserted -> inserted.size() == 0 ? Future.<Void>succeededFuture()
-            : vertx.fileSystem().open(upload.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
-                .compose(in -> writeChunks(tx, in, sha256, size, 0).eventually(in::close)));
+        .compose(inserted -> inserted.size() == 0 ? Future.<Void>succeededFuture() : writeChunks(tx, upload, sha256, size, 0));
   }
 
-  private Future<Void> writeChunks(SqlConnection tx, AsyncFile in, String sha256, long size, int seq) {
+  /** One chunk after the other, each read from the temporary file on a worker thread (plain NIO). */
+  private Future<Void> writeChunks(SqlConnection tx, Path upload, String sha256, long size, int seq) {
     long position = (long) seq * CHUNK_BYTES;
     if (position >= size) {
       return Future.succeededFuture();
     }
     int length = (int) Math.min(CHUNK_BYTES, size - position);
-    return in.read(Buffer.buffer(length), 0, position, length)
+    return vertx.executeBlocking(() -> {
+          ByteBuffer buf = ByteBuffer.allocate(length);
+          try (FileChannel ch = FileChannel.open(upload, StandardOpenOption.READ)) {
+            while (buf.hasRemaining() && ch.read(buf, position + buf.position()) > 0) {
+              // reads until the chunk is full or the file ends
+            }
+          }
+          return Buffer.buffer(buf.array()).slice(0, buf.position());
+        }, false)
         .compose(chunk -> {
           if (chunk.length() != length) {
             return Future.failedFuture(new IllegalStateException("the upload's temporary file changed while it was stored"));
@@ -166,7 +174,7 @@ public final class AttachmentService {
           return tx.preparedQuery("INSERT INTO file_chunk (sha256, seq, data) VALUES ($1, $2, $3)")
               .execute(Tuple.of(sha256, seq, chunk));
         })
-        .compose(v -> writeChunks(tx, in, sha256, size, seq + 1));
+        .compose(v -> writeChunks(tx, upload, sha256, size, seq + 1));
   }
 
   /** The files of a meeting. */

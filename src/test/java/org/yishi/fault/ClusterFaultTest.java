@@ -88,6 +88,7 @@ class ClusterFaultTest {
     Node setup = TestNodes.start(TestNodes.env(pgUrl, Map.of()));
     AccountFixtures f;
     List<long[]> meetings = new ArrayList<>();
+    List<Long> uploadMeetings = new ArrayList<>();
     try {
       f = AccountFixtures.create(setup);
       long[] stations = {f.stations.get(AccountFixtures.HAIMING), f.stations.get(AccountFixtures.CHANGQING),
@@ -95,6 +96,15 @@ class ClusterFaultTest {
       for (int i = 0; i < 150; i++) {
         long station = stations[i % 3];
         meetings.add(new long[] {station, AccountFixtures.approvedTopic(setup, station, "故障测试会议议题" + i), i / 3});
+      }
+      // meetings for the upload client's photos, a week ahead (clear of the meeting client's slots)
+      var admin = setup.app().accounts().store().byUsername("admin").await().principal();
+      for (int i = 0; i < 24; i++) {
+        long topic = AccountFixtures.approvedTopic(setup, stations[0], "故障测试附件议题" + i);
+        java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(7).plusHours(2L * i).withNano(0);
+        uploadMeetings.add(new org.yishi.meeting.MeetingService(setup.app().pool(), setup.app().events()).schedule(admin,
+            new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "附件会议室", "on_site", null, "forum",
+                null, null, List.of(), List.of())).await().getLong("id"));
       }
     } finally {
       setup.close();
@@ -131,6 +141,10 @@ class ClusterFaultTest {
     Workload.Client meetingClient = new Workload.Client("meet-admin", api.token("admin", TestNodes.ADMIN_PASSWORD), null, 0, 0);
     meetingClient.meetings.addAll(meetings);
     clients.add(meetingClient);
+    Workload.Client uploadClient = new Workload.Client("upload-c1", api.token("c1", AccountFixtures.PASSWORD), null,
+        st.get(AccountFixtures.HAIMING), 2);
+    uploadClient.uploadMeetings.addAll(uploadMeetings);
+    clients.add(uploadClient);
     load = new Workload(bases, clients);
     // a session made before any fault; it must keep working on every node after each one
     watcher = new Browser(bases.get(1)).login("d1", AccountFixtures.PASSWORD);
@@ -304,7 +318,8 @@ class ClusterFaultTest {
     Map<String, Integer> found = new HashMap<>();
     try (Connection c = TestPostgres.jdbc(pgUrl); Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT title, count(*) FROM topic WHERE title LIKE 'F-%' GROUP BY title"
-             + " UNION ALL SELECT venue, count(*) FROM meeting WHERE venue LIKE 'F-%' GROUP BY venue")) {
+             + " UNION ALL SELECT venue, count(*) FROM meeting WHERE venue LIKE 'F-%' GROUP BY venue"
+             + " UNION ALL SELECT filename, count(*) FROM attachment WHERE filename LIKE 'F-%' GROUP BY filename")) {
       while (rs.next()) {
         found.put(rs.getString(1), rs.getInt(2));
       }
@@ -348,6 +363,14 @@ class ClusterFaultTest {
         .put("totalAcknowledged", acked).put("totalFoundInDatabase", found.size())
         .put("totalCarriedOutAnswerLost", lost).put("totalUnresolved", unresolved).put("unacknowledgedButPresent", unackedPresent);
     assertEquals(0, unresolved, "no write was given up: " + result.encode());
+    // every acknowledged photo is whole: its chunks add up to its size and its SHA-256
+    long photos = sql.count("SELECT count(*) FROM attachment WHERE filename LIKE 'F-%'");
+    long broken = sql.count("""
+        SELECT count(*) FROM attachment a WHERE a.filename LIKE 'F-%' AND NOT coalesce((
+          SELECT encode(sha256(string_agg(k.data, ''::bytea ORDER BY k.seq)), 'hex') = a.sha256 AND sum(length(k.data)) = a.size_bytes
+            FROM file_chunk k WHERE k.sha256 = a.sha256), false)""");
+    assertEquals(0, broken, broken + " of " + photos + " uploaded photos are not whole in the database");
+    result.put("photosUploaded", photos);
   }
 
   /** A session cookie made before the faults works on every node now. */

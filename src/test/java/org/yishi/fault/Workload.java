@@ -41,6 +41,9 @@ final class Workload {
     final long station;
     /** Meeting clients: approved topics still to schedule (station, topic id, slot); empty for topic clients. */
     final java.util.Deque<long[]> meetings = new java.util.ArrayDeque<>();
+    /** Upload clients: the meetings their photos go to, {@link #UPLOADS_PER_MEETING} each; empty for the others. */
+    final List<Long> uploadMeetings = new ArrayList<>();
+    int uploads;
     final Map<String, Outcome> writes = new ConcurrentHashMap<>();
     final List<String> problems = new ArrayList<>();
     final AtomicInteger attempts = new AtomicInteger();
@@ -75,6 +78,8 @@ final class Workload {
   private static final Pattern TOKEN = Pattern.compile("name=\"_idempotency\" value=\"([^\"]+)\"");
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   private static final long GIVE_UP_MILLIS = 150_000;
+  /** Fewer than a meeting's limit (30), so that no upload of the load is refused for it. */
+  static final int UPLOADS_PER_MEETING = 25;
 
   private final List<String> nodes;
   private final List<Client> clients;
@@ -106,12 +111,26 @@ final class Workload {
               continue;
             }
             c.writes.put(title, Outcome.UNRESOLVED);
-            c.writes.put(title, apiWrite(c, title, "/api/v1/meetings", meeting(title, next)));
+            c.writes.put(title, apiWrite(c, title, "/api/v1/meetings", "application/json",
+                HttpRequest.BodyPublishers.ofString(meeting(title, next))));
             pause(1_000);
             continue;
           }
+          if (!c.uploadMeetings.isEmpty()) { // the upload client: photos of its meetings, then idle
+            if (c.uploads >= c.uploadMeetings.size() * UPLOADS_PER_MEETING) {
+              pause(200);
+              continue;
+            }
+            long meeting = c.uploadMeetings.get(c.uploads++ / UPLOADS_PER_MEETING);
+            c.writes.put(title, Outcome.UNRESOLVED);
+            c.writes.put(title, apiWrite(c, title, "/api/v1/attachments?meeting=" + meeting + "&name=" + title,
+                "image/png", HttpRequest.BodyPublishers.ofByteArray(photo(title, c.uploads))));
+            pause(300);
+            continue;
+          }
           c.writes.put(title, Outcome.UNRESOLVED);
-          c.writes.put(title, c.api() ? apiWrite(c, title, "/api/v1/topics", topic(c, title)) : formWrite(c, title));
+          c.writes.put(title, c.api() ? apiWrite(c, title, "/api/v1/topics", "application/json",
+              HttpRequest.BodyPublishers.ofString(topic(c, title))) : formWrite(c, title));
         }
       }, "load-" + c.name);
       t.setDaemon(true);
@@ -159,7 +178,18 @@ final class Workload {
         .encode();
   }
 
-  private Outcome apiWrite(Client c, String title, String path, String body) {
+  /** A PNG-headed photo whose bytes name the write: 100 KB, every fifth one 600 KB (three chunks). */
+  static byte[] photo(String title, int n) {
+    byte[] b = new byte[n % 5 == 0 ? 600_000 : 100_000];
+    new java.util.Random(title.hashCode()).nextBytes(b);
+    byte[] head = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+    System.arraycopy(head, 0, b, 0, head.length);
+    byte[] name = title.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(name, 0, b, head.length, name.length);
+    return b;
+  }
+
+  private Outcome apiWrite(Client c, String title, String path, String contentType, HttpRequest.BodyPublisher body) {
     String key = c.name + ":" + title;
     long deadline = System.currentTimeMillis() + GIVE_UP_MILLIS;
     while (System.currentTimeMillis() < deadline) {
@@ -167,8 +197,8 @@ final class Workload {
       HttpResponse<String> r;
       try {
         r = c.http.send(HttpRequest.newBuilder(URI.create(base(c) + path)).timeout(REQUEST_TIMEOUT)
-            .header("Authorization", "Bearer " + c.token).header("Content-Type", "application/json")
-            .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            .header("Authorization", "Bearer " + c.token).header("Content-Type", contentType)
+            .header("Idempotency-Key", key).POST(body).build(),
             HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         failover(c); // refused, reset, timed out: try the next node

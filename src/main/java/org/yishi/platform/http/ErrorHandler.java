@@ -67,6 +67,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (isDatabaseUnavailable(failure)) {
       return AppException.unavailable("The database is unavailable; nothing was saved. Please try again shortly.");
     }
+    // SIGTERM runs Vert.x's own shutdown hook (removing its file cache) beside the node's drain: a
+    // request still in flight that touches the file system then finds it closing
+    if (failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("FileResolver is closing")) {
+      return AppException.unavailable("This server is shutting down; nothing was saved. Please try again.");
+    }
     return null;
   }
 
