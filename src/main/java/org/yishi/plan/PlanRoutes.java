@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
 import java.util.Arrays;
@@ -97,14 +98,7 @@ public final class PlanRoutes {
   }
 
   private static Long committeeParam(RoutingContext ctx) {
-    String c = ctx.request().getParam("committee");
-    if (c == null || c.isBlank()) {
-      return null;
-    }
-    if (!c.matches("\\d{1,18}")) {
-      throw AppException.invalid("committee", "field.notWholeNumber");
-    }
-    return Long.valueOf(c);
+    return Params.id(ctx, "committee");
   }
 
   // ------------------------------------------------------------------ API
