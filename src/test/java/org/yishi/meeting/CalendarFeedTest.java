@@ -197,6 +197,7 @@ class CalendarFeedTest {
   @Test
   void theOwnerRevokesTheirLinkAndNobodyElseCan() {
     Browser c1 = signedIn("c1", AccountFixtures.PASSWORD);
+    assertTrue(c1.get("/account/password").body().contains("href=\"/account/feeds\""), "reached from the user's own page");
     String path = link(c1, "station", String.valueOf(s1));
     long id = feedId(path);
     Browser c3 = signedIn("c3", AccountFixtures.PASSWORD);
