@@ -91,8 +91,8 @@ public final class PlanRoutes {
     if (y == null || y.isBlank()) {
       return null;
     }
-    if (!y.matches("\\d{4}") || Integer.parseInt(y) < 2000 || Integer.parseInt(y) > 2100) {
-      throw AppException.invalid("year", "field.range", "2000", "2100");
+    if (!y.matches("\\d{4}") || Integer.parseInt(y) < Params.MIN_YEAR || Integer.parseInt(y) > Params.MAX_YEAR) {
+      throw AppException.invalid("year", "field.range", String.valueOf(Params.MIN_YEAR), String.valueOf(Params.MAX_YEAR));
     }
     return Integer.valueOf(y);
   }
