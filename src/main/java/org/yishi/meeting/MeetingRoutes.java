@@ -365,10 +365,12 @@ public final class MeetingRoutes {
         : feeds.visibleTo(me, new CalendarFeeds.Unit(stationId, null));
     Future<CalendarFeeds.Place> division = district == null ? Future.succeededFuture()
         : feeds.visibleTo(me, new CalendarFeeds.Unit(null, district));
+    Future<JsonArray> mine = stationId == null && district == null ? Future.succeededFuture(new JsonArray()) : feeds.of(me.id());
     Future.all(station, division)
-        .compose(v -> meetings.store().between(me.jurisdiction(), stationId, within, from, to, false))
+        .compose(v -> Future.all(meetings.store().between(me.jurisdiction(), stationId, within, from, to, false), mine))
         .onFailure(ctx::fail)
-        .onSuccess(found -> {
+        .onSuccess(both -> {
+          JsonArray found = both.resultAt(0);
           Map<LocalDate, List<Map<String, Object>>> byDay = new LinkedHashMap<>();
           for (LocalDate d = first; d.isBefore(last); d = d.plusDays(1)) {
             byDay.put(d, new ArrayList<>());
@@ -409,6 +411,15 @@ public final class MeetingRoutes {
             model.put("feedUnit", Map.of("name", "station", "value", String.valueOf(stationId)));
           } else if (district != null) {
             model.put("feedUnit", Map.of("name", "district", "value", district));
+          }
+          // the caller's link for this unit, if any: the page says so instead of making another
+          for (Object o : (JsonArray) both.resultAt(1)) {
+            JsonObject link = (JsonObject) o;
+            boolean same = stationId != null ? stationId.equals(link.getLong("stationId"))
+                : district != null && district.equals(link.getString("divisionCode"));
+            if (same && link.getBoolean("alive")) {
+              model.put("feedExisting", link.getString("createdAt").substring(0, 16).replace('T', ' '));
+            }
           }
           app.web().page(ctx, "meeting/calendar", model);
         });

@@ -180,7 +180,8 @@ class CalendarFeedTest {
     long id = feedId(first);
     long before = rows();
     for (int i = 0; i < 3; i++) {
-      d2.get("/calendar?station=" + tuanjie);
+      assertTrue(d2.get("/calendar?station=" + tuanjie).body().contains("class=\"feed-existing\""),
+          "the page says a link exists instead of making another");
     }
     assertEquals(before, rows(), "viewing the page makes no link");
     String second = link(d2, "station", String.valueOf(tuanjie));
