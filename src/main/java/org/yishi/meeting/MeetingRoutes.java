@@ -336,9 +336,9 @@ public final class MeetingRoutes {
 
   /**
    * Month (default) or week view of the meetings inside the caller's jurisdiction, optionally of one
-   * station or one division (both inside the caller's jurisdiction: 403 outside, 404 for an unknown station), with a
-   * button that makes the caller's personal feed link for that unit. Every parameter is checked: a
-   * malformed one (or a year outside 2000-2100) is a 422 naming it.
+   * station or one division (both inside the caller's jurisdiction: 403 outside, 404 for an unknown
+   * station), with a button that makes the caller's personal feed link for that unit. Every parameter
+   * is checked: a malformed one (or a year outside 2000-2100) is a 422 naming it.
    */
   private void calendarPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
