@@ -1,10 +1,12 @@
 package org.yishi.account;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.meeting.CalendarFeeds;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -34,10 +36,12 @@ public final class UserRoutes {
 
   private final App app;
   private final AccountService accounts;
+  private final CalendarFeeds feeds;
 
   private UserRoutes(App app) {
     this.app = app;
     this.accounts = app.accounts();
+    this.feeds = new CalendarFeeds(app.pool());
   }
 
   public static Router router(App app) {
@@ -52,6 +56,7 @@ public final class UserRoutes {
     r.get("/admin/users/:id", STAFF.scoped(account), routes::viewPage);
     r.post("/admin/users/:id", ADMIN.scoped(account), routes::updateFromForm);
     r.secret(HttpMethod.POST, "/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
+    r.post("/admin/users/:id/feeds/:feedId/revoke", ADMIN.scoped(account), routes::revokeFeedFromForm);
 
     r.get("/api/v1/users", STAFF, routes::listApi);
     r.secret(HttpMethod.POST, "/api/v1/users", ADMIN, routes::createApi);
@@ -168,10 +173,32 @@ public final class UserRoutes {
   }
 
   private void viewPage(RoutingContext ctx) {
-    accounts.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(row -> {
+    long id = Access.pathId(ctx);
+    boolean admin = Security.require(ctx).is(Role.ADMIN);
+    Future.all(accounts.get(id), admin ? feeds.of(id) : Future.succeededFuture(null)).onFailure(ctx::fail).onSuccess(all -> {
       Map<String, Object> model = formModel(ctx);
-      model.put("user", view(row.toJson()));
+      model.put("user", view(((AccountStore.AccountRow) all.resultAt(0)).toJson()));
+      JsonArray links = all.resultAt(1);
+      if (links != null) {
+        model.put("feeds", Web.rows(links));
+      }
       app.web().page(ctx, "account/user", model);
+    });
+  }
+
+  /** An admin revokes one of the account's calendar feed links (404 when the account has no such live link). */
+  private void revokeFeedFromForm(RoutingContext ctx) {
+    long id = Access.pathId(ctx);
+    String raw = ctx.pathParam("feedId");
+    if (raw == null || !raw.matches("\\d{1,18}")) {
+      throw AppException.notFound("No such feed link");
+    }
+    feeds.revoke(Security.require(ctx), id, Long.parseLong(raw)).onFailure(ctx::fail).onSuccess(done -> {
+      if (done) {
+        Web.redirect(ctx, "/admin/users/" + id);
+      } else {
+        ctx.fail(AppException.notFound("No such feed link"));
+      }
     });
   }
 

@@ -1,6 +1,7 @@
 package org.yishi.meeting;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,42 +19,37 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
 
 /**
  * Scheduling meetings (API and pages), the month/week calendar, iCalendar feeds that calendar
- * apps subscribe to with a signed link, and the user's in-app notifications.
+ * apps subscribe to with a personal link ({@link CalendarFeeds}), and the user's in-app notifications.
  */
 public final class MeetingRoutes {
   private static final Access ANYONE = Access.signedIn();
   private final App app;
   private final MeetingService meetings;
   private final MemberStore members;
-  private Future<byte[]> feedSecret;
+  private final CalendarFeeds feeds;
 
   private MeetingRoutes(App app) {
     this.app = app;
     this.meetings = new MeetingService(app.pool(), app.events());
     this.members = new MemberStore(app.pool());
+    this.feeds = new CalendarFeeds(app.pool());
   }
 
   public static Router router(App app) {
@@ -74,8 +70,12 @@ public final class MeetingRoutes {
     r.post("/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleFromForm);
     r.post("/meetings/:id/cancel", ANYONE.scoped(meeting), routes::cancelFromForm);
     r.get("/calendar", ANYONE, routes::calendarPage);
-    r.get("/calendar/feed/:kind/:file", Access.open("calendar apps subscribe with a signed link, without a session"),
+    // answers carrying a new feed link are never kept by the idempotency step
+    r.secret(HttpMethod.POST, "/calendar/feeds", ANYONE, routes::createFeedFromForm);
+    r.get("/calendar/feed/:file", Access.open("calendar apps subscribe with a personal link, without a session"),
         routes::feed);
+    r.get("/account/feeds", ANYONE, routes::feedsPage);
+    r.post("/account/feeds/:id/revoke", ANYONE, routes::revokeFeedFromForm);
     r.get("/notifications", ANYONE, routes::notificationsPage);
     return r.router();
   }
@@ -104,12 +104,11 @@ public final class MeetingRoutes {
     if (!to.isAfter(from) || to.isAfter(from.plusDays(400))) {
       throw AppException.invalid("to", "field.meeting.range");
     }
-    String station = ctx.request().getParam("station");
-    if (station != null && !station.matches("\\d{1,18}")) {
-      throw AppException.invalid("station", "field.notWholeNumber");
-    }
-    meetings.store().between(Security.require(ctx).jurisdiction(), station == null ? null : Long.valueOf(station), null,
-            from, to, true)
+    Long station = Params.id(ctx, "station");
+    Principal me = Security.require(ctx);
+    // a station outside the caller's jurisdiction is refused as its own path would be (404 unknown, 403 outside)
+    (station == null ? Future.<CalendarFeeds.Place>succeededFuture() : feeds.visibleTo(me, new CalendarFeeds.Unit(station, null)))
+        .compose(v -> meetings.store().between(me.jurisdiction(), station, null, from, to, true))
         .onSuccess(items -> Json.ok(ctx, new JsonObject().put("items", items)))
         .onFailure(ctx::fail);
   }
@@ -337,40 +336,41 @@ public final class MeetingRoutes {
 
   /**
    * Month (default) or week view of the meetings inside the caller's jurisdiction, optionally of one
-   * station or one district; with subscribe links for the station's or district's iCal feed.
+   * station or one division (both inside the caller's jurisdiction: 403 outside, 404 for an unknown
+   * station), with a button that makes the caller's personal feed link for that unit. Every parameter
+   * is checked: a malformed one (or a year outside 2000-2100) is a 422 naming it.
    */
   private void calendarPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    String view = "week".equals(ctx.request().getParam("view")) ? "week" : "month";
+    String view = Params.oneOf(ctx, "view", "month", Set.of("month", "week"));
     LocalDate start;
     LocalDate end;
-    try {
-      if ("week".equals(view)) {
-        String d = ctx.request().getParam("date");
-        LocalDate day = d == null ? LocalDate.now(MeetingStore.SHANGHAI) : LocalDate.parse(d);
-        start = day.with(DayOfWeek.MONDAY);
-        end = start.plusDays(7);
-      } else {
-        String m = ctx.request().getParam("month");
-        YearMonth month = m == null ? YearMonth.now(MeetingStore.SHANGHAI) : YearMonth.parse(m);
-        start = month.atDay(1).with(DayOfWeek.MONDAY);
-        end = month.atEndOfMonth().with(DayOfWeek.SUNDAY).plusDays(1);
-      }
-    } catch (DateTimeParseException e) {
-      throw AppException.invalid("month", "field.date");
+    if ("week".equals(view)) {
+      LocalDate day = Params.date(ctx, "date", LocalDate.now(MeetingStore.SHANGHAI));
+      start = day.with(DayOfWeek.MONDAY);
+      end = start.plusDays(7);
+    } else {
+      YearMonth month = Params.month(ctx, "month", YearMonth.now(MeetingStore.SHANGHAI));
+      start = month.atDay(1).with(DayOfWeek.MONDAY);
+      end = month.atEndOfMonth().with(DayOfWeek.SUNDAY).plusDays(1);
     }
-    String station = ctx.request().getParam("station");
-    Long stationId = station != null && station.matches("\\d{1,18}") ? Long.valueOf(station) : null;
-    String district = ctx.request().getParam("district");
-    String within = district != null && district.matches("\\d{12}") ? Jurisdiction.prefixOf(district) : null;
+    Long stationId = Params.id(ctx, "station");
+    String district = Params.divisionCode(ctx, "district");
+    String within = district == null ? null : Jurisdiction.prefixOf(district);
     OffsetDateTime from = start.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
     OffsetDateTime to = end.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
     LocalDate first = start;
     LocalDate last = end;
-    Future.all(meetings.store().between(me.jurisdiction(), stationId, within, from, to, false), secret())
+    Future<CalendarFeeds.Place> station = stationId == null ? Future.succeededFuture()
+        : feeds.visibleTo(me, new CalendarFeeds.Unit(stationId, null));
+    Future<CalendarFeeds.Place> division = district == null ? Future.succeededFuture()
+        : feeds.visibleTo(me, new CalendarFeeds.Unit(null, district));
+    Future<JsonArray> mine = stationId == null && district == null ? Future.succeededFuture(new JsonArray()) : feeds.of(me.id());
+    Future.all(station, division)
+        .compose(v -> Future.all(meetings.store().between(me.jurisdiction(), stationId, within, from, to, false), mine))
         .onFailure(ctx::fail)
-        .onSuccess(all -> {
-          JsonArray found = all.resultAt(0);
+        .onSuccess(both -> {
+          JsonArray found = both.resultAt(0);
           Map<LocalDate, List<Map<String, Object>>> byDay = new LinkedHashMap<>();
           for (LocalDate d = first; d.isBefore(last); d = d.plusDays(1)) {
             byDay.put(d, new ArrayList<>());
@@ -394,75 +394,122 @@ public final class MeetingRoutes {
           Map<String, Object> model = new HashMap<>();
           model.put("weeks", weeks);
           model.put("view", view);
-          model.put("title", "week".equals(view) ? first + " – " + last.minusDays(1) : YearMonth.from(first.plusDays(7)).toString());
-          model.put("prev", "week".equals(view) ? "view=week&date=" + first.minusDays(7) : "month=" + YearMonth.from(first.plusDays(7)).minusMonths(1));
-          model.put("next", "week".equals(view) ? "view=week&date=" + first.plusDays(7) : "month=" + YearMonth.from(first.plusDays(7)).plusMonths(1));
-          String filter = (stationId != null ? "&station=" + stationId : "") + (within != null ? "&district=" + district : "");
+          YearMonth shown = YearMonth.from(first.plusDays(7));
+          model.put("title", "week".equals(view) ? first + " – " + last.minusDays(1) : shown.toString());
+          // the pager stops at the years the calendar accepts
+          LocalDate prevWeek = first.minusDays(7);
+          LocalDate nextWeek = first.plusDays(7);
+          YearMonth prevMonth = shown.minusMonths(1);
+          YearMonth nextMonth = shown.plusMonths(1);
+          model.put("prev", "week".equals(view) ? (Params.yearAllowed(prevWeek) ? "view=week&date=" + prevWeek : null)
+              : (Params.yearAllowed(prevMonth) ? "month=" + prevMonth : null));
+          model.put("next", "week".equals(view) ? (Params.yearAllowed(nextWeek) ? "view=week&date=" + nextWeek : null)
+              : (Params.yearAllowed(nextMonth) ? "month=" + nextMonth : null));
+          String filter = (stationId != null ? "&station=" + stationId : "") + (district != null ? "&district=" + district : "");
           model.put("filter", filter);
           if (stationId != null) {
-            model.put("feed", "/calendar/feed/station/" + stationId + ".ics?sig=" + sign(all.resultAt(1), "station:" + stationId));
-          } else if (within != null) {
-            model.put("feed", "/calendar/feed/district/" + district + ".ics?sig=" + sign(all.resultAt(1), "district:" + district));
+            model.put("feedUnit", Map.of("name", "station", "value", String.valueOf(stationId)));
+          } else if (district != null) {
+            model.put("feedUnit", Map.of("name", "district", "value", district));
+          }
+          // the caller's link for this unit, if any: the page says so instead of making another
+          for (Object o : (JsonArray) both.resultAt(1)) {
+            JsonObject link = (JsonObject) o;
+            boolean same = stationId != null ? stationId.equals(link.getLong("stationId"))
+                : district != null && district.equals(link.getString("divisionCode"));
+            if (same && link.getBoolean("alive")) {
+              model.put("feedExisting", link.getString("createdAt").substring(0, 16).replace('T', ' '));
+            }
           }
           app.web().page(ctx, "meeting/calendar", model);
         });
   }
 
-  /** The iCal feed of a station or a district; the link carries an HMAC signature instead of a session. */
+  /**
+   * Makes the caller's personal feed link for one station or division inside their jurisdiction
+   * (403 outside, 404 for an unknown station; nothing written) and shows it once, on the caller's list of links.
+   * Asking again for the same unit gives the link a new token; the old one stops working.
+   */
+  private void createFeedFromForm(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    Input in = Input.form(ctx);
+    Long station = in.optionalLong("station", 1, Long.MAX_VALUE);
+    String district = in.optionalText("district", 12, false);
+    if (district != null && !district.matches("\\d{12}")) {
+      in.reject("district", "field.scope.format");
+    }
+    if (station == null && district == null && in.ok()) {
+      in.reject("station", "meeting.feed.unit");
+    }
+    in.done();
+    CalendarFeeds.Unit unit = CalendarFeeds.Unit.of(station, station == null ? district : null);
+    feeds.issue(me, unit)
+        .compose(issued -> feeds.of(me.id()).map(list -> {
+          Map<String, Object> model = new HashMap<>();
+          model.put("feeds", Web.rows(list));
+          model.put("newLink", issued.path());
+          model.put("replaced", issued.replaced());
+          return model;
+        }))
+        .onFailure(ctx::fail)
+        .onSuccess(model -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          app.web().page(ctx, 201, "meeting/feeds", model);
+        });
+  }
+
+  /** The caller's own feed links, each with whether it still works, and a button to revoke it. */
+  private void feedsPage(RoutingContext ctx) {
+    feeds.of(Security.require(ctx).id()).onFailure(ctx::fail).onSuccess(list -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("feeds", Web.rows(list));
+      model.put("revoked", ctx.request().getParam("revoked") != null);
+      app.web().page(ctx, "meeting/feeds", model);
+    });
+  }
+
+  /** Revokes one of the caller's own links (404 for anybody else's). */
+  private void revokeFeedFromForm(RoutingContext ctx) {
+    Principal me = Security.require(ctx);
+    Long id = id(ctx);
+    if (id == null) {
+      throw AppException.notFound("No such feed link");
+    }
+    feeds.revoke(me, me.id(), id).onFailure(ctx::fail).onSuccess(done -> {
+      if (done) {
+        Web.redirect(ctx, "/account/feeds?revoked");
+      } else {
+        ctx.fail(AppException.notFound("No such feed link"));
+      }
+    });
+  }
+
+  /**
+   * The iCal feed a personal link opens, read with its owner's jurisdiction as it is now. A link that
+   * is malformed, unknown, revoked or dead, and the feed links of earlier releases (HMAC-signed), all
+   * get the same 404.
+   */
   private void feed(RoutingContext ctx) {
-    String kind = ctx.pathParam("kind");
     String file = ctx.pathParam("file");
-    if (!("station".equals(kind) || "district".equals(kind)) || file == null || !file.endsWith(".ics")) {
-      throw AppException.notFound("No such feed");
-    }
-    String key = file.substring(0, file.length() - 4);
-    if (!("station".equals(kind) ? key.matches("\\d{1,18}") : key.matches("\\d{12}"))) {
-      throw AppException.notFound("No such feed");
-    }
-    String sig = ctx.request().getParam("sig");
-    secret().onFailure(ctx::fail).onSuccess(secret -> {
-      String expected = sign(secret, kind + ":" + key);
-      if (sig == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), sig.getBytes(StandardCharsets.UTF_8))) {
-        ctx.fail(AppException.forbidden("This feed link is not valid"));
+    String token = file != null && file.endsWith(".ics") ? file.substring(0, file.length() - 4) : null;
+    feeds.open(token).onFailure(ctx::fail).onSuccess(feed -> {
+      if (feed == null) {
+        ctx.fail(AppException.notFound("No such feed"));
         return;
       }
-      Long stationId = "station".equals(kind) ? Long.valueOf(key) : null;
-      String within = "district".equals(kind) ? Jurisdiction.prefixOf(key) : null;
+      CalendarFeeds.Unit unit = feed.place().unit();
+      String within = unit.divisionCode() == null ? null : Jurisdiction.prefixOf(unit.divisionCode());
       OffsetDateTime now = now();
-      meetings.store().between(Jurisdiction.all(), stationId, within, now.minusDays(90), now.plusDays(400), true)
+      meetings.store().between(feed.jurisdiction(), unit.stationId(), within, now.minusDays(90), now.plusDays(400), true)
           .onFailure(ctx::fail)
           .onSuccess(found -> {
             List<JsonObject> list = new ArrayList<>();
             found.forEach(o -> list.add((JsonObject) o));
-            String name = list.isEmpty() ? "议事" : ("station".equals(kind) ? list.get(0).getString("stationName") : "议事 " + key);
             ctx.response().putHeader("Content-Type", "text/calendar; charset=utf-8")
                 .putHeader("Cache-Control", "private, max-age=300")
-                .end(ICal.calendar(name, list, Instant.now()));
+                .end(ICal.calendar("议事 " + feed.place().name(), list, Instant.now()));
           });
     });
-  }
-
-  /** The cluster-wide secret that signs feed links (created once, kept in the database). */
-  private Future<byte[]> secret() {
-    if (feedSecret == null) {
-      feedSecret = app.pool().preparedQuery("""
-              INSERT INTO app_setting (key, value) VALUES ('feed_secret', $1) ON CONFLICT (key) DO NOTHING""")
-          .execute(Tuple.of(UUID.randomUUID() + "-" + UUID.randomUUID()))
-          .compose(v -> app.pool().query("SELECT value FROM app_setting WHERE key = 'feed_secret'").execute())
-          .map(rows -> rows.iterator().next().getString(0).getBytes(StandardCharsets.UTF_8));
-      feedSecret.onFailure(e -> feedSecret = null);
-    }
-    return feedSecret;
-  }
-
-  static String sign(byte[] secret, String what) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(what.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private void notificationsPage(RoutingContext ctx) {

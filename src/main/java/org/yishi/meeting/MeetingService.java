@@ -13,7 +13,9 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Params;
 
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -65,16 +67,23 @@ public final class MeetingService {
       }
       return null;
     }
+    OffsetDateTime t;
     try {
-      return OffsetDateTime.parse(raw);
-    } catch (DateTimeParseException e) {
+      t = OffsetDateTime.parse(raw);
+    } catch (DateTimeException e) {
       try {
-        return LocalDateTime.parse(raw).atZone(MeetingStore.SHANGHAI).toOffsetDateTime();
-      } catch (DateTimeParseException e2) {
+        t = LocalDateTime.parse(raw).atZone(MeetingStore.SHANGHAI).toOffsetDateTime();
+      } catch (DateTimeException e2) {
         in.reject(field, "field.datetime");
         return null;
       }
     }
+    // nothing is planned a billion years away: such a time would only overflow date arithmetic later
+    if (!Params.yearAllowed(t)) {
+      in.reject(field, "field.year", String.valueOf(Params.MIN_YEAR), String.valueOf(Params.MAX_YEAR));
+      return null;
+    }
+    return t;
   }
 
   /** Checks the times: the end after the start, at most 12 hours, not in the past. */

@@ -17,6 +17,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 import org.yishi.station.StationStore;
 
@@ -69,12 +70,8 @@ public final class MemberRoutes {
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    String station = ctx.request().getParam("stationId");
-    if (station != null && !station.matches("\\d{1,18}")) {
-      throw AppException.invalid("stationId", "field.notWholeNumber");
-    }
+    Long stationId = Params.id(ctx, "stationId");
     Principal me = Security.require(ctx);
-    Long stationId = station == null ? null : Long.valueOf(station);
     // a station's members include city-committee members: the station's own jurisdiction decides
     Future<Jurisdiction> scope = stationId == null ? Future.succeededFuture(me.jurisdiction())
         : stations.divisionOf(stationId).map(code -> {

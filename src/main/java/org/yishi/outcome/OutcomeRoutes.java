@@ -15,6 +15,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
 import java.time.LocalDate;
@@ -100,10 +101,7 @@ public final class OutcomeRoutes {
     if (status != null && st == null) {
       throw AppException.invalid("status", "outcome.error.status");
     }
-    String meeting = cases ? null : blank(ctx.request().getParam("meeting"));
-    if (meeting != null && !meeting.matches("\\d{1,18}")) {
-      throw AppException.invalid("meeting", "field.notWholeNumber");
-    }
+    Long meeting = cases ? null : Params.id(ctx, "meeting");
     String form = blank(ctx.request().getParam("form"));
     if (form != null && !OutcomeStatus.FORMS.contains(form)) {
       throw AppException.invalid("form", "outcome.error.form");
@@ -114,7 +112,7 @@ public final class OutcomeRoutes {
     }
     Boolean overdue = cases ? null : bool(ctx, "overdue");
     Boolean typical = cases ? Boolean.TRUE : bool(ctx, "typical");
-    return new OutcomeStore.Filter(st, overdue, meeting == null ? null : Long.valueOf(meeting), typical, form, q);
+    return new OutcomeStore.Filter(st, overdue, meeting, typical, form, q);
   }
 
   private static void conflictOr(RoutingContext ctx, Throwable err) {

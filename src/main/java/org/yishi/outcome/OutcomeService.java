@@ -16,6 +16,7 @@ import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Params;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -96,15 +97,16 @@ public final class OutcomeService {
     if (raw == null) {
       return null;
     }
-    try {
-      if (!raw.matches("\\d{4}-\\d{2}-\\d{2}")) {
-        throw new DateTimeParseException("not YYYY-MM-DD", raw, 0);
-      }
-      return LocalDate.parse(raw);
-    } catch (DateTimeParseException e) {
+    LocalDate d = Params.parseDate(raw);
+    if (d == null) {
       in.reject(field, "field.date");
       return null;
     }
+    if (!Params.yearAllowed(d)) {
+      in.reject(field, "field.year", String.valueOf(Params.MIN_YEAR), String.valueOf(Params.MAX_YEAR));
+      return null;
+    }
+    return d;
   }
 
   /** The required {@code version} the caller read. */

@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
 import java.util.Arrays;
@@ -90,21 +91,14 @@ public final class PlanRoutes {
     if (y == null || y.isBlank()) {
       return null;
     }
-    if (!y.matches("\\d{4}") || Integer.parseInt(y) < 2000 || Integer.parseInt(y) > 2100) {
-      throw AppException.invalid("year", "field.range", "2000", "2100");
+    if (!y.matches("\\d{4}") || Integer.parseInt(y) < Params.MIN_YEAR || Integer.parseInt(y) > Params.MAX_YEAR) {
+      throw AppException.invalid("year", "field.range", String.valueOf(Params.MIN_YEAR), String.valueOf(Params.MAX_YEAR));
     }
     return Integer.valueOf(y);
   }
 
   private static Long committeeParam(RoutingContext ctx) {
-    String c = ctx.request().getParam("committee");
-    if (c == null || c.isBlank()) {
-      return null;
-    }
-    if (!c.matches("\\d{1,18}")) {
-      throw AppException.invalid("committee", "field.notWholeNumber");
-    }
-    return Long.valueOf(c);
+    return Params.id(ctx, "committee");
   }
 
   // ------------------------------------------------------------------ API

@@ -1,6 +1,7 @@
 package org.yishi.report;
 
 import org.yishi.platform.http.AppException;
+import org.yishi.platform.web.Params;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -66,6 +67,9 @@ public record ReportPeriod(Kind kind, YearMonth from, YearMonth to) {
   public static ReportPeriod parse(Kind kind, String text, String field) {
     if (text != null) {
       String t = text.trim().toUpperCase(Locale.ROOT);
+      if (t.matches("\\d{4}.*") && !yearAllowed(Integer.parseInt(t.substring(0, 4)))) {
+        throw AppException.invalid(field, "field.year", String.valueOf(Params.MIN_YEAR), String.valueOf(Params.MAX_YEAR));
+      }
       try {
         if (kind == Kind.MONTHLY && t.matches("\\d{4}-(0[1-9]|1[0-2])")) {
           return containing(kind, YearMonth.parse(t));
@@ -81,6 +85,10 @@ public record ReportPeriod(Kind kind, YearMonth from, YearMonth to) {
       }
     }
     throw AppException.invalid(field, "report.field.period." + kind.key());
+  }
+
+  private static boolean yearAllowed(int year) {
+    return year >= Params.MIN_YEAR && year <= Params.MAX_YEAR;
   }
 
   /** The period just before this one (same length). */

@@ -15,6 +15,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
 import java.time.Instant;
@@ -79,13 +80,10 @@ public final class ReportRoutes {
 
   private static Filters filters(RoutingContext ctx) {
     String kind = blank(ctx.request().getParam("kind"));
-    String unit = blank(ctx.request().getParam("unit"));
+    String unit = Params.divisionCode(ctx, "unit");
     String period = blank(ctx.request().getParam("period"));
     if (kind != null && ReportPeriod.Kind.fromKey(kind) == null) {
       throw AppException.invalid("kind", "report.field.kind");
-    }
-    if (unit != null && !unit.matches("\\d{12}")) {
-      throw AppException.invalid("unit", "field.scope.format");
     }
     if (period != null && !period.matches("\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?")) {
       throw AppException.invalid("period", "report.field.period");

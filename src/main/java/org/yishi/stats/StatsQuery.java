@@ -3,10 +3,10 @@ package org.yishi.stats;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.web.Params;
 
 import java.time.YearMonth;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,18 +78,11 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
     if (raw == null || raw.isBlank()) {
       return dflt;
     }
-    try {
-      if (!raw.matches("\\d{4}-\\d{2}")) {
-        throw new DateTimeParseException("not YYYY-MM", raw, 0);
-      }
-      YearMonth m = YearMonth.parse(raw);
-      if (m.getYear() < 2000 || m.getYear() > 2100) {
-        throw new DateTimeParseException("out of range", raw, 0);
-      }
-      return m;
-    } catch (DateTimeParseException e) {
+    YearMonth m = Params.parseMonth(raw.trim());
+    if (m == null || m.getYear() < Params.MIN_YEAR || m.getYear() > Params.MAX_YEAR) {
       errors.put(name, Msg.of("field.stats.month"));
       return null;
     }
+    return m;
   }
 }

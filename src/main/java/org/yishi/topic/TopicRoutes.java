@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 import org.yishi.station.StationStore;
 
@@ -87,10 +88,7 @@ public final class TopicRoutes {
     if (status != null && st == null) {
       throw AppException.invalid("status", "topic.error.status");
     }
-    String station = blank(ctx.request().getParam("station"));
-    if (station != null && !station.matches("\\d{1,18}")) {
-      throw AppException.invalid("station", "field.notWholeNumber");
-    }
+    Long station = Params.id(ctx, "station");
     String category = blank(ctx.request().getParam("category"));
     if (category != null && !category.matches("[a-z][a-z_]{1,39}")) {
       throw AppException.invalid("category", "topic.error.category");
@@ -99,7 +97,7 @@ public final class TopicRoutes {
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
-    return new TopicStore.Filter(st, station == null ? null : Long.valueOf(station), category, q);
+    return new TopicStore.Filter(st, station, category, q);
   }
 
   // ------------------------------------------------------------------ API

@@ -176,7 +176,13 @@ class AccessMatrixTest {
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /meetings/:id/cancel", "/meetings/" + meeting + "/cancel", none, 422, 422, 403, 422, 403, 422, 401);
     add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);
-    add("GET /calendar/feed/:kind/:file", "/calendar/feed/station/" + s1 + ".ics", none, 403, 403, 403, 403, 403, 403, 403);
+    // feed links: an empty form names no unit (422); a token nobody holds is 404 for everyone (see feedLinks… below)
+    add("POST /calendar/feeds", "/calendar/feeds", none, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /calendar/feed/:file", "/calendar/feed/" + "A".repeat(43) + ".ics", none, 404, 404, 404, 404, 404, 404, 404);
+    add("GET /account/feeds", "/account/feeds", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /account/feeds/:id/revoke", "/account/feeds/999999/revoke", none, 404, 404, 404, 404, 404, 404, 401);
+    add("POST /admin/users/:id/feeds/:feedId/revoke", "/admin/users/" + c1 + "/feeds/999999/revoke", none,
+        404, 403, 403, 403, 403, 403, 401);
     add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
     // records: a meeting that already started (moved into the past)
     long past = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(
@@ -428,6 +434,82 @@ class AccessMatrixTest {
       assertTrue(r.headers().firstValue("Location").orElse("").startsWith("/login?back="), c.route());
     }
     return r.statusCode();
+  }
+
+  /**
+   * Feed links, for every role and every kind of unit: a link is made (201) exactly for the units
+   * inside the caller's jurisdiction, 403 otherwise with nothing stored; the calendar page answers the
+   * same for the unit it is asked to show; and the feed of each link made holds only meetings inside
+   * the owner's jurisdiction.
+   */
+  @Test
+  void feedLinksFollowTheJurisdictionForEveryRoleAndUnit() {
+    long s1 = f.stations.get(AccountFixtures.HAIMING);
+    long s3 = f.stations.get(AccountFixtures.CHANGQING);
+    long s2 = f.stations.get(AccountFixtures.TUANJIE);
+    Map<String, String> units = new LinkedHashMap<>();
+    units.put("station=" + s1, "s1");
+    units.put("station=" + s3, "s3");
+    units.put("station=" + s2, "s2");
+    units.put("district=" + AccountFixtures.TAOBEI, "taobei");
+    units.put("district=" + AccountFixtures.TAONAN, "taonan");
+    units.put("district=" + AccountFixtures.BAICHENG, "baicheng");
+    units.put("district=" + AccountFixtures.CHANGCHUN, "changchun");
+    Map<String, Set<String>> inside = Map.of(
+        "admin", Set.of("s1", "s3", "s2", "taobei", "taonan", "baicheng", "changchun"),
+        "city", Set.of("s1", "s3", "s2", "taobei", "taonan", "baicheng"),
+        "city-other", Set.of("changchun"),
+        "d1", Set.of("s1", "s3", "taobei"),
+        "d2", Set.of("s2", "taonan"),
+        "c1", Set.of("s1"));
+    List<String> mismatches = new ArrayList<>();
+    for (String caller : CALLERS) {
+      Browser b = new Browser(node.baseUrl());
+      if ("anon".equals(caller)) {
+        b.get("/login");
+      } else {
+        b.login(caller, AccountFixtures.passwordOf(caller)).get("/account/feeds");
+      }
+      for (Map.Entry<String, String> unit : units.entrySet()) {
+        String[] kv = unit.getKey().split("=");
+        boolean in = inside.getOrDefault(caller, Set.of()).contains(unit.getValue());
+        long before = count("SELECT count(*) FROM calendar_feed_token");
+        HttpResponse<String> made = b.post("/calendar/feeds", Map.of(kv[0], kv[1]));
+        int expected = "anon".equals(caller) ? 401 : in ? 201 : 403;
+        if (made.statusCode() != expected) {
+          mismatches.add("feed link of " + unit.getValue() + " as " + caller + ": expected " + expected + ", got " + made.statusCode());
+        }
+        if (expected != 201 && count("SELECT count(*) FROM calendar_feed_token") != before) {
+          mismatches.add("a refused feed link of " + unit.getValue() + " as " + caller + " was stored");
+        }
+        int page = b.get("/calendar?" + unit.getKey()).statusCode();
+        int expectedPage = "anon".equals(caller) ? 303 : in ? 200 : 403;
+        if (page != expectedPage) {
+          mismatches.add("/calendar?" + unit.getKey() + " as " + caller + ": expected " + expectedPage + ", got " + page);
+        }
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("id=\"feed-link\"[^>]*>(/calendar/feed/[^<]+)<")
+            .matcher(made.body());
+        if (made.statusCode() == 201 && link.find()) {
+          String feed = Http.get(node.baseUrl() + link.group(1)).body();
+          java.util.regex.Matcher uid = java.util.regex.Pattern.compile("UID:meeting-(\\d+)@yishi").matcher(feed);
+          while (uid.find()) {
+            String where = String.valueOf(node.app().pool().query("SELECT s.division_code FROM meeting m JOIN station s ON s.id = m.station_id"
+                + " WHERE m.id = " + uid.group(1)).execute().await().iterator().next().getValue(0)).trim();
+            long station = (Long) node.app().pool().query("SELECT station_id FROM meeting WHERE id = " + uid.group(1)).execute().await()
+                .iterator().next().getValue(0);
+            var owner = node.app().accounts().store().byUsername(caller).await().principal();
+            if (!owner.jurisdiction().coversStation(station, where)) {
+              mismatches.add("the feed of " + unit.getValue() + " made by " + caller + " carries meeting " + uid.group(1));
+            }
+          }
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  private static long count(String sql) {
+    return node.app().pool().query(sql).execute().await().iterator().next().getLong(0);
   }
 
   @Test

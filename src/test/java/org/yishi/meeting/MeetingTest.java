@@ -193,7 +193,10 @@ class MeetingTest {
     long station = f.stations.get(AccountFixtures.CHANGQING);
     String month = b.get("/calendar?month=" + start.toLocalDate().toString().substring(0, 7) + "&station=" + station).body();
     assertTrue(month.contains("data-date=\"" + start.toLocalDate() + "\"") && month.contains("15:00 口袋公园选址"), "on its day");
-    Matcher link = Pattern.compile("href=\"(/calendar/feed/station/\\d+\\.ics\\?sig=[0-9a-f]+)\"").matcher(month);
+    assertTrue(month.contains("action=\"/calendar/feeds\""), "a button that makes a subscribe link");
+    HttpResponse<String> made = b.post("/calendar/feeds", Map.of("station", String.valueOf(station)));
+    assertEquals(201, made.statusCode(), made.body());
+    Matcher link = Pattern.compile("id=\"feed-link\"[^>]*>(/calendar/feed/[A-Za-z0-9_-]{43}\\.ics)<").matcher(made.body());
     assertTrue(link.find(), "a subscribe link");
 
     HttpResponse<String> feed = Http.get(node.baseUrl() + link.group(1));   // no session: calendar apps have none
@@ -209,8 +212,8 @@ class MeetingTest {
     assertEquals(start.atZoneSameInstant(SHANGHAI).toLocalDateTime(), LocalDateTime.from(dtStart), "15:00 Shanghai time");
     assertTrue(feed.body().contains("DTSTART;TZID=Asia/Shanghai:"));
 
-    assertEquals(403, Http.get(node.baseUrl() + "/calendar/feed/station/" + station + ".ics?sig=0000").statusCode());
-    assertEquals(403, Http.get(node.baseUrl() + "/calendar/feed/district/220802000000.ics").statusCode());
+    assertEquals(404, Http.get(node.baseUrl() + "/calendar/feed/station/" + station + ".ics?sig=0000").statusCode());
+    assertEquals(404, Http.get(node.baseUrl() + "/calendar/feed/district/220802000000.ics").statusCode());
     assertEquals(404, Http.get(node.baseUrl() + "/calendar/feed/../../etc/passwd").statusCode());
     assertFalse(Http.get(node.baseUrl() + "/calendar/feed/station/abc.ics?sig=1").body().contains("Exception"));
   }

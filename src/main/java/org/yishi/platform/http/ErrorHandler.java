@@ -185,6 +185,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       if (error.kind() == ErrorKind.UNAVAILABLE) {
         KeptInput.addTo(ctx, model);
       }
+      // a refused parameter is named on the page too, as it is in the API's "fields"
+      java.util.List<Map<String, Object>> fields = new java.util.ArrayList<>();
+      new java.util.TreeMap<>(error.fields()).forEach((name, msg) ->
+          fields.add(Map.of("name", name, "message", I18n.t(locale, msg.key(), msg.args().toArray()))));
+      model.put("fields", fields);
       web.page(ctx, error.kind().status, "error", model);
     }
   }
