@@ -316,6 +316,9 @@ public final class MeetingRoutes {
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.INVALID)) {
             Map<String, String> errors = new HashMap<>(app.web().messages(ctx, e.fields()));
+            if (err instanceof MeetingService.Clash) { // the form shows the clash (station or member) at the new time
+              errors.put("startsAt", String.join(" ", app.web().messages(ctx, e.fields()).values()));
+            }
             errors.putIfAbsent("startsAt", app.web().message(ctx, "field.stale"));
             renderView(ctx, e.kind().status, errors);
           } else {

@@ -214,8 +214,8 @@ public final class MeetingService {
             .put("stationId", other.getLong("stationId")).put("stationName", other.getString("stationName"))
             .put("startsAt", other.getString("startsAt")).put("endsAt", other.getString("endsAt"));
         String at = other.getString("startsAt").substring(0, 16).replace('T', ' ');
-        return new Clash(field, Msg.of(memberClash ? "field.meeting.memberClash" : "field.meeting.stationClash",
-            other.getString("topicTitle"), at), shown);
+        return new Clash(field, memberClash ? Msg.of("field.meeting.memberClash", other.getString("topicTitle"), at, other.getString("memberName"))
+            : Msg.of("field.meeting.stationClash", other.getString("topicTitle"), at), shown);
       }
       if (memberClash && other != null) {
         return new Clash(field, Msg.of("field.meeting.memberBusy", other.getString("memberName")), shown);
