@@ -126,10 +126,10 @@ public final class MeetingRoutes {
         .onFailure(err -> answerClash(ctx, err));
   }
 
-  /** 409 with the meeting in the way, so a client can show it. */
+  /** 409 with what is in the way, as far as the caller may see it ({@link MeetingService.Clash#shown}). */
   private static void answerClash(RoutingContext ctx, Throwable err) {
     if (err instanceof MeetingService.Clash clash) {
-      Json.send(ctx, 409, ErrorHandler.body(clash).put("clash", clash.other()));
+      Json.send(ctx, 409, ErrorHandler.body(clash).put("clash", clash.shown()));
     } else {
       ctx.fail(err);
     }
@@ -261,9 +261,9 @@ public final class MeetingRoutes {
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
             formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
-              model.put("errors", app.web().messages(ctx, e.fields()));
-              if (err instanceof MeetingService.Clash clash && clash.other() != null) {
-                model.put("clash", clash.other().getMap());
+              model.put("errors", listFieldsOnce(app.web().messages(ctx, e.fields())));
+              if (err instanceof MeetingService.Clash clash) {
+                model.put("clash", clash.shown().getMap());
               }
               app.web().page(ctx, e.kind().status, "meeting/form", model);
             });
@@ -271,6 +271,13 @@ public final class MeetingRoutes {
             ctx.fail(err);
           }
         });
+  }
+
+  /** The form shows one message per list field: {@code memberIds[2]} is shown at {@code memberIds}. */
+  static Map<String, String> listFieldsOnce(Map<String, String> errors) {
+    Map<String, String> out = new LinkedHashMap<>();
+    errors.forEach((k, v) -> out.putIfAbsent(k.replaceFirst("\\[\\d+]$", ""), v));
+    return out;
   }
 
   private static String blank(String s) {
@@ -308,6 +315,9 @@ public final class MeetingRoutes {
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.INVALID)) {
             Map<String, String> errors = new HashMap<>(app.web().messages(ctx, e.fields()));
+            if (err instanceof MeetingService.Clash) { // the form shows the clash (station or member) at the new time
+              errors.put("startsAt", String.join(" ", app.web().messages(ctx, e.fields()).values()));
+            }
             errors.putIfAbsent("startsAt", app.web().message(ctx, "field.stale"));
             renderView(ctx, e.kind().status, errors);
           } else {

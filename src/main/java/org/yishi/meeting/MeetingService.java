@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.member.MemberStore;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -41,11 +42,13 @@ public final class MeetingService {
   private final Pool pool;
   private final MeetingStore store;
   private final DomainEvents events;
+  private final MemberStore members;
 
   public MeetingService(Pool pool, DomainEvents events) {
     this.pool = pool;
     this.store = new MeetingStore(pool);
     this.events = events;
+    this.members = new MemberStore(pool);
   }
 
   public MeetingStore store() {
@@ -160,9 +163,8 @@ public final class MeetingService {
         return Future.failedFuture(AppException.invalid("topicId", "field.meeting.stationInactive"));
       }
       String district = topic.divisionCode().substring(0, 6) + "000000";
-      return events.afterCommit("meeting.scheduled", store.countEligibleMembers(district, members).compose(n -> n != members.length
-          ? Future.failedFuture(AppException.invalid("memberIds", "field.member.notEligible"))
-          : retryOnDeadlock(() -> pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
+      return events.afterCommit("meeting.scheduled", this.members.requireEligible(pool, district, "memberIds", in.memberIds())
+          .compose(eligible -> retryOnDeadlock(() -> pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
                   topic.divisionCode(), in.startsAt(), in.endsAt(), in.venue(), in.format(), in.onlineLink(), in.kind(),
                   in.researchPlan(), in.capacityAssessment()), actor.id())
               .compose(id -> store.addParticipants(tx, id, in.participants()).map(id))
@@ -172,7 +174,7 @@ public final class MeetingService {
                   .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
                   .map(m))), 3)
-          .recover(err -> clash(err, topic.stationId(), members, in.startsAt(), in.endsAt(), null))));
+          .recover(err -> clash(actor, err, topic.stationId(), members, in.startsAt(), in.endsAt(), null))));
     });
   }
 
@@ -180,30 +182,63 @@ public final class MeetingService {
     return new JsonObject().put("startsAt", m.getString("startsAt")).put("endsAt", m.getString("endsAt"));
   }
 
-  /** Turns an exclusion-constraint refusal into a 409 that says which meeting is in the way. */
-  private Future<JsonObject> clash(Throwable err, long stationId, Long[] members, OffsetDateTime starts,
+  /**
+   * Turns an exclusion-constraint refusal into a 409 that says what is in the way, as far as the
+   * caller may see it (see {@link Clash}).
+   */
+  private Future<JsonObject> clash(Principal actor, Throwable err, long stationId, Long[] members, OffsetDateTime starts,
                                    OffsetDateTime ends, Long exceptId) {
     if (!(err instanceof PgException pg) || !"23P01".equals(pg.getSqlState())) {
       return Future.failedFuture(err);
     }
     boolean memberClash = pg.getConstraint() != null && pg.getConstraint().startsWith("meeting_member");
-    return store.clash(stationId, members, starts, ends, exceptId).compose(other -> Future.failedFuture(
-        new Clash(memberClash ? "memberIds" : "startsAt", memberClash ? "field.meeting.memberClash" : "field.meeting.stationClash",
-            other)));
+    Future<JsonObject> other = memberClash ? store.memberClash(members, starts, ends, exceptId)
+        : store.stationClash(stationId, starts, ends, exceptId);
+    return other.compose(found -> Future.failedFuture(Clash.of(actor, memberClash, found)));
   }
 
-  /** 409: the station or a member is booked at that time; carries the other meeting. */
+  /**
+   * 409: the station or a member is booked at that time. What it tells is only what the caller may
+   * see: a clashing meeting inside the caller's jurisdiction (for a coordinator: at one of their
+   * stations) is named by id, title, station and time; one outside it is not described at all, the
+   * answer only says that the member (one the caller invited, so one they may see) is booked then.
+   */
   public static final class Clash extends AppException {
-    private final transient JsonObject other;
+    private final transient JsonObject shown;
 
-    Clash(String field, String key, JsonObject other) {
-      super(ErrorKind.CONFLICT, "The time clashes with another meeting", Map.of(field, Msg.of(key,
-          other == null ? "" : other.getString("topicTitle"), other == null ? "" : other.getString("startsAt").substring(0, 16).replace('T', ' '))));
-      this.other = other;
+    private Clash(String field, Msg msg, JsonObject shown) {
+      super(ErrorKind.CONFLICT, "The time clashes with another meeting", Map.of(field, msg));
+      this.shown = shown;
     }
 
-    public JsonObject other() {
-      return other;
+    static Clash of(Principal actor, boolean memberClash, JsonObject other) {
+      String field = memberClash ? "memberIds" : "startsAt";
+      JsonObject shown = new JsonObject();
+      if (memberClash && other != null) {
+        shown.put("memberId", other.getLong("memberId")).put("memberName", other.getString("memberName"));
+      }
+      boolean visible = other != null && actor.jurisdiction().coversStation(other.getLong("stationId"), other.getString("divisionCode"));
+      if (visible) {
+        shown.put("id", other.getLong("id")).put("topicTitle", other.getString("topicTitle"))
+            .put("stationId", other.getLong("stationId")).put("stationName", other.getString("stationName"))
+            .put("startsAt", other.getString("startsAt")).put("endsAt", other.getString("endsAt"));
+        String at = other.getString("startsAt").substring(0, 16).replace('T', ' ');
+        return new Clash(field, memberClash ? Msg.of("field.meeting.memberClash", other.getString("topicTitle"), at, other.getString("memberName"))
+            : Msg.of("field.meeting.stationClash", other.getString("topicTitle"), at), shown);
+      }
+      if (memberClash && other != null) {
+        return new Clash(field, Msg.of("field.meeting.memberBusy", other.getString("memberName")), shown);
+      }
+      return new Clash(field, Msg.of(memberClash ? "field.meeting.membersBusy" : "field.meeting.stationBusy"), shown);
+    }
+
+    /**
+     * What the caller may see of the clash: {@code id}, {@code topicTitle}, {@code stationId},
+     * {@code stationName}, {@code startsAt}, {@code endsAt} of a meeting inside their jurisdiction;
+     * {@code memberId}, {@code memberName} of the booked member for a member clash; empty otherwise.
+     */
+    public JsonObject shown() {
+      return shown;
     }
   }
 
@@ -227,8 +262,9 @@ public final class MeetingService {
               after.getString("divisionCode"), before, after)).map(after));
     })), 3).recover(err -> {
       if (err instanceof PgException) {
-        return store.byId(pool, id).compose(m -> clash(err, m.getLong("stationId"),
-            m.getJsonArray("members").stream().map(o -> ((JsonObject) o).getLong("id")).toArray(Long[]::new), starts, ends, id));
+        return store.byId(pool, id).compose(m -> clash(actor, err, m.getLong("stationId"),
+            m.getJsonArray("members").stream().map(o -> ((JsonObject) o).getLong("id")).toArray(Long[]::new), starts, ends, id))
+            .recover(e -> e instanceof Clash ? Future.failedFuture(e) : Future.failedFuture(err));
       }
       return Future.failedFuture(err);
     }));

@@ -203,25 +203,33 @@ public final class MeetingStore {
         .execute(Tuple.of(meetingId, action, before, after, reason, actor)).mapEmpty();
   }
 
-  /** The scheduled meeting of a station, or of a member, overlapping [starts, ends) (to explain a clash). */
-  public Future<JsonObject> clash(long stationId, Long[] memberIds, OffsetDateTime starts, OffsetDateTime ends, Long exceptId) {
+  /** The meeting of a station overlapping [starts, ends), other than {@code exceptId} (to explain a clash), or null. */
+  public Future<JsonObject> stationClash(long stationId, OffsetDateTime starts, OffsetDateTime ends, Long exceptId) {
     return pool.preparedQuery("SELECT " + COLUMNS + """
-             WHERE m.status <> 'cancelled' AND m.starts_at < $3 AND m.ends_at > $2 AND ($5::bigint IS NULL OR m.id <> $5)
-               AND (m.station_id = $1 OR EXISTS (SELECT 1 FROM meeting_member mm WHERE mm.meeting_id = m.id AND mm.active
-                                                    AND mm.member_id = ANY($4)))
+             WHERE m.station_id = $1 AND m.status <> 'cancelled' AND m.starts_at < $3 AND m.ends_at > $2
+               AND ($4::bigint IS NULL OR m.id <> $4)
              ORDER BY m.starts_at LIMIT 1""")
-        .execute(Tuple.tuple().addLong(stationId).addOffsetDateTime(starts).addOffsetDateTime(ends)
-            .addArrayOfLong(memberIds).addLong(exceptId))
+        .execute(Tuple.tuple().addLong(stationId).addOffsetDateTime(starts).addOffsetDateTime(ends).addLong(exceptId))
         .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
 
-  /** Active members eligible for a meeting at a station of {@code districtCode}. */
-  public Future<Long> countEligibleMembers(String districtCode, Long[] memberIds) {
-    return pool.preparedQuery("""
-            SELECT count(*) FROM member m JOIN committee c ON c.id = m.committee_id
-             WHERE m.id = ANY($1) AND m.active AND c.division_code IN ($2, $3)""")
-        .execute(Tuple.tuple().addArrayOfLong(memberIds).addString(districtCode)
-            .addString(districtCode.substring(0, 4) + "00000000"))
-        .map(rows -> rows.iterator().next().getLong(0));
+  /**
+   * The meeting that holds one of these members at a time overlapping [starts, ends), other than
+   * {@code exceptId}, with that member ({@code memberId}, {@code memberName}); null when none (to
+   * explain a clash).
+   */
+  public Future<JsonObject> memberClash(Long[] memberIds, OffsetDateTime starts, OffsetDateTime ends, Long exceptId) {
+    return pool.preparedQuery("SELECT mm.member_id AS clash_member_id, mb.name AS clash_member_name, " + COLUMNS + """
+             JOIN meeting_member mm ON mm.meeting_id = m.id AND mm.active JOIN member mb ON mb.id = mm.member_id
+             WHERE mm.member_id = ANY($1) AND mm.starts_at < $3 AND mm.ends_at > $2 AND ($4::bigint IS NULL OR m.id <> $4)
+             ORDER BY mm.starts_at, mm.member_id LIMIT 1""")
+        .execute(Tuple.tuple().addArrayOfLong(memberIds).addOffsetDateTime(starts).addOffsetDateTime(ends).addLong(exceptId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return toJson(r).put("memberId", r.getLong("clash_member_id")).put("memberName", r.getString("clash_member_name"));
+        });
   }
 }

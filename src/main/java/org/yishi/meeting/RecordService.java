@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.member.MemberStore;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.events.DomainEvents;
@@ -38,9 +39,11 @@ public final class RecordService {
   private final RecordStore records = new RecordStore();
   private final DomainEvents events;
   private final OutcomeService outcomes;
+  private final MemberStore members;
 
   public RecordService(Pool pool, DomainEvents events) {
     this.pool = pool;
+    this.members = new MemberStore(pool);
     this.meetings = new MeetingStore(pool);
     this.events = events;
     this.outcomes = new OutcomeService(pool, events);
@@ -151,9 +154,9 @@ public final class RecordService {
         return Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The meeting has not started yet",
             Map.of("held", Msg.of("field.record.notStarted"))));
       }
-      return records.countMembers(tx, attended).compose(n -> n != attended.length
-              ? Future.failedFuture(AppException.invalid("attendedMemberIds", "field.stations.unknown"))
-              : records.byMeeting(tx, meetingId))
+      String district = meeting.getString("divisionCode").substring(0, 6) + "000000";
+      return members.requireEligible(tx, district, "attendedMemberIds", in.attendedMemberIds())
+          .compose(v -> records.byMeeting(tx, meetingId))
           .compose(before -> {
             Future<Boolean> saved;
             if (before == null) {

@@ -104,10 +104,4 @@ public final class RecordStore {
     return tx.preparedQuery("UPDATE meeting SET status = $2, updated_at = now() WHERE id = $1")
         .execute(Tuple.of(meetingId, held ? "held" : "not_held")).mapEmpty();
   }
-
-  /** How many of these ids are existing members. */
-  public Future<Long> countMembers(SqlClient client, Long[] ids) {
-    return client.preparedQuery("SELECT count(*) FROM member WHERE id = ANY($1)")
-        .execute(Tuple.tuple().addArrayOfLong(ids)).map(rows -> rows.iterator().next().getLong(0));
-  }
 }

@@ -115,10 +115,7 @@ public final class MemberService {
         return Future.failedFuture(AppException.notFound("No such station"));
       }
       String district = station.getString("districtCode");
-      return store.countEligible(tx, district, ids).compose(eligible -> {
-        if (eligible != ids.length) {
-          return Future.failedFuture(AppException.invalid("memberIds", "field.member.notEligible"));
-        }
+      return store.requireEligible(tx, district, "memberIds", memberIds).compose(eligible -> {
         JsonArray after = new JsonArray(List.of(ids));
         return store.stationMembers(tx, stationId)
             .compose(before -> store.setStationMembers(tx, stationId, ids)

@@ -163,12 +163,33 @@ public final class MemberStore {
         .mapEmpty();
   }
 
-  /** How many of these members may serve a station of {@code districtCode} (its committee or its city's). */
-  public Future<Long> countEligible(SqlClient client, String districtCode, Long[] memberIds) {
+  /**
+   * The one rule for members named at a station (its assigned members, a meeting's invited members,
+   * a record's attendees): each must be an active member of the station's district committee
+   * ({@code districtCode}) or of its city's committee. Fails with a 422 naming every refused element
+   * as {@code field[i]} (its index in {@code memberIds} as sent), and nothing about the member
+   * (whether it exists, its name): a member outside is indistinguishable from one that does not exist.
+   */
+  public Future<Void> requireEligible(SqlClient client, String districtCode, String field, java.util.List<Long> memberIds) {
+    if (memberIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Long[] distinct = new java.util.LinkedHashSet<>(memberIds).toArray(new Long[0]);
     return client.preparedQuery("""
-            SELECT count(*) FROM member m JOIN committee c ON c.id = m.committee_id
+            SELECT m.id FROM member m JOIN committee c ON c.id = m.committee_id
              WHERE m.id = ANY($2) AND m.active AND c.division_code IN ($1, $3)""")
-        .execute(Tuple.tuple().addString(districtCode).addArrayOfLong(memberIds).addString(cityOf(districtCode)))
-        .map(rows -> rows.iterator().next().getLong(0));
+        .execute(Tuple.tuple().addString(districtCode).addArrayOfLong(distinct).addString(cityOf(districtCode)))
+        .compose(rows -> {
+          java.util.Set<Long> eligible = new java.util.HashSet<>();
+          rows.forEach(r -> eligible.add(r.getLong(0)));
+          java.util.Map<String, org.yishi.platform.http.Msg> refused = new java.util.LinkedHashMap<>();
+          for (int i = 0; i < memberIds.size(); i++) {
+            if (!eligible.contains(memberIds.get(i))) {
+              refused.put(field + "[" + i + "]", org.yishi.platform.http.Msg.of("field.member.notEligible"));
+            }
+          }
+          return refused.isEmpty() ? Future.<Void>succeededFuture()
+              : Future.failedFuture(org.yishi.platform.http.AppException.invalid(refused));
+        });
   }
 }

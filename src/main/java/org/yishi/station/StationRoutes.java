@@ -44,7 +44,7 @@ public final class StationRoutes {
 
   private StationRoutes(App app) {
     this.app = app;
-    this.stations = new StationService(app.pool(), app.accounts());
+    this.stations = new StationService(app.pool(), app.accounts(), app.events());
     this.divisions = new DivisionStore(app.pool());
   }
 

@@ -10,6 +10,7 @@ import org.yishi.audit.AuditStore;
 import org.yishi.division.Division;
 import org.yishi.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -36,12 +37,19 @@ public final class StationService {
   private final StationStore store;
   private final DivisionStore divisions;
   private final AccountService accounts;
+  private final DomainEvents events;
 
   public StationService(Pool pool, AccountService accounts) {
+    this(pool, accounts, null);
+  }
+
+  /** @param events where {@code station.moved} is published after a move commits (null: nowhere) */
+  public StationService(Pool pool, AccountService accounts, DomainEvents events) {
     this.pool = pool;
     this.store = new StationStore(pool);
     this.divisions = new DivisionStore(pool);
     this.accounts = accounts;
+    this.events = events;
   }
 
   public StationStore store() {
@@ -187,8 +195,15 @@ public final class StationService {
         });
   }
 
-  /** Edits a station if {@code in.version()} is current (else 409 with the stored values). */
+  /**
+   * Edits a station if {@code in.version()} is current (else 409 with the stored values). A new
+   * division moves the station's topics, meetings and outcomes with it, in the same transaction
+   * ({@link StationStore#moveHoldings}); after a move to another district, members who may no longer
+   * serve the station are unassigned. {@code station.moved} is published after the commit with the
+   * new {@code divisionCode} and the {@code previousDivisionCode}.
+   */
   public Future<JsonObject> update(Principal actor, long id, StationInput in) {
+    String[] moved = new String[1];
     return resolve(in, registrationArea(actor)).compose(values -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id)
         .compose(before -> {
           if (before == null) {
@@ -200,11 +215,34 @@ public final class StationService {
           if (StationStatus.REVOKED.key().equals(before.getString("status"))) {
             return Future.failedFuture(AppException.conflict("A revoked station cannot be edited"));
           }
+          String from = before.getString("divisionCode");
+          boolean move = !from.equals(values.divisionCode());
+          boolean newDistrict = !before.getString("districtCode").equals(values.districtCode());
           return store.update(tx, id, in.version(), values)
-              .compose(ok -> store.byId(tx, id))
-              .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station.update", "station", id,
-                  after.getString("divisionCode"), before, after)).map(after));
-        }))).recover(StationService::duplicateName);
+              .compose(ok -> move ? store.moveHoldings(tx, id, values.divisionCode()) : Future.succeededFuture(null))
+              .compose(holdings -> (newDistrict ? store.unassignIneligibleMembers(tx, id, values.districtCode())
+                  : Future.succeededFuture(java.util.List.<Long>of()))
+                  .compose(unassigned -> store.byId(tx, id).compose(after -> {
+                    JsonObject logged = after.copy();
+                    if (move) {
+                      moved[0] = from;
+                      logged.put("moved", holdings.put("from", from).put("unassignedMemberIds", new io.vertx.core.json.JsonArray(unassigned)));
+                    }
+                    // the district left keeps a trace of where the station went (and nothing more of it)
+                    return AuditStore.record(tx, AuditEntry.by(actor, "station.update", "station", id,
+                            after.getString("divisionCode"), before, logged))
+                        .compose(v -> move && newDistrict ? AuditStore.record(tx, AuditEntry.by(actor, "station.move_out", "station", id,
+                            from, new JsonObject().put("id", id).put("divisionCode", from),
+                            new JsonObject().put("id", id).put("divisionCode", after.getString("divisionCode")))) : Future.succeededFuture())
+                        .map(after);
+                  })));
+        }))).recover(StationService::duplicateName)
+        .onSuccess(after -> {
+          if (moved[0] != null && events != null) {
+            events.publish("station.moved", new JsonObject().put("id", id).put("stationId", id)
+                .put("divisionCode", after.getString("divisionCode")).put("previousDivisionCode", moved[0]));
+          }
+        });
   }
 
   /** 409 for an edit based on an old version, with the stored values. */

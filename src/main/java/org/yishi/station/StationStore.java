@@ -185,6 +185,45 @@ public final class StationStore {
   }
 
   /** Updates the values if {@code version} is current; false when stale. */
+  /**
+   * Moves what a station holds along with it when its division changes (docs/registry.md): its
+   * topics, meetings and outcomes take the new division code (which decides who may see them; a
+   * meeting's record, attendees, files and history go by the meeting). The roll-up counter rows are
+   * relabelled by the database's own trigger on the station (stats_on_station), in the same
+   * transaction. Audit entries keep the division where they were written (history). Returns how many
+   * rows of each kind moved.
+   */
+  public Future<JsonObject> moveHoldings(SqlClient tx, long stationId, String divisionCode) {
+    return tx.preparedQuery("""
+            WITH t AS (UPDATE topic SET division_code = $2 WHERE station_id = $1 AND division_code <> $2 RETURNING 1),
+                 m AS (UPDATE meeting SET division_code = $2 WHERE station_id = $1 AND division_code <> $2 RETURNING 1),
+                 o AS (UPDATE outcome SET division_code = $2 WHERE station_id = $1 AND division_code <> $2 RETURNING 1)
+            SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM m), (SELECT count(*) FROM o)""")
+        .execute(Tuple.of(stationId, divisionCode))
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          return new JsonObject().put("topics", r.getLong(0)).put("meetings", r.getLong(1)).put("outcomes", r.getLong(2));
+        });
+  }
+
+  /**
+   * Unassigns the station's members who may no longer serve it (neither of its district committee
+   * nor of its city's), after a move to another district; returns their ids.
+   */
+  public Future<java.util.List<Long>> unassignIneligibleMembers(SqlClient tx, long stationId, String districtCode) {
+    return tx.preparedQuery("""
+            DELETE FROM station_member sm USING member m, committee c
+             WHERE sm.station_id = $1 AND m.id = sm.member_id AND c.id = m.committee_id
+               AND c.division_code NOT IN ($2, $3)
+            RETURNING sm.member_id""")
+        .execute(Tuple.of(stationId, districtCode, districtCode.substring(0, 4) + "00000000"))
+        .map(rows -> {
+          java.util.List<Long> out = new java.util.ArrayList<>();
+          rows.forEach(r -> out.add(r.getLong(0)));
+          return out;
+        });
+  }
+
   public Future<Boolean> update(SqlClient tx, long id, int version, StationValues v) {
     return tx.preparedQuery("""
             UPDATE station SET name = $3, type = $4, level = $5, division_code = $6, district_code = $7, committee_id = $8,

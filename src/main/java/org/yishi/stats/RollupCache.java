@@ -21,13 +21,14 @@ import java.util.function.Supplier;
  *
  * <p>Each entry has a <em>scope</em>, the division-code prefix of the unit it describes. The
  * committed changes the roll-ups count (the domain events of {@link StatsLive#EVENTS}, published
- * after commit to every node) mark the entries whose scope contains the changed station as changed.
+ * after commit to every node, and {@code station.moved} for both the division left and the one
+ * joined) mark the entries whose scope contains the changed station as changed.
  * An entry is served as it is while it is
  * <ul>
  *   <li>younger than {@code ttl} (at most one computation per {@code ttl} per key, however many
  *       changes arrive), or</li>
  *   <li>unchanged since its computation started and younger than {@code maxAge} (the bound for
- *       changes that publish no event — a station registered or moved, a rebuild, a change made in
+ *       changes that publish no event — a station registered, a rebuild, a change made in
  *       SQL — and for an event lost with a node that died between its commit and the publication).</li>
  * </ul>
  * Otherwise it is served while one recomputation runs in the background: readers never queue behind
@@ -104,6 +105,15 @@ public final class RollupCache implements Shareable {
             }
           });
         }
+        // a station moved to another division changes the roll-ups of the unit it left and of the one it joined
+        vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + "station.moved", m -> {
+          for (String key : new String[] {"divisionCode", "previousDivisionCode"}) {
+            String code = m.body() == null ? null : m.body().getString(key);
+            if (code != null) {
+              cache.changed(code);
+            }
+          }
+        });
       }
       return cache;
     });

@@ -541,6 +541,90 @@ class AccessMatrixTest {
     assertTrue(!page.contains("洮北联络员") && !page.contains("长春市政协"), "other districts hidden");
   }
 
+  /**
+   * Every route that can answer a schedule clash (API and pages: schedule, reschedule) × every caller
+   * who may use it at 海明 (issue 18, item 2): the meeting in the way lies in 洮南 (another district).
+   * Callers whose jurisdiction covers it see its id, time and title; the others see only that the
+   * member they invited is booked. Nobody sees its venue, online link or research plan.
+   */
+  @Test
+  void clashAnswersShowOnlyWhatTheCallerMaySee() {
+    List<String> clashRoutes = List.of("POST /api/v1/meetings", "POST /api/v1/meetings/:id/reschedule", "POST /meetings",
+        "POST /meetings/:id/reschedule");
+    assertTrue(node.app().routes().routes().keySet().containsAll(clashRoutes), "the routes that answer clashes exist");
+    var adminP = node.app().accounts().store().byUsername("admin").await().principal();
+    var meetings = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events());
+    long cityMember = new org.yishi.member.MemberService(node.app().pool()).create(adminP, new org.yishi.member.MemberService.MemberInput(
+        "周市委员", "经济界", f.committees.get(AccountFixtures.BAICHENG), null, null, true, null)).await().getLong("id");
+    long secretTopic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.TUANJIE), "洮南保密议题");
+    long myTopic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "冲突检查议题");
+    String venue = "洮南保密会场";
+    String plan = "洮南保密调研方案";
+    String link = "https://meet.example/taonan-only";
+    Map<String, Boolean> callers = new LinkedHashMap<>();
+    callers.put("admin", true);
+    callers.put("city", true);
+    callers.put("d1", false);
+    callers.put("c1", false);
+    java.time.OffsetDateTime first = java.time.OffsetDateTime.now().plusDays(300).withHour(9).withMinute(0).withSecond(0).withNano(0);
+    int k = 0;
+    List<String> leaks = new ArrayList<>();
+    for (String route : clashRoutes) {
+      for (Map.Entry<String, Boolean> caller : callers.entrySet()) {
+        java.time.OffsetDateTime at = first.plusDays(3L * k++);
+        long secret = meetings.schedule(adminP, new org.yishi.meeting.MeetingService.MeetingInput(secretTopic, at, at.plusHours(2),
+            venue, "hybrid", link, "forum", plan, null, List.of(), List.of(cityMember))).await().getLong("id");
+        boolean moving = route.contains("reschedule");
+        JsonObject mine = moving ? meetings.schedule(adminP, new org.yishi.meeting.MeetingService.MeetingInput(myTopic, at.plusDays(1),
+            at.plusDays(1).plusHours(1), "会议室", "on_site", null, "forum", null, null, List.of(), List.of(cityMember))).await() : null;
+        HttpResponse<String> r;
+        if (route.startsWith("POST /api/")) {
+          String token = api.token(caller.getKey(), AccountFixtures.passwordOf(caller.getKey()));
+          r = moving
+              ? api.call("POST", "/api/v1/meetings/" + mine.getLong("id") + "/reschedule", token, new JsonObject()
+                  .put("startsAt", at.plusHours(1).toString()).put("endsAt", at.plusHours(2).toString()).put("reason", "改期")
+                  .put("version", mine.getInteger("version")).encode())
+              : api.call("POST", "/api/v1/meetings", token, new JsonObject().put("topicId", myTopic)
+                  .put("startsAt", at.plusHours(1).toString()).put("endsAt", at.plusHours(2).toString()).put("venue", "会议室")
+                  .put("format", "on_site").put("kind", "forum").put("memberIds", new io.vertx.core.json.JsonArray().add(cityMember)).encode());
+        } else {
+          Browser b = new Browser(node.baseUrl()).login(caller.getKey(), AccountFixtures.passwordOf(caller.getKey()));
+          String starts = at.plusHours(1).atZoneSameInstant(java.time.ZoneId.of("Asia/Shanghai")).toLocalDateTime().toString();
+          String ends = at.plusHours(2).atZoneSameInstant(java.time.ZoneId.of("Asia/Shanghai")).toLocalDateTime().toString();
+          r = moving
+              ? b.post("/meetings/" + mine.getLong("id") + "/reschedule", Map.of("startsAt", starts, "endsAt", ends, "reason", "改期",
+                  "version", String.valueOf(mine.getInteger("version"))))
+              : b.post("/meetings", Map.of("topicId", String.valueOf(myTopic), "startsAt", starts, "endsAt", ends, "format", "on_site",
+                  "venue", "会议室", "kind", "forum", "memberIds", String.valueOf(cityMember)));
+        }
+        String where = route + " as " + caller.getKey();
+        if (r.statusCode() != 409) {
+          leaks.add(where + ": expected 409, got " + r.statusCode());
+          continue;
+        }
+        for (String hidden : List.of(venue, plan, link)) {
+          if (r.body().contains(hidden)) {
+            leaks.add(where + " shows " + hidden);
+          }
+        }
+        if (!r.body().contains("周市委员")) {
+          leaks.add(where + " does not name the booked member");
+        }
+        boolean showsMeeting = r.body().contains("洮南保密议题");
+        if (showsMeeting != caller.getValue()) {
+          leaks.add(where + (caller.getValue() ? " hides the meeting it may see" : " shows the title of a meeting outside"));
+        }
+        if (route.startsWith("POST /api/")) {
+          Long id = Http.json(r).getJsonObject("clash").getLong("id");
+          if (caller.getValue() ? !Long.valueOf(secret).equals(id) : id != null) {
+            leaks.add(where + ": clash.id " + id);
+          }
+        }
+      }
+    }
+    assertTrue(leaks.isEmpty(), String.join("\n", leaks));
+  }
+
   @Test
   void routeInventoryDescribesEveryPolicy() {
     Map<String, String> described = new LinkedHashMap<>();

@@ -148,7 +148,7 @@ class MeetingTest {
     assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1)
         .put("participants", new JsonArray().add(new JsonObject().put("role", "boss").put("name", "x"))).encode()), "participants");
     assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1)
-        .put("memberIds", new JsonArray().add(999_999)).encode()), "memberIds");
+        .put("memberIds", new JsonArray().add(999_999)).encode()), "memberIds[0]");
     assertEquals(403, api.call("POST", "/api/v1/meetings", token("d2"), meeting(topicS1, day(30, 10), 1).encode()).statusCode());
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM meeting")) {
       rs.next();

@@ -332,6 +332,82 @@ class HostileInputTest {
    * climb out of the upload directory. No 5xx, no stack trace, no injected header, no stray file,
    * nothing written.
    */
+  /**
+   * Member ids on every route that takes them (issue 18, item 3): invited members, a record's
+   * attendees and a station's members, on the API and on the pages, as district staff of 洮北. Ids
+   * of a member of another district, of none, 0 and negative ones are refused with a 422 (on the
+   * API naming each element, e.g. {@code attendedMemberIds[1]}), the outside member's name is never
+   * in the answer, and nothing is written.
+   */
+  @Test
+  void memberIdsOutsideTheDistrictAreRefusedOnEveryRouteThatTakesThem() {
+    var pool = node.app().pool();
+    long station = pool.query("SELECT id FROM station WHERE division_code = '" + AccountFixtures.HAIMING + "'").execute().await()
+        .iterator().next().getLong(0);
+    long topic = AccountFixtures.approvedTopic(node, station, "成员检查议题"); // (re)activates the station the sweep may have changed
+    long taonan = pool.query("SELECT id FROM committee WHERE division_code = '" + AccountFixtures.TAONAN + "'").execute().await()
+        .iterator().next().getLong(0);
+    long outsider = pool.preparedQuery("INSERT INTO member (name, sector, committee_id) VALUES ('外区委员甲乙', '农业界', $1) RETURNING id")
+        .execute(io.vertx.sqlclient.Tuple.of(taonan)).await().iterator().next().getLong(0);
+    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(250).withNano(0);
+    long past = new org.yishi.meeting.MeetingService(pool, node.app().events()).schedule(admin,
+        new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
+            null, null, List.of(), List.of())).await().getLong("id");
+    pool.query("UPDATE meeting SET starts_at = now() - interval '30 hours', ends_at = now() - interval '29 hours' WHERE id = " + past)
+        .execute().await();
+    List<Long> bad = List.of(outsider, 9_000_000_000L, 0L, -5L, outsider);
+    JsonArray ids = new JsonArray();
+    bad.forEach(ids::add);
+    String formIds = String.join(",", bad.stream().filter(i -> i >= 0).map(String::valueOf).toList());
+    String d1 = api.token("d1", AccountFixtures.PASSWORD);
+    Browser b = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    java.time.OffsetDateTime at = java.time.OffsetDateTime.now().plusDays(260).withNano(0);
+    String local = at.atZoneSameInstant(java.time.ZoneId.of("Asia/Shanghai")).toLocalDateTime().toString();
+    String localEnd = at.plusHours(1).atZoneSameInstant(java.time.ZoneId.of("Asia/Shanghai")).toLocalDateTime().toString();
+    java.util.function.LongSupplier written = () -> pool.query("SELECT (SELECT count(*) FROM meeting) + (SELECT count(*) FROM meeting_record)"
+        + " + (SELECT count(*) FROM meeting_attendee) + (SELECT count(*) FROM station_member)").execute().await().iterator().next().getLong(0);
+    long before = written.getAsLong();
+    List<String> problems = new ArrayList<>();
+    record Call(String what, HttpResponse<String> answer, String field) {
+    }
+    List<Call> calls = List.of(
+        new Call("POST /api/v1/meetings", api.call("POST", "/api/v1/meetings", d1, new JsonObject().put("topicId", topic)
+            .put("startsAt", at.toString()).put("endsAt", at.plusHours(1).toString()).put("venue", "会议室").put("format", "on_site")
+            .put("kind", "forum").put("memberIds", ids).encode()), "memberIds"),
+        new Call("PUT /api/v1/meetings/:id/record", api.call("PUT", "/api/v1/meetings/" + past + "/record", d1, new JsonObject()
+            .put("held", false).put("notHeldReason", "天气").put("attendedMemberIds", ids).encode()), "attendedMemberIds"),
+        new Call("PUT /api/v1/stations/:id/members", api.call("PUT", "/api/v1/stations/" + station + "/members", d1,
+            new JsonObject().put("memberIds", ids).encode()), "memberIds"),
+        new Call("POST /meetings", b.post("/meetings", java.util.Map.of("topicId", String.valueOf(topic), "startsAt", local,
+            "endsAt", localEnd, "format", "on_site", "venue", "会议室", "kind", "forum", "memberIds", formIds)), null),
+        new Call("POST /meetings/:id/record", b.post("/meetings/" + past + "/record", java.util.Map.of("held", "false",
+            "notHeldReason", "天气", "attendedMemberIds", formIds)), null),
+        new Call("POST /stations/:id/members", b.post("/stations/" + station + "/members", java.util.Map.of("memberIds", formIds)), null));
+    for (Call c : calls) {
+      if (c.answer().statusCode() != 422) {
+        problems.add(c.what() + ": expected 422, got " + c.answer().statusCode() + " " + c.answer().body());
+        continue;
+      }
+      if (c.answer().body().contains("外区委员甲乙")) {
+        problems.add(c.what() + " echoes the name of a member outside");
+      }
+      if (c.field() != null) {
+        java.util.Set<String> fields = new JsonObject(c.answer().body()).getJsonObject("error").getJsonObject("fields").fieldNames();
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (int i = 0; i < bad.size(); i++) {
+          expected.add(c.field() + "[" + i + "]");
+        }
+        if (!new java.util.TreeSet<>(fields).equals(expected)) {
+          problems.add(c.what() + ": fields " + fields + ", expected " + expected);
+        }
+      }
+    }
+    assertTrue(node.app().routes().routes().keySet().containsAll(calls.stream().map(Call::what).toList()), "the routes exist");
+    assertEquals(before, written.getAsLong(), "nothing written");
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
   @Test
   void protocolLevelHostilityIsRefusedCleanly() throws Exception {
     List<String> problems = new ArrayList<>();
