@@ -13,6 +13,7 @@ import org.yishi.platform.security.Access;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
 
 import java.net.URLEncoder;
@@ -42,10 +43,14 @@ public final class AttachmentRoutes {
   public static Router router(App app) {
     AttachmentRoutes routes = new AttachmentRoutes(app);
     Access.ScopeResolver byQuery = ctx -> {
-      String raw = ctx.request().getParam("meeting");
-      return raw == null || !raw.matches("\\d{1,18}") ? Future.succeededFuture()
-          : routes.meetings.scopeOf(Long.parseLong(raw))
-              .map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
+      Long id;
+      try {
+        id = Params.id(ctx, "meeting");
+      } catch (AppException e) {
+        return Future.failedFuture(e); // not an id: 422 naming the parameter
+      }
+      return id == null ? Future.failedFuture(AppException.invalid("meeting", "field.required"))
+          : routes.meetings.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
     };
     Access meetingByQuery = Access.signedIn().scoped(byQuery);
     Access meetingByPath = Access.signedIn().scoped(MeetingRoutes.scope(routes.meetings));

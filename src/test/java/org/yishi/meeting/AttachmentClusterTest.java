@@ -199,6 +199,11 @@ class AttachmentClusterTest {
     assertEquals(413, upload(1, meeting, "big.png", tooBig).statusCode(), "10 MB + 1 byte");
     assertEquals(404, download(1, schedule(4), fileId).statusCode(), "another meeting's file id");
     assertEquals(404, download(1, meeting, 99_999_999).statusCode());
+    HttpResponse<String> notAnId = new Api(NODES.get(0).baseUrl()).callBytes("POST", "/api/v1/attachments?meeting=abc", token, png(1000, 5));
+    assertEquals(422, notAnId.statusCode(), "a meeting that is not an id is named");
+    assertTrue(Http.json(notAnId).getJsonObject("error").getJsonObject("fields").containsKey("meeting"), notAnId.body());
+    assertEquals(422, new Api(NODES.get(0).baseUrl()).callBytes("POST", "/api/v1/attachments", token, png(1000, 5)).statusCode(),
+        "no meeting named");
     String otherDistrict = new Api(NODES.get(0).baseUrl()).token("d2", AccountFixtures.PASSWORD);
     HttpResponse<String> foreign = new Api(NODES.get(1).baseUrl()).callBytes("POST", "/api/v1/attachments?meeting=" + meeting,
         otherDistrict, png(1000, 9));
