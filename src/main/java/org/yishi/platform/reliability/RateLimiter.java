@@ -29,6 +29,8 @@ public final class RateLimiter {
   private final double burst;
   private final int lease;
   private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RateLimiter.class.getName());
+  private volatile long lastWarning = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
   /** @param perSecond 0 disables the limit */
   public RateLimiter(HazelcastInstance hazelcast, int perSecond, int burst) {
@@ -69,6 +71,17 @@ public final class RateLimiter {
           }
           if (granted > 1) {
             leases.put(userId, new Lease((int) (granted - 1), System.nanoTime()));
+          }
+          return 0L;
+        })
+        .otherwise(err -> {
+          // the limit protects the nodes; it never fails a request. The bucket's owner may be unable to
+          // run the processor: a member of the previous release during a rolling upgrade (it lacks the
+          // class), or a partition migrating
+          long now = System.nanoTime();
+          if (now - lastWarning > TimeUnit.MINUTES.toNanos(1)) {
+            lastWarning = now;
+            LOG.warning("Request rate limit not applied: the cluster map did not answer (" + err + ")");
           }
           return 0L;
         });
