@@ -465,4 +465,95 @@ class AccessMatrixTest {
     assertEquals("roles [ADMIN] + jurisdiction of the resource", described.get(RouteInventory.key(HttpMethod.PUT, "/api/v1/users/:id")));
     assertTrue(described.get("GET /health").startsWith("open ("));
   }
+
+  // ------------------------------------------------------------------ path normalisation (issue 18, item 4)
+
+  /** GET rows of the matrix, without the event stream (whose status alone is checked elsewhere). */
+  private static List<Case> getCases() {
+    return CASES.stream().filter(c -> c.route().startsWith("GET ") && !"GET /stats/live".equals(c.route())).toList();
+  }
+
+  /**
+   * Paths that the router normalises to {@code path}: a dot segment, an escaped dot segment, a
+   * doubled slash. Every security decision must be made on what the router matches, not on these.
+   */
+  private static List<String> detours(String path) {
+    String rest = path.substring(1);
+    return List.of("/x/../" + rest, "/x/%2e%2e/" + rest, "/" + path);
+  }
+
+  @Test
+  void everyRouteAnswersTheSameThroughADetouringPath() {
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      for (String caller : List.of("d1", "anon")) {
+        int expected = c.expected()[CALLERS.indexOf(caller)];
+        for (String detour : detours(c.path())) {
+          Case variant = new Case(c.route(), detour, c.body(), c.expected());
+          int status = c.path().startsWith("/api/") ? callApi(caller, "GET", variant) : callPage(caller, "GET", variant);
+          if (status != expected) {
+            mismatches.add(c.route() + " as " + caller + " via " + detour + ": expected " + expected + ", got " + status);
+          }
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  @Test
+  void aSessionCookieNeverAuthenticatesTheApiWhateverThePath() {
+    Browser b = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      if (!c.path().startsWith("/api/")) {
+        continue;
+      }
+      int anonymous = c.expected()[CALLERS.indexOf("anon")];
+      List<String> paths = new ArrayList<>(detours(c.path()));
+      paths.add(c.path());
+      paths.add("/%61pi/" + c.path().substring("/api/".length()));
+      for (String p : paths) {
+        int status = b.get(p).statusCode();
+        if (status != anonymous) {
+          mismatches.add(c.route() + " via " + p + " with an admin's session cookie: expected " + anonymous + ", got " + status);
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  @Test
+  void aTemporaryPasswordBlocksEveryRouteWhateverThePath() {
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    String username = "utemp" + System.nanoTime(); // "u…": ignored by the list checks above
+    HttpResponse<String> created = api.call("POST", "/api/v1/users", admin, new JsonObject().put("username", username)
+        .put("displayName", "临时密码").put("role", "district_staff").put("scopeCode", AccountFixtures.TAOBEI).encode());
+    assertEquals(201, created.statusCode(), created.body());
+    String temporary = Http.json(created).getString("temporaryPassword");
+    String token = api.token(username, temporary);
+    Browser b = new Browser(node.baseUrl());
+    b.get("/login");
+    assertEquals(303, b.post("/login", Map.of("username", username, "password", temporary)).statusCode());
+    Set<String> exempt = Set.of("GET /api/v1/me", "GET /account/password");
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      if (exempt.contains(c.route()) || node.app().routes().routes().get(c.route()).isOpen()) {
+        continue;
+      }
+      boolean isApi = c.path().startsWith("/api/");
+      List<String> paths = isApi
+          ? List.of(c.path(), "/api/v1/me/.." + c.path().substring("/api/v1".length()),
+              "/api/v1/me/%2e%2e" + c.path().substring("/api/v1".length()), "/api/v1/me/%2E%2E" + c.path().substring("/api/v1".length()))
+          : List.of(c.path(), "/account/password/../.." + c.path(), "/account/password/%2e%2e/%2e%2e" + c.path());
+      for (String p : paths) {
+        HttpResponse<String> r = isApi ? api.get(p, token) : b.get(p);
+        boolean blocked = isApi ? r.statusCode() == 403
+            : r.statusCode() == 303 && "/account/password".equals(r.headers().firstValue("Location").orElse(""));
+        if (!blocked) {
+          mismatches.add(c.route() + " via " + p + " before the password change: got " + r.statusCode());
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
 }

@@ -65,8 +65,9 @@ public final class HttpVerticle extends VerticleBase {
         .setLazySession(true)
         .setNagHttps(false);
     // pages use the clustered session; the API uses bearer tokens only (so it needs no CSRF token)
+    // decided on the normalised path the router matches: //api/... or /x/../api/... is the API too
     router.route().handler(ctx -> {
-      if (ctx.request().path().startsWith("/api/")) {
+      if (org.yishi.platform.security.Security.isApi(ctx)) {
         ctx.next();
       } else {
         sessions.handle(ctx);

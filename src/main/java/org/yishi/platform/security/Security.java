@@ -63,8 +63,31 @@ public final class Security {
     return p;
   }
 
-  static boolean isApi(RoutingContext ctx) {
-    return ctx.request().path().startsWith("/api/");
+  /**
+   * The path every security decision is made on: the one the router matches (dot segments removed,
+   * unreserved percent-escapes decoded, repeated slashes collapsed), never the raw request path, so
+   * that {@code /api/v1/me/../stations}, {@code /api/v1/me/%2e%2e/stations} or {@code //api/v1/...} are
+   * judged as the route they reach.
+   */
+  public static String path(RoutingContext ctx) {
+    String p = ctx.normalizedPath();
+    return p == null ? "/" : p;
+  }
+
+  /** Whether the request goes to the API (bearer tokens only, never the session cookie). */
+  public static boolean isApi(RoutingContext ctx) {
+    return isApiPath(path(ctx));
+  }
+
+  /** Whether a normalised path is an API path. */
+  public static boolean isApiPath(String normalizedPath) {
+    return normalizedPath.startsWith("/api/");
+  }
+
+  /** Routes a user with a temporary password may still use: the password change, sign-out and their own account. */
+  private static boolean exemptFromPasswordChange(String path) {
+    return path.equals(PASSWORD_PAGE) || path.equals("/logout") || path.equals("/api/v1/me")
+        || path.equals("/api/v1/me/password");
   }
 
   private static boolean changesState(HttpMethod m) {
@@ -174,8 +197,7 @@ public final class Security {
     if (!csrfOk) {
       throw csrfFailure();
     }
-    if (principal.mustChangePassword() && !ctx.request().path().equals(PASSWORD_PAGE)
-        && !ctx.request().path().equals("/logout") && !ctx.request().path().startsWith("/api/v1/me")) {
+    if (principal.mustChangePassword() && !exemptFromPasswordChange(path(ctx))) {
       if (!api && ctx.request().method() == HttpMethod.GET) {
         throw new Redirect(PASSWORD_PAGE);
       }
