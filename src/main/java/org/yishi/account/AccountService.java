@@ -279,7 +279,8 @@ public final class AccountService {
       return checkStations(tx, in)
           .compose(ok -> store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), disabled))
           .compose(v -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of()))
-          .compose(v -> disabled && !before.disabled() ? store.revokeAllTokens(tx, id).mapEmpty() : Future.succeededFuture())
+          .compose(v -> disabled && !before.disabled()
+              ? store.revokeAllTokens(tx, id).compose(n -> store.endSessions(tx, id)) : Future.<Void>succeededFuture())
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor,
                   disabled != before.disabled() ? (disabled ? "account.disable" : "account.enable") : "account.update",
@@ -330,8 +331,12 @@ public final class AccountService {
         .map(v -> password);
   }
 
-  /** The user changes their own password after proving the current one; API tokens are revoked. */
-  public Future<Void> changePassword(Principal me, String current, String next, String confirm) {
+  /**
+   * The user changes their own password after proving the current one. The account's API tokens are
+   * revoked and its sign-in generation raised, which ends every browser session of the account; the
+   * answer is the new generation, which the session that made the change records to stay signed in.
+   */
+  public Future<Long> changePassword(Principal me, String current, String next, String confirm) {
     return store.byId(me.id()).compose(row -> vertx.executeBlocking(() -> {
       Input check = Input.empty();
       if (!hasher.verify(current, row.passwordHash())) {
@@ -347,9 +352,10 @@ public final class AccountService {
       check.done();
       return hasher.hash(next);
     }, false)).compose(hash -> pool.withTransaction(tx -> store.setPassword(tx, me.id(), hash, false)
-            .compose(v -> store.revokeAllTokens(tx, me.id()))
-            .compose(n -> AuditStore.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
-                me.scopeCode(), null, null)))))
+            .compose(epoch -> store.revokeAllTokens(tx, me.id())
+                .compose(n -> AuditStore.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
+                    me.scopeCode(), null, null)))
+                .map(epoch))))
         .onSuccess(v -> announce(me.id()));
   }
 

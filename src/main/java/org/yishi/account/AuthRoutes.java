@@ -80,8 +80,7 @@ public final class AuthRoutes {
     }
     accounts.signIn(username, password, address(ctx))
         .onSuccess(p -> {
-          Session session = ctx.session().regenerateId(); // a new id: no session fixation
-          session.put(Security.SESSION_ACCOUNT, p.id());
+          Security.signIn(ctx, p); // a new session id (no fixation) and a new CSRF token
           if (p.locale() != null) {
             Web.rememberLocale(ctx, I18n.fromTag(p.locale()));
           }
@@ -131,6 +130,7 @@ public final class AuthRoutes {
       return;
     }
     accounts.changePassword(me, current, next, confirm)
+        .compose(epoch -> Security.keepSession(ctx, epoch)) // every other session of the account has ended
         .onSuccess(v -> {
           model.put("done", true);
           model.put("forced", false);

@@ -134,7 +134,8 @@ public final class Node {
         id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());
     idempotency.startExpiry();
     Security security = new Security(new AccountAuthenticator(accounts),
-        new RateLimiter(config.reliability().rateLimitPerSecond(), config.reliability().rateLimitBurst()), idempotency);
+        new RateLimiter(config.reliability().rateLimitPerSecond(), config.reliability().rateLimitBurst()), idempotency,
+        config.security().sessionMaxHours());
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())

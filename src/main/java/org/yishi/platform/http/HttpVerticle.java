@@ -70,6 +70,7 @@ public final class HttpVerticle extends VerticleBase {
       if (org.yishi.platform.security.Security.isApi(ctx)) {
         ctx.next();
       } else {
+        ctx.put(org.yishi.platform.security.Security.SESSION_HANDLER, sessions);
         sessions.handle(ctx);
       }
     });
