@@ -84,6 +84,7 @@ class AccessMatrixTest {
     add("GET /login", "/login", none, 303, 303, 303, 303, 303, 303, 200);
     add("POST /login", "/login", none, 422, 422, 422, 422, 422, 422, 422);
     add("GET /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
+    add("POST /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
     add("GET /", "/", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /health", "/health", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /ready", "/ready", none, 200, 200, 200, 200, 200, 200, 200);
@@ -555,5 +556,46 @@ class AccessMatrixTest {
       }
     }
     assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  // ------------------------------------------------------------------ a GET changes no stored state (issue 18, item 8)
+
+  /** The next transaction id PostgreSQL will hand out: it moves only when some transaction writes. */
+  private static String nextTransactionId() {
+    return node.app().pool().query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").execute().await()
+        .iterator().next().getString(0);
+  }
+
+  @Test
+  void noGetRouteWritesToTheDatabase() {
+    List<String> writers = new ArrayList<>();
+    for (String caller : List.of("admin", "d1", "c1", "anon")) {
+      String token = "anon".equals(caller) ? null : api.token(caller, AccountFixtures.passwordOf(caller));
+      Browser b = new Browser(node.baseUrl());
+      if ("anon".equals(caller)) {
+        b.get("/login");
+      } else {
+        b.login(caller, AccountFixtures.passwordOf(caller)).get("/");
+      }
+      for (Case c : getCases()) {
+        // a write elsewhere (the scheduler) may coincide once; a GET that writes does so every time
+        int wrote = 0;
+        for (int attempt = 0; attempt < 3; attempt++) {
+          String before = nextTransactionId();
+          if (c.path().startsWith("/api/")) {
+            api.get(c.path(), token);
+          } else {
+            b.get(c.path());
+          }
+          if (!before.equals(nextTransactionId())) {
+            wrote++;
+          }
+        }
+        if (wrote == 3) {
+          writers.add(c.route() + " as " + caller);
+        }
+      }
+    }
+    assertTrue(writers.isEmpty(), "GET requests that wrote to the database:\n" + String.join("\n", writers));
   }
 }
