@@ -598,4 +598,43 @@ class AccessMatrixTest {
     }
     assertTrue(writers.isEmpty(), "GET requests that wrote to the database:\n" + String.join("\n", writers));
   }
+
+  // ------------------------------------------------------------------ event streams (issue 18, item 6)
+
+  @Test
+  void everyEventStreamEndsWhenItsUserIsDisabled() throws Exception {
+    Browser probe = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    Map<String, String> streams = new LinkedHashMap<>();
+    for (Case c : CASES) {
+      if (!c.route().startsWith("GET ") || c.path().startsWith("/api/")) {
+        continue;
+      }
+      HttpResponse<java.io.InputStream> r = probe.stream(c.path());
+      if (r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+        streams.put(c.route(), c.path());
+      }
+      r.body().close();
+    }
+    assertEquals(Set.of("GET /stats/live"), streams.keySet(), "the event streams this test knows (add a new one below)");
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    for (Map.Entry<String, String> stream : streams.entrySet()) {
+      String username = "ulive" + System.nanoTime(); // "u…": ignored by the list checks above
+      HttpResponse<String> created = api.call("POST", "/api/v1/users", admin, new JsonObject().put("username", username)
+          .put("displayName", "流").put("role", "city_staff").put("scopeCode", AccountFixtures.BAICHENG)
+          .put("password", AccountFixtures.PASSWORD).encode());
+      assertEquals(201, created.statusCode(), created.body());
+      JsonObject account = Http.json(created);
+      Browser b = new Browser(node.baseUrl()).login(username, AccountFixtures.PASSWORD);
+      HttpResponse<java.io.InputStream> r = b.stream(stream.getValue());
+      assertEquals(200, r.statusCode(), stream.getKey());
+      try (org.yishi.support.EventStream events = new org.yishi.support.EventStream(r.body())) {
+        assertTrue(events.next("ready", java.time.Duration.ofSeconds(20)) != null, stream.getKey() + " listens");
+        HttpResponse<String> off = api.call("PUT", "/api/v1/users/" + account.getLong("id"), admin, new JsonObject()
+            .put("displayName", "流").put("role", "city_staff").put("scopeCode", AccountFixtures.BAICHENG)
+            .put("disabled", true).put("version", account.getInteger("version")).encode());
+        assertEquals(200, off.statusCode(), off.body());
+        assertTrue(events.awaitEnd(java.time.Duration.ofSeconds(20)), stream.getKey() + " ends once its user is disabled");
+      }
+    }
+  }
 }
