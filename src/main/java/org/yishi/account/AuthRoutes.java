@@ -93,8 +93,12 @@ public final class AuthRoutes {
             return;
           }
           Locale locale = Web.locale(ctx);
+          if (e instanceof AppException.RetryLater later) {
+            ctx.response().putHeader("Retry-After", String.valueOf(later.retryAfterSeconds()));
+          }
           String message = switch (e.kind()) {
-            case TOO_MANY_REQUESTS -> I18n.t(locale, "login.throttled", accounts.throttleMinutes());
+            case TOO_MANY_REQUESTS -> e instanceof AccountService.SignInBusy ? I18n.t(locale, "login.busy")
+                : I18n.t(locale, "login.throttled", accounts.throttleMinutes());
             case UNAUTHORIZED -> I18n.t(locale, e.getMessage().contains("disabled") ? "login.disabled" : "login.wrong");
             default -> null;
           };
