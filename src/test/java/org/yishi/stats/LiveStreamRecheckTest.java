@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An open live stream checks its user again (issue 18, item 6): on node B, the stream of a user who is
  * then disabled, moved to another district or whose password is changed on node A ends; so does one
  * whose account is disabled behind the application's back (no change event), by the periodic check.
+ * And a password changed on node A signs out the account's other browser sessions on node B (item 5).
  */
 class LiveStreamRecheckTest {
   /** How long a test waits for something that must happen (a bound, not a measured speed). */
@@ -122,5 +123,27 @@ class LiveStreamRecheckTest {
           .execute().await();
       assertTrue(ends(events), "the periodic check (YISHI_LIVE_RECHECK_SECONDS) ends the stream");
     }
+  }
+
+  @Test
+  void aPasswordChangedOnNodeAEndsTheBrowserSessionOnNodeB() {
+    staff("session-other-node");
+    Browser onB = new Browser(NODES.get(1).baseUrl()).login("session-other-node", AccountFixtures.PASSWORD);
+    assertEquals(200, onB.get("/stats").statusCode());
+    Browser here = new Browser(NODES.get(0).baseUrl()).login("session-other-node", AccountFixtures.PASSWORD);
+    here.get("/account/password");
+    HttpResponse<String> changed = here.post("/account/password", Map.of("currentPassword", AccountFixtures.PASSWORD,
+        "newPassword", "another-password-9", "confirmPassword", "another-password-9"));
+    assertEquals(200, changed.statusCode(), changed.body());
+    // node B hears of the change over the event bus (its 5 s cache of the account is cleared then)
+    long until = System.nanoTime() + WAIT.toNanos();
+    HttpResponse<String> after = onB.get("/stats");
+    while (after.statusCode() == 200 && System.nanoTime() < until) {
+      after = onB.get("/stats");
+    }
+    assertEquals(303, after.statusCode(), "the session held through node B is signed out");
+    assertTrue(after.headers().firstValue("Location").orElse("").startsWith("/login"));
+    assertEquals(200, here.get("/stats").statusCode(), "the session that changed it stays signed in");
+    assertEquals(200, here.at(NODES.get(1).baseUrl()).get("/stats").statusCode(), "on every node");
   }
 }
