@@ -371,6 +371,8 @@ class HostileInputTest {
       if (isApi) {
         detours.add("/%61pi/" + target.substring("/api/".length()));
         detours.add("/api//" + target.substring("/api/".length()));
+        detours.add("/API/" + target.substring("/api/".length()));
+        detours.add("/Api/" + target.substring("/api/".length()));
       }
       for (String detour : detours) {
         Raw r = raw(request(method, detour, isApi ? cookie : auth, "GET".equals(method) ? null : new byte[0]));
