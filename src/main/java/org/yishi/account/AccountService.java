@@ -12,6 +12,7 @@ import org.yishi.audit.AuditStore;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.security.HashingLimit;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.LoginThrottle;
 import org.yishi.platform.security.PasswordHasher;
@@ -49,6 +50,7 @@ public final class AccountService {
   private final AccountStore store;
   private final PasswordHasher hasher;
   private final LoginThrottle throttle;
+  private final HashingLimit hashing;
   private final AppConfig.SecuritySettings settings;
   private final List<java.util.function.LongConsumer> localListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -59,6 +61,7 @@ public final class AccountService {
     this.hasher = new PasswordHasher(settings.passwordIterations());
     this.throttle = new LoginThrottle(hazelcast, settings.loginMaxAttempts(), settings.loginMaxPerAddress(),
         settings.loginWindowSeconds());
+    this.hashing = new HashingLimit(settings.loginMaxHashingPerAddress());
     this.settings = settings;
   }
 
@@ -69,14 +72,19 @@ public final class AccountService {
   // ---------------------------------------------------------------- sign-in and tokens
 
   /**
-   * Checks a user name and password. Fails with 429 while throttled, 401 with the same message
-   * for an unknown user and a wrong password (and in the same time), 401 for a disabled account.
+   * Checks a user name and password. Fails with 429 while throttled, or while this address already
+   * has its maximum of password checks running on this node ({@link SignInBusy}); 401 with the same
+   * message for an unknown user and a wrong password (and in the same time), 401 for a disabled
+   * account. The attempt is counted before the password is checked (see {@link LoginThrottle}).
    */
   public Future<Principal> signIn(String username, String password, String address) {
-    return throttle.blocked(username, address).compose(blocked -> {
-      if (blocked) {
-        return Future.failedFuture(new AppException(ErrorKind.TOO_MANY_REQUESTS,
-            "Too many failed sign-ins; try again in " + throttle.windowMinutes() + " minutes"));
+    if (!hashing.tryAcquire(address)) {
+      return Future.failedFuture(new SignInBusy());
+    }
+    return throttle.reserve(username, address).compose(counted -> {
+      if (!counted) {
+        return Future.failedFuture(new AppException.RetryLater(ErrorKind.TOO_MANY_REQUESTS,
+            "Too many failed sign-ins; try again in " + throttle.windowMinutes() + " minutes", throttle.windowSeconds()));
       }
       return store.byUsername(username)
           .compose(row -> vertx.executeBlocking(() -> {
@@ -88,15 +96,23 @@ public final class AccountService {
           }, false))
           .compose(row -> {
             if (row == null) {
-              return throttle.failed(username, address)
-                  .compose(v -> Future.failedFuture(AppException.unauthorized("Wrong user name or password")));
+              // the attempt stays counted: it was a failure
+              return Future.failedFuture(AppException.unauthorized("Wrong user name or password"));
             }
             if (row.disabled()) {
-              return Future.failedFuture(AppException.unauthorized("This account is disabled; ask your administrator"));
+              return throttle.released(username, address)
+                  .compose(v -> Future.failedFuture(AppException.unauthorized("This account is disabled; ask your administrator")));
             }
-            return throttle.succeeded(username).map(v -> row.principal());
+            return throttle.succeeded(username, address).map(v -> row.principal());
           });
-    });
+    }).onComplete(done -> hashing.release(address));
+  }
+
+  /** 429: this address already has its maximum of password checks running on this node. */
+  public static final class SignInBusy extends AppException.RetryLater {
+    public SignInBusy() {
+      super(ErrorKind.TOO_MANY_REQUESTS, "Too many sign-ins at once from this address; try again in a moment", 2);
+    }
   }
 
   public long throttleMinutes() {
@@ -279,7 +295,8 @@ public final class AccountService {
       return checkStations(tx, in)
           .compose(ok -> store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), disabled))
           .compose(v -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of()))
-          .compose(v -> disabled && !before.disabled() ? store.revokeAllTokens(tx, id).mapEmpty() : Future.succeededFuture())
+          .compose(v -> disabled && !before.disabled()
+              ? store.revokeAllTokens(tx, id).compose(n -> store.endSessions(tx, id)) : Future.<Void>succeededFuture())
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor,
                   disabled != before.disabled() ? (disabled ? "account.disable" : "account.enable") : "account.update",
@@ -330,8 +347,12 @@ public final class AccountService {
         .map(v -> password);
   }
 
-  /** The user changes their own password after proving the current one; API tokens are revoked. */
-  public Future<Void> changePassword(Principal me, String current, String next, String confirm) {
+  /**
+   * The user changes their own password after proving the current one. The account's API tokens are
+   * revoked and its sign-in generation raised, which ends every browser session of the account; the
+   * answer is the new generation, which the session that made the change records to stay signed in.
+   */
+  public Future<Long> changePassword(Principal me, String current, String next, String confirm) {
     return store.byId(me.id()).compose(row -> vertx.executeBlocking(() -> {
       Input check = Input.empty();
       if (!hasher.verify(current, row.passwordHash())) {
@@ -347,9 +368,10 @@ public final class AccountService {
       check.done();
       return hasher.hash(next);
     }, false)).compose(hash -> pool.withTransaction(tx -> store.setPassword(tx, me.id(), hash, false)
-            .compose(v -> store.revokeAllTokens(tx, me.id()))
-            .compose(n -> AuditStore.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
-                me.scopeCode(), null, null)))))
+            .compose(epoch -> store.revokeAllTokens(tx, me.id())
+                .compose(n -> AuditStore.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
+                    me.scopeCode(), null, null)))
+                .map(epoch))))
         .onSuccess(v -> announce(me.id()));
   }
 

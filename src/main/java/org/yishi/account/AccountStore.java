@@ -24,7 +24,7 @@ public final class AccountStore {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final String COLUMNS = """
       a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_code, a.phone, a.locale,
-      a.disabled, a.must_change_password, a.created_at, a.updated_at, a.version,
+      a.disabled, a.must_change_password, a.created_at, a.updated_at, a.version, a.session_epoch,
       COALESCE((SELECT array_agg(s.station_id ORDER BY s.station_id) FROM account_station s WHERE s.account_id = a.id),
                '{}') AS station_ids""";
 
@@ -38,11 +38,11 @@ public final class AccountStore {
   public record AccountRow(long id, String username, String displayName, String passwordHash, Role role,
                            String scopeCode, String phone, String locale, boolean disabled,
                            boolean mustChangePassword, OffsetDateTime createdAt, OffsetDateTime updatedAt,
-                           int version, List<Long> stationIds) {
+                           int version, List<Long> stationIds, long sessionEpoch) {
 
     public Principal principal() {
       return new Principal(id, username, displayName, role, scopeCode, new HashSet<>(stationIds), locale,
-          mustChangePassword);
+          mustChangePassword, sessionEpoch);
     }
 
     /** The API/audit view (no password hash). */
@@ -66,7 +66,7 @@ public final class AccountStore {
         r.getString("password_hash"), Role.fromKey(r.getString("role")), scope == null ? null : scope.trim(),
         r.getString("phone"), r.getString("locale"), r.getBoolean("disabled"), r.getBoolean("must_change_password"),
         r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), r.getInteger("version"),
-        stations == null ? List.of() : List.of(stations));
+        stations == null ? List.of() : List.of(stations), r.getInteger("session_epoch"));
   }
 
   private static AccountRow first(RowSet<Row> rows) {
@@ -192,11 +192,20 @@ public final class AccountStore {
         .mapEmpty();
   }
 
-  public Future<Void> setPassword(SqlClient tx, long id, String passwordHash, boolean mustChange) {
+  /** Sets a new password hash and raises the sign-in generation (ending other sessions); answers the new generation. */
+  public Future<Long> setPassword(SqlClient tx, long id, String passwordHash, boolean mustChange) {
     return tx.preparedQuery("""
-            UPDATE account SET password_hash = $2, must_change_password = $3, updated_at = now(), version = version + 1
-             WHERE id = $1""")
-        .execute(Tuple.of(id, passwordHash, mustChange)).mapEmpty();
+            UPDATE account SET password_hash = $2, must_change_password = $3, updated_at = now(), version = version + 1,
+                   session_epoch = session_epoch + 1
+             WHERE id = $1 RETURNING session_epoch""")
+        .execute(Tuple.of(id, passwordHash, mustChange))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  /** Raises the sign-in generation: every browser session of the account ends (disabling). */
+  public Future<Void> endSessions(SqlClient tx, long id) {
+    return tx.preparedQuery("UPDATE account SET session_epoch = session_epoch + 1 WHERE id = $1")
+        .execute(Tuple.of(id)).mapEmpty();
   }
 
   public Future<Void> setLocale(long id, String locale) {

@@ -39,7 +39,8 @@ public final class AuthRoutes {
     r.post("/logout", Access.signedIn(), routes::logout);
     r.get("/account/password", Access.signedIn(), routes::passwordPage);
     r.secret(HttpMethod.POST, "/account/password", Access.signedIn(), routes::changePassword);
-    r.get("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
+    r.get("/lang/:tag", Access.open("a link to a language: sets the browser's cookie only"), routes::languageLink);
+    r.post("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
     r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), routes::issueToken);
     r.delete("/api/v1/auth/token", Access.signedIn(), routes::revokeToken);
     r.get("/api/v1/me", Access.signedIn(), routes::me);
@@ -80,8 +81,7 @@ public final class AuthRoutes {
     }
     accounts.signIn(username, password, address(ctx))
         .onSuccess(p -> {
-          Session session = ctx.session().regenerateId(); // a new id: no session fixation
-          session.put(Security.SESSION_ACCOUNT, p.id());
+          Security.signIn(ctx, p); // a new session id (no fixation) and a new CSRF token
           if (p.locale() != null) {
             Web.rememberLocale(ctx, I18n.fromTag(p.locale()));
           }
@@ -93,8 +93,12 @@ public final class AuthRoutes {
             return;
           }
           Locale locale = Web.locale(ctx);
+          if (e instanceof AppException.RetryLater later) {
+            ctx.response().putHeader("Retry-After", String.valueOf(later.retryAfterSeconds()));
+          }
           String message = switch (e.kind()) {
-            case TOO_MANY_REQUESTS -> I18n.t(locale, "login.throttled", accounts.throttleMinutes());
+            case TOO_MANY_REQUESTS -> e instanceof AccountService.SignInBusy ? I18n.t(locale, "login.busy")
+                : I18n.t(locale, "login.throttled", accounts.throttleMinutes());
             case UNAUTHORIZED -> I18n.t(locale, e.getMessage().contains("disabled") ? "login.disabled" : "login.wrong");
             default -> null;
           };
@@ -131,6 +135,7 @@ public final class AuthRoutes {
       return;
     }
     accounts.changePassword(me, current, next, confirm)
+        .compose(epoch -> Security.keepSession(ctx, epoch)) // every other session of the account has ended
         .onSuccess(v -> {
           model.put("done", true);
           model.put("forced", false);
@@ -146,10 +151,22 @@ public final class AuthRoutes {
         });
   }
 
-  /** Remembers the chosen language (cookie; and on the account when signed in), then goes back. */
+  /**
+   * A link to a language ({@code GET /lang/en?back=...}): remembers it in the browser's cookie and
+   * goes back. A GET changes no stored state, so the account's preference is left alone.
+   */
+  private void languageLink(RoutingContext ctx) {
+    Locale locale = I18n.fromTag(ctx.pathParam("tag"));
+    if (locale != null) {
+      Web.rememberLocale(ctx, locale);
+    }
+    Web.redirect(ctx, Web.safeLocalPath(ctx.request().getParam("back")));
+  }
+
+  /** The header's switch (a form): remembers the language (cookie; and on the account when signed in), then goes back. */
   private void switchLanguage(RoutingContext ctx) {
     Locale locale = I18n.fromTag(ctx.pathParam("tag"));
-    String back = Web.safeLocalPath(ctx.request().getParam("back"));
+    String back = Web.safeLocalPath(ctx.request().getFormAttribute("back"));
     if (locale == null) {
       Web.redirect(ctx, back);
       return;

@@ -169,7 +169,7 @@ public final class CalendarFeeds {
           Long[] stations = r.getArrayOfLongs(6);
           String scope = r.getString(5);
           Principal owner = new Principal(r.getLong(2), r.getString(3), null, Role.fromKey(r.getString(4)),
-              scope == null ? null : scope.trim(), new HashSet<>(stations == null ? List.of() : List.of(stations)), null, false);
+              scope == null ? null : scope.trim(), new HashSet<>(stations == null ? List.of() : List.of(stations)), null, false, 0);
           Jurisdiction j = owner.jurisdiction();
           return place(new Unit(r.getLong(0), division == null ? null : division.trim()))
               .map(p -> p != null && p.coveredBy(j) ? new Feed(p, j) : null);

@@ -135,7 +135,7 @@ public final class Node {
     idempotency.startExpiry();
     Security security = new Security(new AccountAuthenticator(accounts),
         new RateLimiter(cluster.getHazelcastInstance(), config.reliability().rateLimitPerSecond(),
-            config.reliability().rateLimitBurst()), idempotency);
+            config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
     App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
     return accounts.bootstrapAdmin(config.adminPassword())

@@ -57,7 +57,9 @@ public final class DashboardRoutes {
     this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
     this.uncached = new StatsService(app.pool(), app.readPool(), RollupCache.off());
     this.divisions = new DivisionStore(app.pool());
-    this.live = new StatsLive(app.vertx());
+    this.live = new StatsLive(app.vertx(), id -> app.accounts().store().byId(id)
+        .map(row -> row == null || row.disabled() ? null : row.principal()),
+        app.config().security().liveRecheckSeconds() * 1000L);
   }
 
   public static Router router(App app) {

@@ -8,10 +8,13 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.account.AccountService;
 import org.yishi.outcome.OutcomeStatus;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Security;
 import org.yishi.topic.TopicStatus;
 
 import java.util.ArrayList;
@@ -19,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Live refresh of the dashboards: a server-sent-events stream per open dashboard
@@ -33,6 +37,12 @@ import java.util.Set;
  * stream's {@code ready} event is sent once they are registered cluster-wide. Streams end after
  * {@link #LIFETIME_MS} (the browser reconnects, and the guard checks the session again) and when
  * the node shuts down.
+ *
+ * <p>A stream outlives the guard's check at its start, so it checks its user again: every
+ * {@code YISHI_LIVE_RECHECK_SECONDS} and at once when the account changes anywhere in the cluster
+ * ({@code yishi.account.changed}). The stream ends when the account is disabled or gone, when its
+ * role, scope, stations or sign-in generation (a password change or reset) differ from those it was
+ * opened with, or when the unit no longer lies inside its jurisdiction.
  */
 final class StatsLive {
   /**
@@ -47,11 +57,19 @@ final class StatsLive {
   static final int MAX_CLIENTS = 2_000;
 
   private final Vertx vertx;
+  private final Function<Long, Future<Principal>> accounts;
+  private final long recheckMs;
   private final Set<Client> clients = new LinkedHashSet<>();
   private Future<Void> consumers;
 
-  StatsLive(Vertx vertx) {
+  /**
+   * @param accounts  the active account with this id read afresh (null when disabled or gone)
+   * @param recheckMs how often each stream checks its user again
+   */
+  StatsLive(Vertx vertx, Function<Long, Future<Principal>> accounts, long recheckMs) {
     this.vertx = vertx;
+    this.accounts = accounts;
+    this.recheckMs = recheckMs;
   }
 
   private static List<String> events() {
@@ -63,16 +81,34 @@ final class StatsLive {
     return List.copyOf(out);
   }
 
-  /** One open stream: the unit's code prefix, the response, its timers. */
+  /** One open stream: its user as the guard saw it, the unit, the response, its timers. */
   private final class Client {
+    final Principal user;
+    final String code;
     final String prefix;
     final HttpServerResponse response;
     long heartbeat = -1;
     long expiry = -1;
+    long recheck = -1;
 
-    Client(String prefix, HttpServerResponse response) {
-      this.prefix = prefix;
+    Client(Principal user, String code, HttpServerResponse response) {
+      this.user = user;
+      this.code = code;
+      this.prefix = Jurisdiction.prefixOf(code);
       this.response = response;
+    }
+
+    /** Reads the account again; ends the stream unless it still holds the same grant over the unit. */
+    void recheck() {
+      accounts.apply(user.id()).onComplete(ar -> {
+        if (ar.failed()) {
+          return; // the database is unreachable: accounts cannot change meanwhile; check again later
+        }
+        Principal now = ar.result();
+        if (now == null || !user.sameGrant(now) || !now.jurisdiction().coversDivision(code)) {
+          end();
+        }
+      });
     }
 
     void send(String event, JsonObject data) {
@@ -85,6 +121,7 @@ final class StatsLive {
       if (clients.remove(this)) {
         vertx.cancelTimer(heartbeat);
         vertx.cancelTimer(expiry);
+        vertx.cancelTimer(recheck);
         if (!response.ended() && !response.closed()) {
           response.end();
         }
@@ -106,7 +143,7 @@ final class StatsLive {
         // no compression: it would hold events back in the compressor's buffer
         .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
         .putHeader("X-Accel-Buffering", "no");
-    Client client = new Client(Jurisdiction.prefixOf(code), response);
+    Client client = new Client(Security.require(ctx), code, response);
     clients.add(client);
     response.closeHandler(v -> client.end());
     ctx.request().connection().shutdownHandler(v -> client.end());
@@ -116,6 +153,7 @@ final class StatsLive {
       }
     });
     client.expiry = vertx.setTimer(LIFETIME_MS, id -> client.end());
+    client.recheck = vertx.setPeriodic(recheckMs, id -> client.recheck());
     // the browser waits this long before reconnecting after the stream ends
     response.write("retry: 5000\n\n");
     consumers().onSuccess(v -> client.send("ready", new JsonObject().put("division", code)))
@@ -130,10 +168,22 @@ final class StatsLive {
         MessageConsumer<JsonObject> c = vertx.eventBus().consumer(DomainEvents.PREFIX + type, this::deliver);
         registered.add(c.completion());
       }
+      MessageConsumer<Long> changed = vertx.eventBus().consumer(AccountService.CHANGED, this::accountChanged);
+      registered.add(changed.completion());
       consumers = Future.all(registered).mapEmpty();
       consumers.onFailure(err -> consumers = null);
     }
     return consumers;
+  }
+
+  /** An account changed somewhere in the cluster: its streams check it again at once. */
+  private void accountChanged(Message<Long> message) {
+    Long id = message.body();
+    for (Client c : List.copyOf(clients)) {
+      if (id != null && c.user.id() == id) {
+        c.recheck();
+      }
+    }
   }
 
   private void deliver(Message<JsonObject> message) {

@@ -84,6 +84,7 @@ class AccessMatrixTest {
     add("GET /login", "/login", none, 303, 303, 303, 303, 303, 303, 200);
     add("POST /login", "/login", none, 422, 422, 422, 422, 422, 422, 422);
     add("GET /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
+    add("POST /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
     add("GET /", "/", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /health", "/health", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /ready", "/ready", none, 200, 200, 200, 200, 200, 200, 200);
@@ -631,5 +632,176 @@ class AccessMatrixTest {
     node.app().routes().routes().forEach((k, v) -> described.put(k, v.describe()));
     assertEquals("roles [ADMIN] + jurisdiction of the resource", described.get(RouteInventory.key(HttpMethod.PUT, "/api/v1/users/:id")));
     assertTrue(described.get("GET /health").startsWith("open ("));
+  }
+
+  // ------------------------------------------------------------------ path normalisation (issue 18, item 4)
+
+  /** GET rows of the matrix, without the event stream (whose status alone is checked elsewhere). */
+  private static List<Case> getCases() {
+    return CASES.stream().filter(c -> c.route().startsWith("GET ") && !"GET /stats/live".equals(c.route())).toList();
+  }
+
+  /**
+   * Paths that the router normalises to {@code path}: a dot segment, an escaped dot segment, a
+   * doubled slash. Every security decision must be made on what the router matches, not on these.
+   */
+  private static List<String> detours(String path) {
+    String rest = path.substring(1);
+    return List.of("/x/../" + rest, "/x/%2e%2e/" + rest, "/" + path);
+  }
+
+  @Test
+  void everyRouteAnswersTheSameThroughADetouringPath() {
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      for (String caller : List.of("d1", "anon")) {
+        int expected = c.expected()[CALLERS.indexOf(caller)];
+        for (String detour : detours(c.path())) {
+          Case variant = new Case(c.route(), detour, c.body(), c.expected());
+          int status = c.path().startsWith("/api/") ? callApi(caller, "GET", variant) : callPage(caller, "GET", variant);
+          if (status != expected) {
+            mismatches.add(c.route() + " as " + caller + " via " + detour + ": expected " + expected + ", got " + status);
+          }
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  @Test
+  void aSessionCookieNeverAuthenticatesTheApiWhateverThePath() {
+    Browser b = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      if (!c.path().startsWith("/api/")) {
+        continue;
+      }
+      int anonymous = c.expected()[CALLERS.indexOf("anon")];
+      List<String> paths = new ArrayList<>(detours(c.path()));
+      paths.add(c.path());
+      paths.add("/%61pi/" + c.path().substring("/api/".length()));
+      for (String p : paths) {
+        int status = b.get(p).statusCode();
+        if (status != anonymous) {
+          mismatches.add(c.route() + " via " + p + " with an admin's session cookie: expected " + anonymous + ", got " + status);
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  @Test
+  void aTemporaryPasswordBlocksEveryRouteWhateverThePath() {
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    String username = "utemp" + System.nanoTime(); // "u…": ignored by the list checks above
+    HttpResponse<String> created = api.call("POST", "/api/v1/users", admin, new JsonObject().put("username", username)
+        .put("displayName", "临时密码").put("role", "district_staff").put("scopeCode", AccountFixtures.TAOBEI).encode());
+    assertEquals(201, created.statusCode(), created.body());
+    String temporary = Http.json(created).getString("temporaryPassword");
+    String token = api.token(username, temporary);
+    Browser b = new Browser(node.baseUrl());
+    b.get("/login");
+    assertEquals(303, b.post("/login", Map.of("username", username, "password", temporary)).statusCode());
+    Set<String> exempt = Set.of("GET /api/v1/me", "GET /account/password");
+    List<String> mismatches = new ArrayList<>();
+    for (Case c : getCases()) {
+      if (exempt.contains(c.route()) || node.app().routes().routes().get(c.route()).isOpen()) {
+        continue;
+      }
+      boolean isApi = c.path().startsWith("/api/");
+      List<String> paths = isApi
+          ? List.of(c.path(), "/api/v1/me/.." + c.path().substring("/api/v1".length()),
+              "/api/v1/me/%2e%2e" + c.path().substring("/api/v1".length()), "/api/v1/me/%2E%2E" + c.path().substring("/api/v1".length()))
+          : List.of(c.path(), "/account/password/../.." + c.path(), "/account/password/%2e%2e/%2e%2e" + c.path());
+      for (String p : paths) {
+        HttpResponse<String> r = isApi ? api.get(p, token) : b.get(p);
+        boolean blocked = isApi ? r.statusCode() == 403
+            : r.statusCode() == 303 && "/account/password".equals(r.headers().firstValue("Location").orElse(""));
+        if (!blocked) {
+          mismatches.add(c.route() + " via " + p + " before the password change: got " + r.statusCode());
+        }
+      }
+    }
+    assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+  }
+
+  // ------------------------------------------------------------------ a GET changes no stored state (issue 18, item 8)
+
+  /** The next transaction id PostgreSQL will hand out: it moves only when some transaction writes. */
+  private static String nextTransactionId() {
+    return node.app().pool().query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").execute().await()
+        .iterator().next().getString(0);
+  }
+
+  @Test
+  void noGetRouteWritesToTheDatabase() {
+    List<String> writers = new ArrayList<>();
+    for (String caller : List.of("admin", "d1", "c1", "anon")) {
+      String token = "anon".equals(caller) ? null : api.token(caller, AccountFixtures.passwordOf(caller));
+      Browser b = new Browser(node.baseUrl());
+      if ("anon".equals(caller)) {
+        b.get("/login");
+      } else {
+        b.login(caller, AccountFixtures.passwordOf(caller)).get("/");
+      }
+      for (Case c : getCases()) {
+        // a write elsewhere (the scheduler) may coincide once; a GET that writes does so every time
+        int wrote = 0;
+        for (int attempt = 0; attempt < 3; attempt++) {
+          String before = nextTransactionId();
+          if (c.path().startsWith("/api/")) {
+            api.get(c.path(), token);
+          } else {
+            b.get(c.path());
+          }
+          if (!before.equals(nextTransactionId())) {
+            wrote++;
+          }
+        }
+        if (wrote == 3) {
+          writers.add(c.route() + " as " + caller);
+        }
+      }
+    }
+    assertTrue(writers.isEmpty(), "GET requests that wrote to the database:\n" + String.join("\n", writers));
+  }
+
+  // ------------------------------------------------------------------ event streams (issue 18, item 6)
+
+  @Test
+  void everyEventStreamEndsWhenItsUserIsDisabled() throws Exception {
+    Browser probe = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    Map<String, String> streams = new LinkedHashMap<>();
+    for (Case c : CASES) {
+      if (!c.route().startsWith("GET ") || c.path().startsWith("/api/")) {
+        continue;
+      }
+      HttpResponse<java.io.InputStream> r = probe.stream(c.path());
+      if (r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+        streams.put(c.route(), c.path());
+      }
+      r.body().close();
+    }
+    assertEquals(Set.of("GET /stats/live"), streams.keySet(), "the event streams this test knows (add a new one below)");
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    for (Map.Entry<String, String> stream : streams.entrySet()) {
+      String username = "ulive" + System.nanoTime(); // "u…": ignored by the list checks above
+      HttpResponse<String> created = api.call("POST", "/api/v1/users", admin, new JsonObject().put("username", username)
+          .put("displayName", "流").put("role", "city_staff").put("scopeCode", AccountFixtures.BAICHENG)
+          .put("password", AccountFixtures.PASSWORD).encode());
+      assertEquals(201, created.statusCode(), created.body());
+      JsonObject account = Http.json(created);
+      Browser b = new Browser(node.baseUrl()).login(username, AccountFixtures.PASSWORD);
+      HttpResponse<java.io.InputStream> r = b.stream(stream.getValue());
+      assertEquals(200, r.statusCode(), stream.getKey());
+      try (org.yishi.support.EventStream events = new org.yishi.support.EventStream(r.body())) {
+        assertTrue(events.next("ready", java.time.Duration.ofSeconds(20)) != null, stream.getKey() + " listens");
+        HttpResponse<String> off = api.call("PUT", "/api/v1/users/" + account.getLong("id"), admin, new JsonObject()
+            .put("displayName", "流").put("role", "city_staff").put("scopeCode", AccountFixtures.BAICHENG)
+            .put("disabled", true).put("version", account.getInteger("version")).encode());
+        assertEquals(200, off.statusCode(), off.body());
+        assertTrue(events.awaitEnd(java.time.Duration.ofSeconds(20)), stream.getKey() + " ends once its user is disabled");
+      }
+    }
   }
 }

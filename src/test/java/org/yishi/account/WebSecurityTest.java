@@ -127,6 +127,7 @@ class WebSecurityTest {
     HttpResponse<String> login = b.post("/login", Map.of("username", "reset-me", "password", temp, "back", "/admin/users"));
     assertEquals("/account/password", login.headers().firstValue("Location").orElse(""));
     assertEquals("/account/password", b.get("/admin/users").headers().firstValue("Location").orElse(""), "every page leads to the change");
+    b.get("/account/password"); // the form, with the CSRF token issued at sign-in
     HttpResponse<String> weak = b.post("/account/password", Map.of("currentPassword", temp, "newPassword", "short", "confirmPassword", "short"));
     assertEquals(422, weak.statusCode());
     assertTrue(weak.body().contains("密码至少 10 位"), "field message shown in Chinese");

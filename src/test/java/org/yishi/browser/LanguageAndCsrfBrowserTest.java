@@ -17,7 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The 中文/English switch in the header, and a form whose CSRF token was tampered with, in a real Chromium. */
+/**
+ * The 中文/English switch in the header (a form: signed in, the choice is stored on the account, and a
+ * GET link to a language changes only the browser's cookie), and a form whose CSRF token was tampered
+ * with, in a real Chromium.
+ */
 class LanguageAndCsrfBrowserTest {
   private static final String VILLAGE = "220802001002";
 
@@ -52,28 +56,36 @@ class LanguageAndCsrfBrowserTest {
       browser.open("/", "home-zh-signed-out");
     }
     assertTrue(lang().startsWith("zh"), lang());
-    browser.follow(By.cssSelector("a.lang-switch"), "home-en-signed-out");
+    browser.submit(By.cssSelector("button.lang-switch"), "home-en-signed-out");
     assertEquals("en", lang());
-    assertEquals("中文", browser.text(By.cssSelector("a.lang-switch")));
+    assertEquals("中文", browser.text(By.cssSelector("button.lang-switch")));
     assertEquals("Sign in", browser.text(By.cssSelector("header a[href='/login']")));
 
     browser.signIn("c1", AccountFixtures.PASSWORD);
     assertEquals("en", lang(), "the choice is remembered across sign-in");
     browser.open("/stations", "stations-en");
     assertEquals("Stations", browser.text(By.cssSelector("header a[href='/stations']")));
-    browser.follow(By.cssSelector("a.lang-switch"), "stations-zh");
+    browser.submit(By.cssSelector("button.lang-switch"), "stations-zh");
     assertEquals("/stations", browser.path(), "the switch comes back to the same page");
     assertTrue(lang().startsWith("zh"), lang());
     assertEquals("议事室", browser.text(By.cssSelector("header a[href='/stations']")));
-    assertEquals("English", browser.text(By.cssSelector("a.lang-switch")));
+    assertEquals("English", browser.text(By.cssSelector("button.lang-switch")));
     assertEquals("zh-CN", db.value("SELECT locale FROM account WHERE username = 'c1'"), "a signed-in user's choice is stored");
 
-    browser.follow(By.cssSelector("a.lang-switch"), "stations-en-again");
+    browser.submit(By.cssSelector("button.lang-switch"), "stations-en-again");
     assertEquals("en", lang());
     assertEquals("en", db.value("SELECT locale FROM account WHERE username = 'c1'"));
-    browser.follow(By.cssSelector("a.lang-switch"), "stations-zh-again");
+    browser.submit(By.cssSelector("button.lang-switch"), "stations-zh-again");
     assertTrue(lang().startsWith("zh"), lang());
     assertEquals("zh-CN", db.value("SELECT locale FROM account WHERE username = 'c1'"));
+
+    // a link to a language (a GET) switches this browser but never writes to the account
+    browser.open("/lang/en?back=/stations", "stations-en-by-link");
+    assertEquals("en", lang());
+    assertEquals("/stations", browser.path());
+    assertEquals("zh-CN", db.value("SELECT locale FROM account WHERE username = 'c1'"), "a GET changes no stored state");
+    browser.submit(By.cssSelector("button.lang-switch"), "stations-zh-by-form");
+    assertTrue(lang().startsWith("zh"), lang());
   }
 
   @Test

@@ -67,10 +67,10 @@ class ReportBrowserTest {
     assertTrue(browser.driver().findElements(By.cssSelector("#report-figures tbody tr")).size() >= 30, "every counter is listed");
     assertTrue(browser.pageText().contains("洮北区") && browser.pageText().contains("洮南市"), "the districts' table");
 
-    browser.follow(By.cssSelector("a.lang-switch"), "city-report-en");
+    browser.submit(By.cssSelector("button.lang-switch"), "city-report-en");
     assertTrue(browser.text(By.id("report-summary")).contains("held " + held + " consultation meetings"),
         browser.text(By.id("report-summary")));
-    browser.follow(By.cssSelector("a.lang-switch"), "city-report-zh");
+    browser.submit(By.cssSelector("button.lang-switch"), "city-report-zh");
     browser.signOut();
 
     browser.signIn("demo-district", "yishi-demo");

@@ -525,4 +525,46 @@ class HostileInputTest {
   private static long count(String sql) {
     return node.app().pool().query(sql).execute().await().iterator().next().getLong(0);
   }
+
+  /**
+   * Request targets that the router normalises (dot segments, escaped dots, repeated slashes, escaped
+   * letters), sent raw to every route that needs a caller (issue 18, item 4): the API never accepts
+   * the session cookie through any of them, and a page never accepts a bearer token. Each answer is
+   * the anonymous one (401 on the API, a redirect to the sign-in page or 401 on pages), never the
+   * route's signed-in answer.
+   */
+  @Test
+  void noDetourMakesACookieWorkOnTheApiOrATokenOnAPage() throws Exception {
+    List<String> problems = new ArrayList<>();
+    String cookie = "Cookie: " + browser.cookieHeader() + "\r\n";
+    String auth = "Authorization: Bearer " + token + "\r\n";
+    for (var route : node.app().routes().routes().entrySet()) {
+      if (route.getValue().isOpen()) {
+        continue;
+      }
+      String method = route.getKey().substring(0, route.getKey().indexOf(' '));
+      String target = path(route.getKey().substring(method.length() + 1));
+      boolean isApi = target.startsWith("/api/");
+      String rest = target.substring(1);
+      List<String> detours = new ArrayList<>(List.of("/" + target, "/./" + rest, "/x/../" + rest, "/%2e/" + rest,
+          "/x/%2E%2E/" + rest, "/x/.%2e/" + rest, target.replaceFirst("/", "//")));
+      if (isApi) {
+        detours.add("/%61pi/" + target.substring("/api/".length()));
+        detours.add("/api//" + target.substring("/api/".length()));
+        detours.add("/API/" + target.substring("/api/".length()));
+        detours.add("/Api/" + target.substring("/api/".length()));
+      }
+      for (String detour : detours) {
+        Raw r = raw(request(method, detour, isApi ? cookie : auth, "GET".equals(method) ? null : new byte[0]));
+        boolean anonymous = r.status() == 401 || r.status() == 404 || r.status() == 405
+            || (!isApi && r.status() == 303 && r.head().contains("Location: /login"))
+            || (!isApi && r.status() == 403 && !"GET".equals(method)); // a state-changing page request without a CSRF token
+        if (!anonymous) {
+          problems.add(route.getKey() + " via " + detour + " with " + (isApi ? "a session cookie" : "a bearer token")
+              + " -> " + r.status());
+        }
+      }
+    }
+    assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n", problems));
+  }
 }

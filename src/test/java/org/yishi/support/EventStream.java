@@ -82,6 +82,15 @@ public final class EventStream implements AutoCloseable {
     return ended;
   }
 
+  /** Whether the server ends the stream within {@code wait} (events meanwhile are skipped). */
+  public boolean awaitEnd(Duration wait) throws InterruptedException {
+    long until = System.nanoTime() + wait.toNanos();
+    while (!ended && System.nanoTime() < until) {
+      events.poll(100, TimeUnit.MILLISECONDS);
+    }
+    return ended;
+  }
+
   @Override
   public void close() {
     try {

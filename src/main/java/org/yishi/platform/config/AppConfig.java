@@ -45,10 +45,14 @@ public record AppConfig(
    * @param tokenTtlHours      lifetime of API bearer tokens
    * @param sessionTimeoutMinutes idle time after which a browser session ends
    * @param cookieSecure       mark the session cookie Secure (set true when served over HTTPS)
+   * @param sessionMaxHours    absolute lifetime of a browser session, however active
+   * @param liveRecheckSeconds how often an open event stream checks that its user may still read it
+   * @param loginMaxHashingPerAddress password checks one client address may have running at once on a node (429 beyond)
    */
   public record SecuritySettings(int passwordIterations, int loginMaxAttempts, int loginMaxPerAddress,
                                  int loginWindowSeconds, int tokenTtlHours, int sessionTimeoutMinutes,
-                                 boolean cookieSecure) {
+                                 boolean cookieSecure, int sessionMaxHours, int liveRecheckSeconds,
+                                 int loginMaxHashingPerAddress) {
   }
 
   /**
@@ -116,6 +120,9 @@ public record AppConfig(
   private static final Setting LOGIN_WINDOW = new Setting("security.loginWindowSeconds", "YISHI_LOGIN_WINDOW_SECONDS");
   private static final Setting TOKEN_TTL = new Setting("security.tokenTtlHours", "YISHI_TOKEN_TTL_HOURS");
   private static final Setting SESSION_TIMEOUT = new Setting("security.sessionTimeoutMinutes", "YISHI_SESSION_TIMEOUT_MINUTES");
+  private static final Setting SESSION_MAX = new Setting("security.sessionMaxHours", "YISHI_SESSION_MAX_HOURS");
+  private static final Setting LIVE_RECHECK = new Setting("security.liveRecheckSeconds", "YISHI_LIVE_RECHECK_SECONDS");
+  private static final Setting LOGIN_HASHING = new Setting("security.loginMaxHashingPerAddress", "YISHI_LOGIN_MAX_HASHING_PER_ADDRESS");
   private static final Setting REMINDER_LEADS = new Setting("reminders.leadHours", "YISHI_REMINDER_LEAD_HOURS");
   private static final Setting SCHEDULER_INTERVAL = new Setting("reminders.intervalSeconds", "YISHI_SCHEDULER_INTERVAL_SECONDS");
   private static final Setting RECORD_REMINDER_DAYS = new Setting("reminders.recordAfterDays", "YISHI_RECORD_REMINDER_DAYS");
@@ -203,7 +210,10 @@ public record AppConfig(
             r.integer(LOGIN_WINDOW, 900, 1, 86_400),
             r.integer(TOKEN_TTL, 12, 1, 24 * 90),
             r.integer(SESSION_TIMEOUT, 120, 1, 24 * 60),
-            r.bool(COOKIE_SECURE, false)),
+            r.bool(COOKIE_SECURE, false),
+            r.integer(SESSION_MAX, 12, 1, 24 * 30),
+            r.integer(LIVE_RECHECK, 30, 1, 3600),
+            r.integer(LOGIN_HASHING, 4, 1, 1000)),
         r.leads(),
         r.integer(SCHEDULER_INTERVAL, 60, 1, 3600),
         r.integer(RECORD_REMINDER_DAYS, 2, 1, 60),

@@ -206,7 +206,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
 
   /** API paths and callers that ask for JSON get JSON errors; browsers get a page. */
   public static boolean wantsJson(RoutingContext ctx) {
-    String path = ctx.request().path();
+    String path = org.yishi.platform.security.Security.path(ctx);
     if (path != null && (path.startsWith("/api/") || path.equals("/health") || path.equals("/ready"))) {
       return true;
     }

@@ -65,10 +65,12 @@ public final class HttpVerticle extends VerticleBase {
         .setLazySession(true)
         .setNagHttps(false);
     // pages use the clustered session; the API uses bearer tokens only (so it needs no CSRF token)
+    // decided on the normalised path the router matches: //api/... or /x/../api/... is the API too
     router.route().handler(ctx -> {
-      if (ctx.request().path().startsWith("/api/")) {
+      if (org.yishi.platform.security.Security.isApi(ctx)) {
         ctx.next();
       } else {
+        ctx.put(org.yishi.platform.security.Security.SESSION_HANDLER, sessions);
         sessions.handle(ctx);
       }
     });

@@ -27,7 +27,7 @@ final class KeptInput {
   }
 
   static void addTo(RoutingContext ctx, Map<String, Object> model) {
-    if (ctx.request().method() != HttpMethod.POST || ctx.request().path().startsWith("/api/")) {
+    if (ctx.request().method() != HttpMethod.POST || org.yishi.platform.security.Security.isApi(ctx)) {
       return;
     }
     String type = ctx.request().getHeader("Content-Type");
@@ -58,7 +58,7 @@ final class KeptInput {
       }
       resend.add(Map.of("name", name, "value", value));
       if (!name.equals(Csrf.FIELD) && !name.equals(Idempotency.FIELD) && !value.isBlank() && shown.size() < MAX_SHOWN) {
-        shown.add(Map.of("label", label(locale, ctx.request().path(), name), "value", value));
+        shown.add(Map.of("label", label(locale, org.yishi.platform.security.Security.path(ctx), name), "value", value));
       }
     }
     if (shown.isEmpty()) {

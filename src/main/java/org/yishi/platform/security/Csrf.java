@@ -30,12 +30,15 @@ public final class Csrf {
       return "";
     }
     String token = session.get(SESSION_KEY);
-    if (token == null) {
-      byte[] bytes = new byte[32];
-      RANDOM.nextBytes(bytes);
-      token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      session.put(SESSION_KEY, token);
-    }
+    return token != null ? token : renew(session);
+  }
+
+  /** Replaces the session's token (at sign-in): forms rendered before no longer pass. */
+  public static String renew(Session session) {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    session.put(SESSION_KEY, token);
     return token;
   }
 

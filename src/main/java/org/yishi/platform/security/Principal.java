@@ -7,9 +7,11 @@ import java.util.Set;
  * short cache invalidated cluster-wide) on each request, so disabling an account takes effect at once.
  *
  * @param scopeCode the city code (city staff) or district code (district staff, coordinators); null for admin
+ * @param sessionEpoch the account's sign-in generation: raised by a password change or reset and by disabling,
+ *                     it ends every browser session signed in under an earlier value
  */
 public record Principal(long id, String username, String displayName, Role role, String scopeCode,
-                        Set<Long> stationIds, String locale, boolean mustChangePassword) {
+                        Set<Long> stationIds, String locale, boolean mustChangePassword, long sessionEpoch) {
 
   public Principal {
     stationIds = stationIds == null ? Set.of() : Set.copyOf(stationIds);
@@ -27,6 +29,15 @@ public record Principal(long id, String username, String displayName, Role role,
   /** How this user is named in the histories people read: the display name, else the username. */
   public String shownName() {
     return displayName == null || displayName.isBlank() ? username : displayName;
+  }
+
+  /**
+   * Whether {@code other} (the same account read again) still holds exactly this grant: same role,
+   * scope, stations and sign-in generation. Long-lived answers (event streams) end when it does not.
+   */
+  public boolean sameGrant(Principal other) {
+    return other != null && other.id == id && other.role == role && java.util.Objects.equals(other.scopeCode, scopeCode)
+        && other.stationIds.equals(stationIds) && other.sessionEpoch == sessionEpoch;
   }
 
   public boolean is(Role r) {

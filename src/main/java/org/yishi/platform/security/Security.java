@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
+import io.vertx.ext.web.handler.SessionHandler;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.reliability.Idempotency;
@@ -20,28 +21,87 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Security {
   public static final String SESSION_ACCOUNT = "uid";
+  /** The account's sign-in generation when the session signed in ({@link Principal#sessionEpoch()}). */
+  static final String SESSION_EPOCH = "epoch";
+  /** When the session signed in (epoch milliseconds): it ends {@code YISHI_SESSION_MAX_HOURS} later. */
+  static final String SESSION_SINCE = "since";
   /** The session cookie (set by the session handler of {@code HttpVerticle}). */
   public static final String SESSION_COOKIE = "yishi_session";
   private static final String PRINCIPAL_KEY = "yishi.principal";
+  /** Where the node's session handler is kept in the routing context (to store a session before answering). */
+  public static final String SESSION_HANDLER = "yishi.sessionHandler";
   static final String PASSWORD_PAGE = "/account/password";
 
   private final Authenticator authenticator;
   private final RateLimiter limiter;
   private final Idempotency idempotency;
+  private final long sessionMaxMillis;
 
   /** A guard without request limits or idempotency keys (tools and tests). */
   public Security(Authenticator authenticator) {
     this(authenticator, RateLimiter.disabled(), null);
   }
 
+  public Security(Authenticator authenticator, RateLimiter limiter, Idempotency idempotency) {
+    this(authenticator, limiter, idempotency, 12);
+  }
+
   /**
    * @param limiter     requests per signed-in user, cluster-wide (429 beyond)
    * @param idempotency idempotency keys of submissions, run after the guard on every state-changing route; may be null
+   * @param sessionMaxHours absolute lifetime of a browser session (signed in this long ago: signed out)
    */
-  public Security(Authenticator authenticator, RateLimiter limiter, Idempotency idempotency) {
+  public Security(Authenticator authenticator, RateLimiter limiter, Idempotency idempotency, int sessionMaxHours) {
     this.authenticator = authenticator;
     this.limiter = limiter;
     this.idempotency = idempotency;
+    this.sessionMaxMillis = sessionMaxHours * 3_600_000L;
+  }
+
+  /**
+   * Signs {@code p} in on this browser: a new session id (no fixation), a new CSRF token (a token
+   * seen before sign-in is worthless after it), the account's sign-in generation and the time.
+   */
+  public static void signIn(RoutingContext ctx, Principal p) {
+    Session session = ctx.session().regenerateId();
+    session.put(SESSION_ACCOUNT, p.id());
+    session.put(SESSION_EPOCH, p.sessionEpoch());
+    session.put(SESSION_SINCE, System.currentTimeMillis());
+    Csrf.renew(session);
+  }
+
+  /**
+   * After this session changed the account's password: it stays signed in under the new generation.
+   * The session is stored before the answer is sent (the session handler would otherwise store it
+   * after, and the browser's next request could find the old generation and be signed out).
+   */
+  public static Future<Void> keepSession(RoutingContext ctx, long sessionEpoch) {
+    Session session = ctx.session();
+    if (session == null || session.get(SESSION_ACCOUNT) == null) {
+      return Future.succeededFuture();
+    }
+    session.put(SESSION_EPOCH, sessionEpoch);
+    SessionHandler handler = ctx.get(SESSION_HANDLER);
+    return handler == null ? Future.succeededFuture() : handler.flush(ctx);
+  }
+
+  /**
+   * The session's user if the session is still valid for it: signed in under the account's current
+   * generation (no password change, reset or disabling since) and less than the absolute lifetime
+   * ago. Otherwise the session is signed out (it stays, anonymous, with its CSRF token) and null returned.
+   */
+  private Principal current(Session session, Principal p) {
+    Object epoch = session.get(SESSION_EPOCH);
+    Object since = session.get(SESSION_SINCE);
+    boolean valid = p != null && epoch instanceof Number e && e.longValue() == p.sessionEpoch()
+        && since instanceof Number s && System.currentTimeMillis() - s.longValue() < sessionMaxMillis;
+    if (!valid) {
+      session.remove(SESSION_ACCOUNT);
+      session.remove(SESSION_EPOCH);
+      session.remove(SESSION_SINCE);
+      return null;
+    }
+    return p;
   }
 
   /** The idempotency step that follows the guard (passes everything on when the node has none). */
@@ -63,8 +123,31 @@ public final class Security {
     return p;
   }
 
-  static boolean isApi(RoutingContext ctx) {
-    return ctx.request().path().startsWith("/api/");
+  /**
+   * The path every security decision is made on: the one the router matches (dot segments removed,
+   * unreserved percent-escapes decoded, repeated slashes collapsed), never the raw request path, so
+   * that {@code /api/v1/me/../stations}, {@code /api/v1/me/%2e%2e/stations} or {@code //api/v1/...} are
+   * judged as the route they reach.
+   */
+  public static String path(RoutingContext ctx) {
+    String p = ctx.normalizedPath();
+    return p == null ? "/" : p;
+  }
+
+  /** Whether the request goes to the API (bearer tokens only, never the session cookie). */
+  public static boolean isApi(RoutingContext ctx) {
+    return isApiPath(path(ctx));
+  }
+
+  /** Whether a normalised path is an API path. */
+  public static boolean isApiPath(String normalizedPath) {
+    return normalizedPath.startsWith("/api/");
+  }
+
+  /** Routes a user with a temporary password may still use: the password change, sign-out and their own account. */
+  private static boolean exemptFromPasswordChange(String path) {
+    return path.equals(PASSWORD_PAGE) || path.equals("/logout") || path.equals("/api/v1/me")
+        || path.equals("/api/v1/me/password");
   }
 
   private static boolean changesState(HttpMethod m) {
@@ -134,7 +217,9 @@ public final class Security {
       // balancer probes, /metrics scrapes), filling Hazelcast's heap (found by the benchmarks).
       Session session = ctx.request().getCookie(SESSION_COOKIE) == null ? null : ctx.session();
       Object id = session == null ? null : session.get(SESSION_ACCOUNT);
-      found = id instanceof Number n ? authenticator.byAccountId(n.longValue()) : Future.succeededFuture();
+      found = id instanceof Number n
+          ? authenticator.byAccountId(n.longValue()).map(p -> current(session, p))
+          : Future.succeededFuture();
     }
     return found.map(p -> {
       if (p != null) {
@@ -173,8 +258,7 @@ public final class Security {
     if (!csrfOk) {
       throw csrfFailure();
     }
-    if (principal.mustChangePassword() && !ctx.request().path().equals(PASSWORD_PAGE)
-        && !ctx.request().path().equals("/logout") && !ctx.request().path().startsWith("/api/v1/me")) {
+    if (principal.mustChangePassword() && !exemptFromPasswordChange(path(ctx))) {
       if (!api && ctx.request().method() == HttpMethod.GET) {
         throw new Redirect(PASSWORD_PAGE);
       }
