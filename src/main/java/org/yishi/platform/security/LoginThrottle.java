@@ -54,6 +54,11 @@ public final class LoginThrottle {
    * attempts: true when counted (the password may be checked), false when throttled (nothing counted).
    */
   public Future<Boolean> reserve(String username, String address) {
+    return reserveCounted(username, address)
+        .recover(err -> previousReleaseOwnsAKey(err) ? reserveAsThePreviousRelease(username, address) : Future.failedFuture(err));
+  }
+
+  private Future<Boolean> reserveCounted(String username, String address) {
     return Future.fromCompletionStage(failures.submitToKey(accountKey(username), new Reserve(maxPerAccount, windowSeconds)))
         .compose(account -> {
           if (account < 0) {
@@ -77,7 +82,36 @@ public final class LoginThrottle {
   }
 
   private Future<Void> release(String key) {
-    return Future.fromCompletionStage(failures.submitToKey(key, new Release(windowSeconds))).mapEmpty();
+    return Future.fromCompletionStage(failures.submitToKey(key, new Release(windowSeconds))).<Void>mapEmpty()
+        .recover(err -> previousReleaseOwnsAKey(err) ? Future.succeededFuture() : Future.failedFuture(err));
+  }
+
+  /**
+   * During a rolling upgrade a key may be owned by a member of the previous release, which lacks
+   * {@link Reserve} and {@link Release}: then the attempt is counted as that release counts it (its
+   * {@link Increment}, which both releases have, after a check of the counts), not refused.
+   */
+  private Future<Boolean> reserveAsThePreviousRelease(String username, String address) {
+    Future<Integer> account = Future.fromCompletionStage(failures.getAsync(accountKey(username)));
+    Future<Integer> byAddress = Future.fromCompletionStage(failures.getAsync(addressKey(address)));
+    return Future.all(account, byAddress).compose(v -> {
+      if (count(account.result()) >= maxPerAccount || count(byAddress.result()) >= maxPerAddress) {
+        return Future.succeededFuture(false);
+      }
+      Increment inc = new Increment(windowSeconds);
+      return Future.all(Future.fromCompletionStage(failures.submitToKey(accountKey(username), inc)),
+          Future.fromCompletionStage(failures.submitToKey(addressKey(address), inc))).map(true);
+    });
+  }
+
+  /** Whether a cluster call failed because the key's owner cannot load this release's processor class. */
+  static boolean previousReleaseOwnsAKey(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ClassNotFoundException || t instanceof com.hazelcast.nio.serialization.HazelcastSerializationException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int count(Integer n) {
@@ -103,6 +137,26 @@ public final class LoginThrottle {
       }
       ((ExtendedMapEntry<String, Integer>) entry).setValue(now + 1, ttlSeconds, TimeUnit.SECONDS);
       return now + 1;
+    }
+  }
+
+  /**
+   * Adds one and restarts the time to live; runs on the key's owner. The previous release's only
+   * processor, kept with its name, fields and serial version so that both releases can run it.
+   */
+  static final class Increment implements EntryProcessor<String, Integer, Integer> {
+    private static final long serialVersionUID = 1L;
+    private final long ttlSeconds;
+
+    Increment(long ttlSeconds) {
+      this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public Integer process(Map.Entry<String, Integer> entry) {
+      int next = entry.getValue() == null ? 1 : entry.getValue() + 1;
+      ((ExtendedMapEntry<String, Integer>) entry).setValue(next, ttlSeconds, TimeUnit.SECONDS);
+      return next;
     }
   }
 

@@ -93,6 +93,13 @@ public final class Security {
   private Principal current(Session session, Principal p) {
     Object epoch = session.get(SESSION_EPOCH);
     Object since = session.get(SESSION_SINCE);
+    if (p != null && epoch == null && since == null && p.sessionEpoch() == 0) {
+      // signed in by the previous release (before, or on an old node during, a rolling upgrade): it
+      // stays valid while the account's generation has not moved, and its lifetime starts now
+      session.put(SESSION_EPOCH, 0L);
+      session.put(SESSION_SINCE, System.currentTimeMillis());
+      return p;
+    }
     boolean valid = p != null && epoch instanceof Number e && e.longValue() == p.sessionEpoch()
         && since instanceof Number s && System.currentTimeMillis() - s.longValue() < sessionMaxMillis;
     if (!valid) {
