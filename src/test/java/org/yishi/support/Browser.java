@@ -143,6 +143,8 @@ public final class Browser {
     get("/login");
     HttpResponse<String> r = post("/login", Map.of("username", username, "password", password, "back", "/"));
     assertEquals(303, r.statusCode(), "sign-in of " + username + " failed: " + r.body());
+    // as a browser does: follow the redirect, whose page carries the CSRF token issued at sign-in
+    get(r.headers().firstValue("Location").orElse("/"));
     return this;
   }
 
