@@ -159,6 +159,15 @@ else
   log "NOT RUN: the full-disk case needs a tmpfs mount (root); this machine refused it"
 fi
 
+# an external server (here B's own, by URL): backup by --url, restore into an empty database by --url
+B_PG="postgresql://postgres@127.0.0.1:$(sed -n 4p "$WORK/b/pg/postmaster.pid")"
+check "backup.sh --url of an external server" bash scripts/backup.sh --url "$B_PG/postgres" "$WORK/backup-url"
+psql -X -q -d "$B_PG/postgres" -c "CREATE DATABASE restored_by_url" >/dev/null
+check "restore.sh --url into an empty database, its check passes" \
+  bash scripts/restore.sh "$WORK/backup-url" --url "$B_PG/restored_by_url"
+refused "restore.sh --url refuses a database that is not empty" 2 "is not empty" \
+  bash scripts/restore.sh "$WORK/backup-url" --url "$B_PG/restored_by_url"
+
 r="$(api "$B" "$TB" POST /api/v1/topics "{\"stationId\":$STATION,\"title\":\"恢复后的议题-$$\",\"category\":\"ecology\",\"source\":\"member\"}")"
 check "B takes new writes after the restore (ids continue: sequences restored)" test "${r%% *}" = 201
 
