@@ -13,6 +13,7 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Text;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -268,6 +269,6 @@ public final class MeetingService {
   }
 
   private static String str(Object o) {
-    return o instanceof String s && !s.isBlank() ? s.trim() : null;
+    return o instanceof String s ? Text.orNull(s) : null;
   }
 }

@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.Arrays;
@@ -87,7 +88,7 @@ public final class PlanRoutes {
 
   private static Integer yearParam(RoutingContext ctx) {
     String y = ctx.request().getParam("year");
-    if (y == null || y.isBlank()) {
+    if (Text.blank(y)) {
       return null;
     }
     if (!y.matches("\\d{4}") || Integer.parseInt(y) < 2000 || Integer.parseInt(y) > 2100) {
@@ -98,7 +99,7 @@ public final class PlanRoutes {
 
   private static Long committeeParam(RoutingContext ctx) {
     String c = ctx.request().getParam("committee");
-    if (c == null || c.isBlank()) {
+    if (Text.blank(c)) {
       return null;
     }
     if (!c.matches("\\d{1,18}")) {

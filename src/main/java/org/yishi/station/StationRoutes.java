@@ -20,6 +20,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ public final class StationRoutes {
   }
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   // ------------------------------------------------------------------ API
@@ -152,7 +153,7 @@ public final class StationRoutes {
 
   /** {@code ?mode=atomic} (default) or {@code skip-invalid}; anything else is a 422. */
   private static boolean atomic(String mode) {
-    if (mode == null || mode.isBlank() || "atomic".equals(mode)) {
+    if (Text.blank(mode) || "atomic".equals(mode)) {
       return true;
     }
     if ("skip-invalid".equals(mode)) {

@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 import org.yishi.station.StationStore;
 
@@ -77,7 +78,7 @@ public final class TopicRoutes {
 
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
