@@ -129,7 +129,9 @@ public final class MeetingService {
       String role = p.getString("role");
       if (role == null || !ROLES.contains(role) || p.getString("name") == null || p.getString("name").length() > 100
           || (p.getString("organisation") != null && p.getString("organisation").length() > 100)
-          || (p.getString("contact") != null && p.getString("contact").length() > 100)) {
+          || (p.getString("contact") != null && p.getString("contact").length() > 100)
+          || Text.hasControl(p.getString("name")) || p.getString("organisation") != null && Text.hasControl(p.getString("organisation"))
+          || p.getString("contact") != null && Text.hasControl(p.getString("contact"))) {
         in.reject("participants", "field.meeting.participant");
       }
     }

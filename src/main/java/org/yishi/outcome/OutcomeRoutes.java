@@ -113,6 +113,9 @@ public final class OutcomeRoutes {
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
     Boolean overdue = cases ? null : bool(ctx, "overdue");
     Boolean typical = cases ? Boolean.TRUE : bool(ctx, "typical");
     return new OutcomeStore.Filter(st, overdue, meeting == null ? null : Long.valueOf(meeting), typical, form, q);

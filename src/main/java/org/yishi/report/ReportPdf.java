@@ -185,9 +185,20 @@ final class ReportPdf {
         LOG.warning("PDF font " + source + ": no face with TrueType outlines (CFF fonts cannot be embedded); skipped");
         return;
       }
+      if (out.stream().anyMatch(l -> l.face().name() != null && l.face().name().equals(name(f)))) {
+        return; // the same face again (the system's copy of the bundled font): nothing to add
+      }
       out.add(new Loaded(f, new Face(source, f.getName())));
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "PDF font " + source + " cannot be used; skipped: " + e.getMessage());
+    }
+  }
+
+  private static String name(TrueTypeFont f) {
+    try {
+      return f.getName();
+    } catch (IOException e) {
+      return null;
     }
   }
 

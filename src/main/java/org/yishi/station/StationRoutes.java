@@ -87,6 +87,9 @@ public final class StationRoutes {
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
     String status = blank(ctx.request().getParam("status"));
     StationStatus st = status == null ? null : StationStatus.fromKey(status);
     if (status != null && st == null) {

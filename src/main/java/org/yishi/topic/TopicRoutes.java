@@ -100,6 +100,9 @@ public final class TopicRoutes {
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
     return new TopicStore.Filter(st, station == null ? null : Long.valueOf(station), category, q);
   }
 

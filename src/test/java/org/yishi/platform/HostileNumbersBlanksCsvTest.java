@@ -210,6 +210,31 @@ class HostileNumbersBlanksCsvTest {
     assertEquals(before, count("SELECT count(*) FROM topic"));
   }
 
+  @Test
+  void searchTextWithControlCharactersIsA422NamingQOnEveryListThatSearches() {
+    List<String> problems = new ArrayList<>();
+    int searched = 0;
+    for (String route : new TreeSet<>(node.app().routes().routes().keySet())) {
+      if (!route.startsWith("GET /api/") || route.contains(":")) {
+        continue;
+      }
+      String path = route.substring(4);
+      // a route that searches answers a long q with 422 naming it
+      if (!fields(api.get(path + "?q=" + "x".repeat(65), token)).containsKey("q")) {
+        continue;
+      }
+      searched++;
+      for (String q : List.of("%00", "a%00b", "a%0d%0ab", "a%1Bb", "%EF%BF%BD")) {
+        HttpResponse<String> r = api.get(path + "?q=" + q, token);
+        if (!fields(r).containsKey("q")) {
+          problems.add("GET " + path + "?q=" + q + " -> " + r.statusCode() + " " + r.body());
+        }
+      }
+    }
+    assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n", problems));
+    assertTrue(searched >= 3, "searching lists found: " + searched);
+  }
+
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }

@@ -111,6 +111,7 @@ class ReportPdfFontTest {
     ReportPdf.FontSources system = ReportPdf.FontSources.of("", true);
     List<ReportPdf.Face> faces = ReportPdf.faces(system);
     assertEquals("bundled:" + ReportPdf.BUNDLED, faces.get(0).source());
+    assertEquals(faces.size(), faces.stream().map(ReportPdf.Face::name).distinct().count(), "no face twice: " + faces);
     for (ReportPdf.Face f : faces) {
       assertFalse(f.source().contains("/opentype/noto/"), "a CFF collection is never used: " + faces);
     }

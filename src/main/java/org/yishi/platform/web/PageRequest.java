@@ -32,6 +32,9 @@ public record PageRequest(int page, int size) {
     if (q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
+    if (Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
     return Text.strip(q);
   }
 

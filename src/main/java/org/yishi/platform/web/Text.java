@@ -72,6 +72,20 @@ public final class Text {
     return s.substring(start, end);
   }
 
+  /**
+   * Whether {@code s} holds a control character (C0/C1, NUL included; tabs and line breaks too) or
+   * U+FFFD (what a decoder puts for bytes that were not text): never valid in a search or a name.
+   */
+  public static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c) || c == '\uFFFD') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** {@code s} stripped, or null when it is blank: for optional query parameters and form fields. */
   public static String orNull(String s) {
     return blank(s) ? null : strip(s);
