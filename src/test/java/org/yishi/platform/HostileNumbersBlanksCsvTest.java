@@ -235,6 +235,51 @@ class HostileNumbersBlanksCsvTest {
     assertTrue(searched >= 3, "searching lists found: " + searched);
   }
 
+  /** Every text field name the forms read (passwords aside: they are taken verbatim). */
+  private static final List<String> FORM_TEXT_FIELDS = List.of("action", "actualEnd", "actualStart", "address", "answer",
+      "application", "capacityAssessment", "category", "committee", "contactName", "contactPhone", "content", "cron",
+      "csv", "description", "displayName", "division", "divisionCode", "dueOn", "effectiveness", "email", "endsAt",
+      "evidence", "form", "format", "foundedOn", "key", "kind", "label", "name", "nameEn", "nameZh", "notHeldReason",
+      "onlineLink", "openingHours", "period", "phone", "proposer", "reason", "reply", "researchPlan", "responsibleUnit",
+      "role", "satisfaction", "satisfactionComment", "scopeCode", "sector", "source", "startsAt", "title", "type", "unit",
+      "username", "venue", "minutes", "q1Reason", "q2Reason");
+
+  @Test
+  void aFormOfBlankCharactersIsRefusedWhereAnEmptyFormIsOnEveryPage() {
+    Browser browser = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    browser.get("/");
+    List<String> problems = new ArrayList<>();
+    int covered = 0;
+    for (String route : new TreeSet<>(node.app().routes().routes().keySet())) {
+      String method = route.substring(0, route.indexOf(' '));
+      String template = route.substring(route.indexOf(' ') + 1);
+      if (!"POST".equals(method) || template.startsWith("/api/") || template.equals("/logout") || template.equals("/login")
+          || template.contains("password") || node.app().routes().readsOwnBody(io.vertx.core.http.HttpMethod.POST, template)) {
+        continue;
+      }
+      String path = template.startsWith("/admin/users/:id") ? template.replace(":id", String.valueOf(spareAccount)) : path(template);
+      if (browser.postRaw(path, form(browser, "").getBytes(StandardCharsets.UTF_8)).statusCode() != 422) {
+        continue;
+      }
+      covered++;
+      for (String blank : List.of("\u3000", "\u200B", "\u00A0\u3000")) {
+        HttpResponse<String> r = browser.postRaw(path, form(browser, blank).getBytes(StandardCharsets.UTF_8));
+        if (r.statusCode() != 422) {
+          problems.add("POST " + path + " every field = " + blank.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList()
+              + " -> " + r.statusCode() + " (an empty form is a 422)");
+        }
+      }
+    }
+    assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n", problems));
+    assertTrue(covered >= 10, "forms reached: " + covered);
+  }
+
+  private static String form(Browser browser, String value) {
+    StringBuilder sb = new StringBuilder("_csrf=" + enc(browser.csrf()));
+    FORM_TEXT_FIELDS.forEach(f -> sb.append('&').append(f).append('=').append(enc(value)));
+    return sb.toString();
+  }
+
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
