@@ -92,6 +92,25 @@ class ReportPdfFontTest {
     assertTrue(text.contains("综述") && text.contains("主要指标"), "the headings: " + text);
     assertTrue(text.contains("洮北区"), "a district's row: " + text);
     assertEquals(new TreeSet<>(List.of("WenQuanYiMicroHei")), fonts(pdf.body()), "only the bundled font is embedded");
+
+    // the other downloads need no font at all: they carry the Chinese text itself
+    HttpResponse<byte[]> xlsx = Http.sendBytes(Http.request(node.baseUrl() + "/api/v1/reports/" + id + "/xlsx")
+        .header("Authorization", "Bearer " + token).header("Accept-Language", "zh-CN").GET().build());
+    assertEquals(200, xlsx.statusCode());
+    StringBuilder cells = new StringBuilder();
+    try (org.apache.poi.xssf.usermodel.XSSFWorkbook wb = new org.apache.poi.xssf.usermodel.XSSFWorkbook(
+        new java.io.ByteArrayInputStream(xlsx.body()))) {
+      wb.forEach(sheet -> {
+        cells.append(sheet.getSheetName()).append('\n');
+        sheet.forEach(row -> row.forEach(cell -> cells.append(cell.toString()).append('\t')));
+      });
+    }
+    assertTrue(cells.toString().contains("白城市") && cells.toString().contains("洮北区") && cells.toString().contains("汇总"),
+        "the XLSX holds the report's Chinese: " + cells.substring(0, Math.min(300, cells.length())));
+    HttpResponse<byte[]> csv = Http.sendBytes(Http.request(node.baseUrl() + "/api/v1/reports/" + id + "/csv")
+        .header("Authorization", "Bearer " + token).GET().build());
+    String csvText = new String(csv.body(), StandardCharsets.UTF_8);
+    assertTrue(csvText.startsWith("\uFEFF") && csvText.contains("洮北区"), "UTF-8 with a BOM, Chinese names: " + csvText);
   }
 
   @Test
