@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.Arrays;
@@ -69,7 +70,7 @@ public final class UserRoutes {
 
   private static Role roleFilter(RoutingContext ctx) {
     String raw = ctx.request().getParam("role");
-    if (raw == null || raw.isBlank()) {
+    if (Text.blank(raw)) {
       return null;
     }
     Role role = Role.fromKey(raw);

@@ -10,6 +10,7 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.HashMap;
@@ -61,6 +62,6 @@ public final class AuditRoutes {
   }
 
   private static String blankToNull(String s) {
-    return s == null || s.isBlank() || s.length() > 64 ? null : s;
+    return Text.blank(s) || s.length() > 64 ? null : s;
   }
 }

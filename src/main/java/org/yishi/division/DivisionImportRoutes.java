@@ -13,6 +13,7 @@ import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.time.OffsetDateTime;
@@ -63,7 +64,7 @@ final class DivisionImportRoutes {
 
   /** {@code atomic} (default) or {@code skip-invalid} ({@code skip_invalid} too); 422 otherwise. */
   static DivisionImportMode mode(String raw) {
-    if (raw == null || raw.isBlank()) {
+    if (Text.blank(raw)) {
       return DivisionImportMode.ATOMIC;
     }
     return DivisionImportMode.fromKey(raw.trim().replace('-', '_'))
@@ -72,7 +73,7 @@ final class DivisionImportRoutes {
 
   /** The file's name as given by the client, for the record: its last path segment, at most 200 characters. */
   static String filename(String raw) {
-    if (raw == null || raw.isBlank()) {
+    if (Text.blank(raw)) {
       return null;
     }
     String name = raw.substring(Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\')) + 1).trim();
@@ -165,7 +166,7 @@ final class DivisionImportRoutes {
       errors.put("mode", app.web().message(ctx, "division.field.mode"));
     }
     FileUpload file = ctx.fileUploads().stream().filter(f -> "file".equals(f.name())).findFirst().orElse(null);
-    if (file == null || file.fileName() == null || file.fileName().isBlank()) {
+    if (file == null || Text.blank(file.fileName())) {
       errors.put("file", app.web().message(ctx, "division.upload.fileRequired"));
     } else if (file.size() > imports.maxBytes()) {
       errors.put("file", app.web().message(ctx, "division.upload.tooLarge", size(imports.maxBytes())));

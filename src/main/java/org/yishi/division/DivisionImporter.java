@@ -4,6 +4,7 @@ import org.yishi.division.DivisionImportProgress.Phase;
 import org.yishi.division.DivisionImportReport.Quirk;
 import org.yishi.division.DivisionImportReport.RowError;
 import org.yishi.platform.db.JdbcSource;
+import org.yishi.platform.web.Text;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -301,7 +302,7 @@ public final class DivisionImporter {
 
   /** Why a name is refused, or {@code null}. Names are otherwise stored exactly as given. */
   static DivisionReason nameProblem(String name) {
-    if (name.isBlank()) {
+    if (Text.blank(name)) {
       return DivisionReason.of("nameEmpty");
     }
     int length = name.codePointCount(0, name.length());

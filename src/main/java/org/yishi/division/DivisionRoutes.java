@@ -15,6 +15,7 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -103,10 +104,10 @@ public final class DivisionRoutes {
   /** An optional 12-digit code parameter; null when absent or blank. */
   static String code(RoutingContext ctx, String name, Map<String, Msg> errors) {
     String v = ctx.request().getParam(name);
-    if (v == null || v.isBlank()) {
+    if (Text.blank(v)) {
       return null;
     }
-    v = v.trim();
+    v = Text.strip(v);
     if (!DivisionCode.isCode(v)) {
       errors.put(name, Msg.of("division.field.code"));
       return null;
@@ -116,10 +117,10 @@ public final class DivisionRoutes {
 
   private static String searchText(RoutingContext ctx, Map<String, Msg> errors) {
     String v = ctx.request().getParam("q");
-    if (v == null || v.isBlank()) {
+    if (Text.blank(v)) {
       return null;
     }
-    v = v.trim();
+    v = Text.strip(v);
     if (v.codePointCount(0, v.length()) > DivisionImporter.MAX_NAME_LENGTH
         || v.chars().anyMatch(c -> Character.isISOControl(c) || c == '\uFFFD')) {
       errors.put("q", Msg.of("division.field.q", DivisionImporter.MAX_NAME_LENGTH));
@@ -233,7 +234,7 @@ public final class DivisionRoutes {
     Map<String, Msg> errors = new LinkedHashMap<>();
     String parentParam = "parent";
     String trigger = ctx.request().getHeader("HX-Trigger-Name");
-    if (ctx.request().getParam(parentParam) == null && trigger != null && !trigger.isBlank()) {
+    if (ctx.request().getParam(parentParam) == null && !Text.blank(trigger)) {
       parentParam = trigger;
     }
     String parent = code(ctx, parentParam, errors);

@@ -9,6 +9,7 @@ import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.reliability.ReferenceCache;
+import org.yishi.platform.web.Text;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class DivisionStore {
    */
   public Future<Page<Division>> search(String fragment, String prefix, int limit, int offset) {
     Optional<AppException> bad = pageProblem(limit, offset);
-    if (bad.isEmpty() && (fragment == null || fragment.isBlank() || fragment.length() > DivisionImporter.MAX_NAME_LENGTH)) {
+    if (bad.isEmpty() && (Text.blank(fragment) || fragment.length() > DivisionImporter.MAX_NAME_LENGTH)) {
       bad = Optional.of(AppException.malformed("search text must have 1 to " + DivisionImporter.MAX_NAME_LENGTH + " characters"));
     }
     if (bad.isEmpty() && prefix != null && !prefix.isEmpty() && !DivisionCode.isPrefix(prefix)) {

@@ -20,6 +20,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.time.DayOfWeek;
@@ -245,8 +246,8 @@ public final class MeetingRoutes {
     List<JsonObject> parties = new ArrayList<>();
     for (String role : MeetingService.ROLES) {
       String name = ctx.request().getFormAttribute(role + "_name");
-      if (name != null && !name.isBlank()) {
-        parties.add(new JsonObject().put("role", role).put("name", name.trim())
+      if (!Text.blank(name)) {
+        parties.add(new JsonObject().put("role", role).put("name", Text.strip(name))
             .put("organisation", blank(ctx.request().getFormAttribute(role + "_org")))
             .put("contact", blank(ctx.request().getFormAttribute(role + "_contact"))));
       }
@@ -281,7 +282,7 @@ public final class MeetingRoutes {
   }
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   private void viewPage(RoutingContext ctx) {

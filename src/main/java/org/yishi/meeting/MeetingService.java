@@ -15,6 +15,7 @@ import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -140,7 +141,9 @@ public final class MeetingService {
       String role = p.getString("role");
       if (role == null || !ROLES.contains(role) || p.getString("name") == null || p.getString("name").length() > 100
           || (p.getString("organisation") != null && p.getString("organisation").length() > 100)
-          || (p.getString("contact") != null && p.getString("contact").length() > 100)) {
+          || (p.getString("contact") != null && p.getString("contact").length() > 100)
+          || Text.hasControl(p.getString("name")) || p.getString("organisation") != null && Text.hasControl(p.getString("organisation"))
+          || p.getString("contact") != null && Text.hasControl(p.getString("contact"))) {
         in.reject("participants", "field.meeting.participant");
       }
     }
@@ -313,6 +316,6 @@ public final class MeetingService {
   }
 
   private static String str(Object o) {
-    return o instanceof String s && !s.isBlank() ? s.trim() : null;
+    return o instanceof String s ? Text.orNull(s) : null;
   }
 }

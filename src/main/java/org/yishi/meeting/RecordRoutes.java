@@ -13,6 +13,7 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.time.OffsetDateTime;
@@ -156,8 +157,8 @@ public final class RecordRoutes {
     Map<String, Object> attendance = new HashMap<>();
     for (String role : ROLES) {
       String raw = ctx.request().getFormAttribute("att_" + role);
-      if (raw != null && !raw.isBlank()) {
-        attendance.put(role, raw.trim().matches("\\d{1,9}") ? Long.valueOf(raw.trim()) : raw);
+      if (!Text.blank(raw)) {
+        attendance.put(role, Text.strip(raw).matches("\\d{1,9}") ? Long.valueOf(Text.strip(raw)) : raw);
       }
     }
     Future<JsonObject> filed;

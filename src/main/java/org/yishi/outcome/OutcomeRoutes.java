@@ -16,6 +16,7 @@ import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.time.LocalDate;
@@ -79,7 +80,7 @@ public final class OutcomeRoutes {
   }
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   private static Boolean bool(RoutingContext ctx, String name) {
@@ -109,6 +110,9 @@ public final class OutcomeRoutes {
     String q = blank(ctx.request().getParam("q"));
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
     }
     Boolean overdue = cases ? null : bool(ctx, "overdue");
     Boolean typical = cases ? Boolean.TRUE : bool(ctx, "typical");

@@ -19,6 +19,7 @@ import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.Arrays;
@@ -88,7 +89,7 @@ public final class PlanRoutes {
 
   private static Integer yearParam(RoutingContext ctx) {
     String y = ctx.request().getParam("year");
-    if (y == null || y.isBlank()) {
+    if (Text.blank(y)) {
       return null;
     }
     if (!y.matches("\\d{4}") || Integer.parseInt(y) < Params.MIN_YEAR || Integer.parseInt(y) > Params.MAX_YEAR) {

@@ -16,6 +16,7 @@ import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.time.Instant;
@@ -92,7 +93,7 @@ public final class ReportRoutes {
   }
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   private void listApi(RoutingContext ctx) {
@@ -203,24 +204,20 @@ public final class ReportRoutes {
   }
 
   /**
-   * The report as PDF, when a CJK font is configured or found (503 saying how to get one otherwise:
-   * a PDF without one would show empty boxes for every Chinese character).
+   * The report as PDF, with the bundled Simplified Chinese font (plus a configured one and, unless
+   * turned off, the machine's CJK fonts as fallbacks; see {@link ReportPdf}).
    */
   private void pdf(RoutingContext ctx) {
     Locale locale = Web.locale(ctx);
-    java.nio.file.Path font = ReportPdf.font(app.config().reports().pdfFont(), ReportPdf.CANDIDATES).orElse(null);
-    if (font == null) {
-      throw AppException.unavailable("PDF reports need a font with Chinese characters: install fonts-noto-cjk or "
-          + "fonts-wqy-microhei, or set YISHI_REPORT_FONT to a .ttf/.ttc file; the page prints on A4 meanwhile");
-    }
+    ReportPdf.FontSources fonts = ReportPdf.FontSources.of(app.config().reports().pdfFont(), app.config().reports().pdfSystemFonts());
     reports.get(Access.pathId(ctx))
         .compose(r -> reports.versions(r).map(v -> {
           Map<String, Object> model = view(r, v, locale);
           model.put("lang", org.yishi.platform.web.I18n.tag(locale));
-          model.put("font", ReportPdf.FAMILY);
+          model.put("font", ReportPdf.familyList());
           return Map.entry(r, app.web().render("report/pdf", model, locale));
         }))
-        .compose(e -> app.vertx().executeBlocking(() -> ReportPdf.render(e.getValue(), font), false).map(bytes -> Map.entry(e.getKey(), bytes)))
+        .compose(e -> app.vertx().executeBlocking(() -> ReportPdf.render(e.getValue(), fonts), false).map(bytes -> Map.entry(e.getKey(), bytes)))
         .onSuccess(e -> ctx.response().putHeader("Content-Type", "application/pdf")
             .putHeader("Content-Disposition", "attachment; filename=\"" + ReportExport.fileName(e.getKey(), "pdf") + "\"")
             .putHeader("Cache-Control", "no-store")

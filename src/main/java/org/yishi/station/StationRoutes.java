@@ -20,6 +20,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.ArrayList;
@@ -86,6 +87,9 @@ public final class StationRoutes {
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
     String status = blank(ctx.request().getParam("status"));
     StationStatus st = status == null ? null : StationStatus.fromKey(status);
     if (status != null && st == null) {
@@ -100,7 +104,7 @@ public final class StationRoutes {
   }
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   // ------------------------------------------------------------------ API
@@ -152,7 +156,7 @@ public final class StationRoutes {
 
   /** {@code ?mode=atomic} (default) or {@code skip-invalid}; anything else is a 422. */
   private static boolean atomic(String mode) {
-    if (mode == null || mode.isBlank() || "atomic".equals(mode)) {
+    if (Text.blank(mode) || "atomic".equals(mode)) {
       return true;
     }
     if ("skip-invalid".equals(mode)) {

@@ -18,6 +18,7 @@ import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Text;
 import org.yishi.station.StationStore.StationValues;
 
 import java.math.BigDecimal;
@@ -275,7 +276,7 @@ public final class StationService {
     if (!mayTake(actor, action)) {
       return Future.failedFuture(AppException.forbidden("Your role may not " + action.key() + " stations"));
     }
-    if (action.reasonRequired && (reason == null || reason.isBlank())) {
+    if (action.reasonRequired && (Text.blank(reason))) {
       return Future.failedFuture(AppException.invalid("reason", "field.station.reason"));
     }
     return pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {

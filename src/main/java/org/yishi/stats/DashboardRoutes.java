@@ -18,6 +18,7 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.net.URLEncoder;
@@ -72,7 +73,7 @@ public final class DashboardRoutes {
     };
     Access.ScopeResolver unit = ctx -> {
       String code = ctx.request().getParam("division");
-      if (code == null || code.isBlank()) {
+      if (Text.blank(code)) {
         return Future.succeededFuture(Access.Scope.division(home(ctx)));
       }
       return StatsRoutes.requiredUnit(ctx);
@@ -250,7 +251,7 @@ public final class DashboardRoutes {
 
   private static PageRequest listPage(RoutingContext ctx, String name, Map<String, Msg> errors) {
     String v = ctx.request().getParam(name);
-    if (v == null || v.isBlank()) {
+    if (Text.blank(v)) {
       return new PageRequest(1, LIST_SIZE);
     }
     if (!v.matches("\\d{1,7}") || Integer.parseInt(v) < 1) {
@@ -326,7 +327,7 @@ public final class DashboardRoutes {
     Principal me = Security.require(ctx);
     StatsQuery q = StatsQuery.parse(ctx, home(ctx));
     String name = ctx.request().getParam("table");
-    if (name == null || name.isBlank()) {
+    if (Text.blank(name)) {
       throw AppException.invalid("table", "field.required");
     }
     if (!StatsTables.NAMES.contains(name)) {

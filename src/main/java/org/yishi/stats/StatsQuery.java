@@ -4,6 +4,7 @@ import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 
 import java.time.YearMonth;
 import java.time.ZoneId;
@@ -43,7 +44,7 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
   static StatsQuery parse(RoutingContext ctx, String defaultDivision) {
     Map<String, Msg> errors = new LinkedHashMap<>();
     String division = ctx.request().getParam("division");
-    if (division == null || division.isBlank()) {
+    if (Text.blank(division)) {
       division = defaultDivision;
       if (division == null) {
         errors.put("division", Msg.of("field.required"));
@@ -57,7 +58,7 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
       errors.put("from", Msg.of("field.stats.range"));
     }
     String category = ctx.request().getParam("category");
-    if (category != null && category.isBlank()) {
+    if (category != null && Text.blank(category)) {
       category = null;
     }
     if (category != null && !category.matches("[a-z][a-z_]{1,39}")) {
@@ -75,7 +76,7 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
 
   private static YearMonth month(RoutingContext ctx, String name, YearMonth dflt, Map<String, Msg> errors) {
     String raw = ctx.request().getParam(name);
-    if (raw == null || raw.isBlank()) {
+    if (Text.blank(raw)) {
       return dflt;
     }
     YearMonth m = Params.parseMonth(raw.trim());

@@ -19,6 +19,7 @@ import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 import org.yishi.station.StationStore;
 
@@ -78,7 +79,7 @@ public final class TopicRoutes {
 
 
   private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+    return Text.orNull(s);
   }
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
@@ -96,6 +97,9 @@ public final class TopicRoutes {
     String q = blank(ctx.request().getParam("q"));
     if (q != null && q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
+    }
+    if (q != null && Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
     }
     return new TopicStore.Filter(st, station, category, q);
   }

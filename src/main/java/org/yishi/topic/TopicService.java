@@ -15,6 +15,7 @@ import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
+import org.yishi.platform.web.Text;
 import org.yishi.station.StationStore;
 import org.yishi.topic.TopicStore.TopicValues;
 
@@ -111,7 +112,7 @@ public final class TopicService {
     } else if (!answer) {
       problems.put(q + "Answer", Msg.of("topic.error.answerNo"));
     }
-    if (reason == null || reason.isBlank()) {
+    if (Text.blank(reason)) {
       problems.put(q + "Reason", Msg.of("topic.error.reasonMissing"));
     }
   }
@@ -251,7 +252,7 @@ public final class TopicService {
     if (!mayTake(actor, action)) {
       return Future.failedFuture(AppException.forbidden("Only committee staff may " + action.key() + " topics"));
     }
-    if (action.reasonRequired && (reason == null || reason.isBlank())) {
+    if (action.reasonRequired && (Text.blank(reason))) {
       return Future.failedFuture(AppException.invalid("reason", "topic.error.reason"));
     }
     return events.afterCommit("topic." + action.key(), pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {

@@ -319,4 +319,21 @@ class DivisionImportApiTest {
     assertTrue(bad.getMessage().startsWith("YISHI_IMPORT_MAX_BYTES (imports.maxBytes)"), bad.getMessage());
     assertEquals(41_943_040L, node.app().config().importMaxBytes());
   }
+
+  @Test
+  void aQuoteThatNeverClosesIsReportedOnItsLineAndTheLinesAfterItAreStillRead() throws Exception {
+    String before = db.checksum();
+    JsonObject job = importAndWait(DivisionFixtures.csv(
+        "220802001901,新一社区,village,220802001000",
+        "220802001902,\"新二社区,village,220802001000",
+        "220802001903,新三社区,village,220802001000"), "mode=atomic");
+    assertEquals("failed", job.getString("status"), job.encode());
+    JsonObject report = job.getJsonObject("report");
+    assertFalse(report.getBoolean("applied"));
+    assertEquals(1, report.getLong("errors_total"), job.encode());
+    assertEquals(3, firstError(job).getLong("line"), "the header is line 1: " + job.encode());
+    assertTrue(firstError(job).encode().contains("not closed"), job.encode());
+    assertEquals(2, report.getJsonObject("by_level").getLong("village"), "the lines after it were read: " + job.encode());
+    assertEquals(before, db.checksum(), "atomic: nothing applied");
+  }
 }

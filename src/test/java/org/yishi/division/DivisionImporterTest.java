@@ -479,4 +479,13 @@ class DivisionImporterTest {
   private static String shown(RowError e) {
     return e.line() + "|" + e.code() + "|" + e.reason();
   }
+
+  @Test
+  void aNameOfOnlyBlankCharactersIsEmpty() {
+    for (String blank : java.util.List.of("\u3000", "\u3000\u3000", "\u00A0", "\u200B", "\uFEFF", " \u3000\u200B")) {
+      assertEquals("nameEmpty", DivisionImporter.nameProblem(blank).key(),
+          blank.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList().toString());
+    }
+    assertEquals(null, DivisionImporter.nameProblem("\u3000白城市\u3000"), "a name is otherwise kept as given");
+  }
 }

@@ -76,10 +76,12 @@ public record AppConfig(
    * @param catchUpPeriods at most this many missed periods per schedule are generated after downtime
    * @param schedules      schedule id ({@code city_monthly}, ...) → its default cron expression, or "off";
    *                       admins may override each in the database
-   * @param pdfFont        a TrueType font file (.ttf/.ttc/.otf with CJK glyphs) for PDF reports; empty: look for
-   *                       one in the usual system places
+   * @param pdfFont        a TrueType-outline font file (.ttf/.ttc with CJK glyphs) used first in PDF reports; empty:
+   *                       the bundled font (WenQuanYi Micro Hei) comes first
+   * @param pdfSystemFonts whether the machine's CJK fonts are added after the bundled one (as fallbacks)
    */
-  public record ReportSettings(java.time.ZoneId zone, int catchUpPeriods, Map<String, String> schedules, String pdfFont) {
+  public record ReportSettings(java.time.ZoneId zone, int catchUpPeriods, Map<String, String> schedules, String pdfFont,
+                               boolean pdfSystemFonts) {
     /** The schedules, in display order. */
     public static final List<String> IDS = List.of("city_monthly", "city_quarterly", "city_yearly", "district_monthly");
   }
@@ -137,6 +139,7 @@ public record AppConfig(
   private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
   private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
   private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
+  private static final Setting REPORT_SYSTEM_FONTS = new Setting("reports.pdfSystemFonts", "YISHI_REPORT_SYSTEM_FONTS");
   private static final Map<String, Setting> REPORT_SCHEDULES = Map.of(
       "city_monthly", new Setting("reports.schedules.cityMonthly", "YISHI_REPORT_CITY_MONTHLY"),
       "city_quarterly", new Setting("reports.schedules.cityQuarterly", "YISHI_REPORT_CITY_QUARTERLY"),
@@ -465,7 +468,8 @@ public record AppConfig(
         }
         schedules.put(id, cron);
       }
-      return new ReportSettings(zone, catchUp, java.util.Collections.unmodifiableMap(schedules), text(REPORT_FONT, "", true));
+      return new ReportSettings(zone, catchUp, java.util.Collections.unmodifiableMap(schedules), text(REPORT_FONT, "", true),
+          bool(REPORT_SYSTEM_FONTS, true));
     }
 
     List<String> members() {

@@ -1,7 +1,12 @@
 package org.yishi.platform.web;
 
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.http.Msg;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads delimited text as people produce it: CSV (RFC 4180 quoting) or the tab-separated text a
@@ -16,7 +21,11 @@ public final class CsvText {
   public record Line(int number, List<String> cells) {
   }
 
-  /** Parses {@code text} (a leading BOM is ignored); blank lines are skipped. */
+  /**
+   * Parses {@code text} (a leading BOM is ignored); blank lines are skipped. A quoted cell may span
+   * lines, so a quote that is never closed would swallow the rest of the text as one cell: that is
+   * refused with 422 (field {@code file}) naming the line where the quote was opened.
+   */
   public static List<Line> parse(String text) {
     String s = text.startsWith("\uFEFF") ? text.substring(1) : text;
     int firstBreak = s.indexOf('\n');
@@ -28,6 +37,7 @@ public final class CsvText {
     boolean quoted = false;
     int line = 1;
     int startLine = 1;
+    int quoteLine = 1;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (quoted) {
@@ -44,6 +54,7 @@ public final class CsvText {
         }
       } else if (c == '"' && cell.length() == 0) {
         quoted = true;
+        quoteLine = line;
       } else if (c == delimiter) {
         cells.add(cell.toString());
         cell.setLength(0);
@@ -53,7 +64,7 @@ public final class CsvText {
         }
         cells.add(cell.toString());
         cell.setLength(0);
-        if (!(cells.size() == 1 && cells.get(0).isBlank())) {
+        if (!(cells.size() == 1 && Text.blank(cells.get(0)))) {
           lines.add(new Line(startLine, List.copyOf(cells)));
         }
         cells.clear();
@@ -63,9 +74,13 @@ public final class CsvText {
         cell.append(c);
       }
     }
+    if (quoted) {
+      throw new AppException(ErrorKind.INVALID, "Line " + quoteLine + ": a quoted cell is not closed",
+          Map.of("file", Msg.of("field.import.quoteNotClosed", quoteLine)));
+    }
     if (cell.length() > 0 || !cells.isEmpty()) {
       cells.add(cell.toString());
-      if (!(cells.size() == 1 && cells.get(0).isBlank())) {
+      if (!(cells.size() == 1 && Text.blank(cells.get(0)))) {
         lines.add(new Line(startLine, List.copyOf(cells)));
       }
     }

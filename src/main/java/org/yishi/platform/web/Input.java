@@ -7,6 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.Msg;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -101,10 +103,10 @@ public final class Input {
 
   public boolean has(String name) {
     Object v = source.apply(name);
-    return v != null && !(v instanceof String s && s.isBlank());
+    return v != null && !(v instanceof String s && Text.blank(s));
   }
 
-  /** A required single-line text of at most {@code max} characters (trimmed). */
+  /** A required single-line text of at most {@code max} characters (stripped; blank as in {@link Text#blank}). */
   public String text(String name, int max) {
     String v = optionalText(name, max, false);
     if (v == null && !errors.containsKey(name)) {
@@ -113,7 +115,10 @@ public final class Input {
     return v;
   }
 
-  /** An optional text; null when absent or blank. */
+  /**
+   * An optional text; null when absent or blank ({@link Text#blank}: U+3000, no-break and zero-width
+   * spaces count as blank); leading and trailing blank characters are removed.
+   */
   public String optionalText(String name, int max, boolean multiline) {
     Object v = source.apply(name);
     if (v == null) {
@@ -123,7 +128,7 @@ public final class Input {
       errors.put(name, Msg.of("field.notString"));
       return null;
     }
-    String t = multiline ? s.strip() : s.trim();
+    String t = Text.strip(s);
     if (t.isEmpty()) {
       return null;
     }
@@ -160,27 +165,67 @@ public final class Input {
     return s;
   }
 
-  /** An optional whole number; forms send text, JSON must send a number. */
+  /**
+   * An optional whole number; forms send text, JSON must send a number. The number is checked as
+   * written, never narrowed first: a JSON integer beyond 64 bits (which Jackson reads as a
+   * {@link BigInteger} and {@code longValue()} would wrap, 18446744073709551621 becoming 5) or a huge
+   * decimal is out of range; a fraction (1.5) is not a whole number; an integral decimal (3.0, 3e2)
+   * is that whole number.
+   */
   public Long optionalLong(String name, long min, long max) {
     Object v = source.apply(name);
-    if (v == null || (v instanceof String s && s.isBlank())) {
+    if (v == null || (v instanceof String s && Text.blank(s))) {
       return null;
     }
-    Long n = null;
-    if (v instanceof Number num && !(v instanceof Double) && !(v instanceof Float)) {
-      n = num.longValue();
-    } else if (!json && v instanceof String s && s.trim().matches("-?\\d{1,18}")) {
-      n = Long.parseLong(s.trim());
-    }
+    BigInteger n = wholeNumber(v, json);
     if (n == null) {
       errors.put(name, Msg.of("field.notWholeNumber"));
       return null;
     }
-    if (n < min || n > max) {
+    if (n.compareTo(BigInteger.valueOf(min)) < 0 || n.compareTo(BigInteger.valueOf(max)) > 0) {
       errors.put(name, Msg.of("field.range", min, max));
       return null;
     }
-    return n;
+    return n.longValueExact();
+  }
+
+  private static final BigDecimal HUGE = new BigDecimal("1e30");
+
+  /**
+   * The exact integral value of a JSON number or form text, or null when it is not a whole number
+   * (a fraction, NaN, infinity, text in JSON, a boolean...). Values far outside any range come back as
+   * a large BigInteger so the caller reports them as out of range.
+   */
+  static BigInteger wholeNumber(Object v, boolean json) {
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      return BigInteger.valueOf(((Number) v).longValue());
+    }
+    if (v instanceof BigInteger b) {
+      return b;
+    }
+    BigDecimal d = null;
+    if (v instanceof BigDecimal b) {
+      d = b;
+    } else if (v instanceof Double || v instanceof Float) {
+      double x = ((Number) v).doubleValue();
+      if (Double.isNaN(x) || Double.isInfinite(x)) {
+        return null;
+      }
+      d = new BigDecimal(x);
+    } else if (!json && v instanceof String s && Text.strip(s).matches("[-+]?\\d{1,400}")) {
+      return new BigInteger(Text.strip(s));
+    }
+    if (d == null) {
+      return null;
+    }
+    if (d.abs().compareTo(HUGE) > 0) {
+      return d.signum() < 0 ? BigInteger.ONE.shiftLeft(100).negate() : BigInteger.ONE.shiftLeft(100);
+    }
+    try {
+      return d.toBigIntegerExact();
+    } catch (ArithmeticException fraction) {
+      return null;
+    }
   }
 
   /** An optional boolean; forms send "true"/"on"/"false". */
@@ -218,9 +263,11 @@ public final class Input {
     List<Object> items = new ArrayList<>();
     if (v instanceof JsonArray arr) {
       arr.forEach(items::add);
+    } else if (v instanceof List<?> list) {
+      items.addAll(list);
     } else if (!json && v instanceof String s) {
       for (String part : s.split("[,，\\s]+")) {
-        if (!part.isBlank()) {
+        if (!Text.blank(part)) {
           items.add(part);
         }
       }
@@ -233,14 +280,17 @@ public final class Input {
       return out;
     }
     for (Object item : items) {
-      if (item instanceof Number n && !(item instanceof Double)) {
-        out.add(n.longValue());
-      } else if (item instanceof String s && s.trim().matches("\\d{1,18}")) {
-        out.add(Long.parseLong(s.trim()));
-      } else {
+      // JSON items must be numbers, form items digits; each must fit in 64 bits (no silent wrapping)
+      BigInteger n = item instanceof String s ? wholeNumber(s, false) : item instanceof Number ? wholeNumber(item, true) : null;
+      if (n == null) {
         errors.put(name, Msg.of("field.notList"));
         return List.of();
       }
+      if (n.signum() < 0 || n.bitLength() > 63) {
+        errors.put(name, Msg.of("field.range", 0, Long.MAX_VALUE));
+        return List.of();
+      }
+      out.add(n.longValueExact());
     }
     return out;
   }

@@ -14,7 +14,7 @@ public record PageRequest(int page, int size) {
 
   private static int param(RoutingContext ctx, String name, int dflt, int max) {
     String v = ctx.request().getParam(name);
-    if (v == null || v.isBlank()) {
+    if (Text.blank(v)) {
       return dflt;
     }
     if (!v.matches("\\d{1,7}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > max) {
@@ -26,13 +26,16 @@ public record PageRequest(int page, int size) {
   /** The {@code q} search text (trimmed; null when blank); longer than 64 characters is a 422. */
   public static String search(RoutingContext ctx) {
     String q = ctx.request().getParam("q");
-    if (q == null || q.isBlank()) {
+    if (Text.blank(q)) {
       return null;
     }
     if (q.length() > 64) {
       throw AppException.invalid("q", "field.tooLong", 64);
     }
-    return q.trim();
+    if (Text.hasControl(q)) {
+      throw AppException.invalid("q", "field.control");
+    }
+    return Text.strip(q);
   }
 
   /** The request's query string without {@code page}, for pager links that keep the filters. */

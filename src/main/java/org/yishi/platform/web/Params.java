@@ -25,7 +25,7 @@ public final class Params {
 
   private static String raw(RoutingContext ctx, String name) {
     String v = ctx.request().getParam(name);
-    return v == null || v.isBlank() ? null : v.trim();
+    return Text.blank(v) ? null : Text.strip(v);
   }
 
   /** An optional id (a whole number of at most 18 digits); null when absent. */
