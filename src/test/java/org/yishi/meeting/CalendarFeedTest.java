@@ -311,9 +311,9 @@ class CalendarFeedTest {
     assertEquals(404, fetch("/calendar/feed/district/" + AccountFixtures.TAOBEI + ".ics").statusCode());
   }
 
-  /** An error page with what depends on the request itself (its path, a fresh CSRF token) taken out. */
+  /** An error page with what depends on the request itself (its path, fresh CSRF and form tokens) taken out. */
   private static String neutral(String body, String path) {
     return body.replace(java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8), "")
-        .replace(path, "").replaceAll("name=\"_csrf\" value=\"[^\"]*\"", "");
+        .replace(path, "").replaceAll("name=\"_(csrf|idempotency)\" value=\"[^\"]*\"", "");
   }
 }

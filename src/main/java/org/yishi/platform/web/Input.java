@@ -279,15 +279,17 @@ public final class Input {
       errors.put(name, Msg.of("field.tooMany", maxItems));
       return out;
     }
-    for (Object item : items) {
-      // JSON items must be numbers, form items digits; each must fit in 64 bits (no silent wrapping)
+    for (int i = 0; i < items.size(); i++) {
+      Object item = items.get(i);
+      // JSON items must be numbers, form items digits; each must fit in 64 bits (no silent wrapping).
+      // A negative or unknown id is a whole number: the caller's own rule refuses it, naming the element.
       BigInteger n = item instanceof String s ? wholeNumber(s, false) : item instanceof Number ? wholeNumber(item, true) : null;
       if (n == null) {
         errors.put(name, Msg.of("field.notList"));
         return List.of();
       }
-      if (n.signum() < 0 || n.bitLength() > 63) {
-        errors.put(name, Msg.of("field.range", 0, Long.MAX_VALUE));
+      if (n.bitLength() > 63) {
+        errors.put(name + "[" + i + "]", Msg.of("field.range", Long.MIN_VALUE, Long.MAX_VALUE));
         return List.of();
       }
       out.add(n.longValueExact());

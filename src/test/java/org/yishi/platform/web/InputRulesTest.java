@@ -50,10 +50,10 @@ class InputRulesTest {
     assertNull(in.optionalLong("big", 0, 10), "1e400 is not a usable number either way");
     assertTrue(in.failed("big"));
     assertEquals(List.of(), in.longList("ids", 10));
-    assertEquals("field.range", error(in, "ids"));
+    assertEquals("field.range", error(in, "ids[1]"), "the element is named");
     AppException e = assertThrows(AppException.class, in::done);
     assertEquals(ErrorKind.INVALID, e.kind());
-    assertTrue(e.fields().keySet().containsAll(List.of("version", "n", "huge", "frac", "over", "ids")), e.fields().toString());
+    assertTrue(e.fields().keySet().containsAll(List.of("version", "n", "huge", "frac", "over", "ids[1]")), e.fields().toString());
   }
 
   @Test
@@ -63,7 +63,7 @@ class InputRulesTest {
     assertEquals("field.range", error(in, "year"));
     assertEquals(2026L, in.optionalLong("page", 2000, 2100));
     assertEquals(List.of(), in.longList("ids", 10));
-    assertEquals("field.range", error(in, "ids"));
+    assertEquals("field.range", error(in, "ids[1]"));
   }
 
   @Test
