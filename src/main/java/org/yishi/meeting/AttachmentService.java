@@ -217,25 +217,33 @@ public final class AttachmentService {
   }
 
   /**
-   * Writes bytes {@code from} to {@code to} (inclusive) of a stored file to {@code out}, one chunk
-   * at a time: the next chunk is read only once the previous one has been written to the socket.
+   * Writes bytes {@code from} to {@code to} (inclusive) of a stored file to {@code out}, chunk by
+   * chunk: while one chunk goes to the socket the next is read, and no further one until that write
+   * is done, so a download holds at most two chunks however slow the client.
    */
   public Future<Void> copyRange(StoredFile file, long from, long to, WriteStream<Buffer> out) {
-    if (from > to) {
-      return Future.succeededFuture();
-    }
+    return from > to ? Future.succeededFuture() : copyFrom(file, from, to, out, readPart(file, from, to));
+  }
+
+  private Future<Void> copyFrom(StoredFile file, long from, long to, WriteStream<Buffer> out, Future<Buffer> current) {
+    return current.compose(part -> {
+      long next = from + part.length();
+      Future<Buffer> prefetch = next > to ? null : readPart(file, next, to);
+      Future<Void> written = out.write(part);
+      return prefetch == null ? written : written.compose(v -> copyFrom(file, next, to, out, prefetch));
+    });
+  }
+
+  /** The bytes from {@code from} to the end of its chunk, or to {@code to} when that comes first. */
+  private Future<Buffer> readPart(StoredFile file, long from, long to) {
     int chunk = file.chunkBytes();
     int seq = (int) (from / chunk);
     int offset = (int) (from - (long) seq * chunk);
     int length = (int) Math.min(chunk - offset, to - from + 1);
     return pool.preparedQuery("SELECT substring(data FROM $3 FOR $4) FROM file_chunk WHERE sha256 = $1 AND seq = $2")
         .execute(Tuple.of(file.sha256(), seq, offset + 1, length))
-        .compose(rows -> {
-          if (rows.size() == 0) {
-            return Future.failedFuture(new IllegalStateException("chunk " + seq + " of " + file.sha256() + " is missing"));
-          }
-          return out.write(rows.iterator().next().getBuffer(0));
-        })
-        .compose(v -> copyRange(file, from + length, to, out));
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(new IllegalStateException("chunk " + seq + " of " + file.sha256() + " is missing"))
+            : Future.succeededFuture(rows.iterator().next().getBuffer(0)));
   }
 }
