@@ -62,7 +62,8 @@ class AttachmentClusterTest {
   @BeforeAll
   static void start() {
     pgUrl = TestPostgres.freshDatabaseUrl();
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of())) {
+    // a short idle timeout, so that a client stalled mid-upload is cut off within the test
+    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3"))) {
       DATA.add(Path.of(env.get("YISHI_DATA_DIR")));
       NODES.add(TestNodes.start(env));
     }
@@ -231,6 +232,30 @@ class AttachmentClusterTest {
     assertTrue(noParts(DATA.get(0)), "the truncated upload's temporary file is gone");
     assertEquals(contents, count("SELECT count(*) FROM file_content"), "no content stored");
     assertEquals(chunks, count("SELECT count(*) FROM file_chunk"), "no chunk stored");
+    assertEquals(rows, count("SELECT count(*) FROM attachment"), "no attachment row");
+  }
+
+  @Test
+  @Order(4)
+  void aClientThatStallsMidUploadIsCutOffAndNothingIsKept() throws Exception {
+    long contents = count("SELECT count(*) FROM file_content");
+    long rows = count("SELECT count(*) FROM attachment");
+    URI base = URI.create(NODES.get(1).baseUrl());
+    try (Socket s = new Socket(base.getHost(), base.getPort())) {
+      s.setSoTimeout(30_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /api/v1/attachments?meeting=" + meeting + "&name=stalled.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+          + token + "\r\nContent-Type: image/png\r\nContent-Length: 400000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(png(100_000, 13));
+      out.flush();
+      // then nothing more: the node closes the connection after its idle timeout (3 s here)
+      assertEquals(-1, s.getInputStream().read(), "the stalled connection is closed by the node");
+    }
+    for (int i = 0; i < 100 && !noParts(DATA.get(1)); i++) {
+      Thread.sleep(100);
+    }
+    assertTrue(noParts(DATA.get(1)), "the stalled upload's temporary file is gone");
+    assertEquals(contents, count("SELECT count(*) FROM file_content"), "no content stored");
     assertEquals(rows, count("SELECT count(*) FROM attachment"), "no attachment row");
   }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  * the first bad one stops the node with a message naming both the variable and the YAML key.
  */
 public record AppConfig(
-    String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds,
+    String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds, int httpIdleTimeoutSeconds,
     List<String> httpTrustedProxies,
     Path dataDir,
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
@@ -98,6 +98,7 @@ public record AppConfig(
   private static final Setting HTTP_INSTANCES = new Setting("http.instances", "YISHI_HTTP_INSTANCES");
   private static final Setting HTTP_BODY_LIMIT = new Setting("http.bodyLimitBytes", "YISHI_HTTP_BODY_LIMIT");
   private static final Setting HTTP_GRACE = new Setting("http.shutdownGraceSeconds", "YISHI_HTTP_SHUTDOWN_GRACE");
+  private static final Setting HTTP_IDLE = new Setting("http.idleTimeoutSeconds", "YISHI_HTTP_IDLE_TIMEOUT_SECONDS");
   private static final Setting HTTP_TRUSTED_PROXIES = new Setting("http.trustedProxies", "YISHI_HTTP_TRUSTED_PROXIES");
   private static final Setting DATA_DIR = new Setting("dataDir", "YISHI_DATA_DIR");
   private static final Setting PG_URL = new Setting("database.url", "YISHI_PG_URL");
@@ -188,6 +189,7 @@ public record AppConfig(
         r.integer(HTTP_INSTANCES, 2, 1, 64),
         r.integer(HTTP_BODY_LIMIT, 1_048_576, 1024, 1_073_741_824),
         r.integer(HTTP_GRACE, 20, 0, 600),
+        r.integer(HTTP_IDLE, 120, 1, 3600),
         r.optionalAddresses(HTTP_TRUSTED_PROXIES),
         Path.of(r.text(DATA_DIR, "./data", false)),
         r.pgUrl(PG_URL),

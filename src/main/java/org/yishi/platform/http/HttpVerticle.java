@@ -120,7 +120,8 @@ public final class HttpVerticle extends VerticleBase {
         // a meeting form ticks a committee's members one checkbox each, more than Vert.x's default of
         // 256 fields; beyond this a form is refused with 413 (a hash-flooding guard, not a real form)
         .setMaxFormFields(MAX_FORM_FIELDS)
-        .setIdleTimeout(120)
+        // a connection that sends nothing for this long is closed, an upload half-sent included
+        .setIdleTimeout(app.config().httpIdleTimeoutSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.requestHandler(router).listen();
   }
