@@ -4,26 +4,76 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Web;
 
+import io.vertx.core.json.JsonArray;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 
-/** The home page: what Yishi is for, and where each kind of user goes next. */
+/**
+ * The home page: signed out, what Yishi is for; signed in, the caller's work queue (我的待办, see
+ * docs/work-queue.md), also as {@code GET /api/v1/me/queue}.
+ */
 public final class HomeRoutes {
   private final App app;
+  private final QueueStore store;
+  private final QueueBadges badges;
 
-  private HomeRoutes(App app) {
+  private HomeRoutes(App app, QueueStore store, QueueBadges badges) {
     this.app = app;
+    this.store = store;
+    this.badges = badges;
   }
 
   public static Router router(App app) {
-    HomeRoutes routes = new HomeRoutes(app);
+    QueueStore store = new QueueStore(app.pool());
+    QueueBadges badges = (QueueBadges) app.web().badgesIfAbsent(() -> new QueueBadges(store));
+    HomeRoutes routes = new HomeRoutes(app, store, badges);
     SecureRouter r = app.secureRouter();
-    r.get("/", Access.open("the public home page"), routes::home);
+    r.get("/", Access.open("the public home page; signed in, the caller's own work queue"), routes::home);
+    r.get("/api/v1/me/queue", Access.signedIn(), routes::queueApi);
     return r.router();
   }
 
   private void home(RoutingContext ctx) {
-    app.web().page(ctx, "home", Map.of("members", app.cluster().getNodes().size()));
+    Principal me = Security.principal(ctx);
+    if (me == null) {
+      app.web().page(ctx, "home", Map.of());
+      return;
+    }
+    store.queue(me, Instant.now()).onSuccess(queue -> {
+      badges.put(me, queue.getLong("total"));
+      Map<String, Object> model = new HashMap<>();
+      model.put("queue", queue.getMap());
+      List<Map<String, Object>> sections = new ArrayList<>();
+      for (Map<String, Object> section : Web.rows(queue.getJsonArray("sections"))) {
+        Map<String, Object> copy = new HashMap<>(section);
+        copy.put("items", Web.rows((JsonArray) section.get("items")));
+        sections.add(copy);
+      }
+      model.put("sections", sections);
+      model.put("queueCount", queue.getLong("total"));
+      if (me.is(Role.ADMIN)) {
+        model.put("members", app.cluster().getNodes().size()); // the operators' concern, not the users'
+      }
+      app.web().page(ctx, "home", model);
+    }).onFailure(ctx::fail);
+  }
+
+  private void queueApi(RoutingContext ctx) {
+    Principal me = Security.principal(ctx);
+    store.queue(me, Instant.now()).onSuccess(queue -> {
+      badges.put(me, queue.getLong("total"));
+      Json.ok(ctx, queue);
+    }).onFailure(ctx::fail);
   }
 }

@@ -66,6 +66,7 @@ class AccessMatrixTest {
     add("POST /api/v1/users/:id/password-reset", "/api/v1/users/" + c3 + "/password-reset", none, 200, 403, 403, 403, 403, 403, 401);
     add("GET /api/v1/audit", "/api/v1/audit", none, 200, 200, 200, 200, 200, 403, 401);
     add("GET /api/v1/me", "/api/v1/me", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /api/v1/me/queue", "/api/v1/me/queue", none, 200, 200, 200, 200, 200, 200, 401);
     add("PUT /api/v1/me/password", "/api/v1/me/password", wrongPassword, 422, 422, 422, 422, 422, 422, 401);
     add("DELETE /api/v1/auth/token", "/api/v1/auth/token", none, 204, 204, 204, 204, 204, 204, 401);
     add("POST /api/v1/auth/token", "/api/v1/auth/token", () -> "{}", 422, 422, 422, 422, 422, 422, 422);

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Map;
@@ -194,12 +195,23 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
   public BrowserSession follow(By target, String name) {
     WebElement html = driver.findElement(By.tagName("html"));
     WebElement el = find(target);
+    openMenuFor(el);
     scrollIntoView(el);
     el.click();
     new WebDriverWait(driver, WAIT).until(d -> replaced(html));
     waitReady();
     shoot(name);
     return this;
+  }
+
+  /** On a phone the header's links sit in a collapsed menu: opens it (as a user would) when {@code el} is hidden there. */
+  private void openMenuFor(WebElement el) {
+    if (!el.isDisplayed()) {
+      List<WebElement> toggle = driver.findElements(By.cssSelector("label.nav-toggle-label"));
+      if (!toggle.isEmpty() && toggle.get(0).isDisplayed()) {
+        toggle.get(0).click();
+      }
+    }
   }
 
   /** Clicks a form's submit button (the page that answers is screenshotted). */

@@ -28,9 +28,21 @@ public final class Web {
   private static final String LOCALE_KEY = "yishi.locale";
 
   private final Templates templates;
+  private volatile NavBadges badges = NavBadges.NONE;
 
   public Web(Templates templates) {
     this.templates = templates;
+  }
+
+  /**
+   * Installs the header's count of the caller's work (once per node: every HTTP verticle's router asks,
+   * the first one installs it) and answers the one installed.
+   */
+  public synchronized NavBadges badgesIfAbsent(java.util.function.Supplier<NavBadges> make) {
+    if (badges == NavBadges.NONE) {
+      badges = make.get();
+    }
+    return badges;
   }
 
   /**
@@ -99,6 +111,12 @@ public final class Web {
       full.put("me", Map.of("id", me.id(), "username", me.username(), "displayName", me.displayName(),
           "role", me.role().key(), "admin", me.is(Role.ADMIN),
           "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF)));
+      if (!full.containsKey("queueCount")) {
+        Long count = badges.peek(me);
+        if (count != null) {
+          full.put("queueCount", count);
+        }
+      }
     }
     String html;
     try {

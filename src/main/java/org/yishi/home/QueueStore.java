@@ -1,0 +1,213 @@
+package org.yishi.home;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.Role;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The work queue (我的待办) of each role, read from the rows the features keep: nothing is stored for
+ * the queue itself, so an item leaves it as soon as the work is done where it is done.
+ *
+ * <p>Every statement starts with the caller's parameters as a one-row CTE {@code p} (stations,
+ * account, jurisdiction prefix, now, today in Asia/Shanghai), and every section filters by them:
+ * coordinators by their stations ({@code = ANY(p.stations)}), staff by the division prefix of their
+ * jurisdiction ({@code LIKE p.prefix || '%'}, the prefix of {@code Jurisdiction.sqlPrefix()}), admins
+ * see everything. The badge count is one statement per role: the sum of the counts of the sections
+ * that ask for action.
+ */
+final class QueueStore {
+  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** Items listed per section (the section's total is exact). */
+  static final int LIMIT = 10;
+  private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+
+  private static final String PARAMS = """
+      WITH p AS (SELECT $1::bigint[] AS stations, $2::bigint AS account, $3::text AS prefix,
+                        $4::timestamptz AS now, $5::date AS today)
+      """;
+
+  /**
+   * One list of the queue: {@code select} names the columns shown ({@code id, title, link} and any of
+   * {@code sub, at, days, state, note, n1..n3}), {@code from} its tables (the CTE {@code p} is joined
+   * by the store), {@code where} and {@code order} as in SQL. {@code action}: whether it counts in the badge.
+   */
+  record Section(String key, String select, String from, String where, String order, boolean action) {
+  }
+
+  private static final String RECORD_DUE_DAYS = "(m.ends_at AT TIME ZONE 'Asia/Shanghai')::date + 7 - p.today";
+
+  static final List<Section> COORDINATOR = List.of(
+      new Section("meetings", "m.id, t.title, s.name AS sub, '/meetings/' || m.id AS link, m.starts_at AS at",
+          "meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
+          "m.station_id = ANY(p.stations) AND m.status = 'scheduled' AND m.starts_at >= p.now"
+              + " AND m.starts_at < p.now + interval '14 days'", "m.starts_at, m.id", false),
+      // a record is due within 7 days of the meeting's end (records_filed_on_time, docs/statistics.md)
+      new Section("recordsDue", "m.id, t.title, s.name AS sub, '/meetings/' || m.id || '/record' AS link, m.ends_at AS at, "
+          + RECORD_DUE_DAYS + " AS days",
+          "meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
+          "m.station_id = ANY(p.stations) AND m.status = 'scheduled' AND m.ends_at < p.now"
+              + " AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)", "m.ends_at, m.id", true),
+      new Section("recordsReturned", "m.id, t.title, s.name AS sub, '/meetings/' || m.id || '/record' AS link, "
+          + "r.updated_at AS at, r.return_reason AS note",
+          "meeting_record r JOIN meeting m ON m.id = r.meeting_id JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
+          "m.station_id = ANY(p.stations) AND r.status = 'returned'", "r.updated_at, m.id", true),
+      new Section("topics", "t.id, t.title, s.name AS sub, '/topics/' || t.id AS link, t.updated_at AS at, t.status AS state, "
+          + "t.decision_reason AS note",
+          "topic t JOIN station s ON s.id = t.station_id",
+          "t.station_id = ANY(p.stations) AND t.status IN ('rejected', 'submitted')",
+          "t.status = 'submitted', t.updated_at, t.id", true),
+      new Section("outcomesToRate", "o.id, left(o.content, 80) AS title, o.responsible_unit AS sub, '/outcomes/' || o.id AS link, "
+          + "o.status AS state", "outcome o",
+          "o.station_id = ANY(p.stations) AND (o.status = 'implemented' OR (o.status = 'answered' AND o.answer = 'not_adopted'))",
+          "o.updated_at, o.id", true),
+      new Section("notifications", "n.id, n.title, n.body AS sub, coalesce(n.link, '/notifications') AS link, n.created_at AS at",
+          "notification n", "n.account_id = p.account AND n.read_at IS NULL", "n.created_at DESC, n.id DESC", true));
+
+  /** Registered stations without a held meeting in the last three calendar months (stations_dormant, docs/statistics.md). */
+  private static final String DORMANT = "s.status IN ('active', 'suspended') AND NOT EXISTS (SELECT 1 FROM stats_station_month sm"
+      + " WHERE sm.station_id = s.id AND sm.meetings_held > 0"
+      + " AND sm.month BETWEEN (date_trunc('month', p.today) - interval '2 months')::date AND p.today)";
+
+  static final List<Section> DISTRICT = List.of(
+      new Section("stationApprovals", "s.id, s.name AS title, d.name AS sub, '/stations/' || s.id AS link, s.created_at AS at",
+          "station s JOIN division d ON d.code = s.division_code",
+          "s.division_code LIKE p.prefix || '%' AND s.status = 'pending'", "s.created_at, s.id", true),
+      new Section("topicApprovals", "t.id, t.title, s.name AS sub, '/topics/' || t.id AS link, t.updated_at AS at",
+          "topic t JOIN station s ON s.id = t.station_id",
+          "t.division_code LIKE p.prefix || '%' AND t.status = 'submitted'", "t.updated_at, t.id", true),
+      new Section("recordsToReview", "m.id, t.title, s.name AS sub, '/meetings/' || m.id || '/record' AS link, r.filed_at AS at",
+          "meeting_record r JOIN meeting m ON m.id = r.meeting_id JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
+          "m.division_code LIKE p.prefix || '%' AND r.status = 'filed' AND r.filed_at >= p.now - interval '7 days'",
+          "r.filed_at DESC, m.id", false),
+      new Section("referrals", "o.id, left(o.content, 80) AS title, s.name || ' · ' || o.responsible_unit AS sub, "
+          + "'/outcomes/' || o.id AS link, o.due_on - p.today AS days",
+          "outcome o JOIN station s ON s.id = o.station_id",
+          "o.division_code LIKE p.prefix || '%' AND o.status = 'referred' AND o.due_on < p.today + 7", "o.due_on, o.id", true),
+      new Section("dormantStations", "s.id, s.name AS title, d.name AS sub, '/stations/' || s.id AS link, "
+          + "(SELECT to_char(max(sm.month), 'YYYY-MM') FROM stats_station_month sm WHERE sm.station_id = s.id AND sm.meetings_held > 0) AS note",
+          "station s JOIN division d ON d.code = s.division_code",
+          "s.division_code LIKE p.prefix || '%' AND " + DORMANT, "s.division_code, s.name, s.id", false),
+      new Section("meetingsThisWeek", "m.id, t.title, s.name AS sub, '/meetings/' || m.id AS link, m.starts_at AS at, m.status AS state",
+          "meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
+          "m.division_code LIKE p.prefix || '%' AND m.status <> 'cancelled'"
+              + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= p.today - (extract(isodow FROM p.today)::int - 1)"
+              + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date < p.today - (extract(isodow FROM p.today)::int - 1) + 7",
+          "m.starts_at, m.id", false));
+
+  static final List<Section> CITY = List.of(
+      // a district is late by its records not filed within 7 days, its overdue referrals and its dormant stations
+      new Section("lateDistricts", "x.code AS id, x.name AS title, '/stats?division=' || x.code AS link, x.n1, x.n2, x.n3",
+          """
+          LATERAL (SELECT d.code, d.name,
+                  (SELECT count(*) FROM meeting m WHERE m.division_code LIKE substr(d.code, 1, 6) || '%' AND m.status = 'scheduled'
+                      AND m.ends_at < p.now - interval '7 days'
+                      AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)) AS n1,
+                  (SELECT count(*) FROM outcome o WHERE o.division_code LIKE substr(d.code, 1, 6) || '%'
+                      AND o.status = 'referred' AND o.due_on < p.today) AS n2,
+                  (SELECT count(*) FROM station s WHERE s.division_code LIKE substr(d.code, 1, 6) || '%' AND (""" + DORMANT + """
+          )) AS n3
+             FROM division d WHERE d.level = 'county' AND d.code LIKE p.prefix || '%') x""",
+          "x.n1 + x.n2 + x.n3 > 0", "x.n1 + x.n2 + x.n3 DESC, x.code", true),
+      new Section("reports", "r.id, r.unit_name || ' ' || r.period AS title, r.kind AS state, '/reports/' || r.id AS link, "
+          + "r.generated_at AS at", "report r", "r.unit_code LIKE p.prefix || '%'", "r.generated_at DESC, r.id DESC", false));
+
+  static final List<Section> ADMIN = List.of(
+      new Section("imports", "j.id, coalesce(j.filename, '#' || j.id) AS title, j.status AS state, "
+          + "'/admin/divisions/imports/' || j.id AS link, j.started_at AS at, j.failure AS note", "division_import j",
+          "j.status IN ('queued', 'running') OR (j.status = 'failed' AND j.started_at >= p.now - interval '30 days')",
+          "j.started_at DESC, j.id DESC", true),
+      new Section("disabledAccounts", "a.id, a.display_name AS title, a.username AS sub, a.role AS state, "
+          + "'/admin/users/' || a.id AS link, a.updated_at AS at", "account a", "a.disabled", "a.updated_at DESC, a.id", false));
+
+  private final Pool pool;
+
+  QueueStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  static List<Section> sections(Role role) {
+    return switch (role) {
+      case STATION_COORDINATOR -> COORDINATOR;
+      case DISTRICT_STAFF -> DISTRICT;
+      case CITY_STAFF -> CITY;
+      case ADMIN -> ADMIN;
+    };
+  }
+
+  private static Tuple params(Principal me, Instant now) {
+    String prefix = me.jurisdiction().sqlPrefix();
+    return Tuple.tuple().addArrayOfLong(me.stationIds().toArray(new Long[0])).addLong(me.id())
+        .addString(prefix == null ? "" : prefix).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+        .addLocalDate(LocalDate.ofInstant(now, SHANGHAI));
+  }
+
+  /** The caller's queue: {@code {role, total, sections: [{key, action, total, items}]}}, {@code total} the badge count. */
+  Future<JsonObject> queue(Principal me, Instant now) {
+    List<Section> sections = sections(me.role());
+    Tuple args = params(me, now);
+    List<Future<JsonObject>> lists = new ArrayList<>();
+    for (Section s : sections) {
+      lists.add(pool.preparedQuery(PARAMS + "SELECT " + s.select() + ", count(*) OVER () AS total FROM p, " + s.from()
+              + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
+          .execute(args).map(rows -> {
+            JsonArray items = new JsonArray();
+            long total = 0;
+            for (Row r : rows) {
+              total = r.getLong("total");
+              items.add(item(r));
+            }
+            return new JsonObject().put("key", s.key()).put("action", s.action()).put("total", total).put("items", items);
+          }));
+    }
+    return Future.all(lists).map(all -> {
+      JsonArray out = new JsonArray();
+      long badge = 0;
+      for (Future<JsonObject> f : lists) {
+        JsonObject section = f.result();
+        out.add(section);
+        badge += section.getBoolean("action") ? section.getLong("total") : 0;
+      }
+      return new JsonObject().put("role", me.role().key()).put("total", badge).put("sections", out);
+    });
+  }
+
+  /** The badge count alone: one statement. */
+  Future<Long> count(Principal me, Instant now) {
+    List<String> parts = sections(me.role()).stream().filter(Section::action)
+        .map(s -> "(SELECT count(*) FROM p, " + s.from() + " WHERE " + s.where() + ")").toList();
+    return pool.preparedQuery(PARAMS + "SELECT " + String.join(" + ", parts))
+        .execute(params(me, now)).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private static JsonObject item(Row r) {
+    JsonObject o = new JsonObject();
+    for (int i = 0; i < r.size(); i++) {
+      String name = r.getColumnName(i);
+      if ("total".equals(name)) {
+        continue;
+      }
+      Object v = r.getValue(i);
+      if (v instanceof OffsetDateTime t) {
+        v = t.atZoneSameInstant(SHANGHAI).format(SHOWN);
+      } else if (v instanceof LocalDate d) {
+        v = d.toString();
+      }
+      o.put(name, v);
+    }
+    return o;
+  }
+}

@@ -1,0 +1,194 @@
+package org.yishi.home;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yishi.account.AccountFixtures;
+import org.yishi.platform.Node;
+import org.yishi.support.Api;
+import org.yishi.support.Browser;
+import org.yishi.support.Http;
+import org.yishi.support.Sql;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The work queue ({@code GET /api/v1/me/queue} and the home page) of each role, on rows written in
+ * SQL around 海明 (洮北区) and 团结 (洮南市): each caller sees the work of their own jurisdiction only.
+ */
+class WorkQueueTest {
+  private static Node node;
+  private static AccountFixtures f;
+  private static Api api;
+  private static Sql sql;
+  private static long haimingTopic;
+  private static long tuanjieSubmitted;
+  private static long dueMeeting;
+  private static long overdueOutcome;
+
+  @BeforeAll
+  static void start() {
+    String url = TestPostgres.freshDatabaseUrl();
+    node = TestNodes.start(url);
+    f = AccountFixtures.create(node);
+    api = new Api(node.baseUrl());
+    sql = new Sql(url);
+    long haiming = f.stations.get(AccountFixtures.HAIMING);
+    long tuanjie = f.stations.get(AccountFixtures.TUANJIE);
+    haimingTopic = AccountFixtures.approvedTopic(node, haiming, "背街小巷路灯修缮");
+    long tuanjieTopic = AccountFixtures.approvedTopic(node, tuanjie, "农村饮水安全提升");
+    // approvedTopic made both active: 长庆 stays the one pending station of 洮北区
+    tuanjieSubmitted = ((Number) sql.value("""
+        INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status)
+        SELECT id, division_code, '口袋公园建设', 'ecology', 'residents', true, '群众关切', true, '适合协商', 'submitted'
+          FROM station WHERE id = ? RETURNING id""", tuanjie)).longValue();
+    // a meeting at 海明 that ended three days ago without a record: due in four days
+    dueMeeting = ((Number) sql.value("""
+        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+        SELECT ?, id, division_code, now() - interval '3 days 2 hours', now() - interval '3 days', '议事室', 'on_site', 'grassroots', 'scheduled'
+          FROM station WHERE id = ? RETURNING id""", haimingTopic, haiming)).longValue();
+    // a held meeting at 海明 twenty days ago with an outcome overdue by five days
+    long held = ((Number) sql.value("""
+        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+        SELECT ?, id, division_code, now() - interval '20 days 2 hours', now() - interval '20 days', '议事室', 'on_site', 'forum', 'held'
+          FROM station WHERE id = ? RETURNING id""", haimingTopic, haiming)).longValue();
+    overdueOutcome = ((Number) sql.value("""
+        INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+        SELECT id, station_id, division_code, '关于路灯修缮的建议', 'suggestion_letter', '区城管局',
+               (now() AT TIME ZONE 'Asia/Shanghai')::date - 5 FROM meeting WHERE id = ? RETURNING id""", held)).longValue();
+    // a meeting at 团结 in three days
+    sql.value("""
+        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+        SELECT ?, id, division_code, now() + interval '3 days', now() + interval '3 days 2 hours', '议事室', 'on_site', 'forum', 'scheduled'
+          FROM station WHERE id = ? RETURNING id""", tuanjieTopic, tuanjie);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static JsonObject queue(String username) {
+    return Http.json(api.get("/api/v1/me/queue", api.token(username, AccountFixtures.passwordOf(username))));
+  }
+
+  private static JsonObject section(JsonObject queue, String key) {
+    for (Object o : queue.getJsonArray("sections")) {
+      if (key.equals(((JsonObject) o).getString("key"))) {
+        return (JsonObject) o;
+      }
+    }
+    throw new AssertionError("no section " + key + " in " + queue.encode());
+  }
+
+  private static Set<String> ids(JsonObject queue, String key) {
+    Set<String> out = new TreeSet<>();
+    section(queue, key).getJsonArray("items").forEach(o -> out.add(String.valueOf(((JsonObject) o).getValue("id"))));
+    return out;
+  }
+
+  private static Set<String> ids(long... ids) {
+    Set<String> out = new TreeSet<>();
+    for (long id : ids) {
+      out.add(String.valueOf(id));
+    }
+    return out;
+  }
+
+  private static long badge(JsonObject queue) {
+    long sum = 0;
+    for (Object o : queue.getJsonArray("sections")) {
+      JsonObject s = (JsonObject) o;
+      sum += s.getBoolean("action") ? s.getLong("total") : 0;
+    }
+    return sum;
+  }
+
+  @Test
+  void eachRoleHasItsSections() {
+    assertEquals(List.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate", "notifications"),
+        queue("c1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
+    assertEquals(List.of("stationApprovals", "topicApprovals", "recordsToReview", "referrals", "dormantStations", "meetingsThisWeek"),
+        queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
+    assertEquals(List.of("lateDistricts", "reports"),
+        queue("city").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
+    assertEquals(List.of("imports", "disabledAccounts"),
+        queue("admin").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
+  }
+
+  @Test
+  void coordinatorsSeeTheirStationsOnly() {
+    JsonObject c1 = queue("c1");
+    assertEquals(ids(dueMeeting), ids(c1, "recordsDue"));
+    JsonObject due = section(c1, "recordsDue").getJsonArray("items").getJsonObject(0);
+    assertEquals(4, due.getInteger("days"), "a record is due within 7 days of the meeting's end");
+    assertEquals("/meetings/" + dueMeeting + "/record", due.getString("link"));
+    assertTrue(ids(c1, "meetings").isEmpty(), "海明 has no meeting ahead");
+    assertTrue(ids(c1, "topics").isEmpty());
+    assertEquals(badge(c1), c1.getLong("total"));
+
+    JsonObject c2 = queue("c2");
+    assertEquals(ids(tuanjieSubmitted), ids(c2, "topics"));
+    assertEquals(1, section(c2, "meetings").getLong("total"), "团结's meeting in three days");
+    assertTrue(ids(c2, "recordsDue").isEmpty());
+    assertTrue(ids(queue("c3"), "recordsDue").isEmpty(), "长庆's coordinator sees nothing of 海明");
+  }
+
+  @Test
+  void districtStaffSeeTheirDistrictOnly() {
+    JsonObject d1 = queue("d1");
+    assertEquals(ids(f.stations.get(AccountFixtures.CHANGQING)), ids(d1, "stationApprovals"));
+    assertTrue(ids(d1, "topicApprovals").isEmpty(), "团结's topic is 洮南's");
+    assertEquals(ids(overdueOutcome), ids(d1, "referrals"));
+    assertEquals(-5, section(d1, "referrals").getJsonArray("items").getJsonObject(0).getInteger("days"));
+    assertEquals(badge(d1), d1.getLong("total"));
+
+    JsonObject d2 = queue("d2");
+    assertTrue(ids(d2, "stationApprovals").isEmpty());
+    assertEquals(ids(tuanjieSubmitted), ids(d2, "topicApprovals"));
+    assertTrue(ids(d2, "referrals").isEmpty());
+    JsonObject other = queue("d-other");
+    for (Object o : other.getJsonArray("sections")) {
+      assertEquals(0, ((JsonObject) o).getLong("total"), "南关区 sees nothing of 白城市: " + o);
+    }
+  }
+
+  @Test
+  void cityStaffSeeLateDistrictsOfTheirCity() {
+    JsonArray late = section(queue("city"), "lateDistricts").getJsonArray("items");
+    assertEquals(AccountFixtures.TAOBEI, late.getJsonObject(0).getString("id"), "洮北区 is the latest: " + late.encode());
+    assertEquals(1, late.getJsonObject(0).getLong("n2"), "its overdue referral");
+    assertEquals("/stats?division=" + AccountFixtures.TAOBEI, late.getJsonObject(0).getString("link"));
+    JsonObject taonan = late.getJsonObject(1);
+    assertEquals(AccountFixtures.TAONAN, taonan.getString("id"), "洮南市 next: 团结 is running without a meeting held");
+    assertEquals(List.of(0L, 0L, 1L), List.of(taonan.getLong("n1"), taonan.getLong("n2"), taonan.getLong("n3")));
+    assertEquals(0, section(queue("city-other"), "lateDistricts").getLong("total"), "长春市 sees nothing of 白城市");
+  }
+
+  @Test
+  void theHomePageListsTheQueueAndTheHeaderCountsIt() {
+    Browser b = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    String page = b.get("/").body();
+    assertTrue(page.contains("id=\"queue-stationApprovals\""), page);
+    assertTrue(page.contains("href=\"/stations/" + f.stations.get(AccountFixtures.CHANGQING) + "\""), "the item links to its page");
+    assertTrue(page.contains("href=\"/outcomes/" + overdueOutcome + "\""));
+    assertTrue(page.contains("已逾期 5 天"));
+    assertTrue(page.contains("没有等待审核的议题。"), "the empty state says what nothing to do means");
+    assertFalse(page.contains("id=\"node-status\""), "the cluster size is not a user's concern");
+    long total = queue("d1").getLong("total");
+    assertTrue(page.contains("class=\"badge nav-badge\" aria-label=\"待办 " + total + " 项\">" + total + "</span>"), page);
+    assertTrue(new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD).get("/").body().contains("id=\"node-status\""),
+        "the admin's home page shows the cluster size");
+    assertFalse(new Browser(node.baseUrl()).get("/").body().contains("id=\"node-status\""));
+  }
+}
