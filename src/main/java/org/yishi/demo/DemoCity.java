@@ -99,6 +99,7 @@ public final class DemoCity {
         .compose(v -> createAccounts(stationIds))
         .compose(v -> accounts.store().byUsername("demo-coordinator"))
         .compose(coordinator -> new DemoHistory(pool).write(coordinator.id()))
+        .compose(v -> new DemoDay(pool).write())
         .compose(v -> lastMonthlyReports())
         .compose(v -> pool.preparedQuery("INSERT INTO app_setting (key, value) VALUES ('demo_seeded', $1) ON CONFLICT DO NOTHING")
             .execute(Tuple.of(String.valueOf(System.currentTimeMillis()))))
@@ -234,7 +235,9 @@ public final class DemoCity {
         new Object[] {"demo-district3", "镇赉县政协办公室", Role.DISTRICT_STAFF, "220821000000", Set.of()},
         new Object[] {"demo-coordinator", "海明街道联络员", Role.STATION_COORDINATOR, "220802000000", Set.of(taobei)},
         new Object[] {"demo-coordinator2", "长庆街道联络员", Role.STATION_COORDINATOR, "220802000000", Set.of(taobei2)},
-        new Object[] {"demo-coordinator3", "洮南联络员", Role.STATION_COORDINATOR, "220881000000", Set.of(taonan)});
+        new Object[] {"demo-coordinator3", "洮南联络员", Role.STATION_COORDINATOR, "220881000000", Set.of(taonan)},
+        // a coordinator who has left: disabled by DemoDay, so the administrator's queue lists an account
+        new Object[] {"demo-former", "原海明街道联络员", Role.STATION_COORDINATOR, "220802000000", Set.of(taobei)});
     return sequentially(plan, p -> {
       @SuppressWarnings("unchecked")
       Set<Long> ids = (Set<Long>) p[4];

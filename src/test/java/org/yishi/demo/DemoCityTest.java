@@ -1,5 +1,6 @@
 package org.yishi.demo;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.yishi.platform.Node;
@@ -12,6 +13,9 @@ import org.yishi.support.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +29,25 @@ class DemoCityTest {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  private static JsonObject queue(Api api, String user, String password) {
+    return Http.json(api.get("/api/v1/me/queue", api.token(user, password)));
+  }
+
+  private static JsonObject section(JsonObject queue, String key) {
+    return queue.getJsonArray("sections").stream().map(o -> (JsonObject) o).filter(o -> key.equals(o.getString("key")))
+        .findFirst().orElseThrow(() -> new AssertionError("no section " + key));
+  }
+
+  private static long total(JsonObject queue, String key) {
+    return section(queue, key).getLong("total");
+  }
+
+  private static Set<String> states(JsonObject queue, String key) {
+    Set<String> out = new HashSet<>();
+    section(queue, key).getJsonArray("items").forEach(o -> out.add(((JsonObject) o).getString("state")));
+    return out;
   }
 
   @Test
@@ -65,6 +88,30 @@ class DemoCityTest {
       JsonObject own = Http.json(api.get("/api/v1/stations", coordinator));
       assertEquals(1, own.getLong("total"), "the demo coordinator runs one station");
       assertTrue(own.getJsonArray("items").getJsonObject(0).getString("divisionCode").startsWith("220802"), "in 洮北区");
+
+      // every demo account signs in to a day of work (issue 22): its queue is not empty
+      for (String user : List.of("demo-coordinator", "demo-coordinator2", "demo-coordinator3")) {
+        JsonObject q = queue(api, user, "yishi-demo");
+        assertTrue(total(q, "meetings") >= 2, user + ": meetings in the coming days " + q.encode());
+        assertTrue(total(q, "recordsDue") >= 1, user + ": a record due");
+        assertTrue(total(q, "recordsReturned") >= 1, user + ": a returned record");
+        assertTrue(states(q, "topics").containsAll(Set.of("rejected", "submitted")), user + ": a topic returned, one awaiting approval");
+        assertTrue(total(q, "outcomesToRate") >= 1 && total(q, "notifications") >= 1, user);
+        assertTrue(q.getLong("total") > 0, user);
+      }
+      for (String user : List.of("demo-district", "demo-district2", "demo-district3")) {
+        JsonObject q = queue(api, user, "yishi-demo");
+        assertTrue(total(q, "topicApprovals") >= 1, user + ": topics to approve " + q.encode());
+        JsonArray referrals = section(q, "referrals").getJsonArray("items");
+        assertTrue(referrals.stream().anyMatch(o -> ((JsonObject) o).getInteger("days") < 0), user + ": an overdue referral");
+        assertTrue(q.getLong("total") > 0, user);
+      }
+      JsonObject city = queue(api, "demo-city", "yishi-demo");
+      assertTrue(total(city, "lateDistricts") >= 1 && total(city, "reports") >= 1, "a district behind, issued reports " + city.encode());
+      JsonObject admin = queue(api, "admin", TestNodes.ADMIN_PASSWORD);
+      assertTrue(total(admin, "disabledAccounts") >= 1, "a disabled account " + admin.encode());
+      assertEquals(5, count(url, "SELECT count(DISTINCT role) FROM meeting_participant mp JOIN meeting m ON m.id = mp.meeting_id"
+          + " WHERE m.status = 'scheduled' AND m.starts_at > now()"), "upcoming demo meetings have their five parties");
 
       String page = new Browser(node.baseUrl()).login("demo-district", "yishi-demo").get("/stations").body();
       assertTrue(page.contains("海明街道") && page.contains("协商议事室"), "the district's stations show");

@@ -1,0 +1,225 @@
+package org.yishi.demo;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Today's work for every demo account, written after the year of history (DemoHistory) so that each
+ * signs in to a realistic day (docs/work-queue.md):
+ * <ul>
+ *   <li>each demo coordinator's station: two meetings in the coming days (with their five parties and
+ *   invited members), a meeting that ended two days ago whose record is due, a held meeting whose
+ *   record the district returned for correction, a topic returned with a reason, a topic awaiting
+ *   approval, an implemented outcome awaiting the station's rating, and unread reminders;</li>
+ *   <li>one more running station in each demo district: a topic awaiting approval, a referral
+ *   overdue and one due in a few days, and (镇赉县) a meeting whose record is a week late, so that
+ *   the city sees a district that is behind;</li>
+ *   <li>a disabled account (a coordinator who left) for the administrator.</li>
+ * </ul>
+ * Times are evenings (19:00-21:00), which the history never uses, so no booking overlaps.
+ */
+final class DemoDay {
+  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** Per coordinator station: an upcoming topic, a second upcoming one, the record due, the returned record. */
+  private static final String[][] COORDINATOR_TOPICS = {
+      {"海明小区楼道堆物清理", "urban_management", "社区老年食堂运营", "elderly_children", "幸福路夜市油烟扰民", "ecology",
+          "电动自行车集中充电棚", "urban_management"},
+      {"长庆街学校放学时段交通疏导", "education", "老旧小区屋面防水维修", "livelihood", "社区卫生服务站延时服务", "health",
+          "菜市场周边占道经营", "urban_management"},
+      {"团结街道供热管网改造", "livelihood", "村屯道路冬季除雪", "rural_revitalisation", "农家书屋开放时间", "education",
+          "小微企业用工对接", "economy"}};
+  private static final String[][] RETURNED = {
+      {"城西小区垃圾清运频次", "ecology", "没有要协商的具体事项，建议先由物业与居民沟通"},
+      {"社区广场舞噪音", "urban_management", "属于治安管理事项，建议转派出所处理"},
+      {"村民自建房审批", "rural_revitalisation", "涉及个案审批，不宜作为协商议题"}};
+  private static final String[][] SUBMITTED = {
+      {"背街小巷排水沟清淤", "urban_management"}, {"社区托育点收费标准", "elderly_children"},
+      {"村级卫生室药品配备", "health"}, {"盐碱地种植补贴落实", "rural_revitalisation"},
+      {"农贸市场升级改造", "economy"}, {"河道沿岸绿化养护", "ecology"}};
+  private static final String[][] PARTIES = {
+      {"host", "街道政协委员工作联络组", "街道办事处"}, {"proposer", "居民代表刘桂兰", "社区居委会"},
+      {"responder", "区住建局城建科", "区住建局"}, {"related", "物业服务公司", "白城市安居物业"},
+      {"expert_resident", "注册城市规划师王磊", "市规划设计院"}};
+
+  private final Pool pool;
+
+  DemoDay(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<Void> write() {
+    return pool.withTransaction(tx -> tx.query("""
+            SELECT a.id, s.id, s.division_code, s.name,
+                   (SELECT array_agg(sm.member_id ORDER BY sm.member_id) FROM station_member sm WHERE sm.station_id = s.id)
+              FROM account a JOIN account_station x ON x.account_id = a.id JOIN station s ON s.id = x.station_id
+             WHERE a.username IN ('demo-coordinator', 'demo-coordinator2', 'demo-coordinator3') AND s.status = 'active'
+             ORDER BY a.username""").execute()
+        .compose(rows -> {
+          List<Row> list = new ArrayList<>();
+          rows.forEach(list::add);
+          Future<Void> chain = Future.succeededFuture();
+          for (int i = 0; i < list.size(); i++) {
+            Row r = list.get(i);
+            int k = i;
+            chain = chain.compose(v -> coordinator(tx, k, r.getLong(0), r.getLong(1), r.getString(2), r.getArrayOfLongs(4)));
+          }
+          return chain;
+        })
+        .compose(v -> tx.query("""
+            SELECT DISTINCT ON (s.district_code) s.id, s.division_code, s.district_code
+              FROM station s
+             WHERE s.status = 'active' AND s.district_code IN ('220802000000', '220881000000', '220821000000')
+               AND NOT EXISTS (SELECT 1 FROM account_station x WHERE x.station_id = s.id)
+             ORDER BY s.district_code, s.id""").execute())
+        .compose(rows -> {
+          Future<Void> chain = Future.succeededFuture();
+          int i = 0;
+          for (Row r : rows) {
+            int k = i++;
+            chain = chain.compose(v -> district(tx, k, r.getLong(0), r.getString(1), r.getString(2)));
+          }
+          return chain;
+        })
+        .compose(v -> tx.query("""
+            UPDATE account SET disabled = true, updated_at = now(), version = version + 1
+             WHERE username = 'demo-former'""").execute().mapEmpty()));
+  }
+
+  /** A coordinator's day at their station. */
+  private Future<Void> coordinator(SqlConnection tx, int k, long account, long station, String division, Long[] members) {
+    String[] t = COORDINATOR_TOPICS[k % COORDINATOR_TOPICS.length];
+    LocalDate today = LocalDate.now(SHANGHAI);
+    OffsetDateTime soon = evening(today.plusDays(2 + k), k);
+    OffsetDateTime later = evening(today.plusDays(6 + k), k);
+    OffsetDateTime ended = evening(today.minusDays(2), k);
+    OffsetDateTime returnedAt = evening(today.minusDays(12 + k), k);
+    return topic(tx, account, station, division, t[0], t[1], "approved", null)
+        .compose(id -> meeting(tx, account, station, division, id, soon, "scheduled", members, "thematic_consultation"))
+        .compose(m -> notify(tx, account, "meeting_reminder", t[0], "/meetings/" + m, "reminder:" + m + ":72:" + account))
+        .compose(v -> topic(tx, account, station, division, t[2], t[3], "approved", null))
+        .compose(id -> meeting(tx, account, station, division, id, later, "scheduled", members, "grassroots"))
+        .compose(m -> topic(tx, account, station, division, t[4], t[5], "approved", null))
+        .compose(id -> meeting(tx, account, station, division, id, ended, "scheduled", members, "forum"))
+        .compose(m -> notify(tx, account, "record_reminder", t[4], "/meetings/" + m + "/record", "record:" + m + ":" + account))
+        .compose(v -> topic(tx, account, station, division, t[6], t[7], "approved", null))
+        .compose(id -> meeting(tx, account, station, division, id, returnedAt, "held", members, "counterpart"))
+        .compose(m -> tx.preparedQuery("""
+                INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
+                       attendance_departments, attendance_experts, minutes, suggestions_count, consensus, status, return_reason,
+                       filed_by, filed_at, version)
+                VALUES ($1, true, $2, $3, 2, 14, 2, 1, $4, 6, true, 'returned', $5, $6, $7, 2)""")
+            .execute(Tuple.tuple().addLong(m).addOffsetDateTime(returnedAt).addOffsetDateTime(returnedAt.plusMinutes(110))
+                .addString("围绕" + t[6] + "听取居民和部门意见，形成6条建议。")
+                .addString("参会居民人数与签到表不符，请核对后重新填报").addLong(account).addOffsetDateTime(returnedAt.plusDays(1)))
+            .compose(v -> outcome(tx, account, m, "关于" + t[6] + "的建议", "区城管局", today.minusDays(3), "implemented")))
+        .compose(v -> {
+          String[] r = RETURNED[k % RETURNED.length];
+          return topic(tx, account, station, division, r[0], r[1], "rejected", r[2]);
+        })
+        .compose(v -> {
+          String[] s = SUBMITTED[k % SUBMITTED.length];
+          return topic(tx, account, station, division, s[0], s[1], "submitted", null);
+        })
+        .mapEmpty();
+  }
+
+  /** Another running station of a demo district: a topic to approve, referrals overdue and due soon. */
+  private Future<Void> district(SqlConnection tx, int k, long station, String division, String district) {
+    String[] s = SUBMITTED[(3 + k) % SUBMITTED.length];
+    LocalDate today = LocalDate.now(SHANGHAI);
+    OffsetDateTime held = evening(today.minusDays(40 + k), k);
+    Future<Void> base = topic(tx, null, station, division, s[0], s[1], "submitted", null)
+        .compose(v -> topic(tx, null, station, division, "村集体经济发展路径", "economy", "approved", null))
+        .compose(id -> meeting(tx, null, station, division, id, held, "held", null, "proposal_handling"))
+        .compose(m -> tx.preparedQuery("""
+                INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
+                       minutes, suggestions_count, consensus, filed_at)
+                VALUES ($1, true, $2, $3, 3, 22, '与会各方就发展路径达成共识。', 4, true, $4)""")
+            .execute(Tuple.tuple().addLong(m).addOffsetDateTime(held).addOffsetDateTime(held.plusMinutes(100))
+                .addOffsetDateTime(held.plusDays(2)))
+            .compose(v -> outcome(tx, null, m, "关于盘活闲置村集体资产的建议", "区农业农村局", today.minusDays(6 + k), "referred"))
+            .compose(v -> outcome(tx, null, m, "关于设立村级合作社服务窗口的建议", "乡镇人民政府", today.plusDays(3), "referred")))
+        .mapEmpty();
+    if (!"220821000000".equals(district)) {
+      return base;
+    }
+    // 镇赉县 is behind: a meeting that ended ten days ago still has no record
+    return base.compose(v -> topic(tx, null, station, division, "嫩江湾景区周边环境整治", "ecology", "approved", null))
+        .compose(id -> meeting(tx, null, station, division, id, evening(today.minusDays(10), k), "scheduled", null, "grassroots"))
+        .mapEmpty();
+  }
+
+  private static OffsetDateTime evening(LocalDate day, int k) {
+    return day.atTime(19, (k % 2) * 30).atZone(SHANGHAI).toOffsetDateTime();
+  }
+
+  private Future<Long> topic(SqlConnection tx, Long author, long station, String division, String title, String category,
+                             String status, String reason) {
+    return tx.preparedQuery("""
+            INSERT INTO topic (station_id, division_code, title, description, category, source, proposer, q1_answer, q1_reason,
+                               q2_answer, q2_reason, status, decision_reason, created_by)
+            VALUES ($1, $2, $3, $4, $5, 'residents', '社区居民代表', true, $6, true, '由政协搭台，邀请职能部门和居民代表共同协商', $7, $8, $9)
+            RETURNING id""")
+        .execute(Tuple.tuple().addLong(station).addString(division).addString(title)
+            .addString("近期多位居民反映" + title + "问题，社区走访后汇总了主要诉求。").addString(category)
+            .addString(title + "关系居民日常生活，群众关注度高").addString(status).addString(reason).addLong(author))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private Future<Long> meeting(SqlConnection tx, Long author, long station, String division, long topic, OffsetDateTime start,
+                               String status, Long[] members, String kind) {
+    OffsetDateTime end = start.plusMinutes(120);
+    return tx.preparedQuery("""
+            INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, research_plan,
+                                 capacity_assessment, status, created_by)
+            VALUES ($1, $2, $3, $4, $5, '议事室二楼会议室', 'on_site', $6, '会前入户走访20户居民，收集意见并请相关部门准备情况说明',
+                    '居民代表熟悉情况，部门负责人能够现场答复', $7, $8) RETURNING id""")
+        .execute(Tuple.tuple().addLong(topic).addLong(station).addString(division).addOffsetDateTime(start)
+            .addOffsetDateTime(end).addString(kind).addString(status).addLong(author))
+        .map(rows -> rows.iterator().next().getLong(0))
+        .compose(id -> {
+          List<Tuple> parties = new ArrayList<>();
+          for (String[] p : PARTIES) {
+            parties.add(Tuple.of(id, p[0], p[1], p[2]));
+          }
+          return tx.preparedQuery("INSERT INTO meeting_participant (meeting_id, role, name, organisation) VALUES ($1, $2, $3, $4)")
+              .executeBatch(parties).map(id);
+        })
+        .compose(id -> members == null || members.length == 0 ? Future.succeededFuture(id) : tx.preparedQuery("""
+                INSERT INTO meeting_member (meeting_id, member_id, starts_at, ends_at)
+                SELECT $1, m, $2, $3 FROM unnest($4::bigint[]) m ON CONFLICT DO NOTHING""")
+            .execute(Tuple.tuple().addLong(id).addOffsetDateTime(start).addOffsetDateTime(end).addArrayOfLong(members)).map(id));
+  }
+
+  private Future<Void> outcome(SqlConnection tx, Long author, long meeting, String content, String unit, LocalDate due, String status) {
+    boolean implemented = "implemented".equals(status);
+    return tx.preparedQuery("""
+            INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application, due_on, status,
+                                 answer, reply, answered_at, implementation_evidence, implemented_at, created_by)
+            SELECT m.id, m.station_id, m.division_code, $2, 'suggestion_letter', $3, '列入部门年度重点工作', $4, $5,
+                   $6, $7, $8, $9, $10, $11
+              FROM meeting m WHERE m.id = $1""")
+        .execute(Tuple.tuple().addLong(meeting).addString(content).addString(unit).addLocalDate(due).addString(status)
+            .addString(implemented ? "adopted" : null).addString(implemented ? "已采纳，安排专项资金实施。" : null)
+            .addOffsetDateTime(implemented ? OffsetDateTime.now(SHANGHAI).minusDays(8) : null)
+            .addString(implemented ? "已完成整改，社区组织居民代表现场查看。" : null)
+            .addOffsetDateTime(implemented ? OffsetDateTime.now(SHANGHAI).minusDays(2) : null).addLong(author))
+        .mapEmpty();
+  }
+
+  private Future<Void> notify(SqlConnection tx, long account, String kind, String title, String link, String key) {
+    return tx.preparedQuery("""
+            INSERT INTO notification (account_id, kind, title, body, link, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT DO NOTHING""")
+        .execute(Tuple.of(account, kind, title, "请及时处理", link, key)).mapEmpty();
+  }
+}
