@@ -1,0 +1,194 @@
+package org.yishi.browser;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.yishi.platform.Node;
+import org.yishi.support.BrowserSession;
+import org.yishi.support.Sql;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * On the demo city, each demo role signs in and lands on its work queue (我的待办), whose items are
+ * what the database holds for that account; an approval done from the queue takes the item off it; on
+ * a 375 px phone the queue fits the screen and the header's menu opens and closes without a script.
+ */
+class HomeQueueBrowserTest {
+  private static final String PASSWORD = "yishi-demo";
+  @RegisterExtension
+  static final BrowserSession browser = BrowserSession.perClass();
+  private static Node node;
+  private static Sql db;
+  private static String url;
+
+  @BeforeAll
+  static void start() {
+    url = TestPostgres.freshDatabaseUrl();
+    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
+    db = new Sql(url);
+    browser.baseUrl(node.baseUrl()).desktop();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** The ids listed in one section of the queue on the page. */
+  private static Set<String> listed(String section) {
+    Set<String> out = new TreeSet<>();
+    for (WebElement li : browser.driver().findElements(By.cssSelector("#queue-" + section + " li.queue-item"))) {
+      out.add(li.getAttribute("data-id"));
+    }
+    return out;
+  }
+
+  private static long shownTotal(String section) {
+    return Long.parseLong(browser.find(By.id("queue-" + section)).getAttribute("data-total"));
+  }
+
+  /** The ids of a query's rows (first column). */
+  private static Set<String> ids(String sql, Object... args) {
+    Set<String> out = new TreeSet<>();
+    try (var c = TestPostgres.jdbc(dbUrl()); var st = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        st.setObject(i + 1, args[i]);
+      }
+      try (var rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1).trim());
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  private static String dbUrl() {
+    return url;
+  }
+
+  private static long account(String username) {
+    return db.count("SELECT id FROM account WHERE username = ?", username);
+  }
+
+  @Test
+  void aCoordinatorSeesTheWorkOfTheirStation() {
+    browser.signIn("demo-coordinator", PASSWORD);
+    assertEquals("/", browser.path(), "sign-in lands on the queue");
+    assertEquals("我的待办", browser.text(By.tagName("h1")));
+    long me = account("demo-coordinator");
+    String stations = "(SELECT station_id FROM account_station WHERE account_id = ?)";
+    assertEquals(ids("SELECT m.id FROM meeting m WHERE m.station_id IN " + stations + " AND m.status = 'scheduled'"
+        + " AND m.ends_at < now() AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)", me), listed("recordsDue"));
+    assertEquals(ids("SELECT m.id FROM meeting m JOIN meeting_record r ON r.meeting_id = m.id WHERE m.station_id IN " + stations
+        + " AND r.status = 'returned'", me), listed("recordsReturned"));
+    assertEquals(ids("SELECT id FROM topic WHERE station_id IN " + stations + " AND status IN ('rejected', 'submitted')", me),
+        listed("topics"));
+    assertEquals(ids("SELECT m.id FROM meeting m WHERE m.station_id IN " + stations + " AND m.status = 'scheduled'"
+        + " AND m.starts_at >= now() AND m.starts_at < now() + interval '14 days'", me), listed("meetings"));
+    assertEquals(ids("SELECT id FROM notification WHERE account_id = ? AND read_at IS NULL", me), listed("notifications"));
+    assertTrue(browser.text(By.cssSelector("#queue-recordsDue li.queue-item")).contains("还剩 5 天"),
+        "a record is due 7 days after the meeting, which ended two days ago");
+    assertTrue(browser.text(By.cssSelector("#queue-recordsReturned li.queue-item")).contains("请核对后重新填报"), "the reason shows");
+    // each item leads to the page where the work is done
+    String due = listed("recordsDue").iterator().next();
+    browser.follow(By.cssSelector("#queue-recordsDue li[data-id='" + due + "'] a"), "record-due");
+    assertEquals("/meetings/" + due + "/record", browser.path());
+  }
+
+  @Test
+  void districtStaffApproveATopicFromTheQueueAndItLeavesIt() {
+    browser.signIn("demo-district", PASSWORD);
+    String submitted = "SELECT id FROM topic WHERE division_code LIKE '220802%' AND status = 'submitted'";
+    Set<String> waiting = ids(submitted);
+    assertEquals(waiting.size(), shownTotal("topicApprovals"));
+    assertTrue(waiting.containsAll(listed("topicApprovals")) && listed("topicApprovals").size() == Math.min(10, waiting.size()));
+    assertEquals(ids("SELECT id FROM station WHERE division_code LIKE '220802%' AND status = 'pending'").size(),
+        shownTotal("stationApprovals"));
+    Set<String> overdue = ids("SELECT id FROM outcome WHERE division_code LIKE '220802%' AND status = 'referred'"
+        + " AND due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date + 7");
+    assertEquals(overdue.size(), shownTotal("referrals"));
+    assertTrue(overdue.containsAll(listed("referrals")));
+    assertTrue(browser.pageText().contains("已逾期"), "overdue referrals say by how many days");
+    assertEquals(0, db.count("SELECT count(*) FROM topic WHERE division_code NOT LIKE '220802%' AND id IN ("
+        + String.join(",", listed("topicApprovals")) + ")"), "nothing from another district");
+
+    String topic = listed("topicApprovals").iterator().next();
+    long before = shownTotal("topicApprovals");
+    browser.follow(By.cssSelector("#queue-topicApprovals li[data-id='" + topic + "'] a"), "topic-from-queue");
+    assertEquals("/topics/" + topic, browser.path());
+    browser.submit(By.xpath("//form[input[@name='action' and @value='approve']]//button"), "topic-approved");
+    assertEquals("approved", db.value("SELECT status FROM topic WHERE id = ?", Long.parseLong(topic)));
+    browser.follow(By.id("nav-queue"), "queue-after-approval");
+    assertFalse(listed("topicApprovals").contains(topic), "the approved topic has left the queue");
+    assertEquals(before - 1, shownTotal("topicApprovals"));
+    assertEquals(String.valueOf(db.count("SELECT count(*) FROM (" + submitted + ") s") + shownTotal("stationApprovals")
+            + shownTotal("referrals")),
+        browser.text(By.cssSelector("#nav-queue .nav-badge")), "the header counts what asks for action");
+  }
+
+  @Test
+  void cityStaffSeeTheDistrictsThatAreBehindAndTheLastReports() {
+    browser.signIn("demo-city", PASSWORD);
+    Set<String> late = listed("lateDistricts");
+    assertFalse(late.isEmpty());
+    assertTrue(late.containsAll(ids("SELECT DISTINCT substr(division_code, 1, 6) || '000000' FROM outcome"
+        + " WHERE division_code LIKE '2208%' AND status = 'referred' AND due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date")),
+        "every district with an overdue referral is listed: " + late);
+    assertTrue(late.stream().allMatch(c -> c.startsWith("2208")), "only 白城市's districts");
+    assertEquals(ids("SELECT id FROM report WHERE unit_code LIKE '2208%' ORDER BY generated_at DESC, id DESC LIMIT 10"),
+        listed("reports"));
+    browser.follow(By.cssSelector("#queue-lateDistricts li.queue-item a"), "late-district-dashboard");
+    assertTrue(browser.path().startsWith("/stats?division=2208"), browser.path());
+  }
+
+  @Test
+  void theAdministratorSeesDisabledAccountsAndTheClusterSize() {
+    browser.signIn("admin", TestNodes.ADMIN_PASSWORD);
+    assertEquals(ids("SELECT id FROM account WHERE disabled"), listed("disabledAccounts"));
+    assertTrue(listed("disabledAccounts").contains(String.valueOf(account("demo-former"))));
+    assertTrue(browser.text(By.id("node-status")).contains("1"), "the cluster size is on the admin's page");
+    assertTrue(browser.pageText().contains("没有正在进行或近 30 天失败的导入任务。"), "the empty state says what nothing to do means");
+  }
+
+  @Test
+  void onAPhoneTheQueueFitsAndTheMenuOpens() {
+    browser.phone();
+    try {
+      for (String user : List.of("demo-coordinator", "demo-district", "demo-city")) {
+        browser.signIn(user, PASSWORD);
+        browser.open("/", "phone-home-" + user);
+        @SuppressWarnings("unchecked")
+        List<Number> w = (List<Number>) browser.js("return [window.innerWidth, document.documentElement.scrollWidth]");
+        assertEquals(375, w.get(0).intValue());
+        assertTrue(w.get(1).intValue() <= 375, user + "'s queue scrolls sideways: " + w.get(1) + " px");
+        assertFalse(browser.find(By.cssSelector("a[href='/stations']")).isDisplayed(), "the menu starts closed");
+        browser.click(By.cssSelector("label.nav-toggle-label"));
+        assertTrue(browser.find(By.cssSelector("a[href='/stations']")).isDisplayed(), "the menu opens");
+        browser.shoot("phone-menu-" + user);
+        @SuppressWarnings("unchecked")
+        List<Number> open = (List<Number>) browser.js("return [window.innerWidth, document.documentElement.scrollWidth]");
+        assertTrue(open.get(1).intValue() <= 375, "the open menu fits the phone");
+        browser.click(By.cssSelector("label.nav-toggle-label"));
+        assertFalse(browser.find(By.cssSelector("a[href='/stations']")).isDisplayed(), "and closes again");
+      }
+    } finally {
+      browser.desktop();
+    }
+  }
+}
