@@ -69,6 +69,11 @@ public final class AccountService {
     return store;
   }
 
+  /** The account names (lower case) locked by sign-in throttling right now, across the cluster. */
+  public Future<java.util.Set<String>> lockedAccountNames() {
+    return vertx.executeBlocking(throttle::lockedAccountNames, false);
+  }
+
   // ---------------------------------------------------------------- sign-in and tokens
 
   /**

@@ -11,7 +11,9 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.Web;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +52,7 @@ public final class HomeRoutes {
       app.web().page(ctx, "home", Map.of());
       return;
     }
-    store.queue(me, Instant.now()).onSuccess(queue -> {
+    queueOf(me).onSuccess(queue -> {
       badges.put(me, queue.getLong("total"));
       Map<String, Object> model = new HashMap<>();
       model.put("queue", queue.getMap());
@@ -69,9 +71,21 @@ public final class HomeRoutes {
     }).onFailure(ctx::fail);
   }
 
+  /** The caller's queue; an admin's also lists the accounts locked by sign-in throttling (kept in Hazelcast). */
+  private Future<JsonObject> queueOf(Principal me) {
+    Future<JsonObject> queue = store.queue(me, Instant.now());
+    if (!me.is(Role.ADMIN)) {
+      return queue;
+    }
+    return queue.compose(q -> app.accounts().lockedAccountNames().compose(store::lockedAccounts).map(locked -> {
+      q.getJsonArray("sections").add(1, locked);
+      return q;
+    }));
+  }
+
   private void queueApi(RoutingContext ctx) {
     Principal me = Security.principal(ctx);
-    store.queue(me, Instant.now()).onSuccess(queue -> {
+    queueOf(me).onSuccess(queue -> {
       badges.put(me, queue.getLong("total"));
       Json.ok(ctx, queue);
     }).onFailure(ctx::fail);

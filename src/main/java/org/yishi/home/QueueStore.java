@@ -185,6 +185,28 @@ final class QueueStore {
     });
   }
 
+  /**
+   * The admins' section of accounts locked by sign-in throttling: {@code names} come from the
+   * cluster-wide throttle map (not the database), matched to their accounts here. Not in the badge:
+   * a lock ends by itself when its window passes.
+   */
+  Future<JsonObject> lockedAccounts(java.util.Set<String> names) {
+    return pool.preparedQuery("""
+            SELECT a.id, a.display_name AS title, a.username AS sub, a.role AS state, '/admin/users/' || a.id AS link,
+                   count(*) OVER () AS total
+              FROM account a WHERE lower(a.username) = ANY($1) ORDER BY a.username LIMIT""" + " " + LIMIT)
+        .execute(Tuple.of(names.toArray(new String[0])))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          long total = 0;
+          for (Row r : rows) {
+            total = r.getLong("total");
+            items.add(item(r));
+          }
+          return new JsonObject().put("key", "lockedAccounts").put("action", false).put("total", total).put("items", items);
+        });
+  }
+
   /** The badge count alone: one statement. */
   Future<Long> count(Principal me, Instant now) {
     List<String> parts = sections(me.role()).stream().filter(Section::action)

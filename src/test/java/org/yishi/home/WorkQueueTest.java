@@ -122,7 +122,7 @@ class WorkQueueTest {
         queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("lateDistricts", "reports"),
         queue("city").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
-    assertEquals(List.of("imports", "disabledAccounts"),
+    assertEquals(List.of("imports", "lockedAccounts", "disabledAccounts"),
         queue("admin").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
   }
 
@@ -173,6 +173,26 @@ class WorkQueueTest {
     assertEquals(AccountFixtures.TAONAN, taonan.getString("id"), "洮南市 next: 团结 is running without a meeting held");
     assertEquals(List.of(0L, 0L, 1L), List.of(taonan.getLong("n1"), taonan.getLong("n2"), taonan.getLong("n3")));
     assertEquals(0, section(queue("city-other"), "lateDistricts").getLong("total"), "长春市 sees nothing of 白城市");
+  }
+
+  @Test
+  void adminsSeeAccountsLockedBySignInThrottlingAndDisabledOnes() {
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD); // before the failures below count against this address
+    long locked = node.app().accounts().createSystemAccount("locked-one", "被锁定的联络员", AccountFixtures.PASSWORD,
+        org.yishi.platform.security.Role.STATION_COORDINATOR, AccountFixtures.TAOBEI, Set.of()).await();
+    long disabled = node.app().accounts().createSystemAccount("gone-one", "已离职的联络员", AccountFixtures.PASSWORD,
+        org.yishi.platform.security.Role.STATION_COORDINATOR, AccountFixtures.TAOBEI, Set.of()).await();
+    sql.update("UPDATE account SET disabled = true WHERE id = ?", disabled);
+    int status = 0;
+    for (int i = 0; i < 10 && status != 429; i++) {
+      status = api.call("POST", "/api/v1/auth/token", null,
+          new JsonObject().put("username", "locked-one").put("password", "wrong-password").encode()).statusCode();
+    }
+    assertEquals(429, status, "locked after its failed attempts");
+    JsonObject q = Http.json(api.get("/api/v1/me/queue", admin));
+    assertEquals(ids(locked), ids(q, "lockedAccounts"));
+    assertEquals("/admin/users/" + locked, section(q, "lockedAccounts").getJsonArray("items").getJsonObject(0).getString("link"));
+    assertEquals(ids(disabled), ids(q, "disabledAccounts"));
   }
 
   @Test

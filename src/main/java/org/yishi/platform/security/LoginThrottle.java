@@ -81,6 +81,22 @@ public final class LoginThrottle {
     return Future.all(release(accountKey(username)), release(addressKey(address))).mapEmpty();
   }
 
+  /**
+   * The account names (lower case) that have used up their failed attempts and are refused until the
+   * window passes. Reads the cluster-wide map with a predicate run on its members; call off the event
+   * loop ({@code executeBlocking}).
+   */
+  public java.util.Set<String> lockedAccountNames() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (Map.Entry<String, Integer> e : failures.entrySet(com.hazelcast.query.Predicates.and(
+        com.hazelcast.query.Predicates.like(com.hazelcast.query.QueryConstants.KEY_ATTRIBUTE_NAME.value(), "u:%"),
+        com.hazelcast.query.Predicates.greaterEqual(com.hazelcast.query.QueryConstants.THIS_ATTRIBUTE_NAME.value(),
+            maxPerAccount)))) {
+      out.add(e.getKey().substring(2));
+    }
+    return out;
+  }
+
   private Future<Void> release(String key) {
     return Future.fromCompletionStage(failures.submitToKey(key, new Release(windowSeconds))).<Void>mapEmpty()
         .recover(err -> previousReleaseOwnsAKey(err) ? Future.succeededFuture() : Future.failedFuture(err));
