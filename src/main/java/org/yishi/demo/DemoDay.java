@@ -23,6 +23,8 @@ import java.util.List;
  *   <li>one more running station in each demo district: a topic awaiting approval, a referral
  *   overdue and one due in a few days, and (镇赉县) a meeting whose record is a week late, so that
  *   the city sees a district that is behind;</li>
+ *   <li>this year's consultation plan of the city and of each demo district, with items held, scheduled,
+ *   planned and one behind schedule;</li>
  *   <li>a disabled account (a coordinator who left) for the administrator.</li>
  * </ul>
  * Times are evenings (19:00-21:00), which the history never uses, so no booking overlaps.
@@ -89,6 +91,7 @@ final class DemoDay {
           }
           return chain;
         })
+        .compose(v -> plan(tx, DemoCity.CITY, new ArrayList<>()))
         .compose(v -> tx.query("""
             UPDATE account SET disabled = true, updated_at = now(), version = version + 1
              WHERE username = 'demo-former'""").execute().mapEmpty()));
@@ -137,8 +140,10 @@ final class DemoDay {
     String[] s = SUBMITTED[(3 + k) % SUBMITTED.length];
     LocalDate today = LocalDate.now(SHANGHAI);
     OffsetDateTime held = evening(today.minusDays(40 + k), k);
-    Future<Void> base = topic(tx, null, station, division, s[0], s[1], "submitted", null)
-        .compose(v -> topic(tx, null, station, division, "村集体经济发展路径", "economy", "approved", null))
+    List<Long> items = new ArrayList<>();
+    Future<Void> base = plan(tx, district, items)
+        .compose(v -> topic(tx, null, station, division, s[0], s[1], "submitted", null))
+        .compose(v -> topic(tx, null, station, division, "村集体经济发展路径", "economy", "approved", null, items.get(0)))
         .compose(id -> meeting(tx, null, station, division, id, held, "held", null, "proposal_handling"))
         .compose(m -> tx.preparedQuery("""
                 INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
@@ -153,9 +158,46 @@ final class DemoDay {
       return base;
     }
     // 镇赉县 is behind: a meeting that ended ten days ago still has no record
-    return base.compose(v -> topic(tx, null, station, division, "嫩江湾景区周边环境整治", "ecology", "approved", null))
+    return base.compose(v -> topic(tx, null, station, division, "嫩江湾景区周边环境整治", "ecology", "approved", null, items.get(2)))
         .compose(id -> meeting(tx, null, station, division, id, evening(today.minusDays(10), k), "scheduled", null, "grassroots"))
         .mapEmpty();
+  }
+
+  /**
+   * This year's consultation plan of a committee (once), with its items: [0] a past quarter, held by
+   * the district's meeting; [1] a past quarter with nothing held yet, behind schedule; [2] scheduled;
+   * [3] the last quarter, still planned. Their ids go into {@code items}.
+   */
+  private Future<Void> plan(SqlConnection tx, String committeeCode, List<Long> items) {
+    LocalDate today = LocalDate.now(SHANGHAI);
+    int quarter = (today.getMonthValue() - 1) / 3 + 1;
+    int past = Math.max(1, quarter - 1);
+    String[][] planned = {
+        {"推进基层协商议事室规范化建设", "thematic_consultation", "other", String.valueOf(Math.max(1, past - 1))},
+        {"提升农村人居环境整治成效", "thematic_consultation", "rural_revitalisation", String.valueOf(past)},
+        {"优化营商环境专题协商", "standing_committee_session", "economy", String.valueOf(quarter)},
+        {"完善社区居家养老服务体系", "thematic_consultation", "elderly_children", "4"}};
+    return tx.preparedQuery("""
+            INSERT INTO plan (committee_id, year, title)
+            SELECT id, $2, $3 FROM committee WHERE division_code = $1
+            ON CONFLICT (committee_id, year) DO UPDATE SET title = plan.title RETURNING id""")
+        .execute(Tuple.of(committeeCode, today.getYear(), today.getYear() + "年度协商计划"))
+        .compose(rows -> {
+          long plan = rows.iterator().next().getLong(0);
+          List<Tuple> batch = new ArrayList<>();
+          for (int i = 0; i < planned.length; i++) {
+            batch.add(Tuple.of(plan, planned[i][0], planned[i][1], planned[i][2], Integer.parseInt(planned[i][3]), i));
+          }
+          return tx.preparedQuery("""
+                  INSERT INTO plan_item (plan_id, title, kind, category, target_quarter, sort)
+                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""").executeBatch(batch);
+        })
+        .map(rows -> {
+          for (var r = rows; r != null; r = r.next()) {
+            r.forEach(row -> items.add(row.getLong(0)));
+          }
+          return null;
+        });
   }
 
   private static OffsetDateTime evening(LocalDate day, int k) {
@@ -164,14 +206,20 @@ final class DemoDay {
 
   private Future<Long> topic(SqlConnection tx, Long author, long station, String division, String title, String category,
                              String status, String reason) {
+    return topic(tx, author, station, division, title, category, status, reason, null);
+  }
+
+  private Future<Long> topic(SqlConnection tx, Long author, long station, String division, String title, String category,
+                             String status, String reason, Long planItem) {
     return tx.preparedQuery("""
             INSERT INTO topic (station_id, division_code, title, description, category, source, proposer, q1_answer, q1_reason,
-                               q2_answer, q2_reason, status, decision_reason, created_by)
-            VALUES ($1, $2, $3, $4, $5, 'residents', '社区居民代表', true, $6, true, '由政协搭台，邀请职能部门和居民代表共同协商', $7, $8, $9)
+                               q2_answer, q2_reason, status, decision_reason, created_by, plan_item_id)
+            VALUES ($1, $2, $3, $4, $5, $11, '社区居民代表', true, $6, true, '由政协搭台，邀请职能部门和居民代表共同协商', $7, $8, $9, $10)
             RETURNING id""")
         .execute(Tuple.tuple().addLong(station).addString(division).addString(title)
             .addString("近期多位居民反映" + title + "问题，社区走访后汇总了主要诉求。").addString(category)
-            .addString(title + "关系居民日常生活，群众关注度高").addString(status).addString(reason).addLong(author))
+            .addString(title + "关系居民日常生活，群众关注度高").addString(status).addString(reason).addLong(author)
+            .addLong(planItem).addString(planItem == null ? "residents" : "yearly_plan"))
         .map(rows -> rows.iterator().next().getLong(0));
   }
 

@@ -82,6 +82,20 @@ final class QueueStore {
       + " WHERE sm.station_id = s.id AND sm.meetings_held > 0"
       + " AND sm.month BETWEEN (date_trunc('month', p.today) - interval '2 months')::date AND p.today)";
 
+  /**
+   * Items of this year's plans of the committees inside the jurisdiction whose target quarter has
+   * ended without a held meeting on a (not withdrawn) topic that names them: the "held" progress of
+   * the plan pages (docs/topics.md) not reached in time.
+   */
+  private static final Section PLAN_BEHIND = new Section("planBehind",
+      "i.id, i.title, c.name AS sub, '/plans/' || pl.id AS link, i.target_quarter AS n1",
+      "plan_item i JOIN plan pl ON pl.id = i.plan_id JOIN committee c ON c.id = pl.committee_id",
+      "c.division_code LIKE p.prefix || '%' AND pl.year = extract(year FROM p.today)::int"
+          + " AND i.target_quarter < extract(quarter FROM p.today)::int"
+          + " AND NOT EXISTS (SELECT 1 FROM topic t JOIN meeting m ON m.topic_id = t.id"
+          + " WHERE t.plan_item_id = i.id AND t.status <> 'withdrawn' AND m.status = 'held')",
+      "i.target_quarter, c.division_code, i.sort, i.id", true);
+
   static final List<Section> DISTRICT = List.of(
       new Section("stationApprovals", "s.id, s.name AS title, d.name AS sub, '/stations/' || s.id AS link, s.created_at AS at",
           "station s JOIN division d ON d.code = s.division_code",
@@ -106,7 +120,8 @@ final class QueueStore {
           "m.division_code LIKE p.prefix || '%' AND m.status <> 'cancelled'"
               + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= p.today - (extract(isodow FROM p.today)::int - 1)"
               + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date < p.today - (extract(isodow FROM p.today)::int - 1) + 7",
-          "m.starts_at, m.id", false));
+          "m.starts_at, m.id", false),
+      PLAN_BEHIND);
 
   static final List<Section> CITY = List.of(
       // a district is late by its records not filed within 7 days, its overdue referrals and its dormant stations
@@ -122,6 +137,7 @@ final class QueueStore {
           )) AS n3
              FROM division d WHERE d.level = 'county' AND d.code LIKE p.prefix || '%') x""",
           "x.n1 + x.n2 + x.n3 > 0", "x.n1 + x.n2 + x.n3 DESC, x.code", true),
+      PLAN_BEHIND,
       new Section("reports", "r.id, r.unit_name || ' ' || r.period AS title, r.kind AS state, '/reports/' || r.id AS link, "
           + "r.generated_at AS at", "report r", "r.unit_code LIKE p.prefix || '%'", "r.generated_at DESC, r.id DESC", false));
 

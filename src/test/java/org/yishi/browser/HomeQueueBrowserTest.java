@@ -138,7 +138,7 @@ class HomeQueueBrowserTest {
     assertFalse(listed("topicApprovals").contains(topic), "the approved topic has left the queue");
     assertEquals(before - 1, shownTotal("topicApprovals"));
     assertEquals(String.valueOf(db.count("SELECT count(*) FROM (" + submitted + ") s") + shownTotal("stationApprovals")
-            + shownTotal("referrals")),
+            + shownTotal("referrals") + shownTotal("planBehind")),
         browser.text(By.cssSelector("#nav-queue .nav-badge")), "the header counts what asks for action");
   }
 

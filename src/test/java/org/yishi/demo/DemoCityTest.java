@@ -104,10 +104,18 @@ class DemoCityTest {
         assertTrue(total(q, "topicApprovals") >= 1, user + ": topics to approve " + q.encode());
         JsonArray referrals = section(q, "referrals").getJsonArray("items");
         assertTrue(referrals.stream().anyMatch(o -> ((JsonObject) o).getInteger("days") < 0), user + ": an overdue referral");
+        if (java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getMonthValue() > 3) {
+          assertTrue(total(q, "planBehind") >= 1, user + ": a plan item behind schedule (none can be in the first quarter)");
+        }
         assertTrue(q.getLong("total") > 0, user);
       }
       JsonObject city = queue(api, "demo-city", "yishi-demo");
       assertTrue(total(city, "lateDistricts") >= 1 && total(city, "reports") >= 1, "a district behind, issued reports " + city.encode());
+      assertEquals(3, count(url, "SELECT count(DISTINCT s.status) FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM topic t JOIN meeting m"
+          + " ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'held') THEN 'held' WHEN EXISTS (SELECT 1 FROM topic t"
+          + " JOIN meeting m ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'scheduled') THEN 'scheduled'"
+          + " ELSE 'planned' END AS status FROM plan_item i) s"), "the demo's yearly plans have items held, scheduled and planned");
+      assertEquals(4, count(url, "SELECT count(*) FROM plan"), "the city's and the three demo districts' plans");
       JsonObject admin = queue(api, "admin", TestNodes.ADMIN_PASSWORD);
       assertTrue(total(admin, "disabledAccounts") >= 1, "a disabled account " + admin.encode());
       assertEquals(5, count(url, "SELECT count(DISTINCT role) FROM meeting_participant mp JOIN meeting m ON m.id = mp.meeting_id"

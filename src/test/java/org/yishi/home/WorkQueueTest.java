@@ -118,9 +118,9 @@ class WorkQueueTest {
   void eachRoleHasItsSections() {
     assertEquals(List.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate", "notifications"),
         queue("c1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
-    assertEquals(List.of("stationApprovals", "topicApprovals", "recordsToReview", "referrals", "dormantStations", "meetingsThisWeek"),
+    assertEquals(List.of("stationApprovals", "topicApprovals", "recordsToReview", "referrals", "dormantStations", "meetingsThisWeek", "planBehind"),
         queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
-    assertEquals(List.of("lateDistricts", "reports"),
+    assertEquals(List.of("lateDistricts", "planBehind", "reports"),
         queue("city").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("imports", "lockedAccounts", "disabledAccounts"),
         queue("admin").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
