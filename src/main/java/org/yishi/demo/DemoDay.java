@@ -107,12 +107,12 @@ final class DemoDay {
     OffsetDateTime returnedAt = evening(today.minusDays(12 + k), k);
     return topic(tx, account, station, division, t[0], t[1], "approved", null)
         .compose(id -> meeting(tx, account, station, division, id, soon, "scheduled", members, "thematic_consultation"))
-        .compose(m -> notify(tx, account, "meeting_reminder", t[0], "/meetings/" + m, "reminder:" + m + ":72:" + account))
+        .compose(m -> notify(tx, account, m, "meeting_reminder", t[0], "/meetings/" + m, "reminder:" + m + ":72:" + account))
         .compose(v -> topic(tx, account, station, division, t[2], t[3], "approved", null))
         .compose(id -> meeting(tx, account, station, division, id, later, "scheduled", members, "grassroots"))
         .compose(m -> topic(tx, account, station, division, t[4], t[5], "approved", null))
         .compose(id -> meeting(tx, account, station, division, id, ended, "scheduled", members, "forum"))
-        .compose(m -> notify(tx, account, "record_reminder", t[4], "/meetings/" + m + "/record", "record:" + m + ":" + account))
+        .compose(m -> notify(tx, account, m, "record_reminder", t[4], "/meetings/" + m + "/record", "record:" + m + ":" + account))
         .compose(v -> topic(tx, account, station, division, t[6], t[7], "approved", null))
         .compose(id -> meeting(tx, account, station, division, id, returnedAt, "held", members, "counterpart"))
         .compose(m -> tx.preparedQuery("""
@@ -264,10 +264,13 @@ final class DemoDay {
         .mapEmpty();
   }
 
-  private Future<Void> notify(SqlConnection tx, long account, String kind, String title, String link, String key) {
+  /** A reminder as the scheduler writes it (ReminderService): the station and the meeting's time in the body. */
+  private Future<Void> notify(SqlConnection tx, long account, long meeting, String kind, String title, String link, String key) {
     return tx.preparedQuery("""
-            INSERT INTO notification (account_id, kind, title, body, link, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
+            SELECT $1, $2, $3, s.name || ' · ' || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), $4, $5
+              FROM meeting m JOIN station s ON s.id = m.station_id WHERE m.id = $6
             ON CONFLICT DO NOTHING""")
-        .execute(Tuple.of(account, kind, title, "请及时处理", link, key)).mapEmpty();
+        .execute(Tuple.of(account, kind, title, link, key, meeting)).mapEmpty();
   }
 }
