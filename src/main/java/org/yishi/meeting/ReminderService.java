@@ -6,12 +6,14 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.web.I18n;
+
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -19,28 +21,34 @@ import java.util.List;
 
 /**
  * Meeting reminders, {@code leads} before each scheduled meeting: an in-app notification for the
- * station's coordinators and the district's staff, and an outbox message (SMS) for each invited
- * member with a phone and for each of the five parties whose contact is a mobile number or an
- * e-mail address (departments and residents are people outside Yishi). Every reminder has a unique dedupe key, so running this on several nodes
- * at once, or twice, still creates each exactly once. {@link #sendOutbox} then hands unsent
- * messages to the gateway spool, claiming them with {@code FOR UPDATE SKIP LOCKED} and marking them
- * sent in the same transaction: one node sends each message once.
+ * station's coordinators and the district's staff, and messages queued in the {@code outbox} for
+ * people reached outside Yishi: each invited member with a phone (SMS), each of the five parties
+ * whose contact is a mobile number or an e-mail address, each coordinator of the station with an
+ * e-mail address (in the coordinator's language, with a link back to the meeting), and each group
+ * robot configured for the station or its district. Every reminder has a unique dedupe key, so
+ * running this on several nodes at once, or twice, still creates each exactly once. The queued
+ * messages are sent by {@link org.yishi.notify.DeliveryService}.
  */
 public final class ReminderService {
+  private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+  private static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
   private final Pool pool;
   private final List<Duration> leads;
-  private final Path spool;
   private final Duration recordAfter;
+  private final String publicUrl;
+  private final List<AppConfig.Robot> robots;
 
   /**
-   * @param spool       the file the SMS/e-mail gateway reads (one JSON line per message)
    * @param recordAfter how long after a meeting's end its record is chased when none was filed
+   * @param publicUrl   the address people open Yishi at (links in messages)
+   * @param robots      the configured group robots (each gets the reminders of its station or district)
    */
-  public ReminderService(Pool pool, List<Duration> leads, Path spool, Duration recordAfter) {
+  public ReminderService(Pool pool, List<Duration> leads, Duration recordAfter, String publicUrl, List<AppConfig.Robot> robots) {
     this.pool = pool;
     this.leads = leads;
-    this.spool = spool;
     this.recordAfter = recordAfter;
+    this.publicUrl = publicUrl;
+    this.robots = robots;
   }
 
   /** Creates the reminders due at {@code now}; answers how many notifications and messages were new. */
@@ -92,7 +100,91 @@ public final class ReminderService {
   }
 
   private Future<Integer> message(OffsetDateTime from, OffsetDateTime to, String lead) {
-    return memberMessages(from, to, lead).compose(n -> partyMessages(from, to, lead).map(m -> n + m));
+    return memberMessages(from, to, lead).compose(n -> partyMessages(from, to, lead).map(m -> n + m))
+        .compose(n -> coordinatorMails(from, to, lead).map(m -> n + m))
+        .compose(n -> robotMessages(from, to, lead).map(m -> n + m));
+  }
+
+  /** The station's coordinators with an e-mail address, in their language, with a link to the meeting. */
+  private Future<Integer> coordinatorMails(OffsetDateTime from, OffsetDateTime to, String lead) {
+    return pool.preparedQuery("""
+            SELECT m.id AS meeting, t.title, s.name AS station, m.starts_at, m.venue, a.id AS account, a.email,
+                   a.display_name, a.locale
+              FROM meeting m
+              JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = m.station_id
+              JOIN account_station x ON x.station_id = m.station_id
+              JOIN account a ON a.id = x.account_id AND NOT a.disabled AND a.email IS NOT NULL
+             WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2
+               AND NOT EXISTS (SELECT 1 FROM outbox o
+                                WHERE o.dedupe_key = 'reminder:' || m.id || ':' || $3 || ':account:' || a.id)""")
+        .execute(Tuple.of(from, to, lead))
+        .compose(rows -> {
+          List<Tuple> batch = new ArrayList<>();
+          for (Row r : rows) {
+            Locale locale = I18n.fromTag(r.getString("locale") == null ? "zh-CN" : r.getString("locale"));
+            String link = publicUrl + "/meetings/" + r.getLong("meeting");
+            String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(ZONE).format(WHEN);
+            batch.add(Tuple.of("email", r.getString("email"),
+                I18n.t(locale, "notify.reminder.subject", r.getString("title"), when),
+                I18n.t(locale, "notify.reminder.mail", r.getString("display_name"), r.getString("station"), when,
+                    r.getString("title"), r.getString("venue"), link),
+                "reminder:" + r.getLong("meeting") + ":" + lead + ":account:" + r.getLong("account"))
+                .addLong(r.getLong("account")).addString(link).addString(I18n.tag(locale)));
+          }
+          return insert(batch);
+        });
+  }
+
+  /** One message per meeting for each robot whose station or district it is (robots speak Chinese). */
+  private Future<Integer> robotMessages(OffsetDateTime from, OffsetDateTime to, String lead) {
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (AppConfig.Robot robot : robots) {
+      String[] scope = robot.scope().split(":");
+      String where = scope[0].equals("station") ? "m.station_id = $4::bigint" : "s.district_code = $4";
+      chain = chain.compose(n -> pool.preparedQuery("""
+              SELECT m.id AS meeting, t.title, s.name AS station, m.starts_at, m.venue
+                FROM meeting m
+                JOIN topic t ON t.id = m.topic_id
+                JOIN station s ON s.id = m.station_id
+               WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2 AND """ + where + """
+
+                 AND NOT EXISTS (SELECT 1 FROM outbox o
+                                  WHERE o.dedupe_key = 'reminder:' || m.id || ':' || $3 || ':robot:' || $5)""")
+          .execute(Tuple.of(from, to, lead, scope[1], robot.name()))
+          .compose(rows -> {
+            List<Tuple> batch = new ArrayList<>();
+            for (Row r : rows) {
+              String link = publicUrl + "/meetings/" + r.getLong("meeting");
+              String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(ZONE).format(WHEN);
+              batch.add(Tuple.of("robot", robot.name(), I18n.t(I18n.ZH, "notify.reminder.subject", r.getString("title"), when),
+                  I18n.t(I18n.ZH, "notify.reminder.robot", r.getString("station"), when, r.getString("title"),
+                      r.getString("venue"), link),
+                  "reminder:" + r.getLong("meeting") + ":" + lead + ":robot:" + robot.name())
+                  .addValue(null).addString(link).addString("zh-CN"));
+            }
+            return insert(batch).map(m -> n + m);
+          }));
+    }
+    return chain;
+  }
+
+  private Future<Integer> insert(List<Tuple> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return pool.preparedQuery("""
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'meeting_reminder')
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .executeBatch(batch)
+        .map(rows -> {
+          int n = 0;
+          for (var r = rows; r != null; r = r.next()) {
+            n += r.rowCount();
+          }
+          return n;
+        });
   }
 
   /**
@@ -101,11 +193,11 @@ public final class ReminderService {
    */
   private Future<Integer> partyMessages(OffsetDateTime from, OffsetDateTime to, String lead) {
     return pool.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
             SELECT CASE WHEN p.contact LIKE '%@%' THEN 'email' ELSE 'sms' END, p.contact, '议事提醒',
                    p.name || '：' || s.name || '将于 '
                      || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
-                   'reminder:' || m.id || ':' || $3 || ':party:' || p.id
+                   'reminder:' || m.id || ':' || $3 || ':party:' || p.id, 'meeting_reminder', 'zh-CN'
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id
               JOIN station s ON s.id = m.station_id
@@ -119,11 +211,11 @@ public final class ReminderService {
 
   private Future<Integer> memberMessages(OffsetDateTime from, OffsetDateTime to, String lead) {
     return pool.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
             SELECT 'sms', mb.phone, '议事提醒',
                    mb.name || '委员：' || s.name || '将于 '
                      || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
-                   'reminder:' || m.id || ':' || $3 || ':member:' || mb.id
+                   'reminder:' || m.id || ':' || $3 || ':member:' || mb.id, 'meeting_reminder', 'zh-CN'
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id
               JOIN station s ON s.id = m.station_id
@@ -133,40 +225,5 @@ public final class ReminderService {
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .execute(Tuple.of(from, to, lead))
         .map(rows -> rows.rowCount());
-  }
-
-  /**
-   * Hands up to 100 unsent messages to the gateway spool and marks them sent by {@code node}, in one
-   * transaction; concurrent senders skip each other's rows. Answers how many were sent.
-   */
-  public Future<Integer> sendOutbox(String node) {
-    return pool.withTransaction(tx -> tx.preparedQuery("""
-            UPDATE outbox SET sent_at = now(), sent_by = $1, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
-            RETURNING id, channel, recipient, subject, body, dedupe_key""")
-        .execute(Tuple.of(node))
-        .map(rows -> {
-          StringBuilder lines = new StringBuilder();
-          for (Row r : rows) {
-            lines.append(new JsonObject().put("id", r.getLong("id")).put("channel", r.getString("channel"))
-                .put("to", r.getString("recipient")).put("subject", r.getString("subject"))
-                .put("body", r.getString("body")).put("key", r.getString("dedupe_key")).encode()).append('\n');
-          }
-          if (lines.length() > 0) {
-            // written before the commit: if the commit fails the gateway may see a line twice and
-            // drops it by its key; a message is never marked sent without having been handed over
-            append(lines.toString());
-          }
-          return rows.rowCount();
-        }));
-  }
-
-  private synchronized void append(String lines) {
-    try {
-      Files.createDirectories(spool.getParent());
-      Files.writeString(spool, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new IllegalStateException("the outbox spool cannot be written: " + spool, e);
-    }
   }
 }

@@ -167,20 +167,21 @@ public final class Node {
   }
 
   /**
-   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the outbox,
+   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the delivery of queued messages,
    * overdue escalation of outcomes, and the scheduled reports (with catch-up of missed periods).
    */
   private static SchedulerVerticle scheduler(App app, java.time.Clock clock) {
     AppConfig config = app.config();
     ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
-        config.dataDir().resolve("outbox").resolve("messages.jsonl"), java.time.Duration.ofDays(config.recordReminderDays()));
+        java.time.Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
+    org.yishi.notify.DeliveryService delivery = new org.yishi.notify.DeliveryService(app.vertx(), app.pool(), config.notifications(), clock::instant);
     OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
     ReportService reports = ReportService.of(app);
     String nodeId = app.cluster().getNodeId();
     return new SchedulerVerticle(clock, java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()),
         java.util.List.of(
             new SchedulerVerticle.Job("reminders", "yishi.scheduler",
-                now -> reminders.runOnce(now).compose(r -> reminders.sendOutbox(nodeId))),
+                now -> reminders.runOnce(now).compose(r -> delivery.sendDue(nodeId, now))),
             new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
             new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
   }

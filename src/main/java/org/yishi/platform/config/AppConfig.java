@@ -33,7 +33,46 @@ public record AppConfig(
     List<java.time.Duration> reminderLeads, int schedulerIntervalSeconds, int recordReminderDays,
     long importMaxBytes,
     ReliabilitySettings reliability,
-    ReportSettings reports) {
+    ReportSettings reports,
+    NotifySettings notifications) {
+
+  /**
+   * Notification delivery (docs/notifications.md). A channel whose address is empty is off: its
+   * messages stay queued (nothing is lost) and the delivery log says why.
+   *
+   * @param publicUrl      the address people open Yishi at; links in messages start with it
+   * @param maxAttempts    attempts before a message that keeps failing (timeouts, 5xx, refused) is marked failed
+   * @param backoffSeconds the wait after the first failed attempt; doubled after each further one (capped at an hour)
+   * @param batch          messages one scheduler run claims
+   * @param timeoutSeconds connect and answer timeout of each gateway call
+   */
+  public record NotifySettings(String publicUrl, int maxAttempts, int backoffSeconds, int batch, int timeoutSeconds,
+                               Smtp smtp, String smsUrl, String smsToken, List<Robot> robots) {
+  }
+
+  /** SMTP: {@code tls} is none, starttls (required) or tls (implicit, usually port 465). */
+  public record Smtp(String host, int port, String tls, String username, String password, String from) {
+    public boolean enabled() {
+      return !host.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "Smtp[" + host + ":" + port + ", tls=" + tls + ", user=" + username + ", from=" + from + "]";
+    }
+  }
+
+  /**
+   * A group robot: {@code kind} wecom, dingtalk or feishu; {@code scope} "station:ID" or
+   * "district:CODE"; {@code secret} the DingTalk/Feishu signing secret (empty if unsigned). The
+   * webhook URL carries the robot's key, so neither it nor the secret is ever printed.
+   */
+  public record Robot(String name, String kind, String scope, String url, String secret, int perMinute) {
+    @Override
+    public String toString() {
+      return "Robot[" + name + ", " + kind + ", " + scope + "]";
+    }
+  }
 
   /**
    * Sign-in and session settings.
@@ -137,6 +176,20 @@ public record AppConfig(
   private static final Setting RATE_BURST = new Setting("limits.burst", "YISHI_RATE_LIMIT_BURST");
   private static final Setting PG_WAIT_QUEUE = new Setting("database.waitQueueSize", "YISHI_PG_WAIT_QUEUE");
   private static final Setting IDEMPOTENCY_RETENTION = new Setting("idempotency.retentionHours", "YISHI_IDEMPOTENCY_RETENTION_HOURS");
+  private static final Setting PUBLIC_URL = new Setting("notify.publicUrl", "YISHI_PUBLIC_URL");
+  private static final Setting NOTIFY_MAX_ATTEMPTS = new Setting("notify.maxAttempts", "YISHI_NOTIFY_MAX_ATTEMPTS");
+  private static final Setting NOTIFY_BACKOFF = new Setting("notify.backoffSeconds", "YISHI_NOTIFY_BACKOFF_SECONDS");
+  private static final Setting NOTIFY_BATCH = new Setting("notify.batch", "YISHI_NOTIFY_BATCH");
+  private static final Setting NOTIFY_TIMEOUT = new Setting("notify.timeoutSeconds", "YISHI_NOTIFY_TIMEOUT_SECONDS");
+  private static final Setting SMTP_HOST = new Setting("notify.smtp.host", "YISHI_SMTP_HOST");
+  private static final Setting SMTP_PORT = new Setting("notify.smtp.port", "YISHI_SMTP_PORT");
+  private static final Setting SMTP_TLS = new Setting("notify.smtp.tls", "YISHI_SMTP_TLS");
+  private static final Setting SMTP_USER = new Setting("notify.smtp.username", "YISHI_SMTP_USERNAME");
+  private static final Setting SMTP_PASSWORD = new Setting("notify.smtp.password", "YISHI_SMTP_PASSWORD");
+  private static final Setting SMTP_FROM = new Setting("notify.smtp.from", "YISHI_SMTP_FROM");
+  private static final Setting SMS_URL = new Setting("notify.sms.url", "YISHI_SMS_URL");
+  private static final Setting SMS_TOKEN = new Setting("notify.sms.token", "YISHI_SMS_TOKEN");
+  private static final Setting ROBOTS = new Setting("notify.robots", "YISHI_ROBOTS");
   private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
   private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
   private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
@@ -225,7 +278,8 @@ public record AppConfig(
         // the national division file is 36.8 MB uncompressed
         r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L),
         r.reliability(),
-        r.reports());
+        r.reports(),
+        r.notifySettings());
     config.checkCombinations();
     return config;
   }
@@ -472,6 +526,61 @@ public record AppConfig(
       }
       return new ReportSettings(zone, catchUp, java.util.Collections.unmodifiableMap(schedules), text(REPORT_FONT, "", true),
           bool(REPORT_SYSTEM_FONTS, true));
+    }
+
+    /** The notification settings; robots are "name|kind|scope|url|secret" entries separated by ";". */
+    NotifySettings notifySettings() {
+      String publicUrl = text(PUBLIC_URL, "http://127.0.0.1:8080", false).replaceAll("/+$", "");
+      if (!publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+        throw new ConfigException(PUBLIC_URL.label() + ": '" + publicUrl + "' is not an http(s) URL");
+      }
+      String tls = text(SMTP_TLS, "starttls", false).toLowerCase(java.util.Locale.ROOT);
+      if (!List.of("none", "starttls", "tls").contains(tls)) {
+        throw new ConfigException(SMTP_TLS.label() + ": '" + tls + "' must be none, starttls or tls");
+      }
+      String host = text(SMTP_HOST, "", true);
+      String from = text(SMTP_FROM, "", true);
+      if (!host.isEmpty() && !from.matches("[^@\\s<>]+@[^@\\s<>]+")) {
+        throw new ConfigException(SMTP_FROM.label() + ": an e-mail address is required when " + SMTP_HOST.label() + " is set");
+      }
+      Smtp smtp = new Smtp(host, (int) port(SMTP_PORT, "tls".equals(tls) ? 465 : 25, false), tls,
+          text(SMTP_USER, "", true), text(SMTP_PASSWORD, "", true), from);
+      String smsUrl = text(SMS_URL, "", true);
+      if (!smsUrl.isEmpty() && !smsUrl.matches("https?://\\S+")) {
+        throw new ConfigException(SMS_URL.label() + ": not an http(s) URL");
+      }
+      List<Robot> robots = new ArrayList<>();
+      for (String entry : text(ROBOTS, "", true).split(";")) {
+        if (entry.isBlank()) {
+          continue;
+        }
+        String[] f = entry.trim().split("\\|", -1);
+        String name = f[0].trim();
+        if (f.length < 4 || f.length > 5) {
+          throw new ConfigException(ROBOTS.label() + ": robot '" + name + "' must be name|kind|scope|url or name|kind|scope|url|secret");
+        }
+        String kind = f[1].trim();
+        int perMinute = switch (kind) {
+          case "wecom", "dingtalk" -> 20;
+          case "feishu" -> 100;
+          default -> throw new ConfigException(ROBOTS.label() + ": robot '" + name + "' has kind '" + kind + "' (expected wecom, dingtalk or feishu)");
+        };
+        String scope = f[2].trim();
+        if (!scope.matches("station:[0-9]+|district:[0-9]{12}")) {
+          throw new ConfigException(ROBOTS.label() + ": robot '" + name + "' has scope '" + scope + "' (expected station:ID or district:CODE)");
+        }
+        String url = f[3].trim();
+        if (!url.matches("https?://\\S+")) {
+          throw new ConfigException(ROBOTS.label() + ": robot '" + name + "' has no http(s) webhook URL");
+        }
+        if (!name.matches("[A-Za-z0-9._-]{1,40}") || robots.stream().anyMatch(x -> x.name().equals(name))) {
+          throw new ConfigException(ROBOTS.label() + ": robot name '" + name + "' must be unique, letters, digits . _ -");
+        }
+        robots.add(new Robot(name, kind, scope, url, f.length == 5 ? f[4].trim() : "", perMinute));
+      }
+      return new NotifySettings(publicUrl, (int) integer(NOTIFY_MAX_ATTEMPTS, 6, 1, 100),
+          (int) integer(NOTIFY_BACKOFF, 30, 1, 86_400), (int) integer(NOTIFY_BATCH, 100, 1, 10_000),
+          (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots));
     }
 
     List<String> members() {

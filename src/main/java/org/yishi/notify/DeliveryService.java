@@ -1,0 +1,166 @@
+package org.yishi.notify;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.config.AppConfig;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Sends the queued messages of the {@code outbox} table. Any node may run it (from the scheduler
+ * job): it claims due rows with {@code FOR UPDATE SKIP LOCKED}, hands each to its channel while the
+ * rows stay locked, and records the outcome in the same transaction: accepted ({@code sent_at},
+ * the gateway's reply), tried again later with exponential backoff (timeouts, refused connections,
+ * 5xx), or failed with the gateway's reason. A node killed after a gateway accepted a message and
+ * before the commit leaves the row unsent: another node sends it again (same Message-ID / key).
+ */
+public final class DeliveryService {
+  private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+  private final Pool pool;
+  private final AppConfig.NotifySettings settings;
+  private final Map<String, Channel> channels = new HashMap<>();
+  private final Map<String, AppConfig.Robot> robots = new HashMap<>();
+  private final EmailChannel email;
+  private final HttpChannels http;
+
+  public DeliveryService(Vertx vertx, Pool pool, AppConfig.NotifySettings settings, java.util.function.Supplier<Instant> clock) {
+    this.pool = pool;
+    this.settings = settings;
+    settings.robots().forEach(r -> robots.put(r.name(), r));
+    this.http = new HttpChannels(vertx, settings.timeoutSeconds(), clock);
+    if (settings.smtp().enabled()) {
+      email = new EmailChannel(vertx, settings.smtp(), settings.timeoutSeconds());
+      channels.put("email", email);
+    } else {
+      email = null;
+    }
+    if (!settings.smsUrl().isEmpty()) {
+      channels.put("sms", http.sms(settings.smsUrl(), settings.smsToken()));
+    }
+    if (!robots.isEmpty()) {
+      channels.put("robot", http.robots(robots));
+    }
+  }
+
+  public List<AppConfig.Robot> robots() {
+    return settings.robots();
+  }
+
+  /** The channels this node can send on (the others' messages wait, with the reason in the log). */
+  public List<String> channels() {
+    return List.copyOf(channels.keySet());
+  }
+
+  /** Sends the messages due at {@code now}; answers {"sent", "retrying", "failed", "waiting"}. */
+  public Future<JsonObject> sendDue(String node, Instant now) {
+    OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            SELECT id, channel, recipient, subject, body, dedupe_key, link, locale, attempts
+              FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""")
+        .execute(Tuple.of(at, settings.batch()))
+        .compose(rows -> robotBudget(tx, at).compose(budget -> {
+          List<Future<String>> outcomes = new ArrayList<>();
+          for (Row r : rows) {
+            outcomes.add(deliver(tx, node, at, r, budget));
+          }
+          return Future.join(outcomes).otherwiseEmpty().map(v -> {
+            JsonObject counts = new JsonObject().put("sent", 0).put("retrying", 0).put("failed", 0).put("waiting", 0);
+            for (Future<String> f : outcomes) {
+              String k = f.succeeded() ? f.result() : "retrying";
+              counts.put(k, counts.getInteger(k) + 1);
+            }
+            return counts;
+          });
+        })));
+  }
+
+  /** How many more messages each robot may take in the minute before {@code at} (WeCom: 20 a minute). */
+  private Future<Map<String, int[]>> robotBudget(SqlConnection tx, OffsetDateTime at) {
+    if (robots.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return tx.preparedQuery("""
+            SELECT recipient, count(*) AS n FROM outbox
+             WHERE channel = 'robot' AND sent_at > $1 AND sent_at <= $2 GROUP BY recipient""")
+        .execute(Tuple.of(at.minusMinutes(1), at))
+        .map(rows -> {
+          Map<String, int[]> left = new HashMap<>();
+          robots.values().forEach(r -> left.put(r.name(), new int[] {r.perMinute()}));
+          for (Row r : rows) {
+            int[] b = left.get(r.getString("recipient"));
+            if (b != null) {
+              b[0] -= r.getLong("n").intValue();
+            }
+          }
+          return left;
+        });
+  }
+
+  private Future<String> deliver(SqlConnection tx, String node, OffsetDateTime at, Row r, Map<String, int[]> budget) {
+    long id = r.getLong("id");
+    String channelName = r.getString("channel");
+    Channel channel = channels.get(channelName);
+    if (channel == null) {
+      // not lost: waits for the channel to be configured; not counted as an attempt
+      return park(tx, id, at.plusMinutes(10), "the " + channelName + " channel is not configured on node " + node);
+    }
+    if ("robot".equals(channelName)) {
+      int[] left = budget.get(r.getString("recipient"));
+      if (left != null && left[0] <= 0) {
+        return park(tx, id, at.plusMinutes(1), "rate limit of robot " + r.getString("recipient") + " reached; next minute");
+      }
+      if (left != null) {
+        left[0]--;
+      }
+    }
+    Outgoing m = new Outgoing(id, channelName, r.getString("recipient"), r.getString("subject"), r.getString("body"),
+        r.getString("dedupe_key"), r.getString("link"), r.getString("locale"));
+    int attempt = r.getInteger("attempts") + 1;
+    return channel.send(m).transform(done -> {
+      if (done.succeeded()) {
+        return tx.preparedQuery("""
+                UPDATE outbox SET sent_at = $2, sent_by = $3, attempts = $4, last_attempt_at = $2, gateway_reply = $5
+                 WHERE id = $1""")
+            .execute(Tuple.of(id, at, node, attempt, done.result())).map("sent");
+      }
+      DeliveryFailure f = done.cause() instanceof DeliveryFailure d ? d : DeliveryFailure.transport(channelName, done.cause());
+      if (f.retryable() && attempt < settings.maxAttempts()) {
+        long wait = Math.min(3600L, (long) settings.backoffSeconds() << Math.min(attempt - 1, 20));
+        return tx.preparedQuery("""
+                UPDATE outbox SET attempts = $2, last_attempt_at = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1""")
+            .execute(Tuple.of(id, attempt, at, f.getMessage(), at.plus(Duration.ofSeconds(wait)))).map("retrying");
+      }
+      LOG.warning("Message " + id + " (" + channelName + ") failed after " + attempt + " attempt(s): " + f.getMessage());
+      return tx.preparedQuery("""
+              UPDATE outbox SET attempts = $2, last_attempt_at = $3, last_error = $4, failed_at = $3 WHERE id = $1""")
+          .execute(Tuple.of(id, attempt, at, f.getMessage())).map("failed");
+    });
+  }
+
+  private Future<String> park(SqlConnection tx, long id, OffsetDateTime until, String why) {
+    return tx.preparedQuery("UPDATE outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1")
+        .execute(Tuple.of(id, until, why)).map("waiting");
+  }
+
+  public void close() {
+    if (email != null) {
+      email.close();
+    }
+    http.close();
+  }
+}
