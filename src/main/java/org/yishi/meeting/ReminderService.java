@@ -141,17 +141,16 @@ public final class ReminderService {
     Future<Integer> chain = Future.succeededFuture(0);
     for (AppConfig.Robot robot : robots) {
       String[] scope = robot.scope().split(":");
-      String where = scope[0].equals("station") ? "m.station_id = $4::bigint" : "s.district_code = $4";
+      String where = scope[0].equals("station") ? "m.station_id = $4" : "s.district_code = $4";
       chain = chain.compose(n -> pool.preparedQuery("""
               SELECT m.id AS meeting, t.title, s.name AS station, m.starts_at, m.venue
                 FROM meeting m
                 JOIN topic t ON t.id = m.topic_id
                 JOIN station s ON s.id = m.station_id
-               WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2 AND """ + where + """
-
+               WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2 AND %s
                  AND NOT EXISTS (SELECT 1 FROM outbox o
-                                  WHERE o.dedupe_key = 'reminder:' || m.id || ':' || $3 || ':robot:' || $5)""")
-          .execute(Tuple.of(from, to, lead, scope[1], robot.name()))
+                                  WHERE o.dedupe_key = 'reminder:' || m.id || ':' || $3 || ':robot:' || $5)""".formatted(where))
+          .execute(Tuple.of(from, to, lead, scope[0].equals("station") ? (Object) Long.valueOf(scope[1]) : scope[1], robot.name()))
           .compose(rows -> {
             List<Tuple> batch = new ArrayList<>();
             for (Row r : rows) {

@@ -119,6 +119,9 @@ public final class DeliveryService {
       // not lost: waits for the channel to be configured; not counted as an attempt
       return park(tx, id, at.plusMinutes(10), "the " + channelName + " channel is not configured on node " + node);
     }
+    if ("robot".equals(channelName) && !robots.containsKey(r.getString("recipient"))) {
+      return park(tx, id, at.plusMinutes(10), "robot " + r.getString("recipient") + " is not configured on node " + node);
+    }
     if ("robot".equals(channelName)) {
       int[] left = budget.get(r.getString("recipient"));
       if (left != null && left[0] <= 0) {

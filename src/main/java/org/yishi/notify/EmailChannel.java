@@ -39,7 +39,7 @@ public final class EmailChannel implements Channel {
     } else {
       config.setLogin(LoginOption.DISABLED);
     }
-    this.client = MailClient.createShared(vertx, config, "yishi-notify");
+    this.client = MailClient.create(vertx, config);
   }
 
   /** {@code <reminder.12.72h.account.5@domain-of-from>}: the dedupe key made safe for a Message-ID. */

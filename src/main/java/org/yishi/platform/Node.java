@@ -174,7 +174,7 @@ public final class Node {
     AppConfig config = app.config();
     ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
         java.time.Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
-    org.yishi.notify.DeliveryService delivery = new org.yishi.notify.DeliveryService(app.vertx(), app.pool(), config.notifications(), clock::instant);
+    org.yishi.notify.DeliveryService delivery = new org.yishi.notify.DeliveryService(app.vertx(), app.pool(), config.notifications(), java.time.Instant::now);
     OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
     ReportService reports = ReportService.of(app);
     String nodeId = app.cluster().getNodeId();

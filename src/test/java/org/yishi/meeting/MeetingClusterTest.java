@@ -6,7 +6,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import org.yishi.support.Api;
+import org.yishi.support.LocalGateway;
 import org.yishi.support.MovableClock;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
@@ -33,15 +36,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MeetingClusterTest {
   private static final MovableClock CLOCK = new MovableClock();
   private static final List<Node> NODES = new ArrayList<>();
-  private static final List<Path> SPOOLS = new ArrayList<>();
+  private static GreenMail smtp;
+  private static LocalGateway sms;
   private static String pgUrl;
   private static AccountFixtures f;
 
   @BeforeAll
   static void start() {
     pgUrl = TestPostgres.freshDatabaseUrl();
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 3, Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1"))) {
-      SPOOLS.add(Path.of(env.get("YISHI_DATA_DIR"), "outbox", "messages.jsonl"));
+    smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    smtp.start();
+    sms = new LocalGateway("{\"ok\":true}");
+    Map<String, String> shared = Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1",
+        "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
+        "YISHI_SMTP_FROM", "yishi@example.org", "YISHI_SMS_URL", sms.url("/sms"));
+    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 3, shared)) {
       NODES.add(Node.start(TestNodes.config(env), CLOCK).await());
     }
     f = AccountFixtures.create(NODES.get(0));
@@ -50,6 +59,21 @@ class MeetingClusterTest {
   @AfterAll
   static void stop() {
     NODES.forEach(Node::close);
+    if (smtp != null) {
+      smtp.stop();
+    }
+    if (sms != null) {
+      sms.close();
+    }
+  }
+
+  private static String header(jakarta.mail.internet.MimeMessage m, String name) {
+    try {
+      String v = m.getHeader(name, null);
+      return v == null ? "" : v;
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static long count(String sql) throws Exception {
@@ -104,8 +128,7 @@ class MeetingClusterTest {
     awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "72h%'", 3);
     // and a few extra runs on all nodes at once change nothing
     for (Node n : NODES) {
-      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), SPOOLS.get(0).resolveSibling("extra.jsonl"),
-          Duration.ofDays(2))
+      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), Duration.ofDays(2), "http://127.0.0.1", List.of())
           .runOnce(CLOCK.now).await();
     }
     assertEquals(2, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE '" + key + "72h%'"),
@@ -120,13 +143,13 @@ class MeetingClusterTest {
         "the member, the department (SMS) and the expert (e-mail), twice; the landline host is not messaged");
     assertEquals(2, count("SELECT count(*) FROM outbox WHERE channel = 'email' AND dedupe_key LIKE '" + key + "%'"));
     assertEquals(0, count("SELECT count(*) FROM outbox WHERE attempts <> 1 AND dedupe_key LIKE '" + key + "%'"), "each sent once");
-    long spooled = 0;
-    for (Path spool : SPOOLS) {
-      if (Files.exists(spool)) {
-        spooled += Files.readAllLines(spool).stream().filter(l -> l.contains(key)).count();
-      }
-    }
-    assertEquals(6, spooled, "handed to the gateway once each, by whichever node sent it");
+    assertEquals(0, count("SELECT count(*) FROM outbox WHERE (sent_by IS NULL OR gateway_reply IS NULL) AND dedupe_key LIKE '" + key + "%'"));
+    long texts = sms.accepted().stream().filter(r -> r.body().getString("key").startsWith(key)).count();
+    assertEquals(4, texts, "each SMS handed to the SMS gateway once, by whichever node sent it");
+    String messageIdPart = key.replace(':', '.');
+    long mails = java.util.Arrays.stream(smtp.getReceivedMessages())
+        .filter(m -> header(m, "Message-ID").contains(messageIdPart)).count();
+    assertEquals(2, mails, "each e-mail received by the SMTP server once");
 
     String coordinator = new Api(NODES.get(1).baseUrl()).token("c1", AccountFixtures.PASSWORD);
     JsonObject mine = new JsonObject(new Api(NODES.get(1).baseUrl()).get("/api/v1/notifications", coordinator).body());

@@ -280,8 +280,8 @@ class RecordTest {
   @Test
   void filingReminderIsCreatedOnceAfterTheGracePeriod() throws Exception {
     long id = pastMeeting(4, 40); // ended 52 hours ago, no record
-    ReminderService reminders = new ReminderService(node.app().pool(), List.of(Duration.ofHours(72)),
-        java.nio.file.Files.createTempFile("spool", ".jsonl"), Duration.ofDays(2));
+    ReminderService reminders = new ReminderService(node.app().pool(), List.of(Duration.ofHours(72)), Duration.ofDays(2),
+        "http://127.0.0.1", List.of());
     reminders.runOnce(java.time.Instant.now()).await();
     reminders.runOnce(java.time.Instant.now()).await();
     assertEquals(1, count("SELECT count(*) FROM notification WHERE dedupe_key = 'record:" + id + ":" + f.ids.get("c1") + "'"));
