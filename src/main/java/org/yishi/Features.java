@@ -24,6 +24,7 @@ public final class Features {
         AuthRoutes.router(app),
         UserRoutes.router(app),
         AuditRoutes.router(app),
+        org.yishi.notify.DeliveryRoutes.router(app),
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),

@@ -44,6 +44,8 @@ public final class AccountService {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String USERNAME = "[A-Za-z0-9][A-Za-z0-9._-]{1,63}";
   private static final int MIN_PASSWORD = 10;
+  /** An e-mail address as SMTP servers take it: one @, a dot in the domain, no spaces or angle brackets. */
+  public static final String EMAIL = "[^@\\s<>()\\[\\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -167,7 +169,7 @@ public final class AccountService {
   // ---------------------------------------------------------------- writing (admins)
 
   /** What an admin submits to create or edit an account (validated by {@link #readAccount}). */
-  public record AccountInput(String username, String displayName, Role role, String scopeCode, String phone,
+  public record AccountInput(String username, String displayName, Role role, String scopeCode, String phone, String email,
                              Set<Long> stationIds, String password, Boolean disabled, Integer version) {
   }
 
@@ -202,6 +204,10 @@ public final class AccountService {
     if (phone != null && !phone.matches("[0-9+\\-() ]{3,30}")) {
       in.reject("phone", "field.phone.format");
     }
+    String email = in.optionalText("email", 254, false);
+    if (email != null && !email.matches(EMAIL)) {
+      in.reject("email", "field.email.format");
+    }
     List<Long> stations = in.longList("stationIds", 200);
     if (!stations.isEmpty() && role != null && role != Role.STATION_COORDINATOR) {
       in.reject("stationIds", "field.stations.onlyCoordinator");
@@ -212,7 +218,7 @@ public final class AccountService {
       in.reject("version", "field.required");
     }
     in.done();
-    return new AccountInput(username, displayName, role, role == Role.ADMIN ? null : scope, phone,
+    return new AccountInput(username, displayName, role, role == Role.ADMIN ? null : scope, phone, email,
         new LinkedHashSet<>(stations), password, disabled, version == null ? null : version.intValue());
   }
 
@@ -257,7 +263,7 @@ public final class AccountService {
     String password = generated ? temporaryPassword() : in.password();
     return vertx.executeBlocking(() -> hasher.hash(password), false)
         .compose(hash -> pool.withTransaction(tx -> checkStations(tx, in).compose(ok -> store.insert(tx, in.username(),
-                in.displayName(), hash, in.role(), in.scopeCode(), in.phone(), generated))
+                in.displayName(), hash, in.role(), in.scopeCode(), in.phone(), in.email(), generated))
             .compose(id -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of())
                 .compose(v -> store.byId(tx, id)))
             .compose(row -> AuditStore.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
@@ -298,7 +304,7 @@ public final class AccountService {
         return Future.failedFuture(AppException.invalid(disabled ? "disabled" : "role", "field.account.self"));
       }
       return checkStations(tx, in)
-          .compose(ok -> store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), disabled))
+          .compose(ok -> store.update(tx, id, in.version(), in.displayName(), in.role(), in.scopeCode(), in.phone(), in.email(), disabled))
           .compose(v -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of()))
           .compose(v -> disabled && !before.disabled()
               ? store.revokeAllTokens(tx, id).compose(n -> store.endSessions(tx, id)) : Future.<Void>succeededFuture())
@@ -411,7 +417,7 @@ public final class AccountService {
   public Future<Long> createSystemAccount(String username, String displayName, String password, Role role,
                                           String scopeCode, Set<Long> stationIds) {
     return vertx.executeBlocking(() -> hasher.hash(password), false)
-        .compose(hash -> pool.withTransaction(tx -> store.insert(tx, username, displayName, hash, role, scopeCode, null, false)
+        .compose(hash -> pool.withTransaction(tx -> store.insert(tx, username, displayName, hash, role, scopeCode, null, null, false)
             .compose(id -> store.setStations(tx, id, stationIds).map(id))));
   }
 

@@ -23,7 +23,7 @@ import java.util.Set;
 public final class AccountStore {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final String COLUMNS = """
-      a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_code, a.phone, a.locale,
+      a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_code, a.phone, a.email, a.locale,
       a.disabled, a.must_change_password, a.created_at, a.updated_at, a.version, a.session_epoch,
       COALESCE((SELECT array_agg(s.station_id ORDER BY s.station_id) FROM account_station s WHERE s.account_id = a.id),
                '{}') AS station_ids""";
@@ -36,7 +36,7 @@ public final class AccountStore {
 
   /** One account row as read from the database (the password hash never leaves the service). */
   public record AccountRow(long id, String username, String displayName, String passwordHash, Role role,
-                           String scopeCode, String phone, String locale, boolean disabled,
+                           String scopeCode, String phone, String email, String locale, boolean disabled,
                            boolean mustChangePassword, OffsetDateTime createdAt, OffsetDateTime updatedAt,
                            int version, List<Long> stationIds, long sessionEpoch) {
 
@@ -51,7 +51,7 @@ public final class AccountStore {
           .put("id", id).put("username", username).put("displayName", displayName)
           .put("role", role.key()).put("scopeCode", scopeCode)
           .put("stationIds", new JsonArray(stationIds))
-          .put("phone", phone).put("locale", locale)
+          .put("phone", phone).put("email", email).put("locale", locale)
           .put("disabled", disabled).put("mustChangePassword", mustChangePassword)
           .put("createdAt", createdAt.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
           .put("updatedAt", updatedAt.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
@@ -64,7 +64,7 @@ public final class AccountStore {
     String scope = r.getString("scope_code");
     return new AccountRow(r.getLong("id"), r.getString("username"), r.getString("display_name"),
         r.getString("password_hash"), Role.fromKey(r.getString("role")), scope == null ? null : scope.trim(),
-        r.getString("phone"), r.getString("locale"), r.getBoolean("disabled"), r.getBoolean("must_change_password"),
+        r.getString("phone"), r.getString("email"), r.getString("locale"), r.getBoolean("disabled"), r.getBoolean("must_change_password"),
         r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), r.getInteger("version"),
         stations == null ? List.of() : List.of(stations), r.getInteger("session_epoch"));
   }
@@ -144,11 +144,11 @@ public final class AccountStore {
 
   /** Inserts an account; the unique index on lower(username) turns a duplicate into SQLSTATE 23505. */
   public Future<Long> insert(SqlClient tx, String username, String displayName, String passwordHash, Role role,
-                             String scopeCode, String phone, boolean mustChangePassword) {
+                             String scopeCode, String phone, String email, boolean mustChangePassword) {
     return tx.preparedQuery("""
-            INSERT INTO account (username, display_name, password_hash, role, scope_code, phone, must_change_password)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""")
-        .execute(Tuple.of(username, displayName, passwordHash, role.key(), scopeCode, phone, mustChangePassword))
+            INSERT INTO account (username, display_name, password_hash, role, scope_code, phone, must_change_password, email)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""")
+        .execute(Tuple.of(username, displayName, passwordHash, role.key(), scopeCode, phone, mustChangePassword).addString(email))
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
@@ -164,12 +164,12 @@ public final class AccountStore {
 
   /** Updates profile, role and scope if {@code version} is current; false when stale. */
   public Future<Boolean> update(SqlClient tx, long id, int version, String displayName, Role role, String scopeCode,
-                                String phone, boolean disabled) {
+                                String phone, String email, boolean disabled) {
     return tx.preparedQuery("""
-            UPDATE account SET display_name = $3, role = $4, scope_code = $5, phone = $6, disabled = $7,
+            UPDATE account SET display_name = $3, role = $4, scope_code = $5, phone = $6, disabled = $7, email = $8,
                    updated_at = now(), version = version + 1
              WHERE id = $1 AND version = $2""")
-        .execute(Tuple.of(id, version, displayName, role.key(), scopeCode, phone, disabled))
+        .execute(Tuple.of(id, version, displayName, role.key(), scopeCode, phone, disabled).addString(email))
         .map(rows -> rows.rowCount() == 1);
   }
 

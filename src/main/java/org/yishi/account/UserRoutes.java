@@ -268,7 +268,7 @@ public final class UserRoutes {
   /** What the user typed, to show again after an error (never the password). */
   private static Map<String, Object> formValues(RoutingContext ctx) {
     Map<String, Object> values = new HashMap<>();
-    for (String f : List.of("username", "displayName", "role", "scopeCode", "phone", "stationIds", "version")) {
+    for (String f : List.of("username", "displayName", "role", "scopeCode", "phone", "email", "stationIds", "version")) {
       String v = ctx.request().getFormAttribute(f);
       if (v != null) {
         values.put(f, v);

@@ -65,6 +65,7 @@ class AccessMatrixTest {
     long c3 = f.ids.get("c3"); // the reset target: resetting c1 would lock the c1 caller out
     add("POST /api/v1/users/:id/password-reset", "/api/v1/users/" + c3 + "/password-reset", none, 200, 403, 403, 403, 403, 403, 401);
     add("GET /api/v1/audit", "/api/v1/audit", none, 200, 200, 200, 200, 200, 403, 401);
+    add("GET /api/v1/admin/deliveries", "/api/v1/admin/deliveries?status=failed", none, 200, 403, 403, 403, 403, 403, 401);
     add("GET /api/v1/me", "/api/v1/me", none, 200, 200, 200, 200, 200, 200, 401);
     add("GET /api/v1/me/queue", "/api/v1/me/queue", none, 200, 200, 200, 200, 200, 200, 401);
     add("PUT /api/v1/me/password", "/api/v1/me/password", wrongPassword, 422, 422, 422, 422, 422, 422, 401);
@@ -79,6 +80,7 @@ class AccessMatrixTest {
     add("POST /admin/users/:id", "/admin/users/" + c1, none, 422, 403, 403, 403, 403, 403, 401);
     add("POST /admin/users/:id/reset-password", "/admin/users/" + c1 + "/reset-password", none, 422, 403, 403, 403, 403, 403, 401);
     add("GET /audit", "/audit", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /admin/notifications", "/admin/notifications", none, 200, 403, 403, 403, 403, 403, 303);
     add("GET /account/password", "/account/password", none, 200, 200, 200, 200, 200, 200, 303);
     add("POST /account/password", "/account/password", none, 422, 422, 422, 422, 422, 422, 401);
     add("POST /logout", "/logout", none, 303, 303, 303, 303, 303, 303, 401);

@@ -254,6 +254,23 @@ class NotificationDeliveryTest {
     assertTrue(r.getBoolean("failed"), r.encode());
     assertEquals(2, r.getInteger("attempts"));
     assertTrue(r.getString("last_error").startsWith("SMTP server unreachable"), r.encode());
+
+    // the admin's delivery log shows it, with the reason
+    Api api = new Api(node.baseUrl());
+    HttpResponse<String> log = api.get("/api/v1/admin/deliveries?status=failed&recipient=NOBODY@",
+        api.token("admin", TestNodes.ADMIN_PASSWORD));
+    assertEquals(200, log.statusCode(), log.body());
+    JsonArray items = new JsonObject(log.body()).getJsonArray("items");
+    assertEquals(1, items.size(), log.body());
+    JsonObject entry = items.getJsonObject(0);
+    assertEquals("failed", entry.getString("status"));
+    assertEquals(2, entry.getInteger("attempts"));
+    assertEquals("test:smtp-down:1", entry.getString("key"));
+    assertTrue(entry.getString("lastError").startsWith("SMTP server unreachable"), entry.encode());
+    assertEquals(422, api.get("/api/v1/admin/deliveries?status=lost", api.token("admin", TestNodes.ADMIN_PASSWORD)).statusCode());
+    String page = new org.yishi.support.Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD)
+        .get("/admin/notifications?status=failed&recipient=nobody").body();
+    assertTrue(page.contains("nobody@example.org") && page.contains("SMTP server unreachable"), page);
   }
 
   @Test
