@@ -2,6 +2,8 @@ package org.yishi.fault;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -14,6 +16,7 @@ import org.yishi.support.Browser;
 import org.yishi.support.Http;
 import org.yishi.support.NodeProcess;
 import org.yishi.support.Sql;
+import org.yishi.support.LocalGateway;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -69,6 +72,9 @@ class ClusterFaultTest {
   private static Browser watcher;
   private static final List<JsonObject> RESULTS = new ArrayList<>();
 
+  private static LocalGateway smsGateway;
+  private static GreenMail smtp;
+
   @BeforeAll
   static void start() throws Exception {
     // set up JDK logging and the time-zone providers on this one thread first: ical4j (on the test
@@ -114,14 +120,23 @@ class ClusterFaultTest {
     // CPU on a busy 2-core machine is taken for dead although nobody stopped it
     // the monthly reports fall due at every minute (for last month, so each is issued once); the
     // scheduler looks every second, so its lock changes hands while nodes die, freeze and restart
-    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 3, Map.of(
-        "YISHI_SCHEDULER_INTERVAL_SECONDS", "1",
-        "YISHI_REPORT_CITY_MONTHLY", "* * * * *",
-        "YISHI_REPORT_DISTRICT_MONTHLY", "* * * * *",
-        "YISHI_REPORT_CITY_QUARTERLY", "off",
-        "YISHI_REPORT_CITY_YEARLY", "off",
-        "YISHI_HTTP_SHUTDOWN_GRACE", "10",
-        "YISHI_PG_POOL_SIZE", "8"));
+    // the reminders' SMS and e-mails go to gateways in this JVM: an SMS endpoint and an SMTP server
+    smsGateway = new LocalGateway("{\"ok\":true}");
+    smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    smtp.start();
+    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 3, Map.ofEntries(
+        Map.entry("YISHI_SMS_URL", smsGateway.url("/sms")),
+        Map.entry("YISHI_SMTP_HOST", "127.0.0.1"),
+        Map.entry("YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort())),
+        Map.entry("YISHI_SMTP_TLS", "none"),
+        Map.entry("YISHI_SMTP_FROM", "yishi@example.org"),
+        Map.entry("YISHI_SCHEDULER_INTERVAL_SECONDS", "1"),
+        Map.entry("YISHI_REPORT_CITY_MONTHLY", "* * * * *"),
+        Map.entry("YISHI_REPORT_DISTRICT_MONTHLY", "* * * * *"),
+        Map.entry("YISHI_REPORT_CITY_QUARTERLY", "off"),
+        Map.entry("YISHI_REPORT_CITY_YEARLY", "off"),
+        Map.entry("YISHI_HTTP_SHUTDOWN_GRACE", "10"),
+        Map.entry("YISHI_PG_POOL_SIZE", "8")));
     for (int i = 0; i < 3; i++) {
       NODES.add(NodeProcess.node("node" + (i + 1), envs.get(i)).start());
     }
@@ -162,6 +177,12 @@ class ClusterFaultTest {
   @AfterAll
   static void stop() throws Exception {
     destroyAll();
+    if (smsGateway != null) {
+      smsGateway.close();
+    }
+    if (smtp != null) {
+      smtp.stop();
+    }
     // the database's and the nodes' data (hundreds of MB); the logs stay under target/fault
     List<Path> dirs = new ArrayList<>(NODES.stream().map(n -> Path.of(n.env().get("YISHI_DATA_DIR"))).toList());
     if (base != null) {
@@ -385,7 +406,8 @@ class ClusterFaultTest {
   /**
    * The scheduler singleton: each due reminder exists once (unique keys make more impossible,
    * this checks none was missed), each outbox message was marked sent exactly once, and every
-   * message reached a node's gateway spool (at least once; any repeat carries the same key).
+   * message reached its gateway (the SMS endpoint or the SMTP server in this JVM) at least once;
+   * a repeat (a node killed after the gateway accepted, before the commit) carries the same key.
    */
   private static void verifyReminders(JsonObject result) throws Exception {
     String expected = """
@@ -407,27 +429,25 @@ class ClusterFaultTest {
     assertEquals(2 * meetings, sql.count(messages), "two reminder messages per meeting (72 h and 24 h)");
     assertEquals(0, sql.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL OR attempts <> 1"),
         "every message marked sent exactly once");
-    Map<String, Integer> spooled = new HashMap<>();
-    for (NodeProcess n : NODES) {
-      Path spool = Path.of(n.env().get("YISHI_DATA_DIR"), "outbox", "messages.jsonl");
-      if (Files.exists(spool)) {
-        for (String line : Files.readAllLines(spool)) {
-          if (!line.isBlank()) {
-            spooled.merge(new JsonObject(line).getString("key"), 1, Integer::sum);
-          }
-        }
-      }
+    // what the gateways received, by key (e-mails carry it in their Message-ID, ':' written as '.')
+    Map<String, Integer> received = new HashMap<>();
+    for (LocalGateway.Received r : smsGateway.accepted()) {
+      received.merge(r.body().getString("key").replace(':', '.'), 1, Integer::sum);
+    }
+    for (jakarta.mail.internet.MimeMessage m : smtp.getReceivedMessages()) {
+      String id = m.getMessageID();
+      received.merge(id.substring(1, id.indexOf('@')), 1, Integer::sum);
     }
     Set<String> keys = new HashSet<>();
     try (Connection c = TestPostgres.jdbc(pgUrl); Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT dedupe_key FROM outbox")) {
       while (rs.next()) {
-        keys.add(rs.getString(1));
+        keys.add(rs.getString(1).replace(':', '.'));
       }
     }
-    assertEquals(keys, spooled.keySet(), "every message handed to a gateway spool");
+    assertEquals(keys, received.keySet(), "every message received by its gateway");
     result.put("meetings", meetings).put("reminderNotifications", sql.count(actual)).put("outboxMessages", keys.size())
-        .put("spoolRepeats", spooled.values().stream().mapToInt(v -> v - 1).sum());
+        .put("gatewayRepeats", received.values().stream().mapToInt(v -> v - 1).sum());
   }
 
   /**
