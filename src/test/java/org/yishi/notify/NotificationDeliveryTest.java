@@ -44,6 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NotificationDeliveryTest {
   private static final String DING_SECRET = "SECtest-dingtalk-secret";
+  private static final String FEISHU_SECRET = "feishu-secret";
+  private static LocalGateway feishu;
   private static GreenMail smtp;
   private static LocalGateway dingtalk;
   private static LocalGateway wecom;
@@ -60,6 +62,7 @@ class NotificationDeliveryTest {
     dingtalk = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
     wecom = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
     sms = new LocalGateway("{\"ok\":true}");
+    feishu = new LocalGateway("{\"code\":0,\"msg\":\"success\",\"data\":{}}");
     pgUrl = TestPostgres.freshDatabaseUrl();
     env = new HashMap<>(Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "3600",
         "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
@@ -78,6 +81,7 @@ class NotificationDeliveryTest {
     dingtalk.close();
     wecom.close();
     sms.close();
+    feishu.close();
   }
 
   /** The node's settings plus {@code extra} (e.g. robots, whose scope needs the fixtures' ids). */
@@ -121,7 +125,8 @@ class NotificationDeliveryTest {
     sql("UPDATE account SET email = 'c1@example.org' WHERE id = " + c1);
     AppConfig config = config(Map.of("YISHI_ROBOTS",
         "haiming-ding|dingtalk|station:" + station + "|" + dingtalk.url("/robot/send?access_token=abc") + "|" + DING_SECRET
-            + ";taobei-wecom|wecom|district:" + AccountFixtures.TAOBEI + "|" + wecom.url("/cgi-bin/webhook/send?key=k1")));
+            + ";taobei-wecom|wecom|district:" + AccountFixtures.TAOBEI + "|" + wecom.url("/cgi-bin/webhook/send?key=k1")
+            + ";taobei-feishu|feishu|district:" + AccountFixtures.TAOBEI + "|" + feishu.url("/open-apis/bot/v2/hook/h1") + "|" + FEISHU_SECRET));
     long topic = AccountFixtures.approvedTopic(node, station, "老旧小区加装电梯");
     OffsetDateTime start = OffsetDateTime.now().plusDays(5).withHour(9).withMinute(0).withSecond(0).withNano(0);
     Api api = new Api(node.baseUrl());
@@ -140,7 +145,7 @@ class NotificationDeliveryTest {
       reminders.runOnce(now).await();
       delivery.sendDue("test-node", now).await();
     }
-    assertEquals(3, count("SELECT count(*) FROM outbox WHERE dedupe_key LIKE '" + key + "%'"), "mail to c1, two robots");
+    assertEquals(4, count("SELECT count(*) FROM outbox WHERE dedupe_key LIKE '" + key + "%'"), "mail to c1, three robots");
     assertEquals(0, count("SELECT count(*) FROM outbox WHERE (attempts <> 1 OR sent_at IS NULL) AND dedupe_key LIKE '" + key + "%'"));
 
     // the e-mail, as the SMTP server received it
@@ -177,6 +182,70 @@ class NotificationDeliveryTest {
     assertEquals(1, we.size());
     assertEquals("text", we.get(0).body().getString("msgtype"));
     assertEquals("k1", we.get(0).query().get("key"));
+
+    // the Feishu robot: its own format, signed with HMAC-SHA256 keyed by timestamp + "\n" + secret over no data
+    List<LocalGateway.Received> fs = feishu.accepted().stream()
+        .filter(r -> r.body().getJsonObject("content").getString("text").contains("老旧小区加装电梯")).toList();
+    assertEquals(1, fs.size());
+    assertEquals("text", fs.get(0).body().getString("msg_type"));
+    String fts = fs.get(0).body().getString("timestamp");
+    Mac fmac = Mac.getInstance("HmacSHA256");
+    fmac.init(new SecretKeySpec((fts + "\n" + FEISHU_SECRET).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    assertEquals(Base64.getEncoder().encodeToString(fmac.doFinal(new byte[0])), fs.get(0).body().getString("sign"));
+  }
+
+  @Test
+  void aCoordinatorReadingEnglishGetsTheReminderInEnglish() throws Exception {
+    long station = f.stations.get(AccountFixtures.CHANGQING);
+    long c3 = f.ids.get("c3");
+    // the e-mail address through the user API, as an admin sets it (validated)
+    Api api = new Api(node.baseUrl());
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    JsonObject user = new JsonObject(api.get("/api/v1/users/" + c3, admin).body());
+    JsonObject edit = new JsonObject().put("displayName", user.getString("displayName")).put("role", "station_coordinator")
+        .put("scopeCode", AccountFixtures.TAOBEI).put("stationIds", new JsonArray().add(station))
+        .put("version", user.getInteger("version"));
+    HttpResponse<String> bad = api.call("PUT", "/api/v1/users/" + c3, admin, edit.copy().put("email", "c3 at example").encode());
+    assertEquals(422, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("email"), bad.body());
+    HttpResponse<String> ok = api.call("PUT", "/api/v1/users/" + c3, admin, edit.copy().put("email", "c3@example.org").encode());
+    assertEquals(200, ok.statusCode(), ok.body());
+    assertEquals("c3@example.org", new JsonObject(ok.body()).getString("email"));
+    sql("UPDATE account SET locale = 'en' WHERE id = " + c3);
+
+    long topic = AccountFixtures.approvedTopic(node, station, "Street lighting");
+    OffsetDateTime start = OffsetDateTime.now().plusDays(9).withHour(15).withMinute(0).withSecond(0).withNano(0);
+    JsonObject body = new JsonObject().put("topicId", topic).put("startsAt", start.toString())
+        .put("endsAt", start.plusHours(2).toString()).put("venue", "Hall B").put("format", "on_site").put("kind", "grassroots");
+    HttpResponse<String> created = api.call("POST", "/api/v1/meetings", admin, body.encode());
+    assertEquals(201, created.statusCode(), created.body());
+    long meeting = new JsonObject(created.body()).getLong("id");
+    AppConfig config = config(Map.of());
+    new ReminderService(node.app().pool(), config.reminderLeads(), Duration.ofDays(2), config.notifications().publicUrl(), List.of())
+        .runOnce(start.toInstant().minus(Duration.ofHours(70))).await();
+    delivery(config).sendDue("test-node", Instant.now()).await();
+    MimeMessage mail = List.of(smtp.getReceivedMessages()).stream()
+        .filter(m -> to(m).equals("c3@example.org") && subject(m).contains("Street lighting"))
+        .findFirst().orElseThrow();
+    assertTrue(subject(mail).startsWith("Meeting reminder: Street lighting"), subject(mail));
+    String text = ((String) mail.getContent()).replace("\r\n", "\n");
+    assertTrue(text.contains("Open the meeting: https://yishi.example.org/meetings/" + meeting), text);
+  }
+
+  private static String to(MimeMessage m) {
+    try {
+      return m.getAllRecipients()[0].toString();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String subject(MimeMessage m) {
+    try {
+      return m.getSubject();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
