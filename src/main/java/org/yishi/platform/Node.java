@@ -175,6 +175,11 @@ public final class Node {
     ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
         java.time.Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
     org.yishi.notify.DeliveryService delivery = new org.yishi.notify.DeliveryService(app.vertx(), app.pool(), config.notifications(), java.time.Instant::now);
+    // what an operator needs to know, never a password, webhook URL or secret
+    LOG.info(() -> "Notification channels on this node: "
+        + (delivery.channels().isEmpty() ? "none (messages stay queued)" : String.join(", ", new java.util.TreeSet<>(delivery.channels())))
+        + (config.notifications().smtp().enabled() ? "; " + config.notifications().smtp() : "")
+        + (config.notifications().robots().isEmpty() ? "" : "; robots " + config.notifications().robots()));
     OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
     ReportService reports = ReportService.of(app);
     String nodeId = app.cluster().getNodeId();
