@@ -134,7 +134,13 @@ public final class DeliveryService {
     Outgoing m = new Outgoing(id, channelName, r.getString("recipient"), r.getString("subject"), r.getString("body"),
         r.getString("dedupe_key"), r.getString("link"), r.getString("locale"));
     int attempt = r.getInteger("attempts") + 1;
-    return channel.send(m).transform(done -> {
+    Future<String> sent;
+    try {
+      sent = channel.send(m);
+    } catch (RuntimeException e) { // a message the client refuses before sending (e.g. a malformed address)
+      sent = Future.failedFuture(new DeliveryFailure(channelName + ": " + e.getMessage(), false));
+    }
+    return sent.transform(done -> {
       if (done.succeeded()) {
         return tx.preparedQuery("""
                 UPDATE outbox SET sent_at = $2, sent_by = $3, attempts = $4, last_attempt_at = $2, gateway_reply = $5

@@ -142,6 +142,29 @@ class AppConfigTest {
     assertMessage(Map.of("YISHI_IDEMPOTENCY_RETENTION_HOURS", "0"), "YISHI_IDEMPOTENCY_RETENTION_HOURS (idempotency.retentionHours): 0 is out of range");
   }
 
+  @Test
+  void notificationSettingsAreReadAndBadOnesNamed() {
+    AppConfig.NotifySettings off = AppConfig.from(new JsonObject(), Map.of()).notifications();
+    assertTrue(!off.smtp().enabled() && off.smsUrl().isEmpty() && off.robots().isEmpty(), "every channel off by default");
+    assertEquals(6, off.maxAttempts());
+    AppConfig.NotifySettings n = AppConfig.from(new JsonObject(), Map.of("YISHI_SMTP_HOST", "smtp.example.org",
+        "YISHI_SMTP_TLS", "tls", "YISHI_SMTP_FROM", "yishi@example.org", "YISHI_SMTP_PASSWORD", "pw-secret",
+        "YISHI_ROBOTS", "a|wecom|station:3|https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K-SECRET; b|dingtalk|district:220802000000|https://oapi.dingtalk.com/robot/send?access_token=T|SEC-secret",
+        "YISHI_PUBLIC_URL", "https://yishi.example.org/")).notifications();
+    assertEquals(465, n.smtp().port(), "implicit TLS defaults to 465");
+    assertEquals("https://yishi.example.org", n.publicUrl());
+    assertEquals(2, n.robots().size());
+    assertEquals(20, n.robots().get(0).perMinute(), "WeCom: 20 a minute");
+    assertEquals("SEC-secret", n.robots().get(1).secret());
+    String printed = n.toString();
+    assertTrue(!printed.contains("K-SECRET") && !printed.contains("SEC-secret") && !printed.contains("pw-secret"), printed);
+    assertMessage(Map.of("YISHI_SMTP_HOST", "smtp.example.org"), "YISHI_SMTP_FROM (notify.smtp.from): an e-mail address is required");
+    assertMessage(Map.of("YISHI_SMTP_TLS", "ssl"), "YISHI_SMTP_TLS (notify.smtp.tls): 'ssl' must be none, starttls or tls");
+    assertMessage(Map.of("YISHI_ROBOTS", "x|slack|station:1|https://h/"), "robot 'x' has kind 'slack'");
+    assertMessage(Map.of("YISHI_ROBOTS", "x|wecom|city:1|https://h/"), "robot 'x' has scope 'city:1'");
+    assertMessage(Map.of("YISHI_ROBOTS", "x|wecom|station:1"), "robot 'x' must be name|kind|scope|url");
+  }
+
   private static void assertMessage(Map<String, String> env, String expected) {
     ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject(), env));
     assertTrue(e.getMessage().contains(expected), "message was: " + e.getMessage());

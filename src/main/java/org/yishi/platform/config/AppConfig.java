@@ -48,6 +48,11 @@ public record AppConfig(
    */
   public record NotifySettings(String publicUrl, int maxAttempts, int backoffSeconds, int batch, int timeoutSeconds,
                                Smtp smtp, String smsUrl, String smsToken, List<Robot> robots) {
+    @Override
+    public String toString() {
+      return "NotifySettings[" + publicUrl + ", attempts=" + maxAttempts + ", backoff=" + backoffSeconds + "s, batch=" + batch
+          + ", timeout=" + timeoutSeconds + "s, " + smtp + ", sms=" + (smsUrl.isEmpty() ? "off" : "on") + ", robots=" + robots + "]";
+    }
   }
 
   /** SMTP: {@code tls} is none, starttls (required) or tls (implicit, usually port 465). */
