@@ -343,6 +343,25 @@ class NotificationDeliveryTest {
   }
 
   @Test
+  void theSmtpLoginIsUsedWhenAUserNameIsSet() throws Exception {
+    smtp.setUser("yishi@example.org", "yishi-mailer", "mail-pass-1");
+    DeliveryService delivery = delivery(config(Map.of("YISHI_SMTP_USERNAME", "yishi-mailer", "YISHI_SMTP_PASSWORD", "mail-pass-1")));
+    long id = queue("email", "login@example.org", "test:login:1");
+    delivery.sendDue("test-node", Instant.now()).await();
+    JsonObject r = row(id);
+    assertTrue(r.getBoolean("sent"), r.encode());
+    assertEquals(1, List.of(smtp.getReceivedMessagesForDomain("example.org")).stream()
+        .filter(m -> to(m).equals("login@example.org")).count());
+
+    // a wrong password: the server's refusal is permanent and shown as the reason
+    DeliveryService wrong = delivery(config(Map.of("YISHI_SMTP_USERNAME", "yishi-mailer", "YISHI_SMTP_PASSWORD", "not-the-password")));
+    long refused = queue("email", "login@example.org", "test:login:2");
+    wrong.sendDue("test-node", Instant.now()).await();
+    JsonObject w = row(refused);
+    assertTrue(w.getBoolean("failed") && w.getString("last_error").startsWith("SMTP 535"), w.encode());
+  }
+
+  @Test
   void aWeComRobotTakesTwentyMessagesAMinute() throws Exception {
     try (LocalGateway busy = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}")) {
       DeliveryService delivery = delivery(config(Map.of("YISHI_ROBOTS",
