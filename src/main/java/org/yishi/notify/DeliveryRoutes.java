@@ -14,6 +14,7 @@ import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
 import java.util.HashMap;
@@ -65,7 +66,7 @@ public final class DeliveryRoutes {
 
   private static String param(RoutingContext ctx, String name) {
     String v = ctx.request().getParam(name);
-    return v == null || v.isBlank() ? null : v.trim();
+    return Text.blank(v) ? null : Text.strip(v);
   }
 
   private Future<JsonObject> query(RoutingContext ctx, PageRequest page) {
@@ -76,6 +77,9 @@ public final class DeliveryRoutes {
     }
     if (recipient != null && recipient.length() > 100) {
       return Future.failedFuture(AppException.invalid("recipient", "field.tooLong", 100));
+    }
+    if (recipient != null && Text.hasControl(recipient)) {
+      return Future.failedFuture(AppException.invalid("recipient", "field.control"));
     }
     String state = """
         CASE WHEN sent_at IS NOT NULL THEN 'sent' WHEN failed_at IS NOT NULL THEN 'failed'
