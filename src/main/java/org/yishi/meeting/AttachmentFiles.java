@@ -89,7 +89,7 @@ public final class AttachmentFiles {
           INSERT INTO file_content (sha256, size_bytes, chunk_bytes) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING""")) {
         ps.setString(1, sha);
         ps.setLong(2, size);
-        ps.setInt(3, AttachmentService.CHUNK_BYTES);
+        ps.setInt(3, PgAttachmentContent.CHUNK_BYTES);
         if (ps.executeUpdate() == 0) {
           c.rollback();
           return false; // another node moved the same content in meanwhile
@@ -97,7 +97,7 @@ public final class AttachmentFiles {
       }
       try (InputStream in = Files.newInputStream(file);
            PreparedStatement ps = c.prepareStatement("INSERT INTO file_chunk (sha256, seq, data) VALUES (?, ?, ?)")) {
-        byte[] buf = new byte[AttachmentService.CHUNK_BYTES];
+        byte[] buf = new byte[PgAttachmentContent.CHUNK_BYTES];
         for (int seq = 0; ; seq++) {
           int n = in.readNBytes(buf, 0, buf.length);
           if (n == 0) {
