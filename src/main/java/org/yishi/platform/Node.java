@@ -224,6 +224,16 @@ public final class Node {
     closed = true;
     Vertx vertx = app.vertx();
     long grace = app.config().shutdownGraceSeconds() + 10L;
+    // first a notice: answers close their connections (a load balancer moves to the other nodes),
+    // then the server stops taking requests and finishes those in flight
+    vertx.sharedData().<String, Boolean>getLocalMap(HttpVerticle.NODE_STATE).put(HttpVerticle.DRAINING, true);
+    if (app.config().drainNoticeMillis() > 0) {
+      try {
+        Thread.sleep(app.config().drainNoticeMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");
     awaitQuietly(app.pool().close(), 10, "closing the database pool");
     if (app.readPool() != app.pool()) {

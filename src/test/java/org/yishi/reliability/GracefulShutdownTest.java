@@ -45,7 +45,9 @@ class GracefulShutdownTest {
     pgUrl = TestPostgres.freshDatabaseUrl();
     List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of("YISHI_HTTP_SHUTDOWN_GRACE", "20"));
     staying = TestNodes.start(envs.get(0));
-    leaving = TestNodes.start(envs.get(1));
+    Map<String, String> leavingEnv = new java.util.HashMap<>(envs.get(1));
+    leavingEnv.put("YISHI_HTTP_DRAIN_NOTICE_MILLIS", "2000");
+    leaving = TestNodes.start(leavingEnv);
     f = AccountFixtures.create(staying);
   }
 
@@ -94,6 +96,12 @@ class GracefulShutdownTest {
       }
       closing = new Thread(leaving::close, "sigterm");
       closing.start();
+      // the notice first: the node still answers, and closes each connection after its answer
+      Thread.sleep(300);
+      HttpResponse<String> during = client.send(HttpRequest.newBuilder(URI.create(leaving.baseUrl() + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, during.statusCode(), "answered during the notice");
+      assertEquals("close", during.headers().firstValue("Connection").orElse(""), "with Connection: close");
       boolean refused = false;
       for (int i = 0; i < 100 && !refused; i++) {
         refused = !accepts(leaving.httpPort());

@@ -46,6 +46,8 @@ public final class TestNodes {
     env.put("YISHI_CLUSTER_NAME", clusterName());
     env.put("YISHI_HTTP_INSTANCES", "1");
     env.put("YISHI_HTTP_SHUTDOWN_GRACE", "5");
+    // no load balancer in front of the in-JVM nodes: no notice before they stop (GracefulShutdownTest sets one)
+    env.put("YISHI_HTTP_DRAIN_NOTICE_MILLIS", "0");
     // a low PBKDF2 work factor keeps the many sign-ins of the suite fast; PasswordHasherTest covers the default
     env.put("YISHI_PASSWORD_ITERATIONS", "1000");
     env.put("YISHI_ADMIN_PASSWORD", ADMIN_PASSWORD);

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public record AppConfig(
     String httpHost, int httpPort, int httpInstances, long httpBodyLimit, int shutdownGraceSeconds, int httpIdleTimeoutSeconds,
+    int drainNoticeMillis,
     List<String> httpTrustedProxies,
     Path dataDir,
     String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
@@ -143,6 +144,7 @@ public record AppConfig(
   private static final Setting HTTP_BODY_LIMIT = new Setting("http.bodyLimitBytes", "YISHI_HTTP_BODY_LIMIT");
   private static final Setting HTTP_GRACE = new Setting("http.shutdownGraceSeconds", "YISHI_HTTP_SHUTDOWN_GRACE");
   private static final Setting HTTP_IDLE = new Setting("http.idleTimeoutSeconds", "YISHI_HTTP_IDLE_TIMEOUT_SECONDS");
+  private static final Setting HTTP_DRAIN_NOTICE = new Setting("http.drainNoticeMillis", "YISHI_HTTP_DRAIN_NOTICE_MILLIS");
   private static final Setting HTTP_TRUSTED_PROXIES = new Setting("http.trustedProxies", "YISHI_HTTP_TRUSTED_PROXIES");
   private static final Setting DATA_DIR = new Setting("dataDir", "YISHI_DATA_DIR");
   private static final Setting PG_URL = new Setting("database.url", "YISHI_PG_URL");
@@ -248,6 +250,7 @@ public record AppConfig(
         r.integer(HTTP_BODY_LIMIT, 1_048_576, 1024, 1_073_741_824),
         r.integer(HTTP_GRACE, 20, 0, 600),
         r.integer(HTTP_IDLE, 120, 1, 3600),
+        r.integer(HTTP_DRAIN_NOTICE, 1500, 0, 60_000),
         r.optionalAddresses(HTTP_TRUSTED_PROXIES),
         Path.of(r.text(DATA_DIR, "./data", false)),
         r.pgUrl(PG_URL),

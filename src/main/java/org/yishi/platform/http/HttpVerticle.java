@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
 public final class HttpVerticle extends VerticleBase {
   /** Most fields a form may have. */
   public static final int MAX_FORM_FIELDS = 4096;
+  /** The node's local state shared by its HTTP verticles: {@link #DRAINING} once it is stopping. */
+  public static final String NODE_STATE = "yishi.node-state";
+  public static final String DRAINING = "draining";
   private final App app;
   private HttpServer server;
 
@@ -123,7 +126,15 @@ public final class HttpVerticle extends VerticleBase {
         // a connection that sends nothing for this long is closed, an upload half-sent included
         .setIdleTimeout(app.config().httpIdleTimeoutSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    return server.requestHandler(router).listen();
+    java.util.Map<String, Boolean> node = vertx.sharedData().getLocalMap(NODE_STATE);
+    return server.requestHandler(req -> {
+      if (Boolean.TRUE.equals(node.get(DRAINING))) {
+        // the node is about to stop: each keep-alive connection is closed after this answer, so that a
+        // load balancer stops reusing it before the server closes it under a request it just sent
+        req.response().putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, io.vertx.core.http.HttpHeaders.CLOSE);
+      }
+      router.handle(req);
+    }).listen();
   }
 
   @Override
