@@ -175,9 +175,15 @@ final class QueueStore {
   Future<JsonObject> queue(Principal me, Instant now) {
     List<Section> sections = sections(me.role());
     Tuple args = params(me, now);
+    // one connection per page: its sections are pipelined on it rather than taking a connection each
+    // (a burst of home pages would otherwise fill the pool's wait queue several times over)
+    return pool.withConnection(conn -> sectionsOn(conn, me, sections, args));
+  }
+
+  private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlConnection conn, Principal me, List<Section> sections, Tuple args) {
     List<Future<JsonObject>> lists = new ArrayList<>();
     for (Section s : sections) {
-      lists.add(pool.preparedQuery(PARAMS + "SELECT " + s.select() + ", count(*) OVER () AS total FROM p, " + s.from()
+      lists.add(conn.preparedQuery(PARAMS + "SELECT " + s.select() + ", count(*) OVER () AS total FROM p, " + s.from()
               + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
           .execute(args).map(rows -> {
             JsonArray items = new JsonArray();
