@@ -42,6 +42,7 @@ public final class AttachmentRoutes {
 
   public static Router router(App app) {
     AttachmentRoutes routes = new AttachmentRoutes(app);
+    moveInOnce(app);
     Access.ScopeResolver byQuery = ctx -> {
       Long id;
       try {
@@ -62,6 +63,24 @@ public final class AttachmentRoutes {
     r.postMultipart("/meetings/attachments", meetingByQuery, routes.spool, AttachmentService.MAX_BYTES + 64 * 1024,
         routes::uploadFromForm);
     return r.router();
+  }
+
+  /**
+   * Attachments an earlier release kept on this node's disk go into the database, in the background,
+   * once per node (each HTTP verticle builds these routes).
+   */
+  private static void moveInOnce(App app) {
+    java.nio.file.Path filesDir = app.config().dataDir().resolve("files");
+    if (!Files.isDirectory(filesDir)
+        || app.vertx().sharedData().getLocalMap("yishi.attachments").putIfAbsent("movedIn", Boolean.TRUE) != null) {
+      return;
+    }
+    app.vertx().executeBlocking(() -> {
+      try (java.sql.Connection c = app.jdbc().open()) {
+        AttachmentFiles.moveInAndLog(c, filesDir);
+      }
+      return null;
+    }, false);
   }
 
   private static long meeting(RoutingContext ctx) {

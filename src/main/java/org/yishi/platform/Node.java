@@ -146,24 +146,10 @@ public final class Node {
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {
-          moveInAttachmentFiles(vertx, database, config.dataDir().resolve("files"));
           LOG.info(() -> "Node " + cluster.getNodeId() + " serving http://" + displayHost(config) + ":"
               + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");
           return new Node(app, database, id);
         });
-  }
-
-  /** Attachments an earlier release kept on this node's disk go into the database, in the background. */
-  private static void moveInAttachmentFiles(Vertx vertx, Database database, java.nio.file.Path filesDir) {
-    if (!java.nio.file.Files.isDirectory(filesDir)) {
-      return;
-    }
-    vertx.executeBlocking(() -> {
-      try (java.sql.Connection c = database.openJdbc()) {
-        org.yishi.meeting.AttachmentFiles.moveInAndLog(c, filesDir);
-      }
-      return null;
-    }, false).onFailure(e -> LOG.warning("Attachments under " + filesDir + " were not moved into the database: " + e.getMessage()));
   }
 
   /**
