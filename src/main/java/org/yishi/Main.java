@@ -2,7 +2,7 @@ package org.yishi;
 
 import io.vertx.core.Vertx;
 import org.yishi.platform.Logging;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.config.ConfigException;
 import org.yishi.platform.db.BackupCommand;

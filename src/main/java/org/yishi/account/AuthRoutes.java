@@ -26,13 +26,14 @@ public final class AuthRoutes {
   private final App app;
   private final AccountService accounts;
 
-  private AuthRoutes(App app) {
+  public AuthRoutes(App app, AccountService accounts) {
     this.app = app;
-    this.accounts = app.accounts();
+    this.accounts = accounts;
   }
 
-  public static Router router(App app) {
-    AuthRoutes routes = new AuthRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    AuthRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/login", Access.open("the sign-in page"), routes::loginPage);
     r.post("/login", Access.open("signing in"), routes::login);

@@ -39,14 +39,15 @@ public final class UserRoutes {
   private final AccountService accounts;
   private final CalendarFeeds feeds;
 
-  private UserRoutes(App app) {
+  public UserRoutes(App app, AccountService accounts, CalendarFeeds feeds) {
     this.app = app;
-    this.accounts = app.accounts();
-    this.feeds = new CalendarFeeds(app.pool());
+    this.accounts = accounts;
+    this.feeds = feeds;
   }
 
-  public static Router router(App app) {
-    UserRoutes routes = new UserRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    UserRoutes routes = this;
     Access.ScopeResolver account = Access.byId(id -> routes.accounts.store().scopeOf(id)
         .map(scope -> scope == null ? null : Access.Scope.division(scope[0])));
     SecureRouter r = app.secureRouter();

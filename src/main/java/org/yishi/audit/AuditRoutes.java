@@ -22,13 +22,14 @@ public final class AuditRoutes {
   private final App app;
   private final AuditStore store;
 
-  private AuditRoutes(App app) {
+  public AuditRoutes(App app, AuditStore store) {
     this.app = app;
-    this.store = new AuditStore(app.pool());
+    this.store = store;
   }
 
-  public static Router router(App app) {
-    AuditRoutes routes = new AuditRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    AuditRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/audit", STAFF, routes::page);
     r.get("/api/v1/audit", STAFF, routes::api);

@@ -51,7 +51,16 @@ public final class DemoCity {
   private final String password;
   private final ReportService reports;
 
-  public DemoCity(Vertx vertx, Pool pool, JdbcSource jdbc, AccountService accounts, String password, ReportService reports) {
+  private final DivisionStore divisions;
+  private final MemberService members;
+  private final StationService stations;
+
+  /** Built by the composition root with the node's own services (the demo city goes through their rules). */
+  public DemoCity(Vertx vertx, Pool pool, JdbcSource jdbc, AccountService accounts, String password, ReportService reports,
+                  DivisionStore divisions, MemberService members, StationService stations) {
+    this.divisions = divisions;
+    this.members = members;
+    this.stations = stations;
     this.vertx = vertx;
     this.pool = pool;
     this.jdbc = jdbc;
@@ -87,9 +96,6 @@ public final class DemoCity {
 
   private Future<Void> seed() {
     long started = System.currentTimeMillis();
-    DivisionStore divisions = new DivisionStore(pool);
-    MemberService members = new MemberService(pool);
-    StationService stations = new StationService(pool, accounts);
     Map<String, Long> stationIds = new LinkedHashMap<>();
     return vertx.executeBlocking(() -> importDivisions(jdbc), false)
         .compose(report -> accounts.store().byUsername("admin").map(row -> row.principal()))
@@ -117,7 +123,7 @@ public final class DemoCity {
    */
   private Future<Void> lastMonthlyReports() {
     java.time.YearMonth last = java.time.YearMonth.now(reports.zone()).minusMonths(1);
-    return new MemberStore(pool).committees("2208").compose(committees -> {
+    return members.store().committees("2208").compose(committees -> {
       List<String> units = new ArrayList<>();
       committees.forEach(c -> units.add(((io.vertx.core.json.JsonObject) c).getString("divisionCode")));
       return sequentially(units, code -> reports.issueForDemo(code, last));

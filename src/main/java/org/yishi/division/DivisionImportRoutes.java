@@ -47,8 +47,7 @@ final class DivisionImportRoutes {
     this.imports = imports;
   }
 
-  static void register(SecureRouter r, App app, DivisionStore store) {
-    DivisionImportService imports = new DivisionImportService(app, store);
+  static void register(SecureRouter r, App app, DivisionImportService imports) {
     imports.sweepSpool();
     DivisionImportRoutes routes = new DivisionImportRoutes(app, imports);
     r.postStream("/api/v1/divisions/imports", ADMIN, routes::startApi);

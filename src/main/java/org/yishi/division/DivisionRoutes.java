@@ -37,17 +37,20 @@ public final class DivisionRoutes {
   private final App app;
   private final DivisionStore store;
 
-  private DivisionRoutes(App app, DivisionStore store) {
+  private final DivisionImportService imports;
+
+  public DivisionRoutes(App app, DivisionStore store, DivisionImportService imports) {
     this.app = app;
     this.store = store;
+    this.imports = imports;
   }
 
-  public static Router router(App app) {
-    DivisionStore store = new DivisionStore(app.pool());
-    DivisionRoutes routes = new DivisionRoutes(app, store);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    DivisionRoutes routes = this;
     SecureRouter r = app.secureRouter();
     // the import routes first, so that /api/v1/divisions/imports is never read as a division code
-    DivisionImportRoutes.register(r, app, store);
+    DivisionImportRoutes.register(r, app, imports);
     r.get("/api/v1/divisions", SIGNED_IN, routes::listApi);
     r.get("/api/v1/divisions/:code", SIGNED_IN, routes::getApi);
     r.get("/divisions", SIGNED_IN, routes::browsePage);

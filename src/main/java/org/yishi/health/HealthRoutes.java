@@ -19,12 +19,13 @@ import java.util.concurrent.TimeUnit;
 public final class HealthRoutes {
   private final App app;
 
-  private HealthRoutes(App app) {
+  public HealthRoutes(App app) {
     this.app = app;
   }
 
-  public static Router router(App app) {
-    HealthRoutes routes = new HealthRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    HealthRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/health", Access.open("liveness probe for load balancers"), routes::health);
     r.get("/ready", Access.open("readiness probe for load balancers"), routes::ready);

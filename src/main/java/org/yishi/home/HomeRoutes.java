@@ -30,16 +30,26 @@ public final class HomeRoutes {
   private final QueueStore store;
   private final QueueBadges badges;
 
-  private HomeRoutes(App app, QueueStore store, QueueBadges badges) {
-    this.app = app;
-    this.store = store;
-    this.badges = badges;
+  private final LockedAccounts locked;
+
+  /**
+   * What the work queue needs to know about sign-in: the account names locked by failed sign-ins
+   * (implemented by the account feature, wired by the composition root).
+   */
+  public interface LockedAccounts {
+    Future<java.util.Set<String>> lockedAccountNames();
   }
 
-  public static Router router(App app) {
-    QueueStore store = new QueueStore(app.pool());
-    QueueBadges badges = (QueueBadges) app.web().badgesIfAbsent(() -> new QueueBadges(store));
-    HomeRoutes routes = new HomeRoutes(app, store, badges);
+  public HomeRoutes(App app, QueueStore store, LockedAccounts locked) {
+    this.app = app;
+    this.store = store;
+    this.locked = locked;
+    this.badges = (QueueBadges) app.web().badgesIfAbsent(() -> new QueueBadges(store));
+  }
+
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    HomeRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/", Access.open("the public home page; signed in, the caller's own work queue"), routes::home);
     r.get("/api/v1/me/queue", Access.signedIn(), routes::queueApi);
@@ -77,7 +87,7 @@ public final class HomeRoutes {
     if (!me.is(Role.ADMIN)) {
       return queue;
     }
-    return queue.compose(q -> app.accounts().lockedAccountNames().compose(store::lockedAccounts).map(locked -> {
+    return queue.compose(q -> locked.lockedAccountNames().compose(store::lockedAccounts).map(locked -> {
       q.getJsonArray("sections").add(1, locked);
       return q;
     }));

@@ -29,7 +29,7 @@ import java.util.List;
  * see everything. The badge count is one statement per role: the sum of the counts of the sections
  * that ask for action.
  */
-final class QueueStore {
+public final class QueueStore {
   static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   /** Items listed per section (the section's total is exact). */
   static final int LIMIT = 10;
@@ -151,7 +151,7 @@ final class QueueStore {
 
   private final Pool pool;
 
-  QueueStore(Pool pool) {
+  public QueueStore(Pool pool) {
     this.pool = pool;
   }
 

@@ -33,16 +33,16 @@ public final class AttachmentRoutes {
   private final MeetingStore meetings;
   private final Path spool;
 
-  private AttachmentRoutes(App app) {
+  public AttachmentRoutes(App app, AttachmentService files, MeetingStore meetings) {
     this.app = app;
-    this.files = new AttachmentService(app.vertx(), app.pool(), app.config().dataDir());
-    this.meetings = new MeetingStore(app.pool());
+    this.files = files;
+    this.meetings = meetings;
     this.spool = app.config().dataDir().resolve("uploads");
   }
 
-  public static Router router(App app) {
-    AttachmentRoutes routes = new AttachmentRoutes(app);
-    moveInOnce(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    AttachmentRoutes routes = this;
     Access.ScopeResolver byQuery = ctx -> {
       Long id;
       try {
@@ -67,9 +67,9 @@ public final class AttachmentRoutes {
 
   /**
    * Attachments an earlier release kept on this node's disk go into the database, in the background,
-   * once per node (each HTTP verticle builds these routes).
+   * once per node (the composition root calls this at start).
    */
-  private static void moveInOnce(App app) {
+  public static void moveInOnce(App app) {
     java.nio.file.Path filesDir = app.config().dataDir().resolve("files");
     if (!Files.isDirectory(filesDir)
         || app.vertx().sharedData().getLocalMap("yishi.attachments").putIfAbsent("movedIn", Boolean.TRUE) != null) {

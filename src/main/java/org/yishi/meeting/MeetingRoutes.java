@@ -46,15 +46,16 @@ public final class MeetingRoutes {
   private final MemberStore members;
   private final CalendarFeeds feeds;
 
-  private MeetingRoutes(App app) {
+  public MeetingRoutes(App app, MeetingService meetings, MemberStore members, CalendarFeeds feeds) {
     this.app = app;
-    this.meetings = new MeetingService(app.pool(), app.events());
-    this.members = new MemberStore(app.pool());
-    this.feeds = new CalendarFeeds(app.pool());
+    this.meetings = meetings;
+    this.members = members;
+    this.feeds = feeds;
   }
 
-  public static Router router(App app) {
-    MeetingRoutes routes = new MeetingRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    MeetingRoutes routes = this;
     Access.ScopeResolver meeting = scope(routes.meetings.store());
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/meetings", ANYONE, routes::listApi);

@@ -45,11 +45,11 @@ public final class MeetingService {
   private final DomainEvents events;
   private final MemberStore members;
 
-  public MeetingService(Pool pool, DomainEvents events) {
+  public MeetingService(Pool pool, DomainEvents events, MemberStore members) {
     this.pool = pool;
     this.store = new MeetingStore(pool);
     this.events = events;
-    this.members = new MemberStore(pool);
+    this.members = members;
   }
 
   public MeetingStore store() {

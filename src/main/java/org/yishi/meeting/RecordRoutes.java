@@ -29,15 +29,16 @@ public final class RecordRoutes {
   private final MeetingStore meetings;
   private final AttachmentService attachments;
 
-  private RecordRoutes(App app) {
+  public RecordRoutes(App app, RecordService records, MeetingStore meetings, AttachmentService attachments) {
     this.app = app;
-    this.records = new RecordService(app.pool(), app.events());
-    this.meetings = new MeetingStore(app.pool());
-    this.attachments = new AttachmentService(app.vertx(), app.pool(), app.config().dataDir());
+    this.records = records;
+    this.meetings = meetings;
+    this.attachments = attachments;
   }
 
-  public static Router router(App app) {
-    RecordRoutes routes = new RecordRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    RecordRoutes routes = this;
     Access.ScopeResolver meeting = MeetingRoutes.scope(routes.meetings);
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(meeting);
     SecureRouter r = app.secureRouter();

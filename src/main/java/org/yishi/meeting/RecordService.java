@@ -41,12 +41,12 @@ public final class RecordService {
   private final OutcomeService outcomes;
   private final MemberStore members;
 
-  public RecordService(Pool pool, DomainEvents events) {
+  public RecordService(Pool pool, DomainEvents events, MemberStore members, OutcomeService outcomes) {
     this.pool = pool;
-    this.members = new MemberStore(pool);
+    this.members = members;
     this.meetings = new MeetingStore(pool);
     this.events = events;
-    this.outcomes = new OutcomeService(pool, events);
+    this.outcomes = outcomes;
   }
 
   /** Most outcomes filed with one record (a meeting's outcomes are a handful; more: one request each). */

@@ -21,13 +21,14 @@ public final class CommitteeRoutes {
   private final App app;
   private final MemberService members;
 
-  private CommitteeRoutes(App app) {
+  public CommitteeRoutes(App app, MemberService members) {
     this.app = app;
-    this.members = new MemberService(app.pool());
+    this.members = members;
   }
 
-  public static Router router(App app) {
-    CommitteeRoutes routes = new CommitteeRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    CommitteeRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/committees", Access.signedIn(), routes::listApi);
     r.get("/api/v1/committees/:id", Access.signedIn(), routes::getApi);

@@ -32,14 +32,15 @@ public final class MemberRoutes {
   private final MemberService members;
   private final StationStore stations;
 
-  private MemberRoutes(App app) {
+  public MemberRoutes(App app, MemberService members, StationStore stations) {
     this.app = app;
-    this.members = new MemberService(app.pool());
-    this.stations = new StationStore(app.pool());
+    this.members = members;
+    this.stations = stations;
   }
 
-  public static Router router(App app) {
-    MemberRoutes routes = new MemberRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    MemberRoutes routes = this;
     Access.ScopeResolver member = Access.byId(id -> routes.members.store().divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.division(code)));
     Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)

@@ -27,11 +27,11 @@ public final class MemberService {
   private final StationStore stations;
   private final DivisionStore divisions;
 
-  public MemberService(Pool pool) {
+  public MemberService(Pool pool, StationStore stations, DivisionStore divisions) {
     this.pool = pool;
     this.store = new MemberStore(pool);
-    this.stations = new StationStore(pool);
-    this.divisions = new DivisionStore(pool);
+    this.stations = stations;
+    this.divisions = divisions;
   }
 
   public MemberStore store() {

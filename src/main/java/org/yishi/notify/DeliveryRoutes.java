@@ -31,12 +31,13 @@ public final class DeliveryRoutes {
   static final List<String> STATES = List.of("queued", "retrying", "sent", "failed");
   private final App app;
 
-  private DeliveryRoutes(App app) {
+  public DeliveryRoutes(App app) {
     this.app = app;
   }
 
-  public static Router router(App app) {
-    DeliveryRoutes routes = new DeliveryRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    DeliveryRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/admin/notifications", ADMIN, routes::page);
     r.get("/api/v1/admin/deliveries", ADMIN, routes::api);

@@ -40,13 +40,14 @@ public final class OutcomeRoutes {
   private final App app;
   private final OutcomeService outcomes;
 
-  private OutcomeRoutes(App app) {
+  public OutcomeRoutes(App app, OutcomeService outcomes) {
     this.app = app;
-    this.outcomes = new OutcomeService(app.pool(), app.events());
+    this.outcomes = outcomes;
   }
 
-  public static Router router(App app) {
-    OutcomeRoutes routes = new OutcomeRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    OutcomeRoutes routes = this;
     Access.ScopeResolver outcome = routes::scopeOfOutcome;
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/outcomes", ANYONE, routes::listApi);

@@ -39,14 +39,23 @@ public final class PlanRoutes {
   private final PlanService plans;
   private final MemberStore committees;
 
-  private PlanRoutes(App app) {
-    this.app = app;
-    this.plans = new PlanService(app.pool());
-    this.committees = new MemberStore(app.pool());
+  private final Categories categories;
+
+  /** The active topic categories, for the item form (categories belong to the topic feature, which implements this). */
+  public interface Categories {
+    Future<JsonArray> active();
   }
 
-  public static Router router(App app) {
-    PlanRoutes routes = new PlanRoutes(app);
+  public PlanRoutes(App app, PlanService plans, MemberStore committees, Categories categories) {
+    this.categories = categories;
+    this.app = app;
+    this.plans = plans;
+    this.committees = committees;
+  }
+
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    PlanRoutes routes = this;
     Access.ScopeResolver plan = routes::scopeOfPlan;
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/plans", STAFF, routes::listApi);
@@ -249,7 +258,7 @@ public final class PlanRoutes {
 
   /** Active topic categories for the item form (categories belong to the topic feature). */
   private Future<JsonArray> categoryChoices() {
-    return new org.yishi.topic.TopicStore(app.pool()).categories(false);
+    return categories.active();
   }
 
   private void addItemFromForm(RoutingContext ctx) {

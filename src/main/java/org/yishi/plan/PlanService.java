@@ -27,10 +27,10 @@ public final class PlanService {
   private final PlanStore store;
   private final MemberStore committees;
 
-  public PlanService(Pool pool) {
+  public PlanService(Pool pool, MemberStore committees) {
     this.pool = pool;
     this.store = new PlanStore(pool);
-    this.committees = new MemberStore(pool);
+    this.committees = committees;
   }
 
   public PlanStore store() {

@@ -4,7 +4,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
-import org.yishi.account.AccountService;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.db.JdbcSource;
@@ -30,7 +29,6 @@ public record App(
     Web web,
     Security security,
     RouteInventory routes,
-    AccountService accounts,
     DomainEvents events,
     JdbcSource jdbc,
     Pool readPool) {

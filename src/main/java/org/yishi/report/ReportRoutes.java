@@ -42,13 +42,14 @@ public final class ReportRoutes {
   private final App app;
   private final ReportService reports;
 
-  private ReportRoutes(App app) {
+  public ReportRoutes(App app, ReportService reports) {
     this.app = app;
-    this.reports = ReportService.of(app);
+    this.reports = reports;
   }
 
-  public static Router router(App app) {
-    ReportRoutes routes = new ReportRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    ReportRoutes routes = this;
     Access.ScopeResolver report = Access.byId(routes.reports.store()::scopeOf);
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/reports", STAFF, routes::listApi);

@@ -67,18 +67,19 @@ public final class ReportService {
   private final ReportBuilder builder;
   private final MemberStore committees;
 
-  public ReportService(Pool pool, AppConfig.ReportSettings settings, String node) {
+  /**
+   * @param stats      roll-ups computed every time (a report must reflect the database as it is)
+   * @param outcomes   the outcome feature's lists of a unit
+   * @param committees the member feature's committees
+   */
+  public ReportService(Pool pool, AppConfig.ReportSettings settings, String node, StatsService stats,
+                       OutcomeStore outcomes, MemberStore committees) {
     this.pool = pool;
     this.settings = settings;
     this.node = node;
     this.store = new ReportStore(pool);
-    this.builder = new ReportBuilder(new StatsService(pool, pool, RollupCache.off()), new OutcomeStore(pool));
-    this.committees = new MemberStore(pool);
-  }
-
-  /** The service of a running node. */
-  public static ReportService of(App app) {
-    return new ReportService(app.pool(), app.config().reports(), app.cluster().getNodeId());
+    this.builder = new ReportBuilder(stats, outcomes);
+    this.committees = committees;
   }
 
   public ReportStore store() {

@@ -43,14 +43,15 @@ public final class StationRoutes {
   private final StationService stations;
   private final DivisionStore divisions;
 
-  private StationRoutes(App app) {
+  public StationRoutes(App app, StationService stations, DivisionStore divisions) {
     this.app = app;
-    this.stations = new StationService(app.pool(), app.accounts(), app.events());
-    this.divisions = new DivisionStore(app.pool());
+    this.stations = stations;
+    this.divisions = divisions;
   }
 
-  public static Router router(App app) {
-    StationRoutes routes = new StationRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    StationRoutes routes = this;
     Access.ScopeResolver station = Access.byId(id -> routes.stations.store().divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();

@@ -40,15 +40,11 @@ public final class StationService {
   private final AccountService accounts;
   private final DomainEvents events;
 
-  public StationService(Pool pool, AccountService accounts) {
-    this(pool, accounts, null);
-  }
-
   /** @param events where {@code station.moved} is published after a move commits (null: nowhere) */
-  public StationService(Pool pool, AccountService accounts, DomainEvents events) {
+  public StationService(Pool pool, AccountService accounts, DomainEvents events, DivisionStore divisions) {
     this.pool = pool;
     this.store = new StationStore(pool);
-    this.divisions = new DivisionStore(pool);
+    this.divisions = divisions;
     this.accounts = accounts;
     this.events = events;
   }

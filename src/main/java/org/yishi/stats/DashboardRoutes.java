@@ -53,18 +53,23 @@ public final class DashboardRoutes {
   private final DivisionStore divisions;
   private final StatsLive live;
 
-  private DashboardRoutes(App app) {
+  /**
+   * @param activeAccount the active account with this id read afresh, null when disabled or gone
+   *                      (the account feature's, wired by the composition root): open live streams
+   *                      check their user with it
+   */
+  public DashboardRoutes(App app, StatsService stats, StatsService uncached, DivisionStore divisions,
+                         java.util.function.Function<Long, Future<Principal>> activeAccount) {
     this.app = app;
-    this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
-    this.uncached = new StatsService(app.pool(), app.readPool(), RollupCache.off());
-    this.divisions = new DivisionStore(app.pool());
-    this.live = new StatsLive(app.vertx(), id -> app.accounts().store().byId(id)
-        .map(row -> row == null || row.disabled() ? null : row.principal()),
-        app.config().security().liveRecheckSeconds() * 1000L);
+    this.stats = stats;
+    this.uncached = uncached;
+    this.divisions = divisions;
+    this.live = new StatsLive(app.vertx(), activeAccount, app.config().security().liveRecheckSeconds() * 1000L);
   }
 
-  public static Router router(App app) {
-    DashboardRoutes routes = new DashboardRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    DashboardRoutes routes = this;
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
     // the page re-renders its filter form for a malformed code, so it checks the caller's own unit then
     Access.ScopeResolver page = ctx -> {

@@ -24,12 +24,16 @@ public final class StatsRoutes {
   /** Encoded answers of the roll-ups served lately, by identity (this verticle's event loop only). */
   private final java.util.Map<JsonObject, io.vertx.core.buffer.Buffer> encoded = new java.util.IdentityHashMap<>();
 
-  private StatsRoutes(App app) {
-    this.stats = new StatsService(app.pool(), app.readPool(), RollupCache.of(app.vertx()));
+  private final App app;
+
+  public StatsRoutes(App app, StatsService stats) {
+    this.app = app;
+    this.stats = stats;
   }
 
-  public static Router router(App app) {
-    StatsRoutes routes = new StatsRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    StatsRoutes routes = this;
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(StatsRoutes::requiredUnit);
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/stats/rollup", staff, routes::rollup);

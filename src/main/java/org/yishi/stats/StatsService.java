@@ -31,10 +31,10 @@ public final class StatsService {
    * @param readPool where roll-up reads go (App.readPool: a replica when configured)
    * @param cache    the node's {@link RollupCache#of cache}, or {@link RollupCache#off()} to compute every answer
    */
-  public StatsService(Pool pool, Pool readPool, RollupCache cache) {
+  public StatsService(Pool pool, Pool readPool, RollupCache cache, DivisionStore divisions, TopicStore topics) {
     this.store = new StatsStore(pool, readPool);
-    this.divisions = new DivisionStore(pool);
-    this.topics = new TopicStore(pool);
+    this.divisions = divisions;
+    this.topics = topics;
     this.cache = cache;
   }
 

@@ -46,15 +46,16 @@ public final class TopicRoutes {
   private final StationStore stations;
   private final PlanStore plans;
 
-  private TopicRoutes(App app) {
+  public TopicRoutes(App app, TopicService topics, StationStore stations, PlanStore plans) {
     this.app = app;
-    this.topics = new TopicService(app.pool(), app.events());
-    this.stations = new StationStore(app.pool());
-    this.plans = new PlanStore(app.pool());
+    this.topics = topics;
+    this.stations = stations;
+    this.plans = plans;
   }
 
-  public static Router router(App app) {
-    TopicRoutes routes = new TopicRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
+  public Router router() {
+    TopicRoutes routes = this;
     Access.ScopeResolver topic = Access.byId(id -> routes.topics.store().scopeOf(id));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/topic-categories", ANYONE, routes::categoriesApi);

@@ -35,12 +35,12 @@ public final class TopicService {
   private final StationStore stations;
   private final PlanStore plans;
 
-  public TopicService(Pool pool, DomainEvents events) {
+  public TopicService(Pool pool, DomainEvents events, StationStore stations, PlanStore plans) {
     this.pool = pool;
     this.events = events;
     this.store = new TopicStore(pool);
-    this.stations = new StationStore(pool);
-    this.plans = new PlanStore(pool);
+    this.stations = stations;
+    this.plans = plans;
   }
 
   public TopicStore store() {

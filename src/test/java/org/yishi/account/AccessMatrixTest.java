@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.security.RouteInventory;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
@@ -154,8 +154,8 @@ class AccessMatrixTest {
     // meetings: an approved topic at s1 and one meeting scheduled there
     long topic = AccountFixtures.approvedTopic(node, s1, "管网疏通");
     java.time.OffsetDateTime base = java.time.OffsetDateTime.now().plusDays(10).withHour(9).withMinute(0).withSecond(0).withNano(0);
-    long meeting = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(
-        node.app().accounts().store().byUsername("admin").await().principal(),
+    long meeting = node.services().meetings().schedule(
+        node.accounts().store().byUsername("admin").await().principal(),
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base, base.plusHours(2), "社区会议室", "on_site", null,
             "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     int[] slot = {0};
@@ -189,8 +189,8 @@ class AccessMatrixTest {
         404, 403, 403, 403, 403, 403, 401);
     add("GET /notifications", "/notifications", none, 200, 200, 200, 200, 200, 200, 303);
     // records: a meeting that already started (moved into the past)
-    long past = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(
-        node.app().accounts().store().byUsername("admin").await().principal(),
+    long past = node.services().meetings().schedule(
+        node.accounts().store().byUsername("admin").await().principal(),
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(200), base.plusDays(200).plusHours(2), "会议室",
             "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = "
@@ -211,9 +211,9 @@ class AccessMatrixTest {
     add("GET /api/v1/meetings/:id/attachments/:fileId", "/api/v1/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 401);
     add("POST /meetings/attachments", "/meetings/attachments?meeting=" + past, none, 422, 422, 403, 422, 403, 422, 401);
     // topics and yearly plans: t1 is a draft at s1; plan p1 of 洮北区政协 has item i1, which topic t2 names
-    var adminP = node.app().accounts().store().byUsername("admin").await().principal();
-    var topicService = new org.yishi.topic.TopicService(node.app().pool(), node.app().events());
-    var planService = new org.yishi.plan.PlanService(node.app().pool());
+    var adminP = node.accounts().store().byUsername("admin").await().principal();
+    var topicService = node.services().topics();
+    var planService = node.services().plans();
     long p1 = planService.create(adminP, new org.yishi.plan.PlanService.PlanInput(f.committees.get(AccountFixtures.TAOBEI), 2025,
         "洮北区政协2025年度协商计划", null)).await().getLong("id");
     long i1 = planService.addItem(adminP, p1, new org.yishi.plan.PlanStore.ItemValues("老旧小区改造", null,
@@ -272,7 +272,7 @@ class AccessMatrixTest {
     add("GET /plans/:id/items/:itemId/delete", item1 + "/delete", none, 200, 200, 403, 200, 403, 403, 303);
     add("POST /plans/:id/items/:itemId/delete", item1 + "/delete", none, 409, 409, 403, 409, 403, 403, 401);
     // outcomes: o1 is a referred outcome of a meeting at s1 that has started (moved into the past with SQL)
-    long started = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(adminP,
+    long started = node.services().meetings().schedule(adminP,
         new org.yishi.meeting.MeetingService.MeetingInput(topic, base.plusDays(30), base.plusDays(30).plusHours(1), "社区会议室",
             "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "
@@ -322,7 +322,7 @@ class AccessMatrixTest {
     add("GET /admin/divisions/imports/:id/status", "/admin/divisions/imports/" + divisionImport + "/status", none, 200, 403, 403, 403, 403, 403, 303);
     // reports: r1 is a monthly report of 洮北区 (d1's district, in the city of "city")
     String lastMonth = java.time.YearMonth.now(java.time.ZoneId.of("Asia/Shanghai")).minusMonths(1).toString();
-    long r1 = org.yishi.report.ReportService.of(node.app()).generate(adminP,
+    long r1 = node.services().reports().generate(adminP,
         org.yishi.report.ReportPeriod.parse(org.yishi.report.ReportPeriod.Kind.MONTHLY, lastMonth, "period"), AccountFixtures.TAOBEI)
         .await().getLong("id");
     Supplier<String> generateTaobei = () -> new JsonObject().put("kind", "monthly").put("unit", AccountFixtures.TAOBEI)
@@ -381,7 +381,7 @@ class AccessMatrixTest {
   }
 
   private static int currentVersion(long id) {
-    return node.app().accounts().get(id).await().version();
+    return node.accounts().get(id).await().version();
   }
 
   @Test
@@ -501,7 +501,7 @@ class AccessMatrixTest {
                 + " WHERE m.id = " + uid.group(1)).execute().await().iterator().next().getValue(0)).trim();
             long station = (Long) node.app().pool().query("SELECT station_id FROM meeting WHERE id = " + uid.group(1)).execute().await()
                 .iterator().next().getValue(0);
-            var owner = node.app().accounts().store().byUsername(caller).await().principal();
+            var owner = node.accounts().store().byUsername(caller).await().principal();
             if (!owner.jurisdiction().coversStation(station, where)) {
               mismatches.add("the feed of " + unit.getValue() + " made by " + caller + " carries meeting " + uid.group(1));
             }
@@ -556,9 +556,9 @@ class AccessMatrixTest {
     List<String> clashRoutes = List.of("POST /api/v1/meetings", "POST /api/v1/meetings/:id/reschedule", "POST /meetings",
         "POST /meetings/:id/reschedule");
     assertTrue(node.app().routes().routes().keySet().containsAll(clashRoutes), "the routes that answer clashes exist");
-    var adminP = node.app().accounts().store().byUsername("admin").await().principal();
-    var meetings = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events());
-    long cityMember = new org.yishi.member.MemberService(node.app().pool()).create(adminP, new org.yishi.member.MemberService.MemberInput(
+    var adminP = node.accounts().store().byUsername("admin").await().principal();
+    var meetings = node.services().meetings();
+    long cityMember = node.services().members().create(adminP, new org.yishi.member.MemberService.MemberInput(
         "周市委员", "经济界", f.committees.get(AccountFixtures.BAICHENG), null, null, true, null)).await().getLong("id");
     long secretTopic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.TUANJIE), "洮南保密议题");
     long myTopic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "冲突检查议题");

@@ -2,7 +2,7 @@ package org.yishi.account;
 
 import org.yishi.demo.DemoCity;
 import org.yishi.member.MemberService;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.station.StationService;
 import org.yishi.station.StationType;
 import org.yishi.platform.security.Role;
@@ -41,7 +41,7 @@ public final class AccountFixtures {
   /** The 白城市 divisions, three stations, and accounts in and out of their jurisdictions. */
   public static AccountFixtures create(Node node) {
     AccountFixtures f = new AccountFixtures();
-    AccountService s = node.app().accounts();
+    AccountService s = node.accounts();
     try {
       DemoCity.importDivisions(node.database()::openJdbc);
     } catch (Exception e) {
@@ -49,13 +49,13 @@ public final class AccountFixtures {
     }
     var admin = s.store().byUsername("admin").await();
     f.ids.put("admin", admin.id());
-    MemberService members = new MemberService(node.app().pool());
+    MemberService members = node.services().members();
     for (String[] c : new String[][] {{BAICHENG, "白城市政协"}, {TAOBEI, "洮北区政协"}, {TAONAN, "洮南市政协"}}) {
       f.committees.put(c[0], members.createCommittee(admin.principal(), c[1], c[0]).await().getLong("id"));
     }
     f.taobeiMember = members.create(admin.principal(), new MemberService.MemberInput("王建国", "经济界",
         f.committees.get(TAOBEI), null, null, true, null)).await().getLong("id");
-    StationService stations = new StationService(node.app().pool(), s);
+    StationService stations = node.services().stations();
     for (String code : new String[] {HAIMING, CHANGQING, TUANJIE}) {
       f.stations.put(code, stations.register(admin.principal(), new StationService.StationInput(
           "议事室" + code.substring(6, 9), StationType.CONSULTATION_ROOM, code, null, null, null, null, null, null, null, null))

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 import org.yishi.apidocs.ApiDocsRoutes;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.http.HttpVerticle;
 import org.yishi.support.Http;
 import org.yishi.support.TestNodes;
@@ -69,7 +69,7 @@ class RouteInventoryTest {
 
   @Test
   void everyRouteOfTheRealRouterWentThroughTheGuard() {
-    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app());
+    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app(), node.features());
     List<String> all = walk(root, "");
     assertTrue(all.contains("PUT /api/v1/users/:id") && all.contains("GET /admin/users"), all.toString());
     assertEquals(List.of(), unguarded(root), "routes added without SecureRouter (no access policy)");
@@ -77,7 +77,7 @@ class RouteInventoryTest {
 
   @Test
   void aRouteAddedDirectlyIsCaught() {
-    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app());
+    Router root = HttpVerticle.buildRouter(node.app().vertx(), node.app(), node.features());
     Router sneaky = Router.router(node.app().vertx());
     sneaky.get("/api/v1/sneaky").handler(ctx -> ctx.end("no policy"));
     root.route("/*").subRouter(sneaky);

@@ -3,7 +3,7 @@ package org.yishi.account;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Http;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
@@ -90,9 +90,9 @@ class DashboardBrowserTest {
     long station = pool.query("SELECT id FROM station WHERE division_code LIKE '220802%' AND status = 'active' ORDER BY id LIMIT 1")
         .execute().await().iterator().next().getLong(0);
     long topic = AccountFixtures.approvedTopic(node, station, "社区停车位规划");
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    var admin = node.accounts().store().byUsername("admin").await().principal();
     OffsetDateTime at = OffsetDateTime.now().plusDays(40).withNano(0);
-    long meeting = new MeetingService(pool, node.app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1), "会议室",
+    long meeting = node.services().meetings().schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1), "会议室",
         "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     pool.query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = " + meeting)
         .execute().await();

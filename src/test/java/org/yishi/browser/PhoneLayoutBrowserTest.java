@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;

@@ -1,7 +1,7 @@
 package org.yishi.division;
 
 import io.vertx.core.json.JsonObject;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Http;
 import org.yishi.support.TestNodes;

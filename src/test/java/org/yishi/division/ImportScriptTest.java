@@ -4,7 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
@@ -104,11 +104,11 @@ class ClusterFaultTest {
         meetings.add(new long[] {station, AccountFixtures.approvedTopic(setup, station, "故障测试会议议题" + i), i / 3});
       }
       // meetings for the upload client's photos, a week ahead (clear of the meeting client's slots)
-      var admin = setup.app().accounts().store().byUsername("admin").await().principal();
+      var admin = setup.accounts().store().byUsername("admin").await().principal();
       for (int i = 0; i < 24; i++) {
         long topic = AccountFixtures.approvedTopic(setup, stations[0], "故障测试附件议题" + i);
         java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(7).plusHours(2L * i).withNano(0);
-        uploadMeetings.add(new org.yishi.meeting.MeetingService(setup.app().pool(), setup.app().events()).schedule(admin,
+        uploadMeetings.add(setup.services().meetings().schedule(admin,
             new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "附件会议室", "on_site", null, "forum",
                 null, null, List.of(), List.of())).await().getLong("id"));
       }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
@@ -178,9 +178,9 @@ class WorkQueueTest {
   @Test
   void adminsSeeAccountsLockedBySignInThrottlingAndDisabledOnes() {
     String admin = api.token("admin", TestNodes.ADMIN_PASSWORD); // before the failures below count against this address
-    long locked = node.app().accounts().createSystemAccount("locked-one", "被锁定的联络员", AccountFixtures.PASSWORD,
+    long locked = node.accounts().createSystemAccount("locked-one", "被锁定的联络员", AccountFixtures.PASSWORD,
         org.yishi.platform.security.Role.STATION_COORDINATOR, AccountFixtures.TAOBEI, Set.of()).await();
-    long disabled = node.app().accounts().createSystemAccount("gone-one", "已离职的联络员", AccountFixtures.PASSWORD,
+    long disabled = node.accounts().createSystemAccount("gone-one", "已离职的联络员", AccountFixtures.PASSWORD,
         org.yishi.platform.security.Role.STATION_COORDINATOR, AccountFixtures.TAOBEI, Set.of()).await();
     sql.update("UPDATE account SET disabled = true WHERE id = ?", disabled);
     int status = 0;

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Http;
 import org.yishi.support.TestNodes;
@@ -81,7 +81,7 @@ class AttachmentClusterTest {
   private static long schedule(int daysAhead) {
     OffsetDateTime start = OffsetDateTime.now().plusDays(daysAhead).withNano(0);
     Node n = NODES.get(NODES.size() - 1);
-    return new MeetingService(n.app().pool(), n.app().events()).schedule(n.app().accounts().store().byUsername("admin").await().principal(),
+    return n.services().meetings().schedule(n.accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum", null, null,
             List.of(), List.of())).await().getLong("id");
   }

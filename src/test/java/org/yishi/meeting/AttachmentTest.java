@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
@@ -50,7 +50,7 @@ class AttachmentTest {
     api = new Api(node.baseUrl());
     long topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "照片");
     OffsetDateTime start = OffsetDateTime.now().plusDays(2).withNano(0);
-    meeting = new MeetingService(node.app().pool(), node.app().events()).schedule(node.app().accounts().store().byUsername("admin").await().principal(),
+    meeting = node.services().meetings().schedule(node.accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum", null, null,
             List.of(), List.of())).await().getLong("id");
   }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.security.Role;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
@@ -127,7 +127,7 @@ class CalendarFeedTest {
   }
 
   private static long newAccount(String username, Role role, String scope, Set<Long> stations) {
-    return node.app().accounts().createSystemAccount(username, username, AccountFixtures.PASSWORD, role, scope, stations).await();
+    return node.accounts().createSystemAccount(username, username, AccountFixtures.PASSWORD, role, scope, stations).await();
   }
 
   @Test
@@ -277,8 +277,8 @@ class CalendarFeedTest {
 
   private static HttpResponse<String> update(String adminToken, long id, String role, String scope, List<Long> stations,
                                              boolean disabled) {
-    int version = node.app().accounts().get(id).await().version();
-    String username = node.app().accounts().get(id).await().username();
+    int version = node.accounts().get(id).await().version();
+    String username = node.accounts().get(id).await().username();
     return api.call("PUT", "/api/v1/users/" + id, adminToken, new JsonObject().put("displayName", username).put("role", role)
         .put("scopeCode", scope).put("stationIds", new JsonArray(new ArrayList<>(stations))).put("disabled", disabled)
         .put("version", version).encode());

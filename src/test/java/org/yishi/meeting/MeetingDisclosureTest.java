@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.member.MemberService;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
@@ -60,8 +60,8 @@ class MeetingDisclosureTest {
     topicHaiming = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "海明议题");
     topicChangqing = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.CHANGQING), "长庆内部议题丁");
     topicTuanjie = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.TUANJIE), SECRET_TITLE);
-    MemberService members = new MemberService(node.app().pool());
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    MemberService members = node.services().members();
+    var admin = node.accounts().store().byUsername("admin").await().principal();
     cityMember = members.create(admin, new MemberService.MemberInput("李市委员", "教育界",
         f.committees.get(AccountFixtures.BAICHENG), null, null, true, null)).await().getLong("id");
     taonanMember = members.create(admin, new MemberService.MemberInput("孙洮南委员", "农业界",

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
@@ -56,8 +56,8 @@ class RecordTest {
   /** A meeting scheduled ahead, then moved so that it ended {@code hoursAgo} hours ago. */
   private static long pastMeeting(int day, int hoursAgo) {
     OffsetDateTime start = OffsetDateTime.now().plusDays(100 + day).withHour(9).withMinute(0).withSecond(0).withNano(0);
-    long id = new MeetingService(node.app().pool(), node.app().events()).schedule(
-        node.app().accounts().store().byUsername("admin").await().principal(),
+    long id = node.services().meetings().schedule(
+        node.accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, start, start.plusHours(2), "会议室", "on_site", null, "grassroots", null, null,
             List.of(), List.of(f.taobeiMember))).await().getLong("id");
     // each helper meeting gets its own past slot (day * 3 hours apart): the station cannot hold two at once
@@ -138,8 +138,8 @@ class RecordTest {
     assertEquals(200, notHeld.statusCode());
     assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'not_held' AND id = " + id));
 
-    long future = new MeetingService(node.app().pool(), node.app().events()).schedule(
-        node.app().accounts().store().byUsername("admin").await().principal(),
+    long future = node.services().meetings().schedule(
+        node.accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, OffsetDateTime.now().plusDays(300), OffsetDateTime.now().plusDays(300).plusHours(1),
             "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     assertEquals(409, api.call("PUT", "/api/v1/meetings/" + future + "/record", c1, held().encode()).statusCode(), "not started yet");

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.meeting.ReminderService;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.support.Api;
 import org.yishi.support.LocalGateway;

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.meeting.MeetingService;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
@@ -85,8 +85,8 @@ class OutcomeTest {
   /** Schedules a meeting in the near future (as the meetings feature allows), then moves its start into the past. */
   private static long scheduled(long topic) {
     OffsetDateTime at = OffsetDateTime.now(SHANGHAI).plusDays(2).plusHours(HOURS.getAndAdd(3)).withMinute(0).withSecond(0).withNano(0);
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
-    return new MeetingService(node.app().pool(), node.app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1),
+    var admin = node.accounts().store().byUsername("admin").await().principal();
+    return node.services().meetings().schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(1),
         "社区会议室", "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
   }
 

@@ -1,5 +1,6 @@
 package org.yishi.platform;
 
+import org.yishi.app.Node;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,6 @@
 package org.yishi.platform;
 
+import org.yishi.app.Node;
 import io.vertx.core.json.JsonObject;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;

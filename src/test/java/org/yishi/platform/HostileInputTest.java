@@ -1,5 +1,6 @@
 package org.yishi.platform;
 
+import org.yishi.app.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -47,10 +48,10 @@ class HostileInputTest {
     AccountFixtures f = AccountFixtures.create(node);
     spareAccount = f.ids.get("c3");
     // one of each resource, so that ":id" = 1 reaches the handlers instead of stopping at 404
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    var admin = node.accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "议题");
     java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(3).withNano(0);
-    long meeting = new org.yishi.meeting.MeetingService(node.app().pool(), node.app().events()).schedule(admin,
+    long meeting = node.services().meetings().schedule(admin,
         new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
             null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = "
@@ -349,9 +350,9 @@ class HostileInputTest {
         .iterator().next().getLong(0);
     long outsider = pool.preparedQuery("INSERT INTO member (name, sector, committee_id) VALUES ('外区委员甲乙', '农业界', $1) RETURNING id")
         .execute(io.vertx.sqlclient.Tuple.of(taonan)).await().iterator().next().getLong(0);
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    var admin = node.accounts().store().byUsername("admin").await().principal();
     java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(250).withNano(0);
-    long past = new org.yishi.meeting.MeetingService(pool, node.app().events()).schedule(admin,
+    long past = node.services().meetings().schedule(admin,
         new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
             null, null, List.of(), List.of())).await().getLong("id");
     pool.query("UPDATE meeting SET starts_at = now() - interval '30 hours', ends_at = now() - interval '29 hours' WHERE id = " + past)

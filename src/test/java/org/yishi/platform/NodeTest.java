@@ -1,5 +1,6 @@
 package org.yishi.platform;
 
+import org.yishi.app.Node;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

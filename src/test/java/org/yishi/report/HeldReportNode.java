@@ -2,7 +2,7 @@ package org.yishi.report;
 
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.schedule.Cron;
 import org.yishi.support.MovableClock;
 import org.yishi.support.Sql;

@@ -9,7 +9,7 @@ import org.apache.pdfbox.text.PDFTextStripper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Http;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;

@@ -9,7 +9,7 @@ import org.yishi.account.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
@@ -83,14 +83,14 @@ class StationMoveTest {
 
   @Test
   void aStationMovedToAnotherDistrictTakesItsTopicsMeetingsAndOutcomesAlong() throws Exception {
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
+    var admin = node.accounts().store().byUsername("admin").await().principal();
     // a 洮南 station with a topic, a held meeting with its record and an outcome
-    StationService stations = new StationService(node.app().pool(), node.app().accounts());
+    StationService stations = node.services().stations();
     long station = stations.register(admin, new StationService.StationInput("富文议事室", StationType.CONSULTATION_ROOM, FUWEN,
         null, null, null, null, null, null, null, null)).await().getLong("id");
     long topic = AccountFixtures.approvedTopic(node, station, "富文停车难");
     OffsetDateTime start = OffsetDateTime.now().plusDays(5).withNano(0);
-    long meeting = new MeetingService(node.app().pool(), node.app().events()).schedule(admin, new MeetingService.MeetingInput(topic,
+    long meeting = node.services().meetings().schedule(admin, new MeetingService.MeetingInput(topic,
         start, start.plusHours(1), "会议室", "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '2 hours' WHERE id = "
         + meeting).execute().await();
@@ -152,8 +152,8 @@ class StationMoveTest {
 
   @Test
   void membersOfTheDistrictLeftAreUnassigned() throws Exception {
-    var admin = node.app().accounts().store().byUsername("admin").await().principal();
-    StationService stations = new StationService(node.app().pool(), node.app().accounts());
+    var admin = node.accounts().store().byUsername("admin").await().principal();
+    StationService stations = node.services().stations();
     long station = stations.register(admin, new StationService.StationInput("长庆二号议事室", StationType.LIAISON_STATION,
         AccountFixtures.CHANGQING, null, null, null, null, null, null, null, null)).await().getLong("id");
     long city = node.app().pool().preparedQuery("INSERT INTO member (name, sector, committee_id) VALUES ('市委员', '经济界', $1) RETURNING id")

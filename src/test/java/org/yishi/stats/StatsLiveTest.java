@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yishi.account.AccountFixtures;
 import org.yishi.meeting.MeetingService;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.EventStream;
@@ -79,10 +79,10 @@ class StatsLiveTest {
 
   /** A meeting at the station that started three hours ago (scheduled through the service, then moved into the past). */
   private static long startedMeeting(long station, String title) {
-    var admin = a().app().accounts().store().byUsername("admin").await().principal();
+    var admin = a().accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(a(), station, title);
     OffsetDateTime at = OffsetDateTime.now().plusDays(5).withNano(0);
-    long meeting = new MeetingService(a().app().pool(), a().app().events()).schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(2),
+    long meeting = a().services().meetings().schedule(admin, new MeetingService.MeetingInput(topic, at, at.plusHours(2),
         "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     a().app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = "
         + meeting).execute().await();
@@ -136,10 +136,10 @@ class StatsLiveTest {
 
   @Test
   void aMeetingCancelledOrATopicApprovedOnNodeARefreshesTheDashboardOnNodeB() throws Exception {
-    var admin = a().app().accounts().store().byUsername("admin").await().principal();
+    var admin = a().accounts().store().byUsername("admin").await().principal();
     long topic = AccountFixtures.approvedTopic(a(), f.stations.get(AccountFixtures.HAIMING), "健身器材");
     OffsetDateTime at = OffsetDateTime.now().plusDays(9).withNano(0);
-    long meeting = new MeetingService(a().app().pool(), a().app().events()).schedule(admin, new MeetingService.MeetingInput(topic,
+    long meeting = a().services().meetings().schedule(admin, new MeetingService.MeetingInput(topic,
         at, at.plusHours(2), "会议室", "on_site", null, "forum", null, null, List.of(), List.of())).await().getLong("id");
     Api onA = new Api(a().baseUrl());
     String token = onA.token("admin", TestNodes.ADMIN_PASSWORD);

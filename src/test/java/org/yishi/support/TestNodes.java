@@ -1,7 +1,7 @@
 package org.yishi.support;
 
 import io.vertx.core.json.JsonObject;
-import org.yishi.platform.Node;
+import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 
 import java.io.IOException;

@@ -13,10 +13,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import org.yishi.Features;
 import org.yishi.platform.App;
+import org.yishi.platform.Feature;
 import org.yishi.platform.web.Web;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,17 +32,19 @@ public final class HttpVerticle extends VerticleBase {
   public static final String NODE_STATE = "yishi.node-state";
   public static final String DRAINING = "draining";
   private final App app;
+  private final List<Feature> features;
   private HttpServer server;
 
-  public HttpVerticle(App app) {
+  public HttpVerticle(App app, List<Feature> features) {
     this.app = app;
+    this.features = List.copyOf(features);
   }
 
   /**
    * The node's whole router: platform handlers, static assets, then every feature's routes
    * (registered through {@link org.yishi.platform.security.SecureRouter}), then the error handler.
    */
-  public static Router buildRouter(Vertx vertx, App app) {
+  public static Router buildRouter(Vertx vertx, App app, List<Feature> features) {
     Router router = Router.router(vertx);
     router.route().handler(SecurityHeaders::handle);
     router.route().handler(Web::resolveLocale);
@@ -77,7 +80,12 @@ public final class HttpVerticle extends VerticleBase {
         sessions.handle(ctx);
       }
     });
-    Features.mount(router, app);
+    for (Feature feature : features) {
+      Router routes = feature.router();
+      if (routes != null) {
+        router.route("/*").subRouter(routes);
+      }
+    }
 
     ErrorHandler errors = new ErrorHandler(app.web());
     router.route().failureHandler(errors);
@@ -104,7 +112,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = buildRouter(vertx, app);
+    Router router = buildRouter(vertx, app, features);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(app.config().httpHost())
         .setPort(app.config().httpPort())

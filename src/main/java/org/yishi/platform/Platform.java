@@ -10,27 +10,26 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import org.yishi.account.AccountAuthenticator;
-import org.yishi.account.AccountService;
-import org.yishi.demo.DemoCity;
-import org.yishi.meeting.ReminderService;
-import org.yishi.outcome.OutcomeService;
-import org.yishi.platform.schedule.SchedulerVerticle;
-import org.yishi.report.ReportService;
 import org.yishi.platform.cluster.ClusterSetup;
-import org.yishi.platform.events.DomainEvents;
-import org.yishi.platform.security.RouteInventory;
-import org.yishi.platform.security.Security;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
 import org.yishi.platform.db.NodePool;
+import org.yishi.platform.events.DomainEvents;
+import org.yishi.platform.http.HttpVerticle;
 import org.yishi.platform.reliability.Attempt;
 import org.yishi.platform.reliability.Idempotency;
 import org.yishi.platform.reliability.RateLimiter;
-import org.yishi.platform.http.HttpVerticle;
+import org.yishi.platform.schedule.SchedulerVerticle;
+import org.yishi.platform.security.Authenticator;
+import org.yishi.platform.security.RouteInventory;
+import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Templates;
 import org.yishi.platform.web.Web;
 
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,33 +37,46 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
- * One running Yishi node: the database (embedded or external, migrated), a clustered Vert.x on
- * Hazelcast, the shared pool and the verticles. {@link #start} is one linear chain;
- * {@link #close} reverses it: drain HTTP, close the pool, leave the cluster, stop the database.
+ * The platform half of a running node, knowing no feature: the database (embedded or external,
+ * migrated), a clustered Vert.x on Hazelcast, the shared pools, then (given the features the
+ * composition root built) the scheduler and HTTP verticles. {@link #start} is one linear chain
+ * that cleans up when any step fails; {@link #close} reverses it: drain HTTP, close the pool, leave
+ * the cluster, stop the database.
  */
-public final class Node {
-  private static final Logger LOG = Logger.getLogger(Node.class.getName());
+public final class Platform {
+  private static final Logger LOG = Logger.getLogger(Platform.class.getName());
   private static final int JOIN_ATTEMPTS = 5;
   private static final long JOIN_RETRY_SECONDS = 3;
 
-  private final App app;
+  private final AppConfig config;
   private final Database database;
-  private final String httpDeployment;
+  private final Vertx vertx;
+  private final HazelcastClusterManager cluster;
+  private final PrometheusMeterRegistry metrics;
+  private final NodePool pool;
+  private final io.vertx.sqlclient.Pool readPool;
+  private App app;
+  private String httpDeployment;
   private boolean closed;
 
-  private Node(App app, Database database, String httpDeployment) {
-    this.app = app;
+  private Platform(AppConfig config, Database database, Vertx vertx, HazelcastClusterManager cluster,
+                   PrometheusMeterRegistry metrics) {
+    this.config = config;
     this.database = database;
-    this.httpDeployment = httpDeployment;
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.metrics = metrics;
+    this.pool = new NodePool(vertx, database.createPool(vertx));
+    this.readPool = database.createReadPool(vertx);
   }
 
-  /** Starts a node; the future fails with a clear message (and cleans up) when any step fails. */
-  public static Future<Node> start(AppConfig config) {
-    return start(config, java.time.Clock.systemUTC());
-  }
-
-  /** Starts a node whose scheduled work (reminders) follows {@code clock}; tests move it. */
-  public static Future<Node> start(AppConfig config, java.time.Clock clock) {
+  /**
+   * Starts the database and joins the cluster (side by side), then hands the platform to
+   * {@code compose} (the composition root: it builds the features and calls {@link #app} and
+   * {@link #deploy}). The future fails with a clear message, and everything is cleaned up, when any
+   * step fails.
+   */
+  public static <T> Future<T> start(AppConfig config, java.util.function.Function<Platform, Future<T>> compose) {
     Attempt.register(); // before the Vert.x instance is built: it sizes its contexts' local storage
     Database database = new Database(config);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -73,7 +85,7 @@ public final class Node {
     Future<Void> db = Future.fromCompletionStage(CompletableFuture.runAsync(database::startAndMigrate));
     Future<Member> member = join(config, metrics, 1);
     return Future.join(db, member)
-        .compose(both -> deploy(config, database, member.result().cluster(), metrics, member.result().vertx(), clock))
+        .compose(both -> compose.apply(new Platform(config, database, member.result().vertx(), member.result().cluster(), metrics)))
         .recover(err -> {
           LOG.log(java.util.logging.Level.SEVERE, "Start-up failed; stopping", err);
           return abort(db, member.map(Member::vertx), database)
@@ -126,55 +138,60 @@ public final class Node {
         .buildClustered();
   }
 
-  private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
-                                     PrometheusMeterRegistry metrics, Vertx vertx, java.time.Clock clock) {
-    NodePool pool = new NodePool(vertx, database.createPool(vertx));
-    AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
-    Idempotency idempotency = new Idempotency(vertx, pool.raw(), cluster::getNodeId,
-        id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());
-    idempotency.startExpiry();
-    Security security = new Security(new AccountAuthenticator(accounts),
-        new RateLimiter(cluster.getHazelcastInstance(), config.reliability().rateLimitPerSecond(),
-            config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
-    App app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
-        new RouteInventory(), accounts, new DomainEvents(vertx), database::openJdbc, database.createReadPool(vertx));
-    return accounts.bootstrapAdmin(config.adminPassword())
-        .compose(v -> config.demo()
-            ? new DemoCity(vertx, pool, database::openJdbc, accounts, config.demoPassword(), ReportService.of(app)).seedIfEmpty()
-            : Future.<Void>succeededFuture())
-        .compose(v -> vertx.deployVerticle(scheduler(app, clock)))
-        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app),
-            new DeploymentOptions().setInstances(config.httpInstances())))
-        .map(id -> {
-          LOG.info(() -> "Node " + cluster.getNodeId() + " serving http://" + displayHost(config) + ":"
-              + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");
-          return new Node(app, database, id);
-        });
+  public AppConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodePool pool() {
+    return pool;
+  }
+
+  public HazelcastClusterManager cluster() {
+    return cluster;
   }
 
   /**
-   * The cluster-wide periodic work, each job under its own lock: meeting reminders and the delivery of queued messages,
-   * overdue escalation of outcomes, and the scheduled reports (with catch-up of missed periods).
+   * What features may use ({@link App}), with {@code authenticator} (the account feature's) behind
+   * the security guard. Called once, by the composition root.
    */
-  private static SchedulerVerticle scheduler(App app, java.time.Clock clock) {
-    AppConfig config = app.config();
-    ReminderService reminders = new ReminderService(app.pool(), config.reminderLeads(),
-        java.time.Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
-    org.yishi.notify.DeliveryService delivery = new org.yishi.notify.DeliveryService(app.vertx(), app.pool(), config.notifications(), java.time.Instant::now);
-    // what an operator needs to know, never a password, webhook URL or secret
-    LOG.info(() -> "Notification channels on this node: "
-        + (delivery.channels().isEmpty() ? "none (messages stay queued)" : String.join(", ", new java.util.TreeSet<>(delivery.channels())))
-        + (config.notifications().smtp().enabled() ? "; " + config.notifications().smtp() : "")
-        + (config.notifications().robots().isEmpty() ? "" : "; robots " + config.notifications().robots()));
-    OutcomeService outcomes = new OutcomeService(app.pool(), app.events());
-    ReportService reports = ReportService.of(app);
-    String nodeId = app.cluster().getNodeId();
-    return new SchedulerVerticle(clock, java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()),
-        java.util.List.of(
-            new SchedulerVerticle.Job("reminders", "yishi.scheduler",
-                now -> reminders.runOnce(now).compose(r -> delivery.sendDue(nodeId, now))),
-            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
-            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
+  public App app(Authenticator authenticator) {
+    if (app != null) {
+      throw new IllegalStateException("the node's App is built once");
+    }
+    Idempotency idempotency = new Idempotency(vertx, pool.raw(), cluster::getNodeId,
+        id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());
+    idempotency.startExpiry();
+    Security security = new Security(authenticator,
+        new RateLimiter(cluster.getHazelcastInstance(), config.reliability().rateLimitPerSecond(),
+            config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
+    app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
+        new RouteInventory(), new DomainEvents(vertx), database::openJdbc, readPool);
+    return app;
+  }
+
+  /**
+   * Deploys the scheduler verticle with every feature's jobs (run with {@code clock}; tests move it),
+   * then the HTTP verticles with every feature's routes, in the order given.
+   */
+  public Future<Void> deploy(Clock clock, List<Feature> features) {
+    Objects.requireNonNull(app, "app(...) first");
+    List<SchedulerVerticle.Job> jobs = new ArrayList<>();
+    features.forEach(f -> jobs.addAll(f.jobs()));
+    List<Feature> copy = List.copyOf(features);
+    return vertx.deployVerticle(new SchedulerVerticle(clock,
+            java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()), jobs))
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app, copy),
+            new DeploymentOptions().setInstances(config.httpInstances())))
+        .map(id -> {
+          httpDeployment = id;
+          LOG.info(() -> "Node " + cluster.getNodeId() + " serving http://" + displayHost(config) + ":"
+              + config.httpPort() + " (" + cluster.getNodes().size() + " cluster member(s))");
+          return null;
+        });
   }
 
   /**
@@ -208,22 +225,23 @@ public final class Node {
       return;
     }
     closed = true;
-    Vertx vertx = app.vertx();
-    long grace = app.config().shutdownGraceSeconds() + 10L;
+    long grace = config.shutdownGraceSeconds() + 10L;
     // first a notice: answers close their connections (a load balancer moves to the other nodes),
     // then the server stops taking requests and finishes those in flight
     vertx.sharedData().<String, Boolean>getLocalMap(HttpVerticle.NODE_STATE).put(HttpVerticle.DRAINING, true);
-    if (app.config().drainNoticeMillis() > 0) {
+    if (config.drainNoticeMillis() > 0) {
       try {
-        Thread.sleep(app.config().drainNoticeMillis());
+        Thread.sleep(config.drainNoticeMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");
-    awaitQuietly(app.pool().close(), 10, "closing the database pool");
-    if (app.readPool() != app.pool()) {
-      awaitQuietly(app.readPool().close(), 10, "closing the replica pool");
+    if (httpDeployment != null) {
+      awaitQuietly(vertx.undeploy(httpDeployment), grace, "draining HTTP");
+    }
+    awaitQuietly(pool.close(), 10, "closing the database pool");
+    if (readPool != pool) {
+      awaitQuietly(readPool.close(), 10, "closing the replica pool");
     }
     awaitQuietly(vertx.close(), 30, "leaving the cluster");
     database.stopEmbedded();
@@ -239,20 +257,16 @@ public final class Node {
     }
   }
 
-  public App app() {
-    return app;
-  }
-
   public Database database() {
     return database;
   }
 
   public int httpPort() {
-    return app.config().httpPort();
+    return config.httpPort();
   }
 
   public String baseUrl() {
-    return "http://" + displayHost(app.config()) + ":" + httpPort();
+    return "http://" + displayHost(config) + ":" + httpPort();
   }
 
   private static String displayHost(AppConfig config) {

@@ -1,0 +1,82 @@
+package org.yishi.app;
+
+import org.yishi.account.AccountService;
+import org.yishi.audit.AuditStore;
+import org.yishi.division.DivisionImportService;
+import org.yishi.division.DivisionStore;
+import org.yishi.home.QueueStore;
+import org.yishi.meeting.AttachmentService;
+import org.yishi.meeting.CalendarFeeds;
+import org.yishi.meeting.MeetingService;
+import org.yishi.meeting.RecordService;
+import org.yishi.meeting.ReminderService;
+import org.yishi.member.MemberService;
+import org.yishi.notify.DeliveryService;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.plan.PlanService;
+import org.yishi.platform.App;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.report.ReportService;
+import org.yishi.station.StationService;
+import org.yishi.stats.RollupCache;
+import org.yishi.stats.StatsService;
+import org.yishi.topic.TopicService;
+
+import java.time.Duration;
+
+/**
+ * Every store and service of a node, each built once, here, and handed to whoever needs it by
+ * constructor. A feature never builds another feature's store or service; what one feature needs of
+ * another it asks through an interface of its own, implemented by the other's service and wired here.
+ */
+public record Services(
+    AccountService accounts,
+    AuditStore audit,
+    DivisionStore divisions,
+    DivisionImportService divisionImports,
+    StationService stations,
+    MemberService members,
+    TopicService topics,
+    PlanService plans,
+    MeetingService meetings,
+    RecordService records,
+    AttachmentService attachments,
+    CalendarFeeds feeds,
+    ReminderService reminders,
+    DeliveryService delivery,
+    OutcomeService outcomes,
+    RollupCache rollups,
+    StatsService stats,
+    StatsService uncachedStats,
+    ReportService reports,
+    QueueStore queue) {
+
+  /** Builds them all, in dependency order. */
+  static Services build(App app, AccountService accounts) {
+    AppConfig config = app.config();
+    var pool = app.pool();
+    var events = app.events();
+    DivisionStore divisions = new DivisionStore(pool);
+    StationService stations = new StationService(pool, accounts, events, divisions);
+    MemberService members = new MemberService(pool, stations.store(), divisions);
+    PlanService plans = new PlanService(pool, members.store());
+    TopicService topics = new TopicService(pool, events, stations.store(), plans.store());
+    OutcomeService outcomes = new OutcomeService(pool, events);
+    MeetingService meetings = new MeetingService(pool, events, members.store());
+    RecordService records = new RecordService(pool, events, members.store(), outcomes);
+    RollupCache rollups = RollupCache.of(app.vertx());
+    StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store());
+    StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store());
+    // reports read the primary: a report must reflect the database as it is, not a lagging replica
+    StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store());
+    ReportService reports = new ReportService(pool, config.reports(), app.cluster().getNodeId(), reportStats,
+        outcomes.store(), members.store());
+    ReminderService reminders = new ReminderService(pool, config.reminderLeads(),
+        Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
+    DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now);
+    return new Services(accounts, new AuditStore(pool), divisions, new DivisionImportService(app, divisions),
+        stations, members, topics, plans, meetings, records,
+        new AttachmentService(app.vertx(), pool, config.dataDir()), new CalendarFeeds(pool),
+        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool));
+  }
+}
