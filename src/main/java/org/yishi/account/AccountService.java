@@ -7,8 +7,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountStore.AccountRow;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -266,7 +266,7 @@ public final class AccountService {
                 in.displayName(), hash, in.role(), in.scopeCode(), in.phone(), in.email(), generated))
             .compose(id -> store.setStations(tx, id, in.role() == Role.STATION_COORDINATOR ? in.stationIds() : Set.of())
                 .compose(v -> store.byId(tx, id)))
-            .compose(row -> AuditStore.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
+            .compose(row -> AuditLog.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
                     row.scopeCode(), null, row.toJson()))
                 .map(v -> row))))
         .recover(AccountService::duplicateUsername)
@@ -309,7 +309,7 @@ public final class AccountService {
           .compose(v -> disabled && !before.disabled()
               ? store.revokeAllTokens(tx, id).compose(n -> store.endSessions(tx, id)) : Future.<Void>succeededFuture())
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor,
                   disabled != before.disabled() ? (disabled ? "account.disable" : "account.enable") : "account.update",
                   "account", id, after.scopeCode() != null ? after.scopeCode() : before.scopeCode(),
                   before.toJson(), after.toJson()))
@@ -351,7 +351,7 @@ public final class AccountService {
           }
           return store.setPassword(tx, id, hash, true)
               .compose(v -> store.revokeAllTokens(tx, id))
-              .compose(n -> AuditStore.record(tx, AuditEntry.by(actor, "account.password_reset", "account", id,
+              .compose(n -> AuditLog.record(tx, AuditEntry.by(actor, "account.password_reset", "account", id,
                   row.scopeCode(), null, new JsonObject().put("tokensRevoked", n))));
         })))
         .onSuccess(v -> announce(id))
@@ -380,7 +380,7 @@ public final class AccountService {
       return hasher.hash(next);
     }, false)).compose(hash -> pool.withTransaction(tx -> store.setPassword(tx, me.id(), hash, false)
             .compose(epoch -> store.revokeAllTokens(tx, me.id())
-                .compose(n -> AuditStore.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
+                .compose(n -> AuditLog.record(tx, AuditEntry.by(me, "account.password_change", "account", me.id(),
                     me.scopeCode(), null, null)))
                 .map(epoch))))
         .onSuccess(v -> announce(me.id()));

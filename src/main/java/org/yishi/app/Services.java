@@ -64,7 +64,7 @@ public record Services(
     OutcomeService outcomes = new OutcomeService(pool, events);
     MeetingService meetings = new MeetingService(pool, events, members.store());
     RecordService records = new RecordService(pool, events, members.store(), outcomes);
-    RollupCache rollups = RollupCache.of(app.vertx());
+    RollupCache rollups = RollupCache.start(app.vertx(), config.stats());
     StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store());
     StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store());
     // reports read the primary: a report must reflect the database as it is, not a lagging replica

@@ -12,7 +12,7 @@ import org.yishi.platform.web.PageRequest;
 
 import java.time.ZoneId;
 
-/** All SQL of the audit log. Entries are written inside the caller's transaction. */
+/** The audit log's reading SQL (entries are written by {@link org.yishi.platform.audit.AuditLog}, inside the changing transaction). */
 public final class AuditStore {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final String FILTER = """
@@ -23,16 +23,6 @@ public final class AuditStore {
 
   public AuditStore(Pool pool) {
     this.pool = pool;
-  }
-
-  /** Appends an entry using {@code tx}, so it commits or rolls back with the change it describes. */
-  public static Future<Void> record(SqlClient tx, AuditEntry e) {
-    return tx.preparedQuery("""
-            INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""")
-        .execute(Tuple.of(e.actorId(), e.actorName(), e.action(), e.entityType(), e.entityId())
-            .addValue(e.divisionCode()).addValue(e.before()).addValue(e.after()))
-        .mapEmpty();
   }
 
   /**

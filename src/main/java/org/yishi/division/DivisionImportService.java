@@ -6,8 +6,8 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.audit.AuditEntry;
 import org.yishi.platform.App;
+import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.http.BodySpool;
 import org.yishi.platform.security.Principal;
 

@@ -5,8 +5,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.reliability.ReferenceCache;
 import org.yishi.platform.web.Text;
@@ -245,7 +245,7 @@ public final class DivisionStore {
                    finished_at = now(), updated_at = now()
              WHERE id = $1""")
         .execute(Tuple.of(id, report.applied() ? "succeeded" : "failed", report.toJson(), report.rowsRead()))
-        .compose(rows -> AuditStore.record(tx, audit)));
+        .compose(rows -> AuditLog.record(tx, audit)));
   }
 
   /**

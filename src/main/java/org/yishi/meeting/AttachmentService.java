@@ -9,8 +9,8 @@ import io.vertx.core.streams.WriteStream;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Principal;
@@ -129,7 +129,7 @@ public final class AttachmentService {
                     JsonObject att = new JsonObject().put("id", rows.iterator().next().getLong(0)).put("meetingId", meetingId)
                         .put("filename", displayName(filename)).put("contentType", file.getString("type"))
                         .put("size", file.getLong("size")).put("sha256", file.getString("sha256"));
-                    return AuditStore.record(tx, AuditEntry.by(actor, "attachment.upload", "meeting", meetingId,
+                    return AuditLog.record(tx, AuditEntry.by(actor, "attachment.upload", "meeting", meetingId,
                         division, null, att)).map(att);
                   });
             })));

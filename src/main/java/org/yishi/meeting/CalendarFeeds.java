@@ -8,8 +8,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
@@ -131,7 +131,7 @@ public final class CalendarFeeds {
                 }
                 Row r = rows.iterator().next();
                 Issued issued = new Issued(r.getLong(0), token, r.getBoolean(1));
-                return AuditStore.record(tx, AuditEntry.by(me, issued.replaced() ? "calendar_feed.renew" : "calendar_feed.create",
+                return AuditLog.record(tx, AuditEntry.by(me, issued.replaced() ? "calendar_feed.renew" : "calendar_feed.create",
                         "calendar_feed", issued.id(), place.divisionCode(), null, describe(me.id(), unit)))
                     .map(issued);
               }));
@@ -222,7 +222,7 @@ public final class CalendarFeeds {
           Row r = rows.iterator().next();
           String division = r.getString(1);
           String where = r.getString(2);
-          return AuditStore.record(tx, AuditEntry.by(actor, "calendar_feed.revoke", "calendar_feed", feedId,
+          return AuditLog.record(tx, AuditEntry.by(actor, "calendar_feed.revoke", "calendar_feed", feedId,
                   where == null ? null : where.trim(),
                   describe(accountId, new Unit(r.getLong(0), division == null ? null : division.trim())), null))
               .map(true);

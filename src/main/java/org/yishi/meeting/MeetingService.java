@@ -5,9 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.member.MemberStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -174,7 +174,7 @@ public final class MeetingService {
               .compose(id -> store.addMembers(tx, id, members, in.startsAt(), in.endsAt()).map(id))
               .compose(id -> store.byId(tx, id))
               .compose(m -> store.addHistory(tx, m.getLong("id"), "schedule", null, times(m), null, actor.shownName())
-                  .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
+                  .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
                   .map(m))), 3)
           .recover(err -> clash(actor, err, topic.stationId(), members, in.startsAt(), in.endsAt(), null))));
@@ -261,7 +261,7 @@ public final class MeetingService {
           .compose(v -> store.addHistory(tx, id, "reschedule", times(before),
               new JsonObject().put("startsAt", starts.toString()).put("endsAt", ends.toString()), reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));
     })), 3).recover(err -> {
       if (err instanceof PgException) {
@@ -294,7 +294,7 @@ public final class MeetingService {
               : Future.failedFuture(AppException.conflict("Only a scheduled meeting can be cancelled")))
           .compose(v -> store.addHistory(tx, id, "cancel", null, null, reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
               after.getString("divisionCode"), before, after)).map(after));
     })));
   }

@@ -5,11 +5,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.member.MemberStore;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -175,7 +175,7 @@ public final class RecordService {
                 .compose(v -> records.setAttendees(tx, meetingId, attended))
                 .compose(v -> records.setMeetingStatus(tx, meetingId, in.values().held()))
                 .compose(v -> records.byMeeting(tx, meetingId))
-                .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
+                .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
                         "meeting", meetingId, meeting.getString("divisionCode"), before, after))
                     .map(v -> after.put("divisionCode", meeting.getString("divisionCode"))
                         .put("stationId", meeting.getLong("stationId"))))
@@ -224,7 +224,7 @@ public final class RecordService {
           .compose(ok -> ok ? records.byMeeting(tx, meetingId)
               : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The record is not filed at that version",
                   Map.of("version", Msg.of("field.stale")))))
-          .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditStore.record(tx, AuditEntry.by(actor,
+          .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));

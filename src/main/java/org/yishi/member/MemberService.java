@@ -5,10 +5,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -85,7 +85,7 @@ public final class MemberService {
     return committeeFor(actor, in.committeeId()).compose(c -> pool.withTransaction(tx ->
         store.insert(tx, in.name(), in.sector(), in.committeeId(), in.phone(), in.email())
             .compose(id -> store.byId(tx, id))
-            .compose(m -> AuditStore.record(tx, AuditEntry.by(actor, "member.create", "member", m.getLong("id"),
+            .compose(m -> AuditLog.record(tx, AuditEntry.by(actor, "member.create", "member", m.getLong("id"),
                 c.getString("divisionCode"), null, m)).map(m))));
   }
 
@@ -99,7 +99,7 @@ public final class MemberService {
               : Future.failedFuture(new AppException(ErrorKind.CONFLICT,
                   "Someone changed this member meanwhile; reload and try again",
                   Map.of("version", Msg.of("field.stale")))))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "member.update", "member", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "member.update", "member", id,
               c.getString("divisionCode"), before, after)).map(after));
     })));
   }
@@ -119,7 +119,7 @@ public final class MemberService {
         JsonArray after = new JsonArray(List.of(ids));
         return store.stationMembers(tx, stationId)
             .compose(before -> store.setStationMembers(tx, stationId, ids)
-                .compose(v -> AuditStore.record(tx, AuditEntry.by(actor, "station.members", "station", stationId,
+                .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "station.members", "station", stationId,
                     station.getString("divisionCode"), new JsonObject().put("memberIds", new JsonArray(before)),
                     new JsonObject().put("memberIds", after)))))
             .map(v -> new JsonObject().put("stationId", stationId).put("memberIds", after));
@@ -140,7 +140,7 @@ public final class MemberService {
       String kind = level == DivisionLevel.CITY ? "city" : "district";
       return pool.withTransaction(tx -> store.insertCommittee(tx, name, kind, divisionCode)
           .compose(id -> store.committee(tx, id))
-          .compose(c -> AuditStore.record(tx, AuditEntry.by(actor, "committee.create", "committee", c.getLong("id"),
+          .compose(c -> AuditLog.record(tx, AuditEntry.by(actor, "committee.create", "committee", c.getLong("id"),
               divisionCode, null, c)).map(c)));
     }).recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
         ? Future.failedFuture(new AppException(ErrorKind.CONFLICT, "This division already has a committee",

@@ -5,10 +5,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.outcome.OutcomeStore.OutcomeValues;
 import org.yishi.outcome.OutcomeStore.StepValues;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -225,7 +225,7 @@ public final class OutcomeService {
         .compose(id -> store.addHistory(tx, id, "create", null, OutcomeStatus.REFERRED, null, actor.id(),
             actor.shownName()).map(id))
         .compose(id -> store.byId(tx, id))
-        .compose(o -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
+        .compose(o -> AuditLog.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
             o.getString("divisionCode"), null, o)).map(o));
   }
 
@@ -251,7 +251,7 @@ public final class OutcomeService {
           .compose(ok -> ok ? store.addHistory(tx, id, "update", null, null, null, actor.id(), actor.shownName())
               : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome.update", "outcome", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "outcome.update", "outcome", id,
               after.getString("divisionCode"), before, after)).map(after));
     }));
     return events.afterCommit("outcome.updated", write);
@@ -279,7 +279,7 @@ public final class OutcomeService {
           .compose(ok -> ok ? store.addHistory(tx, id, action.key(), from, action.to, note(action, in.values()), actor.id(),
               actor.shownName()) : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action.key(), "outcome", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "outcome." + action.key(), "outcome", id,
               after.getString("divisionCode"), before, after)).map(after));
     }));
     return events.afterCommit(action.event(), write);
@@ -325,7 +325,7 @@ public final class OutcomeService {
           .compose(ok -> ok ? store.addHistory(tx, id, action, null, null, null, actor.id(), actor.shownName())
               : Future.failedFuture(OutcomeConflict.stale(before)))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "outcome." + action, "outcome", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "outcome." + action, "outcome", id,
               after.getString("divisionCode"), before, after)).map(after));
     }));
     return write.onSuccess(o -> {
@@ -362,7 +362,7 @@ public final class OutcomeService {
             .compose(v -> store.byId(tx, id))
             .compose(o -> {
               out.add(o);
-              return AuditStore.record(tx, new AuditEntry(null, "system", "outcome.escalate", "outcome",
+              return AuditLog.record(tx, new AuditEntry(null, "system", "outcome.escalate", "outcome",
                   String.valueOf(id), o.getString("divisionCode"), null, o));
             });
       }

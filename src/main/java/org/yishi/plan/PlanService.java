@@ -5,10 +5,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.member.MemberStore;
 import org.yishi.plan.PlanStore.ItemValues;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -101,7 +101,7 @@ public final class PlanService {
       }
       return pool.withTransaction(tx -> store.insert(tx, in.committeeId(), in.year(), in.title())
           .compose(id -> store.byId(tx, id))
-          .compose(p -> AuditStore.record(tx, AuditEntry.by(actor, "plan.create", "plan", p.getLong("id"),
+          .compose(p -> AuditLog.record(tx, AuditEntry.by(actor, "plan.create", "plan", p.getLong("id"),
               p.getString("divisionCode"), null, p)).map(p)));
     }).recover(PlanService::duplicate);
   }
@@ -114,7 +114,7 @@ public final class PlanService {
       }
       return store.update(tx, id, in.version(), in.year(), in.title())
           .compose(ok -> ok ? store.byId(tx, id) : Future.failedFuture(new StalePlan(before)))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "plan.update", "plan", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "plan.update", "plan", id,
               after.getString("divisionCode"), before, after)).map(after));
     })).recover(PlanService::duplicate);
   }
@@ -157,7 +157,7 @@ public final class PlanService {
       return checkCategory(tx, v.category())
           .compose(x -> store.insertItem(tx, planId, v))
           .compose(itemId -> store.touch(tx, planId).compose(x -> store.item(tx, planId, itemId)))
-          .compose(item -> AuditStore.record(tx, AuditEntry.by(actor, "plan.item.create", "plan_item",
+          .compose(item -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.create", "plan_item",
               item.getLong("id"), plan.getString("divisionCode"), null, item)).map(item));
     }));
   }
@@ -176,7 +176,7 @@ public final class PlanService {
         return checkCategory(tx, keepsCategory ? null : v.category())
             .compose(x -> store.updateItem(tx, itemId, v))
             .compose(x -> store.touch(tx, planId).compose(y -> store.item(tx, planId, itemId)))
-            .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "plan.item.update", "plan_item", itemId,
+            .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.update", "plan_item", itemId,
                 plan.getString("divisionCode"), before, after)).map(after));
       });
     }));
@@ -200,7 +200,7 @@ public final class PlanService {
           }
           return store.deleteItem(tx, itemId)
               .compose(x -> store.touch(tx, planId))
-              .compose(x -> AuditStore.record(tx, AuditEntry.by(actor, "plan.item.delete", "plan_item", itemId,
+              .compose(x -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.delete", "plan_item", itemId,
                   plan.getString("divisionCode"), before, null)));
         });
       });

@@ -4,11 +4,11 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.member.MemberStore;
 import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.App;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.schedule.Cron;
@@ -155,7 +155,7 @@ public final class ReportService {
     }
     return pool.withTransaction(tx -> store.saveSchedule(tx, id, normalised, enabled, actor.id(), version)
             .compose(saved -> saved
-                ? AuditStore.record(tx, new AuditEntry(actor.id(), actor.username(), "report.schedule", "report_schedule", id,
+                ? AuditLog.record(tx, new AuditEntry(actor.id(), actor.username(), "report.schedule", "report_schedule", id,
                     null, null, new JsonObject().put("cron", normalised).put("enabled", enabled))).map(true)
                 : Future.succeededFuture(false)))
         .compose(saved -> saved ? schedules()

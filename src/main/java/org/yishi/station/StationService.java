@@ -5,11 +5,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountService;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
 import org.yishi.division.Division;
 import org.yishi.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -178,7 +178,7 @@ public final class StationService {
         .compose(id -> actor.is(Role.STATION_COORDINATOR)
             ? store.linkCoordinator(tx, actor.id(), id).map(id) : Future.succeededFuture(id))
         .compose(id -> store.byId(tx, id))
-        .compose(station -> AuditStore.record(tx, AuditEntry.by(actor, "station.register", "station",
+        .compose(station -> AuditLog.record(tx, AuditEntry.by(actor, "station.register", "station",
             station.getLong("id"), station.getString("divisionCode"), null, station)).map(station));
   }
 
@@ -226,9 +226,9 @@ public final class StationService {
                       logged.put("moved", holdings.put("from", from).put("unassignedMemberIds", new io.vertx.core.json.JsonArray(unassigned)));
                     }
                     // the district left keeps a trace of where the station went (and nothing more of it)
-                    return AuditStore.record(tx, AuditEntry.by(actor, "station.update", "station", id,
+                    return AuditLog.record(tx, AuditEntry.by(actor, "station.update", "station", id,
                             after.getString("divisionCode"), before, logged))
-                        .compose(v -> move && newDistrict ? AuditStore.record(tx, AuditEntry.by(actor, "station.move_out", "station", id,
+                        .compose(v -> move && newDistrict ? AuditLog.record(tx, AuditEntry.by(actor, "station.move_out", "station", id,
                             from, new JsonObject().put("id", id).put("divisionCode", from),
                             new JsonObject().put("id", id).put("divisionCode", after.getString("divisionCode")))) : Future.succeededFuture())
                         .map(after);
@@ -288,7 +288,7 @@ public final class StationService {
       return store.setStatus(tx, id, action.to, reason)
           .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
               after.getString("divisionCode"), before, after)).map(after));
     }));
   }

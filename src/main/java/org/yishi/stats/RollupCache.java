@@ -5,7 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Shareable;
+import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.events.DomainEvents;
 
 import java.util.HashMap;
@@ -41,15 +41,12 @@ import java.util.function.Supplier;
  * <p>So a committed meeting, topic, record or outcome shows on every node within {@code ttl} plus
  * one computation; any other change within {@code maxAge} plus one. {@code ttl} 0 turns the cache off
  * ({@code YISHI_STATS_CACHE_MILLIS}, default 400 ms; {@code YISHI_STATS_CACHE_MAX_AGE_MILLIS},
- * default 5 s; or the system properties {@code yishi.stats.cacheMillis}, {@code yishi.stats.cacheMaxAgeMillis};
- * the tests run with it off, so that they read their own writes at once).
+ * default 5 s: {@link AppConfig.StatsSettings}; the tests run with it off, so that they read their
+ * own writes at once).
  */
-public final class RollupCache implements Shareable {
-  static final long DEFAULT_TTL_MILLIS = 400;
-  static final long DEFAULT_MAX_AGE_MILLIS = 5_000;
+public final class RollupCache {
   /** Entries kept at most (roll-ups, and lists of at most a page of 200 rows; exports bypass the cache). */
   private static final int MAX_ENTRIES = 2_000;
-  private static final String LOCAL_MAP = "yishi.stats";
 
   private final long ttl;
   private final long maxAge;
@@ -85,50 +82,36 @@ public final class RollupCache implements Shareable {
   }
 
   /**
-   * The node's cache (one per Vert.x instance, with the configured times), listening to the
-   * committed changes from the first call on.
+   * The node's cache, with the configured times ({@code YISHI_STATS_CACHE_MILLIS},
+   * {@code YISHI_STATS_CACHE_MAX_AGE_MILLIS}), listening to the committed changes. Built once per
+   * node by the composition root and shared by all its HTTP verticles.
    */
-  public static RollupCache of(Vertx vertx) {
-    return of(vertx, millis("yishi.stats.cacheMillis", "YISHI_STATS_CACHE_MILLIS", DEFAULT_TTL_MILLIS),
-        millis("yishi.stats.cacheMaxAgeMillis", "YISHI_STATS_CACHE_MAX_AGE_MILLIS", DEFAULT_MAX_AGE_MILLIS));
+  public static RollupCache start(Vertx vertx, AppConfig.StatsSettings settings) {
+    return start(vertx, settings.cacheMillis(), settings.cacheMaxAgeMillis());
   }
 
-  static RollupCache of(Vertx vertx, long ttlMillis, long maxAgeMillis) {
-    return (RollupCache) vertx.sharedData().getLocalMap(LOCAL_MAP).computeIfAbsent("rollups", k -> {
-      RollupCache cache = new RollupCache(ttlMillis, maxAgeMillis, System::nanoTime);
-      if (cache.ttl > 0) {
-        for (String type : StatsLive.EVENTS) {
-          vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + type, m -> {
-            String code = m.body() == null ? null : m.body().getString("divisionCode");
-            if (code != null) {
-              cache.changed(code);
-            }
-          });
-        }
-        // a station moved to another division changes the roll-ups of the unit it left and of the one it joined
-        vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + "station.moved", m -> {
-          for (String key : new String[] {"divisionCode", "previousDivisionCode"}) {
-            String code = m.body() == null ? null : m.body().getString(key);
-            if (code != null) {
-              cache.changed(code);
-            }
+  static RollupCache start(Vertx vertx, long ttlMillis, long maxAgeMillis) {
+    RollupCache cache = new RollupCache(ttlMillis, maxAgeMillis, System::nanoTime);
+    if (cache.ttl > 0) {
+      for (String type : StatsLive.EVENTS) {
+        vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + type, m -> {
+          String code = m.body() == null ? null : m.body().getString("divisionCode");
+          if (code != null) {
+            cache.changed(code);
           }
         });
       }
-      return cache;
-    });
-  }
-
-  private static long millis(String property, String env, long fallback) {
-    String raw = System.getProperty(property, System.getenv(env));
-    if (raw == null || raw.isBlank()) {
-      return fallback;
+      // a station moved to another division changes the roll-ups of the unit it left and of the one it joined
+      vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + "station.moved", m -> {
+        for (String key : new String[] {"divisionCode", "previousDivisionCode"}) {
+          String code = m.body() == null ? null : m.body().getString(key);
+          if (code != null) {
+            cache.changed(code);
+          }
+        }
+      });
     }
-    try {
-      return Long.parseLong(raw.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(env + ": '" + raw + "' is not a number of milliseconds");
-    }
+    return cache;
   }
 
   /** Marks every entry whose scope contains the division {@code code} as changed now. */

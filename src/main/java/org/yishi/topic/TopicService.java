@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
-import org.yishi.audit.AuditEntry;
-import org.yishi.audit.AuditStore;
+import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.plan.PlanStore;
 import org.yishi.platform.http.AppException;
@@ -180,7 +180,7 @@ public final class TopicService {
                     .compose(x -> store.addHistory(tx, id, TopicStatus.DRAFT, TopicStatus.SUBMITTED, null, actor.id(),
                         actor.shownName())).map(id))
             .compose(id -> store.byId(tx, id))
-            .compose(topic -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.create_submit" : "topic.create",
+            .compose(topic -> AuditLog.record(tx, AuditEntry.by(actor, submit ? "topic.create_submit" : "topic.create",
                 "topic", topic.getLong("id"), topic.getString("divisionCode"), null, topic)).map(topic))))
         .recover(TopicService::foreignKey));
   }
@@ -212,7 +212,7 @@ public final class TopicService {
                   .compose(x -> store.addHistory(tx, id, TopicStatus.DRAFT, TopicStatus.SUBMITTED, null, actor.id(),
                       actor.shownName())))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, submit ? "topic.update_submit" : "topic.update",
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, submit ? "topic.update_submit" : "topic.update",
               "topic", id, after.getString("divisionCode"), before, after)).map(after));
     }))).recover(TopicService::foreignKey));
   }
@@ -273,7 +273,7 @@ public final class TopicService {
       return check.compose(v -> store.setStatus(tx, id, action.to, reason, !decision))
           .compose(v -> store.addHistory(tx, id, from, action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
               after.getString("divisionCode"), before, after)).map(after));
     })));
   }
@@ -310,7 +310,7 @@ public final class TopicService {
   public Future<JsonObject> addCategory(Principal actor, CategoryInput in) {
     return pool.withTransaction(tx -> store.insertCategory(tx, in.key(), in.nameZh(), in.nameEn(), in.sort())
         .compose(v -> store.category(tx, in.key()))
-        .compose(c -> AuditStore.record(tx, AuditEntry.by(actor, "topic_category.create", "topic_category", in.key(),
+        .compose(c -> AuditLog.record(tx, AuditEntry.by(actor, "topic_category.create", "topic_category", in.key(),
             null, null, c)).map(c)))
         .onSuccess(c -> store.categoriesChanged())
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
@@ -327,7 +327,7 @@ public final class TopicService {
       }
       return store.updateCategory(tx, in.key(), in.nameZh(), in.nameEn(), in.sort(), in.active())
           .compose(v -> store.category(tx, in.key()))
-          .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic_category.update", "topic_category",
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "topic_category.update", "topic_category",
               in.key(), null, before, after)).map(after));
     })).onSuccess(c -> store.categoriesChanged());
   }

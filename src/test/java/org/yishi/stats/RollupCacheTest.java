@@ -5,16 +5,20 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.config.ConfigException;
 import org.yishi.platform.events.DomainEvents;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,21 +161,32 @@ class RollupCacheTest {
   }
 
   @Test
-  void aSettingThatIsNotANumberStopsTheNodeWithItsName() {
-    Vertx vertx = Vertx.vertx();
-    String before = System.getProperty("yishi.stats.cacheMaxAgeMillis");
+  void theSettingsAreTheNodesConfigurationValidatedWithTheirNames() {
+    String before = System.getProperty("yishi.stats.cacheMillis");
+    System.clearProperty("yishi.stats.cacheMillis"); // the test run sets it to 0
     try {
-      System.setProperty("yishi.stats.cacheMaxAgeMillis", "5 s");
-      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> RollupCache.of(vertx));
-      assertEquals("YISHI_STATS_CACHE_MAX_AGE_MILLIS: '5 s' is not a number of milliseconds", e.getMessage());
+      AppConfig.StatsSettings defaults = AppConfig.from(new JsonObject(), Map.of()).stats();
+      assertEquals(400, defaults.cacheMillis());
+      assertEquals(5_000, defaults.cacheMaxAgeMillis());
+      AppConfig.StatsSettings set = AppConfig.from(new JsonObject().put("stats", new JsonObject().put("cacheMillis", 250)),
+          Map.of("YISHI_STATS_CACHE_MAX_AGE_MILLIS", "9000")).stats();
+      assertEquals(250, set.cacheMillis(), "from the YAML file");
+      assertEquals(9_000, set.cacheMaxAgeMillis(), "from the environment");
+      ConfigException e = assertThrows(ConfigException.class,
+          () -> AppConfig.from(new JsonObject(), Map.of("YISHI_STATS_CACHE_MAX_AGE_MILLIS", "5 s")));
+      assertEquals("YISHI_STATS_CACHE_MAX_AGE_MILLIS (stats.cacheMaxAgeMillis): '5 s' is not a whole number (expected 0-86400000)",
+          e.getMessage());
+      e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject(), Map.of("YISHI_STATS_CACHE_MILLIS", "-1")));
+      assertEquals("YISHI_STATS_CACHE_MILLIS (stats.cacheMillis): -1 is out of range (expected 0-3600000)", e.getMessage());
+      System.setProperty("yishi.stats.cacheMillis", "0");
+      assertEquals(0, AppConfig.from(new JsonObject(), Map.of("YISHI_STATS_CACHE_MILLIS", "400")).stats().cacheMillis(),
+          "the system property (the test run's switch) comes first");
     } finally {
       if (before == null) {
-        System.clearProperty("yishi.stats.cacheMaxAgeMillis");
+        System.clearProperty("yishi.stats.cacheMillis");
       } else {
-        System.setProperty("yishi.stats.cacheMaxAgeMillis", before);
+        System.setProperty("yishi.stats.cacheMillis", before);
       }
-      vertx.close().await();
     }
   }
 
@@ -179,8 +194,7 @@ class RollupCacheTest {
   void theNodesVerticlesShareOneCacheThatHearsCommittedChanges() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      RollupCache node = RollupCache.of(vertx, 400, 5_000);
-      assertSame(node, RollupCache.of(vertx, 400, 5_000), "one cache per node");
+      RollupCache node = RollupCache.start(vertx, 400, 5_000);
       AtomicLong calls = new AtomicLong();
       node.get("k", JIZHOU, () -> Future.succeededFuture(new JsonObject().put("n", calls.incrementAndGet())));
       node.get("k", JIZHOU, true, () -> Future.succeededFuture(new JsonObject().put("n", calls.incrementAndGet())));

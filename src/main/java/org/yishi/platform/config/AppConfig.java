@@ -35,7 +35,17 @@ public record AppConfig(
     long importMaxBytes,
     ReliabilitySettings reliability,
     ReportSettings reports,
-    NotifySettings notifications) {
+    NotifySettings notifications,
+    StatsSettings stats) {
+
+  /**
+   * The node's cache of computed roll-ups and dashboard lists (docs/statistics.md).
+   *
+   * @param cacheMillis       an entry is recomputed at most this often after a change inside its unit; 0 turns the cache off
+   * @param cacheMaxAgeMillis an entry without a reported change is recomputed after this long
+   */
+  public record StatsSettings(long cacheMillis, long cacheMaxAgeMillis) {
+  }
 
   /**
    * Notification delivery (docs/notifications.md). A channel whose address is empty is off: its
@@ -132,7 +142,16 @@ public record AppConfig(
   }
 
   /** One setting: its YAML path and the environment variable that overrides it. */
-  private record Setting(String path, String env) {
+  private record Setting(String path, String env, String property) {
+    Setting(String path, String env) {
+      this(path, env, null);
+    }
+
+    /** The same setting, read first from the JVM system property {@code name} when that is set. */
+    Setting orProperty(String name) {
+      return new Setting(path, env, name);
+    }
+
     String label() {
       return env + " (" + path + ")";
     }
@@ -197,6 +216,8 @@ public record AppConfig(
   private static final Setting SMS_URL = new Setting("notify.sms.url", "YISHI_SMS_URL");
   private static final Setting SMS_TOKEN = new Setting("notify.sms.token", "YISHI_SMS_TOKEN");
   private static final Setting ROBOTS = new Setting("notify.robots", "YISHI_ROBOTS");
+  private static final Setting STATS_CACHE = new Setting("stats.cacheMillis", "YISHI_STATS_CACHE_MILLIS");
+  private static final Setting STATS_CACHE_MAX_AGE = new Setting("stats.cacheMaxAgeMillis", "YISHI_STATS_CACHE_MAX_AGE_MILLIS");
   private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
   private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
   private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
@@ -287,7 +308,12 @@ public record AppConfig(
         r.integer(IMPORT_MAX_BYTES, 41_943_040L, 1024L, 17_179_869_184L),
         r.reliability(),
         r.reports(),
-        r.notifySettings());
+        r.notifySettings(),
+        // the system properties (yishi.stats.cacheMillis, yishi.stats.cacheMaxAgeMillis) come first:
+        // the test run turns the cache off with them, so that tests read their own writes at once
+        new StatsSettings(
+            r.integer(STATS_CACHE.orProperty("yishi.stats.cacheMillis"), 400L, 0L, 3_600_000L),
+            r.integer(STATS_CACHE_MAX_AGE.orProperty("yishi.stats.cacheMaxAgeMillis"), 5_000L, 0L, 86_400_000L)));
     config.checkCombinations();
     return config;
   }
@@ -326,6 +352,10 @@ public record AppConfig(
     }
 
     private String raw(Setting s) {
+      String fromProperty = s.property() == null ? null : System.getProperty(s.property());
+      if (fromProperty != null) {
+        return fromProperty.trim();
+      }
       String fromEnv = env.get(s.env());
       if (fromEnv != null) {
         return fromEnv.trim();

@@ -1,4 +1,4 @@
-package org.yishi.audit;
+package org.yishi.platform.audit;
 
 import io.vertx.core.json.JsonObject;
 import org.yishi.platform.security.Principal;
