@@ -39,7 +39,7 @@ import java.util.logging.Logger;
  */
 public final class AccountService {
   /** Event-bus address published after an account or its tokens change (body: account id). */
-  public static final String CHANGED = "yishi.account.changed";
+  public static final String CHANGED = org.yishi.platform.security.Authenticator.ACCOUNT_CHANGED;
   private static final Logger LOG = Logger.getLogger(AccountService.class.getName());
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String USERNAME = "[A-Za-z0-9][A-Za-z0-9._-]{1,63}";
@@ -448,5 +448,12 @@ public final class AccountService {
   private void announce(long accountId) {
     localListeners.forEach(l -> l.accept(accountId));
     vertx.eventBus().publish(CHANGED, accountId);
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link AccountStore#scopeOf}, for the routes. */
+  public Future<String[]> scopeOf(long id) {
+    return store().scopeOf(id);
   }
 }

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.meeting.CalendarFeeds;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -37,9 +36,21 @@ public final class UserRoutes {
 
   private final App app;
   private final AccountService accounts;
-  private final CalendarFeeds feeds;
+  private final CalendarFeedLinks feeds;
 
-  public UserRoutes(App app, AccountService accounts, CalendarFeeds feeds) {
+  /**
+   * An account's calendar feed links, listed and revoked from its admin page (the meeting feature's
+   * feeds, wired by the composition root).
+   */
+  public interface CalendarFeedLinks {
+    /** The account's feed links. */
+    Future<io.vertx.core.json.JsonArray> of(long accountId);
+
+    /** Revokes one; false when the account has no such feed. */
+    Future<Boolean> revoke(Principal actor, long accountId, long feedId);
+  }
+
+  public UserRoutes(App app, AccountService accounts, CalendarFeedLinks feeds) {
     this.app = app;
     this.accounts = accounts;
     this.feeds = feeds;
@@ -48,7 +59,7 @@ public final class UserRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     UserRoutes routes = this;
-    Access.ScopeResolver account = Access.byId(id -> routes.accounts.store().scopeOf(id)
+    Access.ScopeResolver account = Access.byId(id -> routes.accounts.scopeOf(id)
         .map(scope -> scope == null ? null : Access.Scope.division(scope[0])));
     SecureRouter r = app.secureRouter();
     r.get("/admin/users", STAFF, routes::listPage);

@@ -57,20 +57,21 @@ public record Services(
     var pool = app.pool();
     var events = app.events();
     DivisionStore divisions = new DivisionStore(pool);
-    StationService stations = new StationService(pool, accounts, events, divisions);
-    MemberService members = new MemberService(pool, stations.store(), divisions);
-    PlanService plans = new PlanService(pool, members.store());
-    TopicService topics = new TopicService(pool, events, stations.store(), plans.store());
+    StationService stations = new StationService(pool, accounts::changed, events, divisions);
+    MemberService members = new MemberService(pool, Bridges.stationLookup(stations.store()), divisions);
+    PlanService plans = new PlanService(pool, Bridges.committees(members.store()));
+    TopicService topics = new TopicService(pool, events, Bridges.topicNeighbours(stations.store(), plans.store()));
     OutcomeService outcomes = new OutcomeService(pool, events);
-    MeetingService meetings = new MeetingService(pool, events, members.store());
-    RecordService records = new RecordService(pool, events, members.store(), outcomes);
+    MeetingService meetings = new MeetingService(pool, events, Bridges.committeeMembers(members.store()));
+    RecordService records = new RecordService(pool, events, Bridges.committeeMembers(members.store()),
+        Bridges.outcomeFiling(outcomes));
     RollupCache rollups = RollupCache.start(app.vertx(), config.stats());
-    StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store());
-    StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store());
+    StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store()::categories);
+    StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store()::categories);
     // reports read the primary: a report must reflect the database as it is, not a lagging replica
-    StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store());
-    ReportService reports = new ReportService(pool, config.reports(), app.cluster().getNodeId(), reportStats,
-        outcomes.store(), members.store());
+    StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store()::categories);
+    ReportService reports = new ReportService(pool, config.reports(), app.cluster().getNodeId(),
+        Bridges.reportSources(reportStats, outcomes.store(), members.store()));
     ReminderService reminders = new ReminderService(pool, config.reminderLeads(),
         Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
     DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now);

@@ -1,5 +1,6 @@
 package org.yishi.division;
 
+import org.yishi.platform.division.DivisionLevel;
 /**
  * Rules of the 12-digit statistical division code: a unit's code is its parent's significant
  * digits followed by its own non-zero segment, zero-padded on the right.

@@ -8,6 +8,7 @@ import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.audit.AuditEntry;
+import org.yishi.platform.division.Division;
 import org.yishi.platform.http.BodySpool;
 import org.yishi.platform.security.Principal;
 

@@ -2,6 +2,7 @@ package org.yishi.division;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.yishi.platform.division.DivisionLevel;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;

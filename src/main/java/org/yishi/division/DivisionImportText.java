@@ -2,6 +2,7 @@ package org.yishi.division;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.yishi.platform.division.DivisionLevel;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneId;

@@ -4,6 +4,7 @@ import org.yishi.division.DivisionImportProgress.Phase;
 import org.yishi.division.DivisionImportReport.Quirk;
 import org.yishi.division.DivisionImportReport.RowError;
 import org.yishi.platform.db.JdbcSource;
+import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.web.Text;
 
 import java.io.IOException;

@@ -2,6 +2,7 @@ package org.yishi.division;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.web.I18n;
 
 import java.util.ArrayList;

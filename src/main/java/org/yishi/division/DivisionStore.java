@@ -7,6 +7,10 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.DivisionLevel;
+import org.yishi.platform.division.Divisions;
+import org.yishi.platform.division.Page;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.reliability.ReferenceCache;
 import org.yishi.platform.web.Text;
@@ -27,7 +31,7 @@ import java.util.Optional;
  * size outside 1..{@value #MAX_PAGE}, an empty search) fail the future with a
  * {@link AppException} of kind {@code MALFORMED}.
  */
-public final class DivisionStore {
+public final class DivisionStore implements Divisions {
   /** Largest page a caller may ask for. */
   public static final int MAX_PAGE = 500;
   private static final String COLUMNS = "code, name, level, parent_code";

@@ -30,10 +30,10 @@ import java.util.UUID;
 public final class AttachmentRoutes {
   private final App app;
   private final AttachmentService files;
-  private final MeetingStore meetings;
+  private final MeetingService meetings;
   private final Path spool;
 
-  public AttachmentRoutes(App app, AttachmentService files, MeetingStore meetings) {
+  public AttachmentRoutes(App app, AttachmentService files, MeetingService meetings) {
     this.app = app;
     this.files = files;
     this.meetings = meetings;

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Tuple;
-import org.yishi.member.MemberStore;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
@@ -43,10 +42,10 @@ public final class MeetingRoutes {
   private static final Access ANYONE = Access.signedIn();
   private final App app;
   private final MeetingService meetings;
-  private final MemberStore members;
+  private final CommitteeMembers members;
   private final CalendarFeeds feeds;
 
-  public MeetingRoutes(App app, MeetingService meetings, MemberStore members, CalendarFeeds feeds) {
+  public MeetingRoutes(App app, MeetingService meetings, CommitteeMembers members, CalendarFeeds feeds) {
     this.app = app;
     this.meetings = meetings;
     this.members = members;
@@ -56,7 +55,7 @@ public final class MeetingRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     MeetingRoutes routes = this;
-    Access.ScopeResolver meeting = scope(routes.meetings.store());
+    Access.ScopeResolver meeting = scope(routes.meetings);
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/meetings", ANYONE, routes::listApi);
     r.post("/api/v1/meetings", ANYONE, routes::scheduleApi);
@@ -83,8 +82,8 @@ public final class MeetingRoutes {
   }
 
   /** Where the meeting in the path ({@code :id}) lies: its station and division. */
-  static Access.ScopeResolver scope(MeetingStore store) {
-    return Access.byId(id -> store.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1])));
+  static Access.ScopeResolver scope(MeetingService meetings) {
+    return Access.byId(id -> meetings.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1])));
   }
 
   static Long id(RoutingContext ctx) {
@@ -110,7 +109,7 @@ public final class MeetingRoutes {
     Principal me = Security.require(ctx);
     // a station outside the caller's jurisdiction is refused as its own path would be (404 unknown, 403 outside)
     (station == null ? Future.<CalendarFeeds.Place>succeededFuture() : feeds.visibleTo(me, new CalendarFeeds.Unit(station, null)))
-        .compose(v -> meetings.store().between(me.jurisdiction(), station, null, from, to, true))
+        .compose(v -> meetings.between(me.jurisdiction(), station, null, from, to, true))
         .onSuccess(items -> Json.ok(ctx, new JsonObject().put("items", items)))
         .onFailure(ctx::fail);
   }
@@ -138,7 +137,7 @@ public final class MeetingRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    meetings.store().byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    meetings.byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
   }
 
   private record Move(OffsetDateTime starts, OffsetDateTime ends, String reason, int version) {
@@ -218,7 +217,7 @@ public final class MeetingRoutes {
   private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> values) {
     Principal me = Security.require(ctx);
     String district = me.scopeCode() != null && Jurisdiction.prefixOf(me.scopeCode()).length() == 6 ? me.scopeCode() : null;
-    Future<JsonArray> topics = meetings.store().approvedTopics(me.jurisdiction());
+    Future<JsonArray> topics = meetings.approvedTopics(me.jurisdiction());
     Future<JsonArray> candidates = district == null ? Future.succeededFuture(new JsonArray()) : members.candidatesFor(district);
     return Future.all(topics, candidates).map(v -> {
       Map<String, Object> model = new HashMap<>();
@@ -291,7 +290,7 @@ public final class MeetingRoutes {
   }
 
   private void renderView(RoutingContext ctx, int status, Map<String, String> errors) {
-    meetings.store().byId(app.pool(), id(ctx)).onFailure(ctx::fail).onSuccess(m -> {
+    meetings.byId(app.pool(), id(ctx)).onFailure(ctx::fail).onSuccess(m -> {
       Map<String, Object> model = new HashMap<>();
       model.put("meeting", m.getMap());
       model.put("participants", Web.rows(m.getJsonArray("participants")));
@@ -379,7 +378,7 @@ public final class MeetingRoutes {
         : feeds.visibleTo(me, new CalendarFeeds.Unit(null, district));
     Future<JsonArray> mine = stationId == null && district == null ? Future.succeededFuture(new JsonArray()) : feeds.of(me.id());
     Future.all(station, division)
-        .compose(v -> Future.all(meetings.store().between(me.jurisdiction(), stationId, within, from, to, false), mine))
+        .compose(v -> Future.all(meetings.between(me.jurisdiction(), stationId, within, from, to, false), mine))
         .onFailure(ctx::fail)
         .onSuccess(both -> {
           JsonArray found = both.resultAt(0);
@@ -512,7 +511,7 @@ public final class MeetingRoutes {
       CalendarFeeds.Unit unit = feed.place().unit();
       String within = unit.divisionCode() == null ? null : Jurisdiction.prefixOf(unit.divisionCode());
       OffsetDateTime now = now();
-      meetings.store().between(feed.jurisdiction(), unit.stationId(), within, now.minusDays(90), now.plusDays(400), true)
+      meetings.between(feed.jurisdiction(), unit.stationId(), within, now.minusDays(90), now.plusDays(400), true)
           .onFailure(ctx::fail)
           .onSuccess(found -> {
             List<JsonObject> list = new ArrayList<>();

@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import org.yishi.member.MemberStore;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
@@ -43,9 +42,9 @@ public final class MeetingService {
   private final Pool pool;
   private final MeetingStore store;
   private final DomainEvents events;
-  private final MemberStore members;
+  private final CommitteeMembers members;
 
-  public MeetingService(Pool pool, DomainEvents events, MemberStore members) {
+  public MeetingService(Pool pool, DomainEvents events, CommitteeMembers members) {
     this.pool = pool;
     this.store = new MeetingStore(pool);
     this.events = events;
@@ -317,5 +316,27 @@ public final class MeetingService {
 
   private static String str(Object o) {
     return o instanceof String s ? Text.orNull(s) : null;
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link MeetingStore#approvedTopics}, for the routes. */
+  public Future<JsonArray> approvedTopics(org.yishi.platform.security.Jurisdiction j) {
+    return store().approvedTopics(j);
+  }
+
+  /** {@link MeetingStore#between}, for the routes. */
+  public Future<JsonArray> between(org.yishi.platform.security.Jurisdiction j, Long stationId, String within, OffsetDateTime from, OffsetDateTime to, boolean includeCancelled) {
+    return store().between(j, stationId, within, from, to, includeCancelled);
+  }
+
+  /** {@link MeetingStore#byId}, for the routes. */
+  public Future<JsonObject> byId(io.vertx.sqlclient.SqlClient client, long id) {
+    return store().byId(client, id);
+  }
+
+  /** {@link MeetingStore#scopeOf}, for the routes. */
+  public Future<Object[]> scopeOf(long id) {
+    return store().scopeOf(id);
   }
 }

@@ -26,10 +26,10 @@ public final class RecordRoutes {
   private static final List<String> ROLES = List.of("members", "residents", "departments", "experts", "others");
   private final App app;
   private final RecordService records;
-  private final MeetingStore meetings;
+  private final MeetingService meetings;
   private final AttachmentService attachments;
 
-  public RecordRoutes(App app, RecordService records, MeetingStore meetings, AttachmentService attachments) {
+  public RecordRoutes(App app, RecordService records, MeetingService meetings, AttachmentService attachments) {
     this.app = app;
     this.records = records;
     this.meetings = meetings;
@@ -56,7 +56,7 @@ public final class RecordRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    records.store().byMeeting(app.pool(), MeetingRoutes.id(ctx)).onFailure(ctx::fail).onSuccess(r -> {
+    records.byMeeting(app.pool(), MeetingRoutes.id(ctx)).onFailure(ctx::fail).onSuccess(r -> {
       if (r == null) {
         ctx.fail(AppException.notFound("No record filed for this meeting yet"));
       } else {
@@ -72,7 +72,7 @@ public final class RecordRoutes {
     if (attendance != null && !(attendance instanceof JsonObject)) {
       throw AppException.invalid("attendance", "field.record.attendance");
     }
-    RecordService.RecordInput input = RecordService.read(in,
+    RecordService.RecordInput input = records.read(in,
         attendance == null ? Map.of() : ((JsonObject) attendance).getMap(), body.getValue("outcomes"), now().toLocalDate());
     records.file(Security.require(ctx), MeetingRoutes.id(ctx), input, now())
         .onSuccess(r -> Json.ok(ctx, r))
@@ -111,7 +111,7 @@ public final class RecordRoutes {
   /** The record page: the filed record, or the form (with {@code typed} values after an error). */
   private void render(RoutingContext ctx, int status, Map<String, Object> typed, Map<String, String> errors) {
     long id = MeetingRoutes.id(ctx);
-    Future.all(meetings.byId(app.pool(), id), records.store().byMeeting(app.pool(), id), attachments.list(id))
+    Future.all(meetings.byId(app.pool(), id), records.byMeeting(app.pool(), id), attachments.list(id))
         .onFailure(ctx::fail)
         .onSuccess(all -> {
           JsonObject meeting = all.resultAt(0);

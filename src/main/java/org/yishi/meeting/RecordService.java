@@ -5,9 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import org.yishi.member.MemberStore;
-import org.yishi.outcome.OutcomeService;
-import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
@@ -38,10 +35,10 @@ public final class RecordService {
   private final MeetingStore meetings;
   private final RecordStore records = new RecordStore();
   private final DomainEvents events;
-  private final OutcomeService outcomes;
-  private final MemberStore members;
+  private final OutcomeFiling outcomes;
+  private final CommitteeMembers members;
 
-  public RecordService(Pool pool, DomainEvents events, MemberStore members, OutcomeService outcomes) {
+  public RecordService(Pool pool, DomainEvents events, CommitteeMembers members, OutcomeFiling outcomes) {
     this.pool = pool;
     this.members = members;
     this.meetings = new MeetingStore(pool);
@@ -58,12 +55,12 @@ public final class RecordService {
 
   /** A record form or JSON body, checked field by field, with the outcomes filed with it (API only). */
   public record RecordInput(RecordStore.Values values, List<Long> attendedMemberIds, Integer version,
-                            List<OutcomeStore.OutcomeValues> outcomes) {
+                            List<OutcomeFiling.Pending> outcomes) {
   }
 
   /** A record form (no outcomes). */
   public static RecordInput read(Input in, Map<String, Object> attendance) {
-    return read(in, attendance, null, null);
+    return read(in, attendance, null, null, null);
   }
 
   /**
@@ -71,7 +68,12 @@ public final class RecordService {
    * body of {@code POST /api/v1/outcomes} without {@code meetingId}, read by the outcome feature's
    * own rules; an error names the element, e.g. {@code outcomes[1].form}.
    */
-  public static RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today) {
+  public RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today) {
+    return read(in, attendance, outcomes, today, this.outcomes);
+  }
+
+  private static RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today,
+                                  OutcomeFiling filing) {
     Boolean held = in.optionalBool("held");
     if (held == null && !in.failed("held")) {
       in.reject("held", "field.required");
@@ -101,7 +103,7 @@ public final class RecordService {
     Boolean consensus = in.optionalBool("consensus");
     List<Long> attended = in.longList("attendedMemberIds", 500);
     Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
-    List<OutcomeStore.OutcomeValues> filed = readOutcomes(in, outcomes, today);
+    List<OutcomeFiling.Pending> filed = readOutcomes(in, outcomes, today, filing);
     if (!filed.isEmpty() && Boolean.FALSE.equals(held)) {
       in.reject("outcomes", "outcome.error.meetingCancelled");
     }
@@ -111,7 +113,7 @@ public final class RecordService {
         consensus), attended, version == null ? null : version.intValue(), filed);
   }
 
-  private static List<OutcomeStore.OutcomeValues> readOutcomes(Input in, Object outcomes, LocalDate today) {
+  private static List<OutcomeFiling.Pending> readOutcomes(Input in, Object outcomes, LocalDate today, OutcomeFiling filing) {
     if (outcomes == null) {
       return List.of();
     }
@@ -123,7 +125,7 @@ public final class RecordService {
       in.reject("outcomes", "field.record.outcomes", MAX_OUTCOMES);
       return List.of();
     }
-    List<OutcomeStore.OutcomeValues> out = new ArrayList<>();
+    List<OutcomeFiling.Pending> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       String at = "outcomes[" + i + "]";
       if (!(list.getValue(i) instanceof JsonObject element)) {
@@ -131,7 +133,7 @@ public final class RecordService {
         continue;
       }
       Input one = Input.fromObjects(element.getMap());
-      out.add(OutcomeService.values(one, today));
+      out.add(filing.read(one, today));
       one.errors().forEach((field, msg) -> in.reject(at + "." + field, msg.key(), msg.args().toArray()));
     }
     return out;
@@ -199,11 +201,11 @@ public final class RecordService {
 
   /** The outcomes, one after the other in the record's transaction (each with its history and audit entry). */
   private Future<List<JsonObject>> insertOutcomes(SqlConnection tx, Principal actor, long meetingId,
-                                                  List<OutcomeStore.OutcomeValues> values) {
+                                                  List<OutcomeFiling.Pending> values) {
     List<JsonObject> created = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
-    for (OutcomeStore.OutcomeValues v : values) {
-      chain = chain.compose(x -> outcomes.insert(tx, actor, meetingId, v).map(o -> {
+    for (OutcomeFiling.Pending v : values) {
+      chain = chain.compose(x -> v.insert(tx, actor, meetingId).map(o -> {
         created.add(o);
         return null;
       }));
@@ -229,5 +231,12 @@ public final class RecordService {
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));
     return events.afterCommit("record.returned", write);
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link RecordStore#byMeeting}, for the routes. */
+  public Future<JsonObject> byMeeting(io.vertx.sqlclient.SqlClient client, long meetingId) {
+    return store().byMeeting(client, meetingId);
   }
 }

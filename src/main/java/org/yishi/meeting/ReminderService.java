@@ -27,7 +27,7 @@ import java.util.List;
  * e-mail address (in the coordinator's language, with a link back to the meeting), and each group
  * robot configured for the station or its district. Every reminder has a unique dedupe key, so
  * running this on several nodes at once, or twice, still creates each exactly once. The queued
- * messages are sent by {@link org.yishi.notify.DeliveryService}.
+ * messages are sent by the notify feature's delivery service.
  */
 public final class ReminderService {
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");

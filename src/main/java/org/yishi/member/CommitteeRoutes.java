@@ -39,13 +39,13 @@ public final class CommitteeRoutes {
 
   /** Committees are reference data: every signed-in user may read the whole list. */
   private void listApi(RoutingContext ctx) {
-    members.store().committees(null).onSuccess(list -> Json.ok(ctx, new JsonObject().put("items", list)))
+    members.committees(null).onSuccess(list -> Json.ok(ctx, new JsonObject().put("items", list)))
         .onFailure(ctx::fail);
   }
 
   private void getApi(RoutingContext ctx) {
     String raw = ctx.pathParam("id");
-    Future<JsonObject> found = raw.matches("\\d{1,18}") ? members.store().committee(app.pool(), Long.parseLong(raw))
+    Future<JsonObject> found = raw.matches("\\d{1,18}") ? members.committee(app.pool(), Long.parseLong(raw))
         : Future.succeededFuture();
     found.onFailure(ctx::fail).onSuccess(c -> {
       if (c == null) {
@@ -70,7 +70,7 @@ public final class CommitteeRoutes {
   }
 
   private void listPage(RoutingContext ctx) {
-    members.store().committees(null).onFailure(ctx::fail)
+    members.committees(null).onFailure(ctx::fail)
         .onSuccess(list -> app.web().page(ctx, "member/committees", Map.of("committees", Web.rows(list))));
   }
 }

@@ -19,7 +19,6 @@ import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Web;
-import org.yishi.station.StationStore;
 
 import java.util.HashMap;
 import java.util.List;
@@ -30,9 +29,9 @@ public final class MemberRoutes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private final App app;
   private final MemberService members;
-  private final StationStore stations;
+  private final StationLookup stations;
 
-  public MemberRoutes(App app, MemberService members, StationStore stations) {
+  public MemberRoutes(App app, MemberService members, StationLookup stations) {
     this.app = app;
     this.members = members;
     this.stations = stations;
@@ -41,7 +40,7 @@ public final class MemberRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     MemberRoutes routes = this;
-    Access.ScopeResolver member = Access.byId(id -> routes.members.store().divisionOf(id)
+    Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.division(code)));
     Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.station(id, code)));
@@ -82,7 +81,7 @@ public final class MemberRoutes {
           me.jurisdiction().requireStation(stationId, code);
           return Jurisdiction.all();
         });
-    scope.compose(j -> members.store().list(j, PageRequest.search(ctx), stationId, page))
+    scope.compose(j -> members.list(j, PageRequest.search(ctx), stationId, page))
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -95,7 +94,7 @@ public final class MemberRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    members.store().byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    members.byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
   }
 
   private void updateApi(RoutingContext ctx) {
@@ -118,7 +117,7 @@ public final class MemberRoutes {
   private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> member) {
     Principal me = Security.require(ctx);
     String prefix = me.jurisdiction().isAll() ? null : me.jurisdiction().sqlPrefix();
-    return members.store().committees(prefix).map(list -> {
+    return members.committees(prefix).map(list -> {
       Map<String, Object> model = new HashMap<>();
       model.put("member", member);
       model.put("committees", Web.rows(list));
@@ -129,7 +128,7 @@ public final class MemberRoutes {
   private void listPage(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     String q = PageRequest.search(ctx);
-    members.store().list(Security.require(ctx).jurisdiction(), q, null, page).onFailure(ctx::fail).onSuccess(result -> {
+    members.list(Security.require(ctx).jurisdiction(), q, null, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
       model.put("members", Web.rows(result.getJsonArray("items")));
       model.put("total", result.getLong("total"));
@@ -145,7 +144,7 @@ public final class MemberRoutes {
   }
 
   private void viewPage(RoutingContext ctx) {
-    members.store().byId(app.pool(), id(ctx))
+    members.byId(app.pool(), id(ctx))
         .compose(m -> formModel(ctx, m.getMap()))
         .onFailure(ctx::fail)
         .onSuccess(model -> app.web().page(ctx, "member/form", model));
@@ -200,7 +199,7 @@ public final class MemberRoutes {
 
   private void renderAssign(RoutingContext ctx, int status, String error) {
     long stationId = id(ctx);
-    stations.byId(stationId).compose(station -> members.store().candidatesFor(station.getString("districtCode"))
+    stations.byId(stationId).compose(station -> members.candidatesFor(station.getString("districtCode"))
             .map(candidates -> {
               Map<String, Object> model = new HashMap<>();
               model.put("station", station.getMap());

@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import org.yishi.division.DivisionLevel;
-import org.yishi.division.DivisionStore;
+import org.yishi.platform.division.DivisionLevel;
+import org.yishi.platform.division.Divisions;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
@@ -14,7 +14,6 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
-import org.yishi.station.StationStore;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,10 +23,10 @@ import java.util.Map;
 public final class MemberService {
   private final Pool pool;
   private final MemberStore store;
-  private final StationStore stations;
-  private final DivisionStore divisions;
+  private final StationLookup stations;
+  private final Divisions divisions;
 
-  public MemberService(Pool pool, StationStore stations, DivisionStore divisions) {
+  public MemberService(Pool pool, StationLookup stations, Divisions divisions) {
     this.pool = pool;
     this.store = new MemberStore(pool);
     this.stations = stations;
@@ -146,5 +145,37 @@ public final class MemberService {
         ? Future.failedFuture(new AppException(ErrorKind.CONFLICT, "This division already has a committee",
             Map.of("divisionCode", Msg.of("field.committee.duplicate"))))
         : Future.failedFuture(err));
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link MemberStore#committee}, for the routes. */
+  public Future<JsonObject> committee(io.vertx.sqlclient.SqlClient client, long id) {
+    return store().committee(client, id);
+  }
+
+  /** {@link MemberStore#committees}, for the routes. */
+  public Future<JsonArray> committees(String prefix) {
+    return store().committees(prefix);
+  }
+
+  /** {@link MemberStore#byId}, for the routes. */
+  public Future<JsonObject> byId(io.vertx.sqlclient.SqlClient client, long id) {
+    return store().byId(client, id);
+  }
+
+  /** {@link MemberStore#candidatesFor}, for the routes. */
+  public Future<JsonArray> candidatesFor(String districtCode) {
+    return store().candidatesFor(districtCode);
+  }
+
+  /** {@link MemberStore#divisionOf}, for the routes. */
+  public Future<String> divisionOf(long id) {
+    return store().divisionOf(id);
+  }
+
+  /** {@link MemberStore#list}, for the routes. */
+  public Future<JsonObject> list(org.yishi.platform.security.Jurisdiction j, String q, Long stationId, org.yishi.platform.web.PageRequest page) {
+    return store().list(j, q, stationId, page);
   }
 }

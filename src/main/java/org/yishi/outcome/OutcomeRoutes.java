@@ -72,7 +72,7 @@ public final class OutcomeRoutes {
 
   private Future<Access.Scope> scopeOfOutcome(RoutingContext ctx) {
     Long id = Access.pathId(ctx);
-    return id == null ? Future.succeededFuture() : outcomes.store().scopeOf(id);
+    return id == null ? Future.succeededFuture() : outcomes.scopeOf(id);
   }
 
 
@@ -132,14 +132,14 @@ public final class OutcomeRoutes {
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    outcomes.store().list(Security.require(ctx).jurisdiction(), filter(ctx, false), page)
+    outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, false), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
 
   private void casesApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    outcomes.store().list(Security.require(ctx).jurisdiction(), filter(ctx, true), page)
+    outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, true), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -207,7 +207,7 @@ public final class OutcomeRoutes {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
     OutcomeStore.Filter f = filter(ctx, cases);
-    outcomes.store().list(me.jurisdiction(), f, page).onFailure(ctx::fail).onSuccess(list -> {
+    outcomes.list(me.jurisdiction(), f, page).onFailure(ctx::fail).onSuccess(list -> {
       Map<String, Object> model = choices();
       model.put("outcomes", Web.rows(list.getJsonArray("items")));
       model.put("total", list.getLong("total"));
@@ -226,7 +226,7 @@ public final class OutcomeRoutes {
 
   /** A meeting the caller may record outcomes for: 404 when there is none, 403 outside the jurisdiction. */
   private Future<OutcomeStore.MeetingRef> meetingOf(Principal me, long meetingId) {
-    return outcomes.store().meeting(meetingId).map(m -> {
+    return outcomes.meeting(meetingId).map(m -> {
       if (m == null) {
         throw AppException.notFound("No such meeting");
       }
@@ -247,7 +247,7 @@ public final class OutcomeRoutes {
     Principal me = Security.require(ctx);
     String raw = blank(ctx.request().getParam("meeting"));
     if (raw == null) {
-      outcomes.store().meetingsTakingOutcomes(me.jurisdiction()).onFailure(ctx::fail)
+      outcomes.meetingsTakingOutcomes(me.jurisdiction()).onFailure(ctx::fail)
           .onSuccess(list -> app.web().page(ctx, "outcome/choose-meeting", Map.of("meetings", Web.rows(list))));
       return;
     }
@@ -326,7 +326,7 @@ public final class OutcomeRoutes {
     Principal me = Security.require(ctx);
     Future<OutcomeStore.MeetingRef> meeting;
     if (id != null) {
-      meeting = outcomes.store().byId(app.pool(), id).compose(o -> meetingOf(me, o.getLong("meetingId")));
+      meeting = outcomes.byId(app.pool(), id).compose(o -> meetingOf(me, o.getLong("meetingId")));
     } else if (values.get("meetingId") instanceof Long mid) {
       meeting = meetingOf(me, mid);
     } else {

@@ -370,4 +370,31 @@ public final class OutcomeService {
     }));
     return write.onSuccess(list -> list.forEach(o -> events.publish("outcome.escalated", (JsonObject) o)));
   }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link OutcomeStore#byId}, for the routes. */
+  public Future<JsonObject> byId(SqlClient client, long id) {
+    return store().byId(client, id);
+  }
+
+  /** {@link OutcomeStore#list}, for the routes. */
+  public Future<JsonObject> list(org.yishi.platform.security.Jurisdiction j, OutcomeStore.Filter f, org.yishi.platform.web.PageRequest page) {
+    return store().list(j, f, page);
+  }
+
+  /** {@link OutcomeStore#meeting}, for the routes. */
+  public Future<OutcomeStore.MeetingRef> meeting(long meetingId) {
+    return store().meeting(meetingId);
+  }
+
+  /** {@link OutcomeStore#meetingsTakingOutcomes}, for the routes. */
+  public Future<JsonArray> meetingsTakingOutcomes(org.yishi.platform.security.Jurisdiction j) {
+    return store().meetingsTakingOutcomes(j);
+  }
+
+  /** {@link OutcomeStore#scopeOf}, for the routes. */
+  public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
+    return store().scopeOf(id);
+  }
 }

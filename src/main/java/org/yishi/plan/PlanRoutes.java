@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.member.MemberStore;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
@@ -37,7 +36,7 @@ public final class PlanRoutes {
 
   private final App app;
   private final PlanService plans;
-  private final MemberStore committees;
+  private final Committees committees;
 
   private final Categories categories;
 
@@ -46,7 +45,7 @@ public final class PlanRoutes {
     Future<JsonArray> active();
   }
 
-  public PlanRoutes(App app, PlanService plans, MemberStore committees, Categories categories) {
+  public PlanRoutes(App app, PlanService plans, Committees committees, Categories categories) {
     this.categories = categories;
     this.app = app;
     this.plans = plans;
@@ -79,7 +78,7 @@ public final class PlanRoutes {
   private Future<Access.Scope> scopeOfPlan(RoutingContext ctx) {
     Long id = param(ctx, "id");
     return id == null ? Future.succeededFuture()
-        : plans.store().divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
+        : plans.divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
   }
 
   private static Long param(RoutingContext ctx, String name) {
@@ -115,7 +114,7 @@ public final class PlanRoutes {
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    plans.store().list(Security.require(ctx).jurisdiction(), committeeParam(ctx), yearParam(ctx), page)
+    plans.list(Security.require(ctx).jurisdiction(), committeeParam(ctx), yearParam(ctx), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -169,7 +168,7 @@ public final class PlanRoutes {
   private void listPage(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     Integer year = yearParam(ctx);
-    plans.store().list(Security.require(ctx).jurisdiction(), null, year, page).onFailure(ctx::fail).onSuccess(result -> {
+    plans.list(Security.require(ctx).jurisdiction(), null, year, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
       model.put("plans", Web.rows(result.getJsonArray("items")).stream().map(PlanRoutes::forTemplate).toList());
       model.put("total", result.getLong("total"));
@@ -293,7 +292,7 @@ public final class PlanRoutes {
   private void renderConfirm(RoutingContext ctx, int status, String error) {
     long planId = param(ctx, "id");
     long itemId = itemId(ctx);
-    plans.get(planId).compose(p -> plans.store().item(app.pool(), planId, itemId).map(item -> {
+    plans.get(planId).compose(p -> plans.item(app.pool(), planId, itemId).map(item -> {
       if (item == null) {
         throw AppException.notFound("No such item in this plan");
       }

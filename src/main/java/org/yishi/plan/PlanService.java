@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
-import org.yishi.member.MemberStore;
 import org.yishi.plan.PlanStore.ItemValues;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
@@ -25,9 +24,9 @@ import java.util.Map;
 public final class PlanService {
   private final Pool pool;
   private final PlanStore store;
-  private final MemberStore committees;
+  private final Committees committees;
 
-  public PlanService(Pool pool, MemberStore committees) {
+  public PlanService(Pool pool, Committees committees) {
     this.pool = pool;
     this.store = new PlanStore(pool);
     this.committees = committees;
@@ -209,5 +208,22 @@ public final class PlanService {
         ? Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Topics are linked to this item; it cannot be deleted",
             Map.of("item", Msg.of("plan.error.itemInUse", 1))))
         : Future.failedFuture(err));
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link PlanStore#divisionOf}, for the routes. */
+  public Future<String> divisionOf(long id) {
+    return store().divisionOf(id);
+  }
+
+  /** {@link PlanStore#item}, for the routes. */
+  public Future<JsonObject> item(SqlClient client, long planId, long itemId) {
+    return store().item(client, planId, itemId);
+  }
+
+  /** {@link PlanStore#list}, for the routes. */
+  public Future<JsonObject> list(org.yishi.platform.security.Jurisdiction j, Long committeeId, Integer year, org.yishi.platform.web.PageRequest page) {
+    return store().list(j, committeeId, year, page);
   }
 }

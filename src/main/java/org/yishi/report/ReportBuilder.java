@@ -3,10 +3,8 @@ package org.yishi.report;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
-import org.yishi.stats.StatsService;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,7 +14,7 @@ import java.util.List;
 
 /**
  * Builds a report's snapshot from the roll-ups: the unit's totals and one row per child unit for
- * every counter {@link StatsService#rollup} returns (read generically, so new counters appear in
+ * every counter {@link ReportSources#rollup} returns (read generically, so new counters appear in
  * reports without a change here), the change against the previous period and the same period last
  * year, rankings of the child units, dormant stations, overdue referrals, the typical cases marked in
  * the period, and the summary paragraph in Chinese and English. Everything a report shows is in the
@@ -31,12 +29,12 @@ final class ReportBuilder {
   /** At most this many dormant stations, overdue referrals and typical cases are listed (the totals are exact). */
   static final int LIST_LIMIT = 200;
 
-  private final StatsService stats;
-  private final OutcomeStore outcomes;
+  private final ReportSources stats;
+  private final ReportSources outcomes;
 
-  ReportBuilder(StatsService stats, OutcomeStore outcomes) {
-    this.stats = stats;
-    this.outcomes = outcomes;
+  ReportBuilder(ReportSources sources) {
+    this.stats = sources;
+    this.outcomes = sources;
   }
 
   /** The snapshot of {@code unitCode} for {@code period}, as of {@code today} (for the overdue list). */
@@ -48,11 +46,10 @@ final class ReportBuilder {
     Future<JsonObject> before = stats.rollup(unitCode, previous.from(), previous.to());
     Future<JsonObject> yearAgo = stats.rollup(unitCode, lastYear.from(), lastYear.to());
     Future<JsonObject> dormant = stats.dormantStations(unitCode, period.to(), LIST_LIMIT);
-    Future<JsonObject> overdue = outcomes.list(Jurisdiction.division(unitCode),
-        new OutcomeStore.Filter(null, true, null, null, null, null), new PageRequest(1, LIST_LIMIT));
+    Future<JsonObject> overdue = outcomes.overdueOutcomes(unitCode, LIST_LIMIT);
     Instant markedFrom = period.from().atDay(1).atStartOfDay(ReportStore.SHANGHAI).toInstant();
     Instant markedUntil = period.to().plusMonths(1).atDay(1).atStartOfDay(ReportStore.SHANGHAI).toInstant();
-    Future<JsonObject> typical = outcomes.typicalMarked(prefix, markedFrom, markedUntil, LIST_LIMIT);
+    Future<JsonObject> typical = outcomes.typicalOutcomes(prefix, markedFrom, markedUntil, LIST_LIMIT);
     return Future.all(List.of(now, before, yearAgo, dormant, overdue, typical)).map(v -> {
       JsonObject current = now.result();
       JsonObject totals = current.getJsonObject("totals");

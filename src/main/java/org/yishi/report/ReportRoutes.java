@@ -50,7 +50,7 @@ public final class ReportRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     ReportRoutes routes = this;
-    Access.ScopeResolver report = Access.byId(routes.reports.store()::scopeOf);
+    Access.ScopeResolver report = Access.byId(routes.reports::scopeOf);
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/reports", STAFF, routes::listApi);
     r.post("/api/v1/reports/generate", STAFF, routes::generateApi);

@@ -4,8 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import org.yishi.member.MemberStore;
-import org.yishi.outcome.OutcomeStore;
 import org.yishi.platform.App;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
@@ -17,8 +15,6 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.PageRequest;
-import org.yishi.stats.RollupCache;
-import org.yishi.stats.StatsService;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -65,21 +61,16 @@ public final class ReportService {
   private final String node;
   private final ReportStore store;
   private final ReportBuilder builder;
-  private final MemberStore committees;
+  private final ReportSources committees;
 
-  /**
-   * @param stats      roll-ups computed every time (a report must reflect the database as it is)
-   * @param outcomes   the outcome feature's lists of a unit
-   * @param committees the member feature's committees
-   */
-  public ReportService(Pool pool, AppConfig.ReportSettings settings, String node, StatsService stats,
-                       OutcomeStore outcomes, MemberStore committees) {
+  /** @param sources what reports are made of, from the features that own it (see {@link ReportSources}) */
+  public ReportService(Pool pool, AppConfig.ReportSettings settings, String node, ReportSources sources) {
     this.pool = pool;
     this.settings = settings;
     this.node = node;
     this.store = new ReportStore(pool);
-    this.builder = new ReportBuilder(stats, outcomes);
-    this.committees = committees;
+    this.builder = new ReportBuilder(sources);
+    this.committees = sources;
   }
 
   public ReportStore store() {
@@ -358,5 +349,12 @@ public final class ReportService {
   /** Every version of the report {@code r} belongs to, newest first. */
   public Future<JsonArray> versions(JsonObject r) {
     return store.versions(r.getString("kind"), r.getString("unitCode"), r.getString("period"));
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link ReportStore#scopeOf}, for the routes. */
+  public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
+    return store().scopeOf(id);
   }
 }

@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.division.Division;
-import org.yishi.division.DivisionStore;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.Divisions;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
@@ -41,9 +41,9 @@ public final class StationRoutes {
 
   private final App app;
   private final StationService stations;
-  private final DivisionStore divisions;
+  private final Divisions divisions;
 
-  public StationRoutes(App app, StationService stations, DivisionStore divisions) {
+  public StationRoutes(App app, StationService stations, Divisions divisions) {
     this.app = app;
     this.stations = stations;
     this.divisions = divisions;
@@ -52,7 +52,7 @@ public final class StationRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     StationRoutes routes = this;
-    Access.ScopeResolver station = Access.byId(id -> routes.stations.store().divisionOf(id)
+    Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/stations", ANYONE, routes::listApi);
@@ -112,7 +112,7 @@ public final class StationRoutes {
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    stations.store().list(Security.require(ctx).jurisdiction(), filter(ctx), page)
+    stations.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -224,7 +224,7 @@ public final class StationRoutes {
 
   /** CSV of the stations matching the filters (UTF-8 with BOM so spreadsheet programs read Chinese). */
   private void exportCsv(RoutingContext ctx) {
-    stations.store().all(Security.require(ctx).jurisdiction(), filter(ctx), EXPORT_MAX)
+    stations.all(Security.require(ctx).jurisdiction(), filter(ctx), EXPORT_MAX)
         .onFailure(ctx::fail)
         .onSuccess(rows -> {
           StringBuilder csv = new StringBuilder("\uFEFF");
@@ -255,8 +255,8 @@ public final class StationRoutes {
     Future<List<Division>> crumbs = here == null ? Future.succeededFuture(List.of()) : divisions.ancestors(here);
     Future<JsonArray> children = here == null || me.is(Role.STATION_COORDINATOR) || Jurisdiction.prefixOf(here).length() >= 9
         ? Future.succeededFuture(new JsonArray())
-        : stations.store().countsByChild(me.jurisdiction(), here, Jurisdiction.prefixOf(here).length() == 4 ? 6 : 9);
-    Future<JsonObject> list = stations.store().list(me.jurisdiction(), f, page);
+        : stations.countsByChild(me.jurisdiction(), here, Jurisdiction.prefixOf(here).length() == 4 ? 6 : 9);
+    Future<JsonObject> list = stations.list(me.jurisdiction(), f, page);
     Future.all(crumbs, children, list).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = baseModel();
       JsonObject result = list.result();
@@ -284,7 +284,7 @@ public final class StationRoutes {
   private void approvalsPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
-    stations.store().list(me.jurisdiction(), new StationStore.Filter(null, null, StationStatus.PENDING, null), page)
+    stations.list(me.jurisdiction(), new StationStore.Filter(null, null, StationStatus.PENDING, null), page)
         .onFailure(ctx::fail)
         .onSuccess(result -> {
           Map<String, Object> model = baseModel();

@@ -4,10 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import org.yishi.account.AccountService;
-import org.yishi.division.Division;
-import org.yishi.division.DivisionLevel;
-import org.yishi.division.DivisionStore;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.DivisionLevel;
+import org.yishi.platform.division.Divisions;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
@@ -36,12 +35,20 @@ public final class StationService {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private final Pool pool;
   private final StationStore store;
-  private final DivisionStore divisions;
-  private final AccountService accounts;
+  private final Divisions divisions;
+  private final AccountChanges accounts;
+
+  /**
+   * What the station registry tells the account feature: an account's station set changed (its
+   * cached principal must be read again). Implemented by the account feature, wired by the root.
+   */
+  public interface AccountChanges {
+    void changed(long accountId);
+  }
   private final DomainEvents events;
 
   /** @param events where {@code station.moved} is published after a move commits (null: nowhere) */
-  public StationService(Pool pool, AccountService accounts, DomainEvents events, DivisionStore divisions) {
+  public StationService(Pool pool, AccountChanges accounts, DomainEvents events, Divisions divisions) {
     this.pool = pool;
     this.store = new StationStore(pool);
     this.divisions = divisions;
@@ -297,5 +304,27 @@ public final class StationService {
   public Future<JsonObject> get(long id) {
     return store.byId(id).compose(s -> s == null ? Future.failedFuture(AppException.notFound("No such station"))
         : store.history(id).map(h -> s.put("history", h)));
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link StationStore#all}, for the routes. */
+  public Future<java.util.List<JsonObject>> all(Jurisdiction j, StationStore.Filter f, int max) {
+    return store().all(j, f, max);
+  }
+
+  /** {@link StationStore#countsByChild}, for the routes. */
+  public Future<io.vertx.core.json.JsonArray> countsByChild(Jurisdiction j, String parentCode, int childDigits) {
+    return store().countsByChild(j, parentCode, childDigits);
+  }
+
+  /** {@link StationStore#divisionOf}, for the routes. */
+  public Future<String> divisionOf(long id) {
+    return store().divisionOf(id);
+  }
+
+  /** {@link StationStore#list}, for the routes. */
+  public Future<JsonObject> list(Jurisdiction j, StationStore.Filter f, org.yishi.platform.web.PageRequest page) {
+    return store().list(j, f, page);
   }
 }

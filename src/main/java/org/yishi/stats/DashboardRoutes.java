@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.division.Division;
-import org.yishi.division.DivisionStore;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.Divisions;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -50,7 +50,7 @@ public final class DashboardRoutes {
   private final StatsService stats;
   /** For the exports' whole lists (up to {@link StatsExport#MAX_ROWS} rows): not kept in the node's cache. */
   private final StatsService uncached;
-  private final DivisionStore divisions;
+  private final Divisions divisions;
   private final StatsLive live;
 
   /**
@@ -58,7 +58,7 @@ public final class DashboardRoutes {
    *                      (the account feature's, wired by the composition root): open live streams
    *                      check their user with it
    */
-  public DashboardRoutes(App app, StatsService stats, StatsService uncached, DivisionStore divisions,
+  public DashboardRoutes(App app, StatsService stats, StatsService uncached, Divisions divisions,
                          java.util.function.Function<Long, Future<Principal>> activeAccount) {
     this.app = app;
     this.stats = stats;

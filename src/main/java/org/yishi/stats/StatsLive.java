@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.account.AccountService;
 import org.yishi.outcome.OutcomeStatus;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
@@ -168,7 +167,7 @@ final class StatsLive {
         MessageConsumer<JsonObject> c = vertx.eventBus().consumer(DomainEvents.PREFIX + type, this::deliver);
         registered.add(c.completion());
       }
-      MessageConsumer<Long> changed = vertx.eventBus().consumer(AccountService.CHANGED, this::accountChanged);
+      MessageConsumer<Long> changed = vertx.eventBus().consumer(org.yishi.platform.security.Authenticator.ACCOUNT_CHANGED, this::accountChanged);
       registered.add(changed.completion());
       consumers = Future.all(registered).mapEmpty();
       consumers.onFailure(err -> consumers = null);

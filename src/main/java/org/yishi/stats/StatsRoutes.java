@@ -89,7 +89,7 @@ public final class StatsRoutes {
 
   private void rebuild(RoutingContext ctx) {
     long started = System.currentTimeMillis();
-    stats.store().rebuild().onSuccess(n -> Json.ok(ctx, new JsonObject().put("stationMonths", n)
+    stats.rebuild().onSuccess(n -> Json.ok(ctx, new JsonObject().put("stationMonths", n)
         .put("durationMs", System.currentTimeMillis() - started))).onFailure(ctx::fail);
   }
 }

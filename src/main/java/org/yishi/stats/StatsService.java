@@ -4,12 +4,11 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import org.yishi.division.Division;
-import org.yishi.division.DivisionStore;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.Divisions;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
-import org.yishi.topic.TopicStore;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -23,15 +22,15 @@ import java.util.List;
  */
 public final class StatsService {
   private final StatsStore store;
-  private final DivisionStore divisions;
-  private final TopicStore topics;
+  private final Divisions divisions;
+  private final TopicCategories topics;
   private final RollupCache cache;
 
   /**
    * @param readPool where roll-up reads go (App.readPool: a replica when configured)
    * @param cache    the node's {@link RollupCache#of cache}, or {@link RollupCache#off()} to compute every answer
    */
-  public StatsService(Pool pool, Pool readPool, RollupCache cache, DivisionStore divisions, TopicStore topics) {
+  public StatsService(Pool pool, Pool readPool, RollupCache cache, Divisions divisions, TopicCategories topics) {
     this.store = new StatsStore(pool, readPool);
     this.divisions = divisions;
     this.topics = topics;
@@ -240,5 +239,12 @@ public final class StatsService {
 
   private static Double rate(long part, long whole) {
     return whole == 0 ? null : Math.round(part * 10_000.0 / whole) / 10_000.0;
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link StatsStore#rebuild}, for the routes. */
+  public Future<Integer> rebuild() {
+    return store().rebuild();
   }
 }

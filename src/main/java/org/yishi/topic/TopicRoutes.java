@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.plan.PlanStore;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
@@ -21,7 +20,6 @@ import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
-import org.yishi.station.StationStore;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,20 +41,20 @@ public final class TopicRoutes {
 
   private final App app;
   private final TopicService topics;
-  private final StationStore stations;
-  private final PlanStore plans;
+  private final TopicNeighbours stations;
+  private final TopicNeighbours plans;
 
-  public TopicRoutes(App app, TopicService topics, StationStore stations, PlanStore plans) {
+  public TopicRoutes(App app, TopicService topics, TopicNeighbours neighbours) {
     this.app = app;
     this.topics = topics;
-    this.stations = stations;
-    this.plans = plans;
+    this.stations = neighbours;
+    this.plans = neighbours;
   }
 
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
   public Router router() {
     TopicRoutes routes = this;
-    Access.ScopeResolver topic = Access.byId(id -> routes.topics.store().scopeOf(id));
+    Access.ScopeResolver topic = Access.byId(id -> routes.topics.scopeOf(id));
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/topic-categories", ANYONE, routes::categoriesApi);
     r.post("/api/v1/topic-categories", ADMIN, routes::addCategoryApi);
@@ -109,7 +107,7 @@ public final class TopicRoutes {
 
   private void categoriesApi(RoutingContext ctx) {
     boolean all = "true".equals(ctx.request().getParam("includeInactive"));
-    topics.store().categories(all).onSuccess(list -> Json.ok(ctx, new JsonObject().put("items", list)))
+    topics.categories(all).onSuccess(list -> Json.ok(ctx, new JsonObject().put("items", list)))
         .onFailure(ctx::fail);
   }
 
@@ -132,7 +130,7 @@ public final class TopicRoutes {
 
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
-    topics.store().list(Security.require(ctx).jurisdiction(), filter(ctx), page)
+    topics.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
         .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
         .onFailure(ctx::fail);
   }
@@ -178,7 +176,7 @@ public final class TopicRoutes {
   // ------------------------------------------------------------------ pages
 
   private Future<Map<String, Object>> baseModel() {
-    return topics.store().categories(false).map(categories -> {
+    return topics.categories(false).map(categories -> {
       Map<String, Object> model = new HashMap<>();
       model.put("categories", Web.rows(categories));
       model.put("statuses", Arrays.stream(TopicStatus.values()).map(TopicStatus::key).toList());
@@ -193,8 +191,8 @@ public final class TopicRoutes {
     PageRequest page = PageRequest.from(ctx);
     TopicStore.Filter f = filter(ctx);
     Future<Map<String, Object>> base = baseModel();
-    Future<JsonObject> list = topics.store().list(me.jurisdiction(), f, page);
-    Future<JsonObject> choices = stations.list(me.jurisdiction(), new StationStore.Filter(null, null, null, null),
+    Future<JsonObject> list = topics.list(me.jurisdiction(), f, page);
+    Future<JsonObject> choices = stations.stations(me.jurisdiction(),
         new PageRequest(1, PageRequest.MAX_SIZE));
     Future.all(base, list, choices).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = base.result();
@@ -216,7 +214,7 @@ public final class TopicRoutes {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
     Future<Map<String, Object>> base = baseModel();
-    Future<JsonObject> list = topics.store().list(me.jurisdiction(),
+    Future<JsonObject> list = topics.list(me.jurisdiction(),
         new TopicStore.Filter(TopicStatus.SUBMITTED, null, null, null), page);
     Future.all(base, list).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = base.result();
@@ -231,7 +229,7 @@ public final class TopicRoutes {
   /** The form's model: the station, the categories, and the plan items the station may take topics from. */
   private Future<Map<String, Object>> formModel(JsonObject station, Map<String, Object> topic) {
     Future<Map<String, Object>> base = baseModel();
-    Future<JsonArray> items = plans.itemChoices(station.getString("districtCode"));
+    Future<JsonArray> items = plans.planItemChoices(station.getString("districtCode"));
     return Future.all(base, items).map(v -> {
       Map<String, Object> model = base.result();
       model.put("station", station.getMap());
@@ -243,7 +241,7 @@ public final class TopicRoutes {
 
   /** A station the caller may write topics for: 404 when there is none, 403 outside the jurisdiction. */
   private Future<JsonObject> stationOf(Principal me, long stationId) {
-    return stations.byId(stationId).map(s -> {
+    return stations.station(stationId).map(s -> {
       if (s == null) {
         throw AppException.notFound("No such station");
       }
@@ -260,7 +258,7 @@ public final class TopicRoutes {
     }
     if (raw == null) {
       // first step: choose the station
-      stations.list(me.jurisdiction(), new StationStore.Filter(null, null, null, null), new PageRequest(1, PageRequest.MAX_SIZE))
+      stations.stations(me.jurisdiction(), new PageRequest(1, PageRequest.MAX_SIZE))
           .onFailure(ctx::fail)
           .onSuccess(list -> app.web().page(ctx, "topic/choose-station",
               Map.of("stations", Web.rows(list.getJsonArray("items")))));
@@ -317,7 +315,7 @@ public final class TopicRoutes {
       if (!TopicStatus.DRAFT.key().equals(t.getString("status"))) {
         return Future.failedFuture(AppException.conflict("Only a draft can be edited"));
       }
-      return stations.byId(t.getLong("stationId")).compose(s -> formModel(s, t.getMap()));
+      return stations.station(t.getLong("stationId")).compose(s -> formModel(s, t.getMap()));
     }).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "topic/form", model));
   }
 
@@ -343,7 +341,7 @@ public final class TopicRoutes {
     }
     Future<JsonObject> station;
     if (id != null) {
-      station = topics.store().byId(app.pool(), id).compose(t -> stations.byId(t.getLong("stationId")));
+      station = topics.byId(app.pool(), id).compose(t -> stations.station(t.getLong("stationId")));
     } else if (values.get("stationId") instanceof Long sid) {
       station = stationOf(Security.require(ctx), sid);
     } else {

@@ -8,7 +8,6 @@ import io.vertx.sqlclient.SqlClient;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvents;
-import org.yishi.plan.PlanStore;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -16,7 +15,6 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Text;
-import org.yishi.station.StationStore;
 import org.yishi.topic.TopicStore.TopicValues;
 
 import java.util.LinkedHashMap;
@@ -32,15 +30,15 @@ public final class TopicService {
   private final Pool pool;
   private final TopicStore store;
   private final DomainEvents events;
-  private final StationStore stations;
-  private final PlanStore plans;
+  private final TopicNeighbours stations;
+  private final TopicNeighbours plans;
 
-  public TopicService(Pool pool, DomainEvents events, StationStore stations, PlanStore plans) {
+  public TopicService(Pool pool, DomainEvents events, TopicNeighbours neighbours) {
     this.pool = pool;
     this.events = events;
     this.store = new TopicStore(pool);
-    this.stations = stations;
-    this.plans = plans;
+    this.stations = neighbours;
+    this.plans = neighbours;
   }
 
   public TopicStore store() {
@@ -142,7 +140,7 @@ public final class TopicService {
     if (in.planItemId() == null) {
       return category;
     }
-    return category.compose(v -> plans.committeeCodeOfItem(client, in.planItemId())).compose(code -> {
+    return category.compose(v -> plans.committeeCodeOfPlanItem(client, in.planItemId())).compose(code -> {
       String district = station.getString("districtCode");
       if (code == null || !(code.equals(district) || code.equals(cityOf(district)))) {
         return Future.failedFuture(AppException.invalid("planItemId", "topic.error.planItem"));
@@ -153,7 +151,7 @@ public final class TopicService {
 
   /** The station a new topic belongs to: it must exist, lie in the caller's jurisdiction and not be closed. */
   private Future<JsonObject> stationFor(Principal actor, long stationId) {
-    return stations.byId(stationId).compose(s -> {
+    return stations.station(stationId).compose(s -> {
       if (s == null) {
         return Future.failedFuture(AppException.invalid("stationId", "topic.error.station"));
       }
@@ -330,5 +328,27 @@ public final class TopicService {
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "topic_category.update", "topic_category",
               in.key(), null, before, after)).map(after));
     })).onSuccess(c -> store.categoriesChanged());
+  }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** {@link TopicStore#byId}, for the routes. */
+  public Future<JsonObject> byId(SqlClient client, long id) {
+    return store().byId(client, id);
+  }
+
+  /** {@link TopicStore#categories}, for the routes. */
+  public Future<io.vertx.core.json.JsonArray> categories(boolean includeInactive) {
+    return store().categories(includeInactive);
+  }
+
+  /** {@link TopicStore#list}, for the routes. */
+  public Future<JsonObject> list(org.yishi.platform.security.Jurisdiction j, TopicStore.Filter f, org.yishi.platform.web.PageRequest page) {
+    return store().list(j, f, page);
+  }
+
+  /** {@link TopicStore#scopeOf}, for the routes. */
+  public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
+    return store().scopeOf(id);
   }
 }

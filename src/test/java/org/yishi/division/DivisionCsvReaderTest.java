@@ -11,6 +11,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import org.yishi.platform.division.DivisionLevel;
 
 /** Line splitting and CSV fields, without a database; and the code rules the importer relies on. */
 class DivisionCsvReaderTest {

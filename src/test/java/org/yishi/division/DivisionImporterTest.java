@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.yishi.division.DivisionImportProgress.Phase;
 import org.yishi.division.DivisionImportReport.RowError;
+import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.web.I18n;
 
 import java.io.ByteArrayInputStream;

@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.yishi.platform.division.DivisionLevel;
 
 /**
  * The whole national file, imported into an empty database and then again. Not part of the

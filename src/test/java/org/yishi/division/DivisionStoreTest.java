@@ -7,6 +7,9 @@ import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.yishi.platform.division.Division;
+import org.yishi.platform.division.DivisionLevel;
+import org.yishi.platform.division.Page;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 

@@ -1,4 +1,4 @@
-package org.yishi.division;
+package org.yishi.platform.division;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package org.yishi.division;
+package org.yishi.platform.division;
 
 import io.vertx.core.json.JsonObject;
 

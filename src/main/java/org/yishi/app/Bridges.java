@@ -1,0 +1,174 @@
+package org.yishi.app;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlClient;
+import org.yishi.meeting.CalendarFeeds;
+import org.yishi.meeting.CommitteeMembers;
+import org.yishi.meeting.OutcomeFiling;
+import org.yishi.member.MemberStore;
+import org.yishi.member.StationLookup;
+import org.yishi.outcome.OutcomeService;
+import org.yishi.outcome.OutcomeStore;
+import org.yishi.plan.Committees;
+import org.yishi.plan.PlanStore;
+import org.yishi.platform.security.Jurisdiction;
+import org.yishi.platform.security.Principal;
+import org.yishi.platform.web.PageRequest;
+import org.yishi.report.ReportSources;
+import org.yishi.station.StationStore;
+import org.yishi.stats.StatsService;
+import org.yishi.topic.TopicNeighbours;
+import org.yishi.account.UserRoutes;
+
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.List;
+
+/**
+ * The root's adapters between features: each feature states what it needs of another as an
+ * interface of its own (caller-owned), and these implement them with the other feature's store or
+ * service. Nothing here holds a rule: each method forwards to one call of the owner.
+ */
+final class Bridges {
+  private Bridges() {
+  }
+
+  /** member → station: the stations members are assigned to. */
+  static StationLookup stationLookup(StationStore stations) {
+    return new StationLookup() {
+      @Override
+      public Future<JsonObject> byId(long id) {
+        return stations.byId(id);
+      }
+
+      @Override
+      public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
+        return stations.byIdForUpdate(tx, id);
+      }
+
+      @Override
+      public Future<String> divisionOf(long id) {
+        return stations.divisionOf(id);
+      }
+    };
+  }
+
+  /** plan → member: the committees plans belong to. */
+  static Committees committees(MemberStore members) {
+    return new Committees() {
+      @Override
+      public Future<JsonArray> committees(String prefix) {
+        return members.committees(prefix);
+      }
+
+      @Override
+      public Future<JsonObject> committee(SqlClient client, long id) {
+        return members.committee(client, id);
+      }
+    };
+  }
+
+  /** topic → station, plan: a topic's station and the plan item it carries out. */
+  static TopicNeighbours topicNeighbours(StationStore stations, PlanStore plans) {
+    return new TopicNeighbours() {
+      @Override
+      public Future<JsonObject> station(long stationId) {
+        return stations.byId(stationId);
+      }
+
+      @Override
+      public Future<JsonObject> stations(Jurisdiction jurisdiction, PageRequest page) {
+        return stations.list(jurisdiction, new StationStore.Filter(null, null, null, null), page);
+      }
+
+      @Override
+      public Future<JsonArray> planItemChoices(String districtCode) {
+        return plans.itemChoices(districtCode);
+      }
+
+      @Override
+      public Future<String> committeeCodeOfPlanItem(SqlClient client, long itemId) {
+        return plans.committeeCodeOfItem(client, itemId);
+      }
+    };
+  }
+
+  /** meeting → member: who may be invited to and attend a district's meetings. */
+  static CommitteeMembers committeeMembers(MemberStore members) {
+    return new CommitteeMembers() {
+      @Override
+      public Future<JsonArray> candidatesFor(String districtCode) {
+        return members.candidatesFor(districtCode);
+      }
+
+      @Override
+      public Future<Void> requireEligible(SqlClient client, String districtCode, String field, List<Long> memberIds) {
+        return members.requireEligible(client, districtCode, field, memberIds);
+      }
+    };
+  }
+
+  /** meeting → outcome: the outcomes filed with a record, read and created by the outcome feature's rules. */
+  static OutcomeFiling outcomeFiling(OutcomeService outcomes) {
+    return new OutcomeFiling() {
+      @Override
+      public Pending read(org.yishi.platform.web.Input in, java.time.LocalDate today) {
+        OutcomeStore.OutcomeValues values = OutcomeService.values(in, today);
+        return (tx, actor, meetingId) -> outcomes.insert(tx, actor, meetingId, values);
+      }
+
+      @Override
+      public void publishCreated(JsonObject outcome) {
+        outcomes.publishCreated(outcome);
+      }
+    };
+  }
+
+  /** account → meeting: an account's calendar feed links on its admin page. */
+  static UserRoutes.CalendarFeedLinks calendarFeedLinks(CalendarFeeds feeds) {
+    return new UserRoutes.CalendarFeedLinks() {
+      @Override
+      public Future<JsonArray> of(long accountId) {
+        return feeds.of(accountId);
+      }
+
+      @Override
+      public Future<Boolean> revoke(Principal actor, long accountId, long feedId) {
+        return feeds.revoke(actor, accountId, feedId);
+      }
+    };
+  }
+
+  /** report → stats, outcome, member: what a report is made of. */
+  static ReportSources reportSources(StatsService stats, OutcomeStore outcomes, MemberStore members) {
+    return new ReportSources() {
+      @Override
+      public Future<JsonObject> rollup(String unitCode, YearMonth from, YearMonth to) {
+        return stats.rollup(unitCode, from, to);
+      }
+
+      @Override
+      public Future<JsonObject> dormantStations(String unitCode, YearMonth to, int limit) {
+        return stats.dormantStations(unitCode, to, limit);
+      }
+
+      @Override
+      public Future<JsonObject> overdueOutcomes(String unitCode, int limit) {
+        return outcomes.list(Jurisdiction.division(unitCode),
+            new OutcomeStore.Filter(null, true, null, null, null, null), new PageRequest(1, limit));
+      }
+
+      @Override
+      public Future<JsonObject> typicalOutcomes(String prefix, Instant from, Instant until, int limit) {
+        return outcomes.typicalMarked(prefix, from, until, limit);
+      }
+
+      @Override
+      public Future<JsonArray> committees(String prefix) {
+        return members.committees(prefix);
+      }
+    };
+  }
+}
