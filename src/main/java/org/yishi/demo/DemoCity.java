@@ -13,7 +13,6 @@ import org.yishi.division.DivisionImporter;
 import org.yishi.platform.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
 import org.yishi.member.MemberService;
-import org.yishi.member.MemberStore;
 import org.yishi.report.ReportService;
 import org.yishi.platform.db.JdbcSource;
 import org.yishi.platform.security.Principal;

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.yishi.platform.security.Jurisdiction;
-import org.yishi.platform.web.PageRequest;
 
 import java.time.Instant;
 import java.time.LocalDate;
