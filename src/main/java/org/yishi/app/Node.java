@@ -26,7 +26,6 @@ import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
 import org.yishi.platform.schedule.SchedulerVerticle;
 import org.yishi.report.ReportRoutes;
-import org.yishi.report.ReportService;
 import org.yishi.station.StationRoutes;
 import org.yishi.stats.DashboardRoutes;
 import org.yishi.stats.StatsRoutes;
@@ -132,9 +131,10 @@ public final class Node {
     String nodeId = app.cluster().getNodeId();
     return List.of(
         new SchedulerVerticle.Job("reminders", "yishi.scheduler",
+            // two features in one job: the reminders queue messages, then delivery sends what is due
             now -> s.reminders().runOnce(now).compose(r -> s.delivery().sendDue(nodeId, now))),
-        new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", s.outcomes()::escalateOverdue),
-        new SchedulerVerticle.Job("reports", ReportService.LOCK, s.reports()::runDue));
+        s.outcomes().escalationJob(),
+        s.reports().job());
   }
 
   /**

@@ -397,4 +397,9 @@ public final class OutcomeService {
   public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
     return store().scopeOf(id);
   }
+
+  /** The scheduled job of this feature: overdue escalation, under its own cluster-wide lock. */
+  public org.yishi.platform.schedule.SchedulerVerticle.Job escalationJob() {
+    return new org.yishi.platform.schedule.SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", this::escalateOverdue);
+  }
 }

@@ -356,4 +356,9 @@ public final class ReportService {
   public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
     return store().scopeOf(id);
   }
+
+  /** The scheduled job of this feature: the due reports (with catch-up of missed periods), under {@link #LOCK}. */
+  public org.yishi.platform.schedule.SchedulerVerticle.Job job() {
+    return new org.yishi.platform.schedule.SchedulerVerticle.Job("reports", LOCK, this::runDue);
+  }
 }
