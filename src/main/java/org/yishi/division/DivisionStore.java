@@ -5,6 +5,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Like;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
 import org.yishi.platform.http.AppException;
@@ -122,7 +123,7 @@ public final class DivisionStore {
       return Future.failedFuture(bad.get());
     }
     String p = prefix == null ? "" : prefix;
-    String pattern = "%" + escapeLike(fragment) + "%";
+    String pattern = Like.contains(fragment);
     String where = " FROM division WHERE name ILIKE $1 ESCAPE '\\' AND code BETWEEN $2 AND $3";
     Tuple args = Tuple.of(pattern, DivisionCode.rangeLow(p), DivisionCode.rangeHigh(p));
     Future<RowSet<Row>> items = pool.preparedQuery("SELECT " + COLUMNS + where
@@ -318,18 +319,6 @@ public final class DivisionStore {
   private static Future<Page<Division>> page(Future<RowSet<Row>> items, Future<RowSet<Row>> total, int limit, int offset) {
     return Future.all(items, total).map(both -> new Page<>(divisions(items.result()),
         total.result().iterator().next().getLong(0), limit, offset));
-  }
-
-  static String escapeLike(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 8);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' || c == '%' || c == '_') {
-        b.append('\\');
-      }
-      b.append(c);
-    }
-    return b.toString();
   }
 
   private static Optional<Row> first(RowSet<Row> rows) {

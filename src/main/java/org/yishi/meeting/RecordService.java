@@ -10,6 +10,7 @@ import org.yishi.audit.AuditStore;
 import org.yishi.member.MemberStore;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -184,7 +185,7 @@ public final class RecordService {
     }));
     // after the commit: the record's event, then one per outcome, as the separate requests publish them
     return write.map(filed -> {
-      events.publish("record.filed", filed.record());
+      events.publish(DomainEvent.RECORD_FILED, filed.record());
       filed.outcomes().forEach(outcomes::publishCreated);
       JsonObject answer = filed.record().copy();
       if (!in.outcomes().isEmpty()) {
@@ -228,6 +229,6 @@ public final class RecordService {
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));
-    return events.afterCommit("record.returned", write);
+    return events.afterCommit(DomainEvent.RECORD_RETURNED, write);
   }
 }
