@@ -54,7 +54,7 @@ MEETING="$(api "$A" "$T" GET "/api/v1/meetings?from=$(date -u -d '-380 days' +%Y
 { echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg== | base64 -d; head -c 512 /dev/urandom; } >"$WORK/photo.png"
 SHA="$(sha256sum "$WORK/photo.png" | cut -d' ' -f1)"
 r="$(curl -sS --max-time 30 -X POST -H "Authorization: Bearer $T" -H 'Content-Type: image/png' --data-binary "@$WORK/photo.png" \
-  "$A/api/v1/attachments?meeting=$MEETING&name=%E7%8E%B0%E5%9C%BA.png" -w ' %{http_code}')"
+  "$A/api/v1/attachments?meetingId=$MEETING&name=%E7%8E%B0%E5%9C%BA.png" -w ' %{http_code}')"
 check "attachment uploaded to meeting $MEETING on A" test "${r##* }" = 201
 
 # ---- 2: backup while a client keeps writing

@@ -12,6 +12,7 @@ import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
+import org.yishi.platform.http.StaleConflict;
 import org.yishi.platform.security.HashingLimit;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.LoginThrottle;
@@ -328,16 +329,9 @@ public final class AccountService {
   }
 
   /** 409 for an edit based on an old version; carries the current values to show the user. */
-  public static final class StaleVersion extends AppException {
-    private final transient JsonObject current;
-
+  public static final class StaleVersion extends StaleConflict {
     public StaleVersion(JsonObject current) {
-      super(ErrorKind.CONFLICT, "Someone changed this account meanwhile; review the current values and try again");
-      this.current = current;
-    }
-
-    public JsonObject current() {
-      return current;
+      super(current, "Someone changed this account meanwhile; review the current values and try again");
     }
   }
 

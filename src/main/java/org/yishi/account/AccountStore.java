@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -123,9 +124,9 @@ public final class AccountStore {
    */
   public Future<JsonObject> list(Jurisdiction j, String q, Role role, PageRequest page) {
     String prefix = j.isAll() ? "" : j.sqlPrefix();
-    String like = q == null ? null : "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String like = Like.contains(q);
     String where = """
-        WHERE ($1 = '' OR a.scope_code LIKE $1 || '%')
+        WHERE """ + Jurisdiction.sqlInside("a.scope_code", 1) + """
           AND ($2::text IS NULL OR a.username ILIKE $2 OR a.display_name ILIKE $2)
           AND ($3::text IS NULL OR a.role = $3)""";
     Tuple filter = Tuple.of(prefix, like, role == null ? null : role.key());

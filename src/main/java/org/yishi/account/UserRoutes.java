@@ -12,6 +12,7 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -19,6 +20,7 @@ import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
+import org.yishi.platform.web.Params;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -71,7 +73,7 @@ public final class UserRoutes {
     r.secret(HttpMethod.POST, "/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
     r.post("/admin/users/:id/feeds/:feedId/revoke", ADMIN.scoped(account), routes::revokeFeedFromForm);
 
-    r.get("/api/v1/users", STAFF, routes::listApi);
+    r.get("/api/v1/users", STAFF, ApiQuery.of("q", "role").paged(), routes::listApi);
     r.secret(HttpMethod.POST, "/api/v1/users", ADMIN, routes::createApi);
     r.get("/api/v1/users/:id", STAFF.scoped(account), routes::getApi);
     r.put("/api/v1/users/:id", ADMIN.scoped(account), routes::updateApi);
@@ -117,13 +119,7 @@ public final class UserRoutes {
     AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), false);
     accounts.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(json -> Json.ok(ctx, json))
-        .onFailure(err -> {
-          if (err instanceof AccountService.StaleVersion stale) {
-            Json.send(ctx, 409, org.yishi.platform.http.ErrorHandler.body(stale).put("current", stale.current()));
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void resetApi(RoutingContext ctx) {
@@ -203,7 +199,7 @@ public final class UserRoutes {
   private void revokeFeedFromForm(RoutingContext ctx) {
     long id = Access.pathId(ctx);
     String raw = ctx.pathParam("feedId");
-    if (raw == null || !raw.matches("\\d{1,18}")) {
+    if (!Params.isId(raw)) {
       throw AppException.notFound("No such feed link");
     }
     feeds.revoke(Security.require(ctx), id, Long.parseLong(raw)).onFailure(ctx::fail).onSuccess(done -> {

@@ -6,12 +6,14 @@ import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
+import org.yishi.platform.web.Params;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -32,7 +34,7 @@ public final class AuditRoutes {
     AuditRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/audit", STAFF, routes::page);
-    r.get("/api/v1/audit", STAFF, routes::api);
+    r.get("/api/v1/audit", STAFF, ApiQuery.of("entityType", "entityId").paged(), routes::api);
     return r.router();
   }
 
@@ -57,12 +59,9 @@ public final class AuditRoutes {
   }
 
   private io.vertx.core.Future<JsonObject> query(RoutingContext ctx, PageRequest page) {
-    String type = blankToNull(ctx.request().getParam("entityType"));
-    String id = blankToNull(ctx.request().getParam("entityId"));
+    String type = Params.text(ctx, "entityType");
+    String id = Params.text(ctx, "entityId");
     return store.list(Security.require(ctx).jurisdiction(), type, id, page);
   }
 
-  private static String blankToNull(String s) {
-    return Text.blank(s) || s.length() > 64 ? null : s;
-  }
 }

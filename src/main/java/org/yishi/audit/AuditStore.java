@@ -15,7 +15,7 @@ import java.time.ZoneId;
 public final class AuditStore {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final String FILTER = """
-      WHERE ($1 = '' OR division_code LIKE $1 || '%')
+      WHERE """ + Jurisdiction.sqlInside("division_code", 1) + """
         AND ($2::text IS NULL OR entity_type = $2)
         AND ($3::text IS NULL OR entity_id = $3)""";
   private final Pool pool;

@@ -11,6 +11,7 @@ import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
@@ -51,7 +52,7 @@ final class DivisionImportRoutes {
   static void register(SecureRouter r, App app, DivisionImportService imports) {
     imports.sweepSpool();
     DivisionImportRoutes routes = new DivisionImportRoutes(app, imports);
-    r.postStream("/api/v1/divisions/imports", ADMIN, routes::startApi);
+    r.postStream("/api/v1/divisions/imports", ADMIN, ApiQuery.of("mode", "filename"), routes::startApi);
     r.get("/api/v1/divisions/imports", ADMIN, routes::listApi);
     r.get("/api/v1/divisions/imports/:id", ADMIN, routes::getApi);
 

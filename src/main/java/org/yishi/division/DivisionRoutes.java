@@ -14,6 +14,7 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
@@ -54,7 +55,10 @@ public final class DivisionRoutes {
     SecureRouter r = app.secureRouter();
     // the import routes first, so that /api/v1/divisions/imports is never read as a division code
     DivisionImportRoutes.register(r, app, imports);
-    r.get("/api/v1/divisions", SIGNED_IN, routes::listApi);
+    // parent lists a unit's direct children (a different idea from division, which bounds a search to
+    // a unit's whole subtree); within is division's name of earlier releases
+    r.get("/api/v1/divisions", SIGNED_IN, ApiQuery.of("parent", "q", "division").paged().alias("within", "division"),
+        routes::listApi);
     r.get("/api/v1/divisions/:code", SIGNED_IN, routes::getApi);
     r.get("/divisions", SIGNED_IN, routes::browsePage);
     r.get("/divisions/options", SIGNED_IN, routes::optionsFragment);
@@ -83,7 +87,7 @@ public final class DivisionRoutes {
     static Query from(RoutingContext ctx, boolean strict) {
       Map<String, Msg> errors = new LinkedHashMap<>();
       String parent = code(ctx, "parent", errors);
-      String within = code(ctx, "within", errors);
+      String within = code(ctx, strict ? "division" : "within", errors);
       String q = searchText(ctx, errors);
       if (!strict) {
         if (q == null && parent == null) {
@@ -97,7 +101,7 @@ public final class DivisionRoutes {
         errors.putIfAbsent("parent", Msg.of("division.field.parentOrQ"));
       }
       if (q == null && within != null && !errors.containsKey("q")) {
-        errors.putIfAbsent("within", Msg.of("division.field.withinNeedsQ"));
+        errors.putIfAbsent("division", Msg.of("division.field.withinNeedsQ"));
       }
       return errors.isEmpty() ? new Query(parent, q, within) : fail(errors);
     }

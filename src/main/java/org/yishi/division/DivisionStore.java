@@ -11,6 +11,7 @@ import org.yishi.platform.division.Division;
 import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.division.Divisions;
 import org.yishi.platform.division.Page;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.reliability.ReferenceCache;
 import org.yishi.platform.web.Text;
@@ -126,7 +127,7 @@ public final class DivisionStore implements Divisions {
       return Future.failedFuture(bad.get());
     }
     String p = prefix == null ? "" : prefix;
-    String pattern = "%" + escapeLike(fragment) + "%";
+    String pattern = Like.contains(fragment);
     String where = " FROM division WHERE name ILIKE $1 ESCAPE '\\' AND code BETWEEN $2 AND $3";
     Tuple args = Tuple.of(pattern, DivisionCode.rangeLow(p), DivisionCode.rangeHigh(p));
     Future<RowSet<Row>> items = pool.preparedQuery("SELECT " + COLUMNS + where
@@ -322,18 +323,6 @@ public final class DivisionStore implements Divisions {
   private static Future<Page<Division>> page(Future<RowSet<Row>> items, Future<RowSet<Row>> total, int limit, int offset) {
     return Future.all(items, total).map(both -> new Page<>(divisions(items.result()),
         total.result().iterator().next().getLong(0), limit, offset));
-  }
-
-  static String escapeLike(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 8);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' || c == '%' || c == '_') {
-        b.append('\\');
-      }
-      b.append(c);
-    }
-    return b.toString();
   }
 
   private static Optional<Row> first(RowSet<Row> rows) {

@@ -10,6 +10,7 @@ import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.BodySpool;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
@@ -46,17 +47,18 @@ public final class AttachmentRoutes {
     Access.ScopeResolver byQuery = ctx -> {
       Long id;
       try {
-        id = Params.id(ctx, "meeting");
+        id = Params.id(ctx, meetingParam(ctx));
       } catch (AppException e) {
         return Future.failedFuture(e); // not an id: 422 naming the parameter
       }
-      return id == null ? Future.failedFuture(AppException.invalid("meeting", "field.required"))
+      return id == null ? Future.failedFuture(AppException.invalid(meetingParam(ctx), "field.required"))
           : routes.meetings.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
     };
     Access meetingByQuery = Access.signedIn().scoped(byQuery);
     Access meetingByPath = Access.signedIn().scoped(MeetingRoutes.scope(routes.meetings));
     SecureRouter r = app.secureRouter();
-    r.postStream("/api/v1/attachments", meetingByQuery, routes::uploadApi);
+    r.postStream("/api/v1/attachments", meetingByQuery,
+        ApiQuery.of("meetingId", "name").alias("meeting", "meetingId"), routes::uploadApi);
     r.get("/api/v1/meetings/:id/attachments", meetingByPath, routes::listApi);
     r.get("/api/v1/meetings/:id/attachments/:fileId", meetingByPath, routes::download);
     r.get("/meetings/:id/attachments/:fileId", meetingByPath, routes::download);
@@ -84,7 +86,12 @@ public final class AttachmentRoutes {
   }
 
   private static long meeting(RoutingContext ctx) {
-    return Long.parseLong(ctx.request().getParam("meeting"));
+    return Long.parseLong(ctx.request().getParam(meetingParam(ctx)));
+  }
+
+  /** The API's name is meetingId (meeting: its alias, rewritten by ApiQuery); the page's form posts meeting. */
+  private static String meetingParam(RoutingContext ctx) {
+    return ctx.request().path().startsWith("/api/") ? "meetingId" : "meeting";
   }
 
   /** The body is the file; {@code ?name=} its name (display only). */
@@ -112,7 +119,7 @@ public final class AttachmentRoutes {
    */
   private void download(RoutingContext ctx) {
     String raw = ctx.pathParam("fileId");
-    if (raw == null || !raw.matches("\\d{1,18}")) {
+    if (!Params.isId(raw)) {
       throw AppException.notFound("No such file");
     }
     files.find(MeetingRoutes.id(ctx), Long.parseLong(raw)).onFailure(ctx::fail).onSuccess(file -> {

@@ -14,6 +14,7 @@ import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -21,6 +22,7 @@ import org.yishi.platform.web.Json;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
+import org.yishi.platform.vocabulary.MeetingFormat;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -57,7 +59,7 @@ public final class MeetingRoutes {
     MeetingRoutes routes = this;
     Access.ScopeResolver meeting = scope(routes.meetings);
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/meetings", ANYONE, routes::listApi);
+    r.get("/api/v1/meetings", ANYONE, ApiQuery.of("from", "to", "stationId").alias("station", "stationId"), routes::listApi);
     r.post("/api/v1/meetings", ANYONE, routes::scheduleApi);
     r.get("/api/v1/meetings/:id", ANYONE.scoped(meeting), routes::getApi);
     r.post("/api/v1/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleApi);
@@ -105,7 +107,7 @@ public final class MeetingRoutes {
     if (!to.isAfter(from) || to.isAfter(from.plusDays(400))) {
       throw AppException.invalid("to", "field.meeting.range");
     }
-    Long station = Params.id(ctx, "station");
+    Long station = Params.id(ctx, "stationId");
     Principal me = Security.require(ctx);
     // a station outside the caller's jurisdiction is refused as its own path would be (404 unknown, 403 outside)
     (station == null ? Future.<CalendarFeeds.Place>succeededFuture() : feeds.visibleTo(me, new CalendarFeeds.Unit(station, null)))
@@ -222,11 +224,12 @@ public final class MeetingRoutes {
     return Future.all(topics, candidates).map(v -> {
       Map<String, Object> model = new HashMap<>();
       Object topic = values.get("topicId");
-      values.put("topicIdNumber", topic instanceof String s && s.matches("\\d{1,18}") ? Long.valueOf(s) : null);
+      values.put("topicIdNumber", topic instanceof String s && Params.isId(s) ? Long.valueOf(s) : null);
       model.put("meeting", values);
       model.put("topics", Web.rows(topics.result()));
       model.put("candidates", Web.rows(candidates.result()));
       model.put("kinds", MeetingService.KINDS);
+      model.put("formats", MeetingFormat.keys());
       model.put("roles", MeetingService.ROLES);
       return model;
     });
@@ -248,8 +251,8 @@ public final class MeetingRoutes {
       String name = ctx.request().getFormAttribute(role + "_name");
       if (!Text.blank(name)) {
         parties.add(new JsonObject().put("role", role).put("name", Text.strip(name))
-            .put("organisation", blank(ctx.request().getFormAttribute(role + "_org")))
-            .put("contact", blank(ctx.request().getFormAttribute(role + "_contact"))));
+            .put("organisation", Text.orNull(ctx.request().getFormAttribute(role + "_org")))
+            .put("contact", Text.orNull(ctx.request().getFormAttribute(role + "_contact"))));
       }
     }
     Future<JsonObject> done;
@@ -279,10 +282,6 @@ public final class MeetingRoutes {
     Map<String, String> out = new LinkedHashMap<>();
     errors.forEach((k, v) -> out.putIfAbsent(k.replaceFirst("\\[\\d+]$", ""), v));
     return out;
-  }
-
-  private static String blank(String s) {
-    return Text.orNull(s);
   }
 
   private void viewPage(RoutingContext ctx) {

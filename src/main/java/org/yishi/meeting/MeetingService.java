@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -15,6 +16,8 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
+import org.yishi.platform.vocabulary.MeetingFormat;
+import org.yishi.platform.vocabulary.MeetingKind;
 
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -33,9 +36,9 @@ import java.util.Set;
  * at the same instant; the service turns the refusal into a 409 that names the clashing meeting.
  */
 public final class MeetingService {
-  public static final Set<String> FORMATS = Set.of("on_site", "online", "hybrid");
-  public static final List<String> KINDS = List.of("thematic_consultation", "forum", "counterpart", "proposal_handling",
-      "sector", "grassroots", "standing_committee_session");
+  public static final Set<String> FORMATS = Set.copyOf(MeetingFormat.keys());
+  /** The kinds in the order the scheduling form offers them (one vocabulary: {@link MeetingKind}). */
+  public static final List<String> KINDS = MeetingKind.formOrder();
   public static final List<String> ROLES = List.of("host", "proposer", "responder", "related", "expert_resident");
   private static final Duration MAX_LENGTH = Duration.ofHours(12);
 
@@ -165,7 +168,7 @@ public final class MeetingService {
         return Future.failedFuture(AppException.invalid("topicId", "field.meeting.stationInactive"));
       }
       String district = topic.divisionCode().substring(0, 6) + "000000";
-      return events.afterCommit("meeting.scheduled", this.members.requireEligible(pool, district, "memberIds", in.memberIds())
+      return events.afterCommit(DomainEvent.MEETING_SCHEDULED, this.members.requireEligible(pool, district, "memberIds", in.memberIds())
           .compose(eligible -> retryOnDeadlock(() -> pool.withTransaction(tx -> store.insert(tx, new MeetingStore.MeetingValues(topic.id(), topic.stationId(),
                   topic.divisionCode(), in.startsAt(), in.endsAt(), in.venue(), in.format(), in.onlineLink(), in.kind(),
                   in.researchPlan(), in.capacityAssessment()), actor.id())
@@ -247,7 +250,7 @@ public final class MeetingService {
   /** Moves a meeting to another time (reason required); version-checked, clash-checked. */
   public Future<JsonObject> reschedule(Principal actor, long id, OffsetDateTime starts, OffsetDateTime ends, String reason,
                                        int version) {
-    return events.afterCommit("meeting.rescheduled", retryOnDeadlock(() -> pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+    return events.afterCommit(DomainEvent.MEETING_RESCHEDULED, retryOnDeadlock(() -> pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -285,7 +288,7 @@ public final class MeetingService {
 
   /** Cancels a scheduled meeting (reason required); its members are free again at that time. */
   public Future<JsonObject> cancel(Principal actor, long id, String reason) {
-    return events.afterCommit("meeting.cancelled", pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+    return events.afterCommit(DomainEvent.MEETING_CANCELLED, pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }

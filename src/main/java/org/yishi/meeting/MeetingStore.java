@@ -64,11 +64,11 @@ public final class MeetingStore {
 
   /** Approved topics of the stations inside a jurisdiction, for the scheduling form. */
   public Future<JsonArray> approvedTopics(Jurisdiction j) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
     return pool.preparedQuery("""
             SELECT t.id, t.title, s.name FROM topic t JOIN station s ON s.id = t.station_id
-             WHERE t.status = 'approved' AND ($1 = '' OR t.division_code LIKE $1 || '%') AND ($2::bigint[] IS NULL OR t.station_id = ANY($2))
+             WHERE t.status = 'approved' AND """ + Jurisdiction.sqlInside("t.division_code", "t.station_id", 1, 2) + """
              ORDER BY t.id DESC LIMIT 500""")
         .execute(Tuple.tuple().addString(prefix).addArrayOfLong(ids))
         .map(rows -> {
@@ -122,10 +122,10 @@ public final class MeetingStore {
   /** Meetings inside a jurisdiction overlapping [from, to), optionally of one station or district prefix. */
   public Future<JsonArray> between(Jurisdiction j, Long stationId, String within, OffsetDateTime from, OffsetDateTime to,
                                    boolean includeCancelled) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
     return pool.preparedQuery("SELECT " + COLUMNS + """
-             WHERE ($1 = '' OR m.division_code LIKE $1 || '%') AND ($2::bigint[] IS NULL OR m.station_id = ANY($2))
+             WHERE """ + Jurisdiction.sqlInside("m.division_code", "m.station_id", 1, 2) + """
                AND ($3::bigint IS NULL OR m.station_id = $3) AND ($4 = '' OR m.division_code LIKE $4 || '%')
                AND m.starts_at < $6 AND m.ends_at > $5 AND ($7 OR m.status <> 'cancelled')
              ORDER BY m.starts_at, m.id LIMIT 2000""")

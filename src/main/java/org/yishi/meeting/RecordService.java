@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -186,7 +187,7 @@ public final class RecordService {
     }));
     // after the commit: the record's event, then one per outcome, as the separate requests publish them
     return write.map(filed -> {
-      events.publish("record.filed", filed.record());
+      events.publish(DomainEvent.RECORD_FILED, filed.record());
       filed.outcomes().forEach(outcomes::publishCreated);
       JsonObject answer = filed.record().copy();
       if (!in.outcomes().isEmpty()) {
@@ -230,7 +231,7 @@ public final class RecordService {
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));
-    return events.afterCommit("record.returned", write);
+    return events.afterCommit(DomainEvent.RECORD_RETURNED, write);
   }
 
   // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)

@@ -13,6 +13,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.Web;
+import org.yishi.platform.web.Params;
 
 import java.util.Map;
 
@@ -45,7 +46,7 @@ public final class CommitteeRoutes {
 
   private void getApi(RoutingContext ctx) {
     String raw = ctx.pathParam("id");
-    Future<JsonObject> found = raw.matches("\\d{1,18}") ? members.committee(app.pool(), Long.parseLong(raw))
+    Future<JsonObject> found = Params.isId(raw) ? members.committee(app.pool(), Long.parseLong(raw))
         : Future.succeededFuture();
     found.onFailure(ctx::fail).onSuccess(c -> {
       if (c == null) {

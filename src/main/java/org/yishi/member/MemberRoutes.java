@@ -12,6 +12,7 @@ import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -45,7 +46,7 @@ public final class MemberRoutes {
     Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/members", STAFF, routes::listApi);
+    r.get("/api/v1/members", STAFF, ApiQuery.of("q", "stationId").paged(), routes::listApi);
     r.post("/api/v1/members", STAFF, routes::createApi);
     r.get("/api/v1/members/:id", STAFF.scoped(member), routes::getApi);
     r.put("/api/v1/members/:id", STAFF.scoped(member), routes::updateApi);
@@ -167,7 +168,7 @@ public final class MemberRoutes {
       }
     }
     values.put("active", id == null || "on".equals(ctx.request().getFormAttribute("active")));
-    if (values.get("committeeId") instanceof String c && c.matches("\\d{1,18}")) {
+    if (values.get("committeeId") instanceof String c && Params.isId(c)) {
       values.put("committeeId", Long.valueOf(c)); // so the select shows the choice again
     }
     if (id != null) {

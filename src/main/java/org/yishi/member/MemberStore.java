@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
@@ -91,10 +92,10 @@ public final class MemberStore {
 
   /** Members inside a jurisdiction, optionally by name/sector fragment or station: {@code {"items","total"}}. */
   public Future<JsonObject> list(Jurisdiction j, String q, Long stationId, PageRequest page) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    String like = q == null ? null : "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String prefix = j.prefixArg();
+    String like = Like.contains(q);
     String where = """
-         WHERE ($1 = '' OR c.division_code LIKE $1 || '%')
+         WHERE """ + Jurisdiction.sqlInside("c.division_code", 1) + """
            AND ($2::text IS NULL OR m.name ILIKE $2 OR m.sector ILIKE $2)
            AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM station_member sm WHERE sm.member_id = m.id AND sm.station_id = $3))""";
     Future<Long> total = pool.preparedQuery("SELECT count(*) FROM member m JOIN committee c ON c.id = m.committee_id\n" + where)

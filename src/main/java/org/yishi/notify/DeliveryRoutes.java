@@ -11,9 +11,11 @@ import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
@@ -40,7 +42,7 @@ public final class DeliveryRoutes {
     DeliveryRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.get("/admin/notifications", ADMIN, routes::page);
-    r.get("/api/v1/admin/deliveries", ADMIN, routes::api);
+    r.get("/api/v1/admin/deliveries", ADMIN, ApiQuery.of("status", "recipient").paged(), routes::api);
     return r.router();
   }
 
@@ -66,8 +68,7 @@ public final class DeliveryRoutes {
   }
 
   private static String param(RoutingContext ctx, String name) {
-    String v = ctx.request().getParam(name);
-    return Text.blank(v) ? null : Text.strip(v);
+    return Params.text(ctx, name);
   }
 
   private Future<JsonObject> query(RoutingContext ctx, PageRequest page) {

@@ -6,10 +6,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
-import org.yishi.platform.http.ErrorHandler;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -50,13 +50,14 @@ public final class OutcomeRoutes {
     OutcomeRoutes routes = this;
     Access.ScopeResolver outcome = routes::scopeOfOutcome;
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/outcomes", ANYONE, routes::listApi);
+    r.get("/api/v1/outcomes", ANYONE, ApiQuery.of("status", "overdue", "meetingId", "typical", "form", "q").paged()
+        .alias("meeting", "meetingId"), routes::listApi);
     r.post("/api/v1/outcomes", ANYONE, routes::createApi);
     r.get("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::getApi);
     r.put("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::updateApi);
     r.post("/api/v1/outcomes/:id/transitions", ANYONE.scoped(outcome), routes::transitionApi);
     r.put("/api/v1/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalApi);
-    r.get("/api/v1/cases", ANYONE, routes::casesApi);
+    r.get("/api/v1/cases", ANYONE, ApiQuery.of("q", "form").paged(), routes::casesApi);
 
     r.get("/outcomes", ANYONE, routes::listPage);
     r.get("/outcomes/new", ANYONE, routes::newPage);
@@ -80,52 +81,33 @@ public final class OutcomeRoutes {
     return LocalDate.now(OutcomeStore.SHANGHAI);
   }
 
-  private static String blank(String s) {
-    return Text.orNull(s);
-  }
 
   private static Boolean bool(RoutingContext ctx, String name) {
-    String v = blank(ctx.request().getParam(name));
-    if (v == null) {
-      return null;
-    }
-    return switch (v) {
-      case "true", "1", "on" -> true;
-      case "false", "0" -> false;
-      default -> throw AppException.invalid(name, "field.notBoolean");
-    };
+    return Params.bool(ctx, name);
   }
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static OutcomeStore.Filter filter(RoutingContext ctx, boolean cases) {
-    String status = cases ? null : blank(ctx.request().getParam("status"));
+    String status = cases ? null : Params.text(ctx, "status");
     OutcomeStatus st = status == null ? null : OutcomeStatus.fromKey(status);
     if (status != null && st == null) {
       throw AppException.invalid("status", "outcome.error.status");
     }
-    Long meeting = cases ? null : Params.id(ctx, "meeting");
-    String form = blank(ctx.request().getParam("form"));
+    // the API's name is meetingId (meeting: its alias, rewritten by ApiQuery); the page still sends meeting
+    Long meeting = cases ? null : Params.id(ctx, Params.present(ctx, "meetingId", "meeting"));
+    String form = Params.text(ctx, "form");
     if (form != null && !OutcomeStatus.FORMS.contains(form)) {
       throw AppException.invalid("form", "outcome.error.form");
     }
-    String q = blank(ctx.request().getParam("q"));
-    if (q != null && q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    if (q != null && Text.hasControl(q)) {
-      throw AppException.invalid("q", "field.control");
-    }
+    String q = Params.search(ctx, "q");
     Boolean overdue = cases ? null : bool(ctx, "overdue");
     Boolean typical = cases ? Boolean.TRUE : bool(ctx, "typical");
     return new OutcomeStore.Filter(st, overdue, meeting, typical, form, q);
   }
 
+  /** A conflict is answered 409 with the stored outcome by the error handler (see StaleConflict). */
   private static void conflictOr(RoutingContext ctx, Throwable err) {
-    if (err instanceof OutcomeService.OutcomeConflict c) {
-      Json.send(ctx, 409, ErrorHandler.body(c).put("current", c.current()));
-    } else {
-      ctx.fail(err);
-    }
+    ctx.fail(err);
   }
 
   // ------------------------------------------------------------------ API
@@ -245,13 +227,13 @@ public final class OutcomeRoutes {
 
   private void newPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    String raw = blank(ctx.request().getParam("meeting"));
+    String raw = Params.text(ctx, "meeting");
     if (raw == null) {
       outcomes.meetingsTakingOutcomes(me.jurisdiction()).onFailure(ctx::fail)
           .onSuccess(list -> app.web().page(ctx, "outcome/choose-meeting", Map.of("meetings", Web.rows(list))));
       return;
     }
-    if (!raw.matches("\\d{1,18}")) {
+    if (!Params.isId(raw)) {
       ctx.fail(AppException.invalid("meeting", "field.notWholeNumber"));
       return;
     }
@@ -274,7 +256,7 @@ public final class OutcomeRoutes {
     for (String f : fields) {
       String v = ctx.request().getFormAttribute(f);
       if (v != null) {
-        values.put(f, f.equals("meetingId") && v.matches("\\d{1,18}") ? Long.valueOf(v) : v);
+        values.put(f, f.equals("meetingId") && Params.isId(v) ? Long.valueOf(v) : v);
       }
     }
     return values;

@@ -9,10 +9,12 @@ import org.yishi.outcome.OutcomeStore.OutcomeValues;
 import org.yishi.outcome.OutcomeStore.StepValues;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.http.StaleConflict;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
@@ -170,21 +172,14 @@ public final class OutcomeService {
   // ---------------------------------------------------------------- writes
 
   /** 409 carrying the stored outcome: a stale version, or a change its status does not allow. */
-  public static final class OutcomeConflict extends AppException {
-    private final transient JsonObject current;
-
+  public static final class OutcomeConflict extends StaleConflict {
     OutcomeConflict(JsonObject current, String message, String field, Msg msg) {
-      super(ErrorKind.CONFLICT, message, Map.of(field, msg));
-      this.current = current;
+      super(current, message, Map.of(field, msg));
     }
 
     static OutcomeConflict stale(JsonObject current) {
       return new OutcomeConflict(current, "Someone changed this outcome meanwhile; review the current values and try again",
           "version", Msg.of("outcome.error.stale"));
-    }
-
-    public JsonObject current() {
-      return current;
     }
   }
 
@@ -212,7 +207,7 @@ public final class OutcomeService {
   }
 
   /** The event of a new outcome, published after the commit with the outcome. */
-  public static final String CREATED = "outcome.created";
+  public static final String CREATED = DomainEvent.OUTCOME_CREATED.type();
 
   /**
    * Inserts a referred outcome of a meeting in the caller's transaction {@code tx}, with its
@@ -254,7 +249,7 @@ public final class OutcomeService {
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "outcome.update", "outcome", id,
               after.getString("divisionCode"), before, after)).map(after));
     }));
-    return events.afterCommit("outcome.updated", write);
+    return events.afterCommit(DomainEvent.OUTCOME_UPDATED, write);
   }
 
   /**
@@ -330,7 +325,7 @@ public final class OutcomeService {
     }));
     return write.onSuccess(o -> {
       if (changed[0]) {
-        events.publish(typical ? "outcome.typical_marked" : "outcome.typical_unmarked", o);
+        events.publish(typical ? DomainEvent.OUTCOME_TYPICAL_MARKED : DomainEvent.OUTCOME_TYPICAL_UNMARKED, o);
       }
     });
   }
@@ -368,7 +363,7 @@ public final class OutcomeService {
       }
       return chain.map(out);
     }));
-    return write.onSuccess(list -> list.forEach(o -> events.publish("outcome.escalated", (JsonObject) o)));
+    return write.onSuccess(list -> list.forEach(o -> events.publish(DomainEvent.OUTCOME_ESCALATED, (JsonObject) o)));
   }
 
   // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)

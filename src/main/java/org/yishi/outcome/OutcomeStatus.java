@@ -1,5 +1,7 @@
 package org.yishi.outcome;
 
+import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.vocabulary.OutcomeForm;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +17,7 @@ public enum OutcomeStatus {
   REFERRED, ANSWERED, IMPLEMENTED, CLOSED;
 
   /** The forms an outcome takes (the first of the "three clarities"). */
-  public static final List<String> FORMS = List.of("minutes", "suggestion_letter", "research_report", "proposal", "bulletin");
+  public static final List<String> FORMS = OutcomeForm.keys();
   /** The responsible unit's answer. */
   public static final List<String> ANSWERS = List.of("adopted", "partly_adopted", "not_adopted");
   /** The station's satisfaction rating (满意 / 基本满意 / 不满意). */
@@ -43,7 +45,7 @@ public enum OutcomeStatus {
 
     /** The event type published after the step commits, e.g. {@code outcome.answered}. */
     public String event() {
-      return "outcome." + to.key();
+      return DomainEvent.outcomeStep(to.key()).type();
     }
 
     public static Action fromKey(String key) {

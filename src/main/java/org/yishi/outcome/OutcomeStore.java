@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
@@ -38,8 +39,7 @@ public final class OutcomeStore {
       JOIN topic t ON t.id = m.topic_id
       JOIN station s ON s.id = o.station_id""";
   private static final String WHERE = """
-      WHERE ($1 = '' OR o.division_code LIKE $1 || '%')
-        AND ($2::bigint[] IS NULL OR o.station_id = ANY($2))
+      WHERE """ + Jurisdiction.sqlInside("o.division_code", "o.station_id", 1, 2) + """
         AND ($3::text IS NULL OR o.status = $3)
         AND ($4::boolean IS NULL OR (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date) = $4)
         AND ($5::bigint IS NULL OR o.meeting_id = $5)
@@ -147,13 +147,13 @@ public final class OutcomeStore {
 
   /** Meetings inside a jurisdiction that may take outcomes (held, or started and not cancelled), newest first. */
   public Future<JsonArray> meetingsTakingOutcomes(Jurisdiction j) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
     return pool.preparedQuery("""
             SELECT m.id, t.title, s.name, m.starts_at FROM meeting m JOIN topic t ON t.id = m.topic_id
               JOIN station s ON s.id = m.station_id
              WHERE (m.status = 'held' OR (m.status = 'scheduled' AND m.starts_at <= now()))
-               AND ($1 = '' OR m.division_code LIKE $1 || '%') AND ($2::bigint[] IS NULL OR m.station_id = ANY($2))
+               AND """ + Jurisdiction.sqlInside("m.division_code", "m.station_id", 1, 2) + """
              ORDER BY m.starts_at DESC, m.id DESC LIMIT 200""")
         .execute(Tuple.tuple().addString(prefix).addArrayOfLong(ids))
         .map(rows -> {
@@ -169,9 +169,9 @@ public final class OutcomeStore {
   }
 
   private static Tuple filterArgs(Jurisdiction j, Filter f) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
-    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
+    String like = Like.contains(f.q());
     return Tuple.tuple().addString(prefix).addArrayOfLong(ids)
         .addString(f.status() == null ? null : f.status().key()).addBoolean(f.overdue()).addLong(f.meetingId())
         .addBoolean(f.typical()).addString(f.form()).addString(like);

@@ -7,11 +7,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
-import org.yishi.platform.http.ErrorHandler;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -57,7 +57,7 @@ public final class PlanRoutes {
     PlanRoutes routes = this;
     Access.ScopeResolver plan = routes::scopeOfPlan;
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/plans", STAFF, routes::listApi);
+    r.get("/api/v1/plans", STAFF, ApiQuery.of("committee", "year").paged(), routes::listApi);
     r.post("/api/v1/plans", STAFF, routes::createApi);
     r.get("/api/v1/plans/:id", STAFF.scoped(plan), routes::getApi);
     r.put("/api/v1/plans/:id", STAFF.scoped(plan), routes::updateApi);
@@ -83,7 +83,7 @@ public final class PlanRoutes {
 
   private static Long param(RoutingContext ctx, String name) {
     String raw = ctx.pathParam(name);
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Params.isId(raw) ? Long.valueOf(raw) : null;
   }
 
   /** The item id of the path; 404 when it is not a number. */
@@ -134,13 +134,7 @@ public final class PlanRoutes {
     PlanService.PlanInput in = PlanService.read(Input.json(ctx), true);
     plans.update(Security.require(ctx), param(ctx, "id"), in)
         .onSuccess(p -> Json.ok(ctx, p))
-        .onFailure(err -> {
-          if (err instanceof PlanService.StalePlan stale) {
-            Json.send(ctx, 409, ErrorHandler.body(stale).put("current", stale.current()));
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void addItemApi(RoutingContext ctx) {
@@ -213,7 +207,7 @@ public final class PlanRoutes {
         values.put(f, v);
       }
     }
-    if (values.get("committeeId") instanceof String c && c.matches("\\d{1,18}")) {
+    if (values.get("committeeId") instanceof String c && Params.isId(c)) {
       values.put("committeeId", Long.valueOf(c));
     }
     Future<JsonObject> created;

@@ -11,6 +11,7 @@ import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.http.StaleConflict;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.web.Input;
 
@@ -119,17 +120,10 @@ public final class PlanService {
   }
 
   /** 409 for an edit based on an old version, with the stored plan. */
-  public static final class StalePlan extends AppException {
-    private final transient JsonObject current;
-
+  public static final class StalePlan extends StaleConflict {
     public StalePlan(JsonObject current) {
-      super(ErrorKind.CONFLICT, "Someone changed this plan meanwhile; review the current values and try again",
+      super(current, "Someone changed this plan meanwhile; review the current values and try again",
           Map.of("version", Msg.of("field.stale")));
-      this.current = current;
-    }
-
-    public JsonObject current() {
-      return current;
     }
   }
 

@@ -115,9 +115,9 @@ public final class PlanStore {
 
   /** Plans of committees inside the jurisdiction, newest year first: {@code {"items","total"}}. */
   public Future<JsonObject> list(Jurisdiction j, Long committeeId, Integer year, PageRequest page) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
+    String prefix = j.prefixArg();
     String where = """
-        WHERE ($1 = '' OR c.division_code LIKE $1 || '%')
+        WHERE """ + Jurisdiction.sqlInside("c.division_code", 1) + """
           AND ($2::bigint IS NULL OR p.committee_id = $2)
           AND ($3::integer IS NULL OR p.year = $3)""";
     Tuple args = Tuple.tuple().addString(prefix).addLong(committeeId).addInteger(year);

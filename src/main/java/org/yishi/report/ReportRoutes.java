@@ -10,6 +10,7 @@ import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -52,7 +53,8 @@ public final class ReportRoutes {
     ReportRoutes routes = this;
     Access.ScopeResolver report = Access.byId(routes.reports::scopeOf);
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/reports", STAFF, routes::listApi);
+    r.get("/api/v1/reports", STAFF,
+        ApiQuery.of("kind", "division", "period").paged().alias("unit", "division"), routes::listApi);
     r.post("/api/v1/reports/generate", STAFF, routes::generateApi);
     r.get("/api/v1/reports/schedules", ADMIN, routes::schedulesApi);
     r.put("/api/v1/reports/schedules/:id", ADMIN, routes::saveScheduleApi);
@@ -81,9 +83,10 @@ public final class ReportRoutes {
   }
 
   private static Filters filters(RoutingContext ctx) {
-    String kind = blank(ctx.request().getParam("kind"));
-    String unit = Params.divisionCode(ctx, "unit");
-    String period = blank(ctx.request().getParam("period"));
+    String kind = Params.text(ctx, "kind");
+    // the API's name is division (unit: its alias, rewritten by ApiQuery); the page's form still sends unit
+    String unit = Params.divisionCode(ctx, Params.present(ctx, "division", "unit"));
+    String period = Params.text(ctx, "period");
     if (kind != null && ReportPeriod.Kind.fromKey(kind) == null) {
       throw AppException.invalid("kind", "report.field.kind");
     }
@@ -93,9 +96,6 @@ public final class ReportRoutes {
     return new Filters(kind, unit, period);
   }
 
-  private static String blank(String s) {
-    return Text.orNull(s);
-  }
 
   private void listApi(RoutingContext ctx) {
     Filters f = filters(ctx);

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.security.Jurisdiction;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -154,7 +155,8 @@ public final class ReportStore {
   public Future<JsonObject> list(Filter f, PageRequest page) {
     String where = """
 
-         WHERE ($1 = '' OR unit_code LIKE $1 || '%') AND ($2::text IS NULL OR kind = $2)
+         WHERE """ + Jurisdiction.sqlInside("unit_code", 1) + """
+        AND ($2::text IS NULL OR kind = $2)
            AND ($3::text IS NULL OR unit_code = $3) AND ($4::text IS NULL OR period = $4)""";
     Tuple args = Tuple.of(f.prefix(), f.kind(), f.unitCode(), f.period());
     Future<Long> total = pool.preparedQuery("SELECT count(*) FROM report r" + where).execute(args)

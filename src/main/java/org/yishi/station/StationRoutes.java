@@ -15,11 +15,13 @@ import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 
@@ -36,6 +38,8 @@ import java.util.Map;
  */
 public final class StationRoutes {
   private static final Access ANYONE = Access.signedIn();
+  /** The list filters of the API (within: the name of earlier releases). */
+  private static final ApiQuery LIST = ApiQuery.of("division", "q", "status", "type").alias("within", "division");
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final int EXPORT_MAX = 100_000;
 
@@ -55,10 +59,10 @@ public final class StationRoutes {
     Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.station(id, code)));
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/stations", ANYONE, routes::listApi);
-    r.get("/api/v1/stations.csv", ANYONE, routes::exportCsv);
+    r.get("/api/v1/stations", ANYONE, LIST.paged(), routes::listApi);
+    r.get("/api/v1/stations.csv", ANYONE, LIST, routes::exportCsv);
     r.post("/api/v1/stations", ANYONE, routes::registerApi);
-    r.post("/api/v1/stations/import", ANYONE, routes::importApi);
+    r.post("/api/v1/stations/import", ANYONE, ApiQuery.of("mode"), routes::importApi);
     r.get("/api/v1/stations/:id", ANYONE.scoped(station), routes::getApi);
     r.put("/api/v1/stations/:id", ANYONE.scoped(station), routes::updateApi);
     r.post("/api/v1/stations/:id/transitions", ANYONE.scoped(station), routes::transitionApi);
@@ -80,32 +84,20 @@ public final class StationRoutes {
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static StationStore.Filter filter(RoutingContext ctx) {
-    String within = blank(ctx.request().getParam("within"));
-    if (within != null && !within.matches("\\d{12}")) {
-      throw AppException.invalid("within", "field.scope.format");
-    }
-    String q = blank(ctx.request().getParam("q"));
-    if (q != null && q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    if (q != null && Text.hasControl(q)) {
-      throw AppException.invalid("q", "field.control");
-    }
-    String status = blank(ctx.request().getParam("status"));
+    // the API's name is division (within is its alias, rewritten by ApiQuery); the page still sends within
+    String within = Params.divisionCode(ctx, Params.present(ctx, "division", "within"));
+    String q = Params.search(ctx, "q");
+    String status = Params.text(ctx, "status");
     StationStatus st = status == null ? null : StationStatus.fromKey(status);
     if (status != null && st == null) {
       throw AppException.invalid("status", "field.station.status");
     }
-    String type = blank(ctx.request().getParam("type"));
+    String type = Params.text(ctx, "type");
     StationType ty = type == null ? null : StationType.fromKey(type);
     if (type != null && ty == null) {
       throw AppException.invalid("type", "field.station.type");
     }
     return new StationStore.Filter(within == null ? null : Jurisdiction.prefixOf(within), q, st, ty);
-  }
-
-  private static String blank(String s) {
-    return Text.orNull(s);
   }
 
   // ------------------------------------------------------------------ API
@@ -132,13 +124,7 @@ public final class StationRoutes {
     StationService.StationInput in = StationService.read(Input.json(ctx), true);
     stations.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(s -> Json.ok(ctx, s))
-        .onFailure(err -> {
-          if (err instanceof StationService.StaleStation stale) {
-            Json.send(ctx, 409, ErrorHandler.body(stale).put("current", stale.current()));
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void transitionApi(RoutingContext ctx) {
@@ -249,7 +235,7 @@ public final class StationRoutes {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
     StationStore.Filter f = filter(ctx);
-    String within = blank(ctx.request().getParam("within"));
+    String within = Params.text(ctx, "within");
     // drill-down: staff see the child units of where they stand (their jurisdiction by default)
     String here = within != null ? within : homeCode(me);
     Future<List<Division>> crumbs = here == null ? Future.succeededFuture(List.of()) : divisions.ancestors(here);
@@ -300,7 +286,7 @@ public final class StationRoutes {
   private Future<Map<String, Object>> formModel(RoutingContext ctx, Map<String, Object> station) {
     Principal me = Security.require(ctx);
     Jurisdiction area = StationService.registrationArea(me);
-    String chosen = blank(ctx.request().getParam("district"));
+    String chosen = Params.text(ctx, "district");
     Object division = station.get("divisionCode");
     if (chosen == null && division instanceof String code && code.matches("\\d{12}")) {
       chosen = code.substring(0, 6) + "000000";

@@ -9,10 +9,12 @@ import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.division.Divisions;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.http.StaleConflict;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -243,23 +245,16 @@ public final class StationService {
         }))).recover(StationService::duplicateName)
         .onSuccess(after -> {
           if (moved[0] != null && events != null) {
-            events.publish("station.moved", new JsonObject().put("id", id).put("stationId", id)
+            events.publish(DomainEvent.STATION_MOVED, new JsonObject().put("id", id).put("stationId", id)
                 .put("divisionCode", after.getString("divisionCode")).put("previousDivisionCode", moved[0]));
           }
         });
   }
 
   /** 409 for an edit based on an old version, with the stored values. */
-  public static final class StaleStation extends AppException {
-    private final transient JsonObject current;
-
+  public static final class StaleStation extends StaleConflict {
     public StaleStation(JsonObject current) {
-      super(ErrorKind.CONFLICT, "Someone changed this station meanwhile; review the current values and try again");
-      this.current = current;
-    }
-
-    public JsonObject current() {
-      return current;
+      super(current, "Someone changed this station meanwhile; review the current values and try again");
     }
   }
 

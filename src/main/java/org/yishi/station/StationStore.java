@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
@@ -93,17 +94,16 @@ public final class StationStore {
   }
 
   private static final String WHERE = """
-       WHERE ($1 = '' OR s.division_code LIKE $1 || '%')
-         AND ($2::bigint[] IS NULL OR s.id = ANY($2))
+       WHERE """ + Jurisdiction.sqlInside("s.division_code", "s.id", 1, 2) + """
          AND ($3 = '' OR s.division_code LIKE $3 || '%')
          AND ($4::text IS NULL OR s.name ILIKE $4 OR s.address ILIKE $4)
          AND ($5::text IS NULL OR s.status = $5)
          AND ($6::text IS NULL OR s.type = $6)""";
 
   private static Tuple filterArgs(Jurisdiction j, Filter f) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
-    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
+    String like = Like.contains(f.q());
     return Tuple.tuple().addString(prefix).addArrayOfLong(ids).addString(f.within() == null ? "" : f.within())
         .addString(like).addString(f.status() == null ? null : f.status().key())
         .addString(f.type() == null ? null : f.type().key());
@@ -139,15 +139,15 @@ public final class StationStore {
 
   /** Station counts per child unit of {@code parentCode} (for the drill-down), inside the jurisdiction. */
   public Future<JsonArray> countsByChild(Jurisdiction j, String parentCode, int childDigits) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
     return pool.preparedQuery("""
             SELECT d.code, d.name, d.level, count(s.id) AS stations,
                    count(s.id) FILTER (WHERE s.status = 'active') AS active,
                    count(s.id) FILTER (WHERE s.status = 'pending') AS pending
               FROM division d
               LEFT JOIN station s ON substr(s.division_code, 1, $3) = substr(d.code, 1, $3)
-                   AND ($1 = '' OR s.division_code LIKE $1 || '%') AND ($4::bigint[] IS NULL OR s.id = ANY($4))
+                   AND """ + Jurisdiction.sqlInside("s.division_code", "s.id", 1, 4) + """
              WHERE d.parent_code = $2 AND d.code <> $2
              GROUP BY d.code, d.name, d.level
              ORDER BY d.code""")

@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 
 import java.util.HashMap;
@@ -102,7 +103,7 @@ public final class RollupCache {
         });
       }
       // a station moved to another division changes the roll-ups of the unit it left and of the one it joined
-      vertx.eventBus().<JsonObject>consumer(DomainEvents.PREFIX + "station.moved", m -> {
+      vertx.eventBus().<JsonObject>consumer(DomainEvent.STATION_MOVED.address(), m -> {
         for (String key : new String[] {"divisionCode", "previousDivisionCode"}) {
           String code = m.body() == null ? null : m.body().getString(key);
           if (code != null) {

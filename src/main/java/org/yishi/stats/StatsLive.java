@@ -8,16 +8,14 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import org.yishi.outcome.OutcomeStatus;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Security;
-import org.yishi.topic.TopicStatus;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -71,13 +69,9 @@ final class StatsLive {
     this.recheckMs = recheckMs;
   }
 
+  /** The counted events of the one catalogue ({@link DomainEvent}). */
   private static List<String> events() {
-    List<String> out = new ArrayList<>(List.of("meeting.scheduled", "meeting.rescheduled", "meeting.cancelled",
-        "topic.created", "topic.updated", "record.filed", "record.returned", "outcome.created", "outcome.updated",
-        "outcome.escalated", "outcome.typical_marked", "outcome.typical_unmarked"));
-    Arrays.stream(TopicStatus.Action.values()).map(a -> "topic." + a.key()).forEach(out::add);
-    Arrays.stream(OutcomeStatus.Action.values()).map(OutcomeStatus.Action::event).forEach(out::add);
-    return List.copyOf(out);
+    return DomainEvent.countedEvents().stream().map(DomainEvent::type).toList();
   }
 
   /** One open stream: its user as the guard saw it, the unit, the response, its timers. */

@@ -8,6 +8,7 @@ import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Json;
@@ -36,10 +37,10 @@ public final class StatsRoutes {
     StatsRoutes routes = this;
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(StatsRoutes::requiredUnit);
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/stats/rollup", staff, routes::rollup);
-    r.get("/api/v1/stats/dormant", staff, routes::dormant);
-    r.get("/api/v1/stats/overdue", staff, routes::overdue);
-    r.get("/api/v1/stats/members", staff, routes::members);
+    r.get("/api/v1/stats/rollup", staff, ApiQuery.of("division", "from", "to", "category"), routes::rollup);
+    r.get("/api/v1/stats/dormant", staff, ApiQuery.of("division", "from", "to").paged(), routes::dormant);
+    r.get("/api/v1/stats/overdue", staff, ApiQuery.of("division", "category").paged(), routes::overdue);
+    r.get("/api/v1/stats/members", staff, ApiQuery.of("division", "from", "to", "category").paged(), routes::members);
     r.post("/api/v1/stats/rebuild", Access.roles(Role.ADMIN), routes::rebuild);
     return r.router();
   }

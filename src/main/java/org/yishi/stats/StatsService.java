@@ -154,7 +154,7 @@ public final class StatsService {
    * jurisdiction (members of committees outside it are not listed).
    */
   public Future<JsonObject> members(StatsQuery q, Jurisdiction visible, PageRequest page, boolean afterChanges) {
-    String within = visible.isAll() || visible.sqlPrefix() == null ? "" : visible.sqlPrefix();
+    String within = visible.prefixArg();
     return cache.get("members|" + key(q) + '|' + within + '|' + page, scope(q), afterChanges, () -> check(q)
         .compose(unit -> store.members(scope(q), within, q.from().atDay(1), q.to().atDay(1), q.category(), page))
         .map(r -> paged(r, page)));

@@ -7,6 +7,9 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.vocabulary.MeetingFormat;
+import org.yishi.platform.vocabulary.MeetingKind;
+import org.yishi.platform.vocabulary.OutcomeForm;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -21,12 +24,11 @@ import java.util.List;
  */
 public final class StatsStore {
   /** Kinds of consultation, in the order of docs/statistics.md (columns {@code meetings_held_kind_*}). */
-  public static final List<String> KINDS = List.of("standing_committee_session", "thematic_consultation", "forum",
-      "counterpart", "proposal_handling", "sector", "grassroots");
+  public static final List<String> KINDS = MeetingKind.keys();
   /** Meeting formats (columns {@code meetings_held_format_*}). */
-  public static final List<String> FORMATS = List.of("on_site", "online", "hybrid");
+  public static final List<String> FORMATS = MeetingFormat.keys();
   /** Outcome forms (columns {@code outcomes_form_*}). */
-  public static final List<String> FORMS = List.of("minutes", "suggestion_letter", "research_report", "proposal", "bulletin");
+  public static final List<String> FORMS = OutcomeForm.keys();
 
   /** The summed counters, in the order of docs/statistics.md. */
   public static final List<String> SUMS = sums();

@@ -7,11 +7,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
-import org.yishi.platform.http.ErrorHandler;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
@@ -56,10 +56,11 @@ public final class TopicRoutes {
     TopicRoutes routes = this;
     Access.ScopeResolver topic = Access.byId(id -> routes.topics.scopeOf(id));
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/topic-categories", ANYONE, routes::categoriesApi);
+    r.get("/api/v1/topic-categories", ANYONE, ApiQuery.of("includeInactive"), routes::categoriesApi);
     r.post("/api/v1/topic-categories", ADMIN, routes::addCategoryApi);
     r.put("/api/v1/topic-categories/:key", ADMIN, routes::updateCategoryApi);
-    r.get("/api/v1/topics", ANYONE, routes::listApi);
+    r.get("/api/v1/topics", ANYONE,
+        ApiQuery.of("status", "stationId", "category", "q").paged().alias("station", "stationId"), routes::listApi);
     r.post("/api/v1/topics", ANYONE, routes::createApi);
     r.get("/api/v1/topics/:id", ANYONE.scoped(topic), routes::getApi);
     r.put("/api/v1/topics/:id", ANYONE.scoped(topic), routes::updateApi);
@@ -77,36 +78,27 @@ public final class TopicRoutes {
   }
 
 
-  private static String blank(String s) {
-    return Text.orNull(s);
-  }
-
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static TopicStore.Filter filter(RoutingContext ctx) {
-    String status = blank(ctx.request().getParam("status"));
+    String status = Params.text(ctx, "status");
     TopicStatus st = status == null ? null : TopicStatus.fromKey(status);
     if (status != null && st == null) {
       throw AppException.invalid("status", "topic.error.status");
     }
-    Long station = Params.id(ctx, "station");
-    String category = blank(ctx.request().getParam("category"));
+    // the API's name is stationId (station: its alias, rewritten by ApiQuery); the page still sends station
+    Long station = Params.id(ctx, Params.present(ctx, "stationId", "station"));
+    String category = Params.text(ctx, "category");
     if (category != null && !category.matches("[a-z][a-z_]{1,39}")) {
       throw AppException.invalid("category", "topic.error.category");
     }
-    String q = blank(ctx.request().getParam("q"));
-    if (q != null && q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    if (q != null && Text.hasControl(q)) {
-      throw AppException.invalid("q", "field.control");
-    }
+    String q = Params.search(ctx, "q");
     return new TopicStore.Filter(st, station, category, q);
   }
 
   // ------------------------------------------------------------------ API
 
   private void categoriesApi(RoutingContext ctx) {
-    boolean all = "true".equals(ctx.request().getParam("includeInactive"));
+    boolean all = Boolean.TRUE.equals(Params.bool(ctx, "includeInactive"));
     topics.categories(all).onSuccess(list -> Json.ok(ctx, new JsonObject().put("items", list)))
         .onFailure(ctx::fail);
   }
@@ -150,13 +142,7 @@ public final class TopicRoutes {
     TopicService.TopicInput in = TopicService.read(Input.json(ctx), true);
     topics.update(Security.require(ctx), Access.pathId(ctx), in, false)
         .onSuccess(t -> Json.ok(ctx, t))
-        .onFailure(err -> {
-          if (err instanceof TopicService.StaleTopic stale) {
-            Json.send(ctx, 409, ErrorHandler.body(stale).put("current", stale.current()));
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void transitionApi(RoutingContext ctx) {
@@ -252,7 +238,7 @@ public final class TopicRoutes {
 
   private void newPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    String raw = blank(ctx.request().getParam("station"));
+    String raw = Params.text(ctx, "station");
     if (raw == null && me.is(Role.STATION_COORDINATOR) && me.stationIds().size() == 1) {
       raw = String.valueOf(me.stationIds().iterator().next());
     }
@@ -264,7 +250,7 @@ public final class TopicRoutes {
               Map.of("stations", Web.rows(list.getJsonArray("items")))));
       return;
     }
-    if (!raw.matches("\\d{1,18}")) {
+    if (!Params.isId(raw)) {
       ctx.fail(AppException.invalid("station", "field.notWholeNumber"));
       return;
     }
@@ -284,7 +270,7 @@ public final class TopicRoutes {
       }
       if ((f.equals("q1Answer") || f.equals("q2Answer")) && (v.equals("true") || v.equals("false"))) {
         values.put(f, Boolean.valueOf(v));
-      } else if ((f.equals("planItemId") || f.equals("stationId")) && v.matches("\\d{1,18}")) {
+      } else if ((f.equals("planItemId") || f.equals("stationId")) && Params.isId(v)) {
         values.put(f, Long.valueOf(v));
       } else {
         values.put(f, v);

@@ -7,10 +7,12 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
+import org.yishi.platform.http.StaleConflict;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
@@ -169,7 +171,7 @@ public final class TopicService {
   public Future<JsonObject> create(Principal actor, TopicInput in, boolean submit) {
     Future<Void> questions = submit ? requireTwoQuestions(in.q1Answer(), in.q1Reason(), in.q2Answer(), in.q2Reason())
         : Future.succeededFuture();
-    return events.afterCommit("topic.created", questions.compose(v -> stationFor(actor, in.stationId()))
+    return events.afterCommit(DomainEvent.TOPIC_CREATED, questions.compose(v -> stationFor(actor, in.stationId()))
         .compose(station -> checkReferences(pool, station, in, null))
         .compose(v -> pool.withTransaction(tx -> store.insert(tx, in.stationId(), in.values(), actor.id())
             .compose(id -> store.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id))
@@ -190,7 +192,7 @@ public final class TopicService {
   public Future<JsonObject> update(Principal actor, long id, TopicInput in, boolean submit) {
     Future<Void> questions = submit ? requireTwoQuestions(in.q1Answer(), in.q1Reason(), in.q2Answer(), in.q2Reason())
         : Future.succeededFuture();
-    return events.afterCommit("topic.updated", questions.compose(q -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+    return events.afterCommit(DomainEvent.TOPIC_UPDATED, questions.compose(q -> pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such topic"));
       }
@@ -224,16 +226,9 @@ public final class TopicService {
   }
 
   /** 409 for an edit of a topic that is not a draft any more or based on an old version, with the stored values. */
-  public static final class StaleTopic extends AppException {
-    private final transient JsonObject current;
-
+  public static final class StaleTopic extends StaleConflict {
     public StaleTopic(JsonObject current, String message) {
-      super(ErrorKind.CONFLICT, message, Map.of("version", Msg.of("topic.error.stale")));
-      this.current = current;
-    }
-
-    public JsonObject current() {
-      return current;
+      super(current, message, Map.of("version", Msg.of("topic.error.stale")));
     }
   }
 
@@ -253,7 +248,7 @@ public final class TopicService {
     if (action.reasonRequired && (Text.blank(reason))) {
       return Future.failedFuture(AppException.invalid("reason", "topic.error.reason"));
     }
-    return events.afterCommit("topic." + action.key(), pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+    return events.afterCommit(DomainEvent.topicStep(action.key()), pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
       if (before == null) {
         return Future.failedFuture(AppException.notFound("No such topic"));
       }

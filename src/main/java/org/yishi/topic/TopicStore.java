@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import org.yishi.platform.db.Like;
 import org.yishi.platform.reliability.ReferenceCache;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -29,8 +30,7 @@ public final class TopicStore {
       JOIN topic_category c ON c.key = t.category
       LEFT JOIN plan_item pi ON pi.id = t.plan_item_id""";
   private static final String WHERE = """
-      WHERE ($1 = '' OR t.division_code LIKE $1 || '%')
-        AND ($2::bigint[] IS NULL OR t.station_id = ANY($2))
+      WHERE """ + Jurisdiction.sqlInside("t.division_code", "t.station_id", 1, 2) + """
         AND ($3::text IS NULL OR t.status = $3)
         AND ($4::bigint IS NULL OR t.station_id = $4)
         AND ($5::text IS NULL OR t.category = $5)
@@ -105,9 +105,9 @@ public final class TopicStore {
   }
 
   private static Tuple filterArgs(Jurisdiction j, Filter f) {
-    String prefix = j.isAll() || j.sqlPrefix() == null ? "" : j.sqlPrefix();
-    Long[] ids = j.stationIds() == null ? null : j.stationIds().toArray(new Long[0]);
-    String like = f.q() == null ? null : "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String prefix = j.prefixArg();
+    Long[] ids = j.stationIdsArg();
+    String like = Like.contains(f.q());
     return Tuple.tuple().addString(prefix).addArrayOfLong(ids)
         .addString(f.status() == null ? null : f.status().key()).addLong(f.stationId())
         .addString(f.category()).addString(like);

@@ -205,7 +205,7 @@ class AccessMatrixTest {
     add("POST /meetings/:id/record", "/meetings/" + past + "/record", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /meetings/:id/record/return", "/meetings/" + past + "/record/return", none, 422, 422, 403, 422, 403, 403, 401);
     Supplier<String> pdf = () -> "%PDF-1.4 minutes";
-    add("POST /api/v1/attachments", "/api/v1/attachments?meeting=" + past + "&name=minutes.pdf", pdf, 201, 201, 403, 201, 403, 201, 401);
+    add("POST /api/v1/attachments", "/api/v1/attachments?meetingId=" + past + "&name=minutes.pdf", pdf, 201, 201, 403, 201, 403, 201, 401);
     add("GET /api/v1/meetings/:id/attachments", "/api/v1/meetings/" + past + "/attachments", none, 200, 200, 403, 200, 403, 200, 401);
     add("GET /meetings/:id/attachments/:fileId", "/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 303);
     add("GET /api/v1/meetings/:id/attachments/:fileId", "/api/v1/meetings/" + past + "/attachments/999999", none, 404, 404, 403, 404, 403, 404, 401);

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,6 +97,53 @@ class RouteInventoryTest {
     Set<String> api = new TreeSet<>();
     node.app().routes().routes().keySet().stream().filter(k -> k.contains(" /api/v1/")).forEach(api::add);
     assertEquals(api, described);
+  }
+
+  /**
+   * Each API route's declared query parameters (current names and aliases) are exactly those the
+   * OpenAPI description lists for its operation, and the aliases exactly those it marks deprecated.
+   */
+  @Test
+  void openApiDescribesExactlyTheQueryParametersOfEachRoute() {
+    Map<String, Object> doc = new Yaml().load(ApiDocsRoutes.openApi().toString(StandardCharsets.UTF_8));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> shared = (Map<String, Map<String, Object>>)
+        ((Map<String, Object>) doc.get("components")).get("parameters");
+    Map<String, String> described = new TreeMap<>();
+    Map<String, String> declared = new TreeMap<>();
+    paths.forEach((path, ops) -> ops.forEach((method, op) -> {
+      if (!Set.of("get", "post", "put", "patch", "delete").contains(method)) {
+        return;
+      }
+      List<Object> params = new ArrayList<>();
+      if (ops.get("parameters") instanceof List<?> common) {
+        params.addAll(common);
+      }
+      if (((Map<?, ?>) op).get("parameters") instanceof List<?> own) {
+        params.addAll(own);
+      }
+      Set<String> current = new TreeSet<>();
+      Set<String> deprecated = new TreeSet<>();
+      for (Object o : params) {
+        Map<?, ?> prm = (Map<?, ?>) o;
+        if (prm.get("$ref") instanceof String ref) {
+          prm = shared.get(ref.substring(ref.lastIndexOf('/') + 1));
+        }
+        if ("query".equals(prm.get("in"))) {
+          (Boolean.TRUE.equals(prm.get("deprecated")) ? deprecated : current).add((String) prm.get("name"));
+        }
+      }
+      described.put(method.toUpperCase() + " /api/v1" + path.replaceAll("\\{([^}]+)}", ":$1"),
+          current + " aliases " + deprecated);
+    }));
+    node.app().routes().queries().forEach((key, query) -> {
+      if (key.contains(" /api/v1/")) {
+        declared.put(key, new TreeSet<>(query.names()) + " aliases " + new TreeSet<>(query.aliases().keySet()));
+      }
+    });
+    assertEquals(described, declared);
   }
 
   @Test

@@ -97,7 +97,7 @@ class DivisionApiTest {
     assertEquals(List.of("220802000000", "220881000000", "220802103000", "220802404000", "220881007000"), codes.subList(0, 5));
     assertEquals("洮", found.getString("q"));
 
-    JsonObject within = Http.json(api.get("/api/v1/divisions?q=%E7%A4%BE%E5%8C%BA&within=220802001000&size=200", d1)); // 社区 in 海明街道
+    JsonObject within = Http.json(api.get("/api/v1/divisions?q=%E7%A4%BE%E5%8C%BA&division=220802001000&size=200", d1)); // 社区 in 海明街道
     assertTrue(within.getLong("total") > 0);
     assertTrue(field(within.getJsonArray("items"), "code").stream().allMatch(c -> c.startsWith("220802001")));
     assertEquals("海明街道", within.getJsonObject("within").getString("name"));
@@ -121,12 +121,12 @@ class DivisionApiTest {
   void unknownCodesAreNotFoundAndMalformedOnesInvalid() {
     assertError(api.get("/api/v1/divisions/229999000000", d1), 404, "not_found", null);
     assertError(api.get("/api/v1/divisions?parent=229999000000", d1), 404, "not_found", null);
-    assertError(api.get("/api/v1/divisions?q=x&within=229999000000", d1), 404, "not_found", null);
+    assertError(api.get("/api/v1/divisions?q=x&division=229999000000", d1), 404, "not_found", null);
     assertError(api.get("/api/v1/divisions/2208", d1), 422, "invalid", "code");
     assertError(api.get("/api/v1/divisions/22080000000X", d1), 422, "invalid", "code");
     assertError(api.get("/api/v1/divisions?parent=abc", d1), 422, "invalid", "parent");
     assertError(api.get("/api/v1/divisions?parent=220800000000&q=x", d1), 422, "invalid", "parent");
-    assertError(api.get("/api/v1/divisions?within=220800000000", d1), 422, "invalid", "within");
+    assertError(api.get("/api/v1/divisions?division=220800000000", d1), 422, "invalid", "division");
     assertError(api.get("/api/v1/divisions?q=" + "x".repeat(101), d1), 422, "invalid", "q");
     assertError(api.get("/api/v1/divisions?q=a%00b", d1), 422, "invalid", "q");
     assertError(api.get("/api/v1/divisions?size=0", d1), 422, "invalid", "size");

@@ -123,7 +123,7 @@ final class Workload {
             }
             long meeting = c.uploadMeetings.get(c.uploads++ / UPLOADS_PER_MEETING);
             c.writes.put(title, Outcome.UNRESOLVED);
-            c.writes.put(title, apiWrite(c, title, "/api/v1/attachments?meeting=" + meeting + "&name=" + title,
+            c.writes.put(title, apiWrite(c, title, "/api/v1/attachments?meetingId=" + meeting + "&name=" + title,
                 "image/png", HttpRequest.BodyPublishers.ofByteArray(photo(title, c.uploads))));
             pause(300);
             continue;

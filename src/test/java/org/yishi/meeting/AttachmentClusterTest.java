@@ -94,7 +94,7 @@ class AttachmentClusterTest {
   }
 
   private static HttpResponse<String> upload(int node, long meetingId, String name, byte[] body) {
-    return new Api(NODES.get(node).baseUrl()).callBytes("POST", "/api/v1/attachments?meeting=" + meetingId + "&name="
+    return new Api(NODES.get(node).baseUrl()).callBytes("POST", "/api/v1/attachments?meetingId=" + meetingId + "&name="
         + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8), token, body);
   }
 
@@ -200,13 +200,13 @@ class AttachmentClusterTest {
     assertEquals(413, upload(1, meeting, "big.png", tooBig).statusCode(), "10 MB + 1 byte");
     assertEquals(404, download(1, schedule(4), fileId).statusCode(), "another meeting's file id");
     assertEquals(404, download(1, meeting, 99_999_999).statusCode());
-    HttpResponse<String> notAnId = new Api(NODES.get(0).baseUrl()).callBytes("POST", "/api/v1/attachments?meeting=abc", token, png(1000, 5));
+    HttpResponse<String> notAnId = new Api(NODES.get(0).baseUrl()).callBytes("POST", "/api/v1/attachments?meetingId=abc", token, png(1000, 5));
     assertEquals(422, notAnId.statusCode(), "a meeting that is not an id is named");
-    assertTrue(Http.json(notAnId).getJsonObject("error").getJsonObject("fields").containsKey("meeting"), notAnId.body());
+    assertTrue(Http.json(notAnId).getJsonObject("error").getJsonObject("fields").containsKey("meetingId"), notAnId.body());
     assertEquals(422, new Api(NODES.get(0).baseUrl()).callBytes("POST", "/api/v1/attachments", token, png(1000, 5)).statusCode(),
         "no meeting named");
     String otherDistrict = new Api(NODES.get(0).baseUrl()).token("d2", AccountFixtures.PASSWORD);
-    HttpResponse<String> foreign = new Api(NODES.get(1).baseUrl()).callBytes("POST", "/api/v1/attachments?meeting=" + meeting,
+    HttpResponse<String> foreign = new Api(NODES.get(1).baseUrl()).callBytes("POST", "/api/v1/attachments?meetingId=" + meeting,
         otherDistrict, png(1000, 9));
     assertEquals(403, foreign.statusCode(), "an upload to a meeting of another district");
     HttpResponse<byte[]> foreignDownload = CLIENT.send(HttpRequest.newBuilder(URI.create(NODES.get(1).baseUrl()
@@ -218,7 +218,7 @@ class AttachmentClusterTest {
     URI base = URI.create(NODES.get(0).baseUrl());
     try (Socket s = new Socket(base.getHost(), base.getPort())) {
       OutputStream out = s.getOutputStream();
-      out.write(("POST /api/v1/attachments?meeting=" + meeting + "&name=cut.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+      out.write(("POST /api/v1/attachments?meetingId=" + meeting + "&name=cut.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
           + token + "\r\nContent-Type: image/png\r\nContent-Length: 400000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(png(100_000, 11));
       out.flush();
@@ -244,7 +244,7 @@ class AttachmentClusterTest {
     try (Socket s = new Socket(base.getHost(), base.getPort())) {
       s.setSoTimeout(30_000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST /api/v1/attachments?meeting=" + meeting + "&name=stalled.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+      out.write(("POST /api/v1/attachments?meetingId=" + meeting + "&name=stalled.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
           + token + "\r\nContent-Type: image/png\r\nContent-Length: 400000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(png(100_000, 13));
       out.flush();

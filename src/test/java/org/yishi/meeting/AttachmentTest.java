@@ -61,7 +61,7 @@ class AttachmentTest {
   }
 
   private static HttpResponse<String> upload(String token, String name, byte[] body) {
-    return api.callBytes("POST", "/api/v1/attachments?meeting=" + meeting + "&name=" + name, token, body);
+    return api.callBytes("POST", "/api/v1/attachments?meetingId=" + meeting + "&name=" + name, token, body);
   }
 
   private static long rows() throws Exception {
@@ -99,7 +99,7 @@ class AttachmentTest {
     byte[] big = Arrays.copyOf(JPEG, 11 * 1024 * 1024);
     assertEquals(413, upload(c1, "big.jpg", big).statusCode());
     assertEquals(403, upload(api.token("d2", AccountFixtures.PASSWORD), "x.jpg", JPEG).statusCode(), "another district");
-    assertEquals(404, api.callBytes("POST", "/api/v1/attachments?meeting=999999", c1, JPEG).statusCode());
+    assertEquals(404, api.callBytes("POST", "/api/v1/attachments?meetingId=999999", c1, JPEG).statusCode());
     assertEquals(before, rows(), "nothing stored for refused uploads");
     try (Stream<Path> parts = Files.exists(dataDir.resolve("uploads")) ? Files.list(dataDir.resolve("uploads")) : Stream.empty()) {
       assertEquals(0, parts.count(), "no temporary files left behind");

@@ -154,8 +154,8 @@ class CalendarFeedTest {
     assertEquals(404, d1.get("/calendar?station=999999999").statusCode());
     assertEquals(200, d1.get("/calendar?station=" + s1).statusCode());
     String d1Token = api.token("d1", AccountFixtures.PASSWORD);
-    assertEquals(403, api.get("/api/v1/meetings?station=" + tuanjie, d1Token).statusCode());
-    assertEquals(200, api.get("/api/v1/meetings?station=" + s1, d1Token).statusCode());
+    assertEquals(403, api.get("/api/v1/meetings?stationId=" + tuanjie, d1Token).statusCode());
+    assertEquals(200, api.get("/api/v1/meetings?stationId=" + s1, d1Token).statusCode());
     // viewing the calendar creates nothing: links are made only on request
     assertEquals(before, rows());
   }

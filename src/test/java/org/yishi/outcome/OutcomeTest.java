@@ -319,7 +319,7 @@ class OutcomeTest {
     JsonArray seenByD2 = Http.json(api.get("/api/v1/outcomes?size=200", token("d2"))).getJsonArray("items");
     assertTrue(seenByD2.stream().allMatch(o -> ((JsonObject) o).getLong("stationId").equals(f.stations.get(AccountFixtures.TUANJIE))));
     assertFalse(seenByD2.isEmpty());
-    JsonArray ofMeeting = Http.json(api.get("/api/v1/outcomes?meeting=" + meetingS1 + "&size=200", token("city"))).getJsonArray("items");
+    JsonArray ofMeeting = Http.json(api.get("/api/v1/outcomes?meetingId=" + meetingS1 + "&size=200", token("city"))).getJsonArray("items");
     assertTrue(ids(ofMeeting).contains(id));
     assertTrue(ofMeeting.stream().allMatch(o -> ((JsonObject) o).getLong("meetingId") == meetingS1));
   }

@@ -306,7 +306,7 @@ class ReportApiTest {
         ok.copy().put("unit", "110000000000").encode()).statusCode(), "a unit that is not in the division table");
     assertEquals(422, api.get("/api/v1/reports?kind=weekly", token("demo-city")).statusCode());
     assertEquals(422, api.get("/api/v1/reports?period=2025-13", token("demo-city")).statusCode());
-    assertEquals(422, api.get("/api/v1/reports?unit=22", token("demo-city")).statusCode());
+    assertEquals(422, api.get("/api/v1/reports?division=22", token("demo-city")).statusCode());
     assertEquals(0, sql.count("SELECT count(*) FROM report WHERE unit_code IN ('220802001000', '110000000000')"), "nothing written");
   }
 

@@ -184,13 +184,13 @@ class StationRegistryTest {
     assertEquals(1, page3.getJsonArray("items").size());
     assertEquals("明仁社区4号站", page3.getJsonArray("items").getJsonObject(0).getString("name"));
     assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区", token("d2"))).getLong("total"), "other district sees none");
-    assertEquals(5, Http.json(api.get("/api/v1/stations?q=明仁社区&status=pending&within=220802004000", token("d1"))).getLong("total"));
+    assertEquals(5, Http.json(api.get("/api/v1/stations?q=明仁社区&status=pending&division=220802004000", token("d1"))).getLong("total"));
     assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区&status=active", token("d1"))).getLong("total"));
     JsonObject mine = Http.json(api.get("/api/v1/stations", token("c1")));
     assertTrue(mine.getJsonArray("items").stream().allMatch(o -> ((JsonObject) o).getString("divisionCode").startsWith("220802001")),
         "a coordinator lists only their stations");
     assertField(api.get("/api/v1/stations?status=sleeping", admin), 422, "status");
-    assertField(api.get("/api/v1/stations?within=12", admin), 422, "within");
+    assertField(api.get("/api/v1/stations?division=12", admin), 422, "division");
     assertField(api.get("/api/v1/stations?size=0", admin), 422, "size");
   }
 

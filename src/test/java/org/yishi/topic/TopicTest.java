@@ -311,13 +311,13 @@ class TopicTest {
     assertEquals("分页议题4", p1.getJsonArray("items").getJsonObject(0).getString("title"), "most recently changed first");
     assertEquals(2, Http.json(api.get("/api/v1/topics?q=分页议题&category=ecology", admin)).getLong("total"));
     assertEquals(1, Http.json(api.get("/api/v1/topics?q=分页议题&status=submitted", token("d1"))).getLong("total"));
-    assertEquals(5, Http.json(api.get("/api/v1/topics?q=分页议题&station=" + haiming, token("city"))).getLong("total"));
-    assertEquals(0, Http.json(api.get("/api/v1/topics?q=分页议题&station=" + f.stations.get(AccountFixtures.CHANGQING), admin)).getLong("total"));
+    assertEquals(5, Http.json(api.get("/api/v1/topics?q=分页议题&stationId=" + haiming, token("city"))).getLong("total"));
+    assertEquals(0, Http.json(api.get("/api/v1/topics?q=分页议题&stationId=" + f.stations.get(AccountFixtures.CHANGQING), admin)).getLong("total"));
     assertEquals(0, Http.json(api.get("/api/v1/topics?q=分页议题", token("d2"))).getLong("total"), "other district sees none");
     assertEquals(0, Http.json(api.get("/api/v1/topics?q=分页议题", token("c3"))).getLong("total"), "other station's coordinator");
     assertEquals(0, Http.json(api.get("/api/v1/topics?q=分页议题", token("city-other"))).getLong("total"));
     assertField(api.get("/api/v1/topics?status=sleeping", admin), 422, "status");
-    assertField(api.get("/api/v1/topics?station=abc", admin), 422, "station");
+    assertField(api.get("/api/v1/topics?stationId=abc", admin), 422, "stationId");
     assertField(api.get("/api/v1/topics?size=500", admin), 422, "size");
     String queue = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD).get("/topics/approvals").body();
     assertTrue(queue.contains("分页议题4") && !queue.contains("分页议题3"), "the queue holds submitted topics only");

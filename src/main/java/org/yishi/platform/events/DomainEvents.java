@@ -20,7 +20,20 @@ public final class DomainEvents {
     this.vertx = vertx;
   }
 
-  /** Publishes {@code type} with {@code payload} (plus {@code type} and {@code at}). */
+  /** Publishes the catalogued {@code event} with {@code payload} (plus {@code type} and {@code at}). */
+  public void publish(DomainEvent event, JsonObject payload) {
+    publish(event.type(), payload);
+  }
+
+  /** {@link #afterCommit(String, Future)} for a catalogued event. */
+  public Future<JsonObject> afterCommit(DomainEvent event, Future<JsonObject> write) {
+    return afterCommit(event.type(), write);
+  }
+
+  /**
+   * Publishes {@code type} with {@code payload} (plus {@code type} and {@code at}). Prefer the
+   * {@link DomainEvent} overload: every type should be in that catalogue.
+   */
   public void publish(String type, JsonObject payload) {
     vertx.eventBus().publish(PREFIX + type, payload.copy().put("type", type).put("at", Instant.now().toString()));
   }

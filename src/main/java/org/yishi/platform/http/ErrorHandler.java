@@ -198,10 +198,12 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   public static JsonObject body(AppException error) {
     JsonObject fields = new JsonObject();
     error.fields().forEach((name, msg) -> fields.put(name, I18n.t(I18n.EN, msg.key(), msg.args().toArray())));
-    return new JsonObject().put("error", new JsonObject()
+    JsonObject body = new JsonObject().put("error", new JsonObject()
         .put("code", error.kind().code)
         .put("message", error.getMessage())
         .put("fields", fields));
+    // an optimistic version conflict carries the values as stored now (see StaleConflict)
+    return error instanceof StaleConflict stale ? body.put("current", stale.current()) : body;
   }
 
   /** API paths and callers that ask for JSON get JSON errors; browsers get a page. */

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.RowSet;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Function;
+import org.yishi.platform.web.Params;
 
 /**
  * The access policy every route declares when it is registered through {@link SecureRouter}:
@@ -53,7 +54,7 @@ public final class Access {
   /** The {@code :id} path parameter as a number, or null when it is not one. */
   public static Long pathId(RoutingContext ctx) {
     String raw = ctx.pathParam("id");
-    return raw != null && raw.matches("\\d{1,18}") ? Long.valueOf(raw) : null;
+    return Params.isId(raw) ? Long.valueOf(raw) : null;
   }
 
   private final boolean open;

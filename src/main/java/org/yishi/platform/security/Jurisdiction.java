@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * <p>This is the one authorisation check: routes call {@link #requireDivision} or
  * {@link #requireStation} (usually through an {@link Access} scope resolver) and lists filter with
- * {@link #sqlPrefix()} and {@link #stationIds()}.
+ * {@link #sqlInside} and its arguments {@link #prefixArg()} and {@link #stationIdsArg()}.
  */
 public final class Jurisdiction {
   private static final Jurisdiction ALL = new Jurisdiction(null, null);
@@ -99,6 +99,39 @@ public final class Jurisdiction {
    */
   public String sqlPrefix() {
     return prefix;
+  }
+
+  /**
+   * The one SQL predicate "inside the jurisdiction" for rows located by a division code column and
+   * belonging to a station: {@code ($p = '' OR code LIKE $p || '%') AND ($s::bigint[] IS NULL OR
+   * station = ANY($s))}, with bind parameters {@code $prefixParam} = {@link #prefixArg()} and
+   * {@code $stationsParam} = {@link #stationIdsArg()}. Division codes are digits, so the prefix
+   * holds no LIKE wildcard.
+   */
+  public static String sqlInside(String codeColumn, String stationColumn, int prefixParam, int stationsParam) {
+    return sqlInside(codeColumn, prefixParam)
+        + " AND ($" + stationsParam + "::bigint[] IS NULL OR " + stationColumn + " = ANY($" + stationsParam + "))";
+  }
+
+  /**
+   * The division half of {@link #sqlInside(String, String, int, int)}, for rows not tied to a
+   * station (committees, accounts, audit entries): {@code ($p = '' OR code LIKE $p || '%')}.
+   */
+  public static String sqlInside(String codeColumn, int prefixParam) {
+    if (!codeColumn.matches("[a-z_]+(\\.[a-z_]+)?") || prefixParam < 1) {
+      throw new IllegalArgumentException("not a column or parameter: " + codeColumn + " $" + prefixParam);
+    }
+    return "($" + prefixParam + " = '' OR " + codeColumn + " LIKE $" + prefixParam + " || '%')";
+  }
+
+  /** The prefix argument of {@link #sqlInside}: the division prefix, or {@code ""} when no division filter applies. */
+  public String prefixArg() {
+    return prefix == null ? "" : prefix;
+  }
+
+  /** The station argument of {@link #sqlInside}: a coordinator's station ids, or null when no station filter applies. */
+  public Long[] stationIdsArg() {
+    return stationIds == null ? null : stationIds.toArray(new Long[0]);
   }
 
   /** The stations of a coordinator; null for division-based jurisdictions. */

@@ -16,10 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RouteInventory {
   private final Map<String, Access> routes = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, ApiQuery> queries = new ConcurrentHashMap<>();
   private final Set<String> ownBody = ConcurrentHashMap.newKeySet();
 
-  void record(HttpMethod method, String path, Access access) {
+  void record(HttpMethod method, String path, Access access, ApiQuery query) {
     routes.put(key(method, path), access);
+    queries.put(key(method, path), query);
   }
 
   void recordOwnBody(HttpMethod method, String path) {
@@ -49,6 +51,11 @@ public final class RouteInventory {
     synchronized (routes) {
       return Map.copyOf(routes);
     }
+  }
+
+  /** "METHOD /path" → the query parameters the route accepts (see {@link ApiQuery}). */
+  public Map<String, ApiQuery> queries() {
+    return Map.copyOf(queries);
   }
 
   public boolean contains(HttpMethod method, String path) {

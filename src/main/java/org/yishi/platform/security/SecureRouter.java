@@ -33,23 +33,33 @@ public final class SecureRouter {
   }
 
   public Route get(String path, Access access, Handler<RoutingContext> handler) {
-    return add(HttpMethod.GET, path, access, handler);
+    return add(HttpMethod.GET, path, access, ApiQuery.NONE, handler);
+  }
+
+  /** A GET accepting the declared query parameters (an API route without a declaration accepts none). */
+  public Route get(String path, Access access, ApiQuery query, Handler<RoutingContext> handler) {
+    return add(HttpMethod.GET, path, access, query, handler);
   }
 
   public Route post(String path, Access access, Handler<RoutingContext> handler) {
-    return add(HttpMethod.POST, path, access, handler);
+    return add(HttpMethod.POST, path, access, ApiQuery.NONE, handler);
+  }
+
+  /** A POST accepting the declared query parameters. */
+  public Route post(String path, Access access, ApiQuery query, Handler<RoutingContext> handler) {
+    return add(HttpMethod.POST, path, access, query, handler);
   }
 
   public Route put(String path, Access access, Handler<RoutingContext> handler) {
-    return add(HttpMethod.PUT, path, access, handler);
+    return add(HttpMethod.PUT, path, access, ApiQuery.NONE, handler);
   }
 
   public Route patch(String path, Access access, Handler<RoutingContext> handler) {
-    return add(HttpMethod.PATCH, path, access, handler);
+    return add(HttpMethod.PATCH, path, access, ApiQuery.NONE, handler);
   }
 
   public Route delete(String path, Access access, Handler<RoutingContext> handler) {
-    return add(HttpMethod.DELETE, path, access, handler);
+    return add(HttpMethod.DELETE, path, access, ApiQuery.NONE, handler);
   }
 
   /**
@@ -60,10 +70,16 @@ public final class SecureRouter {
    * recognise the route before routing.
    */
   public Route postStream(String path, Access access, Handler<RoutingContext> handler) {
+    return postStream(path, access, ApiQuery.NONE, handler);
+  }
+
+  /** {@link #postStream(String, Access, Handler)} accepting the declared query parameters. */
+  public Route postStream(String path, Access access, ApiQuery query, Handler<RoutingContext> handler) {
     ownBody(path, access);
-    inventory.record(HttpMethod.POST, path, access);
+    inventory.record(HttpMethod.POST, path, access, query);
     return router.route(HttpMethod.POST, path)
         .handler(SecureRouter::holdBody)
+        .handler(queryCheck(path, query))
         .handler(security.guard(access, true))
         .handler(security.idempotency())
         .handler(handler);
@@ -89,7 +105,7 @@ public final class SecureRouter {
   public Route postMultipart(String path, Access access, Path uploadsDir, long maxBytes,
                              Handler<RoutingContext> handler) {
     ownBody(path, access);
-    inventory.record(HttpMethod.POST, path, access);
+    inventory.record(HttpMethod.POST, path, access, ApiQuery.NONE);
     BodyHandler body = BodyHandler.create(uploadsDir.toString())
         .setBodyLimit(maxBytes)
         .setDeleteUploadedFilesOnEnd(true)
@@ -122,18 +138,34 @@ public final class SecureRouter {
    */
   public Route secret(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
-    inventory.record(method, path, access);
-    return router.route(method, path).handler(security.guard(access, true)).handler(handler);
+    inventory.record(method, path, access, ApiQuery.NONE);
+    return router.route(method, path).handler(queryCheck(path, ApiQuery.NONE))
+        .handler(security.guard(access, true)).handler(handler);
   }
 
-  private Route add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+  private Route add(HttpMethod method, String path, Access access, ApiQuery query, Handler<RoutingContext> handler) {
     Objects.requireNonNull(access, "every route needs an access policy: " + method + " " + path);
-    inventory.record(method, path, access);
-    Route route = router.route(method, path).handler(security.guard(access, true));
+    Objects.requireNonNull(query, "query parameters: " + method + " " + path);
+    inventory.record(method, path, access, query);
+    Route route = router.route(method, path).handler(queryCheck(path, query)).handler(security.guard(access, true));
     if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
       route.handler(security.idempotency()); // a retried submission is answered, not done twice
     }
     return route.handler(handler);
+  }
+
+  /**
+   * On API routes ({@code /api/}), the check of the query string against the route's declared
+   * parameters (see {@link ApiQuery}); pages keep their tolerant parsing.
+   */
+  private static Handler<RoutingContext> queryCheck(String path, ApiQuery query) {
+    if (!path.startsWith("/api/")) {
+      return RoutingContext::next;
+    }
+    return ctx -> {
+      query.check(ctx);
+      ctx.next();
+    };
   }
 
   /** The router to mount (features return it from their {@code router(...)} factory). */

@@ -25,17 +25,7 @@ public record PageRequest(int page, int size) {
 
   /** The {@code q} search text (trimmed; null when blank); longer than 64 characters is a 422. */
   public static String search(RoutingContext ctx) {
-    String q = ctx.request().getParam("q");
-    if (Text.blank(q)) {
-      return null;
-    }
-    if (q.length() > 64) {
-      throw AppException.invalid("q", "field.tooLong", 64);
-    }
-    if (Text.hasControl(q)) {
-      throw AppException.invalid("q", "field.control");
-    }
-    return Text.strip(q);
+    return Params.search(ctx, "q");
   }
 
   /** The request's query string without {@code page}, for pager links that keep the filters. */

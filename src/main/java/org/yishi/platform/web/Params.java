@@ -19,6 +19,9 @@ import java.util.Set;
 public final class Params {
   public static final int MIN_YEAR = 2000;
   public static final int MAX_YEAR = 2100;
+  /** Longest search text ({@code q}) a list accepts. */
+  public static final int MAX_SEARCH = 64;
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("\\d{1,18}");
 
   private Params() {
   }
@@ -28,16 +31,82 @@ public final class Params {
     return Text.blank(v) ? null : Text.strip(v);
   }
 
+  /**
+   * Whether {@code text} is an id as the application writes them: a whole number of 1-18 ASCII
+   * digits (so it always fits a {@code long}; no sign, no blanks, no full-width digits).
+   */
+  public static boolean isId(String text) {
+    return text != null && ID.matcher(text).matches();
+  }
+
+  /** {@code text} as an id, or null when it is not one (see {@link #isId}). */
+  public static Long parseId(String text) {
+    return isId(text) ? Long.valueOf(text) : null;
+  }
+
   /** An optional id (a whole number of at most 18 digits); null when absent. */
   public static Long id(RoutingContext ctx, String name) {
     String v = raw(ctx, name);
     if (v == null) {
       return null;
     }
-    if (!v.matches("\\d{1,18}")) {
+    if (!isId(v)) {
       throw AppException.invalid(name, "field.notWholeNumber");
     }
     return Long.valueOf(v);
+  }
+
+  /** An optional text parameter, stripped; null when absent or blank ({@link Text#blank}). */
+  public static String text(RoutingContext ctx, String name) {
+    return raw(ctx, name);
+  }
+
+  /**
+   * An optional search text: stripped, null when blank; more than {@value #MAX_SEARCH} characters
+   * or a control character is a 422 naming the parameter.
+   */
+  public static String search(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    if (Text.blank(v)) {
+      return null;
+    }
+    if (v.length() > MAX_SEARCH) {
+      throw AppException.invalid(name, "field.tooLong", MAX_SEARCH);
+    }
+    if (Text.hasControl(v)) {
+      throw AppException.invalid(name, "field.control");
+    }
+    return Text.strip(v);
+  }
+
+  /**
+   * An optional boolean: {@code true}/{@code 1}/{@code on} or {@code false}/{@code 0}/{@code off};
+   * null when absent or blank; anything else is a 422 naming the parameter.
+   */
+  public static Boolean bool(RoutingContext ctx, String name) {
+    String v = raw(ctx, name);
+    if (v == null) {
+      return null;
+    }
+    return switch (v) {
+      case "true", "1", "on" -> true;
+      case "false", "0", "off" -> false;
+      default -> throw AppException.invalid(name, "field.notBoolean");
+    };
+  }
+
+  /**
+   * Of the names of one parameter, the first that the request carries (not blank), else the first
+   * name. For a filter that a page still spells the old way while the API uses the current name
+   * (the API itself rewrites its declared aliases, see {@code ApiQuery}).
+   */
+  public static String present(RoutingContext ctx, String... names) {
+    for (String n : names) {
+      if (!Text.blank(ctx.request().getParam(n))) {
+        return n;
+      }
+    }
+    return names[0];
   }
 
   /** An optional 12-digit division code; null when absent. */
