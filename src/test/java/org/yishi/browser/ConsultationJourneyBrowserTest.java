@@ -1,6 +1,5 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -10,12 +9,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -48,7 +47,11 @@ class ConsultationJourneyBrowserTest {
 
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode
   private static Node node;
+  @FromNode
   private static Sql db;
   private static Long stationId;
   private static Long topicId;
@@ -58,16 +61,7 @@ class ConsultationJourneyBrowserTest {
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    AccountFixtures.create(node);
-    db = new Sql(pgUrl);
     browser.baseUrl(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static long idIn(String path, String prefix) {

@@ -1,18 +1,18 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.yishi.platform.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import io.vertx.core.json.JsonObject;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.support.Api;
 
@@ -32,17 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DashboardBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @FromNode
   private static Node node;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestNodes.env(TestPostgres.freshDatabaseUrl(), Map.of("YISHI_DEMO", "true")));
     browser.baseUrl(node.baseUrl()).desktop();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test

@@ -1,15 +1,14 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 
 import java.util.List;
 
@@ -20,18 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PhoneLayoutBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode
   private static Node node;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    AccountFixtures.create(node);
     browser.baseUrl(node.baseUrl()).phone();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** Fails when the page is wider than the phone's screen. */

@@ -1,15 +1,14 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.yishi.platform.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.time.YearMonth;
 import java.time.ZoneId;
@@ -27,20 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReportBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @FromNode
   private static Node node;
+  @FromNode
   private static Sql sql;
 
   @BeforeAll
   static void start() {
-    String url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
-    sql = new Sql(url);
     browser.baseUrl(node.baseUrl()).desktop();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test

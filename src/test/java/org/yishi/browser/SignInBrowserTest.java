@@ -1,16 +1,15 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.account.AccountFixtures;
 import org.yishi.platform.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,21 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SignInBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode
   private static Node node;
+  @FromNode
   private static Sql db;
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    AccountFixtures.create(node);
-    db = new Sql(pgUrl);
     browser.baseUrl(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test

@@ -3,14 +3,12 @@ package org.yishi.platform;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.NodeExtension;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,20 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two real Hazelcast members on 127.0.0.1 sharing one database and one event bus. */
 class ClusterTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.create().members(2);
   private static Node a;
   private static Node b;
 
   @BeforeAll
   static void start() {
-    var envs = TestNodes.clusterEnvs(TestPostgres.freshDatabaseUrl(), 2, Map.of());
-    a = TestNodes.start(envs.get(0));
-    b = TestNodes.start(envs.get(1));
-  }
-
-  @AfterAll
-  static void stop() {
-    b.close();
-    a.close();
+    a = NODE.node(0);
+    b = NODE.node(1);
   }
 
   @Test
