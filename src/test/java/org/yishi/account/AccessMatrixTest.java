@@ -35,14 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AccessMatrixTest {
   private static final List<String> CALLERS = List.of("admin", "city", "city-other", "d1", "d2", "c1", "anon");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   /** One route's expected statuses, per caller, in the order of {@link #CALLERS}. */
   private record Case(String route, String path, Supplier<String> body, int... expected) {

@@ -26,16 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad input on every account input path: a clear error, nothing written, never a stack trace. */
 class AccountInputTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static String admin;
 
   @BeforeAll

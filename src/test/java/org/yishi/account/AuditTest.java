@@ -19,14 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every account write leaves who/what/when with before and after, visible inside the jurisdiction only. */
 class AuditTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   @Test
   void updateIsRecordedWithBeforeAndAfterAndScopedToTheDistrict() {

@@ -1,7 +1,6 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -11,6 +10,7 @@ import org.yishi.platform.Node;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.NodeExtension;
 
 import java.net.http.HttpResponse;
@@ -23,16 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterSecurityTest {
   // a is closed by the failover test; the extension's close afterwards is idempotent
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LOGIN_MAX_ATTEMPTS", "4");
-  private static Node a;
-  private static Node b;
-
-  @BeforeAll
-  static void start() {
-    a = NODE.node(0);
-    b = NODE.node(1);
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LOGIN_MAX_ATTEMPTS", "4");
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
 
   private static int attempt(Node n, String password) {
     return new Api(n.baseUrl()).call("POST", "/api/v1/auth/token", null,

@@ -29,10 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RouteInventoryTest {
   /** Platform routes that are not features: static files from the jar. */
   private static final Set<String> PLATFORM = Set.of("/assets/", "/webjars/");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create();
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static Node node;
 
   /** "METHOD path" of every route with a path, walking mounted sub-routers. */
   static List<String> walk(Router router, String prefix) {

@@ -30,12 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * absolute lifetime however active it is, and sign-in issues a new CSRF token (issue 18, items 5 and 7).
  */
 class SessionLifetimeTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_SESSION_MAX_HOURS", "2"));
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_SESSION_MAX_HOURS", "2"));
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String admin;
 
   @BeforeAll

@@ -31,8 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SignInRaceTest {
   private static final int GUESSES = 24;
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
         // a realistic hash: each check takes long enough for parallel requests to overlap
         "YISHI_PASSWORD_ITERATIONS", "200000",
         "YISHI_LOGIN_MAX_ATTEMPTS", "3",
@@ -40,8 +39,7 @@ class SignInRaceTest {
         "YISHI_LOGIN_MAX_HASHING_PER_ADDRESS", "2",
         // the tests name each client in X-Forwarded-For, as a load balancer in front would
         "YISHI_HTTP_TRUSTED_PROXIES", "127.0.0.1"));
-  @FromNode
-  private static Node node;
+  @FromNode private static Node node;
 
   private static HttpResponse<String> tokenRequest(String username, String password, String client) {
     return Http.send(Http.request(node.baseUrl() + "/api/v1/auth/token")

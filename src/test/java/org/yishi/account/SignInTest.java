@@ -23,13 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Throttling per account and per address (kicks in, then releases), and no user enumeration. */
 class SignInTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
         "YISHI_LOGIN_MAX_ATTEMPTS", "3", "YISHI_LOGIN_MAX_PER_ADDRESS", "8", "YISHI_LOGIN_WINDOW_SECONDS", "2"));
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @FromNode private static Node node;
+  @FromNode private static Api api;
 
   private static HttpResponse<String> attempt(String user, String password) {
     return api.call("POST", "/api/v1/auth/token", null, new JsonObject().put("username", user).put("password", password).encode());

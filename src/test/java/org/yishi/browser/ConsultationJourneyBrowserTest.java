@@ -1,6 +1,5 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import org.yishi.platform.Node;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.FromNode;
@@ -45,24 +43,14 @@ class ConsultationJourneyBrowserTest {
   private static final String VILLAGE = "220802001001";   // a community under 海明街道, 洮北区
   private static final String TOPIC = "幸福社区停车难问题";
 
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Sql db;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql db;
   private static Long stationId;
   private static Long topicId;
   private static Long meetingId;
   private static Long outcomeId;
   private static ZonedDateTime meetingStart;
-
-  @BeforeAll
-  static void start() {
-    browser.baseUrl(node.baseUrl());
-  }
 
   private static long idIn(String path, String prefix) {
     Matcher m = Pattern.compile("^" + Pattern.quote(prefix) + "(\\d+)").matcher(path);

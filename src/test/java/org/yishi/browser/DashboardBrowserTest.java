@@ -30,16 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the CSP, the category filter, and live refresh when a record is filed while the page is open.
  */
 class DashboardBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Node node;
 
   @BeforeAll
   static void start() {
-    browser.baseUrl(node.baseUrl()).desktop();
+    browser.desktop();
   }
 
   @Test

@@ -29,20 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HomeQueueBrowserTest {
   private static final String PASSWORD = "yishi-demo";
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Node node;
   private static Sql db;
-  @FromNode
-  private static String url;
+  @FromNode private static String url;
 
   @BeforeAll
   static void start() {
     db = new Sql(url);
-    browser.baseUrl(node.baseUrl()).desktop();
+    browser.desktop();
   }
 
   /** The ids listed in one section of the queue on the page. */

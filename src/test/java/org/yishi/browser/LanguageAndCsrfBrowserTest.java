@@ -1,10 +1,8 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.platform.Node;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.FromNode;
@@ -24,19 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LanguageAndCsrfBrowserTest {
   private static final String VILLAGE = "220802001002";
 
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Sql db;
-
-  @BeforeAll
-  static void start() {
-    browser.baseUrl(node.baseUrl());
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql db;
 
   private static String lang() {
     return (String) browser.js("return document.documentElement.lang");

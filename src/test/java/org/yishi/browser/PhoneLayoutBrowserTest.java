@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.platform.Node;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.FromNode;
@@ -17,16 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** On a 375 px wide phone the home page, the station lists and the calendar fit the screen: no sideways scrolling. */
 class PhoneLayoutBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
 
   @BeforeAll
   static void start() {
-    browser.baseUrl(node.baseUrl()).phone();
+    browser.phone();
   }
 
   /** Fails when the page is wider than the phone's screen. */

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.platform.Node;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.FromNode;
 import org.yishi.support.NodeExtension;
@@ -24,18 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * see their own district's report only.
  */
 class ReportBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql sql;
 
   @BeforeAll
   static void start() {
-    browser.baseUrl(node.baseUrl()).desktop();
+    browser.desktop();
   }
 
   @Test

@@ -1,10 +1,8 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.platform.Node;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.FromNode;
@@ -17,19 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Signing in (after a wrong password) and out, typed into the real login page of a real node. */
 class SignInBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Sql db;
-
-  @BeforeAll
-  static void start() {
-    browser.baseUrl(node.baseUrl());
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql db;
 
   @Test
   void wrongPasswordIsShownThenSignInAndOut() {

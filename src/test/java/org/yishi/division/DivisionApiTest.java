@@ -26,12 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reading divisions over real HTTP after importing the shipped 白城 slice: the API, the page and the options fragment. */
 class DivisionApiTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String d1;
 
   @BeforeAll

@@ -31,10 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Importing through {@code POST /api/v1/divisions/imports} on a real node: reports, refusals, limits, jobs. */
 class DivisionImportApiTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
   private static DivisionTestDb db;
   private static Api api;
   private static String base;

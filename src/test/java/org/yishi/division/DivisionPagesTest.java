@@ -26,10 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DivisionPagesTest {
   private static final long LIMIT = 100_000;
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_IMPORT_MAX_BYTES", String.valueOf(LIMIT)));
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_IMPORT_MAX_BYTES", String.valueOf(LIMIT)));
+  @FromNode private static Node node;
   private static DivisionTestDb db;
 
   @BeforeAll

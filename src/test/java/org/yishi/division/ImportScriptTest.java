@@ -26,10 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code scripts/import-divisions.sh} run as an operator runs it (bash + curl) against a real node. */
 class ImportScriptTest {
   private static final Path SCRIPT = Path.of("scripts/import-divisions.sh");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create();
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static Node node;
   private static DivisionTestDb db;
 
   @TempDir

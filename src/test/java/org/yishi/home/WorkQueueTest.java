@@ -28,16 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SQL around 海明 (洮北区) and 团结 (洮南市): each caller sees the work of their own jurisdiction only.
  */
 class WorkQueueTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
-  @FromNode
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
+  @FromNode private static Sql sql;
   private static long haimingTopic;
   private static long tuanjieSubmitted;
   private static long dueMeeting;

@@ -51,15 +51,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AttachmentClusterTest {
   private static final byte[] PNG_HEAD = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   // a short idle timeout, so that a client stalled mid-upload is cut off within the test
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3");
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3");
   /** The running members; the last test closes the first one and takes it out (closing twice is harmless). */
   private static final List<Node> NODES = new ArrayList<>();
   private static final List<Path> DATA = new ArrayList<>();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static AccountFixtures f;
+  @FromNode private static String pgUrl;
+  @FromNode private static AccountFixtures f;
   private static String token;
   private static long topic;
   private static long meeting;

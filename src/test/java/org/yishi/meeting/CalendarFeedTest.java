@@ -40,16 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CalendarFeedTest {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final Pattern LINK = Pattern.compile("id=\"feed-link\"[^>]*>(/calendar/feed/[A-Za-z0-9_-]{43}\\.ics)<");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long s1;
   private static long s3;
   private static long tuanjie;

@@ -41,16 +41,11 @@ class MeetingDisclosureTest {
   private static final String SECRET_VENUE = "洮南秘密会场乙";
   private static final String SECRET_PLAN = "洮南调研方案丙";
   private static final String SECRET_LINK = "https://meet.example/secret-taonan";
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topicHaiming;
   private static long topicChangqing;
   private static long topicTuanjie;

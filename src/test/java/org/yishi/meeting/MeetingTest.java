@@ -39,16 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Scheduling, clashes, reschedule/cancel, bad input, jurisdiction, the calendar and its iCal feeds. */
 class MeetingTest {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topicS1;
   private static long topicS3;
   private static long member;

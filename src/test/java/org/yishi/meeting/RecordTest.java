@@ -29,16 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Filing a meeting's record, returning it for correction, its events and the filing reminder. */
 class RecordTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topic;
   private static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
 

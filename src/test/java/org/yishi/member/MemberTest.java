@@ -20,14 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Committees, members and their assignment to stations. */
 class MemberTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static String token(String user) {
     return api.token(user, AccountFixtures.passwordOf(user));

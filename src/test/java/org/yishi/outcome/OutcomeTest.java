@@ -52,16 +52,11 @@ class OutcomeTest {
   private static final ConcurrentLinkedQueue<JsonObject> EVENTS = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger HOURS = new AtomicInteger(1);
   // the node's own scheduler reads a clock stuck in 1970, so only the test escalates overdue outcomes
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().clock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().clock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long meetingS1;   // started, at c1's station (洮北区)
   private static long meetingS2;   // started, at 团结街道 (洮南市, d2)
   private static long topicS1;

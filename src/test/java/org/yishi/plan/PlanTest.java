@@ -25,16 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Yearly plans over real HTTP: uniqueness, jurisdiction, items, progress from meetings, pages. */
 class PlanTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static String token(String user) {
     return api.token(user, AccountFixtures.passwordOf(user));

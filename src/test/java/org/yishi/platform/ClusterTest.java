@@ -3,12 +3,11 @@ package org.yishi.platform;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.support.Http;
+import org.yishi.support.FromNode;
 import org.yishi.support.NodeExtension;
-
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,16 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two real Hazelcast members on 127.0.0.1 sharing one database and one event bus. */
 class ClusterTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().members(2);
-  private static Node a;
-  private static Node b;
-
-  @BeforeAll
-  static void start() {
-    a = NODE.node(0);
-    b = NODE.node(1);
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().members(2);
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
 
   @Test
   void bothNodesSeeTwoMembers() {

@@ -36,12 +36,9 @@ class HostileInputTest {
   private static final List<Object> NASTY = List.of("<script>alert(1)</script>", "'; DROP TABLE station; --", "\u0000",
       "../../../../etc/passwd", "x".repeat(70_000), -1, 1.5e308, Long.MAX_VALUE, true, new JsonArray().add(new JsonObject()),
       new JsonObject().put("$gt", ""), "２０２６-１３-４５T２５:６１", "\uD83D\uDE00".repeat(300), "%00%0d%0aSet-Cookie: x=y");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String token;
   private static Browser browser;
   private static long spareAccount;

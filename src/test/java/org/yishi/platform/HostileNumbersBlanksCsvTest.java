@@ -38,12 +38,9 @@ class HostileNumbersBlanksCsvTest {
   private static final List<String> HUGE = List.of("18446744073709551621", "-18446744073709551611", "9223372036854775808",
       "1e30");
   private static final List<String> BLANKS = List.of("\u3000", "\u3000\u3000", "\u00A0", "\u200B", "\uFEFF", " \u3000\u200B\t");
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String token;
   private static long spareAccount;
 

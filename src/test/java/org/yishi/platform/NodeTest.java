@@ -20,12 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One real node on a real database: migrations, probes, metrics, pages, errors, headers. */
 class NodeTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
   private static String base;
 
   @BeforeAll

@@ -21,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterRateLimitTest {
   private static final int BURST = 10;
   private static final int PER_SECOND = 2;
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env(Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env(Map.of(
       "YISHI_RATE_LIMIT_PER_SECOND", String.valueOf(PER_SECOND), "YISHI_RATE_LIMIT_BURST", String.valueOf(BURST)));
   private static final List<Node> NODES = NODE.nodes();
 

@@ -1,7 +1,6 @@
 package org.yishi.reliability;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.platform.Node;
@@ -34,21 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * flight finish and commit, and only then leaves the cluster.
  */
 class GracefulShutdownTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_SHUTDOWN_GRACE", "20")
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_SHUTDOWN_GRACE", "20")
       .memberEnv(1, "YISHI_HTTP_DRAIN_NOTICE_MILLIS", "2000");
-  @FromNode
-  private static String pgUrl;
-  private static Node staying;
-  private static Node leaving;
-  @FromNode
-  private static AccountFixtures f;
-
-  @BeforeAll
-  static void start() {
-    staying = NODE.node(0);
-    leaving = NODE.node(1);
-  }
+  @FromNode private static String pgUrl;
+  @FromNode private static Node staying;
+  @FromNode(member = 1) private static Node leaving;
+  @FromNode private static AccountFixtures f;
 
   private static int members(Node node) {
     return Http.json(Http.get(node.baseUrl() + "/ready")).getJsonObject("cluster").getInteger("members");

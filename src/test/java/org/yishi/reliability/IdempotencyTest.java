@@ -44,23 +44,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IdempotencyTest {
   private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
-  @FromNode
-  private static String pgUrl;
-  private static Node a;
-  private static Node b;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
+  @FromNode private static String pgUrl;
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Sql sql;
   private static String token;
   private static long haiming;
 
   @BeforeAll
   static void start() {
-    a = NODE.node(0);
-    b = NODE.node(1);
     haiming = f.stations.get(AccountFixtures.HAIMING);
     token = new Api(a.baseUrl()).token("c1", AccountFixtures.PASSWORD);
   }

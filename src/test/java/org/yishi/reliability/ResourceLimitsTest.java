@@ -35,16 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * instead of queueing requests without end.
  */
 class ResourceLimitsTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
         "YISHI_RATE_LIMIT_PER_SECOND", "2", "YISHI_RATE_LIMIT_BURST", "5",
         "YISHI_PG_POOL_SIZE", "2", "YISHI_PG_WAIT_QUEUE", "1", "YISHI_PG_CONNECT_TIMEOUT", "30"));
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
 
   @Test
   void aUserOverTheRateGets429WithRetryAfterAndOthersAreUnaffected() throws Exception {

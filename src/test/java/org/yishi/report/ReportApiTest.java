@@ -46,14 +46,10 @@ class ReportApiTest {
   private static final String TAOBEI = "220802000000";
   private static final String TAONAN = "220881000000";
   private static final String PASSWORD = "yishi-demo";
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
-  @FromNode
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @FromNode private static Node node;
+  @FromNode private static Api api;
+  @FromNode private static Sql sql;
   private static String lastMonth;
 
   @BeforeAll

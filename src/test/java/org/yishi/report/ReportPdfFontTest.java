@@ -40,12 +40,9 @@ class ReportPdfFontTest {
   private static final String SAMPLE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head>"
       + "<style>body { font-family: " + ReportPdf.familyList() + "; }</style></head>"
       + "<body><h1>白城市月度报告</h1><h2>综述</h2><p>洮北区共召开协商活动12场。Meetings held: 12.</p></body></html>";
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true", "YISHI_REPORT_SYSTEM_FONTS", "false"));
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true", "YISHI_REPORT_SYSTEM_FONTS", "false"));
+  @FromNode private static Node node;
+  @FromNode private static Sql sql;
 
   private static String text(byte[] pdf) throws Exception {
     try (PDDocument doc = Loader.loadPDF(pdf)) {

@@ -25,14 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bulk registration from CSV: per-row report, all-or-nothing or skip-invalid, jurisdiction per row. */
 class StationImportTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static Api api;
 
   private static long stations() throws Exception {
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM station")) {

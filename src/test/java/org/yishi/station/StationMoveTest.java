@@ -37,16 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StationMoveTest {
   private static final String FUWEN = "220881002000";  // 富文街道, 洮南市
   private static final String RUIGUANG = "220802003000"; // 瑞光街道, 洮北区
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static String token(String user) {
     return api.token(user, AccountFixtures.passwordOf(user));

@@ -33,8 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LiveStreamRecheckTest {
   /** How long a test waits for something that must happen (a bound, not a measured speed). */
   private static final Duration WAIT = Duration.ofSeconds(20);
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LIVE_RECHECK_SECONDS", "1");
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LIVE_RECHECK_SECONDS", "1");
   private static final List<Node> NODES = NODE.nodes();
   private static Api onA;
   private static String admin;

@@ -63,15 +63,11 @@ class StatsBreakdownTest {
   static final String HECHENG = "220821001000";
   static final String QINGSHENG = "220821001001";
   static final String ZHENDONG = "220821002000";
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
   private static StatsFixtures fx;
-  @FromNode
-  private static Api api;
+  @FromNode private static Api api;
   private static String admin;
   private static long a;
   private static long b;

@@ -37,8 +37,7 @@ class StatsLiveTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   /** How long a test listens for an event that must not come. */
   private static final Duration QUIET = Duration.ofSeconds(2);
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
   private static final List<Node> NODES = NODE.nodes();
   private static AccountFixtures f;
 

@@ -26,16 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every counter against hand-computed values, and the incrementally kept counters against a rebuild. */
 class StatsTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
   private static Pool pool;
   private static StatsFixtures fx;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long s1;
   private static long s2;
 

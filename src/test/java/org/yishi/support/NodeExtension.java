@@ -20,11 +20,11 @@ import java.util.Map;
  * 127.0.0.1, optionally the {@link AccountFixtures} cast. Register it on a static field:
  *
  * <pre>{@code
- * @RegisterExtension
- * static final NodeExtension NODE = NodeExtension.withAccounts().env("YISHI_DEMO", "true");
+ * @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env("YISHI_DEMO", "true");
  * @FromNode static Node node;
  * @FromNode static Api api;
  * @FromNode static AccountFixtures f;
+ * @FromNode(member = 1) static Node second;   // with .members(2)
  * }</pre>
  *
  * The nodes are running and the {@link FromNode} fields are set before the class's own
@@ -146,10 +146,11 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
 
   private Object valueFor(Field field) {
     Class<?> type = field.getType();
+    int member = field.getAnnotation(FromNode.class).member();
     if (type == Node.class) {
-      return node();
+      return node(member);
     } else if (type == Api.class) {
-      return api;
+      return member == 0 ? api : new Api(node(member).baseUrl());
     } else if (type == AccountFixtures.class) {
       return fixtures();
     } else if (type == Sql.class) {

@@ -11,19 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the extension promises the test classes: members, settings, fixtures and the fields it fills. */
 class NodeExtensionTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_SESSION_MAX_HOURS", "3")
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_SESSION_MAX_HOURS", "3")
       .memberEnv(1, "YISHI_HTTP_DRAIN_NOTICE_MILLIS", "1500");
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static Api api;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Sql sql;
+  @FromNode private static Node node;
+  @FromNode private static Api api;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static String pgUrl;
+  @FromNode private static Sql sql;
+  @FromNode(member = 1) private static Node second;
+  @FromNode(member = 1) private static Api onSecond;
 
   @Test
   void theFieldsAreTheFirstMembersNodeClientFixturesAndDatabase() {
@@ -39,6 +35,8 @@ class NodeExtensionTest {
   @Test
   void theMembersFormOneClusterOnOneDatabase() {
     assertEquals(2, NODE.nodes().size());
+    assertSame(NODE.node(1), second);
+    assertEquals(200, onSecond.get("/api/v1/me", onSecond.token("c1", AccountFixtures.PASSWORD)).statusCode());
     for (Node member : NODE.nodes()) {
       assertEquals(2, member.app().cluster().getNodes().size());
       assertEquals(200, new Api(member.baseUrl()).get("/api/v1/me", api.token("d1", AccountFixtures.PASSWORD)).statusCode(),

@@ -31,16 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Topics over real HTTP: the two questions, the lifecycle and who may move it, conflicts, lists, forms, bad input. */
 class TopicTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode
-  private static String pgUrl;
-  @FromNode
-  private static Node node;
-  @FromNode
-  private static AccountFixtures f;
-  @FromNode
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long haiming;
 
   @BeforeAll
