@@ -2,16 +2,18 @@ package org.yishi.account;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.security.RouteInventory;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -33,9 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AccessMatrixTest {
   private static final List<String> CALLERS = List.of("admin", "city", "city-other", "d1", "d2", "c1", "anon");
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   /** One route's expected statuses, per caller, in the order of {@link #CALLERS}. */
   private record Case(String route, String path, Supplier<String> body, int... expected) {
@@ -45,9 +48,6 @@ class AccessMatrixTest {
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     long c1 = f.ids.get("c1");
     Supplier<String> none = () -> null;
     Supplier<String> editC1 = () -> new JsonObject().put("displayName", "洮北联络员").put("role", "station_coordinator")
@@ -353,11 +353,6 @@ class AccessMatrixTest {
 
   private static void add(String route, String path, Supplier<String> body, int... expected) {
     CASES.add(new Case(route, path, body, expected));
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static int stationVersion(long id) {

@@ -1,13 +1,16 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -23,24 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad input on every account input path: a clear error, nothing written, never a stack trace. */
 class AccountInputTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static String admin;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static long accounts() throws Exception {

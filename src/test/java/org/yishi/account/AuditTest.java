@@ -2,15 +2,16 @@ package org.yishi.account;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,21 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every account write leaves who/what/when with before and after, visible inside the jurisdiction only. */
 class AuditTest {
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   @Test
   void updateIsRecordedWithBeforeAndAfterAndScopedToTheDistrict() {

@@ -1,17 +1,17 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -22,22 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Security state shared by the cluster: throttle counters and browser sessions, on two real members. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterSecurityTest {
-  private static Node a;
-  private static Node b;
-
-  @BeforeAll
-  static void start() {
-    var envs = TestNodes.clusterEnvs(TestPostgres.freshDatabaseUrl(), 2, Map.of("YISHI_LOGIN_MAX_ATTEMPTS", "4"));
-    a = TestNodes.start(envs.get(0));
-    b = TestNodes.start(envs.get(1));
-    AccountFixtures.create(a);
-  }
-
-  @AfterAll
-  static void stop() {
-    b.close();
-    a.close(); // already closed by the failover test: close() is idempotent
-  }
+  // a is closed by the failover test; the extension's close afterwards is idempotent
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LOGIN_MAX_ATTEMPTS", "4");
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
 
   private static int attempt(Node n, String password) {
     return new Api(n.baseUrl()).call("POST", "/api/v1/auth/token", null,

@@ -4,16 +4,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yaml.snakeyaml.Yaml;
 import org.yishi.apidocs.ApiDocsRoutes;
 import org.yishi.app.Node;
 import org.yishi.platform.http.HttpVerticle;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.NodeExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,17 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RouteInventoryTest {
   /** Platform routes that are not features: static files from the jar. */
   private static final Set<String> PLATFORM = Set.of("/assets/", "/webjars/");
-  private static Node node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static Node node;
 
   /** "METHOD path" of every route with a path, walking mounted sub-routers. */
   static List<String> walk(Router router, String prefix) {

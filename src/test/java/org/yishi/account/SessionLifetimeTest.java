@@ -4,15 +4,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Session;
 import io.vertx.ext.web.sstore.ClusteredSessionStore;
 import io.vertx.ext.web.sstore.SessionStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.util.Arrays;
@@ -28,21 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * absolute lifetime however active it is, and sign-in issues a new CSRF token (issue 18, items 5 and 7).
  */
 class SessionLifetimeTest {
-  private static Node node;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_SESSION_MAX_HOURS", "2"));
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String admin;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestNodes.env(TestPostgres.freshDatabaseUrl(), Map.of("YISHI_SESSION_MAX_HOURS", "2")));
-    AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** A district staff account with a known password; answers its id. */

@@ -1,13 +1,13 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.NodeExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,25 +31,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SignInRaceTest {
   private static final int GUESSES = 24;
-  private static Node node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(TestNodes.env(TestPostgres.freshDatabaseUrl(), Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
         // a realistic hash: each check takes long enough for parallel requests to overlap
         "YISHI_PASSWORD_ITERATIONS", "200000",
         "YISHI_LOGIN_MAX_ATTEMPTS", "3",
         "YISHI_LOGIN_MAX_PER_ADDRESS", "100000",
         "YISHI_LOGIN_MAX_HASHING_PER_ADDRESS", "2",
         // the tests name each client in X-Forwarded-For, as a load balancer in front would
-        "YISHI_HTTP_TRUSTED_PROXIES", "127.0.0.1")));
-    AccountFixtures.create(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+        "YISHI_HTTP_TRUSTED_PROXIES", "127.0.0.1"));
+  @FromNode private static Node node;
 
   private static HttpResponse<String> tokenRequest(String username, String password, String client) {
     return Http.send(Http.request(node.baseUrl() + "/api/v1/auth/token")

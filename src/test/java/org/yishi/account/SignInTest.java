@@ -1,13 +1,15 @@
 package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -21,21 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Throttling per account and per address (kicks in, then releases), and no user enumeration. */
 class SignInTest {
-  private static Node node;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(TestNodes.env(TestPostgres.freshDatabaseUrl(), Map.of(
-        "YISHI_LOGIN_MAX_ATTEMPTS", "3", "YISHI_LOGIN_MAX_PER_ADDRESS", "8", "YISHI_LOGIN_WINDOW_SECONDS", "2")));
-    AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
+        "YISHI_LOGIN_MAX_ATTEMPTS", "3", "YISHI_LOGIN_MAX_PER_ADDRESS", "8", "YISHI_LOGIN_WINDOW_SECONDS", "2"));
+  @FromNode private static Node node;
+  @FromNode private static Api api;
 
   private static HttpResponse<String> attempt(String user, String password) {
     return api.call("POST", "/api/v1/auth/token", null, new JsonObject().put("username", user).put("password", password).encode());

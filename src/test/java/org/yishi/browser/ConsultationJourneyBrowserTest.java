@@ -1,7 +1,5 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -10,12 +8,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -46,29 +44,14 @@ class ConsultationJourneyBrowserTest {
   private static final String VILLAGE = "220802001001";   // a community under 海明街道, 洮北区
   private static final String TOPIC = "幸福社区停车难问题";
 
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
-  private static Sql db;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql db;
   private static Long stationId;
   private static Long topicId;
   private static Long meetingId;
   private static Long outcomeId;
   private static ZonedDateTime meetingStart;
-
-  @BeforeAll
-  static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    AccountFixtures.create(node);
-    db = new Sql(pgUrl);
-    browser.baseUrl(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
 
   private static long idIn(String path, String prefix) {
     Matcher m = Pattern.compile("^" + Pattern.quote(prefix) + "(\\d+)").matcher(path);

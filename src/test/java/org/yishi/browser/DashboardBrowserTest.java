@@ -1,18 +1,18 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import io.vertx.core.json.JsonObject;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.support.Api;
 
@@ -30,19 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the CSP, the category filter, and live refresh when a record is filed while the page is open.
  */
 class DashboardBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Node node;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestNodes.env(TestPostgres.freshDatabaseUrl(), Map.of("YISHI_DEMO", "true")));
-    browser.baseUrl(node.baseUrl()).desktop();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    browser.desktop();
   }
 
   @Test

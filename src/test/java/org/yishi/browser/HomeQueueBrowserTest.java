@@ -1,6 +1,5 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -8,6 +7,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
@@ -28,23 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HomeQueueBrowserTest {
   private static final String PASSWORD = "yishi-demo";
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Node node;
   private static Sql db;
-  private static String url;
+  @FromNode private static String url;
 
   @BeforeAll
   static void start() {
-    url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
     db = new Sql(url);
-    browser.baseUrl(node.baseUrl()).desktop();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    browser.desktop();
   }
 
   /** The ids listed in one section of the queue on the page. */

@@ -1,16 +1,14 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,24 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LanguageAndCsrfBrowserTest {
   private static final String VILLAGE = "220802001002";
 
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
-  private static Sql db;
-
-  @BeforeAll
-  static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    AccountFixtures.create(node);
-    db = new Sql(pgUrl);
-    browser.baseUrl(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql db;
 
   private static String lang() {
     return (String) browser.js("return document.documentElement.lang");

@@ -1,15 +1,14 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 
 import java.util.List;
 
@@ -18,20 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** On a 375 px wide phone the home page, the station lists and the calendar fit the screen: no sideways scrolling. */
 class PhoneLayoutBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    AccountFixtures.create(node);
-    browser.baseUrl(node.baseUrl()).phone();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    browser.phone();
   }
 
   /** Fails when the page is wider than the phone's screen. */

@@ -1,15 +1,14 @@
 package org.yishi.browser;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.yishi.app.Node;
 import org.yishi.support.BrowserSession;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.time.YearMonth;
 import java.time.ZoneId;
@@ -25,22 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * see their own district's report only.
  */
 class ReportBrowserTest {
-  @RegisterExtension
-  static final BrowserSession browser = BrowserSession.perClass();
-  private static Node node;
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @RegisterExtension static final BrowserSession browser = BrowserSession.perClass().on(NODE);
+  @FromNode private static Sql sql;
 
   @BeforeAll
   static void start() {
-    String url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
-    sql = new Sql(url);
-    browser.baseUrl(node.baseUrl()).desktop();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    browser.desktop();
   }
 
   @Test

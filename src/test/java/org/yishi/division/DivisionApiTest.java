@@ -2,16 +2,17 @@ package org.yishi.division;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -25,22 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reading divisions over real HTTP after importing the shipped 白城 slice: the API, the page and the options fragment. */
 class DivisionApiTest {
-  private static Node node;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String d1;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    AccountFixtures.create(node);
     DivisionFixtures.importBaicheng(node);
-    api = new Api(node.baseUrl());
     d1 = api.token("d1", AccountFixtures.PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static List<String> field(JsonArray items, String name) {

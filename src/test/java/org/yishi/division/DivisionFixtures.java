@@ -80,6 +80,24 @@ public final class DivisionFixtures {
     return await(base, token, id);
   }
 
+  /** Waits (up to 5 s) until the node's import spool is empty: an import leaves no file behind. */
+  static void assertSpoolEmpty(Node node) throws Exception {
+    java.nio.file.Path spool = node.app().config().dataDir().resolve("imports");
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    java.util.List<java.nio.file.Path> left;
+    do {
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.exists(spool)
+          ? java.nio.file.Files.list(spool) : java.util.stream.Stream.empty()) {
+        left = files.toList();
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("files left in " + spool + ": " + left);
+  }
+
   static byte[] csv(String... lines) {
     return (DivisionImporter.HEADER + "\n" + String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
   }

@@ -1,29 +1,27 @@
 package org.yishi.division;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.config.ConfigException;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Importing through {@code POST /api/v1/divisions/imports} on a real node: reports, refusals, limits, jobs. */
 class DivisionImportApiTest {
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
   private static DivisionTestDb db;
   private static Api api;
   private static String base;
@@ -42,24 +41,13 @@ class DivisionImportApiTest {
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    AccountFixtures.create(node);
-    db = DivisionTestDb.attach(pgUrl);
-    try {
-      db.clear(); // the fixtures import the 白城 slice (for their stations); these tests import it themselves
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    String pgUrl = NODE.pgUrl();
+    // the fixtures import the 白城 slice (for their stations); these tests import it themselves
+    db = DivisionTestDb.attachCleared(pgUrl);
     base = node.baseUrl();
     api = new Api(base);
     admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
     firstImport = DivisionFixtures.importAndWait(base, admin, DivisionTestDb.resource(DivisionFixtures.BAICHENG_CSV), "mode=atomic&filename=baicheng.csv");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static JsonObject importAndWait(byte[] body, String query) {
@@ -162,23 +150,7 @@ class DivisionImportApiTest {
     assertError(chunked, 413, "too_large");
     assertEquals(jobsBefore, jobs(), "no job recorded");
     assertEquals(before, db.checksum());
-    assertSpoolEmpty();
-  }
-
-  private static void assertSpoolEmpty() throws Exception {
-    Path spool = node.app().config().dataDir().resolve("imports");
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Path> left;
-    do {
-      try (Stream<Path> files = Files.exists(spool) ? Files.list(spool) : Stream.empty()) {
-        left = files.toList();
-      }
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("files left in " + spool + ": " + left);
+    DivisionFixtures.assertSpoolEmpty(node);
   }
 
   @Test
@@ -222,7 +194,7 @@ class DivisionImportApiTest {
     assertTrue(Http.json(mode).getJsonObject("error").getJsonObject("fields").containsKey("mode"));
     assertError(DivisionFixtures.upload(base, admin, slice, "filename=a%01b.csv"), 422, "invalid");
     assertEquals(jobsBefore, jobs(), "no job recorded");
-    assertSpoolEmpty();
+    DivisionFixtures.assertSpoolEmpty(node);
     assertError(api.get("/api/v1/divisions/imports", api.token("city", AccountFixtures.PASSWORD)), 403, "forbidden");
     assertError(api.get("/api/v1/divisions/imports/1", api.token("d1", AccountFixtures.PASSWORD)), 403, "forbidden");
     assertError(api.get("/api/v1/divisions/imports/999999", admin), 404, "not_found");

@@ -13,8 +13,6 @@ import org.yishi.platform.web.I18n;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,16 +58,6 @@ class DivisionImporterTest {
 
   private static DivisionImportReport run(String file, DivisionImportMode mode) throws SQLException {
     return run(file.getBytes(StandardCharsets.UTF_8), mode);
-  }
-
-  private static byte[] gzip(byte[] data) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(data);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   private static byte[] concat(byte[]... parts) {
@@ -202,7 +189,7 @@ class DivisionImporterTest {
 
   @Test
   void gzipIsDetectedByItsMagicBytes() throws SQLException {
-    DivisionImportReport report = run(gzip(BAICHENG), ATOMIC);
+    DivisionImportReport report = run(DivisionFixtures.gzip(BAICHENG), ATOMIC);
 
     assertTrue(report.applied());
     assertEquals(1231, report.inserted());
@@ -340,7 +327,7 @@ class DivisionImporterTest {
   void aTruncatedGzipIsRefusedAndNothingIsApplied() throws SQLException {
     run(JILIN_BAICHENG, ATOMIC);
     String before = db.checksum();
-    byte[] whole = gzip(BAICHENG);
+    byte[] whole = DivisionFixtures.gzip(BAICHENG);
     byte[] truncated = Arrays.copyOf(whole, whole.length / 2);
 
     for (DivisionImportMode mode : DivisionImportMode.values()) {
@@ -359,7 +346,7 @@ class DivisionImporterTest {
   @Test
   void aGzipBombIsRefusedAtTheSizeCap() throws SQLException {
     DivisionImporter capped = new DivisionImporter(db.database::openJdbc, 1024 * 1024);
-    byte[] bomb = gzip(concat(JILIN_BAICHENG.getBytes(StandardCharsets.UTF_8), new byte[8 * 1024 * 1024]));
+    byte[] bomb = DivisionFixtures.gzip(concat(JILIN_BAICHENG.getBytes(StandardCharsets.UTF_8), new byte[8 * 1024 * 1024]));
     assertTrue(bomb.length < 20_000, "8 MB of zeros compress to " + bomb.length + " bytes");
 
     DivisionImportReport report = capped.importCsv(new ByteArrayInputStream(bomb), ATOMIC, DivisionImportProgress.NONE);
@@ -417,7 +404,7 @@ class DivisionImporterTest {
   void progressIsReportedPhaseByPhase() throws SQLException {
     List<Phase> phases = new ArrayList<>();
     long[] last = new long[2];
-    DivisionImportReport report = importer.importCsv(new ByteArrayInputStream(gzip(BAICHENG)), ATOMIC,
+    DivisionImportReport report = importer.importCsv(new ByteArrayInputStream(DivisionFixtures.gzip(BAICHENG)), ATOMIC,
         (bytes, rows, phase) -> {
           if (phases.isEmpty() || phases.get(phases.size() - 1) != phase) {
             phases.add(phase);
@@ -428,7 +415,7 @@ class DivisionImporterTest {
 
     assertTrue(report.applied());
     assertEquals(List.of(Phase.READING, Phase.VALIDATING, Phase.MERGING, Phase.DONE), phases);
-    assertEquals(gzip(BAICHENG).length, last[0], "all compressed bytes were read");
+    assertEquals(DivisionFixtures.gzip(BAICHENG).length, last[0], "all compressed bytes were read");
     assertEquals(1231, last[1]);
   }
 

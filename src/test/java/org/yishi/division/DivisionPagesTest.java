@@ -1,22 +1,19 @@
 package org.yishi.division;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,25 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DivisionPagesTest {
   private static final long LIMIT = 100_000;
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of("YISHI_IMPORT_MAX_BYTES", String.valueOf(LIMIT)));
+  @FromNode private static Node node;
   private static DivisionTestDb db;
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(pgUrl, Map.of("YISHI_IMPORT_MAX_BYTES", String.valueOf(LIMIT))));
-    AccountFixtures.create(node);
-    db = DivisionTestDb.attach(pgUrl);
-    try {
-      db.clear(); // the fixtures import the 白城 slice (for their stations); these tests import it themselves
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    String pgUrl = NODE.pgUrl();
+    // the fixtures import the 白城 slice (for their stations); these tests import it themselves
+    db = DivisionTestDb.attachCleared(pgUrl);
   }
 
   private static Browser admin() {
@@ -72,22 +59,6 @@ class DivisionPagesTest {
       Thread.sleep(100);
     }
     throw new AssertionError("the job at " + location + " did not finish");
-  }
-
-  private static void assertSpoolEmpty() throws Exception {
-    Path spool = node.app().config().dataDir().resolve("imports");
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Path> left;
-    do {
-      try (Stream<Path> files = Files.exists(spool) ? Files.list(spool) : Stream.empty()) {
-        left = files.toList();
-      }
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("files left in " + spool + ": " + left);
   }
 
   @Test
@@ -160,7 +131,7 @@ class DivisionPagesTest {
     assertEquals(403, forged.statusCode());
     assertEquals(before, jobs(), "no job");
     assertEquals(data, db.checksum(), "nothing imported");
-    assertSpoolEmpty();
+    DivisionFixtures.assertSpoolEmpty(node);
   }
 
   @Test
@@ -213,7 +184,7 @@ class DivisionPagesTest {
     HttpResponse<String> huge = b.postMultipart("/admin/divisions/imports", Map.of("mode", "atomic"), "file", "huge.csv", new byte[1024 * 1024]);
     assertEquals(413, huge.statusCode());
     assertEquals(before, jobs());
-    assertSpoolEmpty();
+    DivisionFixtures.assertSpoolEmpty(node);
   }
 
   @Test
@@ -230,7 +201,7 @@ class DivisionPagesTest {
     assertEquals(401, anonymous.postMultipart("/admin/divisions/imports", Map.of("mode", "atomic"), "file", "baicheng.csv",
         DivisionTestDb.resource(DivisionFixtures.BAICHENG_CSV)).statusCode());
     assertEquals(before, jobs());
-    assertSpoolEmpty();
+    DivisionFixtures.assertSpoolEmpty(node);
     assertEquals(303, anonymous.get("/admin/divisions").statusCode());
   }
 }

@@ -36,6 +36,17 @@ final class DivisionTestDb {
     return new DivisionTestDb(url, null);
   }
 
+  /** As {@link #attach}, with the division tables emptied first. */
+  static DivisionTestDb attachCleared(String url) {
+    DivisionTestDb db = attach(url);
+    try {
+      db.clear();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return db;
+  }
+
   Connection jdbc() throws SQLException {
     return TestPostgres.jdbc(url);
   }

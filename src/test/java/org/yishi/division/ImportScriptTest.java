@@ -1,12 +1,13 @@
 package org.yishi.division;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.yishi.app.Node;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -25,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code scripts/import-divisions.sh} run as an operator runs it (bash + curl) against a real node. */
 class ImportScriptTest {
   private static final Path SCRIPT = Path.of("scripts/import-divisions.sh");
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static Node node;
   private static DivisionTestDb db;
 
   @TempDir
@@ -33,14 +35,8 @@ class ImportScriptTest {
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
+    String pgUrl = NODE.pgUrl();
     db = DivisionTestDb.attach(pgUrl);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private record Run(int exit, String out, String err) {

@@ -1,22 +1,22 @@
 package org.yishi.fault;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.yishi.account.AccountFixtures;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
+import org.yishi.support.LocalGateway;
 import org.yishi.support.NodeProcess;
 import org.yishi.support.Sql;
-import org.yishi.support.LocalGateway;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 

@@ -2,17 +2,18 @@ package org.yishi.home;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.util.List;
 import java.util.Set;
@@ -27,10 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SQL around 海明 (洮北区) and 团结 (洮南市): each caller sees the work of their own jurisdiction only.
  */
 class WorkQueueTest {
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
+  @FromNode private static Sql sql;
   private static long haimingTopic;
   private static long tuanjieSubmitted;
   private static long dueMeeting;
@@ -38,11 +40,6 @@ class WorkQueueTest {
 
   @BeforeAll
   static void start() {
-    String url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(url);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-    sql = new Sql(url);
     long haiming = f.stations.get(AccountFixtures.HAIMING);
     long tuanjie = f.stations.get(AccountFixtures.TUANJIE);
     haimingTopic = AccountFixtures.approvedTopic(node, haiming, "背街小巷路灯修缮");
@@ -71,11 +68,6 @@ class WorkQueueTest {
         INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
         SELECT ?, id, division_code, now() + interval '3 days', now() + interval '3 days 2 hours', '议事室', 'on_site', 'forum', 'scheduled'
           FROM station WHERE id = ? RETURNING id""", tuanjieTopic, tuanjie);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static JsonObject queue(String username) {

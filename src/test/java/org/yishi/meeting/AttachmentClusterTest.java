@@ -1,17 +1,18 @@
 package org.yishi.meeting;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.io.InputStream;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -50,10 +50,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttachmentClusterTest {
   private static final byte[] PNG_HEAD = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  // a short idle timeout, so that a client stalled mid-upload is cut off within the test
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3");
+  /** The running members; the last test closes the first one and takes it out (closing twice is harmless). */
   private static final List<Node> NODES = new ArrayList<>();
   private static final List<Path> DATA = new ArrayList<>();
-  private static String pgUrl;
-  private static AccountFixtures f;
+  @FromNode private static String pgUrl;
+  @FromNode private static AccountFixtures f;
   private static String token;
   private static long topic;
   private static long meeting;
@@ -61,21 +64,13 @@ class AttachmentClusterTest {
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    // a short idle timeout, so that a client stalled mid-upload is cut off within the test
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3"))) {
-      DATA.add(Path.of(env.get("YISHI_DATA_DIR")));
-      NODES.add(TestNodes.start(env));
+    NODES.addAll(NODE.nodes());
+    for (int i = 0; i < NODES.size(); i++) {
+      DATA.add(Path.of(NODE.envOf(i).get("YISHI_DATA_DIR")));
     }
-    f = AccountFixtures.create(NODES.get(0));
     token = new Api(NODES.get(0).baseUrl()).token("c1", AccountFixtures.PASSWORD);
     topic = AccountFixtures.approvedTopic(NODES.get(0), f.stations.get(AccountFixtures.HAIMING), "照片存库");
     meeting = schedule(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    NODES.forEach(Node::close);
   }
 
   private static long schedule(int daysAhead) {

@@ -1,15 +1,16 @@
 package org.yishi.meeting;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.URI;
@@ -34,30 +35,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AttachmentTest {
   private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1};
   private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13};
-  private static String pgUrl;
-  private static Node node;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static long meeting;
   private static Path dataDir;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    Map<String, String> env = TestNodes.env(pgUrl, Map.of());
-    dataDir = Path.of(env.get("YISHI_DATA_DIR"));
-    node = TestNodes.start(env);
-    AccountFixtures f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
+    dataDir = Path.of(NODE.envOf(0).get("YISHI_DATA_DIR"));
+    AccountFixtures f = NODE.fixtures();
     long topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "照片");
     OffsetDateTime start = OffsetDateTime.now().plusDays(2).withNano(0);
     meeting = node.services().meetings().schedule(node.accounts().store().byUsername("admin").await().principal(),
         new MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum", null, null,
             List.of(), List.of())).await().getLong("id");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static HttpResponse<String> upload(String token, String name, byte[] body) {

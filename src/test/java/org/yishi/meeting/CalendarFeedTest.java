@@ -2,17 +2,18 @@ package org.yishi.meeting;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.security.Role;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.time.OffsetDateTime;
@@ -39,10 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CalendarFeedTest {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final Pattern LINK = Pattern.compile("id=\"feed-link\"[^>]*>(/calendar/feed/[A-Za-z0-9_-]{43}\\.ics)<");
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long s1;
   private static long s3;
   private static long tuanjie;
@@ -52,21 +54,12 @@ class CalendarFeedTest {
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     s1 = f.stations.get(AccountFixtures.HAIMING);
     s3 = f.stations.get(AccountFixtures.CHANGQING);
     tuanjie = f.stations.get(AccountFixtures.TUANJIE);
     meetingS1 = schedule(s1, "海明议题", 20);
     meetingS3 = schedule(s3, "长庆议题", 21);
     meetingTuanjie = schedule(tuanjie, "团结议题", 22);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static long schedule(long station, String title, int days) {

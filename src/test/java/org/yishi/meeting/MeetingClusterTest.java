@@ -1,11 +1,13 @@
 package org.yishi.meeting;
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import org.yishi.support.Api;
@@ -51,7 +53,7 @@ class MeetingClusterTest {
         "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
         "YISHI_SMTP_FROM", "yishi@example.org", "YISHI_SMS_URL", sms.url("/sms"));
     for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 3, shared)) {
-      NODES.add(Node.start(TestNodes.config(env), CLOCK).await());
+      NODES.add(TestNodes.start(env, CLOCK));
     }
     f = AccountFixtures.create(NODES.get(0));
   }

@@ -2,16 +2,17 @@ package org.yishi.meeting;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.member.MemberService;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
@@ -40,10 +41,11 @@ class MeetingDisclosureTest {
   private static final String SECRET_VENUE = "洮南秘密会场乙";
   private static final String SECRET_PLAN = "洮南调研方案丙";
   private static final String SECRET_LINK = "https://meet.example/secret-taonan";
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topicHaiming;
   private static long topicChangqing;
   private static long topicTuanjie;
@@ -53,10 +55,6 @@ class MeetingDisclosureTest {
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     topicHaiming = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "海明议题");
     topicChangqing = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.CHANGQING), "长庆内部议题丁");
     topicTuanjie = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.TUANJIE), SECRET_TITLE);
@@ -66,11 +64,6 @@ class MeetingDisclosureTest {
         f.committees.get(AccountFixtures.BAICHENG), null, null, true, null)).await().getLong("id");
     taonanMember = members.create(admin, new MemberService.MemberInput("孙洮南委员", "农业界",
         f.committees.get(AccountFixtures.TAONAN), null, null, true, null)).await().getLong("id");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static String token(String user) {

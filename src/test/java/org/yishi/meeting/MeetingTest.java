@@ -5,15 +5,16 @@ import io.vertx.core.json.JsonObject;
 import net.fortuna.ical4j.data.CalendarBuilder;
 import net.fortuna.ical4j.model.Calendar;
 import net.fortuna.ical4j.model.component.VEvent;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.io.StringReader;
@@ -38,29 +39,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Scheduling, clashes, reschedule/cancel, bad input, jurisdiction, the calendar and its iCal feeds. */
 class MeetingTest {
   private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topicS1;
   private static long topicS3;
   private static long member;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     topicS1 = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "老旧小区管网疏通");
     topicS3 = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.CHANGQING), "口袋公园选址");
     member = f.taobeiMember;
     node.app().pool().query("UPDATE member SET phone = '13900000001'").execute().await();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static String token(String user) {

@@ -2,16 +2,17 @@ package org.yishi.meeting;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.events.DomainEvents;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
@@ -28,29 +29,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Filing a meeting's record, returning it for correction, its events and the filing reminder. */
 class RecordTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long topic;
   private static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "垃圾分类");
     for (String type : List.of("record.filed", "record.returned", "outcome.created")) {
       node.app().vertx().eventBus().<JsonObject>consumer(DomainEvents.PREFIX + type, msg -> EVENTS.add(msg.body()))
           .completion().await();
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** A meeting scheduled ahead, then moved so that it ended {@code hoursAgo} hours ago. */

@@ -2,16 +2,15 @@ package org.yishi.member;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.NodeExtension;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -21,21 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Committees, members and their assignment to stations. */
 class MemberTest {
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static String token(String user) {
     return api.token(user, AccountFixtures.passwordOf(user));

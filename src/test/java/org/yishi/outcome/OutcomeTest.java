@@ -3,17 +3,18 @@ package org.yishi.outcome;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.meeting.MeetingService;
 import org.yishi.app.Node;
 import org.yishi.platform.events.DomainEvents;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
@@ -50,21 +51,18 @@ class OutcomeTest {
       "typical_marked", "typical_unmarked", "escalated");
   private static final ConcurrentLinkedQueue<JsonObject> EVENTS = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger HOURS = new AtomicInteger(1);
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  // the node's own scheduler reads a clock stuck in 1970, so only the test escalates overdue outcomes
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().clock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long meetingS1;   // started, at c1's station (洮北区)
   private static long meetingS2;   // started, at 团结街道 (洮南市, d2)
   private static long topicS1;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    // the node's own scheduler reads a clock stuck in 1970, so only the test escalates overdue outcomes
-    node = Node.start(TestNodes.config(TestNodes.env(pgUrl, Map.of())), Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)).await();
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     node.app().pool().query("UPDATE station SET name = '海明街道协商议事室' WHERE id = " + f.stations.get(AccountFixtures.HAIMING))
         .execute().await();
     topicS1 = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "老旧小区管网疏通");
@@ -75,11 +73,6 @@ class OutcomeTest {
       node.app().vertx().eventBus().<JsonObject>consumer(DomainEvents.PREFIX + "outcome." + type, m -> EVENTS.add(m.body()))
           .completion().await();
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** Schedules a meeting in the near future (as the meetings feature allows), then moves its start into the past. */

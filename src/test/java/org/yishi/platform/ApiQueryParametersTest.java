@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.yishi.support.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.platform.security.ApiQuery;
 import org.yishi.support.Api;

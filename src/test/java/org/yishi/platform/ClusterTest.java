@@ -4,14 +4,11 @@ import org.yishi.app.Node;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
-
-import java.util.Map;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,21 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two real Hazelcast members on 127.0.0.1 sharing one database and one event bus. */
 class ClusterTest {
-  private static Node a;
-  private static Node b;
-
-  @BeforeAll
-  static void start() {
-    var envs = TestNodes.clusterEnvs(TestPostgres.freshDatabaseUrl(), 2, Map.of());
-    a = TestNodes.start(envs.get(0));
-    b = TestNodes.start(envs.get(1));
-  }
-
-  @AfterAll
-  static void stop() {
-    b.close();
-    a.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().members(2);
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
 
   @Test
   void bothNodesSeeTwoMembers() {

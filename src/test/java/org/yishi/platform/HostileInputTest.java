@@ -3,14 +3,15 @@ package org.yishi.platform;
 import org.yishi.app.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -36,41 +37,22 @@ class HostileInputTest {
   private static final List<Object> NASTY = List.of("<script>alert(1)</script>", "'; DROP TABLE station; --", "\u0000",
       "../../../../etc/passwd", "x".repeat(70_000), -1, 1.5e308, Long.MAX_VALUE, true, new JsonArray().add(new JsonObject()),
       new JsonObject().put("$gt", ""), "２０２６-１３-４５T２５:６１", "\uD83D\uDE00".repeat(300), "%00%0d%0aSet-Cookie: x=y");
-  private static Node node;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static Api api;
   private static String token;
   private static Browser browser;
   private static long spareAccount;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    AccountFixtures f = AccountFixtures.create(node);
+    AccountFixtures f = NODE.fixtures();
     spareAccount = f.ids.get("c3");
     // one of each resource, so that ":id" = 1 reaches the handlers instead of stopping at 404
-    var admin = node.accounts().store().byUsername("admin").await().principal();
-    long topic = AccountFixtures.approvedTopic(node, f.stations.get(AccountFixtures.HAIMING), "议题");
-    java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(3).withNano(0);
-    long meeting = node.services().meetings().schedule(admin,
-        new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
-            null, null, List.of(), List.of())).await().getLong("id");
-    node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = "
-        + meeting).execute().await();
-    new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events()).create(admin,
-        new org.yishi.outcome.OutcomeService.OutcomeInput(meeting, new org.yishi.outcome.OutcomeStore.OutcomeValues("成果",
-            "minutes", "区住建局", null, java.time.LocalDate.now().plusDays(10)), null)).await();
-    node.app().pool().query("INSERT INTO plan (committee_id, year, title) VALUES (1, 2026, '年度计划')").execute()
-        .compose(v -> node.app().pool().query("INSERT INTO plan_item (plan_id, title, kind, target_quarter) VALUES (1, '计划议题', 'other', 2)")
-            .execute()).await();
-    api = new Api(node.baseUrl());
+    f.oneOfEachResource(node);
     token = api.token("admin", TestNodes.ADMIN_PASSWORD);
     browser = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
     browser.get("/");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /**

@@ -2,11 +2,12 @@ package org.yishi.platform;
 
 import org.yishi.app.Node;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpRequest;
@@ -20,20 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One real node on a real database: migrations, probes, metrics, pages, errors, headers. */
 class NodeTest {
-  private static String pgUrl;
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
   private static String base;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
     base = node.baseUrl();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test

@@ -1,16 +1,13 @@
 package org.yishi.reliability;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.NodeExtension;
 
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,22 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterRateLimitTest {
   private static final int BURST = 10;
   private static final int PER_SECOND = 2;
-  private static final List<Node> NODES = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of(
-        "YISHI_RATE_LIMIT_PER_SECOND", String.valueOf(PER_SECOND), "YISHI_RATE_LIMIT_BURST", String.valueOf(BURST)))) {
-      NODES.add(TestNodes.start(env));
-    }
-    AccountFixtures.create(NODES.get(0));
-  }
-
-  @AfterAll
-  static void stop() {
-    NODES.forEach(Node::close);
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env(Map.of(
+      "YISHI_RATE_LIMIT_PER_SECOND", String.valueOf(PER_SECOND), "YISHI_RATE_LIMIT_BURST", String.valueOf(BURST)));
+  private static final List<Node> NODES = NODE.nodes();
 
   @Test
   void aUserSpreadOverTwoNodesGetsOneAllowance() {

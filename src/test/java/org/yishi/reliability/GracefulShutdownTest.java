@@ -1,15 +1,15 @@
 package org.yishi.reliability;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
 import java.io.IOException;
@@ -21,8 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -35,27 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * flight finish and commit, and only then leaves the cluster.
  */
 class GracefulShutdownTest {
-  private static String pgUrl;
-  private static Node staying;
-  private static Node leaving;
-  private static AccountFixtures f;
-
-  @BeforeAll
-  static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of("YISHI_HTTP_SHUTDOWN_GRACE", "20"));
-    staying = TestNodes.start(envs.get(0));
-    Map<String, String> leavingEnv = new java.util.HashMap<>(envs.get(1));
-    leavingEnv.put("YISHI_HTTP_DRAIN_NOTICE_MILLIS", "2000");
-    leaving = TestNodes.start(leavingEnv);
-    f = AccountFixtures.create(staying);
-  }
-
-  @AfterAll
-  static void stop() {
-    leaving.close();
-    staying.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_SHUTDOWN_GRACE", "20")
+      .memberEnv(1, "YISHI_HTTP_DRAIN_NOTICE_MILLIS", "2000");
+  @FromNode private static String pgUrl;
+  @FromNode private static Node staying;
+  @FromNode(member = 1) private static Node leaving;
+  @FromNode private static AccountFixtures f;
 
   private static int members(Node node) {
     return Http.json(Http.get(node.baseUrl() + "/ready")).getJsonObject("cluster").getInteger("members");

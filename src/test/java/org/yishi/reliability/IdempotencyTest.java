@@ -1,14 +1,16 @@
 package org.yishi.reliability;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
@@ -42,30 +44,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IdempotencyTest {
   private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
-  private static String pgUrl;
-  private static Node a;
-  private static Node b;
-  private static AccountFixtures f;
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
+  @FromNode private static String pgUrl;
+  @FromNode private static Node a;
+  @FromNode(member = 1) private static Node b;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Sql sql;
   private static String token;
   private static long haiming;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of());
-    a = TestNodes.start(envs.get(0));
-    b = TestNodes.start(envs.get(1));
-    f = AccountFixtures.create(a);
-    sql = new Sql(pgUrl);
     haiming = f.stations.get(AccountFixtures.HAIMING);
     token = new Api(a.baseUrl()).token("c1", AccountFixtures.PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    b.close();
-    a.close();
   }
 
   private static String topic(String title) {

@@ -1,16 +1,16 @@
 package org.yishi.reliability;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
 import java.net.URI;
@@ -35,23 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * instead of queueing requests without end.
  */
 class ResourceLimitsTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-
-  @BeforeAll
-  static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(pgUrl, Map.of(
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(Map.of(
         "YISHI_RATE_LIMIT_PER_SECOND", "2", "YISHI_RATE_LIMIT_BURST", "5",
-        "YISHI_PG_POOL_SIZE", "2", "YISHI_PG_WAIT_QUEUE", "1", "YISHI_PG_CONNECT_TIMEOUT", "30")));
-    f = AccountFixtures.create(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+        "YISHI_PG_POOL_SIZE", "2", "YISHI_PG_WAIT_QUEUE", "1", "YISHI_PG_CONNECT_TIMEOUT", "30"));
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
 
   @Test
   void aUserOverTheRateGets429WithRetryAfterAndOthersAreUnaffected() throws Exception {

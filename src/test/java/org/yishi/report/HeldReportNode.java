@@ -34,7 +34,7 @@ public final class HeldReportNode {
       return Promise.<Void>promise().future(); // held: the lock stays taken, nothing is written
     };
     AppConfig config = AppConfig.from(new JsonObject(), System.getenv());
-    Node node = Node.start(config, Clock.offset(Clock.systemUTC(), offset)).await();
+    Node node = org.yishi.support.TestNodes.start(config, Clock.offset(Clock.systemUTC(), offset));
     Files.writeString(Path.of(args[1] + ".node"), node.app().cluster().getNodeId(), StandardCharsets.UTF_8);
     Thread.currentThread().join(); // until killed
   }

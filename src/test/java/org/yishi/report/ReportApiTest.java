@@ -7,17 +7,18 @@ import org.apache.poi.ss.usermodel.CellType;
 import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.web.CsvText;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
@@ -45,23 +46,15 @@ class ReportApiTest {
   private static final String TAOBEI = "220802000000";
   private static final String TAONAN = "220881000000";
   private static final String PASSWORD = "yishi-demo";
-  private static Node node;
-  private static Api api;
-  private static Sql sql;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true"));
+  @FromNode private static Node node;
+  @FromNode private static Api api;
+  @FromNode private static Sql sql;
   private static String lastMonth;
 
   @BeforeAll
   static void start() {
-    String url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true")));
-    api = new Api(node.baseUrl());
-    sql = new Sql(url);
     lastMonth = YearMonth.now(ZoneId.of("Asia/Shanghai")).minusMonths(1).toString();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static String token(String user) {

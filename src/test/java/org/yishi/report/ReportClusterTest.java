@@ -6,9 +6,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.yishi.account.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.platform.schedule.Cron;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.MovableClock;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
@@ -48,7 +48,7 @@ class ReportClusterTest {
     envs = TestNodes.clusterEnvs(pgUrl, 3, Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1", "YISHI_REPORT_CITY_YEARLY", "off",
         "YISHI_REPORT_DISTRICT_MONTHLY", "0 2 1 * *"));
     for (Map<String, String> env : envs) {
-      NODES.add(Node.start(TestNodes.config(env), CLOCK).await());
+      NODES.add(TestNodes.start(env, CLOCK));
     }
     AccountFixtures.create(NODES.get(0));
     firstFire = Cron.parse("0 2 1 * *").next(ZonedDateTime.now(SHANGHAI), SHANGHAI).orElseThrow();
@@ -116,7 +116,7 @@ class ReportClusterTest {
     // every member was down for three monthly fires (and whatever quarter began meanwhile); one comes back
     ZonedDateTime back = firstFire.plusMonths(4).plusHours(5);
     CLOCK.now = back.toInstant();
-    NODES.add(Node.start(TestNodes.config(envs.get(1)), CLOCK).await());
+    NODES.add(TestNodes.start(envs.get(1), CLOCK));
     // months: the two issued before, then three missed ones, for three units each
     awaitCount("SELECT count(*) FROM report WHERE kind = 'monthly'", 15);
     for (int m = 2; m <= 4; m++) {

@@ -3,9 +3,9 @@ package org.yishi.report;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
 import org.yishi.app.Node;
 import org.yishi.platform.schedule.Cron;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.MovableClock;
 import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
@@ -64,7 +64,7 @@ class ReportKillTest {
     List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 3, Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "1",
         "YISHI_REPORT_CITY_QUARTERLY", "off", "YISHI_REPORT_CITY_YEARLY", "off", "YISHI_REPORT_DISTRICT_MONTHLY", "0 2 1 * *"));
     MovableClock clock = new MovableClock();
-    NODES.add(Node.start(TestNodes.config(envs.get(0)), clock).await());
+    NODES.add(TestNodes.start(envs.get(0), clock));
     AccountFixtures.create(NODES.get(0));
 
     // the held member runs with its clock at 02:40 on the next 1st of a month: the month's reports are due there
@@ -84,7 +84,7 @@ class ReportKillTest {
     String heldNode = Files.readString(Path.of(marker + ".node"));
 
     // a third member joins, and the two in-process members reach the same time
-    NODES.add(Node.start(TestNodes.config(envs.get(2)), clock).await());
+    NODES.add(TestNodes.start(envs.get(2), clock));
     assertEquals(3, NODES.get(0).app().cluster().getNodes().size(), "three members");
     clock.now = fire.toInstant();
     Thread.sleep(3_000); // three ticks of each: the lock is held, so neither generates

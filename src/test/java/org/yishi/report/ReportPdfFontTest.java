@@ -6,14 +6,13 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -41,20 +40,9 @@ class ReportPdfFontTest {
   private static final String SAMPLE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head>"
       + "<style>body { font-family: " + ReportPdf.familyList() + "; }</style></head>"
       + "<body><h1>白城市月度报告</h1><h2>综述</h2><p>洮北区共召开协商活动12场。Meetings held: 12.</p></body></html>";
-  private static Node node;
-  private static Sql sql;
-
-  @BeforeAll
-  static void start() {
-    String url = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(url, Map.of("YISHI_DEMO", "true", "YISHI_REPORT_SYSTEM_FONTS", "false")));
-    sql = new Sql(url);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.create().env(Map.of("YISHI_DEMO", "true", "YISHI_REPORT_SYSTEM_FONTS", "false"));
+  @FromNode private static Node node;
+  @FromNode private static Sql sql;
 
   private static String text(byte[] pdf) throws Exception {
     try (PDDocument doc = Loader.loadPDF(pdf)) {

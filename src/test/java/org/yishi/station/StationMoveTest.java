@@ -2,18 +2,18 @@ package org.yishi.station;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.meeting.MeetingService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
@@ -37,23 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StationMoveTest {
   private static final String FUWEN = "220881002000";  // 富文街道, 洮南市
   private static final String RUIGUANG = "220802003000"; // 瑞光街道, 洮北区
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static String token(String user) {
     return api.token(user, AccountFixtures.passwordOf(user));

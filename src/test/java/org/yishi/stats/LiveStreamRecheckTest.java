@@ -1,22 +1,21 @@
 package org.yishi.stats;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.EventStream;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,24 +33,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LiveStreamRecheckTest {
   /** How long a test waits for something that must happen (a bound, not a measured speed). */
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final List<Node> NODES = new ArrayList<>();
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_LIVE_RECHECK_SECONDS", "1");
+  private static final List<Node> NODES = NODE.nodes();
   private static Api onA;
   private static String admin;
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of("YISHI_LIVE_RECHECK_SECONDS", "1"))) {
-      NODES.add(TestNodes.start(env));
-    }
-    AccountFixtures.create(NODES.get(0));
-    onA = new Api(NODES.get(0).baseUrl());
+    onA = NODE.api();
     admin = onA.token("admin", TestNodes.ADMIN_PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    NODES.forEach(Node::close);
   }
 
   /** A new district staff account of 洮北区; answers it as the API shows it. */

@@ -6,17 +6,18 @@ import org.apache.poi.ss.usermodel.CellType;
 import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.platform.web.CsvText;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,10 +63,11 @@ class StatsBreakdownTest {
   static final String HECHENG = "220821001000";
   static final String QINGSHENG = "220821001001";
   static final String ZHENDONG = "220821002000";
-  private static Node node;
-  private static AccountFixtures f;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
   private static StatsFixtures fx;
-  private static Api api;
+  @FromNode private static Api api;
   private static String admin;
   private static long a;
   private static long b;
@@ -78,10 +80,7 @@ class StatsBreakdownTest {
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
-    f = AccountFixtures.create(node);
     fx = new StatsFixtures(node.app().pool());
-    api = new Api(node.baseUrl());
     admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
     long committee = fx.id("""
         INSERT INTO committee (name, level, division_code, parent_id) VALUES ('镇赉县政协', 'district', $1, $2) RETURNING id""",
@@ -130,11 +129,6 @@ class StatsBreakdownTest {
   private static long item(long plan, String category) {
     return fx.id("INSERT INTO plan_item (plan_id, title, kind, category, target_quarter) VALUES ($1, '选题', 'thematic_consultation', $2, 1)"
         + " RETURNING id", plan, category);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static JsonObject rollup(String query) {

@@ -1,18 +1,18 @@
 package org.yishi.stats;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.meeting.MeetingService;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.EventStream;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -20,9 +20,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,21 +37,13 @@ class StatsLiveTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   /** How long a test listens for an event that must not come. */
   private static final Duration QUIET = Duration.ofSeconds(2);
-  private static final List<Node> NODES = new ArrayList<>();
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2);
+  private static final List<Node> NODES = NODE.nodes();
   private static AccountFixtures f;
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    for (Map<String, String> env : TestNodes.clusterEnvs(pgUrl, 2, Map.of())) {
-      NODES.add(TestNodes.start(env));
-    }
-    f = AccountFixtures.create(NODES.get(0));
-  }
-
-  @AfterAll
-  static void stop() {
-    NODES.forEach(Node::close);
+    f = NODE.fixtures();
   }
 
   private static Node a() {

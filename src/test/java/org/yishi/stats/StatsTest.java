@@ -3,15 +3,16 @@ package org.yishi.stats;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -25,29 +26,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every counter against hand-computed values, and the incrementally kept counters against a rebuild. */
 class StatsTest {
-  private static Node node;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
   private static Pool pool;
   private static StatsFixtures fx;
-  private static AccountFixtures f;
-  private static Api api;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long s1;
   private static long s2;
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(TestPostgres.freshDatabaseUrl());
     pool = node.app().pool();
     fx = new StatsFixtures(pool);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     s1 = f.stations.get(AccountFixtures.HAIMING);   // 洮北区
     s2 = f.stations.get(AccountFixtures.TUANJIE);   // 洮南市
     sql("UPDATE station SET status = 'active' WHERE id IN (" + s1 + ", " + s2 + ")");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   private static io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> sql(String q, Object... args) {

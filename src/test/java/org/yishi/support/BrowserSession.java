@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * One real headless Chromium per test class, driven through Debian's {@code /usr/bin/chromedriver}
  * (paths given explicitly: Selenium Manager never runs, nothing is downloaded). Register it as
- * {@code @RegisterExtension static BrowserSession browser = BrowserSession.perClass();} and point it
- * at the node with {@link #baseUrl(String)} in {@code @BeforeAll}.
+ * {@code @RegisterExtension static BrowserSession browser = BrowserSession.perClass().on(NODE);} after
+ * the class's {@link NodeExtension} (or point it at a node with {@link #baseUrl(String)}).
  *
  * <p>Every page reached through {@link #open}, {@link #follow} or {@link #submit} is saved as a
  * full-page PNG in {@code target/screenshots/<TestClass>/<nn>-<name>.png}; a failing test adds
@@ -56,6 +56,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
   private Path profile;
   private Path shots;
   private String base;
+  private NodeExtension nodes;
   private int counter;
 
   private BrowserSession() {
@@ -154,6 +155,15 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
     return this;
   }
 
+  /**
+   * Points the browser at the (first) node of {@code nodes}, read when the first page opens, so no
+   * {@code @BeforeAll} is needed: {@code BrowserSession.perClass().on(NODE)} (declare NODE first).
+   */
+  public BrowserSession on(NodeExtension nodes) {
+    this.nodes = nodes;
+    return this;
+  }
+
   public WebDriver driver() {
     return driver;
   }
@@ -181,7 +191,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
   }
 
   public BrowserSession open(String path, String name) {
-    driver.get(base + path);
+    driver.get((base == null && nodes != null ? nodes.node().baseUrl() : base) + path);
     waitReady();
     shoot(name);
     return this;

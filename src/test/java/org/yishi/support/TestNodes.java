@@ -94,7 +94,17 @@ public final class TestNodes {
   }
 
   public static Node start(Map<String, String> env) {
-    return Node.start(config(env)).await();
+    return start(env, null);
+  }
+
+  /** A node whose schedulers read {@code clock} (null: the system clock). */
+  public static Node start(Map<String, String> env, java.time.Clock clock) {
+    return start(config(env), clock);
+  }
+
+  /** A node of a finished configuration (e.g. a node process's own environment). */
+  public static Node start(AppConfig config, java.time.Clock clock) {
+    return (clock == null ? Node.start(config) : Node.start(config, clock)).await();
   }
 
   public static Node start(String pgUrl) {

@@ -2,15 +2,16 @@ package org.yishi.topic;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yishi.account.AccountFixtures;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
+import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
+import org.yishi.support.FromNode;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
@@ -30,24 +31,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Topics over real HTTP: the two questions, the lifecycle and who may move it, conflicts, lists, forms, bad input. */
 class TopicTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static String pgUrl;
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
   private static long haiming;
 
   @BeforeAll
   static void start() {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     haiming = f.stations.get(AccountFixtures.HAIMING);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   static String token(String user) {

@@ -265,7 +265,10 @@ public final class BackupCommand {
     var flyway = Flyway.configure()
         .dataSource("jdbc:postgresql://" + uri.getHost() + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort()) + "/" + db, user, password)
         .locations("classpath:db/migration");
-    return (target == null ? flyway : flyway.target(target)).load();
+    // a restore migrates to the backup's (maybe older) version: without the callbacks, which hold
+    // the current definitions of the roll-up functions (afterMigrate__rollup_functions.sql) and
+    // run when a node of this release starts on the restored database
+    return (target == null ? flyway : flyway.target(target).skipDefaultCallbacks(true)).load();
   }
 
   private static String sizeOf(Path dir) throws IOException {

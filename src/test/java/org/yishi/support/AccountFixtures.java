@@ -1,12 +1,12 @@
-package org.yishi.account;
+package org.yishi.support;
 
+import org.yishi.account.AccountService;
 import org.yishi.demo.DemoCity;
 import org.yishi.member.MemberService;
 import org.yishi.app.Node;
 import org.yishi.station.StationService;
 import org.yishi.station.StationType;
 import org.yishi.platform.security.Role;
-import org.yishi.support.TestNodes;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -84,6 +84,28 @@ public final class AccountFixtures {
             SELECT id, division_code, $2, 'livelihood', 'residents', true, '群众关切', true, '适合协商', 'approved' FROM station WHERE id = $1
             RETURNING id""")
         .execute(io.vertx.sqlclient.Tuple.of(stationId, title)).await().iterator().next().getLong(0);
+  }
+
+  /**
+   * One topic, meeting (already over), outcome, plan and plan item, each with id 1 on a fresh
+   * database: sweeps over every route (HostileInputTest, ...) then reach the handlers of ":id" = 1
+   * instead of stopping at 404.
+   */
+  public void oneOfEachResource(Node node) {
+    var admin = node.accounts().store().byUsername("admin").await().principal();
+    long topic = approvedTopic(node, stations.get(HAIMING), "议题");
+    java.time.OffsetDateTime start = java.time.OffsetDateTime.now().plusDays(3).withNano(0);
+    long meeting = node.services().meetings().schedule(admin,
+        new org.yishi.meeting.MeetingService.MeetingInput(topic, start, start.plusHours(1), "会议室", "on_site", null, "forum",
+            null, null, java.util.List.of(), java.util.List.of())).await().getLong("id");
+    node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = "
+        + meeting).execute().await();
+    new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events()).create(admin,
+        new org.yishi.outcome.OutcomeService.OutcomeInput(meeting, new org.yishi.outcome.OutcomeStore.OutcomeValues("成果",
+            "minutes", "区住建局", null, java.time.LocalDate.now().plusDays(10)), null)).await();
+    node.app().pool().query("INSERT INTO plan (committee_id, year, title) VALUES (1, 2026, '年度计划')").execute()
+        .compose(v -> node.app().pool().query("INSERT INTO plan_item (plan_id, title, kind, target_quarter) VALUES (1, '计划议题', 'other', 2)")
+            .execute()).await();
   }
 
   public static String passwordOf(String username) {

@@ -1,0 +1,455 @@
+-- The roll-up counters' SQL functions and triggers, as they are now: the ONE place to read and to
+-- change them. A Flyway callback: Flyway runs it after every migrate, that is at every node start,
+-- after the versioned migrations (it is not a migration and leaves no row in flyway_schema_history).
+--
+-- Why a callback and not a repeatable migration (R__): a repeatable migration leaves a row in the
+-- schema history that the previous release does not know, and Flyway then refuses to start the
+-- previous release on the migrated database ("Detected applied migration not resolved locally"),
+-- which breaks the rolling upgrade and the binary rollback (docs/deployment.md; RollupMigrationTest
+-- shows both).
+--
+-- History: V8 made the counters (stats_station_month), V9 added categories, kinds, members and plan
+-- items, V10 took the rebuild's one table lock, V16 moved the recount to commit (deferred constraint
+-- triggers, one recount per station-month per transaction); the design notes are at the top of
+-- V16__stats_recount_once_at_commit.sql. Those released files keep their copies (never edited);
+-- the definitions below are byte for byte the ones V16 (V8 for stats_month, V9 for
+-- stats_on_station) left in the database: RollupMigrationTest compares them in PostgreSQL.
+--
+-- Rules for editing this file (docs/testing.md, Migrations):
+--   * Every statement re-runnable and harmless to repeat: CREATE OR REPLACE FUNCTION, triggers
+--     created only when missing. It runs at every start of every node.
+--   * The previous release keeps running on the result during a rolling upgrade: keep function
+--     names, arguments and result types (a new signature is a new function; drop the old one in a
+--     later release's V migration, with a "-- contract:" comment). Note that a node of the
+--     previous release that restarts during the upgrade does not run this file (it has none) but
+--     a node of a release that HAS this file runs ITS copy: a change here is live once no node of
+--     the release before it restarts.
+--   * It runs after ALL pending versioned migrations: a V migration must not need what is new here.
+--   * A table the functions return (SETOF stats_...) changes in a V migration first.
+--   * A restore to an older schema version (backup restore) skips callbacks (BackupCommand).
+
+-- nodes starting together: one at a time (concurrent CREATE OR REPLACE of one function fails)
+SELECT pg_advisory_xact_lock(8024);
+
+-- The calendar month (Asia/Shanghai) a timestamp is counted in.
+CREATE OR REPLACE FUNCTION stats_month(t timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS
+  $$ SELECT date_trunc('month', t AT TIME ZONE 'Asia/Shanghai')::date $$;
+
+-- The counter rows per station, month and topic category of the stations first..last and the
+-- months from..to (first days of months; -infinity..infinity for all), from the raw rows. Month =
+-- the calendar month in Asia/Shanghai of the meeting's start (meetings, records, attendance,
+-- outcomes of that meeting) or of the topic's creation (topics); category = the meeting's topic's.
+-- A plain SQL function so that the planner inlines it into the calling statement.
+CREATE OR REPLACE FUNCTION stats_counted_categories(p_first bigint, p_last bigint, p_from date, p_to date)
+  RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
+  WITH
+  -- the meetings, read once, with their month, their topic's category and plan origin
+  m AS MATERIALIZED (
+    SELECT m.id, m.station_id, stats_month(m.starts_at) AS month, m.status, m.format, m.kind, m.ends_at, t.category,
+           t.plan_item_id IS NOT NULL AS from_plan
+      FROM meeting m JOIN topic t ON t.id = m.topic_id
+     WHERE m.station_id BETWEEN p_first AND p_last
+       AND m.starts_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')),
+  mt AS (
+    SELECT station_id, month, category,
+           count(*) FILTER (WHERE status = 'held') AS held,
+           count(*) FILTER (WHERE status = 'not_held') AS not_held,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE status = 'held' AND format <> 'on_site') AS online,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'standing_committee_session') AS k_session,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'thematic_consultation') AS k_thematic,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'forum') AS k_forum,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'counterpart') AS k_counterpart,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'proposal_handling') AS k_proposal,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'sector') AS k_sector,
+           count(*) FILTER (WHERE status = 'held' AND kind = 'grassroots') AS k_grassroots,
+           count(*) FILTER (WHERE status = 'held' AND format = 'on_site') AS f_on_site,
+           count(*) FILTER (WHERE status = 'held' AND format = 'online') AS f_online,
+           count(*) FILTER (WHERE status = 'held' AND format = 'hybrid') AS f_hybrid,
+           count(*) FILTER (WHERE status = 'held' AND from_plan) AS from_plan
+      FROM m GROUP BY station_id, month, category),
+  rc AS (
+    SELECT m.station_id, m.month, m.category,
+           sum(r.attendance_members) FILTER (WHERE r.held) AS members,
+           sum(r.attendance_residents) FILTER (WHERE r.held) AS residents,
+           sum(r.attendance_departments) FILTER (WHERE r.held) AS departments,
+           sum(r.attendance_experts) FILTER (WHERE r.held) AS experts,
+           sum(r.attendance_others) FILTER (WHERE r.held) AS others,
+           sum(r.suggestions_count) FILTER (WHERE r.held) AS suggestions,
+           count(*) AS filed,
+           count(*) FILTER (WHERE r.filed_at <= m.ends_at + interval '7 days') AS on_time
+      FROM m JOIN meeting_record r ON r.meeting_id = m.id
+     WHERE m.status <> 'cancelled' GROUP BY m.station_id, m.month, m.category),
+  at AS (
+    SELECT m.station_id, m.month, m.category, count(*) AS attending
+      FROM m JOIN meeting_attendee a ON a.meeting_id = m.id
+     WHERE m.status = 'held' GROUP BY m.station_id, m.month, m.category),
+  oc AS (
+    SELECT m.station_id, m.month, m.category,
+           count(*) AS total,
+           count(*) FILTER (WHERE o.status <> 'referred') AS answered,
+           count(*) FILTER (WHERE o.answer = 'adopted') AS adopted,
+           count(*) FILTER (WHERE o.answer = 'partly_adopted') AS partly,
+           count(*) FILTER (WHERE o.answer = 'not_adopted') AS not_adopted,
+           count(*) FILTER (WHERE o.status IN ('implemented', 'closed') AND o.implemented_at IS NOT NULL) AS implemented,
+           count(*) FILTER (WHERE o.status = 'closed') AS closed,
+           count(*) FILTER (WHERE o.satisfaction = 'satisfied') AS satisfied,
+           count(*) FILTER (WHERE o.satisfaction = 'basically_satisfied') AS basically,
+           count(*) FILTER (WHERE o.satisfaction = 'dissatisfied') AS dissatisfied,
+           count(*) FILTER (WHERE o.typical_case) AS typical,
+           count(*) FILTER (WHERE o.form = 'minutes') AS f_minutes,
+           count(*) FILTER (WHERE o.form = 'suggestion_letter') AS f_letter,
+           count(*) FILTER (WHERE o.form = 'research_report') AS f_report,
+           count(*) FILTER (WHERE o.form = 'proposal') AS f_proposal,
+           count(*) FILTER (WHERE o.form = 'bulletin') AS f_bulletin
+      FROM m JOIN outcome o ON o.meeting_id = m.id GROUP BY m.station_id, m.month, m.category),
+  tp AS (
+    SELECT t.station_id, stats_month(t.created_at) AS month, t.category,
+           count(*) FILTER (WHERE t.status IN ('submitted', 'approved', 'rejected')) AS proposed,
+           count(*) FILTER (WHERE t.status = 'approved') AS approved,
+           count(*) FILTER (WHERE t.status = 'rejected') AS rejected
+      FROM topic t
+     WHERE t.station_id BETWEEN p_first AND p_last
+       AND t.created_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND t.created_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')
+     GROUP BY t.station_id, stats_month(t.created_at), t.category),
+  k AS (SELECT station_id, month, category FROM m UNION SELECT station_id, month, category FROM tp)
+  -- the columns in the table's order (V8's counters, V9's, then the category)
+  SELECT k.station_id, k.month, st.division_code,
+         coalesce(mt.held, 0)::int, coalesce(mt.not_held, 0)::int, coalesce(mt.cancelled, 0)::int,
+         coalesce(mt.online, 0)::int, coalesce(rc.members, 0)::int, coalesce(rc.residents, 0)::int,
+         coalesce(rc.departments, 0)::int, coalesce(rc.experts, 0)::int, coalesce(rc.others, 0)::int,
+         coalesce(at.attending, 0)::int, coalesce(rc.suggestions, 0)::int, coalesce(rc.filed, 0)::int,
+         coalesce(rc.on_time, 0)::int, coalesce(oc.total, 0)::int, coalesce(oc.answered, 0)::int,
+         coalesce(oc.adopted, 0)::int, coalesce(oc.partly, 0)::int, coalesce(oc.not_adopted, 0)::int,
+         coalesce(oc.implemented, 0)::int, coalesce(oc.closed, 0)::int, coalesce(oc.satisfied, 0)::int,
+         coalesce(oc.basically, 0)::int, coalesce(oc.dissatisfied, 0)::int, coalesce(oc.typical, 0)::int,
+         coalesce(tp.proposed, 0)::int, coalesce(tp.approved, 0)::int, coalesce(tp.rejected, 0)::int,
+         coalesce(mt.k_session, 0)::int, coalesce(mt.k_thematic, 0)::int, coalesce(mt.k_forum, 0)::int,
+         coalesce(mt.k_counterpart, 0)::int, coalesce(mt.k_proposal, 0)::int, coalesce(mt.k_sector, 0)::int,
+         coalesce(mt.k_grassroots, 0)::int, coalesce(mt.f_on_site, 0)::int, coalesce(mt.f_online, 0)::int,
+         coalesce(mt.f_hybrid, 0)::int, coalesce(mt.from_plan, 0)::int, coalesce(oc.f_minutes, 0)::int,
+         coalesce(oc.f_letter, 0)::int, coalesce(oc.f_report, 0)::int, coalesce(oc.f_proposal, 0)::int,
+         coalesce(oc.f_bulletin, 0)::int,
+         k.category
+    FROM k
+    JOIN station st ON st.id = k.station_id
+    LEFT JOIN mt ON (mt.station_id, mt.month, mt.category) = (k.station_id, k.month, k.category)
+    LEFT JOIN rc ON (rc.station_id, rc.month, rc.category) = (k.station_id, k.month, k.category)
+    LEFT JOIN at ON (at.station_id, at.month, at.category) = (k.station_id, k.month, k.category)
+    LEFT JOIN oc ON (oc.station_id, oc.month, oc.category) = (k.station_id, k.month, k.category)
+    LEFT JOIN tp ON (tp.station_id, tp.month, tp.category) = (k.station_id, k.month, k.category)
+$$;
+
+-- Members' participation of the same range: held meetings each member was ticked as attending,
+-- per station, month and category.
+CREATE OR REPLACE FUNCTION stats_counted_members(p_first bigint, p_last bigint, p_from date, p_to date)
+  RETURNS SETOF stats_member_month LANGUAGE sql STABLE AS $$
+  SELECT a.member_id, m.station_id, stats_month(m.starts_at), t.category, st.division_code, count(*)::int
+    FROM meeting m
+    JOIN topic t ON t.id = m.topic_id
+    JOIN station st ON st.id = m.station_id
+    JOIN meeting_attendee a ON a.meeting_id = m.id
+   WHERE m.station_id BETWEEN p_first AND p_last
+     AND m.starts_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
+     AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')
+     AND m.status = 'held'
+   GROUP BY a.member_id, m.station_id, stats_month(m.starts_at), t.category, st.division_code
+$$;
+
+-- The station-month totals of the range: the sums of its category rows (every meeting and topic
+-- has exactly one category), read back from stats_station_month_category.
+CREATE OR REPLACE FUNCTION stats_summed_totals(p_first bigint, p_last bigint, p_from date, p_to date)
+  RETURNS SETOF stats_station_month LANGUAGE sql STABLE AS $$
+  SELECT station_id, month, division_code,
+         sum(meetings_held)::int, sum(meetings_not_held)::int, sum(meetings_cancelled)::int,
+         sum(meetings_online)::int, sum(attendance_members)::int, sum(attendance_residents)::int,
+         sum(attendance_departments)::int, sum(attendance_experts)::int, sum(attendance_others)::int,
+         sum(members_attending)::int, sum(suggestions)::int, sum(records_filed)::int,
+         sum(records_filed_on_time)::int, sum(outcomes)::int, sum(outcomes_answered)::int,
+         sum(outcomes_adopted)::int, sum(outcomes_partly_adopted)::int, sum(outcomes_not_adopted)::int,
+         sum(outcomes_implemented)::int, sum(outcomes_closed)::int, sum(satisfied)::int,
+         sum(basically_satisfied)::int, sum(dissatisfied)::int, sum(typical_cases)::int,
+         sum(topics_proposed)::int, sum(topics_approved)::int, sum(topics_rejected)::int,
+         sum(meetings_held_kind_standing_committee_session)::int,
+         sum(meetings_held_kind_thematic_consultation)::int, sum(meetings_held_kind_forum)::int,
+         sum(meetings_held_kind_counterpart)::int, sum(meetings_held_kind_proposal_handling)::int,
+         sum(meetings_held_kind_sector)::int, sum(meetings_held_kind_grassroots)::int,
+         sum(meetings_held_format_on_site)::int, sum(meetings_held_format_online)::int,
+         sum(meetings_held_format_hybrid)::int, sum(meetings_held_from_plan)::int,
+         sum(outcomes_form_minutes)::int, sum(outcomes_form_suggestion_letter)::int,
+         sum(outcomes_form_research_report)::int, sum(outcomes_form_proposal)::int,
+         sum(outcomes_form_bulletin)::int
+    FROM stats_station_month_category
+   WHERE station_id BETWEEN p_first AND p_last AND month BETWEEN p_from AND p_to
+   GROUP BY station_id, month, division_code
+$$;
+
+-- Plan progress of the plan items first..last: the held and scheduled meetings of the (not
+-- withdrawn) topics that name each item; items without such meetings have no row.
+CREATE OR REPLACE FUNCTION stats_counted_plan_items(p_first bigint, p_last bigint)
+  RETURNS SETOF stats_plan_item LANGUAGE sql STABLE AS $$
+  SELECT i.id, (count(*) FILTER (WHERE m.status = 'held'))::int, (count(*) FILTER (WHERE m.status = 'scheduled'))::int
+    FROM plan_item i
+    JOIN topic t ON t.plan_item_id = i.id AND t.status <> 'withdrawn'
+    JOIN meeting m ON m.topic_id = t.id
+   WHERE i.id BETWEEN p_first AND p_last
+   GROUP BY i.id
+  HAVING count(*) FILTER (WHERE m.status IN ('held', 'scheduled')) > 0
+$$;
+
+-- Recounts the counter rows of stations first..last and months from..to from the raw rows (and
+-- drops the rows with nothing left to count). One station-month (first = last, from = to) is the
+-- writers' path: it takes the station-month's advisory lock unless a rebuild holds the tables. A
+-- wider range takes the counter tables' lock itself unless the caller holds it (the rebuild, or a
+-- bulk load with no writers, says so with yishi.stats_rebuilding = on).
+CREATE OR REPLACE FUNCTION stats_recount(p_first bigint, p_last bigint, p_from date, p_to date) RETURNS integer
+  LANGUAGE plpgsql AS $$
+DECLARE
+  n integer;
+BEGIN
+  IF p_first IS NULL OR p_last IS NULL OR p_from IS NULL OR p_to IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- the stations' place, read before touching any counter row: FOR SHARE waits for a concurrent
+  -- change of a station's division (whose trigger rewrites these rows' division_code)
+  PERFORM 1 FROM station WHERE id BETWEEN p_first AND p_last FOR SHARE;
+  IF current_setting('yishi.stats_rebuilding', true) IS DISTINCT FROM 'on' THEN
+    IF p_first = p_last AND p_from = p_to THEN
+      -- writers serialise per station-month (V8)
+      PERFORM pg_advisory_xact_lock(8022, hashtext(p_first::text || ':' || p_from::text));
+    ELSE
+      LOCK TABLE stats_station_month, stats_station_month_category, stats_member_month IN SHARE ROW EXCLUSIVE MODE;
+    END IF;
+  END IF;
+  DELETE FROM stats_station_month WHERE station_id BETWEEN p_first AND p_last AND month BETWEEN p_from AND p_to;
+  DELETE FROM stats_station_month_category WHERE station_id BETWEEN p_first AND p_last AND month BETWEEN p_from AND p_to;
+  DELETE FROM stats_member_month WHERE station_id BETWEEN p_first AND p_last AND month BETWEEN p_from AND p_to;
+  INSERT INTO stats_station_month_category SELECT * FROM stats_counted_categories(p_first, p_last, p_from, p_to);
+  INSERT INTO stats_member_month SELECT * FROM stats_counted_members(p_first, p_last, p_from, p_to);
+  INSERT INTO stats_station_month SELECT * FROM stats_summed_totals(p_first, p_last, p_from, p_to);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+-- One station-month (the writers' path, and what V8-V10 called). Its statements run on the generic
+-- plan (index scans by station and start, verified with EXPLAIN ANALYZE on the city data set): left
+-- to choose, PostgreSQL kept re-planning the inlined definitions for every call (~9 ms of planning
+-- against ~0.4 ms of execution) because the generic plan's estimate looked costlier.
+CREATE OR REPLACE FUNCTION stats_refresh(p_station bigint, p_month date) RETURNS void LANGUAGE plpgsql
+  SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  PERFORM stats_recount(p_station, p_station, p_month, p_month);
+END $$;
+
+-- Every month of the stations first..last, in a few set-based statements. Planned for the range at
+-- hand each time (a plan cached for one station-month would visit a whole range row by row).
+-- Answers the station-months counted.
+CREATE OR REPLACE FUNCTION stats_recount_stations(p_first bigint, p_last bigint) RETURNS integer LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+  RETURN stats_recount(p_first, p_last, '-infinity', 'infinity');
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_plan_refresh(p_item bigint) RETURNS void LANGUAGE plpgsql
+  SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  IF p_item IS NULL THEN
+    RETURN;
+  END IF;
+  IF current_setting('yishi.stats_rebuilding', true) IS DISTINCT FROM 'on' THEN
+    PERFORM pg_advisory_xact_lock(8023, hashtext(p_item::text));
+  END IF;
+  DELETE FROM stats_plan_item WHERE plan_item_id = p_item;
+  INSERT INTO stats_plan_item SELECT * FROM stats_counted_plan_items(p_item, p_item);
+END $$;
+
+-- The rebuild: every counter from the raw rows, under one lock of the counter tables (V10), in
+-- set-based statements over ranges of 25,000 stations (each range reads every outcome once; the
+-- ranges only bound the temporary space of one statement). Answers the station-months counted.
+CREATE OR REPLACE FUNCTION stats_rebuild() RETURNS integer LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+  n integer := 0;
+  first_station bigint;
+  last_station bigint;
+BEGIN
+  LOCK TABLE stats_station_month, stats_station_month_category, stats_member_month, stats_plan_item
+    IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM set_config('yishi.stats_rebuilding', 'on', true);
+  DELETE FROM stats_station_month;
+  DELETE FROM stats_station_month_category;
+  DELETE FROM stats_member_month;
+  DELETE FROM stats_plan_item;
+  SELECT min(id), max(id) INTO first_station, last_station FROM station;
+  WHILE first_station <= last_station LOOP
+    n := n + stats_recount_stations(first_station, first_station + 24999);
+    first_station := first_station + 25000;
+  END LOOP;
+  INSERT INTO stats_plan_item SELECT * FROM stats_counted_plan_items(0, 9223372036854775807);
+  PERFORM set_config('yishi.stats_rebuilding', 'off', true);
+  RETURN n;
+END $$;
+
+-- Recounts a station-month at most once per transaction (see the top of this file).
+CREATE OR REPLACE FUNCTION stats_touch(p_station bigint, p_month date) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  k text;
+  done text;
+BEGIN
+  IF p_station IS NULL OR p_month IS NULL THEN
+    RETURN;
+  END IF;
+  k := 's' || p_station || ':' || p_month || ',';
+  done := coalesce(current_setting('yishi.stats_recounted', true), '');
+  IF strpos(done, ',' || k) > 0 THEN
+    RETURN;
+  END IF;
+  PERFORM stats_refresh(p_station, p_month);
+  IF length(done) < 24000 THEN -- about 1,000 keys
+    PERFORM set_config('yishi.stats_recounted', CASE WHEN done = '' THEN ',' ELSE done END || k, true);
+  END IF;
+END $$;
+
+-- Recounts a plan item at most once per transaction.
+CREATE OR REPLACE FUNCTION stats_plan_touch(p_item bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  k text;
+  done text;
+BEGIN
+  IF p_item IS NULL THEN
+    RETURN;
+  END IF;
+  k := 'p' || p_item || ',';
+  done := coalesce(current_setting('yishi.stats_recounted', true), '');
+  IF strpos(done, ',' || k) > 0 THEN
+    RETURN;
+  END IF;
+  PERFORM stats_plan_refresh(p_item);
+  IF length(done) < 24000 THEN
+    PERFORM set_config('yishi.stats_recounted', CASE WHEN done = '' THEN ',' ELSE done END || k, true);
+  END IF;
+END $$;
+
+-- After any statement that writes a counted table, what was recounted is no longer final.
+CREATE OR REPLACE FUNCTION stats_forget_recounted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('yishi.stats_recounted', true) <> '' THEN
+    PERFORM set_config('yishi.stats_recounted', '', true);
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- The trigger functions of V9, asking for a recount instead of recounting on the spot. They run
+-- at commit: a child row's meeting and a meeting's topic are read in their final state.
+CREATE OR REPLACE FUNCTION stats_on_meeting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    PERFORM stats_touch(OLD.station_id, stats_month(OLD.starts_at));
+  END IF;
+  IF TG_OP = 'INSERT' OR TG_OP = 'UPDATE' AND (OLD.station_id <> NEW.station_id
+                                               OR stats_month(OLD.starts_at) <> stats_month(NEW.starts_at)) THEN
+    PERFORM stats_touch(NEW.station_id, stats_month(NEW.starts_at));
+  END IF;
+  -- plan progress depends on the meeting's topic and status only
+  IF TG_OP = 'UPDATE' AND OLD.topic_id = NEW.topic_id AND OLD.status = NEW.status THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    PERFORM stats_plan_touch((SELECT plan_item_id FROM topic WHERE id = OLD.topic_id));
+  END IF;
+  IF TG_OP = 'INSERT' OR TG_OP = 'UPDATE' AND OLD.topic_id <> NEW.topic_id THEN
+    PERFORM stats_plan_touch((SELECT plan_item_id FROM topic WHERE id = NEW.topic_id));
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_on_meeting_child() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT m.station_id, stats_month(m.starts_at) AS month FROM meeting m
+            WHERE m.id IN (CASE WHEN TG_OP <> 'INSERT' THEN OLD.meeting_id END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.meeting_id END)
+  LOOP
+    PERFORM stats_touch(r.station_id, r.month);
+  END LOOP;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_on_topic() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    PERFORM stats_touch(OLD.station_id, stats_month(OLD.created_at));
+  END IF;
+  IF TG_OP = 'INSERT' OR TG_OP = 'UPDATE' AND (OLD.station_id <> NEW.station_id
+                                               OR stats_month(OLD.created_at) <> stats_month(NEW.created_at)) THEN
+    PERFORM stats_touch(NEW.station_id, stats_month(NEW.created_at));
+  END IF;
+  IF TG_OP = 'UPDATE' AND (OLD.category IS DISTINCT FROM NEW.category OR OLD.plan_item_id IS DISTINCT FROM
+      NEW.plan_item_id) THEN
+    -- the topic's meetings count under its category, and as drawn from a plan or not
+    FOR r IN SELECT DISTINCT m.station_id, stats_month(m.starts_at) AS month FROM meeting m WHERE m.topic_id =
+        NEW.id LOOP
+      PERFORM stats_touch(r.station_id, r.month);
+    END LOOP;
+  END IF;
+  IF TG_OP = 'UPDATE' AND (OLD.plan_item_id IS DISTINCT FROM NEW.plan_item_id OR OLD.status IS DISTINCT FROM
+      NEW.status) OR TG_OP = 'DELETE' THEN
+    -- (a deleted topic's meetings can no longer find its plan item at commit: count it here)
+    PERFORM stats_plan_touch(OLD.plan_item_id);
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.plan_item_id IS DISTINCT FROM NEW.plan_item_id THEN
+    PERFORM stats_plan_touch(NEW.plan_item_id);
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- A station moved to another division: its counter rows follow it.
+CREATE OR REPLACE FUNCTION stats_on_station() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE stats_station_month SET division_code = NEW.division_code WHERE station_id = NEW.id;
+  UPDATE stats_station_month_category SET division_code = NEW.division_code WHERE station_id = NEW.id;
+  UPDATE stats_member_month SET division_code = NEW.division_code WHERE station_id = NEW.id;
+  RETURN NULL;
+END $$;
+
+-- The triggers (V8, V9, V16): created only where they are missing, so that running this file never
+-- drops one under a running node. Changing a trigger's event or timing needs a V migration that
+-- drops it (a "-- contract:" step); this file then creates it again with the new definition.
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES
+      ('stats_meeting', 'meeting', 'CREATE CONSTRAINT TRIGGER stats_meeting AFTER INSERT OR UPDATE OR DELETE ON meeting
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting()'),
+      ('stats_meeting_record', 'meeting_record', 'CREATE CONSTRAINT TRIGGER stats_meeting_record AFTER INSERT OR UPDATE OR DELETE ON meeting_record
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
+      ('stats_meeting_attendee', 'meeting_attendee', 'CREATE CONSTRAINT TRIGGER stats_meeting_attendee AFTER INSERT OR UPDATE OR DELETE ON meeting_attendee
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
+      ('stats_outcome', 'outcome', 'CREATE CONSTRAINT TRIGGER stats_outcome AFTER INSERT OR UPDATE OR DELETE ON outcome
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
+      ('stats_topic', 'topic', 'CREATE CONSTRAINT TRIGGER stats_topic AFTER INSERT OR UPDATE OR DELETE ON topic
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_topic()'),
+      ('stats_meeting_forget', 'meeting', 'CREATE TRIGGER stats_meeting_forget AFTER INSERT OR UPDATE OR DELETE ON meeting
+         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
+      ('stats_meeting_record_forget', 'meeting_record', 'CREATE TRIGGER stats_meeting_record_forget AFTER INSERT OR UPDATE OR DELETE ON meeting_record
+         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
+      ('stats_meeting_attendee_forget', 'meeting_attendee', 'CREATE TRIGGER stats_meeting_attendee_forget AFTER INSERT OR UPDATE OR DELETE ON meeting_attendee
+         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
+      ('stats_outcome_forget', 'outcome', 'CREATE TRIGGER stats_outcome_forget AFTER INSERT OR UPDATE OR DELETE ON outcome
+         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
+      ('stats_topic_forget', 'topic', 'CREATE TRIGGER stats_topic_forget AFTER INSERT OR UPDATE OR DELETE ON topic
+         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
+      ('stats_station', 'station', 'CREATE TRIGGER stats_station AFTER UPDATE OF division_code ON station FOR EACH ROW
+         WHEN (OLD.division_code IS DISTINCT FROM NEW.division_code) EXECUTE FUNCTION stats_on_station()')
+    ) AS v(name, tab, ddl)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = t.name AND tgrelid = t.tab::regclass AND NOT tgisinternal) THEN
+      EXECUTE t.ddl;
+    END IF;
+  END LOOP;
+END $$;
