@@ -138,12 +138,16 @@ class RollupMigrationTest {
   }
 
   @Test
-  void aRestoreToAnOlderVersionSkipsTheCallback() throws SQLException {
+  void aRestoreToAnOlderVersionSkipsTheCallback() throws SQLException, IOException {
     // BackupCommand migrates to the backup's version with skipDefaultCallbacks: V16's functions do not exist yet at V10
     String url = TestPostgres.freshDatabaseUrl();
     flyway(url, "classpath:db/migration").target("10").skipDefaultCallbacks(true).load().migrate();
     assertFalse(definitions(url).contains("stats_recount("), "V10's schema, without the current definitions");
-    assertEquals(8, thisRelease(url).migrate().migrationsExecuted, "a node then migrates V11..V22 (8 files) and the callback runs");
+    long newer;
+    try (Stream<Path> files = Files.list(versionedOnly)) {
+      newer = files.map(f -> f.getFileName().toString()).filter(n -> Integer.parseInt(n.substring(1, n.indexOf("__"))) > 10).count();
+    }
+    assertEquals(newer, thisRelease(url).migrate().migrationsExecuted, "a node then migrates past V10 and the callback runs");
     assertEquals(previous, definitions(url));
   }
 }
