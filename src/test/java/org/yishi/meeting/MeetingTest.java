@@ -56,10 +56,6 @@ class MeetingTest {
     node.app().pool().query("UPDATE member SET phone = '13900000001'").execute().await();
   }
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static OffsetDateTime day(int days, int hour) {
     return ZonedDateTime.now(SHANGHAI).plusDays(days).withHour(hour).withMinute(0).withSecond(0).withNano(0).toOffsetDateTime();
   }
@@ -76,7 +72,7 @@ class MeetingTest {
 
   @Test
   void stationAndMemberClashesAreRefusedWithTheOtherMeeting() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     HttpResponse<String> first = api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(20, 9), 2).encode());
     assertEquals(201, first.statusCode(), first.body());
     JsonObject m = Http.json(first);
@@ -100,7 +96,7 @@ class MeetingTest {
 
   @Test
   void rescheduleAndCancelKeepHistoryAndFreeTheSlot() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     JsonObject m = Http.json(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(25, 14), 2).encode()));
     long id = m.getLong("id");
     HttpResponse<String> noReason = api.call("POST", "/api/v1/meetings/" + id + "/reschedule", d1,
@@ -123,7 +119,7 @@ class MeetingTest {
 
   @Test
   void badInputGivesFieldErrors() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long before;
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM meeting")) {
       rs.next();
@@ -142,7 +138,7 @@ class MeetingTest {
         .put("participants", new JsonArray().add(new JsonObject().put("role", "boss").put("name", "x"))).encode()), "participants");
     assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(30, 10), 1)
         .put("memberIds", new JsonArray().add(999_999)).encode()), "memberIds[0]");
-    assertEquals(403, api.call("POST", "/api/v1/meetings", token("d2"), meeting(topicS1, day(30, 10), 1).encode()).statusCode());
+    assertEquals(403, api.call("POST", "/api/v1/meetings", api.token("d2"), meeting(topicS1, day(30, 10), 1).encode()).statusCode());
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM meeting")) {
       rs.next();
       assertEquals(before, rs.getLong(1), "nothing written");
@@ -156,7 +152,7 @@ class MeetingTest {
 
   @Test
   void theFormShowsTheClashAndKeepsInput() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     assertEquals(201, api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(40, 9), 2).put("memberIds", new JsonArray()).encode()).statusCode());
     Browser b = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
     assertTrue(b.get("/meetings/new").body().contains("老旧小区管网疏通"));
@@ -178,7 +174,7 @@ class MeetingTest {
 
   @Test
   void calendarAndICalFeedsCarryShanghaiTimes() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     OffsetDateTime start = day(50, 15);
     long id = Http.json(api.call("POST", "/api/v1/meetings", d1, meeting(topicS3, start, 2)
         .put("memberIds", new JsonArray()).put("venue", "会议室; 二楼, 东侧").encode())).getLong("id");

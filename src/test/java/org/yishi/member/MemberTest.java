@@ -25,10 +25,6 @@ class MemberTest {
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static long member(String token, String name, long committee) {
     HttpResponse<String> r = api.call("POST", "/api/v1/members", token, new JsonObject().put("name", name)
         .put("sector", "农业界").put("committeeId", committee).encode());
@@ -38,13 +34,13 @@ class MemberTest {
 
   @Test
   void committeesHangOffTheirDivisions() {
-    JsonArray items = Http.json(api.get("/api/v1/committees", token("c1"))).getJsonArray("items");
+    JsonArray items = Http.json(api.get("/api/v1/committees", api.token("c1"))).getJsonArray("items");
     JsonObject city = items.stream().map(o -> (JsonObject) o).filter(c -> c.getString("level").equals("city")).findFirst().orElseThrow();
     JsonObject taobei = items.stream().map(o -> (JsonObject) o).filter(c -> c.getString("divisionCode").equals("220802000000"))
         .findFirst().orElseThrow();
     assertEquals("白城市政协", city.getString("name"));
     assertEquals(city.getLong("id"), taobei.getLong("parentId"), "district committees belong to the city committee");
-    String admin = token("admin");
+    String admin = api.token("admin");
     HttpResponse<String> dup = api.call("POST", "/api/v1/committees", admin, new JsonObject().put("name", "重复").put("divisionCode", "220802000000").encode());
     assertEquals(409, dup.statusCode());
     HttpResponse<String> township = api.call("POST", "/api/v1/committees", admin, new JsonObject().put("name", "街道").put("divisionCode", "220802001000").encode());
@@ -53,10 +49,10 @@ class MemberTest {
 
   @Test
   void assignmentAcceptsOnlyTheDistrictAndCityCommittees() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long local = member(d1, "赵桂兰", f.committees.get(AccountFixtures.TAOBEI));
-    long city = member(token("city"), "钱志强", f.committees.get(AccountFixtures.BAICHENG));
-    long other = member(token("d2"), "孙海燕", f.committees.get(AccountFixtures.TAONAN));
+    long city = member(api.token("city"), "钱志强", f.committees.get(AccountFixtures.BAICHENG));
+    long other = member(api.token("d2"), "孙海燕", f.committees.get(AccountFixtures.TAONAN));
     long station = f.stations.get(AccountFixtures.HAIMING);
     HttpResponse<String> bad = api.call("PUT", "/api/v1/stations/" + station + "/members", d1,
         new JsonObject().put("memberIds", new JsonArray().add(local).add(other)).encode());
@@ -67,7 +63,7 @@ class MemberTest {
     JsonObject listed = Http.json(api.get("/api/v1/members?stationId=" + station, d1));
     assertEquals(2, listed.getLong("total"));
     assertEquals(new JsonArray().add(station), Http.json(api.get("/api/v1/members/" + local, d1)).getJsonArray("stationIds"));
-    assertEquals(403, api.get("/api/v1/members?stationId=" + station, token("d2")).statusCode(), "not another district's station");
+    assertEquals(403, api.get("/api/v1/members?stationId=" + station, api.token("d2")).statusCode(), "not another district's station");
     assertEquals(404, api.get("/api/v1/members?stationId=999999", d1).statusCode());
 
     String page = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD).get("/stations/" + station + "/members").body();
@@ -76,7 +72,7 @@ class MemberTest {
 
   @Test
   void memberInputIsValidatedAndScoped() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     HttpResponse<String> missing = api.call("POST", "/api/v1/members", d1, new JsonObject().put("name", "无界别").encode());
     assertEquals(422, missing.statusCode());
     JsonObject fields = Http.json(missing).getJsonObject("error").getJsonObject("fields");

@@ -93,10 +93,6 @@ class OutcomeTest {
     return id;
   }
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static String today(int plusDays) {
     return LocalDate.now(SHANGHAI).plusDays(plusDays).toString();
   }
@@ -149,8 +145,8 @@ class OutcomeTest {
 
   @Test
   void theLoopRunsFromReferredToClosedWithHistoryAuditAndOneEventPerChange() throws Exception {
-    String c1 = token("c1");
-    String d1 = token("d1");
+    String c1 = api.token("c1");
+    String d1 = api.token("d1");
     JsonObject o = create(c1, outcome(meetingS1));
     long id = o.getLong("id");
     assertEquals("referred", o.getString("status"));
@@ -196,7 +192,7 @@ class OutcomeTest {
 
   @Test
   void illegalStepsAre409MissingFields422AndNeitherChangesAnythingNorPublishes() throws Exception {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long id = create(c1, outcome(meetingS1)).getLong("id");
     assertField(step(c1, id, new JsonObject().put("action", "implement").put("evidence", "已落实").put("version", 1)), 409, "status");
     assertField(step(c1, id, close(1)), 409, "status");
@@ -222,8 +218,8 @@ class OutcomeTest {
 
   @Test
   void aStaleVersionIs409WithTheCurrentValuesAndNoEvent() throws Exception {
-    String c1 = token("c1");
-    String d1 = token("d1");
+    String c1 = api.token("c1");
+    String d1 = api.token("d1");
     long id = create(c1, outcome(meetingS1)).getLong("id");
     assertEquals(200, api.call("PUT", "/api/v1/outcomes/" + id, d1,
         outcome(meetingS1).put("content", "区住建局牵头改造管网").put("version", 1).encode()).statusCode());
@@ -248,7 +244,7 @@ class OutcomeTest {
 
   @Test
   void overdueOutcomesAreEscalatedExactlyOnceToTheDistrictStaff() throws Exception {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long id = create(c1, outcome(meetingS1).put("dueOn", today(3))).getLong("id");
     long answeredInTime = create(c1, outcome(meetingS1).put("dueOn", today(3))).getLong("id");
     assertEquals(200, step(c1, answeredInTime, answer(1, "adopted")).statusCode());
@@ -269,7 +265,7 @@ class OutcomeTest {
     assertEquals(1, count("SELECT count(*) FROM outcome WHERE id = " + id + " AND overdue_escalated_at IS NOT NULL"));
     assertEquals(1, count("SELECT count(*) FROM outcome_history WHERE outcome_id = " + id + " AND action = 'escalate'"));
     assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'outcome.escalate' AND entity_id = '" + id + "'"));
-    assertTrue(Http.json(api.get("/api/v1/notifications", token("d1"))).getJsonArray("items").stream()
+    assertTrue(Http.json(api.get("/api/v1/notifications", api.token("d1"))).getJsonArray("items").stream()
         .anyMatch(n -> ("/outcomes/" + id).equals(((JsonObject) n).getString("link"))));
 
     // two runs at once (two nodes holding the lock): one set of notifications
@@ -285,7 +281,7 @@ class OutcomeTest {
 
     // the overdue filter (today's date in the database)
     node.app().pool().query("UPDATE outcome SET due_on = current_date - 1 WHERE id = " + second).execute().await();
-    JsonArray overdue = Http.json(api.get("/api/v1/outcomes?overdue=true", token("d1"))).getJsonArray("items");
+    JsonArray overdue = Http.json(api.get("/api/v1/outcomes?overdue=true", api.token("d1"))).getJsonArray("items");
     assertTrue(overdue.stream().allMatch(o -> ((JsonObject) o).getBoolean("overdue")));
     assertTrue(ids(overdue).contains(second) && !ids(overdue).contains(id));
     Browser page = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
@@ -299,28 +295,28 @@ class OutcomeTest {
 
   @Test
   void jurisdictionIsTheMeetingsStation() {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long id = create(c1, outcome(meetingS1)).getLong("id");
     assertEquals(403, api.call("POST", "/api/v1/outcomes", c1, outcome(meetingS2).encode()).statusCode(), "not c1's station");
-    assertEquals(403, api.get("/api/v1/outcomes/" + id, token("d2")).statusCode());
-    assertEquals(403, step(token("d2"), id, answer(1, "adopted")).statusCode());
-    assertEquals(403, api.get("/api/v1/outcomes/" + id, token("city-other")).statusCode());
-    assertEquals(200, api.get("/api/v1/outcomes/" + id, token("city")).statusCode());
-    assertEquals(200, api.get("/api/v1/outcomes/" + id, token("d1")).statusCode());
-    assertEquals(201, api.call("POST", "/api/v1/outcomes", token("d2"), outcome(meetingS2).encode()).statusCode());
+    assertEquals(403, api.get("/api/v1/outcomes/" + id, api.token("d2")).statusCode());
+    assertEquals(403, step(api.token("d2"), id, answer(1, "adopted")).statusCode());
+    assertEquals(403, api.get("/api/v1/outcomes/" + id, api.token("city-other")).statusCode());
+    assertEquals(200, api.get("/api/v1/outcomes/" + id, api.token("city")).statusCode());
+    assertEquals(200, api.get("/api/v1/outcomes/" + id, api.token("d1")).statusCode());
+    assertEquals(201, api.call("POST", "/api/v1/outcomes", api.token("d2"), outcome(meetingS2).encode()).statusCode());
     assertEquals(404, api.get("/api/v1/outcomes/99999999", c1).statusCode());
-    JsonArray seenByD2 = Http.json(api.get("/api/v1/outcomes?size=200", token("d2"))).getJsonArray("items");
+    JsonArray seenByD2 = Http.json(api.get("/api/v1/outcomes?size=200", api.token("d2"))).getJsonArray("items");
     assertTrue(seenByD2.stream().allMatch(o -> ((JsonObject) o).getLong("stationId").equals(f.stations.get(AccountFixtures.TUANJIE))));
     assertFalse(seenByD2.isEmpty());
-    JsonArray ofMeeting = Http.json(api.get("/api/v1/outcomes?meetingId=" + meetingS1 + "&size=200", token("city"))).getJsonArray("items");
+    JsonArray ofMeeting = Http.json(api.get("/api/v1/outcomes?meetingId=" + meetingS1 + "&size=200", api.token("city"))).getJsonArray("items");
     assertTrue(ids(ofMeeting).contains(id));
     assertTrue(ofMeeting.stream().allMatch(o -> ((JsonObject) o).getLong("meetingId") == meetingS1));
   }
 
   @Test
   void staffMarkTypicalCasesAndTheLibraryFindsThem() throws Exception {
-    String c1 = token("c1");
-    String d1 = token("d1");
+    String c1 = api.token("c1");
+    String d1 = api.token("d1");
     long id = create(c1, outcome(meetingS1).put("content", "口袋公园建设协商纪要").put("form", "minutes")
         .put("responsibleUnit", "洮北区园林绿化中心")).getLong("id");
     assertEquals(403, api.call("PUT", "/api/v1/outcomes/" + id + "/typical", c1, "{\"typical\":true}").statusCode());
@@ -330,20 +326,20 @@ class OutcomeTest {
     assertTrue(Http.json(marked).getBoolean("typical"));
     assertEquals(200, api.call("PUT", "/api/v1/outcomes/" + id + "/typical", d1, "{\"typical\":true}").statusCode(),
         "marking again changes nothing");
-    assertField(api.call("PUT", "/api/v1/outcomes/" + id + "/typical", token("city"), "{\"typical\":false,\"version\":1}"), 409, "version");
-    long otherForm = create(token("d2"), outcome(meetingS2).put("content", "农贸市场管理建议")).getLong("id");
-    assertEquals(200, api.call("PUT", "/api/v1/outcomes/" + otherForm + "/typical", token("city"), "{\"typical\":true}").statusCode());
+    assertField(api.call("PUT", "/api/v1/outcomes/" + id + "/typical", api.token("city"), "{\"typical\":false,\"version\":1}"), 409, "version");
+    long otherForm = create(api.token("d2"), outcome(meetingS2).put("content", "农贸市场管理建议")).getLong("id");
+    assertEquals(200, api.call("PUT", "/api/v1/outcomes/" + otherForm + "/typical", api.token("city"), "{\"typical\":true}").statusCode());
 
     assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?q=%E5%9B%AD%E6%9E%97", c1)).getJsonArray("items")), "by unit 园林");
     assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?q=%E5%8F%A3%E8%A2%8B", d1)).getJsonArray("items")), "by content 口袋");
-    JsonObject cityCases = Http.json(api.get("/api/v1/cases", token("city")));
+    JsonObject cityCases = Http.json(api.get("/api/v1/cases", api.token("city")));
     assertEquals(Set.of(id, otherForm), ids(cityCases.getJsonArray("items")));
-    assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?form=minutes", token("city"))).getJsonArray("items")));
-    assertEquals(Set.of(otherForm), ids(Http.json(api.get("/api/v1/cases?size=1&page=2&form=", token("city"))).getJsonArray("items")).size() == 1
+    assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?form=minutes", api.token("city"))).getJsonArray("items")));
+    assertEquals(Set.of(otherForm), ids(Http.json(api.get("/api/v1/cases?size=1&page=2&form=", api.token("city"))).getJsonArray("items")).size() == 1
         ? Set.of(otherForm) : Set.of(), "pagination: 2 cases, one per page");
-    assertEquals(Set.of(otherForm), ids(Http.json(api.get("/api/v1/cases", token("d2"))).getJsonArray("items")));
+    assertEquals(Set.of(otherForm), ids(Http.json(api.get("/api/v1/cases", api.token("d2"))).getJsonArray("items")));
     String station = "%E6%B5%B7%E6%98%8E"; // 海明, in c1's station name
-    assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?q=" + station, token("city"))).getJsonArray("items")));
+    assertEquals(Set.of(id), ids(Http.json(api.get("/api/v1/cases?q=" + station, api.token("city"))).getJsonArray("items")));
     assertEquals(422, api.get("/api/v1/cases?form=poem", d1).statusCode());
 
     Browser b = new Browser(node.baseUrl()).login("city", AccountFixtures.PASSWORD);
@@ -360,7 +356,7 @@ class OutcomeTest {
 
   @Test
   void badInputIsRefusedPerFieldAndTextIsStoredVerbatimButRenderedEscaped() throws Exception {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long before = count("SELECT count(*) FROM outcome");
     assertField(api.call("POST", "/api/v1/outcomes", c1, "{}"), 422, "meetingId", "content", "form", "responsibleUnit", "dueOn");
     assertField(api.call("POST", "/api/v1/outcomes", c1, outcome(meetingS1).put("content", 123).encode()), 422, "content");

@@ -31,10 +31,6 @@ class PlanTest {
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static HttpResponse<String> createPlan(String token, String committee, int year, String title) {
     return api.call("POST", "/api/v1/plans", token, new JsonObject().put("committeeId", f.committees.get(committee))
         .put("year", year).put("title", title).encode());
@@ -60,24 +56,24 @@ class PlanTest {
 
   @Test
   void onePlanPerCommitteeAndYearInsideTheJurisdiction() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long id = plan(d1, AccountFixtures.TAOBEI, 2030, "洮北区政协2030年度协商计划");
     assertField(createPlan(d1, AccountFixtures.TAOBEI, 2030, "重复"), 409, "year");
     assertEquals(201, createPlan(d1, AccountFixtures.TAOBEI, 2031, "下一年").statusCode());
-    assertEquals(403, createPlan(token("d2"), AccountFixtures.TAOBEI, 2032, "他区").statusCode());
+    assertEquals(403, createPlan(api.token("d2"), AccountFixtures.TAOBEI, 2032, "他区").statusCode());
     assertEquals(403, createPlan(d1, AccountFixtures.BAICHENG, 2030, "市级").statusCode(), "district staff do not write the city plan");
-    assertEquals(403, createPlan(token("c1"), AccountFixtures.TAOBEI, 2032, "联络员").statusCode());
-    assertEquals(201, createPlan(token("city"), AccountFixtures.TAONAN, 2030, "洮南市政协2030年度协商计划").statusCode());
-    assertEquals(201, createPlan(token("city"), AccountFixtures.BAICHENG, 2030, "白城市政协2030年度协商计划").statusCode());
+    assertEquals(403, createPlan(api.token("c1"), AccountFixtures.TAOBEI, 2032, "联络员").statusCode());
+    assertEquals(201, createPlan(api.token("city"), AccountFixtures.TAONAN, 2030, "洮南市政协2030年度协商计划").statusCode());
+    assertEquals(201, createPlan(api.token("city"), AccountFixtures.BAICHENG, 2030, "白城市政协2030年度协商计划").statusCode());
     assertField(createPlan(d1, AccountFixtures.TAOBEI, 1999, "太早"), 422, "year");
     assertField(api.call("POST", "/api/v1/plans", d1, "{\"committeeId\":\"x\",\"year\":2033,\"title\":\"t\"}"), 422, "committeeId");
 
-    assertEquals(2, Http.json(api.get("/api/v1/plans?year=2030", token("city"))).getJsonArray("items").stream()
+    assertEquals(2, Http.json(api.get("/api/v1/plans?year=2030", api.token("city"))).getJsonArray("items").stream()
         .filter(o -> ((JsonObject) o).getString("committeeLevel").equals("district")).count());
-    assertEquals(3, Http.json(api.get("/api/v1/plans?year=2030", token("city"))).getLong("total"));
+    assertEquals(3, Http.json(api.get("/api/v1/plans?year=2030", api.token("city"))).getLong("total"));
     assertEquals(1, Http.json(api.get("/api/v1/plans?year=2030", d1)).getLong("total"), "only their committee");
-    assertEquals(0, Http.json(api.get("/api/v1/plans", token("city-other"))).getLong("total"));
-    assertEquals(403, api.get("/api/v1/plans/" + id, token("d2")).statusCode());
+    assertEquals(0, Http.json(api.get("/api/v1/plans", api.token("city-other"))).getLong("total"));
+    assertEquals(403, api.get("/api/v1/plans/" + id, api.token("d2")).statusCode());
     assertField(api.get("/api/v1/plans?year=20x0", d1), 422, "year");
 
     JsonObject current = Http.json(api.get("/api/v1/plans/" + id, d1));
@@ -93,7 +89,7 @@ class PlanTest {
 
   @Test
   void itemsAreEditedAndDeletedUnlessTopicsNameThem() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long p = plan(d1, AccountFixtures.TAOBEI, 2040, "洮北区政协2040年度协商计划");
     long other = plan(d1, AccountFixtures.TAOBEI, 2041, "洮北区政协2041年度协商计划");
     long a = item(d1, p, "养老服务", 1);
@@ -115,7 +111,7 @@ class PlanTest {
     assertField(api.call("POST", "/api/v1/plans/" + p + "/items", d1,
         new JsonObject().put("title", "x").put("kind", "other").put("targetQuarter", 2).put("category", "astrology").encode()), 422, "category");
 
-    long topic = Http.json(api.call("POST", "/api/v1/topics", token("c1"), new JsonObject()
+    long topic = Http.json(api.call("POST", "/api/v1/topics", api.token("c1"), new JsonObject()
         .put("stationId", f.stations.get(AccountFixtures.HAIMING)).put("title", "背街小巷整治").put("category", "urban_management")
         .put("source", "yearly_plan").put("planItemId", b).encode())).getLong("id");
     HttpResponse<String> refused = api.call("DELETE", "/api/v1/plans/" + p + "/items/" + b, d1, null);
@@ -147,19 +143,19 @@ class PlanTest {
   }
 
   private static long approvedTopic(long item, String title) {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long id = Http.json(api.call("POST", "/api/v1/topics", c1, new JsonObject()
         .put("stationId", f.stations.get(AccountFixtures.HAIMING)).put("title", title).put("category", "livelihood")
         .put("source", "yearly_plan").put("planItemId", item).put("q1Answer", true).put("q1Reason", "民生热点")
         .put("q2Answer", true).put("q2Reason", "适合协商").encode())).getLong("id");
     assertEquals(200, api.call("POST", "/api/v1/topics/" + id + "/transitions", c1, "{\"action\":\"submit\"}").statusCode());
-    assertEquals(200, api.call("POST", "/api/v1/topics/" + id + "/transitions", token("d1"), "{\"action\":\"approve\"}").statusCode());
+    assertEquals(200, api.call("POST", "/api/v1/topics/" + id + "/transitions", api.token("d1"), "{\"action\":\"approve\"}").statusCode());
     return id;
   }
 
   @Test
   void progressFollowsTheMeetingsOfLinkedTopics() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long p = plan(d1, AccountFixtures.TAOBEI, 2050, "洮北区政协2050年度协商计划");
     long planned = item(d1, p, "尚未安排", 1);
     long scheduled = item(d1, p, "已安排会议", 2);

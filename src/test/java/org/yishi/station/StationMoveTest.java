@@ -43,10 +43,6 @@ class StationMoveTest {
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static long count(String sql) throws Exception {
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();
@@ -57,7 +53,7 @@ class StationMoveTest {
   private static JsonObject totals(String division) {
     YearMonth now = YearMonth.now(ZoneId.of("Asia/Shanghai"));
     HttpResponse<String> r = api.get("/api/v1/stats/rollup?division=" + division + "&from=" + now.minusMonths(1) + "&to=" + now,
-        token("admin"));
+        api.token("admin"));
     assertEquals(200, r.statusCode(), r.body());
     return Http.json(r).getJsonObject("totals");
   }
@@ -83,12 +79,12 @@ class StationMoveTest {
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '3 hours', ends_at = now() - interval '2 hours' WHERE id = "
         + meeting).execute().await();
     OffsetDateTime s = OffsetDateTime.now().minusHours(3).withNano(0);
-    assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meeting + "/record", token("d2"), new JsonObject().put("held", true)
+    assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meeting + "/record", api.token("d2"), new JsonObject().put("held", true)
         .put("actualStart", s.toString()).put("actualEnd", s.plusHours(1).toString()).put("minutes", "纪要").encode()).statusCode());
     long outcome = new OutcomeService(node.app().pool(), node.app().events()).create(admin, new OutcomeService.OutcomeInput(meeting,
         new OutcomeStore.OutcomeValues("增设停车位", "minutes", "市交通局", null, LocalDate.now().plusDays(30)), null)).await().getLong("id");
-    String d1 = token("d1");
-    String d2 = token("d2");
+    String d1 = api.token("d1");
+    String d2 = api.token("d2");
     assertEquals(200, api.get("/api/v1/meetings/" + meeting, d2).statusCode());
     assertEquals(403, api.get("/api/v1/meetings/" + meeting, d1).statusCode());
     assertEquals(1, totals(AccountFixtures.TAONAN).getLong("meetings_held"));
@@ -96,8 +92,8 @@ class StationMoveTest {
     long auditBefore = count("SELECT count(*) FROM audit_log WHERE division_code LIKE '220881%'");
 
     // city staff move it to 瑞光街道 (洮北区)
-    int version = Http.json(api.get("/api/v1/stations/" + station, token("city"))).getInteger("version");
-    HttpResponse<String> moved = api.call("PUT", "/api/v1/stations/" + station, token("city"), new JsonObject()
+    int version = Http.json(api.get("/api/v1/stations/" + station, api.token("city"))).getInteger("version");
+    HttpResponse<String> moved = api.call("PUT", "/api/v1/stations/" + station, api.token("city"), new JsonObject()
         .put("name", "富文议事室").put("type", "consultation_room").put("divisionCode", RUIGUANG).put("version", version).encode());
     assertEquals(200, moved.statusCode(), moved.body());
     assertEquals(AccountFixtures.TAOBEI, Http.json(moved).getString("districtCode"));
@@ -146,10 +142,10 @@ class StationMoveTest {
         AccountFixtures.CHANGQING, null, null, null, null, null, null, null, null)).await().getLong("id");
     long city = node.app().pool().preparedQuery("INSERT INTO member (name, sector, committee_id) VALUES ('市委员', '经济界', $1) RETURNING id")
         .execute(io.vertx.sqlclient.Tuple.of(f.committees.get(AccountFixtures.BAICHENG))).await().iterator().next().getLong(0);
-    assertEquals(200, api.call("PUT", "/api/v1/stations/" + station + "/members", token("d1"),
+    assertEquals(200, api.call("PUT", "/api/v1/stations/" + station + "/members", api.token("d1"),
         new JsonObject().put("memberIds", new JsonArray().add(f.taobeiMember).add(city)).encode()).statusCode());
-    int version = Http.json(api.get("/api/v1/stations/" + station, token("city"))).getInteger("version");
-    assertEquals(200, api.call("PUT", "/api/v1/stations/" + station, token("city"), new JsonObject().put("name", "长庆二号议事室")
+    int version = Http.json(api.get("/api/v1/stations/" + station, api.token("city"))).getInteger("version");
+    assertEquals(200, api.call("PUT", "/api/v1/stations/" + station, api.token("city"), new JsonObject().put("name", "长庆二号议事室")
         .put("type", "liaison_station").put("divisionCode", FUWEN).put("version", version).encode()).statusCode());
     assertEquals(1, count("SELECT count(*) FROM station_member WHERE station_id = " + station), "the 洮北 member no longer serves it");
     assertEquals(city, count("SELECT member_id FROM station_member WHERE station_id = " + station), "the city member still does");

@@ -31,10 +31,6 @@ class StationRegistryTest {
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
 
-  private static String token(String user) {
-    return api.token(user, AccountFixtures.passwordOf(user));
-  }
-
   private static JsonObject station(String name, String division) {
     return new JsonObject().put("name", name).put("type", "liaison_station").put("divisionCode", division)
         .put("address", "白城市洮北区海明路 1 号").put("contactName", "张主任").put("contactPhone", "0436-3210000")
@@ -56,7 +52,7 @@ class StationRegistryTest {
 
   @Test
   void coordinatorRegistersDistrictApprovesAndTheLifecycleHoldsItsRules() throws Exception {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     // a village under 海明街道 (洮北区), the coordinator's district
     HttpResponse<String> created = api.call("POST", "/api/v1/stations", c1, station("民生社区委员联络站", "220802001001").encode());
     assertEquals(201, created.statusCode(), created.body());
@@ -68,12 +64,12 @@ class StationRegistryTest {
     assertEquals("洮北区", s.getString("districtName"));
     assertEquals(f.committees.get(AccountFixtures.TAOBEI), s.getLong("committeeId"));
     assertEquals(45.6196, s.getDouble("latitude"));
-    assertEquals(200, api.get("/api/v1/stations/" + id, token("c1")).statusCode(), "the registering coordinator runs it");
+    assertEquals(200, api.get("/api/v1/stations/" + id, api.token("c1")).statusCode(), "the registering coordinator runs it");
 
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     assertEquals(422, transition(d1, id, "reject", null).getInteger("status"), "a rejection needs a reason");
     assertEquals(403, transition(c1, id, "approve", null).getInteger("status"), "coordinators do not approve");
-    assertEquals(403, transition(token("d2"), id, "approve", null).getInteger("status"), "another district does not");
+    assertEquals(403, transition(api.token("d2"), id, "approve", null).getInteger("status"), "another district does not");
     JsonObject approved = transition(d1, id, "approve", null);
     assertEquals(200, approved.getInteger("status"));
     assertEquals("active", approved.getJsonObject("body").getString("status"));
@@ -97,9 +93,9 @@ class StationRegistryTest {
 
   @Test
   void rejectedApplicationCanBeResubmitted() {
-    String c1 = token("c1");
+    String c1 = api.token("c1");
     long id = Http.json(api.call("POST", "/api/v1/stations", c1, station("民福社区委员之家", "220802001002").encode())).getLong("id");
-    assertEquals(200, transition(token("d1"), id, "reject", "请补充场地照片").getInteger("status"));
+    assertEquals(200, transition(api.token("d1"), id, "reject", "请补充场地照片").getInteger("status"));
     JsonObject resubmitted = transition(c1, id, "resubmit", null);
     assertEquals(200, resubmitted.getInteger("status"));
     assertEquals("pending", resubmitted.getJsonObject("body").getString("status"));
@@ -107,7 +103,7 @@ class StationRegistryTest {
 
   @Test
   void sameNameInTheSameDivisionIsAConflict() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     assertEquals(201, api.call("POST", "/api/v1/stations", d1, station("瑞光街道协商议事室", "220802003000").encode()).statusCode());
     long before = count("SELECT count(*) FROM station");
     HttpResponse<String> dup = api.call("POST", "/api/v1/stations", d1, station("瑞光街道协商议事室", "220802003000").encode());
@@ -121,16 +117,16 @@ class StationRegistryTest {
   @Test
   void divisionMustExistBeLowEnoughAndInsideTheJurisdiction() throws Exception {
     long before = count("SELECT count(*) FROM station");
-    assertField(api.call("POST", "/api/v1/stations", token("d1"), station("甲", "220802999000").encode()), 422, "divisionCode");
-    assertField(api.call("POST", "/api/v1/stations", token("d1"), station("乙", "220802000000").encode()), 422, "divisionCode");
-    assertEquals(403, api.call("POST", "/api/v1/stations", token("d1"), station("丙", AccountFixtures.TUANJIE).encode()).statusCode());
-    assertEquals(403, api.call("POST", "/api/v1/stations", token("c1"), station("丁", AccountFixtures.TUANJIE).encode()).statusCode());
+    assertField(api.call("POST", "/api/v1/stations", api.token("d1"), station("甲", "220802999000").encode()), 422, "divisionCode");
+    assertField(api.call("POST", "/api/v1/stations", api.token("d1"), station("乙", "220802000000").encode()), 422, "divisionCode");
+    assertEquals(403, api.call("POST", "/api/v1/stations", api.token("d1"), station("丙", AccountFixtures.TUANJIE).encode()).statusCode());
+    assertEquals(403, api.call("POST", "/api/v1/stations", api.token("c1"), station("丁", AccountFixtures.TUANJIE).encode()).statusCode());
     assertEquals(before, count("SELECT count(*) FROM station"));
   }
 
   @Test
   void badInputGivesFieldErrorsAndWritesNothing() throws Exception {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long before = count("SELECT count(*) FROM station");
     assertField(api.call("POST", "/api/v1/stations", d1, station("x", "220802003000").put("type", "castle").encode()), 422, "type");
     assertField(api.call("POST", "/api/v1/stations", d1, station("x", "220802003000").put("name", 42).encode()), 422, "name");
@@ -149,7 +145,7 @@ class StationRegistryTest {
 
   @Test
   void staleEditIsAConflictWithTheStoredValues() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long id = f.stations.get(AccountFixtures.CHANGQING);
     JsonObject current = Http.json(api.get("/api/v1/stations/" + id, d1));
     JsonObject edit = station("长庆议事室", AccountFixtures.CHANGQING).put("version", current.getInteger("version"));
@@ -161,7 +157,7 @@ class StationRegistryTest {
 
   @Test
   void listsFilterPaginateAndStayInsideTheJurisdiction() {
-    String admin = token("admin");
+    String admin = api.token("admin");
     for (int i = 0; i < 5; i++) {
       assertEquals(201, api.call("POST", "/api/v1/stations", admin, station("明仁社区" + i + "号站", "220802004000").encode()).statusCode());
     }
@@ -171,10 +167,10 @@ class StationRegistryTest {
     assertEquals(2, page1.getJsonArray("items").size());
     assertEquals(1, page3.getJsonArray("items").size());
     assertEquals("明仁社区4号站", page3.getJsonArray("items").getJsonObject(0).getString("name"));
-    assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区", token("d2"))).getLong("total"), "other district sees none");
-    assertEquals(5, Http.json(api.get("/api/v1/stations?q=明仁社区&status=pending&division=220802004000", token("d1"))).getLong("total"));
-    assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区&status=active", token("d1"))).getLong("total"));
-    JsonObject mine = Http.json(api.get("/api/v1/stations", token("c1")));
+    assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区", api.token("d2"))).getLong("total"), "other district sees none");
+    assertEquals(5, Http.json(api.get("/api/v1/stations?q=明仁社区&status=pending&division=220802004000", api.token("d1"))).getLong("total"));
+    assertEquals(0, Http.json(api.get("/api/v1/stations?q=明仁社区&status=active", api.token("d1"))).getLong("total"));
+    JsonObject mine = Http.json(api.get("/api/v1/stations", api.token("c1")));
     assertTrue(mine.getJsonArray("items").stream().allMatch(o -> ((JsonObject) o).getString("divisionCode").startsWith("220802001")),
         "a coordinator lists only their stations");
     assertField(api.get("/api/v1/stations?status=sleeping", admin), 422, "status");
@@ -184,7 +180,7 @@ class StationRegistryTest {
 
   @Test
   void csvExportIsScopedAndSpreadsheetSafe() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     assertEquals(201, api.call("POST", "/api/v1/stations", d1, station("=HYPERLINK(\"x\")", "220802005000").encode()).statusCode());
     HttpResponse<String> csv = api.get("/api/v1/stations.csv", d1);
     assertEquals(200, csv.statusCode());
@@ -227,7 +223,7 @@ class StationRegistryTest {
 
   @Test
   void scriptPayloadsAreEscapedOnPages() {
-    String d1 = token("d1");
+    String d1 = api.token("d1");
     long id = Http.json(api.call("POST", "/api/v1/stations", d1,
         station("<img src=x onerror=alert(1)>", "220802006000").encode())).getLong("id");
     String page = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD).get("/stations/" + id).body();

@@ -23,6 +23,11 @@ public final class Api {
     return Http.json(r).getString("token");
   }
 
+  /** Signs in as an {@link AccountFixtures} account (or the bootstrap "admin") with its password. */
+  public String token(String username) {
+    return token(username, AccountFixtures.passwordOf(username));
+  }
+
   public HttpResponse<String> call(String method, String path, String token, String body) {
     HttpRequest.Builder b = Http.request(base + path);
     if (token != null) {
