@@ -39,6 +39,7 @@ public final class Features {
         org.yishi.outcome.OutcomeRoutes.router(app),
         org.yishi.division.DivisionRoutes.router(app),
         org.yishi.apidocs.ApiDocsRoutes.router(app),
+        org.yishi.request.RequestRoutes.router(app),
     }) {
       root.route("/*").subRouter(feature);
     }

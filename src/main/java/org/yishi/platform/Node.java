@@ -174,7 +174,8 @@ public final class Node {
             new SchedulerVerticle.Job("reminders", "yishi.scheduler",
                 now -> reminders.runOnce(now).compose(r -> delivery.sendDue(nodeId, now))),
             new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
-            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
+            new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue),
+            new SchedulerVerticle.Job("request-retention", "yishi.scheduler.requests", org.yishi.request.RequestRoutes.service(app)::runRetention)));
   }
 
   /**
