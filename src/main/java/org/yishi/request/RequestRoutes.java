@@ -383,6 +383,10 @@ public final class RequestRoutes {
 
   private void triage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
+    if (!me.is(Role.STATION_COORDINATOR) && !me.is(Role.ADMIN)) {
+      ctx.fail(AppException.forbidden("Only the station's coordinator triages its residents' requests"));
+      return;
+    }
     long id = Access.pathId(ctx);
     Input in = Input.form(ctx);
     String action = in.text("action", 20);
