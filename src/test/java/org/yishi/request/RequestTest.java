@@ -197,6 +197,12 @@ class RequestTest {
     assertEquals(403, d1.post("/requests/" + id + "/triage", Map.of("action", "answer", "reply", "x")).statusCode(),
         "district staff watch; the coordinator triages");
 
+    JsonObject queue = Http.json(api.get("/api/v1/me/queue", api.token("c1", AccountFixtures.PASSWORD)));
+    JsonObject section = queue.getJsonArray("sections").stream().map(o -> (JsonObject) o)
+        .filter(o -> "residentRequests".equals(o.getString("key"))).findFirst().orElseThrow();
+    assertTrue(section.getJsonArray("items").stream().anyMatch(o -> ((JsonObject) o).getLong("id") == id), section.encode());
+    assertTrue(c1.get("/").body().contains("/requests/" + id), "in the coordinator's work queue");
+
     c1.get("/requests/" + id);
     HttpResponse<String> accept = c1.post("/requests/" + id + "/triage", Map.of("action", "accept", "title", "菜市场积水治理"));
     assertEquals(303, accept.statusCode(), accept.body());
