@@ -40,10 +40,11 @@ final class DemoRequests {
 
   Future<Void> write() {
     return pool.query("""
-            SELECT s.id, s.division_code,
-                   (SELECT t.id FROM topic t JOIN meeting m ON m.topic_id = t.id JOIN outcome o ON o.meeting_id = m.id
-                     WHERE t.station_id = s.id ORDER BY o.rated_at NULLS LAST, o.implemented_at NULLS LAST, t.id LIMIT 1)
-              FROM station s WHERE s.status = 'active' ORDER BY s.id""").execute()
+            SELECT s.id, s.division_code, t.id, t.created_at
+              FROM station s LEFT JOIN LATERAL (
+                     SELECT t.id, t.created_at FROM topic t JOIN meeting m ON m.topic_id = t.id JOIN outcome o ON o.meeting_id = m.id
+                      WHERE t.station_id = s.id ORDER BY o.rated_at NULLS LAST, o.implemented_at NULLS LAST, t.id LIMIT 1) t ON true
+             WHERE s.status = 'active' ORDER BY s.id""").execute()
         .compose(stations -> {
           List<Tuple> inserts = new ArrayList<>();
           List<Object[]> plan = new ArrayList<>();
@@ -51,6 +52,11 @@ final class DemoRequests {
           for (Row s : stations) {
             for (Object[] k : KINDS) {
               OffsetDateTime at = now.minusDays((Integer) k[0]);
+              boolean intoTopic = "accepted".equals(k[5]) || "merged".equals(k[5]);
+              if (intoTopic && s.getOffsetDateTime(3) != null) {
+                // raised a few days before the topic it went into was drafted
+                at = s.getOffsetDateTime(3).minusDays("accepted".equals(k[5]) ? 5 : 4);
+              }
               inserts.add(Tuple.tuple().addString(TrackingCode.next()).addLong(s.getLong(0)).addString(s.getString(1))
                   .addString((String) k[1]).addString((String) k[2]).addString((String) k[3]).addString((String) k[4])
                   .addLocalDate(LocalDate.from(at).plusDays(7)).addOffsetDateTime(at));
@@ -99,16 +105,16 @@ final class DemoRequests {
                       .addOffsetDateTime(triaged));
                   if ("accepted".equals(status)) {
                     accepted = ids.get(i);
-                    links.add(Tuple.of(topic, ids.get(i)));
+                    links.add(Tuple.of(topic, ids.get(i), triaged));
                   } else if ("merged".equals(status)) {
-                    links.add(Tuple.of(topic, ids.get(i)));
+                    links.add(Tuple.of(topic, ids.get(i), triaged));
                   }
                 }
                 return tx.preparedQuery("""
                         UPDATE resident_request SET status = $2, reply = $3, merged_into = $4, hidden_reason = $5,
                                triaged_at = $6, version = version + 1 WHERE id = $1""").executeBatch(triage)
                     .compose(v -> links.isEmpty() ? Future.succeededFuture()
-                        : tx.preparedQuery("INSERT INTO topic_request (topic_id, request_id) VALUES ($1, $2)").executeBatch(links))
+                        : tx.preparedQuery("INSERT INTO topic_request (topic_id, request_id, linked_at) VALUES ($1, $2, $3)").executeBatch(links))
                     .mapEmpty();
               }));
         });
