@@ -175,7 +175,7 @@ public final class Node {
                 now -> reminders.runOnce(now).compose(r -> delivery.sendDue(nodeId, now))),
             new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
             new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue),
-            new SchedulerVerticle.Job("request-retention", "yishi.scheduler.requests", org.yishi.request.RequestRoutes.service(app)::runRetention)));
+            new SchedulerVerticle.Job("requests", "yishi.scheduler.requests", org.yishi.request.RequestRoutes.service(app)::runScheduled)));
   }
 
   /**

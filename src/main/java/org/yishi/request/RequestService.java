@@ -223,6 +223,14 @@ public final class RequestService {
   }
 
   /**
+   * The scheduler's job for requests: the text messages of later steps ({@link RequestStore#queueProgressMessages}),
+   * then the retention ({@link #runRetention}).
+   */
+  public Future<Integer> runScheduled(Instant now) {
+    return store.queueProgressMessages().compose(n -> runRetention(now));
+  }
+
+  /**
    * The retention job: erases the phone numbers of requests received more than the retention
    * period before {@code now} (and old limit counters); answers how many numbers were erased.
    */

@@ -272,6 +272,36 @@ public final class RequestStore {
         .map(rows -> rows.rowCount());
   }
 
+  /**
+   * Queues a text message for each step a linked request's topic has reached since (meeting held,
+   * outcome agreed, carried out, rated) to residents who left a number; each step once per request
+   * ({@code dedupe_key}), so running it again adds nothing. Answers how many were queued.
+   */
+  public Future<Integer> queueProgressMessages() {
+    return pool.query("""
+            WITH steps AS (
+              SELECT r.id, r.phone, r.tracking_code, 'held' AS step, '您反映的事项已召开协商议事会' AS what
+                FROM resident_request r JOIN topic_request tr ON tr.request_id = r.id
+               WHERE r.phone IS NOT NULL AND EXISTS (SELECT 1 FROM meeting m WHERE m.topic_id = tr.topic_id AND m.status = 'held')
+              UNION ALL
+              SELECT r.id, r.phone, r.tracking_code, s.step, s.what
+                FROM resident_request r JOIN topic_request tr ON tr.request_id = r.id
+                JOIN LATERAL (SELECT min(o.created_at) AS agreed, min(o.implemented_at) AS implemented, min(o.rated_at) AS rated
+                                FROM outcome o JOIN meeting m ON m.id = o.meeting_id WHERE m.topic_id = tr.topic_id) x ON true
+                CROSS JOIN LATERAL (VALUES ('outcome', '您反映的事项已形成协商成果', x.agreed),
+                                           ('implemented', '您反映的事项协商成果已落实', x.implemented),
+                                           ('rated', '您反映的事项已完成评价', x.rated)) AS s(step, what, at)
+               WHERE r.phone IS NOT NULL AND s.at IS NOT NULL)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
+            SELECT 'sms', phone, '议事进展',
+                   '【议事】' || what || '。查询码 ' || substr(tracking_code, 1, 5) || '-' || substr(tracking_code, 6, 5) || '-'
+                     || substr(tracking_code, 11, 5) || '-' || substr(tracking_code, 16, 5) || '，可扫描议事室二维码查询进度。',
+                   'request:' || id || ':' || step, 'resident_request', 'zh-CN'
+              FROM steps
+            ON CONFLICT (dedupe_key) DO NOTHING""").execute()
+        .map(rows -> rows.rowCount());
+  }
+
   /** Drops limit counters whose window started before {@code before}. */
   public Future<Integer> dropOldCounters(Instant before) {
     return pool.preparedQuery("DELETE FROM resident_request_limit WHERE window_start < $1")

@@ -10,8 +10,9 @@ import io.vertx.sqlclient.Tuple;
  * and step ({@code dedupe_key}). Messages are in Chinese, hold no personal data, and carry the
  * tracking code only, with which the resident opens the status page.
  *
- * <p>Hook for the notifications work (branch n21): the steps after triage (meeting held, outcome,
- * implemented, rated) happen in other features; {@link #queue} is the one call they would make.
+ * <p>The steps after triage (meeting held, outcome, implemented, rated) happen in other features: the
+ * scheduler's {@code requests} job queues their messages from those rows
+ * ({@link RequestStore#queueProgressMessages}), so no other feature calls in here.
  */
 public final class Sms {
   static final String KIND = "resident_request";

@@ -240,6 +240,15 @@ class RequestTest {
       assertTrue(page.contains("step-" + step + " done"), step + ": " + page);
     }
     assertTrue(page.contains("群众满意"));
+    RequestService service = RequestRoutes.service(node.app());
+    service.runScheduled(Instant.now()).await();
+    service.runScheduled(Instant.now()).await();
+    for (String step : new String[] {"held", "outcome", "implemented", "rated"}) {
+      assertEquals(1, sql.count("SELECT count(*) FROM outbox WHERE recipient = '13900139000' AND dedupe_key = ?", "request:" + id + ":" + step),
+          "one message for " + step);
+    }
+    assertTrue(String.valueOf(sql.value("SELECT body FROM outbox WHERE dedupe_key = ?", "request:" + id + ":rated"))
+        .contains(TrackingCode.grouped(code)));
     assertFalse(page.contains("区住建局") || page.contains("疏通排水") || page.contains("洮北联络员"), "nothing about staff");
   }
 
