@@ -297,6 +297,7 @@ public final class RequestRoutes {
 
   /** A request as the caller may see it: the number masked unless {@link RequestService#seesPhone}. */
   private static JsonObject shown(Principal me, JsonObject r) {
+    r.remove("trackingCode"); // the resident's key to the status page: staff have no need of it
     if (!RequestService.seesPhone(me, r)) {
       r.put("phone", PhoneNumbers.mask(r.getString("phone")));
     }

@@ -190,6 +190,8 @@ class RequestTest {
     String d1View = d1.get("/requests/" + id).body();
     assertTrue(d1View.contains("139****9000") && !d1View.contains("13900139000"), "district staff see it masked");
     assertTrue(d1.get("/requests").body().contains("/requests/" + id), "district staff see their district's requests");
+    String d1Api = api.get("/api/v1/requests?status=received", api.token("d1", AccountFixtures.PASSWORD)).body();
+    assertTrue(d1Api.contains("139****9000") && !d1Api.contains("13900139000") && !d1Api.contains(code), d1Api);
     Browser c2 = new Browser(node.baseUrl()).login("c2", AccountFixtures.PASSWORD);
     assertEquals(403, c2.get("/requests/" + id).statusCode());
     assertFalse(c2.get("/requests").body().contains("/requests/" + id));
