@@ -308,11 +308,27 @@ public final class RequestRoutes {
     return r;
   }
 
+  /** The list filter, with a named station checked against the caller's jurisdiction (403 outside it). */
+  private Future<RequestStore.Filter> checkedFilter(RoutingContext ctx, Principal me) {
+    RequestStore.Filter f = filter(ctx);
+    if (f.stationId() == null) {
+      return Future.succeededFuture(f);
+    }
+    return requests.store().station(f.stationId()).compose(s -> {
+      if (s == null) {
+        return Future.failedFuture(AppException.invalid("station", "request.error.stationUnknown"));
+      }
+      if (!me.jurisdiction().coversStation(f.stationId(), s.getString("divisionCode"))) {
+        return Future.failedFuture(AppException.forbidden("The station lies outside your jurisdiction"));
+      }
+      return Future.succeededFuture(f);
+    });
+  }
+
   private void listPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
-    RequestStore.Filter f = filter(ctx);
-    requests.store().list(me.jurisdiction(), f, page).onSuccess(result -> {
+    checkedFilter(ctx, me).compose(f -> requests.store().list(me.jurisdiction(), f, page).map(result -> {
       result.getJsonArray("items").forEach(o -> shown(me, (JsonObject) o));
       Map<String, Object> model = new HashMap<>();
       model.put("items", Web.rows(result.getJsonArray("items")));
@@ -323,14 +339,14 @@ public final class RequestRoutes {
       model.put("station", f.stationId());
       model.put("base", "/requests?" + (f.status() == null ? "" : "status=" + f.status() + "&")
           + (f.stationId() == null ? "" : "station=" + f.stationId() + "&"));
-      app.web().page(ctx, "request/list", model);
-    }).onFailure(ctx::fail);
+      return app.web().page(ctx, "request/list", model);
+    })).onFailure(ctx::fail);
   }
 
   private void listApi(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
-    requests.store().list(me.jurisdiction(), filter(ctx), page).onSuccess(result -> {
+    checkedFilter(ctx, me).compose(f -> requests.store().list(me.jurisdiction(), f, page)).onSuccess(result -> {
       result.getJsonArray("items").forEach(o -> shown(me, (JsonObject) o));
       Json.ok(ctx, result.put("page", page.page()).put("size", page.size()));
     }).onFailure(ctx::fail);

@@ -195,6 +195,11 @@ class RequestTest {
     Browser c2 = new Browser(node.baseUrl()).login("c2", AccountFixtures.PASSWORD);
     assertEquals(403, c2.get("/requests/" + id).statusCode());
     assertFalse(c2.get("/requests").body().contains("/requests/" + id));
+    assertEquals(403, c2.get("/requests?station=" + s1).statusCode(), "a station outside the caller's jurisdiction");
+    assertEquals(403, api.get("/api/v1/requests?station=" + s1, api.token("c2", AccountFixtures.PASSWORD)).statusCode());
+    assertEquals(422, api.get("/api/v1/requests?station=99999999", api.token("c2", AccountFixtures.PASSWORD)).statusCode());
+    assertEquals(422, api.get("/api/v1/requests?station=abc&status=open", api.token("c2", AccountFixtures.PASSWORD)).statusCode());
+    assertTrue(c1.get("/requests?station=" + s1).body().contains("/requests/" + id));
     assertEquals(403, c2.post("/requests/" + id + "/triage", Map.of("action", "answer", "reply", "x")).statusCode());
     assertEquals(403, d1.post("/requests/" + id + "/triage", Map.of("action", "answer", "reply", "x")).statusCode(),
         "district staff watch; the coordinator triages");
