@@ -1,5 +1,9 @@
 package org.yishi.app;
 
+import org.yishi.topic.TopicStore;
+import org.yishi.topic.TopicStatus;
+import org.yishi.topic.TopicSource;
+import org.yishi.request.RequestService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -170,5 +174,13 @@ final class Bridges {
         return members.committees(prefix);
       }
     };
+  }
+
+  /** What residents' requests need of topics: a draft made from a request, in the triage's transaction. */
+  static RequestService.TopicDrafts topicDrafts(TopicStore topics) {
+    return (tx, stationId, title, description, category, actor) -> topics.insert(tx, stationId,
+            new TopicStore.TopicValues(title, description, category, TopicSource.RESIDENTS, null, null, null, null, null, null),
+            actor.id())
+        .compose(id -> topics.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id));
   }
 }

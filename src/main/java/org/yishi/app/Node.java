@@ -26,6 +26,7 @@ import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.db.Database;
 import org.yishi.platform.schedule.SchedulerVerticle;
 import org.yishi.report.ReportRoutes;
+import org.yishi.request.RequestRoutes;
 import org.yishi.station.StationRoutes;
 import org.yishi.stats.DashboardRoutes;
 import org.yishi.stats.StatsRoutes;
@@ -112,6 +113,7 @@ public final class Node {
         () -> new PlanRoutes(app, s.plans(), Bridges.committees(s.members().store()), () -> s.topics().store().categories(false)).router(),
         () -> new OutcomeRoutes(app, s.outcomes()).router(),
         () -> new DivisionRoutes(app, s.divisions(), s.divisionImports()).router(),
+        () -> new RequestRoutes(app, s.requests(), java.time.Clock.systemUTC()).router(),
         () -> ApiDocsRoutes.router(app),
         Feature.jobsOnly(jobs(app, s)));
   }
@@ -134,7 +136,8 @@ public final class Node {
             // two features in one job: the reminders queue messages, then delivery sends what is due
             now -> s.reminders().runOnce(now).compose(r -> s.delivery().sendDue(nodeId, now))),
         s.outcomes().escalationJob(),
-        s.reports().job());
+        s.reports().job(),
+        new SchedulerVerticle.Job("requests", "yishi.scheduler.requests", s.requests()::runScheduled));
   }
 
   /**

@@ -17,6 +17,8 @@ import org.yishi.plan.PlanService;
 import org.yishi.platform.App;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.report.ReportService;
+import org.yishi.request.RequestService;
+import org.yishi.request.RequestStore;
 import org.yishi.station.StationService;
 import org.yishi.stats.RollupCache;
 import org.yishi.stats.StatsService;
@@ -49,7 +51,8 @@ public record Services(
     StatsService stats,
     StatsService uncachedStats,
     ReportService reports,
-    QueueStore queue) {
+    QueueStore queue,
+    RequestService requests) {
 
   /** Builds them all, in dependency order. */
   static Services build(App app, AccountService accounts) {
@@ -78,6 +81,7 @@ public record Services(
     return new Services(accounts, new AuditStore(pool), divisions, new DivisionImportService(app, divisions),
         stations, members, topics, plans, meetings, records,
         new AttachmentService(app.vertx(), pool, config.dataDir()), new CalendarFeeds(pool),
-        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool));
+        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool),
+        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store())));
   }
 }

@@ -50,6 +50,12 @@ public final class QueueStore {
 
   private static final String RECORD_DUE_DAYS = "(m.ends_at AT TIME ZONE 'Asia/Shanghai')::date + 7 - p.today";
 
+  /** Residents' requests waiting for the coordinator's triage, oldest first, with the days left of the promise (docs/requests.md). */
+  static final Section RESIDENT_REQUESTS = new Section("residentRequests",
+      "r.id, left(r.description, 40) AS title, s.name AS sub, '/requests/' || r.id AS link, r.created_at AS at, r.due_on - p.today AS days",
+      "resident_request r JOIN station s ON s.id = r.station_id", "r.station_id = ANY(p.stations) AND r.status = 'received'",
+      "r.created_at, r.id", true);
+
   static final List<Section> COORDINATOR = List.of(
       new Section("meetings", "m.id, t.title, s.name AS sub, '/meetings/' || m.id AS link, m.starts_at AS at",
           "meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
@@ -75,7 +81,9 @@ public final class QueueStore {
           "o.station_id = ANY(p.stations) AND (o.status = 'implemented' OR (o.status = 'answered' AND o.answer = 'not_adopted'))",
           "o.updated_at, o.id", true),
       new Section("notifications", "n.id, n.title, n.body AS sub, coalesce(n.link, '/notifications') AS link, n.created_at AS at",
-          "notification n", "n.account_id = p.account AND n.read_at IS NULL", "n.created_at DESC, n.id DESC", true));
+          "notification n", "n.account_id = p.account AND n.read_at IS NULL", "n.created_at DESC, n.id DESC", true),
+      RESIDENT_REQUESTS);
+
 
   /** Registered stations without a held meeting in the last three calendar months (stations_dormant, docs/statistics.md). */
   private static final String DORMANT = "s.status IN ('active', 'suspended') AND NOT EXISTS (SELECT 1 FROM stats_station_month sm"

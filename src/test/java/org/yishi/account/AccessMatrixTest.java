@@ -153,6 +153,25 @@ class AccessMatrixTest {
     add("POST /stations/import", "/stations/import", none, 422, 422, 422, 422, 422, 422, 401);
     // meetings: an approved topic at s1 and one meeting scheduled there
     long topic = AccountFixtures.approvedTopic(node, s1, "管网疏通");
+    // residents' requests: s1 is active now; one request with a photo there (issue 24)
+    long request = node.app().pool().preparedQuery("""
+            INSERT INTO resident_request (tracking_code, station_id, division_code, category, description, due_on)
+            SELECT 'ABCDEFGHJK0123456789', id, division_code, 'livelihood', '路灯不亮', current_date + 7 FROM station WHERE id = $1
+            RETURNING id""").execute(io.vertx.sqlclient.Tuple.of(s1)).await().iterator().next().getLong(0);
+    node.app().pool().preparedQuery("INSERT INTO resident_request_photo (request_id, media_type, content) VALUES ($1, 'image/png', $2)")
+        .execute(io.vertx.sqlclient.Tuple.of(request, io.vertx.core.buffer.Buffer.buffer(new byte[] {(byte) 0x89, 'P', 'N', 'G'}))).await();
+    //                       admin city  c-oth d1   d2   c1   anon
+    add("GET /r/:id", "/r/" + s1, none, 200, 200, 200, 200, 200, 200, 200);
+    add("GET /r/track", "/r/track", none, 200, 200, 200, 200, 200, 200, 200);
+    add("POST /r/submit", "/r/submit", none, 404, 404, 404, 404, 404, 404, 404);
+    add("GET /stations/:id/poster", "/stations/" + s1 + "/poster", none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /requests", "/requests", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /requests/stats", "/requests/stats", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /requests/:id", "/requests/" + request, none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /requests/:id/photo", "/requests/" + request + "/photo", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /requests/:id/triage", "/requests/" + request + "/triage", none, 422, 403, 403, 403, 403, 422, 401);
+    add("GET /api/v1/requests", "/api/v1/requests", none, 200, 200, 200, 200, 200, 200, 401);
+    add("GET /api/v1/requests/stats", "/api/v1/requests/stats", none, 200, 200, 200, 200, 200, 403, 401);
     java.time.OffsetDateTime base = java.time.OffsetDateTime.now().plusDays(10).withHour(9).withMinute(0).withSecond(0).withNano(0);
     long meeting = node.services().meetings().schedule(
         node.accounts().store().byUsername("admin").await().principal(),

@@ -77,6 +77,10 @@ class DemoCityTest {
       assertEquals(4, count(url, "SELECT count(DISTINCT status) FROM outcome"), "outcomes at every step of the loop");
       assertTrue(count(url, "SELECT count(*) FROM outcome WHERE status = 'referred' AND due_on < current_date") >= 1, "overdue");
       assertTrue(count(url, "SELECT count(*) FROM outcome WHERE typical_case") >= 1, "typical cases");
+      assertEquals(6, count(url, "SELECT count(DISTINCT status) FROM resident_request"), "residents' requests in every state");
+      assertTrue(count(url, "SELECT count(*) FROM topic_request") >= 2, "requests linked to the topics they went into");
+      assertEquals(count(url, "SELECT count(*) FROM resident_request"), count(url, "SELECT sum(received) FROM stats_request_month"),
+          "every demo request counted");
       Api api = new Api(node.baseUrl());
       Map<String, String> expected = Map.of("demo-city", "city_staff:220800000000", "demo-district", "district_staff:220802000000",
           "demo-district2", "district_staff:220881000000", "demo-coordinator", "station_coordinator:220802000000");

@@ -108,7 +108,7 @@ class WorkQueueTest {
 
   @Test
   void eachRoleHasItsSections() {
-    assertEquals(List.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate", "notifications"),
+    assertEquals(List.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate", "notifications", "residentRequests"),
         queue("c1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("stationApprovals", "topicApprovals", "recordsToReview", "referrals", "dormantStations", "meetingsThisWeek", "planBehind"),
         queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());

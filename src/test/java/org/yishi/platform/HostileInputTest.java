@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * may be a 5xx or contain a stack trace.
  */
 class HostileInputTest {
-  private static final List<String> FIELDS = List.of("name", "title", "username", "displayName", "role", "scopeCode",
+  private static final List<String> FIELDS = List.of("place", "phone", "challenge", "challengeId", "name", "title", "username", "displayName", "role", "scopeCode",
       "type", "divisionCode", "description", "category", "source", "stationId", "topicId", "meetingId", "committeeId",
       "startsAt", "endsAt", "format", "kind", "version", "reason", "action", "memberIds", "stationIds", "participants",
       "held", "attendance", "content", "form", "responsibleUnit", "dueOn", "answer", "reply", "password", "q1Answer",

@@ -36,7 +36,8 @@ public record AppConfig(
     ReliabilitySettings reliability,
     ReportSettings reports,
     NotifySettings notifications,
-    StatsSettings stats) {
+    StatsSettings stats,
+    RequestSettings requests) {
 
   /**
    * The node's cache of computed roll-ups and dashboard lists (docs/statistics.md).
@@ -45,6 +46,21 @@ public record AppConfig(
    * @param cacheMaxAgeMillis an entry without a reported change is recomputed after this long
    */
   public record StatsSettings(long cacheMillis, long cacheMaxAgeMillis) {
+  }
+
+  /**
+   * Residents' requests through a station's QR poster (docs/requests.md).
+   *
+   * @param phoneRetentionDays days after a request is received when its phone number is erased
+   * @param promisedDays       days within which a station promises to answer a request
+   * @param perAddressHour     submissions per client address and hour, cluster-wide
+   * @param perStationHour     submissions per station and hour
+   * @param perPhoneDay        submissions per phone number and day
+   * @param challengeAfter     submissions from one address in the hour after which a question must be answered
+   * @param photoMaxBytes      largest photo accepted
+   */
+  public record RequestSettings(int phoneRetentionDays, int promisedDays, int perAddressHour, int perStationHour,
+                                int perPhoneDay, int challengeAfter, int photoMaxBytes) {
   }
 
   /**
@@ -202,6 +218,13 @@ public record AppConfig(
   private static final Setting RATE_BURST = new Setting("limits.burst", "YISHI_RATE_LIMIT_BURST");
   private static final Setting PG_WAIT_QUEUE = new Setting("database.waitQueueSize", "YISHI_PG_WAIT_QUEUE");
   private static final Setting IDEMPOTENCY_RETENTION = new Setting("idempotency.retentionHours", "YISHI_IDEMPOTENCY_RETENTION_HOURS");
+  private static final Setting REQ_RETENTION = new Setting("requests.phoneRetentionDays", "YISHI_REQUEST_PHONE_RETENTION_DAYS");
+  private static final Setting REQ_PROMISED = new Setting("requests.promisedDays", "YISHI_REQUEST_PROMISED_DAYS");
+  private static final Setting REQ_PER_ADDRESS = new Setting("requests.perAddressHour", "YISHI_REQUEST_PER_ADDRESS_HOUR");
+  private static final Setting REQ_PER_STATION = new Setting("requests.perStationHour", "YISHI_REQUEST_PER_STATION_HOUR");
+  private static final Setting REQ_PER_PHONE = new Setting("requests.perPhoneDay", "YISHI_REQUEST_PER_PHONE_DAY");
+  private static final Setting REQ_CHALLENGE = new Setting("requests.challengeAfter", "YISHI_REQUEST_CHALLENGE_AFTER");
+  private static final Setting REQ_PHOTO = new Setting("requests.photoMaxBytes", "YISHI_REQUEST_PHOTO_MAX_BYTES");
   private static final Setting PUBLIC_URL = new Setting("notify.publicUrl", "YISHI_PUBLIC_URL");
   private static final Setting NOTIFY_MAX_ATTEMPTS = new Setting("notify.maxAttempts", "YISHI_NOTIFY_MAX_ATTEMPTS");
   private static final Setting NOTIFY_BACKOFF = new Setting("notify.backoffSeconds", "YISHI_NOTIFY_BACKOFF_SECONDS");
@@ -313,7 +336,15 @@ public record AppConfig(
         // the test run turns the cache off with them, so that tests read their own writes at once
         new StatsSettings(
             r.integer(STATS_CACHE.orProperty("yishi.stats.cacheMillis"), 400L, 0L, 3_600_000L),
-            r.integer(STATS_CACHE_MAX_AGE.orProperty("yishi.stats.cacheMaxAgeMillis"), 5_000L, 0L, 86_400_000L)));
+            r.integer(STATS_CACHE_MAX_AGE.orProperty("yishi.stats.cacheMaxAgeMillis"), 5_000L, 0L, 86_400_000L)),
+        new RequestSettings(
+            r.integer(REQ_RETENTION, 180, 1, 3650),
+            r.integer(REQ_PROMISED, 7, 1, 365),
+            r.integer(REQ_PER_ADDRESS, 10, 1, 100_000),
+            r.integer(REQ_PER_STATION, 300, 1, 1_000_000),
+            r.integer(REQ_PER_PHONE, 5, 1, 1000),
+            r.integer(REQ_CHALLENGE, 3, 0, 100_000),
+            r.integer(REQ_PHOTO, 3_145_728, 1024, 10_485_760)));
     config.checkCombinations();
     return config;
   }

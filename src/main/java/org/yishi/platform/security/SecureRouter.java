@@ -121,6 +121,31 @@ public final class SecureRouter {
         .handler(handler);
   }
 
+  /**
+   * Like {@link #postMultipart}, for a form open to anyone (a resident's request with a photo): the
+   * body, at most {@code maxBytes}, is read only after the guard, and the session's CSRF token is
+   * checked before the handler runs. The path must be fixed.
+   */
+  public Route postOpenMultipart(String path, Access access, Path uploadsDir, long maxBytes,
+                                 Handler<RoutingContext> handler) {
+    Objects.requireNonNull(access, "every route needs an access policy: POST " + path);
+    if (!access.isOpen() || path.contains(":") || path.contains("*")) {
+      throw new IllegalArgumentException("an open upload route needs an open policy and a fixed path: POST " + path);
+    }
+    inventory.recordOwnBody(HttpMethod.POST, path);
+    inventory.record(HttpMethod.POST, path, access, ApiQuery.NONE);
+    BodyHandler body = BodyHandler.create(uploadsDir.toString())
+        .setBodyLimit(maxBytes)
+        .setDeleteUploadedFilesOnEnd(true)
+        .setHandleFileUploads(true);
+    return router.route(HttpMethod.POST, path)
+        .handler(SecureRouter::holdBody)
+        .handler(security.guard(access, false))
+        .handler(body::handle)
+        .handler(security.csrfCheck())
+        .handler(handler);
+  }
+
   private void ownBody(String path, Access access) {
     Objects.requireNonNull(access, "every route needs an access policy: POST " + path);
     if (access.isOpen() || path.contains(":") || path.contains("*")) {
