@@ -28,7 +28,7 @@ public final class Features {
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),
-        org.yishi.member.MyRoutes.router(app), org.yishi.checkin.CheckinRoutes.router(app),
+        org.yishi.member.MyRoutes.router(app), org.yishi.member.PointsRoutes.router(app), org.yishi.checkin.CheckinRoutes.router(app),
         MeetingRoutes.router(app),
         org.yishi.meeting.RecordRoutes.router(app),
         org.yishi.meeting.AttachmentRoutes.router(app),

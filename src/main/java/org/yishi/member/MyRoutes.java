@@ -56,6 +56,8 @@ public final class MyRoutes {
     r.get("/my", MEMBER, routes::myPage);
     r.post("/my/invitations/:id/reply", MEMBER, routes::replyFromForm);
     r.get("/my/record", MEMBER, routes::recordPage);
+    r.get("/my/record/pdf", MEMBER, ctx -> routes.me(ctx).onFailure(ctx::fail).onSuccess(id -> PointsRoutes.of(app).document(ctx, id, "pdf")));
+    r.get("/my/record/xlsx", MEMBER, ctx -> routes.me(ctx).onFailure(ctx::fail).onSuccess(id -> PointsRoutes.of(app).document(ctx, id, "xlsx")));
     return r.router();
   }
 
@@ -191,16 +193,20 @@ public final class MyRoutes {
 
   private void recordApi(RoutingContext ctx) {
     int year = year(ctx);
-    me(ctx).compose(id -> MemberRecord.of(app.pool(), id, year)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    me(ctx).compose(id -> MemberPoints.recordWithPoints(app.pool(), id, year)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void recordPage(RoutingContext ctx) {
     int year = year(ctx);
-    me(ctx).compose(id -> Future.all(members.byId(app.pool(), id), MemberRecord.of(app.pool(), id, year)))
+    me(ctx).compose(id -> Future.all(members.byId(app.pool(), id), MemberPoints.recordWithPoints(app.pool(), id, year)))
         .onFailure(ctx::fail).onSuccess(all -> {
           Map<String, Object> model = new HashMap<>();
           model.put("member", ((JsonObject) all.resultAt(0)).getMap());
-          model.put("record", ((JsonObject) all.resultAt(1)).getMap());
+          JsonObject record = all.resultAt(1);
+          model.put("record", record.getMap());
+          model.put("points", record.getJsonObject("points").getLong("total"));
+          model.put("pointLines", Web.rows(record.getJsonObject("points").getJsonArray("lines")));
+          model.put("configured", record.getJsonObject("points").getBoolean("configured"));
           model.put("year", year);
           app.web().page(ctx, "member/record", model);
         });

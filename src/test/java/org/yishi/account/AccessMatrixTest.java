@@ -201,6 +201,18 @@ class AccessMatrixTest {
     add("GET /my", "/my", none, 403, 403, 403, 403, 403, 403, 303);
     add("POST /my/invitations/:id/reply", "/my/invitations/" + meeting + "/reply", none, 403, 403, 403, 403, 403, 403, 401);
     add("GET /my/record", "/my/record", none, 403, 403, 403, 403, 403, 403, 303);
+    long taobeiCommittee = f.committees.get(AccountFixtures.TAOBEI);
+    int pdfStatusM = org.yishi.report.ReportPdfProbe.fontFound() ? 200 : 503;
+    Supplier<String> divideByZero = () -> new JsonObject().put("year", 2026).put("rules", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("kind", "attended").put("points", 2).put("per", 0))).encode();
+    add("GET /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", none, 200, 200, 403, 200, 403, 403, 401);
+    add("PUT /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", divideByZero, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /api/v1/members/:id/record", "/api/v1/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/members/:id/record/pdf", "/api/v1/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 401);
+    add("GET /api/v1/members/:id/record/xlsx", "/api/v1/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /my/record/pdf", "/my/record/pdf", none, 403, 403, 403, 403, 403, 403, 303);
+    add("GET /my/record/xlsx", "/my/record/xlsx", none, 403, 403, 403, 403, 403, 403, 303);
+    add("GET /api/v1/member-ranking", "/api/v1/member-ranking", none, 200, 200, 200, 200, 200, 403, 401);
     add("POST /api/v1/members/:id/account", "/api/v1/members/" + f.taobeiMember + "/account", newMemberAccount, 422, 422, 403, 422, 403, 403, 401);
 
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);

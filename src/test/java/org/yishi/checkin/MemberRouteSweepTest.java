@@ -30,7 +30,7 @@ class MemberRouteSweepTest {
   /** The non-open routes a member may call. */
   private static final Set<String> MEMBER_ROUTES = Set.of(
       "GET /api/v1/my/invitations", "PUT /api/v1/my/invitations/:id", "GET /api/v1/my/record",
-      "GET /my", "POST /my/invitations/:id/reply", "GET /my/record",
+      "GET /my", "POST /my/invitations/:id/reply", "GET /my/record", "GET /my/record/pdf", "GET /my/record/xlsx",
       "GET /api/v1/me", "PUT /api/v1/me/password", "DELETE /api/v1/auth/token",
       "GET /account/password", "POST /account/password", "POST /logout");
   private static Node node;
