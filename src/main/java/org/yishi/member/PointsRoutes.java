@@ -49,6 +49,10 @@ public final class PointsRoutes {
     r.get("/api/v1/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
     r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
     r.get("/api/v1/member-ranking", STAFF, routes::rankingApi);
+    r.get("/member-ranking", STAFF, routes::rankingPage);
+    r.get("/members/:id/record", STAFF.scoped(member), routes::recordPage);
+    r.get("/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
+    r.get("/members/:id/record/xlsx", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
     return r.router();
   }
 
@@ -121,6 +125,40 @@ public final class PointsRoutes {
   /** For the member's own pages. */
   static PointsRoutes of(App app) {
     return new PointsRoutes(app);
+  }
+
+  private void rankingPage(RoutingContext ctx) {
+    int year;
+    try {
+      year = year(ctx.request().getParam("year"));
+    } catch (AppException e) {
+      year = LocalDate.now(ZoneId.of("Asia/Shanghai")).getYear();
+    }
+    Principal me = Security.require(ctx);
+    int shown = year;
+    ranking(me.jurisdiction().isAll() ? "" : me.jurisdiction().sqlPrefix(), year).onFailure(ctx::fail).onSuccess(list -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("year", shown);
+      model.put("items", org.yishi.platform.web.Web.rows(list));
+      app.web().page(ctx, "member/ranking", model);
+    });
+  }
+
+  private void recordPage(RoutingContext ctx) {
+    int year = year(ctx.request().getParam("year"));
+    long id = Access.pathId(ctx);
+    Future.all(members.byId(app.pool(), id), fullRecord(id, year)).onFailure(ctx::fail).onSuccess(all -> {
+      JsonObject record = all.resultAt(1);
+      Map<String, Object> model = new HashMap<>();
+      model.put("member", ((JsonObject) all.resultAt(0)).getMap());
+      model.put("record", record.getMap());
+      model.put("year", year);
+      model.put("points", record.getJsonObject("points").getLong("total"));
+      model.put("pointLines", org.yishi.platform.web.Web.rows(record.getJsonObject("points").getJsonArray("lines")));
+      model.put("configured", record.getJsonObject("points").getBoolean("configured"));
+      model.put("base", "/members/" + id + "/record");
+      app.web().page(ctx, "member/record", model);
+    });
   }
 
   private void rankingApi(RoutingContext ctx) {

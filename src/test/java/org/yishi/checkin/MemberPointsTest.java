@@ -190,6 +190,12 @@ class MemberPointsTest {
       assertEquals(2, (int) sheet.getRow(4).getCell(1).getNumericCellValue(), "attended");
     }
     assertEquals(403, api.get("/api/v1/members/" + f.taobeiMember + "/record/xlsx", api.token("d2", AccountFixtures.PASSWORD)).statusCode());
+    org.yishi.support.Browser staff = new org.yishi.support.Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    String page = staff.get("/members/" + f.taobeiMember + "/record?year=" + year).body();
+    assertTrue(page.contains("王建国") && page.contains("id=\"my-point-lines\"") && page.contains("/members/" + f.taobeiMember + "/record/pdf"), page);
+    String ranking = staff.get("/member-ranking?year=" + year).body();
+    assertTrue(ranking.contains("王建国") && ranking.contains("id=\"ranking\""), ranking);
+    assertEquals(200, staff.getBytes("/members/" + f.taobeiMember + "/record/xlsx?year=" + year).statusCode());
     assertEquals(422, api.get("/api/v1/members/" + f.taobeiMember + "/record/pdf?year=abcd", d1).statusCode());
   }
 
