@@ -53,6 +53,7 @@ public final class MyRoutes {
     r.put("/api/v1/my/invitations/:id", MEMBER, routes::replyApi);
     r.get("/api/v1/my/record", MEMBER, routes::recordApi);
     r.post("/api/v1/members/:id/account", STAFF.scoped(member), routes::createAccountApi);
+    r.post("/members/:id/account", STAFF.scoped(member), routes::createAccountFromForm);
     r.get("/my", MEMBER, routes::myPage);
     r.post("/my/invitations/:id/reply", MEMBER, routes::replyFromForm);
     r.get("/my/record", MEMBER, routes::recordPage);
@@ -215,15 +216,42 @@ public final class MyRoutes {
   // ------------------------------------------------------------------ staff: a member's account
 
   private void createAccountApi(RoutingContext ctx) {
+    openAccount(ctx, Input.json(ctx)).onSuccess(a -> Json.created(ctx, "/api/v1/users/" + a.getLong("id"), a)).onFailure(ctx::fail);
+  }
+
+  /** The form on a member's page: the new account and its temporary password are shown once. */
+  private void createAccountFromForm(RoutingContext ctx) {
     long memberId = Access.pathId(ctx);
-    Input in = Input.json(ctx);
+    Future<JsonObject> opened;
+    try {
+      opened = openAccount(ctx, Input.form(ctx));
+    } catch (AppException e) {
+      opened = Future.failedFuture(e);
+    }
+    opened.onComplete(ar -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("memberId", memberId);
+      if (ar.succeeded()) {
+        model.put("account", ar.result().getMap());
+        app.web().page(ctx, "member/account", model);
+      } else if (ar.cause() instanceof AppException e && !e.fields().isEmpty()) {
+        model.put("error", app.web().messages(ctx, e.fields()).values().iterator().next());
+        app.web().page(ctx, e.kind().status, "member/account", model);
+      } else {
+        ctx.fail(ar.cause());
+      }
+    });
+  }
+
+  private Future<JsonObject> openAccount(RoutingContext ctx, Input in) {
+    long memberId = Access.pathId(ctx);
     String username = in.text("username", 64);
     if (username != null && !username.matches("[A-Za-z0-9][A-Za-z0-9._-]{1,63}")) {
       in.reject("username", "field.username.format");
     }
     in.done();
     Principal actor = Security.require(ctx);
-    Future.all(members.byId(app.pool(), memberId), links.accountOf(app.pool(), memberId)).compose(all -> {
+    return Future.all(members.byId(app.pool(), memberId), links.accountOf(app.pool(), memberId)).compose(all -> {
       JsonObject member = all.resultAt(0);
       if (all.resultAt(1) != null) {
         return Future.failedFuture(new AppException(ErrorKind.CONFLICT, "This member has an account",
@@ -233,6 +261,6 @@ public final class MyRoutes {
         return Future.failedFuture(AppException.invalid("member", "my.account.inactive"));
       }
       return app.accounts().createMemberAccount(actor, username, member.getString("name"), member.getString("divisionCode"), memberId);
-    }).onSuccess(a -> Json.created(ctx, "/api/v1/users/" + a.getLong("id"), a)).onFailure(ctx::fail);
+    });
   }
 }

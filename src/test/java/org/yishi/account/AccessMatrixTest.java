@@ -217,6 +217,7 @@ class AccessMatrixTest {
     add("GET /members/:id/record/pdf", "/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 303);
     add("GET /members/:id/record/xlsx", "/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 303);
     add("GET /api/v1/member-ranking", "/api/v1/member-ranking", none, 200, 200, 200, 200, 200, 403, 401);
+    add("POST /members/:id/account", "/members/" + f.taobeiMember + "/account", none, 422, 422, 403, 422, 403, 403, 401);
     add("POST /api/v1/members/:id/account", "/api/v1/members/" + f.taobeiMember + "/account", newMemberAccount, 422, 422, 403, 422, 403, 403, 401);
 
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);

@@ -346,6 +346,18 @@ class MemberCheckinTest {
         new JsonObject().put("username", "zhaoliu").encode()).statusCode());
     assertEquals(422, api.call("POST", "/api/v1/members/" + taonanMember + "/account", api.token("d2", AccountFixtures.PASSWORD),
         new JsonObject().put("username", "<script>").encode()).statusCode());
+    Browser staff = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    staff.get("/members/" + member2);
+    HttpResponse<String> twice = staff.post("/members/" + member2 + "/account", Map.of("username", "li-again"));
+    assertEquals(409, twice.statusCode(), "member2 has an account");
+    assertTrue(twice.body().contains("该委员已有账号"));
+    long fresh = new MemberService(node.app().pool()).create(node.app().accounts().store().byUsername("admin").await().principal(),
+        new MemberService.MemberInput("周敏", "文艺界", f.committees.get(AccountFixtures.TAOBEI), null, null, true, null)).await().getLong("id");
+    staff.get("/members/" + fresh);
+    HttpResponse<String> opened = staff.post("/members/" + fresh + "/account", Map.of("username", "zhoumin"));
+    assertEquals(200, opened.statusCode(), opened.body());
+    assertTrue(opened.body().contains("id=\"temporary-password\""));
+    assertEquals(1, count("SELECT count(*) FROM account WHERE username = 'zhoumin' AND role = 'member' AND member_id = " + fresh));
     assertEquals(422, api.call("POST", "/api/v1/users", api.token("admin", TestNodes.ADMIN_PASSWORD), new JsonObject()
         .put("username", "sneaky").put("displayName", "x").put("role", "member").put("scopeCode", AccountFixtures.TAOBEI).encode()).statusCode());
     assertNull(Http.json(api.get("/api/v1/me", memberToken)).getValue("stationIds") instanceof JsonArray a && !a.isEmpty() ? "stations" : null);
