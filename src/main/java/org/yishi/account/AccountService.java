@@ -196,6 +196,9 @@ public final class AccountService {
     Role role = Role.fromKey(roleKey);
     if (roleKey != null && role == null) {
       in.reject("role", "field.role.unknown");
+    } else if (role == Role.MEMBER) {
+      in.reject("role", "field.role.member"); // member accounts are made from the member's record
+      role = null;
     }
     String scope = in.optionalText("scopeCode", 12, false);
     if (role != null) {
@@ -405,6 +408,26 @@ public final class AccountService {
           }
           return null;
         });
+  }
+
+  /**
+   * Creates the account of a committee member (role member, scope the member's committee), linked to
+   * the member record in the same transaction; answers it with a one-time temporary password.
+   */
+  public Future<JsonObject> createMemberAccount(Principal actor, String username, String displayName, String scopeCode,
+                                                long memberId) {
+    String password = temporaryPassword();
+    return vertx.executeBlocking(() -> hasher.hash(password), false)
+        .compose(hash -> pool.withTransaction(tx -> store.insert(tx, username, displayName, hash, Role.MEMBER, scopeCode,
+                null, null, true)
+            .compose(id -> tx.preparedQuery("UPDATE account SET member_id = $2 WHERE id = $1")
+                .execute(io.vertx.sqlclient.Tuple.of(id, memberId)).map(id))
+            .compose(id -> store.byId(tx, id))
+            .compose(row -> AuditLog.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
+                    row.scopeCode(), null, row.toJson().put("memberId", memberId)))
+                .map(v -> row))))
+        .recover(AccountService::duplicateUsername)
+        .map(row -> row.toJson().put("memberId", memberId).put("temporaryPassword", password));
   }
 
   /** Creates an account directly (demo data and tests); returns its id. */

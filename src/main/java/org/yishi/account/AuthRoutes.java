@@ -37,15 +37,15 @@ public final class AuthRoutes {
     SecureRouter r = app.secureRouter();
     r.get("/login", Access.open("the sign-in page"), routes::loginPage);
     r.post("/login", Access.open("signing in"), routes::login);
-    r.post("/logout", Access.signedIn(), routes::logout);
-    r.get("/account/password", Access.signedIn(), routes::passwordPage);
-    r.secret(HttpMethod.POST, "/account/password", Access.signedIn(), routes::changePassword);
+    r.post("/logout", Access.anyAccount(), routes::logout);
+    r.get("/account/password", Access.anyAccount(), routes::passwordPage);
+    r.secret(HttpMethod.POST, "/account/password", Access.anyAccount(), routes::changePassword);
     r.get("/lang/:tag", Access.open("a link to a language: sets the browser's cookie only"), routes::languageLink);
     r.post("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
     r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), routes::issueToken);
-    r.delete("/api/v1/auth/token", Access.signedIn(), routes::revokeToken);
-    r.get("/api/v1/me", Access.signedIn(), routes::me);
-    r.secret(HttpMethod.PUT, "/api/v1/me/password", Access.signedIn(), routes::changePasswordApi);
+    r.delete("/api/v1/auth/token", Access.anyAccount(), routes::revokeToken);
+    r.get("/api/v1/me", Access.anyAccount(), routes::me);
+    r.secret(HttpMethod.PUT, "/api/v1/me/password", Access.anyAccount(), routes::changePasswordApi);
     return r.router();
   }
 

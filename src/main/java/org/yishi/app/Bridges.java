@@ -1,5 +1,10 @@
 package org.yishi.app;
 
+import org.yishi.platform.config.AppConfig;
+import org.yishi.report.PdfDocuments;
+import org.yishi.member.PdfRendering;
+import org.yishi.member.MemberAccountStore;
+import org.yishi.checkin.CheckinMembers;
 import org.yishi.topic.TopicStore;
 import org.yishi.topic.TopicStatus;
 import org.yishi.topic.TopicSource;
@@ -182,5 +187,35 @@ final class Bridges {
             new TopicStore.TopicValues(title, description, category, TopicSource.RESIDENTS, null, null, null, null, null, null),
             actor.id())
         .compose(id -> topics.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id));
+  }
+
+  /** What check-in needs of members: the member linked to an account, and who may be invited. */
+  static CheckinMembers checkinMembers(MemberAccountStore accounts, MemberStore members) {
+    return new CheckinMembers() {
+      @Override
+      public Future<Long> memberOf(long accountId) {
+        return accounts.memberOf(accountId);
+      }
+
+      @Override
+      public Future<Void> requireEligible(SqlClient client, String districtCode, String field, List<Long> memberIds) {
+        return members.requireEligible(client, districtCode, field, memberIds);
+      }
+    };
+  }
+
+  /** The member feature's PDF documents, rendered as the reports are (same fonts, same settings). */
+  static PdfRendering pdfRendering(AppConfig.ReportSettings reports) {
+    return new PdfRendering() {
+      @Override
+      public byte[] render(String xhtml) throws java.io.IOException {
+        return PdfDocuments.render(xhtml, reports.pdfFont(), reports.pdfSystemFonts());
+      }
+
+      @Override
+      public String fontFamilies() {
+        return PdfDocuments.fontFamilies();
+      }
+    };
   }
 }

@@ -1,6 +1,9 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
+import org.yishi.checkin.CheckinRoutes;
+import org.yishi.member.PointsRoutes;
+import org.yishi.member.MyRoutes;
 import org.yishi.account.AccountAuthenticator;
 import org.yishi.account.AccountService;
 import org.yishi.account.AuthRoutes;
@@ -102,8 +105,11 @@ public final class Node {
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),
         () -> new CommitteeRoutes(app, s.members()).router(),
+        () -> new MyRoutes(app, new PointsRoutes(app, Bridges.pdfRendering(app.config().reports())), s.accounts()::createMemberAccount).router(),
+        () -> new PointsRoutes(app, Bridges.pdfRendering(app.config().reports())).router(),
+        () -> new CheckinRoutes(app, s.checkins()).router(),
         () -> new MeetingRoutes(app, s.meetings(), Bridges.committeeMembers(s.members().store()), s.feeds()).router(),
-        () -> new RecordRoutes(app, s.records(), s.meetings(), s.attachments()).router(),
+        () -> new RecordRoutes(app, s.records(), s.meetings(), s.attachments(), s.checkins().store()::attendance).router(),
         () -> new AttachmentRoutes(app, s.attachments(), s.meetings()).router(),
         () -> new StatsRoutes(app, s.stats()).router(),
         () -> new DashboardRoutes(app, s.stats(), s.uncachedStats(), s.divisions(),

@@ -1,5 +1,7 @@
 package org.yishi.app;
 
+import org.yishi.member.MemberAccountStore;
+import org.yishi.checkin.CheckinService;
 import org.yishi.account.AccountService;
 import org.yishi.audit.AuditStore;
 import org.yishi.division.DivisionImportService;
@@ -52,7 +54,8 @@ public record Services(
     StatsService uncachedStats,
     ReportService reports,
     QueueStore queue,
-    RequestService requests) {
+    RequestService requests,
+    CheckinService checkins) {
 
   /** Builds them all, in dependency order. */
   static Services build(App app, AccountService accounts) {
@@ -82,6 +85,7 @@ public record Services(
         stations, members, topics, plans, meetings, records,
         new AttachmentService(app.vertx(), pool, config.dataDir()), new CalendarFeeds(pool),
         reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool),
-        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store())));
+        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store())),
+        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store())));
   }
 }

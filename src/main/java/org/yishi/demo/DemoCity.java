@@ -106,6 +106,7 @@ public final class DemoCity {
         .compose(coordinator -> new DemoHistory(pool).write(coordinator.id()))
         .compose(v -> new DemoDay(pool).write())
         .compose(v -> new DemoRequests(pool).write())
+        .compose(v -> new DemoMembers(pool, accounts, password).write())
         .compose(v -> lastMonthlyReports())
         .compose(v -> pool.preparedQuery("INSERT INTO app_setting (key, value) VALUES ('demo_seeded', $1) ON CONFLICT DO NOTHING")
             .execute(Tuple.of(String.valueOf(System.currentTimeMillis()))))

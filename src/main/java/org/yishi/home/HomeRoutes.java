@@ -62,6 +62,10 @@ public final class HomeRoutes {
       app.web().page(ctx, "home", Map.of());
       return;
     }
+    if (me.is(Role.MEMBER)) {
+      Web.redirect(ctx, "/my"); // a member's start page is their own schedule
+      return;
+    }
     queueOf(me).onSuccess(queue -> {
       badges.put(me, queue.getLong("total"));
       Map<String, Object> model = new HashMap<>();

@@ -169,6 +169,7 @@ public final class QueueStore {
       case DISTRICT_STAFF -> DISTRICT;
       case CITY_STAFF -> CITY;
       case ADMIN -> ADMIN;
+      case MEMBER -> List.of();
     };
   }
 
@@ -241,6 +242,9 @@ public final class QueueStore {
   Future<Long> count(Principal me, Instant now) {
     List<String> parts = sections(me.role()).stream().filter(Section::action)
         .map(s -> "(SELECT count(*) FROM p, " + s.from() + " WHERE " + s.where() + ")").toList();
+    if (parts.isEmpty()) {
+      return io.vertx.core.Future.succeededFuture(0L); // a member has no work queue
+    }
     return pool.preparedQuery(PARAMS + "SELECT " + String.join(" + ", parts))
         .execute(params(me, now)).map(rows -> rows.iterator().next().getLong(0));
   }

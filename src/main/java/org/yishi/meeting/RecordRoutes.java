@@ -28,12 +28,15 @@ public final class RecordRoutes {
   private final RecordService records;
   private final MeetingService meetings;
   private final AttachmentService attachments;
+  private final CheckinAttendance checkins;
 
-  public RecordRoutes(App app, RecordService records, MeetingService meetings, AttachmentService attachments) {
+  public RecordRoutes(App app, RecordService records, MeetingService meetings, AttachmentService attachments,
+                      CheckinAttendance checkins) {
     this.app = app;
     this.records = records;
     this.meetings = meetings;
     this.attachments = attachments;
+    this.checkins = checkins;
   }
 
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
@@ -111,7 +114,8 @@ public final class RecordRoutes {
   /** The record page: the filed record, or the form (with {@code typed} values after an error). */
   private void render(RoutingContext ctx, int status, Map<String, Object> typed, Map<String, String> errors) {
     long id = MeetingRoutes.id(ctx);
-    Future.all(meetings.byId(app.pool(), id), records.byMeeting(app.pool(), id), attachments.list(id))
+    Future.all(meetings.byId(app.pool(), id), records.byMeeting(app.pool(), id), attachments.list(id),
+            checkins.attendance(app.pool(), id))
         .onFailure(ctx::fail)
         .onSuccess(all -> {
           JsonObject meeting = all.resultAt(0);
@@ -124,7 +128,13 @@ public final class RecordRoutes {
           boolean editable = record == null || "returned".equals(record.getString("status"));
           model.put("editable", editable && !"cancelled".equals(meeting.getString("status")));
           model.put("started", !OffsetDateTime.parse(meeting.getString("startsAt")).isAfter(now()));
-          model.put("values", typed != null ? typed : defaults(meeting, record));
+          Map<String, Object> values = typed != null ? typed : defaults(meeting, record);
+          JsonObject checkedIn = all.resultAt(3);
+          if (typed == null && record == null) { // a first filing starts from the check-ins, for the coordinator to confirm
+            checkedIn.getJsonObject("attendance").forEach(e -> values.put("att_" + e.getKey(), e.getValue()));
+          }
+          model.put("checkedIn", record == null ? checkedIn.getJsonArray("memberIds").getList() : List.of());
+          model.put("values", values);
           model.put("errors", errors);
           model.put("roles", ROLES);
           model.put("files", Web.rows(all.resultAt(2)));

@@ -196,6 +196,49 @@ class AccessMatrixTest {
     add("GET /meetings/new", "/meetings/new", none, 200, 200, 200, 200, 200, 200, 303);
     add("POST /meetings", "/meetings", none, 422, 422, 422, 422, 422, 422, 401);
     add("GET /meetings/:id", "/meetings/" + meeting, none, 200, 200, 403, 200, 403, 200, 303);
+    // check-in (issue 23): the coordinator's views of the future meeting at s1; scanning is open (a bad code: 422 for all)
+    Supplier<String> nothingMarked = () -> new JsonObject().put("memberIds", new io.vertx.core.json.JsonArray()).encode();
+    // a malformed user name (422) where the caller may open the account: no account is made for the other tests to see
+    Supplier<String> newMemberAccount = () -> new JsonObject().put("username", "<bad name>").encode();
+    add("POST /api/v1/checkin", "/api/v1/checkin", () -> "{}", 422, 422, 422, 422, 422, 422, 422);
+    add("GET /api/v1/meetings/:id/checkins", "/api/v1/meetings/" + meeting + "/checkins", none, 200, 200, 403, 200, 403, 200, 401);
+    add("POST /api/v1/meetings/:id/checkins", "/api/v1/meetings/" + meeting + "/checkins", nothingMarked, 422, 422, 403, 422, 403, 422, 401);
+    add("DELETE /api/v1/meetings/:id/checkins/:checkinId", "/api/v1/meetings/" + meeting + "/checkins/999999", none, 404, 404, 403, 404, 403, 404, 401);
+    add("GET /api/v1/meetings/:id/checkin-members", "/api/v1/meetings/" + meeting + "/checkin-members?q=王", none, 200, 200, 403, 200, 403, 200, 401);
+    add("GET /checkin/:code", "/checkin/1.2.3.AAAAAAAAAAAAAAAAAAAAAA", none, 422, 422, 422, 422, 422, 422, 422);
+    add("POST /checkin/:code", "/checkin/1.2.3.AAAAAAAAAAAAAAAAAAAAAA", none, 422, 422, 422, 422, 422, 422, 422);
+    add("GET /meetings/:id/checkin", "/meetings/" + meeting + "/checkin", none, 200, 200, 403, 200, 403, 200, 303);
+    add("POST /meetings/:id/checkin", "/meetings/" + meeting + "/checkin", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /meetings/:id/checkin/:checkinId/remove", "/meetings/" + meeting + "/checkin/999999/remove", none, 404, 404, 403, 404, 403, 404, 401);
+    add("GET /meetings/:id/checkin/poster", "/meetings/" + meeting + "/checkin/poster", none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /meetings/:id/checkin/qr.svg", "/meetings/" + meeting + "/checkin/qr.svg", none, 200, 200, 403, 200, 403, 200, 303);
+    add("GET /meetings/:id/checkin/qr.png", "/meetings/" + meeting + "/checkin/qr.png", none, 200, 200, 403, 200, 403, 200, 303);
+    // members' own pages: role member only (their answers are in org.yishi.checkin.MemberRouteSweepTest)
+    add("GET /api/v1/my/invitations", "/api/v1/my/invitations", none, 403, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/my/invitations/:id", "/api/v1/my/invitations/" + meeting, () -> "{\"reply\":\"confirmed\"}", 403, 403, 403, 403, 403, 403, 401);
+    add("GET /api/v1/my/record", "/api/v1/my/record", none, 403, 403, 403, 403, 403, 403, 401);
+    add("GET /my", "/my", none, 403, 403, 403, 403, 403, 403, 303);
+    add("POST /my/invitations/:id/reply", "/my/invitations/" + meeting + "/reply", none, 403, 403, 403, 403, 403, 403, 401);
+    add("GET /my/record", "/my/record", none, 403, 403, 403, 403, 403, 403, 303);
+    long taobeiCommittee = f.committees.get(AccountFixtures.TAOBEI);
+    int pdfStatusM = org.yishi.report.ReportPdfProbe.fontFound() ? 200 : 503;
+    Supplier<String> divideByZero = () -> new JsonObject().put("year", 2026).put("rules", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("kind", "attended").put("points", 2).put("per", 0))).encode();
+    add("GET /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", none, 200, 200, 403, 200, 403, 403, 401);
+    add("PUT /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", divideByZero, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /api/v1/members/:id/record", "/api/v1/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /api/v1/members/:id/record/pdf", "/api/v1/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 401);
+    add("GET /api/v1/members/:id/record/xlsx", "/api/v1/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 401);
+    add("GET /my/record/pdf", "/my/record/pdf", none, 403, 403, 403, 403, 403, 403, 303);
+    add("GET /my/record/xlsx", "/my/record/xlsx", none, 403, 403, 403, 403, 403, 403, 303);
+    add("GET /member-ranking", "/member-ranking", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /members/:id/record", "/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /members/:id/record/pdf", "/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 303);
+    add("GET /members/:id/record/xlsx", "/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 303);
+    add("GET /api/v1/member-ranking", "/api/v1/member-ranking", none, 200, 200, 200, 200, 200, 403, 401);
+    add("POST /members/:id/account", "/members/" + f.taobeiMember + "/account", none, 422, 422, 403, 422, 403, 403, 401);
+    add("POST /api/v1/members/:id/account", "/api/v1/members/" + f.taobeiMember + "/account", newMemberAccount, 422, 422, 403, 422, 403, 403, 401);
+
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /meetings/:id/cancel", "/meetings/" + meeting + "/cancel", none, 422, 422, 403, 422, 403, 422, 401);
     add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);

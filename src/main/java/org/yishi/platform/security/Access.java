@@ -77,8 +77,16 @@ public final class Access {
     return new Access(true, reason, EnumSet.allOf(Role.class), null);
   }
 
-  /** Any signed-in user; the handler may only touch the caller's own data or filter by jurisdiction. */
+  /**
+   * Any signed-in staff account (every role but {@link Role#MEMBER}); the handler may only touch the
+   * caller's own data or filter by jurisdiction. Members reach only routes that name them.
+   */
   public static Access signedIn() {
+    return new Access(false, null, EnumSet.complementOf(EnumSet.of(Role.MEMBER)), null);
+  }
+
+  /** Every signed-in account, members included (sign-out, own password, own profile). */
+  public static Access anyAccount() {
     return new Access(false, null, EnumSet.allOf(Role.class), null);
   }
 

@@ -23,6 +23,8 @@ public record Principal(long id, String username, String displayName, Role role,
       case ADMIN -> Jurisdiction.all();
       case CITY_STAFF, DISTRICT_STAFF -> Jurisdiction.division(scopeCode);
       case STATION_COORDINATOR -> Jurisdiction.stations(stationIds);
+      // a member's pages ask for the member's own rows by id; through lists they see nothing
+      case MEMBER -> Jurisdiction.stations(Set.of());
     };
   }
 

@@ -4,7 +4,7 @@ import org.yishi.platform.web.Keys;
 
 import java.util.Locale;
 
-/** The four roles; each is scoped to a jurisdiction (see {@link Jurisdiction}). */
+/** The roles; each is scoped to a jurisdiction (see {@link Jurisdiction}). */
 public enum Role {
   /** Runs the installation: accounts, imports, schedules. Sees everything. */
   ADMIN,
@@ -13,7 +13,9 @@ public enum Role {
   /** District/county committee staff: one district. */
   DISTRICT_STAFF,
   /** Runs one or more stations: only those stations. */
-  STATION_COORDINATOR;
+  STATION_COORDINATOR,
+  /** A committee member (委员) signing in: only their own invitations, check-ins and record. */
+  MEMBER;
 
   /** The value stored in the database and used in the API ({@code district_staff}). */
   public String key() {

@@ -110,7 +110,8 @@ public final class Web {
     if (me != null) {
       full.put("me", Map.of("id", me.id(), "username", me.username(), "displayName", me.displayName(),
           "role", me.role().key(), "admin", me.is(Role.ADMIN),
-          "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF)));
+          "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF),
+          "member", me.is(Role.MEMBER)));
       if (!full.containsKey("queueCount")) {
         Long count = badges.peek(me);
         if (count != null) {
