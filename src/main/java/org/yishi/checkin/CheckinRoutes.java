@@ -12,6 +12,7 @@ import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
@@ -56,7 +57,7 @@ public final class CheckinRoutes {
     r.get("/api/v1/meetings/:id/checkins", coordinator, routes::listApi);
     r.post("/api/v1/meetings/:id/checkins", coordinator, routes::markApi);
     r.delete("/api/v1/meetings/:id/checkins/:checkinId", coordinator, routes::removeApi);
-    r.get("/api/v1/meetings/:id/checkin-members", coordinator, routes::searchApi);
+    r.get("/api/v1/meetings/:id/checkin-members", coordinator, ApiQuery.of("q"), routes::searchApi);
     r.get("/checkin/:code", scanning, routes::scanPage);
     r.post("/checkin/:code", scanning, routes::scanFromForm);
     r.get("/meetings/:id/checkin", coordinator, routes::coordinatorPage);

@@ -10,6 +10,7 @@ import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
@@ -56,7 +57,7 @@ public final class MyRoutes {
     SecureRouter r = app.secureRouter();
     r.get("/api/v1/my/invitations", MEMBER, routes::invitationsApi);
     r.put("/api/v1/my/invitations/:id", MEMBER, routes::replyApi);
-    r.get("/api/v1/my/record", MEMBER, routes::recordApi);
+    r.get("/api/v1/my/record", MEMBER, ApiQuery.of("year"), routes::recordApi);
     r.post("/api/v1/members/:id/account", STAFF.scoped(member), routes::createAccountApi);
     r.post("/members/:id/account", STAFF.scoped(member), routes::createAccountFromForm);
     r.get("/my", MEMBER, routes::myPage);

@@ -11,6 +11,7 @@ import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -46,12 +47,12 @@ public final class PointsRoutes {
     Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
         .map(code -> code == null ? null : Access.Scope.division(code)));
     SecureRouter r = app.secureRouter();
-    r.get("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), routes::rulesApi);
+    r.get("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), ApiQuery.of("year"), routes::rulesApi);
     r.put("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), routes::replaceRulesApi);
-    r.get("/api/v1/members/:id/record", STAFF.scoped(member), routes::recordApi);
-    r.get("/api/v1/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
-    r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
-    r.get("/api/v1/member-ranking", STAFF, routes::rankingApi);
+    r.get("/api/v1/members/:id/record", STAFF.scoped(member), ApiQuery.of("year"), routes::recordApi);
+    r.get("/api/v1/members/:id/record/pdf", STAFF.scoped(member), ApiQuery.of("year"), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
+    r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ApiQuery.of("year"), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
+    r.get("/api/v1/member-ranking", STAFF, ApiQuery.of("division", "year"), routes::rankingApi);
     r.get("/member-ranking", STAFF, routes::rankingPage);
     r.get("/members/:id/record", STAFF.scoped(member), routes::recordPage);
     r.get("/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
