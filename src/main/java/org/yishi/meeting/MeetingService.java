@@ -7,6 +7,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.notify.Notices;
+import org.yishi.notify.Outbox;
 import org.yishi.member.MemberStore;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
@@ -262,7 +264,9 @@ public final class MeetingService {
               new JsonObject().put("startsAt", starts.toString()).put("endsAt", ends.toString()), reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> Outbox.queue(tx, Notices.meetingChanged(id, after.getInteger("version"), after.getLong("stationId"),
+              after.getString("topicTitle"), after.getString("stationName"), after.getString("startsAt"), reason)).map(after));
     })), 3).recover(err -> {
       if (err instanceof PgException) {
         return store.byId(pool, id).compose(m -> clash(actor, err, m.getLong("stationId"),
@@ -295,7 +299,9 @@ public final class MeetingService {
           .compose(v -> store.addHistory(tx, id, "cancel", null, null, reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> Outbox.queue(tx, Notices.meetingCancelled(id, after.getLong("stationId"),
+              after.getString("topicTitle"), after.getString("stationName"), after.getString("startsAt"), reason)).map(after));
     })));
   }
 

@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.notify.Notices;
+import org.yishi.notify.Outbox;
 import org.yishi.member.MemberStore;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
@@ -226,6 +228,8 @@ public final class RecordService {
                   Map.of("version", Msg.of("field.stale")))))
           .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditStore.record(tx, AuditEntry.by(actor,
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
+              .compose(v -> Outbox.queue(tx, Notices.recordReturned(meetingId, after.getInteger("version"), m.getLong("stationId"),
+                  m.getString("topicTitle"), m.getString("stationName"), reason)))
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));
     return events.afterCommit("record.returned", write);

@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.notify.Notices;
+import org.yishi.notify.Outbox;
 import org.yishi.outcome.OutcomeStore.OutcomeValues;
 import org.yishi.outcome.OutcomeStore.StepValues;
 import org.yishi.platform.events.DomainEvents;
@@ -363,7 +365,10 @@ public final class OutcomeService {
             .compose(o -> {
               out.add(o);
               return AuditStore.record(tx, new AuditEntry(null, "system", "outcome.escalate", "outcome",
-                  String.valueOf(id), o.getString("divisionCode"), null, o));
+                  String.valueOf(id), o.getString("divisionCode"), null, o))
+                  .compose(v -> Outbox.queue(tx, Notices.outcomeOverdue(id, o.getLong("stationId"), o.getString("stationName"),
+                      o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))))
+                  .mapEmpty();
             });
       }
       return chain.map(out);

@@ -129,6 +129,7 @@ public final class Node {
   private static Future<Node> deploy(AppConfig config, Database database, HazelcastClusterManager cluster,
                                      PrometheusMeterRegistry metrics, Vertx vertx, java.time.Clock clock) {
     NodePool pool = new NodePool(vertx, database.createPool(vertx));
+    org.yishi.notify.Outbox.publicUrl(config.notifications().publicUrl()); // links in queued messages
     AccountService accounts = new AccountService(vertx, pool, cluster.getHazelcastInstance(), config.security());
     Idempotency idempotency = new Idempotency(vertx, pool.raw(), cluster::getNodeId,
         id -> cluster.isActive() && cluster.getNodes().contains(id), config.reliability().idempotencyRetentionHours());

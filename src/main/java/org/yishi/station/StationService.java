@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import org.yishi.account.AccountService;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.notify.Notices;
+import org.yishi.notify.Outbox;
 import org.yishi.division.Division;
 import org.yishi.division.DivisionLevel;
 import org.yishi.division.DivisionStore;
@@ -293,7 +295,11 @@ public final class StationService {
           .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> action != StationStatus.Action.APPROVE && action != StationStatus.Action.REJECT
+              ? Future.succeededFuture(after)
+              : Outbox.queue(tx, Notices.stationDecided(action.key(), id, after.getInteger("version"), after.getString("name"),
+                  reason)).map(after));
     }));
   }
 

@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import org.yishi.audit.AuditEntry;
 import org.yishi.audit.AuditStore;
+import org.yishi.notify.Notices;
+import org.yishi.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.plan.PlanStore;
 import org.yishi.platform.http.AppException;
@@ -274,7 +276,10 @@ public final class TopicService {
           .compose(v -> store.addHistory(tx, id, from, action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditStore.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> !decision ? Future.succeededFuture(after)
+              : Outbox.queue(tx, Notices.topicDecided(action.key(), id, after.getInteger("version"), after.getLong("stationId"),
+                  after.getString("title"), after.getString("stationName"), reason)).map(after));
     })));
   }
 
