@@ -66,6 +66,13 @@ public final class Notices {
         List.of(new Audience.StationCoordinators(stationId)));
   }
 
+  /** A meeting's record not filed long enough after the meeting ended: the station's coordinators. */
+  public static Notice recordOverdue(long meetingId, long stationId, String title, String station, String endsAt) {
+    return new Notice("record_overdue", "record_overdue:" + meetingId, "/meetings/" + meetingId + "/record",
+        Map.of("title", title, "station", station, "when", when(endsAt)),
+        List.of(new Audience.StationCoordinators(stationId)));
+  }
+
   /** An outcome still referred past its due date: the district staff of its station's district. */
   public static Notice outcomeOverdue(long outcomeId, long stationId, String station, String unit, String dueOn,
                                       String content) {

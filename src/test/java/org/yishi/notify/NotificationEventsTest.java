@@ -269,6 +269,27 @@ class NotificationEventsTest {
   }
 
   @Test
+  void aMeetingWithoutItsRecordIsChasedByMailOnce() throws Exception {
+    long station = f.stations.get(AccountFixtures.HAIMING);
+    sql("UPDATE account SET email = 'c1@example.org' WHERE id = $1", f.ids.get("c1"));
+    OffsetDateTime start = OffsetDateTime.now().plusDays(40).withHour(10).withMinute(0).withSecond(0).withNano(0);
+    long meeting = meeting(station, "健身器材维护", start, new JsonArray(), new JsonArray());
+    AppConfig config = TestNodes.config(TestNodes.env(pgUrl, env));
+    org.yishi.meeting.ReminderService reminders = new org.yishi.meeting.ReminderService(node.app().pool(), List.of(),
+        java.time.Duration.ofDays(2), config.notifications().publicUrl(), List.of());
+    reminders.runOnce(start.plusDays(1).toInstant()).await(); // not due yet
+    assertEquals(0, rows("record_overdue:" + meeting + ":").size());
+    Instant due = start.plusDays(3).toInstant();
+    reminders.runOnce(due).await();
+    reminders.runOnce(due.plusSeconds(3600)).await();
+    List<JsonObject> queued = rows("record_overdue:" + meeting + ":");
+    assertEquals(List.of("c1@example.org"), queued.stream().map(r -> r.getString("recipient")).toList());
+    deliver();
+    assertTrue(text(mail("c1@example.org", "请填报会议记录：健身器材维护"))
+        .contains("https://yishi.example.org/meetings/" + meeting + "/record"));
+  }
+
+  @Test
   void aTemplateWithAMissingVariableIsAClearErrorAndNothingIsWritten() {
     MessageTemplates.TemplateException e = assertThrows(MessageTemplates.TemplateException.class,
         () -> MessageTemplates.render(I18n.EN, "meeting_cancelled", "subject", Map.of("title", "x")));
