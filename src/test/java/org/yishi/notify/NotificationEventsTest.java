@@ -290,6 +290,33 @@ class NotificationEventsTest {
   }
 
   @Test
+  void readyShowsTheDeliveryDetailAndAdminsCanListFailures() throws Exception {
+    JsonObject before = new JsonObject(org.yishi.support.Http.get(node.baseUrl() + "/ready").body()).getJsonObject("notifications");
+    assertEquals(new JsonObject().put("email", true).put("sms", true).put("robots", new JsonArray()), before.getJsonObject("channels"));
+    sql("""
+        INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, attempts, failed_at, last_error, created_at)
+        VALUES ('sms', '13800000077', 's', 'b', 'health:failed:1', 'test', 3, now(), 'SMS gateway answered HTTP 400 bad sign', now() - interval '1 hour'),
+               ('sms', '13800000078', 's', 'b', 'health:queued:1', 'test', 0, NULL, NULL, now() - interval '2 hours')""");
+    try {
+      HttpResponse<String> ready = org.yishi.support.Http.get(node.baseUrl() + "/ready");
+      assertEquals(200, ready.statusCode(), ready.body());
+      assertTrue(!ready.body().contains("sms-token") && !ready.body().contains("13800000077"), "no secrets, no addresses: " + ready.body());
+      JsonObject n = new JsonObject(ready.body()).getJsonObject("notifications");
+      assertEquals(before.getLong("failed") + 1, n.getLong("failed"), n.encode());
+      assertEquals(before.getLong("failedLast24h") + 1, n.getLong("failedLast24h"), n.encode());
+      assertTrue(n.getLong("queued") >= 1 && n.getLong("oldestQueuedSeconds") >= 7000, n.encode());
+      JsonArray failures = DeliveryHealth.recentFailures(node.app().pool(), 5).await();
+      JsonObject first = failures.getJsonObject(0);
+      assertEquals("13800000077", first.getString("recipient"));
+      assertEquals("SMS gateway answered HTTP 400 bad sign", first.getString("lastError"));
+      assertEquals("/admin/notifications?status=failed", first.getString("link"));
+      assertTrue(DeliveryHealth.failedCount(node.app().pool()).await() >= 1);
+    } finally {
+      sql("DELETE FROM outbox WHERE dedupe_key LIKE 'health:%'");
+    }
+  }
+
+  @Test
   void aTemplateWithAMissingVariableIsAClearErrorAndNothingIsWritten() {
     MessageTemplates.TemplateException e = assertThrows(MessageTemplates.TemplateException.class,
         () -> MessageTemplates.render(I18n.EN, "meeting_cancelled", "subject", Map.of("title", "x")));
