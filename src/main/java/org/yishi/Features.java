@@ -25,6 +25,7 @@ public final class Features {
         UserRoutes.router(app),
         AuditRoutes.router(app),
         org.yishi.notify.DeliveryRoutes.router(app),
+        org.yishi.notify.PreferenceRoutes.router(app),
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),

@@ -8,8 +8,14 @@ import java.util.Map;
  * {@code notify.<kind>.*}), a key unique to this occurrence of the event (recipients are appended,
  * so writing the same notice twice queues each message once), the page it is about (a path such as
  * {@code /meetings/12}; the public URL is put before it), the template variables, and who hears of it.
+ *
+ * @param urgent sent by SMS during quiet hours too, and never held for a daily digest
  */
-public record Notice(String kind, String key, String path, Map<String, ?> vars, List<Audience> audiences) {
+public record Notice(String kind, String key, String path, Map<String, ?> vars, List<Audience> audiences, boolean urgent) {
+
+  public Notice(String kind, String key, String path, Map<String, ?> vars, List<Audience> audiences) {
+    this(kind, key, path, vars, audiences, false);
+  }
 
   /** Who hears of a notice. Accounts get e-mail (when they have an address); members and parties as their contact allows. */
   public sealed interface Audience {

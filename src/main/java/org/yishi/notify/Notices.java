@@ -28,7 +28,7 @@ public final class Notices {
     return new Notice("meeting_changed", "meeting_changed:" + meetingId + ":v" + version, "/meetings/" + meetingId,
         Map.of("title", title, "station", station, "when", when(startsAt), "reason", text(reason)),
         List.of(new Audience.StationCoordinators(stationId), new Audience.MeetingMembers(meetingId),
-            new Audience.MeetingParties(meetingId)));
+            new Audience.MeetingParties(meetingId)), true);
   }
 
   /** A meeting cancelled: the same people as a change. */
@@ -37,7 +37,7 @@ public final class Notices {
     return new Notice("meeting_cancelled", "meeting_cancelled:" + meetingId, "/meetings/" + meetingId,
         Map.of("title", title, "station", station, "when", when(startsAt), "reason", text(reason)),
         List.of(new Audience.StationCoordinators(stationId), new Audience.MeetingMembers(meetingId),
-            new Audience.MeetingParties(meetingId)));
+            new Audience.MeetingParties(meetingId)), true);
   }
 
   /** A topic approved or rejected ({@code action} = approve|reject): the station's coordinators. */
@@ -78,7 +78,7 @@ public final class Notices {
                                       String content) {
     return new Notice("outcome_overdue", "outcome_overdue:" + outcomeId, "/outcomes/" + outcomeId,
         Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
-        List.of(new Audience.DistrictStaffOfStation(stationId)));
+        List.of(new Audience.DistrictStaffOfStation(stationId)), true);
   }
 
   /** A report issued: the city or district staff whose own unit it is about. */
@@ -86,6 +86,10 @@ public final class Notices {
     return new Notice("report_issued", "report_issued:" + reportId, "/reports/" + reportId,
         Map.of("unit", unitName, "period", period), List.of(new Audience.StaffOfUnit(unitCode)));
   }
+
+  /** The kinds of event a user may choose channels for (the preferences page lists them in this order). */
+  public static final List<String> KINDS = List.of("meeting_changed", "meeting_cancelled", "topic_approved", "topic_rejected",
+      "station_approved", "station_rejected", "record_returned", "record_overdue", "outcome_overdue", "report_issued");
 
   private static String decided(String action) {
     return switch (action) {

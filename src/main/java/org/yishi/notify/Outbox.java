@@ -16,7 +16,8 @@ import java.util.Map;
  * Queues the messages of a {@link Notice} in the {@code outbox}, in the caller's transaction: the
  * transition that causes them and the messages commit (or roll back) together, and
  * {@link DeliveryService} sends them afterwards from any node. Recipients are resolved inside the
- * transaction: accounts with an e-mail address get an e-mail in their language; invited members
+ * transaction: accounts get the channels they chose for the kind of event ({@code notify_preference};
+ * by default an e-mail when they have an address), in their language; invited members
  * with a mobile number an SMS; the five parties an SMS or an e-mail as their contact allows (in
  * Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
  * twice queues nothing new. Every template is rendered before anything is written: a template
@@ -71,8 +72,10 @@ public final class Outbox {
     }
     List<Tuple> batch = new ArrayList<>();
     return tx.preparedQuery("""
-            SELECT a.id, a.email, a.display_name, a.locale FROM account a
-             WHERE NOT a.disabled AND a.email IS NOT NULL AND (
+            SELECT a.id, a.email, a.phone, a.display_name, a.locale,
+                   coalesce(p.channels -> $6, '["email"]'::jsonb) AS channels
+              FROM account a LEFT JOIN notify_preference p ON p.account_id = a.id
+             WHERE NOT a.disabled AND (
                    a.id IN (SELECT account_id FROM account_station WHERE station_id = ANY($1))
                 OR (a.role = 'district_staff' AND a.scope_code IN (SELECT district_code FROM station WHERE id = ANY($2)))
                 OR (a.role IN ('city_staff', 'district_staff') AND a.scope_code = ANY($3))
@@ -81,12 +84,20 @@ public final class Outbox {
              ORDER BY a.id""")
         .execute(Tuple.tuple().addArrayOfLong(longs(stations)).addArrayOfLong(longs(districtsOf))
             .addArrayOfString(units.toArray(new String[0])).addArrayOfLong(longs(accounts))
-            .addArrayOfLong(longs(registrants)))
+            .addArrayOfLong(longs(registrants)).addString(notice.kind()))
         .compose(rows -> {
           for (Row r : rows) {
+            // the account's choice for this kind of event (absent: e-mail), as far as its contacts allow
             Locale locale = I18n.normalise(I18n.fromTag(r.getString("locale")));
-            batch.add(message(notice, "email", r.getString("email"), "account:" + r.getLong("id"),
-                r.getString("display_name"), locale, "mail", r.getLong("id")));
+            io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
+            if (chosen.contains("email") && r.getString("email") != null) {
+              batch.add(message(notice, "email", r.getString("email"), "account:" + r.getLong("id"),
+                  r.getString("display_name"), locale, "mail", r.getLong("id")));
+            }
+            if (chosen.contains("sms") && r.getString("phone") != null && r.getString("phone").matches(MOBILE)) {
+              batch.add(message(notice, "sms", r.getString("phone"), "account:" + r.getLong("id") + ":sms",
+                  r.getString("display_name"), locale, "sms", r.getLong("id")));
+            }
           }
           return memberMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
                   SELECT DISTINCT mb.id, mb.phone, mb.name FROM meeting_member mm
@@ -131,7 +142,7 @@ public final class Outbox {
         .addString(MessageTemplates.render(locale, n.kind(), "subject", vars))
         .addString(MessageTemplates.render(locale, n.kind(), part, vars))
         .addString(n.key() + ":" + who).addValue(account).addString(link(n.path())).addString(I18n.tag(locale))
-        .addString(n.kind());
+        .addString(n.kind()).addBoolean(n.urgent());
   }
 
   private static Future<Integer> insert(SqlClient tx, Notice n, List<Tuple> batch) {
@@ -143,12 +154,13 @@ public final class Outbox {
       for (Locale l : I18n.SUPPORTED) {
         MessageTemplates.render(l, n.kind(), "subject", vars);
         MessageTemplates.render(l, n.kind(), "mail", vars);
+        MessageTemplates.render(l, n.kind(), "sms", vars);
       }
       return Future.succeededFuture(0);
     }
     return tx.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .executeBatch(batch)
         .map(rows -> {
