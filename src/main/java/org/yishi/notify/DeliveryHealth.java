@@ -30,7 +30,7 @@ public final class DeliveryHealth {
    */
   public static Future<JsonObject> detail(SqlClient client, AppConfig.NotifySettings settings, Instant now) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
-    JsonObject channels = new JsonObject().put("email", settings.smtp().enabled()).put("sms", !settings.smsUrl().isEmpty())
+    JsonObject channels = new JsonObject().put("email", settings.smtp().enabled()).put("sms", settings.aliyunSms().enabled() ? "aliyun" : settings.smsUrl().isEmpty() ? "off" : "gateway")
         .put("robots", new JsonArray(settings.robots().stream().map(AppConfig.Robot::name).toList()));
     return client.preparedQuery("""
             SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS queued,

@@ -47,7 +47,9 @@ public final class DeliveryService {
     } else {
       email = null;
     }
-    if (!settings.smsUrl().isEmpty()) {
+    if (settings.aliyunSms().enabled()) { // a real provider first; the generic gateway otherwise
+      channels.put("sms", http.aliyunSms(settings.aliyunSms()));
+    } else if (!settings.smsUrl().isEmpty()) {
       channels.put("sms", http.sms(settings.smsUrl(), settings.smsToken()));
     }
     if (!robots.isEmpty()) {
@@ -68,7 +70,7 @@ public final class DeliveryService {
   public Future<JsonObject> sendDue(String node, Instant now) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     return pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
-            SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.attempts, o.urgent,
+            SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,
                    p.quiet_from, p.quiet_to
               FROM outbox o LEFT JOIN notify_preference p ON p.account_id = o.account_id
              WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
@@ -207,7 +209,7 @@ public final class DeliveryService {
       }
     }
     Outgoing m = new Outgoing(id, channelName, r.getString("recipient"), r.getString("subject"), r.getString("body"),
-        r.getString("dedupe_key"), r.getString("link"), r.getString("locale"));
+        r.getString("dedupe_key"), r.getString("link"), r.getString("locale"), r.getString("kind"));
     int attempt = r.getInteger("attempts") + 1;
     Future<String> sent;
     try {

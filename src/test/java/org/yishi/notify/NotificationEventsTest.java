@@ -292,7 +292,7 @@ class NotificationEventsTest {
   @Test
   void readyShowsTheDeliveryDetailAndAdminsCanListFailures() throws Exception {
     JsonObject before = new JsonObject(org.yishi.support.Http.get(node.baseUrl() + "/ready").body()).getJsonObject("notifications");
-    assertEquals(new JsonObject().put("email", true).put("sms", true).put("robots", new JsonArray()), before.getJsonObject("channels"));
+    assertEquals(new JsonObject().put("email", true).put("sms", "gateway").put("robots", new JsonArray()), before.getJsonObject("channels"));
     sql("""
         INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, attempts, failed_at, last_error, created_at)
         VALUES ('sms', '13800000077', 's', 'b', 'health:failed:1', 'test', 3, now(), 'SMS gateway answered HTTP 400 bad sign', now() - interval '1 hour'),
