@@ -26,6 +26,7 @@ public final class Features {
         AuditRoutes.router(app),
         org.yishi.notify.DeliveryRoutes.router(app),
         org.yishi.notify.PreferenceRoutes.router(app),
+        org.yishi.notify.TestMessageRoutes.router(app),
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),

@@ -68,14 +68,24 @@ public final class DeliveryService {
 
   /** Sends the messages due at {@code now}; answers {"sent", "retrying", "failed", "waiting"}. */
   public Future<JsonObject> sendDue(String node, Instant now) {
+    return send(node, now, null);
+  }
+
+  /** Sends one message now if it is due (an admin's test message); answers the counts as {@link #sendDue}. */
+  public Future<JsonObject> sendOne(String node, Instant now, long id) {
+    return send(node, now, id);
+  }
+
+  private Future<JsonObject> send(String node, Instant now, Long only) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     return pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
             SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,
                    p.quiet_from, p.quiet_to
               FROM outbox o LEFT JOIN notify_preference p ON p.account_id = o.account_id
              WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
+               AND ($3::bigint IS NULL OR o.id = $3)
              ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED""")
-        .execute(Tuple.of(at, settings.batch())))
+        .execute(Tuple.of(at, settings.batch(), only)))
         .compose(rows -> robotBudget(tx, at).compose(budget -> {
           List<Future<String>> outcomes = new ArrayList<>();
           for (Row r : rows) {

@@ -317,6 +317,64 @@ class NotificationEventsTest {
   }
 
   @Test
+  void anAdminsTestMessageReachesTheSmtpServerAndBadInputIsRefused() throws Exception {
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    HttpResponse<String> ok = api.call("POST", "/api/v1/admin/notifications/test", admin,
+        new JsonObject().put("channel", "email").put("to", "ops@example.org").encode());
+    assertEquals(200, ok.statusCode(), ok.body());
+    JsonObject r = new JsonObject(ok.body());
+    assertEquals("sent", r.getString("status"), ok.body());
+    assertTrue(r.getString("reply").startsWith("250 accepted"), ok.body());
+    MimeMessage m = mail("ops@example.org", "议事测试消息");
+    assertTrue(text(m).contains("https://yishi.example.org/admin/notifications"), text(m));
+    HttpResponse<String> sms = api.call("POST", "/api/v1/admin/notifications/test", admin,
+        new JsonObject().put("channel", "sms").put("to", "13800000088").encode());
+    assertEquals("sent", new JsonObject(sms.body()).getString("status"), sms.body());
+    assertEquals(1, LocalGatewayCount.of(sms(), "13800000088"));
+
+    Map<String, String> bad = Map.of(
+        "{\"channel\":\"fax\",\"to\":\"x@example.org\"}", "channel",
+        "{\"channel\":\"email\",\"to\":\"not an address\"}", "to",
+        "{\"channel\":\"email\",\"to\":42}", "to",
+        "{\"channel\":\"sms\",\"to\":\"0436-1234567\"}", "to",
+        "{\"channel\":\"robot\",\"to\":\"<script>alert(1)</script>\"}", "to",
+        "{\"channel\":\"email\"}", "to");
+    long before = node.app().pool().query("SELECT count(*) FROM outbox WHERE kind = 'test'").execute().await().iterator().next().getLong(0);
+    for (Map.Entry<String, String> b : bad.entrySet()) {
+      HttpResponse<String> res = api.call("POST", "/api/v1/admin/notifications/test", admin, b.getKey());
+      assertEquals(422, res.statusCode(), b.getKey() + " → " + res.body());
+      assertTrue(res.body().contains("\"" + b.getValue() + "\""), b.getKey() + " → " + res.body());
+    }
+    assertEquals(before, node.app().pool().query("SELECT count(*) FROM outbox WHERE kind = 'test'").execute().await()
+        .iterator().next().getLong(0), "nothing queued by bad input");
+    assertEquals(403, api.call("POST", "/api/v1/admin/notifications/test", api.token("d1", AccountFixtures.PASSWORD),
+        new JsonObject().put("channel", "email").put("to", "ops@example.org").encode()).statusCode());
+
+    // the button on the delivery log page (a form post with the page's CSRF token)
+    org.yishi.support.Browser b = new org.yishi.support.Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
+    assertTrue(b.get("/admin/notifications").body().contains("action=\"/admin/notifications/test\""));
+    HttpResponse<String> posted = b.post("/admin/notifications/test", Map.of("channel", "email", "to", "button@example.org"));
+    assertEquals(303, posted.statusCode(), posted.body());
+    String page = b.get(posted.headers().firstValue("Location").orElseThrow()).body();
+    assertTrue(page.contains("测试消息状态：已送达网关") && page.contains("button@example.org"), page);
+    assertTrue(text(mail("button@example.org", "议事测试消息")).contains("测试消息"));
+    HttpResponse<String> wrong = b.post("/admin/notifications/test", Map.of("channel", "robot", "to", "no-such-robot"));
+    assertEquals(303, wrong.statusCode());
+    assertTrue(b.get(wrong.headers().firstValue("Location").orElseThrow()).body().contains("未发送：没有这个名称的群机器人"));
+  }
+
+  private static LocalGateway sms() {
+    return sms;
+  }
+
+  /** How many SMS a gateway accepted for one number. */
+  private static final class LocalGatewayCount {
+    static long of(LocalGateway g, String to) {
+      return g.accepted().stream().filter(r -> to.equals(r.body().getString("to"))).count();
+    }
+  }
+
+  @Test
   void aTemplateWithAMissingVariableIsAClearErrorAndNothingIsWritten() {
     MessageTemplates.TemplateException e = assertThrows(MessageTemplates.TemplateException.class,
         () -> MessageTemplates.render(I18n.EN, "meeting_cancelled", "subject", Map.of("title", "x")));
