@@ -27,6 +27,7 @@ public final class Features {
         org.yishi.notify.DeliveryRoutes.router(app),
         org.yishi.notify.PreferenceRoutes.router(app),
         org.yishi.notify.TestMessageRoutes.router(app),
+        org.yishi.notify.UnitContactRoutes.router(app),
         StationRoutes.router(app),
         MemberRoutes.router(app),
         CommitteeRoutes.router(app),

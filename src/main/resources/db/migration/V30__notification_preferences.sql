@@ -16,3 +16,15 @@ CREATE TABLE notify_preference (
 ALTER TABLE outbox ADD COLUMN urgent boolean;
 -- a digest message lists the messages it replaces (their sent_at is the digest's queueing time)
 ALTER TABLE outbox ADD COLUMN digest_of bigint REFERENCES outbox (id);
+
+-- The contacts of responsible units (住建局, 城管局 …) per district, kept by staff: an outcome
+-- referred to a unit is sent to its contact (a mobile number by SMS, an address by e-mail), and
+-- reminded before its answer is due. Units have no accounts; outcomes name them by text.
+CREATE TABLE notify_unit_contact (
+  district_code char(12)    NOT NULL CHECK (district_code ~ '^[0-9]{12}$'),
+  unit_name     text        NOT NULL CHECK (length(unit_name) BETWEEN 1 AND 100),
+  contact       text        NOT NULL CHECK (contact ~ '^1[3-9][0-9]{9}$' OR contact ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'),
+  updated_by    bigint      REFERENCES account (id) ON DELETE SET NULL,
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (district_code, unit_name)
+);

@@ -34,6 +34,9 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
     /** Whoever registered a station (it may have no coordinators yet). */
     record StationRegistrant(long stationId) implements Audience { }
 
+    /** The contact of the unit an outcome is referred to (kept per district in {@code notify_unit_contact}). */
+    record OutcomeUnit(long outcomeId) implements Audience { }
+
     /** The members invited to a meeting who have a mobile number (SMS). */
     record MeetingMembers(long meetingId) implements Audience { }
 

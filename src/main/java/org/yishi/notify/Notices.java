@@ -73,6 +73,20 @@ public final class Notices {
         List.of(new Audience.StationCoordinators(stationId)));
   }
 
+  /** An outcome referred to a responsible unit: the unit's contact (if staff keep one for the district). */
+  public static Notice outcomeReferred(long outcomeId, String station, String unit, String dueOn, String content) {
+    return new Notice("outcome_referred", "outcome_referred:" + outcomeId, "/outcomes/" + outcomeId,
+        Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
+        List.of(new Audience.OutcomeUnit(outcomeId)));
+  }
+
+  /** An outcome's answer due soon: the unit's contact. */
+  public static Notice outcomeDue(long outcomeId, String station, String unit, String dueOn, String content) {
+    return new Notice("outcome_due", "outcome_due:" + outcomeId + ":" + dueOn, "/outcomes/" + outcomeId,
+        Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
+        List.of(new Audience.OutcomeUnit(outcomeId)));
+  }
+
   /** An outcome still referred past its due date: the district staff of its station's district. */
   public static Notice outcomeOverdue(long outcomeId, long stationId, String station, String unit, String dueOn,
                                       String content) {

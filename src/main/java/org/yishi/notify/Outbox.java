@@ -53,6 +53,7 @@ public final class Outbox {
     List<Long> registrants = new ArrayList<>();
     List<Long> memberMeetings = new ArrayList<>();
     List<Long> partyMeetings = new ArrayList<>();
+    List<Long> unitOutcomes = new ArrayList<>();
     for (Notice.Audience a : notice.audiences()) {
       if (a instanceof Notice.Audience.StationCoordinators s) {
         stations.add(s.stationId());
@@ -68,6 +69,8 @@ public final class Outbox {
         memberMeetings.add(m.meetingId());
       } else if (a instanceof Notice.Audience.MeetingParties p) {
         partyMeetings.add(p.meetingId());
+      } else if (a instanceof Notice.Audience.OutcomeUnit u) {
+        unitOutcomes.add(u.outcomeId());
       }
     }
     List<Tuple> batch = new ArrayList<>();
@@ -127,6 +130,21 @@ public final class Outbox {
               boolean mail = r.getString("contact").contains("@");
               batch.add(message(notice, mail ? "email" : "sms", r.getString("contact"), "party:" + r.getLong("id"),
                   r.getString("name"), I18n.ZH, mail ? "mail" : "sms", null));
+            }
+          }
+          return unitOutcomes.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT c.contact, c.unit_name FROM outcome o
+                    JOIN station s ON s.id = o.station_id
+                    JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
+                   WHERE o.id = ANY($1)""")
+              .execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
+        })
+        .compose(rows -> {
+          if (rows != null) {
+            for (Row r : rows) {
+              boolean mail = r.getString("contact").contains("@");
+              batch.add(message(notice, mail ? "email" : "sms", r.getString("contact"), "unit:" + r.getString("contact"),
+                  r.getString("unit_name"), I18n.ZH, mail ? "mail" : "sms", null));
             }
           }
           return insert(tx, notice, batch);

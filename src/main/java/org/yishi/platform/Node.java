@@ -174,7 +174,8 @@ public final class Node {
         java.util.List.of(
             new SchedulerVerticle.Job("reminders", "yishi.scheduler",
                 now -> reminders.runOnce(now).compose(r -> delivery.sendDue(nodeId, now))),
-            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", outcomes::escalateOverdue),
+            new SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue",
+                now -> outcomes.escalateOverdue(now).compose(x -> outcomes.remindDue(now, 3))),
             new SchedulerVerticle.Job("reports", ReportService.LOCK, reports::runDue)));
   }
 

@@ -68,6 +68,10 @@ class AccessMatrixTest {
     add("GET /api/v1/admin/deliveries", "/api/v1/admin/deliveries?status=failed", none, 200, 403, 403, 403, 403, 403, 401);
     Supplier<String> badTest = () -> new JsonObject().put("channel", "fax").put("to", "x").encode();
     add("POST /api/v1/admin/notifications/test", "/api/v1/admin/notifications/test", badTest, 422, 403, 403, 403, 403, 403, 401);
+    Supplier<String> badContact = () -> new JsonObject().put("districtCode", AccountFixtures.TAOBEI).put("unit", "城管局")
+        .put("contact", "landline").encode();
+    add("GET /api/v1/unit-contacts", "/api/v1/unit-contacts", none, 200, 200, 200, 200, 200, 403, 401);
+    add("PUT /api/v1/unit-contacts", "/api/v1/unit-contacts", badContact, 422, 422, 422, 422, 422, 403, 401);
     add("GET /api/v1/me", "/api/v1/me", none, 200, 200, 200, 200, 200, 200, 401);
     Supplier<String> badPrefs = () -> new JsonObject().put("digest", "yes").encode();
     add("GET /api/v1/account/notification-preferences", "/api/v1/account/notification-preferences", none, 200, 200, 200, 200, 200, 200, 401);

@@ -375,6 +375,58 @@ class NotificationEventsTest {
   }
 
   @Test
+  void anOutcomeReachesItsUnitsContactWhenReferredAndBeforeItsAnswerIsDue() throws Exception {
+    long station = f.stations.get(AccountFixtures.HAIMING);
+    String d1 = api.token("d1", AccountFixtures.PASSWORD);
+    // staff keep the unit's contact for their district; bad input and other districts are refused
+    String path = "/api/v1/unit-contacts";
+    HttpResponse<String> bad = api.call("PUT", path, d1, new JsonObject().put("districtCode", AccountFixtures.TAOBEI)
+        .put("unit", "城管局").put("contact", "0436-1234567").encode());
+    assertEquals(422, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("\"contact\""), bad.body());
+    assertEquals(422, api.call("PUT", path, d1, new JsonObject().put("districtCode", 220802).put("unit", "x")
+        .put("contact", "13600000001").encode()).statusCode());
+    assertEquals(403, api.call("PUT", path, d1, new JsonObject().put("districtCode", AccountFixtures.TAONAN)
+        .put("unit", "城管局").put("contact", "13600000001").encode()).statusCode());
+    assertEquals(403, api.call("PUT", path, api.token("c1", AccountFixtures.PASSWORD), new JsonObject()
+        .put("districtCode", AccountFixtures.TAOBEI).put("unit", "城管局").put("contact", "13600000001").encode()).statusCode());
+    HttpResponse<String> set = api.call("PUT", path, d1, new JsonObject().put("districtCode", AccountFixtures.TAOBEI)
+        .put("unit", "城管局").put("contact", "13600000001").encode());
+    assertEquals(200, set.statusCode(), set.body());
+    JsonArray listed = new JsonObject(api.get(path, d1).body()).getJsonArray("items");
+    assertTrue(listed.stream().anyMatch(o -> ((JsonObject) o).getString("contact").equals("13600000001")), listed.encode());
+    assertEquals(0, new JsonObject(api.get(path, api.token("d2", AccountFixtures.PASSWORD)).body()).getJsonArray("items").size(),
+        "another district's staff do not see it");
+
+    // referred: queued in the transaction that creates the outcome
+    OffsetDateTime start = OffsetDateTime.now().minusDays(2).withHour(9).withMinute(0).withSecond(0).withNano(0);
+    long topic = AccountFixtures.approvedTopic(node, station, "占道经营");
+    long meeting = node.app().pool().preparedQuery("""
+            INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+            SELECT t.id, t.station_id, t.division_code, $2, $3, '会议室', 'on_site', 'grassroots', 'scheduled' FROM topic t WHERE t.id = $1
+            RETURNING id""").execute(Tuple.of(topic, start, start.plusHours(2))).await().iterator().next().getLong(0);
+    java.time.LocalDate due = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(10);
+    HttpResponse<String> created = api.call("POST", "/api/v1/outcomes", d1, new JsonObject().put("meetingId", meeting)
+        .put("content", "规范早市摊位").put("form", "proposal").put("responsibleUnit", "城管局").put("dueOn", due.toString()).encode());
+    assertEquals(201, created.statusCode(), created.body());
+    long outcome = new JsonObject(created.body()).getLong("id");
+    List<JsonObject> referred = rows("outcome_referred:" + outcome + ":");
+    assertEquals(List.of("sms 13600000001"), referred.stream().map(r -> r.getString("channel") + " " + r.getString("recipient")).toList());
+    assertTrue(referred.get(0).getString("body").contains("请于 " + due + " 前答复"), referred.get(0).getString("body"));
+
+    // the answer-due reminder, three days before, once
+    OutcomeService outcomes = new OutcomeService(node.app().pool(), node.app().events());
+    outcomes.remindDue(Instant.now(), 3).await();
+    assertEquals(0, rows("outcome_due:" + outcome + ":").size(), "not yet");
+    Instant soon = due.minusDays(2).atTime(9, 0).atZone(java.time.ZoneId.of("Asia/Shanghai")).toInstant();
+    outcomes.remindDue(soon, 3).await();
+    outcomes.remindDue(soon.plusSeconds(3600), 3).await();
+    assertEquals(1, rows("outcome_due:" + outcome + ":").size());
+    deliver();
+    assertEquals(1, sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("outcome_due:" + outcome + ":")).count());
+  }
+
+  @Test
   void aTemplateWithAMissingVariableIsAClearErrorAndNothingIsWritten() {
     MessageTemplates.TemplateException e = assertThrows(MessageTemplates.TemplateException.class,
         () -> MessageTemplates.render(I18n.EN, "meeting_cancelled", "subject", Map.of("title", "x")));
