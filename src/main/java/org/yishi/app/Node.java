@@ -1,6 +1,9 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
+import org.yishi.notify.PreferenceRoutes;
+import org.yishi.notify.TestMessageRoutes;
+import org.yishi.notify.UnitContactRoutes;
 import org.yishi.checkin.CheckinRoutes;
 import org.yishi.member.PointsRoutes;
 import org.yishi.member.MyRoutes;
@@ -102,6 +105,9 @@ public final class Node {
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),
         () -> new AuditRoutes(app, s.audit()).router(),
         () -> new DeliveryRoutes(app).router(),
+        () -> PreferenceRoutes.router(app),
+        () -> TestMessageRoutes.router(app),
+        () -> UnitContactRoutes.router(app),
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),
         () -> new CommitteeRoutes(app, s.members()).router(),

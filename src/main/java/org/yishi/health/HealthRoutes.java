@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.yishi.notify.DeliveryHealth;
 import org.yishi.platform.App;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.SecureRouter;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Liveness, readiness and metrics for operators and load balancers:
  * {@code /health} (the node serves HTTP), {@code /ready} (database answers and node is in the
- * cluster, else 503 with the reason) and {@code /metrics} (Prometheus text).
+ * cluster, else 503 with the reason; with the notification delivery detail of
+ * {@link DeliveryHealth#detail}) and {@code /metrics} (Prometheus text).
  */
 public final class HealthRoutes {
   private final App app;
@@ -43,8 +45,12 @@ public final class HealthRoutes {
         .timeout(3, TimeUnit.SECONDS)
         .map(rows -> "UP")
         .recover(err -> Future.succeededFuture("DOWN: " + describe(err)));
-    database.onComplete(ar -> {
-      String db = ar.result();
+    // the delivery detail (issue 21) is for operators; it never makes a node unready
+    Future<JsonObject> notifications = DeliveryHealth.detail(app.pool(), app.config().notifications(), java.time.Instant.now())
+        .timeout(3, TimeUnit.SECONDS)
+        .recover(err -> Future.succeededFuture(new JsonObject().put("status", "unknown: " + describe(err))));
+    Future.join(database, notifications).onComplete(done -> {
+      String db = database.result();
       boolean clusterUp = app.cluster().isActive();
       int members = clusterUp ? app.cluster().getNodes().size() : 0;
       JsonObject cluster = new JsonObject()
@@ -53,7 +59,7 @@ public final class HealthRoutes {
           .put("members", members);
       boolean ready = "UP".equals(db) && clusterUp;
       JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN")
-          .put("database", db).put("cluster", cluster);
+          .put("database", db).put("cluster", cluster).put("notifications", notifications.result());
       if (!ready) {
         body.put("reason", !"UP".equals(db) ? "database " + db : "cluster: this node is not a cluster member");
       }

@@ -8,6 +8,8 @@ import io.vertx.sqlclient.Pool;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -264,7 +266,9 @@ public final class MeetingService {
               new JsonObject().put("startsAt", starts.toString()).put("endsAt", ends.toString()), reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.reschedule", "meeting", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> Outbox.queue(tx, Notices.meetingChanged(id, after.getInteger("version"), after.getLong("stationId"),
+              after.getString("topicTitle"), after.getString("stationName"), after.getString("startsAt"), reason)).map(after));
     })), 3).recover(err -> {
       if (err instanceof PgException) {
         return store.byId(pool, id).compose(m -> clash(actor, err, m.getLong("stationId"),
@@ -297,7 +301,9 @@ public final class MeetingService {
           .compose(v -> store.addHistory(tx, id, "cancel", null, null, reason, actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.cancel", "meeting", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> Outbox.queue(tx, Notices.meetingCancelled(id, after.getLong("stationId"),
+              after.getString("topicTitle"), after.getString("stationName"), after.getString("startsAt"), reason)).map(after));
     })));
   }
 

@@ -8,6 +8,8 @@ import io.vertx.sqlclient.SqlConnection;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -229,6 +231,8 @@ public final class RecordService {
                   Map.of("version", Msg.of("field.stale")))))
           .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
+              .compose(v -> Outbox.queue(tx, Notices.recordReturned(meetingId, after.getInteger("version"), m.getLong("stationId"),
+                  m.getString("topicTitle"), m.getString("stationName"), reason)))
               .map(v -> after.put("divisionCode", m.getString("divisionCode")).put("stationId", m.getLong("stationId")))));
     }));
     return events.afterCommit(DomainEvent.RECORD_RETURNED, write);

@@ -6,6 +6,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.web.I18n;
 
@@ -78,7 +80,32 @@ public final class ReminderService {
                AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .execute(Tuple.of(now.minus(recordAfter)))
-        .map(rows -> rows.rowCount());
+        .compose(rows -> recordMails(now).map(n -> rows.rowCount()));
+  }
+
+  /**
+   * The same chase by e-mail: one {@code record_overdue} notice per meeting (to the station's
+   * coordinators with an address) during the week after it became due (older ones were queued
+   * then); the dedupe keys queue each message once however often this runs.
+   */
+  private Future<Integer> recordMails(OffsetDateTime now) {
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            SELECT m.id, m.station_id, t.title, s.name AS station, m.ends_at
+              FROM meeting m
+              JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = m.station_id
+             WHERE m.status = 'scheduled' AND m.ends_at <= $1 AND m.ends_at > $1 - interval '7 days'
+               AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)
+             ORDER BY m.id""")
+        .execute(Tuple.of(now.minus(recordAfter)))
+        .compose(rows -> {
+          Future<Integer> chain = Future.succeededFuture(0);
+          for (Row r : rows) {
+            chain = chain.compose(n -> Outbox.queue(tx, Notices.recordOverdue(r.getLong("id"), r.getLong("station_id"),
+                r.getString("title"), r.getString("station"), r.getOffsetDateTime("ends_at").toString())).map(k -> n + k));
+          }
+          return chain;
+        }));
   }
 
   private Future<Integer> notify(OffsetDateTime from, OffsetDateTime to, String lead) {

@@ -63,6 +63,10 @@ public final class DeliveryRoutes {
       model.put("status", param(ctx, "status"));
       model.put("recipient", param(ctx, "recipient"));
       model.put("states", STATES);
+      String tested = param(ctx, "tested"); // the outcome of a test message (TestMessageRoutes)
+      model.put("tested", tested != null && STATES.contains(tested) ? tested : null);
+      String testError = param(ctx, "testError");
+      model.put("testError", testError == null ? null : testError.length() > 300 ? testError.substring(0, 300) : testError);
       app.web().page(ctx, "notify/deliveries", model);
     });
   }

@@ -1,5 +1,6 @@
 package org.yishi.notify;
 
+import org.yishi.platform.notify.MessageTemplates;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +48,9 @@ public final class DeliveryService {
     } else {
       email = null;
     }
-    if (!settings.smsUrl().isEmpty()) {
+    if (settings.aliyunSms().enabled()) { // a real provider first; the generic gateway otherwise
+      channels.put("sms", http.aliyunSms(settings.aliyunSms()));
+    } else if (!settings.smsUrl().isEmpty()) {
       channels.put("sms", http.sms(settings.smsUrl(), settings.smsToken()));
     }
     if (!robots.isEmpty()) {
@@ -66,13 +69,24 @@ public final class DeliveryService {
 
   /** Sends the messages due at {@code now}; answers {"sent", "retrying", "failed", "waiting"}. */
   public Future<JsonObject> sendDue(String node, Instant now) {
+    return send(node, now, null);
+  }
+
+  /** Sends one message now if it is due (an admin's test message); answers the counts as {@link #sendDue}. */
+  public Future<JsonObject> sendOne(String node, Instant now, long id) {
+    return send(node, now, id);
+  }
+
+  private Future<JsonObject> send(String node, Instant now, Long only) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
-    return pool.withTransaction(tx -> tx.preparedQuery("""
-            SELECT id, channel, recipient, subject, body, dedupe_key, link, locale, attempts
-              FROM outbox
-             WHERE sent_at IS NULL AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""")
-        .execute(Tuple.of(at, settings.batch()))
+    return pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
+            SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,
+                   p.quiet_from, p.quiet_to
+              FROM outbox o LEFT JOIN notify_preference p ON p.account_id = o.account_id
+             WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
+               AND ($3::bigint IS NULL OR o.id = $3)
+             ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED""")
+        .execute(Tuple.of(at, settings.batch(), only)))
         .compose(rows -> robotBudget(tx, at).compose(budget -> {
           List<Future<String>> outcomes = new ArrayList<>();
           for (Row r : rows) {
@@ -87,6 +101,73 @@ public final class DeliveryService {
             return counts;
           });
         })));
+  }
+
+  /**
+   * The daily digests (preference {@code digest}): the unsent single e-mails of such accounts wait
+   * for the next digest time ({@link PreferenceRules#nextDigest}); once it has come they are
+   * replaced, in this transaction, by one e-mail listing them (kind {@code digest}, sent by the
+   * claim that follows), and marked sent with {@code digest_of} naming it. Urgent messages and
+   * meeting reminders are never held.
+   */
+  private Future<Void> digests(SqlConnection tx, String node, OffsetDateTime at) {
+    return tx.preparedQuery("""
+            SELECT o.id, o.account_id, o.recipient, o.subject, o.link, o.locale, o.created_at, a.display_name
+              FROM outbox o
+              JOIN notify_preference p ON p.account_id = o.account_id AND p.digest
+              JOIN account a ON a.id = o.account_id
+             WHERE o.channel = 'email' AND o.sent_at IS NULL AND o.failed_at IS NULL AND o.attempts = 0
+               AND o.urgent IS NOT TRUE AND o.kind IS NOT NULL AND o.kind NOT IN ('digest', 'meeting_reminder', 'test')
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
+             ORDER BY o.account_id, o.recipient, o.id LIMIT 2000 FOR UPDATE OF o SKIP LOCKED""")
+        .execute(Tuple.of(at))
+        .compose(rows -> {
+          Map<OffsetDateTime, List<Long>> hold = new HashMap<>();
+          Map<String, List<Row>> due = new java.util.LinkedHashMap<>();
+          for (Row r : rows) {
+            OffsetDateTime digestAt = PreferenceRules.nextDigest(r.getOffsetDateTime("created_at"));
+            if (digestAt.isAfter(at)) {
+              hold.computeIfAbsent(digestAt, k -> new ArrayList<>()).add(r.getLong("id"));
+            } else {
+              due.computeIfAbsent(r.getLong("account_id") + " " + r.getString("recipient"), k -> new ArrayList<>()).add(r);
+            }
+          }
+          Future<Void> chain = Future.succeededFuture();
+          for (Map.Entry<OffsetDateTime, List<Long>> h : hold.entrySet()) {
+            chain = chain.compose(v -> tx.preparedQuery("UPDATE outbox SET next_attempt_at = $2 WHERE id = ANY($1)")
+                .execute(Tuple.of(h.getValue().toArray(new Long[0]), h.getKey())).mapEmpty());
+          }
+          for (List<Row> group : due.values()) {
+            chain = chain.compose(v -> digest(tx, node, at, group));
+          }
+          return chain;
+        });
+  }
+
+  private Future<Void> digest(SqlConnection tx, String node, OffsetDateTime at, List<Row> group) {
+    Row first = group.get(0);
+    java.util.Locale locale = org.yishi.platform.web.I18n.normalise(org.yishi.platform.web.I18n.fromTag(first.getString("locale")));
+    StringBuilder items = new StringBuilder();
+    Long[] ids = new Long[group.size()];
+    for (int i = 0; i < group.size(); i++) {
+      Row r = group.get(i);
+      ids[i] = r.getLong("id");
+      items.append(MessageTemplates.render(locale, "digest", "item",
+          Map.of("subject", r.getString("subject"), "link", r.getString("link") == null ? "" : r.getString("link"))));
+    }
+    Map<String, Object> vars = Map.of("name", first.getString("display_name"), "count", group.size(), "items", items.toString());
+    String key = "digest:" + first.getLong("account_id") + ":" + at.atZoneSameInstant(PreferenceRules.ZONE).toLocalDate() + ":" + ids[0];
+    return tx.preparedQuery("""
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind)
+            VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'digest')
+            ON CONFLICT (dedupe_key) DO UPDATE SET kind = 'digest' RETURNING id""")
+        .execute(Tuple.of(first.getString("recipient"), MessageTemplates.render(locale, "digest", "subject", vars),
+            MessageTemplates.render(locale, "digest", "mail", vars), key, first.getLong("account_id"),
+            settings.publicUrl() + "/notifications", org.yishi.platform.web.I18n.tag(locale)))
+        .compose(inserted -> tx.preparedQuery("""
+                UPDATE outbox SET sent_at = $2, sent_by = $3, gateway_reply = $4, digest_of = $5 WHERE id = ANY($1)""")
+            .execute(Tuple.of(ids, at, node, "in daily digest " + key, inserted.iterator().next().getLong(0))))
+        .mapEmpty();
   }
 
   /** How many more messages each robot may take in the minute before {@code at} (WeCom: 20 a minute). */
@@ -119,6 +200,13 @@ public final class DeliveryService {
       // not lost: waits for the channel to be configured; not counted as an attempt
       return park(tx, id, at.plusMinutes(10), "the " + channelName + " channel is not configured on node " + node);
     }
+    if ("sms".equals(channelName) && !Boolean.TRUE.equals(r.getBoolean("urgent"))) {
+      OffsetDateTime quietEnd = PreferenceRules.quietUntil(r.getLocalTime("quiet_from"), r.getLocalTime("quiet_to"), at.toInstant());
+      if (quietEnd != null) { // the recipient's quiet hours: held, not an attempt
+        return park(tx, id, quietEnd, "quiet hours of the recipient until "
+            + quietEnd.atZoneSameInstant(PreferenceRules.ZONE).toLocalTime());
+      }
+    }
     if ("robot".equals(channelName) && !robots.containsKey(r.getString("recipient"))) {
       return park(tx, id, at.plusMinutes(10), "robot " + r.getString("recipient") + " is not configured on node " + node);
     }
@@ -132,7 +220,7 @@ public final class DeliveryService {
       }
     }
     Outgoing m = new Outgoing(id, channelName, r.getString("recipient"), r.getString("subject"), r.getString("body"),
-        r.getString("dedupe_key"), r.getString("link"), r.getString("locale"));
+        r.getString("dedupe_key"), r.getString("link"), r.getString("locale"), r.getString("kind"));
     int attempt = r.getInteger("attempts") + 1;
     Future<String> sent;
     try {

@@ -103,6 +103,11 @@ public final class HttpChannels {
     return Future.failedFuture(new DeliveryFailure(gateway + " error " + code + ": " + msg, later));
   }
 
+  /** Alibaba Cloud SMS (SendSms, signed requests) through this client. */
+  public Channel aliyunSms(AppConfig.AliyunSms settings) {
+    return new AliyunSmsChannel(client, settings, timeoutMs / 1000, clock);
+  }
+
   /** The generic SMS gateway: POST {"to","text","key"} with a bearer token; any 2xx is acceptance. */
   public Channel sms(String url, String token) {
     return m -> {

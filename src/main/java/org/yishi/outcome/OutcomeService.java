@@ -5,6 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.outcome.OutcomeStore.OutcomeValues;
 import org.yishi.outcome.OutcomeStore.StepValues;
 import org.yishi.platform.audit.AuditEntry;
@@ -221,7 +224,33 @@ public final class OutcomeService {
             actor.shownName()).map(id))
         .compose(id -> store.byId(tx, id))
         .compose(o -> AuditLog.record(tx, AuditEntry.by(actor, "outcome.create", "outcome", o.getLong("id"),
-            o.getString("divisionCode"), null, o)).map(o));
+            o.getString("divisionCode"), null, o)).map(o))
+        .compose(o -> Outbox.queue(tx, Notices.outcomeReferred(o.getLong("id"), o.getString("stationName"),
+            o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))).map(o));
+  }
+
+  /**
+   * Reminds the responsible units' contacts of the outcomes still referred whose answer is due
+   * within {@code days} days of {@code now} (Asia/Shanghai dates), once per outcome and due date.
+   */
+  public Future<Integer> remindDue(Instant now, int days) {
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            SELECT o.id, s.name AS station, o.responsible_unit, o.due_on, o.content FROM outcome o
+              JOIN station s ON s.id = o.station_id
+             WHERE o.status = 'referred'
+               AND o.due_on >= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+               AND o.due_on <= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date + $2::int
+               AND EXISTS (SELECT 1 FROM notify_unit_contact c WHERE c.district_code = s.district_code AND c.unit_name = o.responsible_unit)
+             ORDER BY o.id""")
+        .execute(Tuple.tuple().addOffsetDateTime(now.atOffset(java.time.ZoneOffset.UTC)).addInteger(days))
+        .compose(rows -> {
+          Future<Integer> chain = Future.succeededFuture(0);
+          for (var r : rows) {
+            chain = chain.compose(n -> Outbox.queue(tx, Notices.outcomeDue(r.getLong("id"), r.getString("station"),
+                r.getString("responsible_unit"), r.getLocalDate("due_on").toString(), r.getString("content"))).map(k -> n + k));
+          }
+          return chain;
+        }));
   }
 
   /** Publishes {@link #CREATED} for an outcome inserted with {@link #insert} (after the commit). */
@@ -358,7 +387,10 @@ public final class OutcomeService {
             .compose(o -> {
               out.add(o);
               return AuditLog.record(tx, new AuditEntry(null, "system", "outcome.escalate", "outcome",
-                  String.valueOf(id), o.getString("divisionCode"), null, o));
+                  String.valueOf(id), o.getString("divisionCode"), null, o))
+                  .compose(v -> Outbox.queue(tx, Notices.outcomeOverdue(id, o.getLong("stationId"), o.getString("stationName"),
+                      o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))))
+                  .mapEmpty();
             });
       }
       return chain.map(out);
@@ -395,6 +427,8 @@ public final class OutcomeService {
 
   /** The scheduled job of this feature: overdue escalation, under its own cluster-wide lock. */
   public org.yishi.platform.schedule.SchedulerVerticle.Job escalationJob() {
-    return new org.yishi.platform.schedule.SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue", this::escalateOverdue);
+    return new org.yishi.platform.schedule.SchedulerVerticle.Job("overdue-escalation", "yishi.scheduler.overdue",
+        // overdue referrals escalate, then the answers due within three days are announced to the units
+        now -> escalateOverdue(now).compose(x -> remindDue(now, 3)));
   }
 }

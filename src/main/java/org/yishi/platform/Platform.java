@@ -168,6 +168,7 @@ public final class Platform {
     Security security = new Security(authenticator,
         new RateLimiter(cluster.getHazelcastInstance(), config.reliability().rateLimitPerSecond(),
             config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
+    org.yishi.platform.notify.Outbox.publicUrl(config.notifications().publicUrl()); // links in queued messages
     app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), new DomainEvents(vertx), database::openJdbc, readPool);
     return app;

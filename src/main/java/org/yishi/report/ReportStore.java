@@ -1,5 +1,7 @@
 package org.yishi.report;
 
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -115,7 +117,8 @@ public final class ReportStore {
              WHERE NOT a.disabled AND a.role IN ('city_staff', 'district_staff') AND a.scope_code = $4
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .execute(Tuple.of(id, issue.notifyTitle(), issue.unitName() + " · " + issue.period().key(), issue.unitCode()))
-        .map(rows -> rows.rowCount());
+        .compose(rows -> Outbox.queue(tx, Notices.reportIssued(id, issue.unitCode(), issue.unitName(), issue.period().key()))
+            .map(n -> rows.rowCount()));
   }
 
   /** One report with its snapshot, or null. */

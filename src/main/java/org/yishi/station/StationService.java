@@ -10,6 +10,8 @@ import org.yishi.platform.division.Divisions;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -291,7 +293,11 @@ public final class StationService {
           .compose(v -> store.addHistory(tx, id, from.key(), action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "station." + action.key(), "station", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> action != StationStatus.Action.APPROVE && action != StationStatus.Action.REJECT
+              ? Future.succeededFuture(after)
+              : Outbox.queue(tx, Notices.stationDecided(action.key(), id, after.getInteger("version"), after.getString("name"),
+                  reason)).map(after));
     }));
   }
 

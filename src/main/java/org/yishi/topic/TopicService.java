@@ -8,6 +8,8 @@ import io.vertx.sqlclient.SqlClient;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
@@ -267,7 +269,10 @@ public final class TopicService {
           .compose(v -> store.addHistory(tx, id, from, action.to, reason, actor.id(), actor.shownName()))
           .compose(v -> store.byId(tx, id))
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "topic." + action.key(), "topic", id,
-              after.getString("divisionCode"), before, after)).map(after));
+              after.getString("divisionCode"), before, after)).map(after))
+          .compose(after -> !decision ? Future.succeededFuture(after)
+              : Outbox.queue(tx, Notices.topicDecided(action.key(), id, after.getInteger("version"), after.getLong("stationId"),
+                  after.getString("title"), after.getString("stationName"), reason)).map(after));
     })));
   }
 

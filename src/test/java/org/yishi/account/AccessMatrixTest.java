@@ -66,7 +66,18 @@ class AccessMatrixTest {
     add("POST /api/v1/users/:id/password-reset", "/api/v1/users/" + c3 + "/password-reset", none, 200, 403, 403, 403, 403, 403, 401);
     add("GET /api/v1/audit", "/api/v1/audit", none, 200, 200, 200, 200, 200, 403, 401);
     add("GET /api/v1/admin/deliveries", "/api/v1/admin/deliveries?status=failed", none, 200, 403, 403, 403, 403, 403, 401);
+    Supplier<String> badTest = () -> new JsonObject().put("channel", "fax").put("to", "x").encode();
+    add("POST /api/v1/admin/notifications/test", "/api/v1/admin/notifications/test", badTest, 422, 403, 403, 403, 403, 403, 401);
+    Supplier<String> badContact = () -> new JsonObject().put("districtCode", AccountFixtures.TAOBEI).put("unit", "城管局")
+        .put("contact", "landline").encode();
+    add("GET /api/v1/unit-contacts", "/api/v1/unit-contacts", none, 200, 200, 200, 200, 200, 403, 401);
+    add("PUT /api/v1/unit-contacts", "/api/v1/unit-contacts", badContact, 422, 422, 422, 422, 422, 403, 401);
     add("GET /api/v1/me", "/api/v1/me", none, 200, 200, 200, 200, 200, 200, 401);
+    Supplier<String> badPrefs = () -> new JsonObject().put("digest", "yes").encode();
+    add("GET /api/v1/account/notification-preferences", "/api/v1/account/notification-preferences", none, 200, 200, 200, 200, 200, 200, 401);
+    add("PUT /api/v1/account/notification-preferences", "/api/v1/account/notification-preferences", badPrefs, 422, 422, 422, 422, 422, 422, 401);
+    add("GET /api/v1/users/:id/notification-preferences", "/api/v1/users/" + c1 + "/notification-preferences", none, 200, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/users/:id/notification-preferences", "/api/v1/users/" + c1 + "/notification-preferences", badPrefs, 422, 403, 403, 403, 403, 403, 401);
     add("GET /api/v1/me/queue", "/api/v1/me/queue", none, 200, 200, 200, 200, 200, 200, 401);
     add("PUT /api/v1/me/password", "/api/v1/me/password", wrongPassword, 422, 422, 422, 422, 422, 422, 401);
     add("DELETE /api/v1/auth/token", "/api/v1/auth/token", none, 204, 204, 204, 204, 204, 204, 401);
@@ -81,7 +92,10 @@ class AccessMatrixTest {
     add("POST /admin/users/:id/reset-password", "/admin/users/" + c1 + "/reset-password", none, 422, 403, 403, 403, 403, 403, 401);
     add("GET /audit", "/audit", none, 200, 200, 200, 200, 200, 403, 303);
     add("GET /admin/notifications", "/admin/notifications", none, 200, 403, 403, 403, 403, 403, 303);
+    add("POST /admin/notifications/test", "/admin/notifications/test", none, 303, 403, 403, 403, 403, 403, 401);
     add("GET /account/password", "/account/password", none, 200, 200, 200, 200, 200, 200, 303);
+    add("GET /account/notifications", "/account/notifications", none, 200, 200, 200, 200, 200, 200, 303);
+    add("POST /account/notifications", "/account/notifications", none, 303, 303, 303, 303, 303, 303, 401);
     add("POST /account/password", "/account/password", none, 422, 422, 422, 422, 422, 422, 401);
     add("POST /logout", "/logout", none, 303, 303, 303, 303, 303, 303, 401);
     add("GET /login", "/login", none, 303, 303, 303, 303, 303, 303, 200);

@@ -74,7 +74,7 @@ public record AppConfig(
    * @param timeoutSeconds connect and answer timeout of each gateway call
    */
   public record NotifySettings(String publicUrl, int maxAttempts, int backoffSeconds, int batch, int timeoutSeconds,
-                               Smtp smtp, String smsUrl, String smsToken, List<Robot> robots) {
+                               Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms) {
     @Override
     public String toString() {
       return "NotifySettings[" + publicUrl + ", attempts=" + maxAttempts + ", backoff=" + backoffSeconds + "s, batch=" + batch
@@ -99,6 +99,27 @@ public record AppConfig(
    * "district:CODE"; {@code secret} the DingTalk/Feishu signing secret (empty if unsigned). The
    * webhook URL carries the robot's key, so neither it nor the secret is ever printed.
    */
+  /**
+   * Alibaba Cloud SMS (dysmsapi SendSms): the AccessKey pair, the pre-approved signature (签名) and
+   * template codes per kind of message ({@code default} for the rest); prints without the secret.
+   */
+  public record AliyunSms(String endpoint, String accessKeyId, String accessKeySecret, String signName,
+                          java.util.Map<String, String> templates) {
+    public boolean enabled() {
+      return !accessKeyId.isEmpty();
+    }
+
+    /** The template code for a kind of message. */
+    public String template(String kind) {
+      return templates.getOrDefault(kind == null ? "default" : kind, templates.get("default"));
+    }
+
+    @Override
+    public String toString() {
+      return "AliyunSms[" + endpoint + ", key " + accessKeyId + ", sign " + signName + ", templates " + templates + "]";
+    }
+  }
+
   public record Robot(String name, String kind, String scope, String url, String secret, int perMinute) {
     @Override
     public String toString() {
@@ -241,6 +262,11 @@ public record AppConfig(
   private static final Setting ROBOTS = new Setting("notify.robots", "YISHI_ROBOTS");
   private static final Setting STATS_CACHE = new Setting("stats.cacheMillis", "YISHI_STATS_CACHE_MILLIS");
   private static final Setting STATS_CACHE_MAX_AGE = new Setting("stats.cacheMaxAgeMillis", "YISHI_STATS_CACHE_MAX_AGE_MILLIS");
+  private static final Setting ALIYUN_SMS_ENDPOINT = new Setting("notify.aliyunSms.endpoint", "YISHI_ALIYUN_SMS_ENDPOINT");
+  private static final Setting ALIYUN_SMS_KEY_ID = new Setting("notify.aliyunSms.accessKeyId", "YISHI_ALIYUN_SMS_ACCESS_KEY_ID");
+  private static final Setting ALIYUN_SMS_KEY_SECRET = new Setting("notify.aliyunSms.accessKeySecret", "YISHI_ALIYUN_SMS_ACCESS_KEY_SECRET");
+  private static final Setting ALIYUN_SMS_SIGN = new Setting("notify.aliyunSms.signName", "YISHI_ALIYUN_SMS_SIGN_NAME");
+  private static final Setting ALIYUN_SMS_TEMPLATES = new Setting("notify.aliyunSms.templates", "YISHI_ALIYUN_SMS_TEMPLATES");
   private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
   private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
   private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
@@ -649,7 +675,34 @@ public record AppConfig(
       }
       return new NotifySettings(publicUrl, (int) integer(NOTIFY_MAX_ATTEMPTS, 6, 1, 100),
           (int) integer(NOTIFY_BACKOFF, 30, 1, 86_400), (int) integer(NOTIFY_BATCH, 100, 1, 10_000),
-          (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots));
+          (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots), aliyunSms());
+    }
+
+    /** Alibaba Cloud SMS; templates are "kind=SMS_code;…;default=SMS_code". Off without an AccessKey id. */
+    AliyunSms aliyunSms() {
+      String keyId = text(ALIYUN_SMS_KEY_ID, "", true);
+      String endpoint = text(ALIYUN_SMS_ENDPOINT, "https://dysmsapi.aliyuncs.com/", false);
+      if (!endpoint.matches("https?://\\S+")) {
+        throw new ConfigException(ALIYUN_SMS_ENDPOINT.label() + ": not an http(s) URL");
+      }
+      java.util.Map<String, String> templates = new java.util.TreeMap<>();
+      for (String entry : text(ALIYUN_SMS_TEMPLATES, "", true).split(";")) {
+        if (entry.isBlank()) {
+          continue;
+        }
+        String[] kv = entry.trim().split("=", -1);
+        if (kv.length != 2 || !kv[0].trim().matches("[a-z_]{1,40}") || !kv[1].trim().matches("SMS_[0-9]{1,20}")) {
+          throw new ConfigException(ALIYUN_SMS_TEMPLATES.label() + ": '" + entry.trim() + "' must be kind=SMS_code");
+        }
+        templates.put(kv[0].trim(), kv[1].trim());
+      }
+      AliyunSms sms = new AliyunSms(endpoint, keyId, text(ALIYUN_SMS_KEY_SECRET, "", true), text(ALIYUN_SMS_SIGN, "", true),
+          java.util.Collections.unmodifiableMap(templates));
+      if (sms.enabled() && (sms.accessKeySecret().isEmpty() || sms.signName().isEmpty() || !templates.containsKey("default"))) {
+        throw new ConfigException(ALIYUN_SMS_KEY_ID.label() + " is set: " + ALIYUN_SMS_KEY_SECRET.label() + ", "
+            + ALIYUN_SMS_SIGN.label() + " and a default template in " + ALIYUN_SMS_TEMPLATES.label() + " are required too");
+      }
+      return sms;
     }
 
     List<String> members() {

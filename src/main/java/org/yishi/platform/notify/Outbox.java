@@ -1,0 +1,196 @@
+package org.yishi.platform.notify;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.web.I18n;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Queues the messages of a {@link Notice} in the {@code outbox}, in the caller's transaction: the
+ * transition that causes them and the messages commit (or roll back) together, and
+ * {@link DeliveryService} sends them afterwards from any node. Recipients are resolved inside the
+ * transaction: accounts get the channels they chose for the kind of event ({@code notify_preference};
+ * by default an e-mail when they have an address), in their language; invited members
+ * with a mobile number an SMS; the five parties an SMS or an e-mail as their contact allows (in
+ * Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
+ * twice queues nothing new. Every template is rendered before anything is written: a template
+ * with a missing variable fails the transaction with a message naming it.
+ */
+public final class Outbox {
+  private static final String MOBILE = "^1[3-9][0-9]{9}$";
+  private static final String EMAIL = "^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$";
+  private static volatile String publicUrl = "http://127.0.0.1:8080";
+
+  private Outbox() {
+  }
+
+  /**
+   * The address people open Yishi at ({@code YISHI_PUBLIC_URL}); set once by the node at start-up.
+   * (Services are built with a pool and the event bus only; the composition root may pass it in instead.)
+   */
+  public static void publicUrl(String url) {
+    publicUrl = url.replaceAll("/+$", "");
+  }
+
+  /** The link to a page of Yishi as messages carry it. */
+  public static String link(String path) {
+    return publicUrl + path;
+  }
+
+  /** Queues {@code notice}'s messages in {@code tx}; answers how many were new. */
+  public static Future<Integer> queue(SqlClient tx, Notice notice) {
+    List<Long> stations = new ArrayList<>();
+    List<Long> districtsOf = new ArrayList<>();
+    List<String> units = new ArrayList<>();
+    List<Long> accounts = new ArrayList<>();
+    List<Long> registrants = new ArrayList<>();
+    List<Long> memberMeetings = new ArrayList<>();
+    List<Long> partyMeetings = new ArrayList<>();
+    List<Long> unitOutcomes = new ArrayList<>();
+    for (Notice.Audience a : notice.audiences()) {
+      if (a instanceof Notice.Audience.StationCoordinators s) {
+        stations.add(s.stationId());
+      } else if (a instanceof Notice.Audience.DistrictStaffOfStation d) {
+        districtsOf.add(d.stationId());
+      } else if (a instanceof Notice.Audience.StaffOfUnit u) {
+        units.add(u.unitCode());
+      } else if (a instanceof Notice.Audience.Account x) {
+        accounts.add(x.accountId());
+      } else if (a instanceof Notice.Audience.StationRegistrant r) {
+        registrants.add(r.stationId());
+      } else if (a instanceof Notice.Audience.MeetingMembers m) {
+        memberMeetings.add(m.meetingId());
+      } else if (a instanceof Notice.Audience.MeetingParties p) {
+        partyMeetings.add(p.meetingId());
+      } else if (a instanceof Notice.Audience.OutcomeUnit u) {
+        unitOutcomes.add(u.outcomeId());
+      }
+    }
+    List<Tuple> batch = new ArrayList<>();
+    return tx.preparedQuery("""
+            SELECT a.id, a.email, a.phone, a.display_name, a.locale,
+                   coalesce(p.channels -> $6, '["email"]'::jsonb) AS channels
+              FROM account a LEFT JOIN notify_preference p ON p.account_id = a.id
+             WHERE NOT a.disabled AND (
+                   a.id IN (SELECT account_id FROM account_station WHERE station_id = ANY($1))
+                OR (a.role = 'district_staff' AND a.scope_code IN (SELECT district_code FROM station WHERE id = ANY($2)))
+                OR (a.role IN ('city_staff', 'district_staff') AND a.scope_code = ANY($3))
+                OR a.id = ANY($4)
+                OR a.id IN (SELECT created_by FROM station WHERE id = ANY($5)))
+             ORDER BY a.id""")
+        .execute(Tuple.tuple().addArrayOfLong(longs(stations)).addArrayOfLong(longs(districtsOf))
+            .addArrayOfString(units.toArray(new String[0])).addArrayOfLong(longs(accounts))
+            .addArrayOfLong(longs(registrants)).addString(notice.kind()))
+        .compose(rows -> {
+          for (Row r : rows) {
+            // the account's choice for this kind of event (absent: e-mail), as far as its contacts allow
+            Locale locale = I18n.normalise(I18n.fromTag(r.getString("locale")));
+            io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
+            if (chosen.contains("email") && r.getString("email") != null) {
+              batch.add(message(notice, "email", r.getString("email"), "account:" + r.getLong("id"),
+                  r.getString("display_name"), locale, "mail", r.getLong("id")));
+            }
+            if (chosen.contains("sms") && r.getString("phone") != null && r.getString("phone").matches(MOBILE)) {
+              batch.add(message(notice, "sms", r.getString("phone"), "account:" + r.getLong("id") + ":sms",
+                  r.getString("display_name"), locale, "sms", r.getLong("id")));
+            }
+          }
+          return memberMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT DISTINCT mb.id, mb.phone, mb.name FROM meeting_member mm
+                    JOIN member mb ON mb.id = mm.member_id
+                    JOIN meeting m ON m.id = mm.meeting_id
+                   WHERE mm.meeting_id = ANY($1) AND mb.phone ~ '%s'
+                     AND (mm.active OR m.status = 'cancelled') -- a cancelled meeting releases its members
+                   ORDER BY mb.id""".formatted(MOBILE))
+              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)));
+        })
+        .compose(rows -> {
+          if (rows != null) {
+            for (Row r : rows) {
+              batch.add(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
+                  I18n.ZH, "sms", null));
+            }
+          }
+          return partyMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT p.id, p.contact, p.name FROM meeting_participant p
+                   WHERE p.meeting_id = ANY($1) AND (p.contact ~ '%s' OR p.contact ~ '%s')
+                   ORDER BY p.id""".formatted(MOBILE, EMAIL))
+              .execute(Tuple.tuple().addArrayOfLong(longs(partyMeetings)));
+        })
+        .compose(rows -> {
+          if (rows != null) {
+            for (Row r : rows) {
+              boolean mail = r.getString("contact").contains("@");
+              batch.add(message(notice, mail ? "email" : "sms", r.getString("contact"), "party:" + r.getLong("id"),
+                  r.getString("name"), I18n.ZH, mail ? "mail" : "sms", null));
+            }
+          }
+          return unitOutcomes.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT c.contact, c.unit_name FROM outcome o
+                    JOIN station s ON s.id = o.station_id
+                    JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
+                   WHERE o.id = ANY($1)""")
+              .execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
+        })
+        .compose(rows -> {
+          if (rows != null) {
+            for (Row r : rows) {
+              boolean mail = r.getString("contact").contains("@");
+              batch.add(message(notice, mail ? "email" : "sms", r.getString("contact"), "unit:" + r.getString("contact"),
+                  r.getString("unit_name"), I18n.ZH, mail ? "mail" : "sms", null));
+            }
+          }
+          return insert(tx, notice, batch);
+        });
+  }
+
+  private static Tuple message(Notice n, String channel, String to, String who, String name, Locale locale, String part,
+                               Long account) {
+    Map<String, Object> vars = new HashMap<>(n.vars());
+    vars.put("name", name == null ? "" : name);
+    vars.put("link", link(n.path()));
+    return Tuple.tuple().addString(channel).addString(to)
+        .addString(MessageTemplates.render(locale, n.kind(), "subject", vars))
+        .addString(MessageTemplates.render(locale, n.kind(), part, vars))
+        .addString(n.key() + ":" + who).addValue(account).addString(link(n.path())).addString(I18n.tag(locale))
+        .addString(n.kind()).addBoolean(n.urgent());
+  }
+
+  private static Future<Integer> insert(SqlClient tx, Notice n, List<Tuple> batch) {
+    if (batch.isEmpty()) {
+      // render once anyway: a template with a missing variable is found even when nobody has an address yet
+      Map<String, Object> vars = new HashMap<>(n.vars());
+      vars.put("name", "");
+      vars.put("link", link(n.path()));
+      for (Locale l : I18n.SUPPORTED) {
+        MessageTemplates.render(l, n.kind(), "subject", vars);
+        MessageTemplates.render(l, n.kind(), "mail", vars);
+        MessageTemplates.render(l, n.kind(), "sms", vars);
+      }
+      return Future.succeededFuture(0);
+    }
+    return tx.preparedQuery("""
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .executeBatch(batch)
+        .map(rows -> {
+          int count = 0;
+          for (var r = rows; r != null; r = r.next()) {
+            count += r.rowCount();
+          }
+          return count;
+        });
+  }
+
+  private static Long[] longs(List<Long> list) {
+    return list.toArray(new Long[0]);
+  }
+}
