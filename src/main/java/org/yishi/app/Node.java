@@ -1,6 +1,7 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
+import org.yishi.notify.DeliveryHealth;
 import org.yishi.notify.PreferenceRoutes;
 import org.yishi.notify.TestMessageRoutes;
 import org.yishi.notify.UnitContactRoutes;
@@ -99,7 +100,7 @@ public final class Node {
    */
   static List<Feature> features(App app, Services s) {
     return List.of(
-        () -> new HealthRoutes(app).router(),
+        () -> new HealthRoutes(app, now -> DeliveryHealth.detail(app.pool(), app.config().notifications(), now)).router(),
         () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
         () -> new AuthRoutes(app, s.accounts()).router(),
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),

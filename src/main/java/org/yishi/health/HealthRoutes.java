@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import org.yishi.notify.DeliveryHealth;
 import org.yishi.platform.App;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.SecureRouter;
@@ -16,13 +15,20 @@ import java.util.concurrent.TimeUnit;
  * Liveness, readiness and metrics for operators and load balancers:
  * {@code /health} (the node serves HTTP), {@code /ready} (database answers and node is in the
  * cluster, else 503 with the reason; with the notification delivery detail of
- * {@link DeliveryHealth#detail}) and {@code /metrics} (Prometheus text).
+ * the notification delivery's detail, given by the root) and {@code /metrics} (Prometheus text).
  */
 public final class HealthRoutes {
   private final App app;
+  private final ReadyDetail notifications;
 
-  public HealthRoutes(App app) {
+  /** A part of {@code /ready}'s answer that another feature knows (wired by the composition root). */
+  public interface ReadyDetail {
+    Future<JsonObject> detail(java.time.Instant now);
+  }
+
+  public HealthRoutes(App app, ReadyDetail notifications) {
     this.app = app;
+    this.notifications = notifications;
   }
 
   /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
@@ -46,7 +52,7 @@ public final class HealthRoutes {
         .map(rows -> "UP")
         .recover(err -> Future.succeededFuture("DOWN: " + describe(err)));
     // the delivery detail (issue 21) is for operators; it never makes a node unready
-    Future<JsonObject> notifications = DeliveryHealth.detail(app.pool(), app.config().notifications(), java.time.Instant.now())
+    Future<JsonObject> notifications = this.notifications.detail(java.time.Instant.now())
         .timeout(3, TimeUnit.SECONDS)
         .recover(err -> Future.succeededFuture(new JsonObject().put("status", "unknown: " + describe(err))));
     Future.join(database, notifications).onComplete(done -> {
