@@ -13,6 +13,7 @@ import org.yishi.support.TestPostgres;
 
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,6 +140,32 @@ class AccessibilityBrowserTest {
     } finally {
       browser.desktop();
     }
+  }
+
+  /** The larger-text setting (适老化): chosen in the header, kept on every page (and on a phone), switched back. */
+  @Test
+  void largerTextIsRememberedOnEveryPage() {
+    browser.signIn("demo-coordinator", PASSWORD);
+    assertEquals("16px", browser.js("return getComputedStyle(document.documentElement).fontSize"));
+    browser.submit(By.id("text-size-switch"), "larger-text");
+    for (String p : new String[] {"/", "/topics", "/calendar", "/stations"}) {
+      browser.open(p, "larger-text-" + p.replace('/', '-'));
+      assertEquals("20px", browser.js("return getComputedStyle(document.documentElement).fontSize"), p);
+    }
+    browser.phone();
+    try {
+      browser.open("/", "larger-text-phone");
+      @SuppressWarnings("unchecked")
+      java.util.List<Number> w = (java.util.List<Number>) browser.js("return [window.innerWidth, document.documentElement.scrollWidth]");
+      assertTrue(w.get(1).intValue() <= w.get(0).intValue(), "the larger queue still fits the phone: " + w);
+    } finally {
+      browser.desktop();
+    }
+    browser.signOut();
+    browser.open("/login", "larger-text-signed-out");
+    assertEquals("20px", browser.js("return getComputedStyle(document.documentElement).fontSize"), "a choice of the browser");
+    browser.submit(By.id("text-size-switch"), "normal-text");
+    assertEquals("16px", browser.js("return getComputedStyle(document.documentElement).fontSize"));
   }
 
   @Test
