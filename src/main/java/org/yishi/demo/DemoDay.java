@@ -91,7 +91,7 @@ final class DemoDay {
           }
           return chain;
         })
-        .compose(v -> plan(tx, DemoCity.CITY, new ArrayList<>()))
+        .compose(v -> plans(tx))
         .compose(v -> tx.query("""
             UPDATE account SET disabled = true, updated_at = now(), version = version + 1
              WHERE username = 'demo-former'""").execute().mapEmpty()));
@@ -142,6 +142,7 @@ final class DemoDay {
     OffsetDateTime held = evening(today.minusDays(40 + k), k);
     List<Long> items = new ArrayList<>();
     Future<Void> base = plan(tx, district, items)
+        .compose(v -> pendingStation(tx, k, district))
         .compose(v -> topic(tx, null, station, division, s[0], s[1], "submitted", null))
         .compose(v -> topic(tx, null, station, division, "村集体经济发展路径", "economy", "approved", null, items.get(0)))
         .compose(id -> meeting(tx, null, station, division, id, held, "held", null, "proposal_handling"))
@@ -163,6 +164,105 @@ final class DemoDay {
         .mapEmpty();
   }
 
+  /** Subjects of the yearly plans: title, kind, category. */
+  private static final String[][] PLAN_SUBJECTS = {
+      {"推进基层协商议事室规范化建设", "thematic_consultation", "other"},
+      {"提升农村人居环境整治成效", "thematic_consultation", "rural_revitalisation"},
+      {"优化营商环境专题协商", "standing_committee_session", "economy"},
+      {"完善社区居家养老服务体系", "thematic_consultation", "elderly_children"},
+      {"黑土地保护与盐碱地综合利用", "thematic_consultation", "rural_revitalisation"},
+      {"城区老旧供热管网更新改造", "other", "livelihood"},
+      {"中小学课后服务质量提升", "thematic_consultation", "education"},
+      {"县域医共体建设进展", "other", "health"},
+      {"向海湿地生态保护与旅游开发", "standing_committee_session", "ecology"},
+      {"新能源产业链招商引资", "thematic_consultation", "economy"},
+      {"农村客运班线与冬季出行保障", "other", "livelihood"},
+      {"城市社区网格化治理", "other", "urban_management"}};
+
+  /**
+   * The plans of the city and of every district that has none yet (the demo districts' are written
+   * with their day), each with items in every state: held (a held meeting's topic names it), scheduled
+   * (an upcoming meeting's topic names it), planned, and behind schedule.
+   */
+  private Future<Void> plans(SqlConnection tx) {
+    return tx.query("SELECT division_code FROM committee WHERE division_code LIKE '2208%' ORDER BY division_code").execute()
+        .compose(rows -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (Row r : rows) {
+            String code = r.getString(0);
+            chain = chain.compose(v -> tx.preparedQuery("""
+                    SELECT 1 FROM plan p JOIN committee c ON c.id = p.committee_id WHERE c.division_code = $1::text AND p.year = $2::int""")
+                .execute(Tuple.of(code, LocalDate.now(SHANGHAI).getYear()))
+                .compose(has -> {
+                  List<Long> items = new ArrayList<>();
+                  Future<Void> made = has.size() > 0 ? itemsOf(tx, code, items) : plan(tx, code, items);
+                  return made.compose(x -> nameItem(tx, code, items.get(0), "held"))
+                      .compose(y -> nameItem(tx, code, items.get(2), "scheduled"));
+                }));
+          }
+          return chain;
+        });
+  }
+
+  private Future<Void> itemsOf(SqlConnection tx, String committeeCode, List<Long> items) {
+    return tx.preparedQuery("""
+            SELECT i.id FROM plan_item i JOIN plan p ON p.id = i.plan_id JOIN committee c ON c.id = p.committee_id
+             WHERE c.division_code = $1::text AND p.year = $2::int ORDER BY i.sort, i.id""")
+        .execute(Tuple.of(committeeCode, LocalDate.now(SHANGHAI).getYear()))
+        .map(rows -> {
+          rows.forEach(r -> items.add(r.getLong(0)));
+          return null;
+        });
+  }
+
+  /**
+   * Makes a plan item {@code held} or {@code scheduled} by naming it on a topic of the unit whose
+   * meeting is held (or upcoming) and which names no item yet; nothing when the item already has one.
+   */
+  private Future<Void> nameItem(SqlConnection tx, String committeeCode, long item, String state) {
+    String meeting = "held".equals(state) ? "m.status = 'held' AND m.starts_at >= date_trunc('year', now())"
+        : "m.status = 'scheduled' AND m.starts_at > now()";
+    String prefix = DemoCity.CITY.equals(committeeCode) ? "2208" : committeeCode.substring(0, 6);
+    return tx.preparedQuery("""
+            UPDATE topic SET plan_item_id = $1::bigint, source = 'yearly_plan'
+             WHERE id = (SELECT t.id FROM topic t JOIN meeting m ON m.topic_id = t.id
+                          WHERE t.division_code LIKE $2::text || '%' AND t.plan_item_id IS NULL AND t.status = 'approved'
+                          """ + " AND " + meeting + """
+                          ORDER BY m.starts_at DESC, t.id LIMIT 1)
+               AND NOT EXISTS (SELECT 1 FROM topic x WHERE x.plan_item_id = $1::bigint)""")
+        .execute(Tuple.of(item, prefix)).mapEmpty();
+  }
+
+  /** Per demo district: a station applying to be registered, as its village would (the district's approval queue). */
+  private static final String[][] APPLICATIONS = {
+      {"members_home", "委员之家", "王秀英", "村委会活动室东侧"}, {"work_station", "委员工作站", "赵国庆", "村党群服务中心二楼"},
+      {"sector_station", "界别活动站", "孙海燕", "镇农业技术推广站院内"}};
+
+  /**
+   * A station applying (pending) in a village of the district that has none yet, with its application
+   * in the status history, so that district staff have a registration to approve.
+   */
+  private Future<Void> pendingStation(SqlConnection tx, int k, String district) {
+    String[] a = APPLICATIONS[k % APPLICATIONS.length];
+    return tx.preparedQuery("""
+            WITH site AS (
+              SELECT d.code, d.name FROM division d
+               WHERE d.code LIKE substr($1::text, 1, 6) || '%' AND d.level = 'village'
+                 AND NOT EXISTS (SELECT 1 FROM station s WHERE s.division_code = d.code)
+               ORDER BY d.code OFFSET 3 LIMIT 1),
+            s AS (
+              INSERT INTO station (name, type, level, division_code, district_code, committee_id, address, opening_hours,
+                                   contact_name, contact_phone, founded_on, status, created_at, updated_at)
+              SELECT site.name || $2::text, $3::text, 'village', site.code, $1::text, (SELECT id FROM committee WHERE division_code = $1::text),
+                     site.name || $4::text, '周二、周四 9:00-11:30', $5::text, $6::text, current_date, 'pending', now() - interval '2 days',
+                     now() - interval '2 days'
+                FROM site RETURNING id)
+            INSERT INTO station_status_history (station_id, from_status, to_status, reason, actor_name, at)
+            SELECT id, NULL, 'pending', NULL, $5::text, now() - interval '2 days' FROM s""")
+        .execute(Tuple.of(district, a[1], a[0], a[3], a[2], "1390436" + (4100 + k * 17)))
+        .mapEmpty();
+  }
+
   /**
    * This year's consultation plan of a committee (once), with its items: [0] a past quarter, held by
    * the district's meeting; [1] a past quarter with nothing held yet, behind schedule; [2] scheduled;
@@ -172,11 +272,14 @@ final class DemoDay {
     LocalDate today = LocalDate.now(SHANGHAI);
     int quarter = (today.getMonthValue() - 1) / 3 + 1;
     int past = Math.max(1, quarter - 1);
-    String[][] planned = {
-        {"推进基层协商议事室规范化建设", "thematic_consultation", "other", String.valueOf(Math.max(1, past - 1))},
-        {"提升农村人居环境整治成效", "thematic_consultation", "rural_revitalisation", String.valueOf(past)},
-        {"优化营商环境专题协商", "standing_committee_session", "economy", String.valueOf(quarter)},
-        {"完善社区居家养老服务体系", "thematic_consultation", "elderly_children", "4"}};
+    // each committee its own subjects (a rotation of PLAN_SUBJECTS), in the same four states
+    int o = Math.floorMod(committeeCode.hashCode(), PLAN_SUBJECTS.length);
+    String[][] planned = new String[4][];
+    String[] quarters = {String.valueOf(Math.max(1, past - 1)), String.valueOf(past), String.valueOf(quarter), "4"};
+    for (int i = 0; i < 4; i++) {
+      String[] subject = PLAN_SUBJECTS[(o + i * 3) % PLAN_SUBJECTS.length];
+      planned[i] = new String[] {subject[0], subject[1], subject[2], quarters[i]};
+    }
     return tx.preparedQuery("""
             INSERT INTO plan (committee_id, year, title)
             SELECT id, $2, $3 FROM committee WHERE division_code = $1

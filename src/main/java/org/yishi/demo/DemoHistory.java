@@ -37,8 +37,33 @@ final class DemoHistory {
   private static final String[] FORMS = {"minutes", "suggestion_letter", "research_report", "proposal", "bulletin"};
   private static final String[] SOURCES = {"residents", "member", "party_government", "bulletin"};
 
+  /** Descriptions of a topic ({0}: the issue), so that topics do not all read alike. */
+  private static final String[] DESCRIPTIONS = {
+      "居民反映{0}问题较为集中，希望通过协商推动解决。",
+      "社区走访中，二十多户居民提到{0}，网格员已汇总具体点位和诉求。",
+      "{0}涉及多个部门职责，居民多次向社区反映，单靠社区难以协调。",
+      "政协委员在联系群众时收集到关于{0}的意见，建议搭台协商。",
+      "去年已初步处理{0}，但部分居民仍不满意，需要再次听取各方意见。",
+      "村（居）民代表会议提出{0}，希望相关部门到场说明计划和资金安排。"};
+  private static final String[] HOSTS = {"街道政协委员工作联络组", "社区党委", "镇政协工作联络组", "区政协社会和法制委员会",
+      "界别委员活动组", "乡镇人大政协工作办公室"};
+  private static final String[] SURNAMES = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+      "高", "林", "何", "罗"};
+  private static final String[] GIVEN = {"建华", "淑芬", "志刚", "凤英", "玉兰", "德明", "春梅", "国华", "丽娟", "海涛", "宝山", "秀云",
+      "立新", "晓东", "桂芝", "长青"};
+  private static final String[] PROPOSER_ROLES = {"居民代表", "楼长", "村民小组长", "业委会主任", "退休职工", "个体商户"};
+  private static final String[] RELATED = {"物业服务企业", "驻区单位", "供热公司", "社区社会组织", "施工单位", "村股份经济合作社"};
+  private static final String[] EXPERTS = {"执业律师", "注册规划师", "退休教师", "社区医生", "农技推广研究员", "注册造价工程师"};
+  private static final String[] MINUTES = {
+      "与会各方围绕议题充分协商，形成{0}条意见建议。",
+      "部门负责人现场答复居民提问，会议梳理出{0}条需要跟进的事项。",
+      "居民代表逐一发言，委员归纳各方意见，共形成{0}条建议并明确牵头部门。",
+      "经过两轮讨论，各方就主要分歧达成一致，提出{0}条具体措施。"};
+
   private final Pool pool;
   private final Random random = new Random(220800);
+  /** For names and texts only: the history's own sequence (and so every figure of the demo) stays as it was. */
+  private final Random texts = new Random(2208);
 
   DemoHistory(Pool pool) {
     this.pool = pool;
@@ -98,7 +123,7 @@ final class DemoHistory {
                                q2_answer, q2_reason, status, decision_reason, created_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, true, $9, $10, $11, $12) RETURNING id""")
         .execute(Tuple.tuple().addLong(stationId).addString(division).addString(issue[0])
-            .addString("居民反映" + issue[0] + "问题较为集中，希望通过协商推动解决。").addString(issue[1]).addString(source)
+            .addString(java.text.MessageFormat.format(DESCRIPTIONS[texts.nextInt(DESCRIPTIONS.length)], issue[0])).addString(issue[1]).addString(source)
             .addString("居民代表").addString("属于群众普遍关心的民生热点问题").addString("可由政协搭台、相关部门参与协商解决")
             .addString(status).addString("rejected".equals(status) ? "建议先由社区自行协调" : null).addLong(author))
         .map(rows -> rows.iterator().next().getLong(0));
@@ -121,6 +146,7 @@ final class DemoHistory {
             .addString("走访居民、召开座谈，收集意见").addString("参与人员熟悉情况，具备协商能力").addString(status)
             .addString("cancelled".equals(status) ? "承办部门另有安排" : null).addLong(author))
         .map(rows -> rows.iterator().next().getLong(0))
+        .compose(id -> parties(tx, id))
         .compose(id -> members == null || members.length == 0 || "cancelled".equals(status) ? Future.succeededFuture(id)
             : tx.preparedQuery("""
                     INSERT INTO meeting_member (meeting_id, member_id, starts_at, ends_at)
@@ -130,6 +156,23 @@ final class DemoHistory {
                 .map(id))
         .compose(id -> "held".equals(status) || "not_held".equals(status)
             ? record(tx, author, id, start, "held".equals(status), members).map(1) : Future.succeededFuture(1));
+  }
+
+  /** The meeting's five parties (主持方, 提出方, 答复方, 相关方, 专家和群众代表), with varied names. */
+  private Future<Long> parties(SqlConnection tx, long meetingId) {
+    String unit = UNITS[texts.nextInt(UNITS.length)];
+    List<Tuple> rows = List.of(
+        Tuple.of(meetingId, "host", HOSTS[texts.nextInt(HOSTS.length)], "街道办事处"),
+        Tuple.of(meetingId, "proposer", PROPOSER_ROLES[texts.nextInt(PROPOSER_ROLES.length)] + person(), "社区居委会"),
+        Tuple.of(meetingId, "responder", unit + "分管负责人", unit),
+        Tuple.of(meetingId, "related", RELATED[texts.nextInt(RELATED.length)], "相关单位"),
+        Tuple.of(meetingId, "expert_resident", EXPERTS[texts.nextInt(EXPERTS.length)] + person(), "群众代表"));
+    return tx.preparedQuery("INSERT INTO meeting_participant (meeting_id, role, name, organisation) VALUES ($1, $2, $3, $4)")
+        .executeBatch(rows).map(meetingId);
+  }
+
+  private String person() {
+    return SURNAMES[texts.nextInt(SURNAMES.length)] + GIVEN[texts.nextInt(GIVEN.length)];
   }
 
   private Future<Void> record(SqlConnection tx, long author, long meetingId, OffsetDateTime start, boolean held, Long[] members) {
@@ -144,7 +187,7 @@ final class DemoHistory {
             .addOffsetDateTime(held ? start : null).addOffsetDateTime(held ? start.plusMinutes(100 + random.nextInt(40)) : null)
             .addInteger(held ? 1 + random.nextInt(5) : 0).addInteger(held ? 5 + random.nextInt(36) : 0)
             .addInteger(held ? 1 + random.nextInt(4) : 0).addInteger(held ? random.nextInt(3) : 0).addInteger(held ? random.nextInt(4) : 0)
-            .addString(held ? "与会各方围绕议题充分协商，形成" + suggestions + "条意见建议。" : null).addInteger(suggestions)
+            .addString(held ? java.text.MessageFormat.format(MINUTES[texts.nextInt(MINUTES.length)], suggestions) : null).addInteger(suggestions)
             .addBoolean(held ? random.nextInt(10) > 0 : null).addLong(author).addOffsetDateTime(start.plusDays(late).plusHours(3)))
         .mapEmpty();
     if (!held) {

@@ -8,7 +8,9 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
+import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.TextSize;
 import org.yishi.platform.web.Web;
 
 import io.vertx.core.Future;
@@ -53,6 +55,8 @@ public final class HomeRoutes {
     SecureRouter r = app.secureRouter();
     r.get("/", Access.open("the public home page; signed in, the caller's own work queue"), routes::home);
     r.get("/api/v1/me/queue", Access.signedIn(), routes::queueApi);
+    r.post("/text-size", Access.open("the larger-text setting (适老化) works before signing in: a cookie of the browser"),
+        routes::textSize);
     return r.router();
   }
 
@@ -95,6 +99,21 @@ public final class HomeRoutes {
       q.getJsonArray("sections").add(1, locked);
       return q;
     }));
+  }
+
+  /**
+   * The header's larger-text switch (a form, CSRF-checked as every POST): remembers {@code size}
+   * ({@code normal} or {@code large}) in the browser, then goes back to the page it was on.
+   */
+  private void textSize(RoutingContext ctx) {
+    Input in = Input.form(ctx);
+    String size = in.text("size", 16);
+    if (size != null && !TextSize.SIZES.contains(size)) {
+      in.reject("size", "field.textSize.unknown");
+    }
+    in.done();
+    TextSize.remember(ctx, size);
+    Web.redirect(ctx, Web.safeLocalPath(ctx.request().getFormAttribute("back")));
   }
 
   private void queueApi(RoutingContext ctx) {

@@ -149,13 +149,25 @@ public final class QueueStore {
       new Section("reports", "r.id, r.unit_name || ' ' || r.period AS title, r.kind AS state, '/reports/' || r.id AS link, "
           + "r.generated_at AS at", "report r", "r.unit_code LIKE p.prefix || '%'", "r.generated_at DESC, r.id DESC", false));
 
+  /**
+   * Messages (SMS, e-mail, robots) given up in the last 30 days: the delivery log's "failed" state
+   * (outbox.failed_at, V22). The hook for branch n21's notification work: its delivery log keeps the
+   * rows, this section only counts and lists them; change the condition here if "failed" changes meaning.
+   */
+  static final Section FAILED_NOTIFICATIONS = new Section("failedNotifications",
+      "o.id, coalesce(o.subject, o.kind, o.channel) AS title, o.channel || ' · ' || o.recipient AS sub, "
+          + "'/admin/notifications?status=failed' AS link, o.failed_at AS at, o.last_error AS note", "outbox o",
+      "o.failed_at IS NOT NULL AND o.sent_at IS NULL AND o.failed_at >= p.now - interval '30 days'",
+      "o.failed_at DESC, o.id DESC", true);
+
   static final List<Section> ADMIN = List.of(
       new Section("imports", "j.id, coalesce(j.filename, '#' || j.id) AS title, j.status AS state, "
           + "'/admin/divisions/imports/' || j.id AS link, j.started_at AS at, j.failure AS note", "division_import j",
           "j.status IN ('queued', 'running') OR (j.status = 'failed' AND j.started_at >= p.now - interval '30 days')",
           "j.started_at DESC, j.id DESC", true),
       new Section("disabledAccounts", "a.id, a.display_name AS title, a.username AS sub, a.role AS state, "
-          + "'/admin/users/' || a.id AS link, a.updated_at AS at", "account a", "a.disabled", "a.updated_at DESC, a.id", false));
+          + "'/admin/users/' || a.id AS link, a.updated_at AS at", "account a", "a.disabled", "a.updated_at DESC, a.id", false),
+      FAILED_NOTIFICATIONS);
 
   private final Pool pool;
 

@@ -10,6 +10,8 @@
     var chart = window.echarts.init(el, null, { renderer: 'svg' });
     chart.setOption({
       animation: false,
+      // ECharts' own description of the chart for screen readers (its aria-label); the table beside it holds the numbers
+      aria: { enabled: true },
       tooltip: { trigger: 'axis' },
       legend: { data: series.map(function (s) { return s.name; }) },
       grid: { left: 8, right: 8, bottom: 8, containLabel: true },

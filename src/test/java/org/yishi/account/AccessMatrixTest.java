@@ -102,6 +102,7 @@ class AccessMatrixTest {
     add("POST /login", "/login", none, 422, 422, 422, 422, 422, 422, 422);
     add("GET /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
     add("POST /lang/:tag", "/lang/en", none, 303, 303, 303, 303, 303, 303, 303);
+    add("POST /text-size", "/text-size", none, 422, 422, 422, 422, 422, 422, 422);
     add("GET /", "/", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /health", "/health", none, 200, 200, 200, 200, 200, 200, 200);
     add("GET /ready", "/ready", none, 200, 200, 200, 200, 200, 200, 200);

@@ -136,6 +136,51 @@ class HomeQueueBrowserTest {
         browser.text(By.cssSelector("#nav-queue .nav-badge")), "the header counts what asks for action");
   }
 
+  /**
+   * The simple decisions are taken on the queue itself: opening "在此审核" is the confirmation step,
+   * the forms post to the features' own transition endpoints (with the CSRF token) and come back to
+   * the queue, where the item is gone; a return needs its reason.
+   */
+  @Test
+  void districtStaffDecideFromTheQueueAndTheItemLeavesIt() {
+    browser.signIn("demo-district", PASSWORD);
+    // a station applying: approved from the queue
+    String station = listed("stationApprovals").iterator().next();
+    long stations = shownTotal("stationApprovals");
+    String item = "#queue-stationApprovals li[data-id='" + station + "']";
+    browser.click(By.cssSelector(item + " details summary"));
+    assertTrue(browser.text(By.cssSelector(item + " details")).contains("确认批准"), "the confirmation names the station");
+    browser.submit(By.cssSelector(item + " button.queue-approve"), "station-approved-from-queue");
+    assertEquals("/", browser.path(), "back on the queue");
+    assertEquals("active", db.value("SELECT status FROM station WHERE id = ?", Long.parseLong(station)));
+    assertFalse(listed("stationApprovals").contains(station), "the approved station has left the queue");
+    assertEquals(stations - 1, shownTotal("stationApprovals"));
+
+    // a topic returned with its reason (script text stored as typed, shown as text)
+    String topic = listed("topicApprovals").iterator().next();
+    long topics = shownTotal("topicApprovals");
+    String li = "#queue-topicApprovals li[data-id='" + topic + "']";
+    browser.click(By.cssSelector(li + " details summary"));
+    String reason = "请补充居民意见<script>alert(1)</script>";
+    browser.type(By.id("reason-topicApprovals-" + topic), reason);
+    browser.submit(By.cssSelector(li + " button.queue-reject"), "topic-returned-from-queue");
+    assertEquals("/", browser.path());
+    assertEquals("rejected", db.value("SELECT status FROM topic WHERE id = ?", Long.parseLong(topic)));
+    assertEquals(reason, db.value("SELECT decision_reason FROM topic WHERE id = ?", Long.parseLong(topic)));
+    assertFalse(listed("topicApprovals").contains(topic), "the returned topic has left the queue");
+    assertEquals(topics - 1, shownTotal("topicApprovals"));
+
+    // without a reason the browser asks for one (required); with the check bypassed the topic page says why, nothing changes
+    String next = listed("topicApprovals").iterator().next();
+    String nli = "#queue-topicApprovals li[data-id='" + next + "']";
+    browser.click(By.cssSelector(nli + " details summary"));
+    browser.js("document.getElementById('reason-topicApprovals-' + arguments[0]).removeAttribute('required')", next);
+    browser.submit(By.cssSelector(nli + " button.queue-reject"), "topic-return-without-reason");
+    assertEquals("submitted", db.value("SELECT status FROM topic WHERE id = ?", Long.parseLong(next)));
+    assertEquals("/topics/" + next + "/transition", browser.path(), "the topic page answers with the error");
+    assertTrue(browser.pageText().contains("请填写原因"), browser.pageText());
+  }
+
   @Test
   void cityStaffSeeTheDistrictsThatAreBehindAndTheLastReports() {
     browser.signIn("demo-city", PASSWORD);

@@ -119,7 +119,23 @@ class DemoCityTest {
           + " ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'held') THEN 'held' WHEN EXISTS (SELECT 1 FROM topic t"
           + " JOIN meeting m ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'scheduled') THEN 'scheduled'"
           + " ELSE 'planned' END AS status FROM plan_item i) s"), "the demo's yearly plans have items held, scheduled and planned");
-      assertEquals(4, count(url, "SELECT count(*) FROM plan"), "the city's and the three demo districts' plans");
+      assertEquals(7, count(url, "SELECT count(*) FROM plan"), "a yearly plan for the city and each of its six districts");
+      String progress = "SELECT c.division_code, CASE WHEN EXISTS (SELECT 1 FROM topic t JOIN meeting m"
+          + " ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'held') THEN 'held' WHEN EXISTS (SELECT 1 FROM topic t"
+          + " JOIN meeting m ON m.topic_id = t.id WHERE t.plan_item_id = i.id AND m.status = 'scheduled') THEN 'scheduled'"
+          + " ELSE 'planned' END AS status FROM plan_item i JOIN plan p ON p.id = i.plan_id JOIN committee c ON c.id = p.committee_id";
+      assertEquals(3, count(url, "SELECT count(DISTINCT status) FROM (" + progress + ") s WHERE division_code = '220800000000'"),
+          "the city's plan has items held, scheduled and planned");
+      assertEquals(0, count(url, "SELECT count(*) FROM (SELECT division_code FROM (" + progress + ") s GROUP BY division_code"
+          + " HAVING count(DISTINCT status) < 2 OR NOT bool_or(status = 'held')) x"), "every district's plan has held items and others");
+      assertEquals(3, count(url, "SELECT count(DISTINCT district_code) FROM station WHERE status = 'pending'"
+          + " AND district_code IN ('220802000000', '220881000000', '220821000000')"), "each demo district has a station to approve");
+      assertEquals(0, count(url, "SELECT count(*) FROM meeting m WHERE m.status IN ('held', 'scheduled')"
+          + " AND (SELECT count(DISTINCT role) FROM meeting_participant mp WHERE mp.meeting_id = m.id) < 5"),
+          "every demo meeting held or to come has its five parties");
+      assertTrue(count(url, "SELECT count(DISTINCT regexp_replace(description, title, '')) FROM topic") >= 6,
+          "topics are not described in one sentence pattern");
+      assertTrue(count(url, "SELECT count(DISTINCT name) FROM meeting_participant WHERE role = 'proposer'") >= 20, "varied names");
       JsonObject admin = queue(api, "admin", TestNodes.ADMIN_PASSWORD);
       assertTrue(total(admin, "disabledAccounts") >= 1, "a disabled account " + admin.encode());
       assertEquals(5, count(url, "SELECT count(DISTINCT role) FROM meeting_participant mp JOIN meeting m ON m.id = mp.meeting_id"

@@ -114,7 +114,7 @@ class WorkQueueTest {
         queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("lateDistricts", "planBehind", "reports"),
         queue("city").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
-    assertEquals(List.of("imports", "lockedAccounts", "disabledAccounts"),
+    assertEquals(List.of("imports", "lockedAccounts", "disabledAccounts", "failedNotifications"),
         queue("admin").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
   }
 
@@ -185,6 +185,34 @@ class WorkQueueTest {
     assertEquals(ids(locked), ids(q, "lockedAccounts"));
     assertEquals("/admin/users/" + locked, section(q, "lockedAccounts").getJsonArray("items").getJsonObject(0).getString("link"));
     assertEquals(ids(disabled), ids(q, "disabledAccounts"));
+  }
+
+  /** Messages given up by the delivery (outbox.failed_at) in the last 30 days ask the administrator for action; older ones and sent ones do not. */
+  @Test
+  void adminsSeeNotificationsThatFailed() {
+    long failed = ((Number) sql.value("""
+        INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, attempts, failed_at, last_error, kind)
+        VALUES ('sms', '13900000001', '<script>alert(1)</script>活动提醒', '正文', 'q22-failed-1', 5, now() - interval '1 hour',
+                'gateway refused: number unreachable', 'meeting_reminder') RETURNING id""")).longValue();
+    try {
+      sql.update("""
+          INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, attempts, failed_at, last_error)
+          VALUES ('email', 'old@example.org', '旧的提醒', '正文', 'q22-failed-old', 5, now() - interval '40 days', 'mailbox full'),
+                 ('email', 'ok@example.org', '已发送', '正文', 'q22-sent', 1, NULL, NULL)""");
+      JsonObject q = queue("admin");
+      assertEquals(ids(failed), ids(q, "failedNotifications"));
+      JsonObject item = section(q, "failedNotifications").getJsonArray("items").getJsonObject(0);
+      assertEquals("/admin/notifications?status=failed", item.getString("link"));
+      assertEquals("gateway refused: number unreachable", item.getString("note"));
+      assertTrue(section(q, "failedNotifications").getBoolean("action"), "in the badge");
+      String page = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD).get("/").body();
+      assertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;活动提醒"), "the subject is shown escaped");
+      assertFalse(page.contains("<script>alert(1)</script>"));
+      assertTrue(queue("d1").getJsonArray("sections").stream().noneMatch(o -> "failedNotifications".equals(((JsonObject) o).getString("key"))),
+          "only the administrator's queue has the section");
+    } finally {
+      sql.update("DELETE FROM outbox WHERE dedupe_key LIKE 'q22-%'");
+    }
   }
 
   @Test

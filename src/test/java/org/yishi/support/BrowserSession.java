@@ -44,6 +44,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * full-page PNG in {@code target/screenshots/<TestClass>/<nn>-<name>.png}; a failing test adds
  * {@code <nn>-FAILED-<method>.png} of the page it ended on. Without Chromium the class fails with
  * {@link #MISSING}: browser tests are part of the suite and are never skipped.
+ *
+ * <p>Every page reached that way is also checked with axe-core against WCAG 2.0/2.1 A and AA
+ * ({@link Axe}): a test that visited a page with a violation fails after it ran, listing every
+ * violation of every page it visited (also written to {@code target/screenshots/<TestClass>/axe.txt}).
+ * See docs/accessibility.md.
  */
 public final class BrowserSession implements BeforeAllCallback, AfterAllCallback, AfterTestExecutionCallback {
   public static final String MISSING = "Chromium is not installed: run apt-get install -y chromium chromium-driver";
@@ -58,6 +63,8 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
   private String base;
   private NodeExtension nodes;
   private int counter;
+  /** The accessibility violations of the pages the running test visited. */
+  private final List<String> violations = new java.util.ArrayList<>();
 
   private BrowserSession() {
   }
@@ -92,6 +99,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
       }
     }
     Files.createDirectories(shots);
+    Files.deleteIfExists(shots.resolve("axe.txt"));
     profile = Files.createTempDirectory("yishi-chromium-");
     service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
@@ -121,6 +129,41 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
       } catch (RuntimeException ignored) {
         // the browser may be what failed; the test's own error is the one to report
       }
+    }
+    if (!violations.isEmpty()) {
+      List<String> found = List.copyOf(violations);
+      violations.clear();
+      try {
+        Files.write(shots.resolve("axe.txt"), found.stream().map(v -> context.getRequiredTestMethod().getName() + ": " + v).toList(),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException ignored) {
+        // the failure below lists them anyway
+      }
+      fail(found.size() + " accessibility violation(s) (axe-core, WCAG 2 A/AA) on the pages this test visited:\n"
+          + String.join("\n", found));
+    }
+  }
+
+  /**
+   * Runs the axe-core check on the page shown now (done after every {@link #open}, {@link #follow}
+   * and {@link #submit}; call it after changing a page in place): its violations are reported when the test ends.
+   */
+  public BrowserSession checkAccessibility() {
+    String where = path();
+    for (String v : Axe.violations(driver)) {
+      String line = where + " [" + pageTitle() + "] " + v;
+      if (!violations.contains(line)) {
+        violations.add(line);
+      }
+    }
+    return this;
+  }
+
+  private String pageTitle() {
+    try {
+      return driver.getTitle();
+    } catch (WebDriverException e) {
+      return "";
     }
   }
 
@@ -194,6 +237,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
     driver.get((base == null && nodes != null ? nodes.node().baseUrl() : base) + path);
     waitReady();
     shoot(name);
+    checkAccessibility();
     return this;
   }
 
@@ -211,6 +255,7 @@ public final class BrowserSession implements BeforeAllCallback, AfterAllCallback
     new WebDriverWait(driver, WAIT).until(d -> replaced(html));
     waitReady();
     shoot(name);
+    checkAccessibility();
     return this;
   }
 

@@ -106,6 +106,7 @@ public final class Web {
     full.put("otherLang", I18n.normalise(locale) == I18n.EN ? "zh-CN" : "en");
     full.put("path", ctx.request().path());
     full.put("csrf", Csrf.token(ctx));
+    full.put("largeText", TextSize.large(ctx)); // the larger-text setting (适老化), docs/accessibility.md
     Principal me = Security.principal(ctx);
     if (me != null) {
       full.put("me", Map.of("id", me.id(), "username", me.username(), "displayName", me.displayName(),
