@@ -209,8 +209,8 @@ class HomeQueueBrowserTest {
   void onAPhoneTheQueueFitsAndTheMenuOpens() {
     browser.phone();
     try {
-      for (String user : List.of("demo-coordinator", "demo-district", "demo-city")) {
-        browser.signIn(user, PASSWORD);
+      for (String user : List.of("demo-coordinator", "demo-district", "demo-city", "admin")) {
+        browser.signIn(user, "admin".equals(user) ? TestNodes.ADMIN_PASSWORD : PASSWORD);
         browser.open("/", "phone-home-" + user);
         @SuppressWarnings("unchecked")
         List<Number> w = (List<Number>) browser.js("return [window.innerWidth, document.documentElement.scrollWidth]");
