@@ -39,7 +39,7 @@ public final class QrImages {
       }
     }
     return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + m.getWidth() + " " + m.getHeight()
-        + "\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
+        + "\" shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"二维码 QR code\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
         + "<path fill=\"#000\" d=\"" + path + "\"/></svg>";
   }
 

@@ -113,11 +113,16 @@ final class DemoMembers {
                 VALUES ($1, $2, $3, $4, $5, '议事室一楼大厅', 'on_site', 'grassroots', 'scheduled') RETURNING id""")
             .execute(Tuple.tuple().addLong(t.iterator().next().getLong(0)).addLong(station).addString(division)
                 .addOffsetDateTime(start).addOffsetDateTime(end)))
-        .compose(m -> tx.preparedQuery("""
+        .map(m -> m.iterator().next().getLong(0))
+        // the five parties of a consultation, as on every demo meeting
+        .compose(id -> tx.preparedQuery("INSERT INTO meeting_participant (meeting_id, role, name, organisation) VALUES ($1, $2, $3, $4)")
+            .executeBatch(List.of(Tuple.of(id, "host", "社区党委书记赵敏", "社区居委会"), Tuple.of(id, "proposer", "居民代表孙德胜", "幸福里小区"),
+                Tuple.of(id, "responder", "区发改局能源科", "区发改局"), Tuple.of(id, "related", "小区业主委员会", "幸福里小区业委会"),
+                Tuple.of(id, "expert_resident", "电气工程师钱立新", "市供电公司"))).map(id))
+        .compose(id -> tx.preparedQuery("""
                 INSERT INTO meeting_member (meeting_id, member_id, starts_at, ends_at)
                 SELECT $1, x, $2, $3 FROM unnest($4::bigint[]) x ON CONFLICT DO NOTHING""")
-            .execute(Tuple.tuple().addLong(m.iterator().next().getLong(0)).addOffsetDateTime(start).addOffsetDateTime(end)
-                .addArrayOfLong(members)))
+            .execute(Tuple.tuple().addLong(id).addOffsetDateTime(start).addOffsetDateTime(end).addArrayOfLong(members)))
         .mapEmpty();
   }
 }
