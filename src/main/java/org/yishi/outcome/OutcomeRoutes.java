@@ -77,8 +77,8 @@ public final class OutcomeRoutes {
   }
 
 
-  private static LocalDate today() {
-    return LocalDate.now(OutcomeStore.SHANGHAI);
+  private LocalDate today() {
+    return LocalDate.now(outcomes.zone());
   }
 
 

@@ -34,15 +34,20 @@ import java.util.Map;
  * refused or rolled-back change).
  */
 public final class OutcomeService {
+  /** The node's time zone: calendar days of due dates and of "today". */
+  public java.time.ZoneId zone() {
+    return store.zone();
+  }
+
   /** Most overdue outcomes escalated in one run; the rest follow in the next. */
   static final int ESCALATION_BATCH = 500;
   private final Pool pool;
   private final OutcomeStore store;
   private final DomainEvents events;
 
-  public OutcomeService(Pool pool, DomainEvents events) {
+  public OutcomeService(Pool pool, DomainEvents events, java.time.ZoneId zone) {
     this.pool = pool;
-    this.store = new OutcomeStore(pool);
+    this.store = new OutcomeStore(pool, zone);
     this.events = events;
   }
 

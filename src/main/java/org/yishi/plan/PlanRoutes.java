@@ -195,7 +195,7 @@ public final class PlanRoutes {
 
   private void newPage(RoutingContext ctx) {
     Map<String, Object> plan = new HashMap<>();
-    plan.put("year", String.valueOf(java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getYear()));
+    plan.put("year", String.valueOf(java.time.LocalDate.now(app.config().zone()).getYear()));
     formModel(ctx, plan).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "plan/form", model));
   }
 

@@ -27,9 +27,9 @@ public final class PlanService {
   private final PlanStore store;
   private final Committees committees;
 
-  public PlanService(Pool pool, Committees committees) {
+  public PlanService(Pool pool, Committees committees, java.time.ZoneId zone) {
     this.pool = pool;
-    this.store = new PlanStore(pool);
+    this.store = new PlanStore(pool, zone);
     this.committees = committees;
   }
 

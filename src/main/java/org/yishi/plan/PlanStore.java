@@ -19,7 +19,8 @@ import java.time.ZoneId;
  * meeting, else "planned" (withdrawn topics do not count).
  */
 public final class PlanStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String PLAN = """
       p.id, p.committee_id, c.name AS committee_name, c.level AS committee_level, c.division_code, p.year, p.title,
       p.created_at, p.updated_at, p.version,
@@ -50,15 +51,16 @@ public final class PlanStore {
 
   private final Pool pool;
 
-  public PlanStore(Pool pool) {
+  public PlanStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  private String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  static JsonObject plan(Row r) {
+  JsonObject plan(Row r) {
     long items = r.getLong("items");
     long held = r.getLong("held_items");
     long scheduled = r.getLong("scheduled_items");

@@ -110,7 +110,7 @@ public final class StationRoutes {
   }
 
   private void registerApi(RoutingContext ctx) {
-    StationService.StationInput in = StationService.read(Input.json(ctx), false);
+    StationService.StationInput in = stations.read(Input.json(ctx), false);
     stations.register(Security.require(ctx), in)
         .onSuccess(s -> Json.created(ctx, "/api/v1/stations/" + s.getLong("id"), s))
         .onFailure(ctx::fail);
@@ -121,7 +121,7 @@ public final class StationRoutes {
   }
 
   private void updateApi(RoutingContext ctx) {
-    StationService.StationInput in = StationService.read(Input.json(ctx), true);
+    StationService.StationInput in = stations.read(Input.json(ctx), true);
     stations.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
@@ -324,7 +324,7 @@ public final class StationRoutes {
     Map<String, Object> values = formValues(ctx);
     StationService.StationInput in;
     try {
-      in = StationService.read(Input.form(ctx), false);
+      in = stations.read(Input.form(ctx), false);
     } catch (AppException e) {
       reRender(ctx, values, e);
       return;
@@ -363,7 +363,7 @@ public final class StationRoutes {
     values.put("id", id);
     StationService.StationInput in;
     try {
-      in = StationService.read(Input.form(ctx), true);
+      in = stations.read(Input.form(ctx), true);
     } catch (AppException e) {
       reRender(ctx, values, e);
       return;

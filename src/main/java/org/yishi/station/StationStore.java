@@ -20,7 +20,8 @@ import java.util.List;
 
 /** All SQL of stations, their status history and their members. Writes take the caller's transaction. */
 public final class StationStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String COLUMNS = """
       s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
       dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
@@ -31,12 +32,13 @@ public final class StationStore {
 
   private final Pool pool;
 
-  public StationStore(Pool pool) {
+  public StationStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
   /** What is stored for a station, as the API shows it. */
-  static JsonObject toJson(Row r) {
+  JsonObject toJson(Row r) {
     BigDecimal lat = r.getBigDecimal("latitude");
     BigDecimal lon = r.getBigDecimal("longitude");
     LocalDate founded = r.getLocalDate("founded_on");
@@ -59,18 +61,18 @@ public final class StationStore {
         .put("foundedOn", founded == null ? null : founded.toString())
         .put("status", r.getString("status"))
         .put("statusReason", r.getString("status_reason"))
-        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
-        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
         .put("version", r.getInteger("version"));
   }
 
-  private static JsonObject first(RowSet<Row> rows) {
+  private JsonObject first(RowSet<Row> rows) {
     var it = rows.iterator();
     return it.hasNext() ? toJson(it.next()) : null;
   }
 
   public Future<JsonObject> byId(SqlClient client, long id) {
-    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(StationStore::first);
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(this::first);
   }
 
   public Future<JsonObject> byId(long id) {
@@ -262,7 +264,7 @@ public final class StationStore {
           rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
               .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
               .put("actorName", r.getString("actor_name"))
-              .put("at", r.getOffsetDateTime("at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())));
+              .put("at", r.getOffsetDateTime("at").atZoneSameInstant(zone).toOffsetDateTime().toString())));
           return out;
         });
   }

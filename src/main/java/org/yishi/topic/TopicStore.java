@@ -19,7 +19,8 @@ import java.time.ZoneId;
 
 /** All SQL of topics, their history and the topic categories. Writes take the caller's transaction. */
 public final class TopicStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String COLUMNS = """
       t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
       t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
@@ -41,15 +42,16 @@ public final class TopicStore {
 
   private final Pool pool;
 
-  public TopicStore(Pool pool) {
+  public TopicStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  private String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  static JsonObject toJson(Row r) {
+  JsonObject toJson(Row r) {
     return new JsonObject()
         .put("id", r.getLong("id"))
         .put("stationId", r.getLong("station_id"))
@@ -77,7 +79,7 @@ public final class TopicStore {
         .put("version", r.getInteger("version"));
   }
 
-  private static JsonObject first(RowSet<Row> rows) {
+  private JsonObject first(RowSet<Row> rows) {
     var it = rows.iterator();
     return it.hasNext() ? toJson(it.next()) : null;
   }
@@ -85,7 +87,7 @@ public final class TopicStore {
   /** One topic, or null. */
   public Future<JsonObject> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE t.id = $1").execute(Tuple.of(id))
-        .map(TopicStore::first);
+        .map(this::first);
   }
 
   /** Locks the topic row in {@code tx} and reads it (null when there is none). */

@@ -51,7 +51,7 @@ class RollupMigrationTest {
 
   private static Flyway flyway(String url, String location) {
     String rest = url.substring(url.indexOf('@') + 1);
-    return Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations(location).load();
+    return Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations(location).placeholders(org.yishi.platform.db.Database.placeholders(org.yishi.platform.config.AppConfig.DEFAULT_ZONE)).load();
   }
 
   private static Flyway previousRelease(String url) {
@@ -142,7 +142,7 @@ class RollupMigrationTest {
     // BackupCommand migrates to the backup's version with skipDefaultCallbacks: V16's functions do not exist yet at V10
     String url = TestPostgres.freshDatabaseUrl();
     String rest = url.substring(url.indexOf('@') + 1);
-    Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations("classpath:db/migration")
+    Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations("classpath:db/migration").placeholders(org.yishi.platform.db.Database.placeholders(org.yishi.platform.config.AppConfig.DEFAULT_ZONE))
         .target("10").skipDefaultCallbacks(true).load().migrate();
     assertTrue(!definitions(url).contains("stats_recount("), "V10's schema, without the current definitions");
     assertEquals(8, thisRelease(url).migrate().migrationsExecuted, "a node then migrates V11..V22 (8 files) and the callback runs");
