@@ -41,17 +41,14 @@ public final class AuditRoutes {
   private void api(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     query(ctx, page).onFailure(ctx::fail).onSuccess(result -> Json.ok(ctx,
-        result.put("page", page.page()).put("size", page.size())));
+        page.answer(result)));
   }
 
   private void page(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     query(ctx, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("entries", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "entries", Web.rows(result.getJsonArray("items")), result);
       model.put("entityType", ctx.request().getParam("entityType"));
       model.put("entityId", ctx.request().getParam("entityId"));
       app.web().page(ctx, "audit/list", model);

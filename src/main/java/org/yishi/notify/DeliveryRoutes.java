@@ -49,17 +49,14 @@ public final class DeliveryRoutes {
   private void api(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     query(ctx, page).onFailure(ctx::fail).onSuccess(result -> Json.ok(ctx,
-        result.put("page", page.page()).put("size", page.size())));
+        page.answer(result)));
   }
 
   private void page(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     query(ctx, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("entries", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "entries", Web.rows(result.getJsonArray("items")), result);
       model.put("status", param(ctx, "status"));
       model.put("recipient", param(ctx, "recipient"));
       model.put("states", STATES);

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
@@ -100,33 +101,20 @@ public final class OutcomeStore {
         .put("version", r.getInteger("version"));
   }
 
-  private JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
-  private JsonArray all(RowSet<Row> rows) {
-    JsonArray out = new JsonArray();
-    rows.forEach(r -> out.add(toJson(r)));
-    return out;
-  }
-
   /** One outcome, or null. */
   public Future<JsonObject> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE o.id = $1").execute(Tuple.of(id))
-        .map(this::first);
+        .map(rows -> Rows.first(rows, this::toJson));
   }
 
   /** Locks the outcome row in {@code tx} and reads it (null when there is none). */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM outcome WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "outcome", id, this::byId);
   }
 
   /** Where an outcome lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM outcome WHERE id = $1").execute(Tuple.of(id))
-        .map(Access.Scope::ofStationRow);
+    return Rows.scopeOf(pool, "outcome", id);
   }
 
   /** The meeting an outcome is for, as far as this feature needs it (a read of the meetings' table). */
@@ -190,7 +178,7 @@ public final class OutcomeStore {
     Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\n" + WHERE
             + "\nORDER BY (o.status = 'closed'), o.due_on, o.id DESC LIMIT $9 OFFSET $10")
         .execute(filterArgs(j, f).addInteger(page.size()).addInteger(page.offset()))
-        .map(this::all);
+        .map(rows -> Rows.all(rows, this::toJson));
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 
@@ -209,7 +197,7 @@ public final class OutcomeStore {
             + "\nORDER BY o.typical_marked_at, o.id LIMIT $4")
         .execute(Tuple.tuple().addString(prefix).addOffsetDateTime(from.atOffset(ZoneOffset.UTC))
             .addOffsetDateTime(until.atOffset(ZoneOffset.UTC)).addInteger(limit))
-        .map(this::all);
+        .map(rows -> Rows.all(rows, this::toJson));
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 

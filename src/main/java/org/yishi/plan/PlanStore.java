@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
@@ -105,8 +106,7 @@ public final class PlanStore {
 
   /** Locks a plan row in {@code tx} (item changes and edits serialise on it) and reads it. */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM plan WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "plan", id, this::byId);
   }
 
   /** The division code of a plan's committee (for the route's scope check), or null. */

@@ -105,7 +105,7 @@ public final class StationRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     stations.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
@@ -246,10 +246,7 @@ public final class StationRoutes {
     Future.all(crumbs, children, list).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = baseModel();
       JsonObject result = list.result();
-      model.put("stations", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "stations", Web.rows(result.getJsonArray("items")), result);
       model.put("crumbs", crumbs.result().stream().filter(d -> me.jurisdiction().isAll()
           || me.jurisdiction().coversDivision(d.code()) || d.code().equals(homeCode(me))).map(d -> d.toJson().getMap()).toList());
       model.put("children", Web.rows(children.result()));
@@ -274,10 +271,7 @@ public final class StationRoutes {
         .onFailure(ctx::fail)
         .onSuccess(result -> {
           Map<String, Object> model = baseModel();
-          model.put("stations", Web.rows(result.getJsonArray("items")));
-          model.put("total", result.getLong("total"));
-          model.put("page", page.page());
-          model.put("pages", page.pages(result.getLong("total")));
+          page.into(model, "stations", Web.rows(result.getJsonArray("items")), result);
           app.web().page(ctx, "station/approvals", model);
         });
   }

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
@@ -66,13 +67,8 @@ public final class StationStore {
         .put("version", r.getInteger("version"));
   }
 
-  private JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
   public Future<JsonObject> byId(SqlClient client, long id) {
-    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(this::first);
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(rows -> Rows.first(rows, this::toJson));
   }
 
   public Future<JsonObject> byId(long id) {
@@ -81,8 +77,7 @@ public final class StationStore {
 
   /** Locks the station row for a status change or edit in {@code tx}. */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM station WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "station", id, this::byId);
   }
 
   /** Division code of a station, or null when there is no such station (for the route's scope check). */

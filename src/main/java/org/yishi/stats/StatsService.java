@@ -185,7 +185,7 @@ public final class StatsService {
   }
 
   private static JsonObject paged(JsonObject r, PageRequest page) {
-    return r.put("page", page.page()).put("size", page.size());
+    return page.answer(r);
   }
 
   /** The first month of the last three of the period: a station is active with a held meeting since. */

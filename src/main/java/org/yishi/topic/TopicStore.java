@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.reliability.ReferenceCache;
 import io.vertx.sqlclient.Row;
@@ -79,27 +80,20 @@ public final class TopicStore {
         .put("version", r.getInteger("version"));
   }
 
-  private JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
   /** One topic, or null. */
   public Future<JsonObject> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE t.id = $1").execute(Tuple.of(id))
-        .map(this::first);
+        .map(rows -> Rows.first(rows, this::toJson));
   }
 
   /** Locks the topic row in {@code tx} and reads it (null when there is none). */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM topic WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "topic", id, this::byId);
   }
 
   /** Where a topic lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM topic WHERE id = $1").execute(Tuple.of(id))
-        .map(Access.Scope::ofStationRow);
+    return Rows.scopeOf(pool, "topic", id);
   }
 
   /** List filters; null fields do not filter. */
