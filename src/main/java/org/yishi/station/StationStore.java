@@ -23,6 +23,7 @@ import java.util.List;
 public final class StationStore {
   /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
   private final ZoneId zone;
+  private final org.yishi.platform.db.StatusHistory history;
   private static final String COLUMNS = """
       s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
       dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
@@ -35,6 +36,7 @@ public final class StationStore {
 
   public StationStore(Pool pool, ZoneId zone) {
     this.zone = zone;
+    this.history = new org.yishi.platform.db.StatusHistory("station_status_history", "station_id", zone);
     this.pool = pool;
   }
 
@@ -243,25 +245,11 @@ public final class StationStore {
 
   public Future<Void> addHistory(SqlClient tx, long stationId, String from, StationStatus to, String reason,
                                  Long actorId, String actorName) {
-    return tx.preparedQuery("""
-            INSERT INTO station_status_history (station_id, from_status, to_status, reason, actor_id, actor_name)
-            VALUES ($1, $2, $3, $4, $5, $6)""")
-        .execute(Tuple.of(stationId, from, to.key(), reason, actorId, actorName)).mapEmpty();
+    return history.add(tx, stationId, from, to.key(), reason, actorId, actorName);
   }
 
   public Future<JsonArray> history(long stationId) {
-    return pool.preparedQuery("""
-            SELECT from_status, to_status, reason, actor_name, at FROM station_status_history
-             WHERE station_id = $1 ORDER BY at, id""")
-        .execute(Tuple.of(stationId))
-        .map(rows -> {
-          JsonArray out = new JsonArray();
-          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
-              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
-              .put("actorName", r.getString("actor_name"))
-              .put("at", r.getOffsetDateTime("at").atZoneSameInstant(zone).toOffsetDateTime().toString())));
-          return out;
-        });
+    return history.read(pool, stationId);
   }
 
   /** Links a coordinator to the station they registered. */

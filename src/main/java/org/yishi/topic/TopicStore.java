@@ -22,6 +22,7 @@ import java.time.ZoneId;
 public final class TopicStore {
   /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
   private final ZoneId zone;
+  private final org.yishi.platform.db.StatusHistory history;
   private static final String COLUMNS = """
       t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
       t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
@@ -45,6 +46,7 @@ public final class TopicStore {
 
   public TopicStore(Pool pool, ZoneId zone) {
     this.zone = zone;
+    this.history = new org.yishi.platform.db.StatusHistory("topic_history", "topic_id", zone);
     this.pool = pool;
   }
 
@@ -169,27 +171,12 @@ public final class TopicStore {
 
   public Future<Void> addHistory(SqlClient tx, long topicId, TopicStatus from, TopicStatus to, String reason,
                                  Long actorId, String actorName) {
-    return tx.preparedQuery("""
-            INSERT INTO topic_history (topic_id, from_status, to_status, reason, actor_id, actor_name)
-            VALUES ($1, $2, $3, $4, $5, $6)""")
-        .execute(Tuple.tuple().addLong(topicId).addString(from == null ? null : from.key()).addString(to.key())
-            .addString(reason).addLong(actorId).addString(actorName))
-        .mapEmpty();
+    return history.add(tx, topicId, from == null ? null : from.key(), to.key(), reason, actorId, actorName);
   }
 
   /** A topic's status changes, oldest first. */
   public Future<JsonArray> history(long topicId) {
-    return pool.preparedQuery("""
-            SELECT from_status, to_status, reason, actor_name, at FROM topic_history
-             WHERE topic_id = $1 ORDER BY at, id""")
-        .execute(Tuple.of(topicId))
-        .map(rows -> {
-          JsonArray out = new JsonArray();
-          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
-              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
-              .put("actorName", r.getString("actor_name")).put("at", time(r.getOffsetDateTime("at")))));
-          return out;
-        });
+    return history.read(pool, topicId);
   }
 
   // ---------------------------------------------------------------- categories
