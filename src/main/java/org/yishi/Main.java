@@ -68,7 +68,7 @@ public final class Main {
     }
     try {
       var pg = Database.startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort(),
-          config.pgEmbeddedListen(), config.pgEmbeddedPassword());
+          config.pgEmbeddedListen(), config.pgEmbeddedPassword(), config.zone());
       System.out.println("Yishi database is running: postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres"
           + (config.pgEmbeddedListen().equals(java.util.List.of("127.0.0.1")) ? ""
               : " (also on " + String.join(",", config.pgEmbeddedListen()) + ", password required)"));

@@ -28,16 +28,20 @@
 --   * A table the functions return (SETOF stats_...) changes in a V migration first.
 --   * A restore to an older schema version (backup restore) skips callbacks (BackupCommand).
 
+-- ${zone} is the node's time zone (YISHI_ZONE, default Asia/Shanghai), a Flyway placeholder set by
+-- platform/db/Database from AppConfig#zone(): the calendar months are counted in it. Changing the
+-- zone on a database with data needs a rebuild of the counters (docs/statistics.md, "Time zone").
+
 -- nodes starting together: one at a time (concurrent CREATE OR REPLACE of one function fails)
 SELECT pg_advisory_xact_lock(8024);
 
--- The calendar month (Asia/Shanghai) a timestamp is counted in.
+-- The calendar month (the configured zone, YISHI_ZONE) a timestamp is counted in.
 CREATE OR REPLACE FUNCTION stats_month(t timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS
-  $$ SELECT date_trunc('month', t AT TIME ZONE 'Asia/Shanghai')::date $$;
+  $$ SELECT date_trunc('month', t AT TIME ZONE '${zone}')::date $$;
 
 -- The counter rows per station, month and topic category of the stations first..last and the
 -- months from..to (first days of months; -infinity..infinity for all), from the raw rows. Month =
--- the calendar month in Asia/Shanghai of the meeting's start (meetings, records, attendance,
+-- the calendar month in the configured zone of the meeting's start (meetings, records, attendance,
 -- outcomes of that meeting) or of the topic's creation (topics); category = the meeting's topic's.
 -- A plain SQL function so that the planner inlines it into the calling statement.
 CREATE OR REPLACE FUNCTION stats_counted_categories(p_first bigint, p_last bigint, p_from date, p_to date)
@@ -49,8 +53,8 @@ CREATE OR REPLACE FUNCTION stats_counted_categories(p_first bigint, p_last bigin
            t.plan_item_id IS NOT NULL AS from_plan
       FROM meeting m JOIN topic t ON t.id = m.topic_id
      WHERE m.station_id BETWEEN p_first AND p_last
-       AND m.starts_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
-       AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')),
+       AND m.starts_at >= (p_from::timestamp AT TIME ZONE '${zone}')
+       AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE '${zone}')),
   mt AS (
     SELECT station_id, month, category,
            count(*) FILTER (WHERE status = 'held') AS held,
@@ -111,8 +115,8 @@ CREATE OR REPLACE FUNCTION stats_counted_categories(p_first bigint, p_last bigin
            count(*) FILTER (WHERE t.status = 'rejected') AS rejected
       FROM topic t
      WHERE t.station_id BETWEEN p_first AND p_last
-       AND t.created_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
-       AND t.created_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND t.created_at >= (p_from::timestamp AT TIME ZONE '${zone}')
+       AND t.created_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE '${zone}')
      GROUP BY t.station_id, stats_month(t.created_at), t.category),
   k AS (SELECT station_id, month, category FROM m UNION SELECT station_id, month, category FROM tp)
   -- the columns in the table's order (V8's counters, V9's, then the category)
@@ -152,8 +156,8 @@ CREATE OR REPLACE FUNCTION stats_counted_members(p_first bigint, p_last bigint, 
     JOIN station st ON st.id = m.station_id
     JOIN meeting_attendee a ON a.meeting_id = m.id
    WHERE m.station_id BETWEEN p_first AND p_last
-     AND m.starts_at >= (p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
-     AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')
+     AND m.starts_at >= (p_from::timestamp AT TIME ZONE '${zone}')
+     AND m.starts_at < ((p_to + interval '1 month')::timestamp AT TIME ZONE '${zone}')
      AND m.status = 'held'
    GROUP BY a.member_id, m.station_id, stats_month(m.starts_at), t.category, st.division_code
 $$;

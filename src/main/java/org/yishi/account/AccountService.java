@@ -57,10 +57,10 @@ public final class AccountService {
   private final AppConfig.SecuritySettings settings;
   private final List<java.util.function.LongConsumer> localListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  public AccountService(Vertx vertx, Pool pool, HazelcastInstance hazelcast, AppConfig.SecuritySettings settings) {
+  public AccountService(Vertx vertx, Pool pool, HazelcastInstance hazelcast, AppConfig.SecuritySettings settings, java.time.ZoneId zone) {
     this.vertx = vertx;
     this.pool = pool;
-    this.store = new AccountStore(pool);
+    this.store = new AccountStore(pool, zone);
     this.hasher = new PasswordHasher(settings.passwordIterations());
     this.throttle = new LoginThrottle(hazelcast, settings.loginMaxAttempts(), settings.loginMaxPerAddress(),
         settings.loginWindowSeconds());

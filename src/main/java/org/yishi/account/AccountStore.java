@@ -22,7 +22,8 @@ import java.util.Set;
 
 /** All SQL of accounts and API tokens. Writes take the caller's transaction. */
 public final class AccountStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String COLUMNS = """
       a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_code, a.phone, a.email, a.locale,
       a.disabled, a.must_change_password, a.created_at, a.updated_at, a.version, a.session_epoch,
@@ -31,7 +32,8 @@ public final class AccountStore {
 
   private final Pool pool;
 
-  public AccountStore(Pool pool) {
+  public AccountStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -54,23 +56,27 @@ public final class AccountStore {
           .put("stationIds", new JsonArray(stationIds))
           .put("phone", phone).put("email", email).put("locale", locale)
           .put("disabled", disabled).put("mustChangePassword", mustChangePassword)
-          .put("createdAt", createdAt.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
-          .put("updatedAt", updatedAt.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+          .put("createdAt", createdAt.toString())
+          .put("updatedAt", updatedAt.toString())
           .put("version", version);
     }
   }
 
-  private static AccountRow map(Row r) {
+  private OffsetDateTime inZone(OffsetDateTime t) {
+    return t.atZoneSameInstant(zone).toOffsetDateTime();
+  }
+
+  private AccountRow map(Row r) {
     Long[] stations = r.getArrayOfLongs("station_ids");
     String scope = r.getString("scope_code");
     return new AccountRow(r.getLong("id"), r.getString("username"), r.getString("display_name"),
         r.getString("password_hash"), Role.fromKey(r.getString("role")), scope == null ? null : scope.trim(),
         r.getString("phone"), r.getString("email"), r.getString("locale"), r.getBoolean("disabled"), r.getBoolean("must_change_password"),
-        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), r.getInteger("version"),
+        inZone(r.getOffsetDateTime("created_at")), inZone(r.getOffsetDateTime("updated_at")), r.getInteger("version"),
         stations == null ? List.of() : List.of(stations), r.getInteger("session_epoch"));
   }
 
-  private static AccountRow first(RowSet<Row> rows) {
+  private AccountRow first(RowSet<Row> rows) {
     var it = rows.iterator();
     return it.hasNext() ? map(it.next()) : null;
   }
@@ -78,7 +84,7 @@ public final class AccountStore {
   /** By id, or null. */
   public Future<AccountRow> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM account a WHERE a.id = $1")
-        .execute(Tuple.of(id)).map(AccountStore::first);
+        .execute(Tuple.of(id)).map(this::first);
   }
 
   public Future<AccountRow> byId(long id) {
@@ -88,13 +94,13 @@ public final class AccountStore {
   /** By id, locked for update within {@code tx}. */
   public Future<AccountRow> byIdForUpdate(SqlClient tx, long id) {
     return tx.preparedQuery("SELECT " + COLUMNS + " FROM account a WHERE a.id = $1 FOR UPDATE")
-        .execute(Tuple.of(id)).map(AccountStore::first);
+        .execute(Tuple.of(id)).map(this::first);
   }
 
   /** By user name (case-insensitive), or null. */
   public Future<AccountRow> byUsername(String username) {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM account a WHERE lower(a.username) = lower($1)")
-        .execute(Tuple.of(username)).map(AccountStore::first);
+        .execute(Tuple.of(username)).map(this::first);
   }
 
   /** The account holding an unexpired, unrevoked token with this SHA-256, or null. */
@@ -102,7 +108,7 @@ public final class AccountStore {
     return pool.preparedQuery("SELECT " + COLUMNS + """
              FROM api_token t JOIN account a ON a.id = t.account_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()""")
-        .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(tokenHash))).map(AccountStore::first);
+        .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(tokenHash))).map(this::first);
   }
 
   /** Where an account lies (its scope code), or null when there is no such account. */

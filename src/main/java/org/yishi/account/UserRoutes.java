@@ -100,7 +100,7 @@ public final class UserRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     accounts.list(Security.require(ctx), PageRequest.search(ctx), roleFilter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
@@ -143,10 +143,7 @@ public final class UserRoutes {
     Role role = roleFilter(ctx);
     accounts.list(Security.require(ctx), q, role, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = formModel(ctx);
-      model.put("users", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "users", Web.rows(result.getJsonArray("items")), result);
       model.put("q", q == null ? "" : q);
       model.put("role", role == null ? "" : role.key());
       app.web().page(ctx, "account/users", model);

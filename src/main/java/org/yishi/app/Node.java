@@ -75,7 +75,7 @@ public final class Node {
   public static Future<Node> start(AppConfig config, Clock clock) {
     return Platform.start(config, platform -> {
       AccountService accounts = new AccountService(platform.vertx(), platform.pool(),
-          platform.cluster().getHazelcastInstance(), config.security());
+          platform.cluster().getHazelcastInstance(), config.security(), config.zone());
       App app = platform.app(new AccountAuthenticator(accounts));
       Services services = Services.build(app, accounts);
       AttachmentRoutes.moveInOnce(app);

@@ -62,30 +62,33 @@ public record Services(
     AppConfig config = app.config();
     var pool = app.pool();
     var events = app.events();
+    // the one configured zone (YISHI_ZONE), handed to every store and service that reads calendar days
+    java.time.ZoneId zone = config.zone();
     DivisionStore divisions = new DivisionStore(pool);
-    StationService stations = new StationService(pool, accounts::changed, events, divisions);
+    StationService stations = new StationService(pool, accounts::changed, events, divisions, zone);
     MemberService members = new MemberService(pool, Bridges.stationLookup(stations.store()), divisions);
-    PlanService plans = new PlanService(pool, Bridges.committees(members.store()));
-    TopicService topics = new TopicService(pool, events, Bridges.topicNeighbours(stations.store(), plans.store()));
-    OutcomeService outcomes = new OutcomeService(pool, events);
-    MeetingService meetings = new MeetingService(pool, events, Bridges.committeeMembers(members.store()));
+    PlanService plans = new PlanService(pool, Bridges.committees(members.store()), zone);
+    TopicService topics = new TopicService(pool, events, Bridges.topicNeighbours(stations.store(), plans.store()), zone);
+    OutcomeService outcomes = new OutcomeService(pool, events, zone);
+    MeetingService meetings = new MeetingService(pool, events, Bridges.committeeMembers(members.store()), zone);
     RecordService records = new RecordService(pool, events, Bridges.committeeMembers(members.store()),
-        Bridges.outcomeFiling(outcomes));
+        Bridges.outcomeFiling(outcomes), zone);
     RollupCache rollups = RollupCache.start(app.vertx(), config.stats());
-    StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store()::categories);
-    StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store()::categories);
+    StatsService stats = new StatsService(pool, app.readPool(), rollups, divisions, topics.store()::categories, zone);
+    StatsService uncached = new StatsService(pool, app.readPool(), RollupCache.off(), divisions, topics.store()::categories, zone);
     // reports read the primary: a report must reflect the database as it is, not a lagging replica
-    StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store()::categories);
+    StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store()::categories, zone);
     ReportService reports = new ReportService(pool, config.reports(), app.cluster().getNodeId(),
         Bridges.reportSources(reportStats, outcomes.store(), members.store()));
     ReminderService reminders = new ReminderService(pool, config.reminderLeads(),
-        Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots());
-    DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now);
-    return new Services(accounts, new AuditStore(pool), divisions, new DivisionImportService(app, divisions),
+        Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots(),
+        zone);
+    DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now, zone);
+    return new Services(accounts, new AuditStore(pool, zone), divisions, new DivisionImportService(app, divisions),
         stations, members, topics, plans, meetings, records,
-        new AttachmentService(app.vertx(), pool, config.dataDir()), new CalendarFeeds(pool),
-        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool),
-        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store())),
-        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store())));
+        new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
+        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
+        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
+        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone));
   }
 }

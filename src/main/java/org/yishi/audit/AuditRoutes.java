@@ -9,14 +9,10 @@ import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
-import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
-import org.yishi.platform.web.Text;
-import org.yishi.platform.web.Web;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /** The audit log, for admins (everything) and staff (their jurisdiction): page and API. */
 public final class AuditRoutes {
@@ -39,22 +35,13 @@ public final class AuditRoutes {
   }
 
   private void api(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> Json.ok(ctx,
-        result.put("page", page.page()).put("size", page.size())));
+    PagedList.api(ctx, this::query);
   }
 
   private void page(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> {
-      Map<String, Object> model = new HashMap<>();
-      model.put("entries", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+    PagedList.page(app.web(), ctx, "audit/list", this::query, model -> {
       model.put("entityType", ctx.request().getParam("entityType"));
       model.put("entityId", ctx.request().getParam("entityId"));
-      app.web().page(ctx, "audit/list", model);
     });
   }
 

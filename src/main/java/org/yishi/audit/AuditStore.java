@@ -13,14 +13,16 @@ import java.time.ZoneId;
 
 /** The audit log's reading SQL (entries are written by {@link org.yishi.platform.audit.AuditLog}, inside the changing transaction). */
 public final class AuditStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String FILTER = """
       WHERE """ + Jurisdiction.sqlInside("division_code", 1) + """
         AND ($2::text IS NULL OR entity_type = $2)
         AND ($3::text IS NULL OR entity_id = $3)""";
   private final Pool pool;
 
-  public AuditStore(Pool pool) {
+  public AuditStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -55,10 +57,10 @@ public final class AuditStore {
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 
-  private static JsonObject toJson(Row r) {
+  private JsonObject toJson(Row r) {
     return new JsonObject()
         .put("id", r.getLong("id"))
-        .put("at", r.getOffsetDateTime("at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+        .put("at", r.getOffsetDateTime("at").atZoneSameInstant(zone).toOffsetDateTime().toString())
         .put("actorId", r.getLong("actor_id"))
         .put("actorName", r.getString("actor_name"))
         .put("action", r.getString("action"))

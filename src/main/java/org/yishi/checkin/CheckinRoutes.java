@@ -69,8 +69,8 @@ public final class CheckinRoutes {
     return r.router();
   }
 
-  private static OffsetDateTime now() {
-    return OffsetDateTime.now(CheckinStore.SHANGHAI);
+  private OffsetDateTime now() {
+    return OffsetDateTime.now(app.config().zone());
   }
 
   private static long meetingId(RoutingContext ctx) {
@@ -140,7 +140,7 @@ public final class CheckinRoutes {
       return;
     }
     checkins.admit(code, now())
-        .onSuccess(m -> renderScan(ctx, 200, code, null, m.toJson(), Map.of("deviceKey", device)))
+        .onSuccess(m -> renderScan(ctx, 200, code, null, m.toJson(app.config().zone()), Map.of("deviceKey", device)))
         .onFailure(err -> refused(ctx, code, err, Map.of()));
   }
 
@@ -176,7 +176,7 @@ public final class CheckinRoutes {
     checkins.admit(code, now()).onFailure(ctx::fail).onSuccess(m -> {
       Map<String, Object> extra = new HashMap<>(typed);
       extra.put("errors", errors);
-      renderScan(ctx, e.kind().status, code, null, m.toJson(), extra);
+      renderScan(ctx, e.kind().status, code, null, m.toJson(app.config().zone()), extra);
     });
   }
 

@@ -38,12 +38,13 @@ public final class CheckinService {
   public static final List<String> GUEST_ROLES = List.of("residents", "departments", "experts", "others");
 
   private final Pool pool;
-  private final CheckinStore store = new CheckinStore();
+  private final CheckinStore store;
   private final CheckinCodes codes;
   private final CheckinMembers accounts;
   private final CheckinMembers members;
 
-  public CheckinService(Pool pool, CheckinMembers members) {
+  public CheckinService(Pool pool, CheckinMembers members, java.time.ZoneId zone) {
+    this.store = new CheckinStore(zone);
     this.pool = pool;
     this.codes = new CheckinCodes(pool);
     this.accounts = members;
@@ -88,7 +89,7 @@ public final class CheckinService {
       OffsetDateTime[] w = window(m);
       return codes.sign(m.id(), w[0].toEpochSecond(), w[1].toEpochSecond())
           .map(code -> new JsonObject().put("code", code).put("path", "/checkin/" + code)
-              .put("validFrom", CheckinStore.time(w[0])).put("validUntil", CheckinStore.time(w[1])).put("meeting", m.toJson()));
+              .put("validFrom", store.time(w[0])).put("validUntil", store.time(w[1])).put("meeting", m.toJson(store.zone())));
     });
   }
 
@@ -164,7 +165,7 @@ public final class CheckinService {
               .compose(v -> store.insertGuest(tx, m.id(), who.role(), who.deviceKey(), who.name(), who.phone(), arrival(off), off, "scan"))
               .compose(id -> id != null ? store.byId(tx, id).map(c -> c.put("already", false))
                   : store.ofDevice(tx, m.id(), who.deviceKey()).map(c -> c.put("already", true))))
-          .map(c -> c.put("meeting", m.toJson()));
+          .map(c -> c.put("meeting", m.toJson(store.zone())));
     });
   }
 
@@ -179,7 +180,7 @@ public final class CheckinService {
         })
         .compose(id -> id != null ? store.byId(tx, id).map(c -> c.put("already", false))
             : store.ofMember(tx, meetingId, memberId).map(c -> c.put("already", true)))
-        .map(c -> c.put("meeting", m.toJson()))));
+        .map(c -> c.put("meeting", m.toJson(store.zone())))));
   }
 
   /**

@@ -13,7 +13,11 @@ import java.util.List;
 
 /** SQL of check-ins at meetings. Writes take the caller's transaction. */
 public final class CheckinStore {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  private final ZoneId zone;
+
+  CheckinStore(ZoneId zone) {
+    this.zone = zone;
+  }
   /** The roles of the record's attendance, in its order. */
   public static final List<String> ROLES = List.of("members", "residents", "departments", "experts", "others");
 
@@ -25,15 +29,24 @@ public final class CheckinStore {
       return "filed".equals(recordStatus);
     }
 
-    JsonObject toJson() {
+    JsonObject toJson(ZoneId zone) {
       return new JsonObject().put("id", id).put("stationId", stationId).put("title", title).put("stationName", stationName)
-          .put("venue", venue).put("startsAt", time(startsAt)).put("endsAt", time(endsAt)).put("status", status)
+          .put("venue", venue).put("startsAt", time(startsAt, zone)).put("endsAt", time(endsAt, zone)).put("status", status)
           .put("recordFiled", filed());
     }
   }
 
-  static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  /** A time as shown: in the node's zone. */
+  String time(OffsetDateTime t) {
+    return time(t, zone);
+  }
+
+  static String time(OffsetDateTime t, ZoneId zone) {
+    return t == null ? null : t.atZoneSameInstant(zone).toOffsetDateTime().toString();
+  }
+
+  ZoneId zone() {
+    return zone;
   }
 
   /** The meeting, or null; {@code lock}: held against a record being filed meanwhile (FOR SHARE). */
@@ -61,7 +74,7 @@ public final class CheckinStore {
         .map(rows -> rows.size() == 0 ? null : new Object[] {rows.iterator().next().getLong(0), rows.iterator().next().getString(1)});
   }
 
-  static JsonObject toJson(Row r) {
+  JsonObject toJson(Row r) {
     return new JsonObject().put("id", r.getLong("id")).put("meetingId", r.getLong("meeting_id")).put("role", r.getString("role"))
         .put("memberId", r.getLong("member_id")).put("memberName", r.getString("member_name")).put("name", r.getString("name"))
         .put("invited", r.getBoolean("invited")).put("arrival", r.getString("arrival"))

@@ -30,7 +30,8 @@ import java.util.List;
  * Times are evenings (19:00-21:00), which the history never uses, so no booking overlaps.
  */
 final class DemoDay {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   /** Per coordinator station: an upcoming topic, a second upcoming one, the record due, the returned record. */
   private static final String[][] COORDINATOR_TOPICS = {
       {"海明小区楼道堆物清理", "urban_management", "社区老年食堂运营", "elderly_children", "幸福路夜市油烟扰民", "ecology",
@@ -54,7 +55,8 @@ final class DemoDay {
 
   private final Pool pool;
 
-  DemoDay(Pool pool) {
+  DemoDay(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -100,7 +102,7 @@ final class DemoDay {
   /** A coordinator's day at their station. */
   private Future<Void> coordinator(SqlConnection tx, int k, long account, long station, String division, Long[] members) {
     String[] t = COORDINATOR_TOPICS[k % COORDINATOR_TOPICS.length];
-    LocalDate today = LocalDate.now(SHANGHAI);
+    LocalDate today = LocalDate.now(zone);
     OffsetDateTime soon = evening(today.plusDays(2 + k), k);
     OffsetDateTime later = evening(today.plusDays(6 + k), k);
     OffsetDateTime ended = evening(today.minusDays(2), k);
@@ -138,7 +140,7 @@ final class DemoDay {
   /** Another running station of a demo district: a topic to approve, referrals overdue and due soon. */
   private Future<Void> district(SqlConnection tx, int k, long station, String division, String district) {
     String[] s = SUBMITTED[(3 + k) % SUBMITTED.length];
-    LocalDate today = LocalDate.now(SHANGHAI);
+    LocalDate today = LocalDate.now(zone);
     OffsetDateTime held = evening(today.minusDays(40 + k), k);
     List<Long> items = new ArrayList<>();
     Future<Void> base = plan(tx, district, items)
@@ -192,7 +194,7 @@ final class DemoDay {
             String code = r.getString(0);
             chain = chain.compose(v -> tx.preparedQuery("""
                     SELECT 1 FROM plan p JOIN committee c ON c.id = p.committee_id WHERE c.division_code = $1::text AND p.year = $2::int""")
-                .execute(Tuple.of(code, LocalDate.now(SHANGHAI).getYear()))
+                .execute(Tuple.of(code, LocalDate.now(zone).getYear()))
                 .compose(has -> {
                   List<Long> items = new ArrayList<>();
                   Future<Void> made = has.size() > 0 ? itemsOf(tx, code, items) : plan(tx, code, items);
@@ -208,7 +210,7 @@ final class DemoDay {
     return tx.preparedQuery("""
             SELECT i.id FROM plan_item i JOIN plan p ON p.id = i.plan_id JOIN committee c ON c.id = p.committee_id
              WHERE c.division_code = $1::text AND p.year = $2::int ORDER BY i.sort, i.id""")
-        .execute(Tuple.of(committeeCode, LocalDate.now(SHANGHAI).getYear()))
+        .execute(Tuple.of(committeeCode, LocalDate.now(zone).getYear()))
         .map(rows -> {
           rows.forEach(r -> items.add(r.getLong(0)));
           return null;
@@ -269,7 +271,7 @@ final class DemoDay {
    * [3] the last quarter, still planned. Their ids go into {@code items}.
    */
   private Future<Void> plan(SqlConnection tx, String committeeCode, List<Long> items) {
-    LocalDate today = LocalDate.now(SHANGHAI);
+    LocalDate today = LocalDate.now(zone);
     int quarter = (today.getMonthValue() - 1) / 3 + 1;
     int past = Math.max(1, quarter - 1);
     // each committee its own subjects (a rotation of PLAN_SUBJECTS), in the same four states
@@ -303,8 +305,8 @@ final class DemoDay {
         });
   }
 
-  private static OffsetDateTime evening(LocalDate day, int k) {
-    return day.atTime(19, (k % 2) * 30).atZone(SHANGHAI).toOffsetDateTime();
+  private OffsetDateTime evening(LocalDate day, int k) {
+    return day.atTime(19, (k % 2) * 30).atZone(zone).toOffsetDateTime();
   }
 
   private Future<Long> topic(SqlConnection tx, Long author, long station, String division, String title, String category,
@@ -361,9 +363,9 @@ final class DemoDay {
               FROM meeting m WHERE m.id = $1""")
         .execute(Tuple.tuple().addLong(meeting).addString(content).addString(unit).addLocalDate(due).addString(status)
             .addString(implemented ? "adopted" : null).addString(implemented ? "已采纳，安排专项资金实施。" : null)
-            .addOffsetDateTime(implemented ? OffsetDateTime.now(SHANGHAI).minusDays(8) : null)
+            .addOffsetDateTime(implemented ? OffsetDateTime.now(zone).minusDays(8) : null)
             .addString(implemented ? "已完成整改，社区组织居民代表现场查看。" : null)
-            .addOffsetDateTime(implemented ? OffsetDateTime.now(SHANGHAI).minusDays(2) : null).addLong(author))
+            .addOffsetDateTime(implemented ? OffsetDateTime.now(zone).minusDays(2) : null).addLong(author))
         .mapEmpty();
   }
 
@@ -371,7 +373,7 @@ final class DemoDay {
   private Future<Void> notify(SqlConnection tx, long account, long meeting, String kind, String title, String link, String key) {
     return tx.preparedQuery("""
             INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
-            SELECT $1, $2, $3, s.name || ' · ' || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), $4, $5
+            SELECT $1, $2, $3, s.name || ' · ' || to_char(m.starts_at AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD HH24:MI'), $4, $5
               FROM meeting m JOIN station s ON s.id = m.station_id WHERE m.id = $6
             ON CONFLICT DO NOTHING""")
         .execute(Tuple.of(account, kind, title, link, key, meeting)).mapEmpty();

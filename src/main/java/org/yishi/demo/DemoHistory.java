@@ -23,7 +23,8 @@ import java.util.Set;
  * here directly, in one transaction, with a fixed seed: every demo database is the same.
  */
 final class DemoHistory {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String[][] ISSUES = {
       {"老旧小区加装电梯", "livelihood"}, {"背街小巷路灯修缮", "urban_management"}, {"农村饮水安全提升", "rural_revitalisation"},
       {"社区养老服务站建设", "elderly_children"}, {"垃圾分类投放点设置", "ecology"}, {"小区停车位规划", "urban_management"},
@@ -65,7 +66,8 @@ final class DemoHistory {
   /** For names and texts only: the history's own sequence (and so every figure of the demo) stays as it was. */
   private final Random texts = new Random(2208);
 
-  DemoHistory(Pool pool) {
+  DemoHistory(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -107,7 +109,7 @@ final class DemoHistory {
 
   /** A weekday in the last year (or the next month for some approved topics), one per station. */
   private LocalDate meetingDay(Set<LocalDate> taken, String status) {
-    LocalDate today = LocalDate.now(SHANGHAI);
+    LocalDate today = LocalDate.now(zone);
     for (;;) {
       LocalDate d = random.nextInt(8) == 0 ? today.plusDays(2 + random.nextInt(28)) : today.minusDays(3 + random.nextInt(360));
       if (d.getDayOfWeek() != DayOfWeek.SATURDAY && d.getDayOfWeek() != DayOfWeek.SUNDAY && taken.add(d)) {
@@ -131,8 +133,8 @@ final class DemoHistory {
 
   private Future<Integer> meeting(SqlConnection tx, long author, long stationId, String division, long topicId, LocalDate day,
                                   Long[] members) {
-    OffsetDateTime start = day.atTime(random.nextBoolean() ? 9 : 14, random.nextBoolean() ? 0 : 30).atZone(SHANGHAI).toOffsetDateTime();
-    boolean upcoming = day.isAfter(LocalDate.now(SHANGHAI));
+    OffsetDateTime start = day.atTime(random.nextBoolean() ? 9 : 14, random.nextBoolean() ? 0 : 30).atZone(zone).toOffsetDateTime();
+    boolean upcoming = day.isAfter(LocalDate.now(zone));
     int roll = random.nextInt(20);
     String status = upcoming ? "scheduled" : roll == 0 ? "cancelled" : roll == 1 ? "not_held" : "held";
     boolean online = random.nextInt(6) == 0;
@@ -207,7 +209,7 @@ final class DemoHistory {
   /** One outcome, as far along the loop as its age makes plausible. */
   private Future<Void> outcome(SqlConnection tx, long author, long meetingId, OffsetDateTime held) {
     LocalDate due = held.toLocalDate().plusDays(30 + random.nextInt(60));
-    long age = java.time.Duration.between(held, OffsetDateTime.now(SHANGHAI)).toDays();
+    long age = java.time.Duration.between(held, OffsetDateTime.now(zone)).toDays();
     int roll = random.nextInt(10);
     String status = age < 20 || roll == 0 ? "referred" : age < 60 || roll == 1 ? "answered" : age < 120 || roll == 2 ? "implemented" : "closed";
     String answer = "referred".equals(status) ? null : random.nextInt(8) == 0 ? "partly_adopted" : random.nextInt(12) == 0 ? "not_adopted" : "adopted";

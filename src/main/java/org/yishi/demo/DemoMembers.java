@@ -21,12 +21,14 @@ import java.util.List;
  * three days (its code opens {@code YISHI_CHECKIN_OPENS_MINUTES} before the start).
  */
 final class DemoMembers {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private final Pool pool;
   private final AccountService accounts;
   private final String password;
 
-  DemoMembers(Pool pool, AccountService accounts, String password) {
+  private final ZoneId zone;
+
+  DemoMembers(Pool pool, AccountService accounts, String password, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
     this.accounts = accounts;
     this.password = password;
@@ -86,7 +88,7 @@ final class DemoMembers {
 
   /** A meeting on now and one in three days at the 洮北区 station with the fewest meetings, both inviting the demo members. */
   private Future<Void> meetings(SqlConnection tx, Long[] members) {
-    OffsetDateTime now = OffsetDateTime.now(SHANGHAI).withSecond(0).withNano(0);
+    OffsetDateTime now = OffsetDateTime.now(zone).withSecond(0).withNano(0);
     return tx.query("""
             SELECT s.id, s.division_code FROM station s
              WHERE s.division_code LIKE '220802%' AND s.status = 'active'

@@ -21,7 +21,6 @@ import java.util.List;
  * them as live submissions would be counted.
  */
 final class DemoRequests {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   /** days ago received, category, text, place, phone, final status, reply, days until triage. */
   private static final Object[][] KINDS = {
       {1, "urban_management", "小区门口的路灯坏了，晚上出行看不清", "幸福小区北门", "13800000001", "received", null, 0},
@@ -34,7 +33,10 @@ final class DemoRequests {
 
   private final Pool pool;
 
-  DemoRequests(Pool pool) {
+  private final ZoneId zone;
+
+  DemoRequests(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -48,7 +50,7 @@ final class DemoRequests {
         .compose(stations -> {
           List<Tuple> inserts = new ArrayList<>();
           List<Object[]> plan = new ArrayList<>();
-          OffsetDateTime now = OffsetDateTime.now(SHANGHAI).withHour(10).withMinute(0).withSecond(0).withNano(0);
+          OffsetDateTime now = OffsetDateTime.now(zone).withHour(10).withMinute(0).withSecond(0).withNano(0);
           for (Row s : stations) {
             for (Object[] k : KINDS) {
               OffsetDateTime at = now.minusDays((Integer) k[0]);

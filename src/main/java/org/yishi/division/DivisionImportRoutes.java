@@ -38,15 +38,17 @@ final class DivisionImportRoutes {
   private static final int RECENT = 20;
   /** Multipart framing and the small form fields around the file. */
   private static final long FORM_OVERHEAD = 64 * 1024;
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
   private final App app;
   private final DivisionImportService imports;
+  /** The node's time zone (YISHI_ZONE): the times shown on the pages and in the text report. */
+  private final ZoneId zone;
 
   private DivisionImportRoutes(App app, DivisionImportService imports) {
     this.app = app;
     this.imports = imports;
+    this.zone = app.config().zone();
   }
 
   static void register(SecureRouter r, App app, DivisionImportService imports) {
@@ -126,7 +128,7 @@ final class DivisionImportRoutes {
     job(ctx).onFailure(ctx::fail).onSuccess(job -> {
       if (wantsText(ctx)) {
         ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Cache-Control", "no-store")
-            .end(DivisionImportText.render(job));
+            .end(DivisionImportText.render(job, zone));
       } else {
         Json.ok(ctx, job.toJson());
       }
@@ -203,7 +205,7 @@ final class DivisionImportRoutes {
   // ------------------------------------------------------------------ views
 
   /** A job as the templates read it: plain maps and lists, times in China time, progress in percent. */
-  static Map<String, Object> view(DivisionImportJob job, Locale locale) {
+  Map<String, Object> view(DivisionImportJob job, Locale locale) {
     Map<String, Object> m = new HashMap<>();
     m.put("id", job.id());
     m.put("status", job.status());
@@ -291,7 +293,7 @@ final class DivisionImportRoutes {
     return String.format(java.util.Locale.ROOT, "%.1f KB", bytes / 1024.0);
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? "" : t.atZoneSameInstant(SHANGHAI).format(TIME);
+  private String time(OffsetDateTime t) {
+    return t == null ? "" : t.atZoneSameInstant(zone).format(TIME);
   }
 }

@@ -17,24 +17,23 @@ import java.util.Locale;
  */
 final class DivisionImportText {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xxx");
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
 
   private DivisionImportText() {
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? "-" : t.atZoneSameInstant(SHANGHAI).format(TIME);
+  private static String time(OffsetDateTime t, ZoneId zone) {
+    return t == null ? "-" : t.atZoneSameInstant(zone).format(TIME);
   }
 
-  static String render(DivisionImportJob job) {
+  static String render(DivisionImportJob job, ZoneId zone) {
     StringBuilder out = new StringBuilder(1024);
     out.append("Import ").append(job.id()).append(": ").append(job.status())
         .append(" (mode ").append(job.mode().key()).append(")\n");
     line(out, "File", (job.filename() == null ? "-" : clean(job.filename()))
         + (job.bytesTotal() == null ? "" : ", " + number(job.bytesTotal()) + " bytes"));
-    line(out, "Started", time(job.startedAt()) + " by " + clean(String.valueOf(job.startedBy())));
+    line(out, "Started", time(job.startedAt(), zone) + " by " + clean(String.valueOf(job.startedBy())));
     if (job.finishedAt() != null) {
-      line(out, "Finished", time(job.finishedAt()));
+      line(out, "Finished", time(job.finishedAt(), zone));
     } else {
       line(out, "Progress", (job.phase() == null ? "waiting" : job.phase()) + ", " + number(job.bytesRead())
           + (job.bytesTotal() == null ? "" : " of " + number(job.bytesTotal())) + " bytes read, "

@@ -23,14 +23,15 @@ import java.util.List;
  * the queue itself, so an item leaves it as soon as the work is done where it is done.
  *
  * <p>Every statement starts with the caller's parameters as a one-row CTE {@code p} (stations,
- * account, jurisdiction prefix, now, today in Asia/Shanghai), and every section filters by them:
+ * account, jurisdiction prefix, now, today in the node's zone, YISHI_ZONE), and every section filters by them:
  * coordinators by their stations ({@code = ANY(p.stations)}), staff by the division prefix of their
  * jurisdiction ({@code LIKE p.prefix || '%'}, the prefix of {@code Jurisdiction.sqlPrefix()}), admins
  * see everything. The badge count is one statement per role: the sum of the counts of the sections
  * that ask for action.
  */
 public final class QueueStore {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   /** Items listed per section (the section's total is exact). */
   static final int LIMIT = 10;
   private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
@@ -48,7 +49,7 @@ public final class QueueStore {
   record Section(String key, String select, String from, String where, String order, boolean action) {
   }
 
-  private static final String RECORD_DUE_DAYS = "(m.ends_at AT TIME ZONE 'Asia/Shanghai')::date + 7 - p.today";
+  private static final String RECORD_DUE_DAYS = "(m.ends_at AT TIME ZONE current_setting('TimeZone'))::date + 7 - p.today";
 
   /** Residents' requests waiting for the coordinator's triage, oldest first, with the days left of the promise (docs/requests.md). */
   static final Section RESIDENT_REQUESTS = new Section("residentRequests",
@@ -126,8 +127,8 @@ public final class QueueStore {
       new Section("meetingsThisWeek", "m.id, t.title, s.name AS sub, '/meetings/' || m.id AS link, m.starts_at AS at, m.status AS state",
           "meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
           "m.division_code LIKE p.prefix || '%' AND m.status <> 'cancelled'"
-              + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= p.today - (extract(isodow FROM p.today)::int - 1)"
-              + " AND (m.starts_at AT TIME ZONE 'Asia/Shanghai')::date < p.today - (extract(isodow FROM p.today)::int - 1) + 7",
+              + " AND (m.starts_at AT TIME ZONE current_setting('TimeZone'))::date >= p.today - (extract(isodow FROM p.today)::int - 1)"
+              + " AND (m.starts_at AT TIME ZONE current_setting('TimeZone'))::date < p.today - (extract(isodow FROM p.today)::int - 1) + 7",
           "m.starts_at, m.id", false),
       PLAN_BEHIND);
 
@@ -171,7 +172,8 @@ public final class QueueStore {
 
   private final Pool pool;
 
-  public QueueStore(Pool pool) {
+  public QueueStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -185,11 +187,11 @@ public final class QueueStore {
     };
   }
 
-  private static Tuple params(Principal me, Instant now) {
+  private Tuple params(Principal me, Instant now) {
     String prefix = me.jurisdiction().sqlPrefix();
     return Tuple.tuple().addArrayOfLong(me.stationIds().toArray(new Long[0])).addLong(me.id())
         .addString(prefix == null ? "" : prefix).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-        .addLocalDate(LocalDate.ofInstant(now, SHANGHAI));
+        .addLocalDate(LocalDate.ofInstant(now, zone));
   }
 
   /** The caller's queue: {@code {role, total, sections: [{key, action, total, items}]}}, {@code total} the badge count. */
@@ -261,7 +263,7 @@ public final class QueueStore {
         .execute(params(me, now)).map(rows -> rows.iterator().next().getLong(0));
   }
 
-  private static JsonObject item(Row r) {
+  private JsonObject item(Row r) {
     JsonObject o = new JsonObject();
     for (int i = 0; i < r.size(); i++) {
       String name = r.getColumnName(i);
@@ -270,7 +272,7 @@ public final class QueueStore {
       }
       Object v = r.getValue(i);
       if (v instanceof OffsetDateTime t) {
-        v = t.atZoneSameInstant(SHANGHAI).format(SHOWN);
+        v = t.atZoneSameInstant(zone).format(SHOWN);
       } else if (v instanceof LocalDate d) {
         v = d.toString();
       }

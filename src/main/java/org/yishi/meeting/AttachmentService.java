@@ -39,7 +39,10 @@ public final class AttachmentService {
   private final Path root;
   private final AttachmentContent content;
 
-  public AttachmentService(Vertx vertx, Pool pool, Path dataDir) {
+  private final java.time.ZoneId zone;
+
+  public AttachmentService(Vertx vertx, Pool pool, Path dataDir, java.time.ZoneId zone) {
+    this.zone = zone;
     this.vertx = vertx;
     this.pool = pool;
     this.root = dataDir.resolve("files");
@@ -144,7 +147,7 @@ public final class AttachmentService {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("id", r.getLong(0)).put("filename", r.getString(1))
               .put("contentType", r.getString(2)).put("size", r.getLong(3)).put("sha256", r.getString(4))
-              .put("uploadedAt", MeetingStore.time(r.getOffsetDateTime(5)))));
+              .put("uploadedAt", org.yishi.platform.Times.iso(r.getOffsetDateTime(5), zone))));
           return out;
         });
   }

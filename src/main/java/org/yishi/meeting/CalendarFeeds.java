@@ -48,7 +48,10 @@ public final class CalendarFeeds {
 
   private final Pool pool;
 
-  public CalendarFeeds(Pool pool) {
+  private final java.time.ZoneId zone;
+
+  public CalendarFeeds(Pool pool, java.time.ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -193,7 +196,7 @@ public final class CalendarFeeds {
             String division = r.getString(2);
             out.add(new JsonObject().put("id", r.getLong(0)).put("stationId", r.getLong(1))
                 .put("divisionCode", division == null ? null : division.trim())
-                .put("createdAt", MeetingStore.time(r.getOffsetDateTime(3)))
+                .put("createdAt", org.yishi.platform.Times.iso(r.getOffsetDateTime(3), zone))
                 .put("alive", r.getBoolean(4)).put("unitName", r.getString(5)));
           }
           return out;

@@ -5,19 +5,29 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.format.TextStyle;
+import java.util.Locale;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-/** iCalendar (RFC 5545) feeds of meetings, with times in Asia/Shanghai. */
+/**
+ * iCalendar (RFC 5545) feeds of meetings, with times in the node's zone (YISHI_ZONE). A zone
+ * without daylight saving (China's, Urumqi's, UTC) is written as a VTIMEZONE with its one offset
+ * and local times; a zone with transitions ahead gets UTC times, which every client converts.
+ */
 final class ICal {
   private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
+  private static final DateTimeFormatter OFFSET = DateTimeFormatter.ofPattern("xx");
   private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
 
   private ICal() {
   }
 
-  static String calendar(String name, List<JsonObject> meetings, Instant now) {
+  static String calendar(String name, List<JsonObject> meetings, Instant now, ZoneId zone) {
+    boolean fixed = zone.getRules().nextTransition(now) == null;
+    java.time.ZoneOffset offset = zone.getRules().getOffset(now);
     StringBuilder out = new StringBuilder();
     line(out, "BEGIN:VCALENDAR");
     line(out, "VERSION:2.0");
@@ -25,22 +35,25 @@ final class ICal {
     line(out, "CALSCALE:GREGORIAN");
     line(out, "METHOD:PUBLISH");
     line(out, "X-WR-CALNAME:" + text(name));
-    line(out, "X-WR-TIMEZONE:Asia/Shanghai");
-    line(out, "BEGIN:VTIMEZONE");
-    line(out, "TZID:Asia/Shanghai");
-    line(out, "BEGIN:STANDARD");
-    line(out, "DTSTART:19700101T000000");
-    line(out, "TZOFFSETFROM:+0800");
-    line(out, "TZOFFSETTO:+0800");
-    line(out, "TZNAME:CST");
-    line(out, "END:STANDARD");
-    line(out, "END:VTIMEZONE");
+    line(out, "X-WR-TIMEZONE:" + zone.getId());
+    if (fixed) {
+      String hhmm = OFFSET.format(offset);
+      line(out, "BEGIN:VTIMEZONE");
+      line(out, "TZID:" + zone.getId());
+      line(out, "BEGIN:STANDARD");
+      line(out, "DTSTART:19700101T000000");
+      line(out, "TZOFFSETFROM:" + hhmm);
+      line(out, "TZOFFSETTO:" + hhmm);
+      line(out, "TZNAME:" + zone.getDisplayName(TextStyle.SHORT, Locale.ROOT));
+      line(out, "END:STANDARD");
+      line(out, "END:VTIMEZONE");
+    }
     for (JsonObject m : meetings) {
       line(out, "BEGIN:VEVENT");
       line(out, "UID:meeting-" + m.getLong("id") + "@yishi");
       line(out, "DTSTAMP:" + UTC.format(now.atOffset(ZoneOffset.UTC)));
-      line(out, "DTSTART;TZID=Asia/Shanghai:" + local(m.getString("startsAt")));
-      line(out, "DTEND;TZID=Asia/Shanghai:" + local(m.getString("endsAt")));
+      line(out, "DTSTART" + when(m.getString("startsAt"), zone, fixed));
+      line(out, "DTEND" + when(m.getString("endsAt"), zone, fixed));
       line(out, "SUMMARY:" + text(m.getString("topicTitle")));
       String where = m.getString("stationName") + (m.getString("venue") == null ? "" : " " + m.getString("venue"));
       line(out, "LOCATION:" + text(where));
@@ -54,8 +67,10 @@ final class ICal {
     return out.toString();
   }
 
-  private static String local(String isoOffset) {
-    return LOCAL.format(OffsetDateTime.parse(isoOffset).atZoneSameInstant(MeetingStore.SHANGHAI));
+  private static String when(String isoOffset, ZoneId zone, boolean fixed) {
+    OffsetDateTime t = OffsetDateTime.parse(isoOffset);
+    return fixed ? ";TZID=" + zone.getId() + ":" + LOCAL.format(t.atZoneSameInstant(zone))
+        : ":" + UTC.format(t.atZoneSameInstant(ZoneOffset.UTC));
   }
 
   /** TEXT value escaping (backslash, semicolon, comma, newline). */

@@ -92,8 +92,8 @@ public final class MeetingRoutes {
     return Access.pathId(ctx);
   }
 
-  private static OffsetDateTime now() {
-    return OffsetDateTime.now(MeetingStore.SHANGHAI);
+  private OffsetDateTime now() {
+    return OffsetDateTime.now(meetings.zone());
   }
 
   // ------------------------------------------------------------------ API
@@ -101,8 +101,8 @@ public final class MeetingRoutes {
   private void listApi(RoutingContext ctx) {
     Input q = Input.of(Map.of(
         "from", String.valueOf(ctx.request().getParam("from")), "to", String.valueOf(ctx.request().getParam("to"))));
-    OffsetDateTime from = ctx.request().getParam("from") == null ? now().minusDays(30) : MeetingService.time(q, "from");
-    OffsetDateTime to = ctx.request().getParam("to") == null ? now().plusDays(90) : MeetingService.time(q, "to");
+    OffsetDateTime from = ctx.request().getParam("from") == null ? now().minusDays(30) : MeetingService.time(q, "from", meetings.zone());
+    OffsetDateTime to = ctx.request().getParam("to") == null ? now().plusDays(90) : MeetingService.time(q, "to", meetings.zone());
     q.done();
     if (!to.isAfter(from) || to.isAfter(from.plusDays(400))) {
       throw AppException.invalid("to", "field.meeting.range");
@@ -123,7 +123,7 @@ public final class MeetingRoutes {
     if (raw != null && !(raw instanceof JsonArray)) {
       throw AppException.invalid("participants", "field.meeting.participant");
     }
-    MeetingService.MeetingInput input = MeetingService.read(in, MeetingService.participants(raw), now());
+    MeetingService.MeetingInput input = meetings.read(in, MeetingService.participants(raw), now());
     meetings.schedule(Security.require(ctx), input)
         .onSuccess(m -> Json.created(ctx, "/api/v1/meetings/" + m.getLong("id"), m))
         .onFailure(err -> answerClash(ctx, err));
@@ -145,9 +145,9 @@ public final class MeetingRoutes {
   private record Move(OffsetDateTime starts, OffsetDateTime ends, String reason, int version) {
   }
 
-  private static Move readMove(Input in) {
-    OffsetDateTime starts = MeetingService.time(in, "startsAt");
-    OffsetDateTime ends = MeetingService.time(in, "endsAt");
+  private Move readMove(Input in) {
+    OffsetDateTime starts = MeetingService.time(in, "startsAt", meetings.zone());
+    OffsetDateTime ends = MeetingService.time(in, "endsAt", meetings.zone());
     MeetingService.checkTimes(in, starts, ends, now());
     String reason = in.optionalText("reason", 500, true);
     if (reason == null && !in.failed("reason")) {
@@ -187,7 +187,7 @@ public final class MeetingRoutes {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("id", r.getLong(0)).put("kind", r.getString(1))
               .put("title", r.getString(2)).put("body", r.getString(3)).put("link", r.getString(4))
-              .put("createdAt", MeetingStore.time(r.getOffsetDateTime(5))).put("read", r.getValue(6) != null)));
+              .put("createdAt", org.yishi.platform.Times.iso(r.getOffsetDateTime(5), meetings.zone())).put("read", r.getValue(6) != null)));
           return out;
         });
   }
@@ -257,7 +257,7 @@ public final class MeetingRoutes {
     }
     Future<JsonObject> done;
     try {
-      done = meetings.schedule(Security.require(ctx), MeetingService.read(Input.form(ctx), parties, now()));
+      done = meetings.schedule(Security.require(ctx), meetings.read(Input.form(ctx), parties, now()));
     } catch (AppException e) {
       done = Future.failedFuture(e);
     }
@@ -356,19 +356,19 @@ public final class MeetingRoutes {
     LocalDate start;
     LocalDate end;
     if ("week".equals(view)) {
-      LocalDate day = Params.date(ctx, "date", LocalDate.now(MeetingStore.SHANGHAI));
+      LocalDate day = Params.date(ctx, "date", LocalDate.now(meetings.zone()));
       start = day.with(DayOfWeek.MONDAY);
       end = start.plusDays(7);
     } else {
-      YearMonth month = Params.month(ctx, "month", YearMonth.now(MeetingStore.SHANGHAI));
+      YearMonth month = Params.month(ctx, "month", YearMonth.now(meetings.zone()));
       start = month.atDay(1).with(DayOfWeek.MONDAY);
       end = month.atEndOfMonth().with(DayOfWeek.SUNDAY).plusDays(1);
     }
     Long stationId = Params.id(ctx, "station");
     String district = Params.divisionCode(ctx, "district");
     String within = district == null ? null : Jurisdiction.prefixOf(district);
-    OffsetDateTime from = start.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
-    OffsetDateTime to = end.atStartOfDay(MeetingStore.SHANGHAI).toOffsetDateTime();
+    OffsetDateTime from = start.atStartOfDay(meetings.zone()).toOffsetDateTime();
+    OffsetDateTime to = end.atStartOfDay(meetings.zone()).toOffsetDateTime();
     LocalDate first = start;
     LocalDate last = end;
     Future<CalendarFeeds.Place> station = stationId == null ? Future.succeededFuture()
@@ -387,7 +387,7 @@ public final class MeetingRoutes {
           }
           for (Object o : found) {
             JsonObject m = (JsonObject) o;
-            LocalDate day = OffsetDateTime.parse(m.getString("startsAt")).atZoneSameInstant(MeetingStore.SHANGHAI).toLocalDate();
+            LocalDate day = OffsetDateTime.parse(m.getString("startsAt")).atZoneSameInstant(meetings.zone()).toLocalDate();
             Map<String, Object> row = new HashMap<>(m.getMap());
             row.put("time", m.getString("startsAt").substring(11, 16));
             byDay.computeIfAbsent(day, k -> new ArrayList<>()).add(row);
@@ -517,7 +517,7 @@ public final class MeetingRoutes {
             found.forEach(o -> list.add((JsonObject) o));
             ctx.response().putHeader("Content-Type", "text/calendar; charset=utf-8")
                 .putHeader("Cache-Control", "private, max-age=300")
-                .end(ICal.calendar("议事 " + feed.place().name(), list, Instant.now()));
+                .end(ICal.calendar("议事 " + feed.place().name(), list, Instant.now(), meetings.zone()));
           });
     });
   }

@@ -46,12 +46,14 @@ public final class MeetingService {
 
   private final Pool pool;
   private final MeetingStore store;
+  private final java.time.ZoneId zone;
   private final DomainEvents events;
   private final CommitteeMembers members;
 
-  public MeetingService(Pool pool, DomainEvents events, CommitteeMembers members) {
+  public MeetingService(Pool pool, DomainEvents events, CommitteeMembers members, java.time.ZoneId zone) {
     this.pool = pool;
-    this.store = new MeetingStore(pool);
+    this.store = new MeetingStore(pool, zone);
+    this.zone = zone;
     this.events = events;
     this.members = members;
   }
@@ -60,14 +62,19 @@ public final class MeetingService {
     return store;
   }
 
+  /** The node's time zone: local times of forms, calendar days of the calendar pages and feeds. */
+  public java.time.ZoneId zone() {
+    return zone;
+  }
+
   /** A meeting form or JSON body. */
   public record MeetingInput(long topicId, OffsetDateTime startsAt, OffsetDateTime endsAt, String venue, String format,
                              String onlineLink, String kind, String researchPlan, String capacityAssessment,
                              List<JsonObject> participants, List<Long> memberIds) {
   }
 
-  /** Reads a date-time: with an offset, or a local time in Asia/Shanghai (what a datetime-local field sends). */
-  static OffsetDateTime time(Input in, String field) {
+  /** Reads a date-time: with an offset, or a local time in {@code zone} (what a datetime-local field sends). */
+  static OffsetDateTime time(Input in, String field, java.time.ZoneId zone) {
     String raw = in.optionalText(field, 40, false);
     if (raw == null) {
       if (!in.failed(field)) {
@@ -80,7 +87,7 @@ public final class MeetingService {
       t = OffsetDateTime.parse(raw);
     } catch (DateTimeException e) {
       try {
-        t = LocalDateTime.parse(raw).atZone(MeetingStore.SHANGHAI).toOffsetDateTime();
+        t = LocalDateTime.parse(raw).atZone(zone).toOffsetDateTime();
       } catch (DateTimeException e2) {
         in.reject(field, "field.datetime");
         return null;
@@ -108,13 +115,13 @@ public final class MeetingService {
     }
   }
 
-  public static MeetingInput read(Input in, List<JsonObject> participants, OffsetDateTime now) {
+  public MeetingInput read(Input in, List<JsonObject> participants, OffsetDateTime now) {
     Long topic = in.optionalLong("topicId", 1, Long.MAX_VALUE);
     if (topic == null && !in.failed("topicId")) {
       in.reject("topicId", "field.required");
     }
-    OffsetDateTime starts = time(in, "startsAt");
-    OffsetDateTime ends = time(in, "endsAt");
+    OffsetDateTime starts = time(in, "startsAt", zone);
+    OffsetDateTime ends = time(in, "endsAt", zone);
     checkTimes(in, starts, ends, now);
     String venue = in.optionalText("venue", 200, false);
     String format = in.text("format", 20);

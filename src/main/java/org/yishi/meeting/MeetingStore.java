@@ -15,7 +15,8 @@ import java.util.List;
 
 /** All SQL of meetings, their parties, invited members and history. Writes take the caller's transaction. */
 public final class MeetingStore {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String COLUMNS = """
       m.id, m.topic_id, t.title AS topic_title, m.station_id, s.name AS station_name, m.division_code,
       m.starts_at, m.ends_at, m.venue, m.format, m.online_link, m.kind, m.research_plan, m.capacity_assessment,
@@ -24,15 +25,20 @@ public final class MeetingStore {
       """;
   private final Pool pool;
 
-  public MeetingStore(Pool pool) {
+  public MeetingStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
-  static String time(OffsetDateTime t) {
-    return t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  static JsonObject toJson(Row r) {
+  ZoneId zone() {
+    return zone;
+  }
+
+  JsonObject toJson(Row r) {
     return new JsonObject().put("id", r.getLong("id")).put("topicId", r.getLong("topic_id"))
         .put("topicTitle", r.getString("topic_title")).put("stationId", r.getLong("station_id"))
         .put("stationName", r.getString("station_name")).put("divisionCode", r.getString("division_code"))

@@ -54,8 +54,8 @@ public final class RecordRoutes {
     return r.router();
   }
 
-  private static OffsetDateTime now() {
-    return OffsetDateTime.now(MeetingStore.SHANGHAI);
+  private OffsetDateTime now() {
+    return OffsetDateTime.now(meetings.zone());
   }
 
   private void getApi(RoutingContext ctx) {
@@ -174,7 +174,7 @@ public final class RecordRoutes {
     }
     Future<JsonObject> filed;
     try {
-      filed = records.file(Security.require(ctx), MeetingRoutes.id(ctx), RecordService.read(Input.form(ctx), attendance), now());
+      filed = records.file(Security.require(ctx), MeetingRoutes.id(ctx), records.read(Input.form(ctx), attendance), now());
     } catch (AppException e) {
       filed = Future.failedFuture(e);
     }

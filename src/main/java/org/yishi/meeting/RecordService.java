@@ -36,15 +36,18 @@ import java.util.Map;
 public final class RecordService {
   private final Pool pool;
   private final MeetingStore meetings;
-  private final RecordStore records = new RecordStore();
+  private final RecordStore records;
+  private final java.time.ZoneId zone;
   private final DomainEvents events;
   private final OutcomeFiling outcomes;
   private final CommitteeMembers members;
 
-  public RecordService(Pool pool, DomainEvents events, CommitteeMembers members, OutcomeFiling outcomes) {
+  public RecordService(Pool pool, DomainEvents events, CommitteeMembers members, OutcomeFiling outcomes, java.time.ZoneId zone) {
     this.pool = pool;
     this.members = members;
-    this.meetings = new MeetingStore(pool);
+    this.meetings = new MeetingStore(pool, zone);
+    this.records = new RecordStore(zone);
+    this.zone = zone;
     this.events = events;
     this.outcomes = outcomes;
   }
@@ -62,7 +65,7 @@ public final class RecordService {
   }
 
   /** A record form (no outcomes). */
-  public static RecordInput read(Input in, Map<String, Object> attendance) {
+  public RecordInput read(Input in, Map<String, Object> attendance) {
     return read(in, attendance, null, null, null);
   }
 
@@ -75,7 +78,7 @@ public final class RecordService {
     return read(in, attendance, outcomes, today, this.outcomes);
   }
 
-  private static RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today,
+  private RecordInput read(Input in, Map<String, Object> attendance, Object outcomes, LocalDate today,
                                   OutcomeFiling filing) {
     Boolean held = in.optionalBool("held");
     if (held == null && !in.failed("held")) {
@@ -85,8 +88,8 @@ public final class RecordService {
     OffsetDateTime start = null;
     OffsetDateTime end = null;
     if (Boolean.TRUE.equals(held)) {
-      start = MeetingService.time(in, "actualStart");
-      end = MeetingService.time(in, "actualEnd");
+      start = MeetingService.time(in, "actualStart", zone);
+      end = MeetingService.time(in, "actualEnd", zone);
       if (start != null && end != null && !end.isAfter(start)) {
         in.reject("actualEnd", "field.meeting.endBeforeStart");
       }

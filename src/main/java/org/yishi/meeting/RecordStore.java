@@ -11,22 +11,27 @@ import java.time.OffsetDateTime;
 
 /** SQL of meeting records (what happened at a meeting) and who attended. Writes take the caller's transaction. */
 public final class RecordStore {
+  private final java.time.ZoneId zone;
 
-  static JsonObject toJson(Row r) {
+  RecordStore(java.time.ZoneId zone) {
+    this.zone = zone;
+  }
+
+  JsonObject toJson(Row r) {
     OffsetDateTime start = r.getOffsetDateTime("actual_start");
     OffsetDateTime end = r.getOffsetDateTime("actual_end");
     return new JsonObject().put("meetingId", r.getLong("meeting_id")).put("held", r.getBoolean("held"))
         .put("notHeldReason", r.getString("not_held_reason"))
-        .put("actualStart", start == null ? null : MeetingStore.time(start))
-        .put("actualEnd", end == null ? null : MeetingStore.time(end))
+        .put("actualStart", org.yishi.platform.Times.iso(start, zone))
+        .put("actualEnd", org.yishi.platform.Times.iso(end, zone))
         .put("attendance", new JsonObject().put("members", r.getInteger("attendance_members"))
             .put("residents", r.getInteger("attendance_residents")).put("departments", r.getInteger("attendance_departments"))
             .put("experts", r.getInteger("attendance_experts")).put("others", r.getInteger("attendance_others")))
         .put("minutes", r.getString("minutes")).put("suggestionsCount", r.getInteger("suggestions_count"))
         .put("consensus", r.getBoolean("consensus")).put("status", r.getString("status"))
         .put("returnReason", r.getString("return_reason"))
-        .put("filedAt", MeetingStore.time(r.getOffsetDateTime("filed_at")))
-        .put("updatedAt", MeetingStore.time(r.getOffsetDateTime("updated_at")))
+        .put("filedAt", org.yishi.platform.Times.iso(r.getOffsetDateTime("filed_at"), zone))
+        .put("updatedAt", org.yishi.platform.Times.iso(r.getOffsetDateTime("updated_at"), zone))
         .put("version", r.getInteger("version"));
   }
 

@@ -33,7 +33,7 @@ import java.util.List;
  */
 public final class ReminderService {
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
-  private static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+  private final ZoneId zone;
   private final Pool pool;
   private final List<Duration> leads;
   private final Duration recordAfter;
@@ -45,7 +45,9 @@ public final class ReminderService {
    * @param publicUrl   the address people open Yishi at (links in messages)
    * @param robots      the configured group robots (each gets the reminders of its station or district)
    */
-  public ReminderService(Pool pool, List<Duration> leads, Duration recordAfter, String publicUrl, List<AppConfig.Robot> robots) {
+  public ReminderService(Pool pool, List<Duration> leads, Duration recordAfter, String publicUrl, List<AppConfig.Robot> robots,
+                         ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
     this.leads = leads;
     this.recordAfter = recordAfter;
@@ -70,7 +72,7 @@ public final class ReminderService {
     return pool.preparedQuery("""
             INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
             SELECT a.account_id, 'record_reminder', t.title,
-                   s.name || ' · ' || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
+                   s.name || ' · ' || to_char(m.starts_at AT TIME zone current_setting('TimeZone'), 'YYYY-MM-DD HH24:MI'),
                    '/meetings/' || m.id || '/record', 'record:' || m.id || ':' || a.account_id
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id
@@ -112,7 +114,7 @@ public final class ReminderService {
     return pool.preparedQuery("""
             INSERT INTO notification (account_id, kind, title, body, link, dedupe_key)
             SELECT a.id, 'meeting_reminder', t.title,
-                   s.name || ' · ' || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
+                   s.name || ' · ' || to_char(m.starts_at AT TIME zone current_setting('TimeZone'), 'YYYY-MM-DD HH24:MI'),
                    '/meetings/' || m.id, 'reminder:' || m.id || ':' || $3 || ':' || a.id
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id
@@ -151,7 +153,7 @@ public final class ReminderService {
           for (Row r : rows) {
             Locale locale = I18n.fromTag(r.getString("locale") == null ? "zh-CN" : r.getString("locale"));
             String link = publicUrl + "/meetings/" + r.getLong("meeting");
-            String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(ZONE).format(WHEN);
+            String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(zone).format(WHEN);
             batch.add(Tuple.of("email", r.getString("email"),
                 I18n.t(locale, "notify.reminder.subject", r.getString("title"), when),
                 I18n.t(locale, "notify.reminder.mail", r.getString("display_name"), r.getString("station"), when,
@@ -182,7 +184,7 @@ public final class ReminderService {
             List<Tuple> batch = new ArrayList<>();
             for (Row r : rows) {
               String link = publicUrl + "/meetings/" + r.getLong("meeting");
-              String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(ZONE).format(WHEN);
+              String when = r.getOffsetDateTime("starts_at").atZoneSameInstant(zone).format(WHEN);
               batch.add(Tuple.of("robot", robot.name(), I18n.t(I18n.ZH, "notify.reminder.subject", r.getString("title"), when),
                   I18n.t(I18n.ZH, "notify.reminder.robot", r.getString("station"), when, r.getString("title"),
                       r.getString("venue"), link),
@@ -222,7 +224,7 @@ public final class ReminderService {
             INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
             SELECT CASE WHEN p.contact LIKE '%@%' THEN 'email' ELSE 'sms' END, p.contact, '议事提醒',
                    p.name || '：' || s.name || '将于 '
-                     || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
+                     || to_char(m.starts_at AT TIME zone current_setting('TimeZone'), 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
                    'reminder:' || m.id || ':' || $3 || ':party:' || p.id, 'meeting_reminder', 'zh-CN'
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id
@@ -240,7 +242,7 @@ public final class ReminderService {
             INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
             SELECT 'sms', mb.phone, '议事提醒',
                    mb.name || '委员：' || s.name || '将于 '
-                     || to_char(m.starts_at AT TIME ZONE 'Asia/Shanghai', 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
+                     || to_char(m.starts_at AT TIME zone current_setting('TimeZone'), 'MM月DD日 HH24:MI') || ' 就“' || t.title || '”开展协商，敬请参加。',
                    'reminder:' || m.id || ':' || $3 || ':member:' || mb.id, 'meeting_reminder', 'zh-CN'
               FROM meeting m
               JOIN topic t ON t.id = m.topic_id

@@ -18,8 +18,8 @@ public final class MemberRecord {
 
   public static Future<JsonObject> of(Pool pool, long memberId, int year) {
     return pool.preparedQuery("""
-            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, 'Asia/Shanghai') AS from_at,
-                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') AS to_at)
+            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,
+                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at)
             SELECT
               (SELECT count(*) FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id, y
                 WHERE mm.member_id = $1 AND mm.active AND m.status <> 'cancelled'

@@ -83,7 +83,7 @@ public final class MemberRoutes {
           return Jurisdiction.all();
         });
     scope.compose(j -> members.list(j, PageRequest.search(ctx), stationId, page))
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
@@ -131,10 +131,7 @@ public final class MemberRoutes {
     String q = PageRequest.search(ctx);
     members.list(Security.require(ctx).jurisdiction(), q, null, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("members", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "members", Web.rows(result.getJsonArray("items")), result);
       model.put("q", q == null ? "" : q);
       app.web().page(ctx, "member/list", model);
     });

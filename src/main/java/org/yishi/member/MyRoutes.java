@@ -32,7 +32,6 @@ import java.util.Map;
  * a member can read nothing of anyone else.
  */
 public final class MyRoutes {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   private static final Access MEMBER = Access.roles(Role.MEMBER);
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private final App app;
@@ -99,8 +98,8 @@ public final class MyRoutes {
         });
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  private String time(OffsetDateTime t) {
+    return t == null ? null : t.atZoneSameInstant(app.config().zone()).toOffsetDateTime().toString();
   }
 
   /** Records an answer to an invitation of the member's; a meeting they are not invited to is a 404. */
@@ -186,9 +185,9 @@ public final class MyRoutes {
 
   // ------------------------------------------------------------------ the member's record
 
-  private static int year(RoutingContext ctx) {
+  private int year(RoutingContext ctx) {
     String raw = ctx.request().getParam("year");
-    int now = LocalDate.now(SHANGHAI).getYear();
+    int now = LocalDate.now(app.config().zone()).getYear();
     if (raw == null || raw.isBlank()) {
       return now;
     }

@@ -60,9 +60,9 @@ public final class PointsRoutes {
     return r.router();
   }
 
-  /** The {@code year} query parameter (default this year in China Standard Time), 2000 to next year. */
-  static int year(String raw) {
-    int now = LocalDate.now(ZoneId.of("Asia/Shanghai")).getYear();
+  /** The {@code year} query parameter (default this year in the node's zone), 2000 to next year. */
+  int year(String raw) {
+    int now = LocalDate.now(app.config().zone()).getYear();
     if (raw == null || raw.isBlank()) {
       return now;
     }
@@ -130,7 +130,7 @@ public final class PointsRoutes {
     try {
       year = year(ctx.request().getParam("year"));
     } catch (AppException e) {
-      year = LocalDate.now(ZoneId.of("Asia/Shanghai")).getYear();
+      year = LocalDate.now(app.config().zone()).getYear();
     }
     Principal me = Security.require(ctx);
     int shown = year;
@@ -176,8 +176,8 @@ public final class PointsRoutes {
   /** Active members of the committees inside {@code prefix}, by points (then name), with each one's counts and points. */
   public Future<JsonArray> ranking(String prefix, int year) {
     return app.pool().preparedQuery("""
-            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, 'Asia/Shanghai') AS from_at,
-                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') AS to_at),
+            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,
+                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at),
                  mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
                            JOIN committee c ON c.id = mb.committee_id WHERE mb.active AND c.division_code LIKE $1 || '%'),
                  ym AS (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at)

@@ -13,15 +13,12 @@ import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
-import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
-import org.yishi.platform.web.Web;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The delivery log, for admins: every queued message with its state (queued, retrying, sent,
@@ -47,19 +44,11 @@ public final class DeliveryRoutes {
   }
 
   private void api(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> Json.ok(ctx,
-        result.put("page", page.page()).put("size", page.size())));
+    PagedList.api(ctx, this::query);
   }
 
   private void page(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    query(ctx, page).onFailure(ctx::fail).onSuccess(result -> {
-      Map<String, Object> model = new HashMap<>();
-      model.put("entries", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+    PagedList.page(app.web(), ctx, "notify/deliveries", this::query, model -> {
       model.put("status", param(ctx, "status"));
       model.put("recipient", param(ctx, "recipient"));
       model.put("states", STATES);
@@ -67,7 +56,6 @@ public final class DeliveryRoutes {
       model.put("tested", tested != null && STATES.contains(tested) ? tested : null);
       String testError = param(ctx, "testError");
       model.put("testError", testError == null ? null : testError.length() > 300 ? testError.substring(0, 300) : testError);
-      app.web().page(ctx, "notify/deliveries", model);
     });
   }
 

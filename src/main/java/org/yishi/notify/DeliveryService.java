@@ -37,7 +37,17 @@ public final class DeliveryService {
   private final EmailChannel email;
   private final HttpChannels http;
 
+  private final java.time.ZoneId zone;
+
+  /** A delivery service in the default zone (tests). */
   public DeliveryService(Vertx vertx, Pool pool, AppConfig.NotifySettings settings, java.util.function.Supplier<Instant> clock) {
+    this(vertx, pool, settings, clock, AppConfig.DEFAULT_ZONE);
+  }
+
+  /** @param zone the node's zone: the hour of the daily digest and quiet hours are local times */
+  public DeliveryService(Vertx vertx, Pool pool, AppConfig.NotifySettings settings, java.util.function.Supplier<Instant> clock,
+                         java.time.ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
     this.settings = settings;
     settings.robots().forEach(r -> robots.put(r.name(), r));
@@ -125,7 +135,7 @@ public final class DeliveryService {
           Map<OffsetDateTime, List<Long>> hold = new HashMap<>();
           Map<String, List<Row>> due = new java.util.LinkedHashMap<>();
           for (Row r : rows) {
-            OffsetDateTime digestAt = PreferenceRules.nextDigest(r.getOffsetDateTime("created_at"));
+            OffsetDateTime digestAt = PreferenceRules.nextDigest(r.getOffsetDateTime("created_at"), zone);
             if (digestAt.isAfter(at)) {
               hold.computeIfAbsent(digestAt, k -> new ArrayList<>()).add(r.getLong("id"));
             } else {
@@ -156,7 +166,7 @@ public final class DeliveryService {
           Map.of("subject", r.getString("subject"), "link", r.getString("link") == null ? "" : r.getString("link"))));
     }
     Map<String, Object> vars = Map.of("name", first.getString("display_name"), "count", group.size(), "items", items.toString());
-    String key = "digest:" + first.getLong("account_id") + ":" + at.atZoneSameInstant(PreferenceRules.ZONE).toLocalDate() + ":" + ids[0];
+    String key = "digest:" + first.getLong("account_id") + ":" + at.atZoneSameInstant(zone).toLocalDate() + ":" + ids[0];
     return tx.preparedQuery("""
             INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind)
             VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'digest')
@@ -201,10 +211,10 @@ public final class DeliveryService {
       return park(tx, id, at.plusMinutes(10), "the " + channelName + " channel is not configured on node " + node);
     }
     if ("sms".equals(channelName) && !Boolean.TRUE.equals(r.getBoolean("urgent"))) {
-      OffsetDateTime quietEnd = PreferenceRules.quietUntil(r.getLocalTime("quiet_from"), r.getLocalTime("quiet_to"), at.toInstant());
+      OffsetDateTime quietEnd = PreferenceRules.quietUntil(r.getLocalTime("quiet_from"), r.getLocalTime("quiet_to"), at.toInstant(), zone);
       if (quietEnd != null) { // the recipient's quiet hours: held, not an attempt
         return park(tx, id, quietEnd, "quiet hours of the recipient until "
-            + quietEnd.atZoneSameInstant(PreferenceRules.ZONE).toLocalTime());
+            + quietEnd.atZoneSameInstant(zone).toLocalTime());
       }
     }
     if ("robot".equals(channelName) && !robots.containsKey(r.getString("recipient"))) {

@@ -108,7 +108,7 @@ public final class TestMessageRoutes {
     if (!errors.isEmpty()) {
       return Future.failedFuture(AppException.invalid(errors));
     }
-    DeliveryService delivery = new DeliveryService(app.vertx(), app.pool(), app.config().notifications(), Instant::now);
+    DeliveryService delivery = new DeliveryService(app.vertx(), app.pool(), app.config().notifications(), Instant::now, app.config().zone());
     if (!delivery.channels().contains(channel)) {
       delivery.close();
       return Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The " + channel + " channel is not configured on this node",

@@ -77,8 +77,8 @@ public final class OutcomeRoutes {
   }
 
 
-  private static LocalDate today() {
-    return LocalDate.now(OutcomeStore.SHANGHAI);
+  private LocalDate today() {
+    return LocalDate.now(outcomes.zone());
   }
 
 
@@ -115,14 +115,14 @@ public final class OutcomeRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, false), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
   private void casesApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, true), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
@@ -191,10 +191,7 @@ public final class OutcomeRoutes {
     OutcomeStore.Filter f = filter(ctx, cases);
     outcomes.list(me.jurisdiction(), f, page).onFailure(ctx::fail).onSuccess(list -> {
       Map<String, Object> model = choices();
-      model.put("outcomes", Web.rows(list.getJsonArray("items")));
-      model.put("total", list.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(list.getLong("total")));
+      page.into(model, "outcomes", Web.rows(list.getJsonArray("items")), list);
       model.put("status", f.status() == null ? "" : f.status().key());
       model.put("overdue", Boolean.TRUE.equals(f.overdue()));
       model.put("typical", Boolean.TRUE.equals(f.typical()));

@@ -37,15 +37,20 @@ import java.util.Map;
  * refused or rolled-back change).
  */
 public final class OutcomeService {
+  /** The node's time zone: calendar days of due dates and of "today". */
+  public java.time.ZoneId zone() {
+    return store.zone();
+  }
+
   /** Most overdue outcomes escalated in one run; the rest follow in the next. */
   static final int ESCALATION_BATCH = 500;
   private final Pool pool;
   private final OutcomeStore store;
   private final DomainEvents events;
 
-  public OutcomeService(Pool pool, DomainEvents events) {
+  public OutcomeService(Pool pool, DomainEvents events, java.time.ZoneId zone) {
     this.pool = pool;
-    this.store = new OutcomeStore(pool);
+    this.store = new OutcomeStore(pool, zone);
     this.events = events;
   }
 
@@ -231,15 +236,15 @@ public final class OutcomeService {
 
   /**
    * Reminds the responsible units' contacts of the outcomes still referred whose answer is due
-   * within {@code days} days of {@code now} (Asia/Shanghai dates), once per outcome and due date.
+   * within {@code days} days of {@code now} (dates in the node's zone), once per outcome and due date.
    */
   public Future<Integer> remindDue(Instant now, int days) {
     return pool.withTransaction(tx -> tx.preparedQuery("""
             SELECT o.id, s.name AS station, o.responsible_unit, o.due_on, o.content FROM outcome o
               JOIN station s ON s.id = o.station_id
              WHERE o.status = 'referred'
-               AND o.due_on >= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
-               AND o.due_on <= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date + $2::int
+               AND o.due_on >= ($1::timestamptz AT TIME ZONE current_setting('TimeZone'))::date
+               AND o.due_on <= ($1::timestamptz AT TIME ZONE current_setting('TimeZone'))::date + $2::int
                AND EXISTS (SELECT 1 FROM notify_unit_contact c WHERE c.district_code = s.district_code AND c.unit_name = o.responsible_unit)
              ORDER BY o.id""")
         .execute(Tuple.tuple().addOffsetDateTime(now.atOffset(java.time.ZoneOffset.UTC)).addInteger(days))

@@ -1,10 +1,10 @@
 package org.yishi.outcome;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.vocabulary.OutcomeForm;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -13,7 +13,7 @@ import java.util.Set;
  * with evidence) → 已办结 (closed with the station's satisfaction rating and the effectiveness
  * evaluation). An answer of "not adopted" may be closed at once: there is nothing to implement.
  */
-public enum OutcomeStatus {
+public enum OutcomeStatus implements Keyed {
   REFERRED, ANSWERED, IMPLEMENTED, CLOSED;
 
   /** The forms an outcome takes (the first of the "three clarities"). */
@@ -24,7 +24,7 @@ public enum OutcomeStatus {
   public static final List<String> SATISFACTION = List.of("satisfied", "basically_satisfied", "dissatisfied");
 
   /** A step of the loop: from which statuses to which, and which fields it requires. */
-  public enum Action {
+  public enum Action implements Keyed {
     ANSWER(EnumSet.of(REFERRED), ANSWERED, List.of("answer", "reply")),
     IMPLEMENT(EnumSet.of(ANSWERED), IMPLEMENTED, List.of("evidence")),
     CLOSE(EnumSet.of(IMPLEMENTED, ANSWERED), CLOSED, List.of("satisfaction", "effectiveness"));
@@ -37,10 +37,6 @@ public enum OutcomeStatus {
       this.from = from;
       this.to = to;
       this.required = required;
-    }
-
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
     }
 
     /** The event type published after the step commits, e.g. {@code outcome.answered}. */
@@ -64,10 +60,6 @@ public enum OutcomeStatus {
       }
       return this != CLOSE || status != ANSWERED || "not_adopted".equals(answer);
     }
-  }
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
   }
 
   public static OutcomeStatus fromKey(String key) {

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
@@ -26,14 +27,15 @@ import java.util.List;
  * stations and accounts belong to other features and are only read here.
  */
 public final class OutcomeStore {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String COLUMNS = """
       o.id, o.meeting_id, t.title AS meeting_title, m.starts_at AS meeting_starts_at, o.station_id,
       s.name AS station_name, s.district_code, o.division_code, o.content, o.form, o.responsible_unit, o.application,
       o.due_on, o.status, o.answer, o.reply, o.answered_at, o.implementation_evidence, o.implemented_at,
       o.satisfaction, o.satisfaction_comment, o.rated_at, o.effectiveness, o.closed_at, o.typical_case,
       o.typical_marked_at, o.overdue_escalated_at, o.created_by, o.created_at, o.updated_at, o.version,
-      (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date) AS overdue""";
+      (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE current_setting('TimeZone'))::date) AS overdue""";
   private static final String FROM = """
       FROM outcome o JOIN meeting m ON m.id = o.meeting_id
       JOIN topic t ON t.id = m.topic_id
@@ -41,7 +43,7 @@ public final class OutcomeStore {
   private static final String WHERE = """
       WHERE """ + Jurisdiction.sqlInside("o.division_code", "o.station_id", 1, 2) + """
         AND ($3::text IS NULL OR o.status = $3)
-        AND ($4::boolean IS NULL OR (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date) = $4)
+        AND ($4::boolean IS NULL OR (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE current_setting('TimeZone'))::date) = $4)
         AND ($5::bigint IS NULL OR o.meeting_id = $5)
         AND ($6::boolean IS NULL OR o.typical_case = $6)
         AND ($7::text IS NULL OR o.form = $7)
@@ -49,15 +51,20 @@ public final class OutcomeStore {
 
   private final Pool pool;
 
-  public OutcomeStore(Pool pool) {
+  public OutcomeStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
-  static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  java.time.ZoneId zone() {
+    return zone;
   }
 
-  static JsonObject toJson(Row r) {
+  String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
+  }
+
+  JsonObject toJson(Row r) {
     LocalDate due = r.getLocalDate("due_on");
     return new JsonObject()
         .put("id", r.getLong("id"))
@@ -94,33 +101,20 @@ public final class OutcomeStore {
         .put("version", r.getInteger("version"));
   }
 
-  private static JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
-  private static JsonArray all(RowSet<Row> rows) {
-    JsonArray out = new JsonArray();
-    rows.forEach(r -> out.add(toJson(r)));
-    return out;
-  }
-
   /** One outcome, or null. */
   public Future<JsonObject> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE o.id = $1").execute(Tuple.of(id))
-        .map(OutcomeStore::first);
+        .map(rows -> Rows.first(rows, this::toJson));
   }
 
   /** Locks the outcome row in {@code tx} and reads it (null when there is none). */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM outcome WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "outcome", id, this::byId);
   }
 
   /** Where an outcome lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM outcome WHERE id = $1").execute(Tuple.of(id))
-        .map(Access.Scope::ofStationRow);
+    return Rows.scopeOf(pool, "outcome", id);
   }
 
   /** The meeting an outcome is for, as far as this feature needs it (a read of the meetings' table). */
@@ -184,7 +178,7 @@ public final class OutcomeStore {
     Future<JsonArray> items = pool.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\n" + WHERE
             + "\nORDER BY (o.status = 'closed'), o.due_on, o.id DESC LIMIT $9 OFFSET $10")
         .execute(filterArgs(j, f).addInteger(page.size()).addInteger(page.offset()))
-        .map(OutcomeStore::all);
+        .map(rows -> Rows.all(rows, this::toJson));
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 
@@ -203,7 +197,7 @@ public final class OutcomeStore {
             + "\nORDER BY o.typical_marked_at, o.id LIMIT $4")
         .execute(Tuple.tuple().addString(prefix).addOffsetDateTime(from.atOffset(ZoneOffset.UTC))
             .addOffsetDateTime(until.atOffset(ZoneOffset.UTC)).addInteger(limit))
-        .map(OutcomeStore::all);
+        .map(rows -> Rows.all(rows, this::toJson));
     return Future.all(total, items).map(v -> new JsonObject().put("items", items.result()).put("total", total.result()));
   }
 
@@ -304,7 +298,7 @@ public final class OutcomeStore {
   // ---------------------------------------------------------------- overdue escalation
 
   /**
-   * Claims the outcomes still referred past their due date at {@code now} (Asia/Shanghai dates) that
+   * Claims the outcomes still referred past their due date at {@code now} (calendar dates in the node's zone) that
    * were never escalated, setting {@code overdue_escalated_at}. A concurrent claim of the same row
    * waits for this one and then no longer matches, so each outcome is claimed once.
    */
@@ -313,7 +307,7 @@ public final class OutcomeStore {
             UPDATE outcome SET overdue_escalated_at = $1::timestamptz
              WHERE id IN (SELECT id FROM outcome
                            WHERE status = 'referred' AND overdue_escalated_at IS NULL
-                             AND due_on < ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+                             AND due_on < ($1::timestamptz AT TIME ZONE current_setting('TimeZone'))::date
                            ORDER BY due_on, id LIMIT $2)
                AND status = 'referred' AND overdue_escalated_at IS NULL
             RETURNING id""")

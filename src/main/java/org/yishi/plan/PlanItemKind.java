@@ -1,20 +1,16 @@
 package org.yishi.plan;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
-import java.util.Locale;
 
 /** What a plan item is to become: a thematic standing-committee session, a thematic consultation, or other. */
-public enum PlanItemKind {
+public enum PlanItemKind implements Keyed {
   /** 专题议政性常委会会议 */
   STANDING_COMMITTEE_SESSION,
   /** 专题协商会 */
   THEMATIC_CONSULTATION,
   OTHER;
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   public static PlanItemKind fromKey(String key) {
     return Keys.parse(PlanItemKind.class, key);

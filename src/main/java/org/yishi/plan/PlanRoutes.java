@@ -115,7 +115,7 @@ public final class PlanRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     plans.list(Security.require(ctx).jurisdiction(), committeeParam(ctx), yearParam(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
@@ -164,10 +164,7 @@ public final class PlanRoutes {
     Integer year = yearParam(ctx);
     plans.list(Security.require(ctx).jurisdiction(), null, year, page).onFailure(ctx::fail).onSuccess(result -> {
       Map<String, Object> model = new HashMap<>();
-      model.put("plans", Web.rows(result.getJsonArray("items")).stream().map(PlanRoutes::forTemplate).toList());
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "plans", Web.rows(result.getJsonArray("items")).stream().map(PlanRoutes::forTemplate).toList(), result);
       model.put("year", year == null ? "" : String.valueOf(year));
       app.web().page(ctx, "plan/list", model);
     });
@@ -195,7 +192,7 @@ public final class PlanRoutes {
 
   private void newPage(RoutingContext ctx) {
     Map<String, Object> plan = new HashMap<>();
-    plan.put("year", String.valueOf(java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getYear()));
+    plan.put("year", String.valueOf(java.time.LocalDate.now(app.config().zone()).getYear()));
     formModel(ctx, plan).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "plan/form", model));
   }
 

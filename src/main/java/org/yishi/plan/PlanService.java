@@ -27,9 +27,9 @@ public final class PlanService {
   private final PlanStore store;
   private final Committees committees;
 
-  public PlanService(Pool pool, Committees committees) {
+  public PlanService(Pool pool, Committees committees, java.time.ZoneId zone) {
     this.pool = pool;
-    this.store = new PlanStore(pool);
+    this.store = new PlanStore(pool, zone);
     this.committees = committees;
   }
 
@@ -157,35 +157,36 @@ public final class PlanService {
 
   /** Changes an item (404 when it is not an item of this plan). */
   public Future<JsonObject> updateItem(Principal actor, long planId, long itemId, ItemValues v) {
-    return pool.withTransaction(tx -> store.byIdForUpdate(tx, planId).compose(plan -> {
+    return pool.withTransaction(tx -> lockedItem(tx, planId, itemId, (plan, before) -> {
+      boolean keepsCategory = v.category() != null && v.category().equals(before.getString("category"));
+      return checkCategory(tx, keepsCategory ? null : v.category())
+          .compose(x -> store.updateItem(tx, itemId, v))
+          .compose(x -> store.touch(tx, planId).compose(y -> store.item(tx, planId, itemId)))
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.update", "plan_item", itemId,
+              plan.getString("divisionCode"), before, after)).map(after));
+    }));
+  }
+
+  /**
+   * Locks plan {@code planId} in {@code tx} (item changes serialise on it) and reads its item
+   * {@code itemId}, then runs {@code then} with both; 404 when either is missing.
+   */
+  private <T> Future<T> lockedItem(SqlClient tx, long planId, long itemId,
+                                   java.util.function.BiFunction<JsonObject, JsonObject, Future<T>> then) {
+    return store.byIdForUpdate(tx, planId).compose(plan -> {
       if (plan == null) {
         return Future.failedFuture(AppException.notFound("No such plan"));
       }
-      return store.item(tx, planId, itemId).compose(before -> {
-        if (before == null) {
-          return Future.failedFuture(AppException.notFound("No such item in this plan"));
-        }
-        boolean keepsCategory = v.category() != null && v.category().equals(before.getString("category"));
-        return checkCategory(tx, keepsCategory ? null : v.category())
-            .compose(x -> store.updateItem(tx, itemId, v))
-            .compose(x -> store.touch(tx, planId).compose(y -> store.item(tx, planId, itemId)))
-            .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.update", "plan_item", itemId,
-                plan.getString("divisionCode"), before, after)).map(after));
-      });
-    }));
+      return store.item(tx, planId, itemId).compose(before -> before == null
+          ? Future.failedFuture(AppException.notFound("No such item in this plan"))
+          : then.apply(plan, before));
+    });
   }
 
   /** Deletes an item; refused (409) while topics name it. */
   public Future<Void> deleteItem(Principal actor, long planId, long itemId) {
-    return pool.withTransaction(tx -> store.byIdForUpdate(tx, planId).compose(plan -> {
-      if (plan == null) {
-        return Future.failedFuture(AppException.notFound("No such plan"));
-      }
-      return store.item(tx, planId, itemId).compose(before -> {
-        if (before == null) {
-          return Future.failedFuture(AppException.notFound("No such item in this plan"));
-        }
-        return store.topicsLinked(tx, itemId).compose(n -> {
+    return pool.withTransaction(tx -> lockedItem(tx, planId, itemId, (plan, before) ->
+        store.topicsLinked(tx, itemId).compose(n -> {
           if (n > 0) {
             return Future.failedFuture(new AppException(ErrorKind.CONFLICT,
                 "Topics are linked to this item; it cannot be deleted",
@@ -195,9 +196,7 @@ public final class PlanService {
               .compose(x -> store.touch(tx, planId))
               .compose(x -> AuditLog.record(tx, AuditEntry.by(actor, "plan.item.delete", "plan_item", itemId,
                   plan.getString("divisionCode"), before, null)));
-        });
-      });
-    })).recover(err -> err instanceof PgException pg && "23503".equals(pg.getSqlState())
+        }))).recover(err -> err instanceof PgException pg && "23503".equals(pg.getSqlState())
         // a topic named the item between the check and the delete
         ? Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Topics are linked to this item; it cannot be deleted",
             Map.of("item", Msg.of("plan.error.itemInUse", 1))))

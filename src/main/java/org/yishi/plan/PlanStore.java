@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
@@ -19,7 +20,8 @@ import java.time.ZoneId;
  * meeting, else "planned" (withdrawn topics do not count).
  */
 public final class PlanStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String PLAN = """
       p.id, p.committee_id, c.name AS committee_name, c.level AS committee_level, c.division_code, p.year, p.title,
       p.created_at, p.updated_at, p.version,
@@ -50,15 +52,16 @@ public final class PlanStore {
 
   private final Pool pool;
 
-  public PlanStore(Pool pool) {
+  public PlanStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  private String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  static JsonObject plan(Row r) {
+  JsonObject plan(Row r) {
     long items = r.getLong("items");
     long held = r.getLong("held_items");
     long scheduled = r.getLong("scheduled_items");
@@ -103,8 +106,7 @@ public final class PlanStore {
 
   /** Locks a plan row in {@code tx} (item changes and edits serialise on it) and reads it. */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM plan WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "plan", id, this::byId);
   }
 
   /** The division code of a plan's committee (for the route's scope check), or null. */

@@ -169,6 +169,7 @@ public final class Platform {
         new RateLimiter(cluster.getHazelcastInstance(), config.reliability().rateLimitPerSecond(),
             config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
     org.yishi.platform.notify.Outbox.publicUrl(config.notifications().publicUrl()); // links in queued messages
+    org.yishi.platform.notify.Notices.zone(config.zone()); // and the times in them
     app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), new DomainEvents(vertx), database::openJdbc, readPool);
     return app;

@@ -31,7 +31,11 @@ final class ReportBuilder {
   private final ReportSources stats;
   private final ReportSources outcomes;
 
-  ReportBuilder(ReportSources sources) {
+  /** The zone report periods (calendar months) are read in. */
+  private final java.time.ZoneId zone;
+
+  ReportBuilder(ReportSources sources, java.time.ZoneId zone) {
+    this.zone = zone;
     this.stats = sources;
     this.outcomes = sources;
   }
@@ -46,8 +50,8 @@ final class ReportBuilder {
     Future<JsonObject> yearAgo = stats.rollup(unitCode, lastYear.from(), lastYear.to());
     Future<JsonObject> dormant = stats.dormantStations(unitCode, period.to(), LIST_LIMIT);
     Future<JsonObject> overdue = outcomes.overdueOutcomes(unitCode, LIST_LIMIT);
-    Instant markedFrom = period.from().atDay(1).atStartOfDay(ReportStore.SHANGHAI).toInstant();
-    Instant markedUntil = period.to().plusMonths(1).atDay(1).atStartOfDay(ReportStore.SHANGHAI).toInstant();
+    Instant markedFrom = period.from().atDay(1).atStartOfDay(zone).toInstant();
+    Instant markedUntil = period.to().plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
     Future<JsonObject> typical = outcomes.typicalOutcomes(prefix, markedFrom, markedUntil, LIST_LIMIT);
     return Future.all(List.of(now, before, yearAgo, dormant, overdue, typical)).map(v -> {
       JsonObject current = now.result();

@@ -1,5 +1,6 @@
 package org.yishi.report;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.web.Params;
 
@@ -16,7 +17,7 @@ import java.util.Locale;
 public record ReportPeriod(Kind kind, YearMonth from, YearMonth to) {
 
   /** How long a report's period is. */
-  public enum Kind {
+  public enum Kind implements Keyed {
     MONTHLY(1), QUARTERLY(3), YEARLY(12);
 
     private final int months;
@@ -27,11 +28,6 @@ public record ReportPeriod(Kind kind, YearMonth from, YearMonth to) {
 
     public int months() {
       return months;
-    }
-
-    /** {@code monthly}, {@code quarterly}, {@code yearly}: stored and used in the API. */
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
     }
 
     /** The kind for its key; null when unknown. */

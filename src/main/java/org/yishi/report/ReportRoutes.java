@@ -101,7 +101,7 @@ public final class ReportRoutes {
     Filters f = filters(ctx);
     PageRequest page = PageRequest.from(ctx);
     reports.list(Security.require(ctx), f.kind(), f.unit(), f.period(), page)
-        .onSuccess(list -> Json.ok(ctx, list.put("page", page.page()).put("size", page.size())))
+        .onSuccess(list -> Json.ok(ctx, page.answer(list)))
         .onFailure(ctx::fail);
   }
 
@@ -256,10 +256,7 @@ public final class ReportRoutes {
         rows.add(row);
       }
       Map<String, Object> model = new HashMap<>();
-      model.put("reports", rows);
-      model.put("total", list.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(list.getLong("total")));
+      page.into(model, "reports", rows, list);
       model.put("query", get ? PageRequest.queryWithoutPage(ctx) : "");
       model.put("kind", f.kind() == null ? "" : f.kind());
       model.put("kinds", List.of("monthly", "quarterly", "yearly"));

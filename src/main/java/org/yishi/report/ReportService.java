@@ -67,8 +67,8 @@ public final class ReportService {
     this.pool = pool;
     this.settings = settings;
     this.node = node;
-    this.store = new ReportStore(pool);
-    this.builder = new ReportBuilder(sources);
+    this.store = new ReportStore(pool, settings.zone());
+    this.builder = new ReportBuilder(sources, settings.zone());
     this.committees = sources;
   }
 

@@ -28,7 +28,8 @@ import java.util.Set;
  * accounts belong to other features and are only read here.
  */
 public final class ReportStore {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private static final String SUMMARY = """
       id, kind, unit_code, unit_name, unit_level, period, period_from, period_to, version, trigger, requested_by,
       generated_by, generated_at, generation_ms,
@@ -36,7 +37,8 @@ public final class ReportStore {
 
   private final Pool pool;
 
-  public ReportStore(Pool pool) {
+  public ReportStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
   }
 
@@ -45,11 +47,11 @@ public final class ReportStore {
                String node, long generationMs, JsonObject content, String notifyTitle) {
   }
 
-  static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  private static JsonObject summary(Row r) {
+  private JsonObject summary(Row r) {
     return new JsonObject()
         .put("id", r.getLong("id"))
         .put("kind", r.getString("kind"))

@@ -244,7 +244,7 @@ public final class RequestRoutes {
       model.put("code", TrackingCode.grouped(code));
       model.put("fresh", "1".equals(ctx.request().getParam("new")));
       model.put("r", t.getMap());
-      model.put("steps", Timeline.steps(t));
+      model.put("steps", Timeline.steps(t, requests.zone()));
       app.web().page(ctx, "request/track", model);
     }).onFailure(ctx::fail);
   }
@@ -428,7 +428,7 @@ public final class RequestRoutes {
 
   private Future<JsonObject> counters(RoutingContext ctx, Map<String, Object> model) {
     Principal me = Security.require(ctx);
-    YearMonth to = month(ctx, "to", YearMonth.now(RequestService.ZONE));
+    YearMonth to = month(ctx, "to", YearMonth.now(requests.zone()));
     YearMonth from = month(ctx, "from", to.minusMonths(11));
     if (from.isAfter(to)) {
       throw AppException.invalid("from", "request.error.months");

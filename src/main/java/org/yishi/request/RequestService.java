@@ -28,7 +28,7 @@ import java.util.List;
  * coordinator, the phone-number retention, and the text messages to residents who left a number.
  */
 public final class RequestService {
-  static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+  private final ZoneId zone;
   /** The triage actions, as posted by the coordinator's form. */
   public static final List<String> ACTIONS = List.of("accept", "answer", "decline", "merge", "hide");
 
@@ -44,7 +44,8 @@ public final class RequestService {
   private final AppConfig.RequestSettings settings;
   private final TopicDrafts topics;
 
-  public RequestService(RequestStore store, AppConfig.RequestSettings settings, TopicDrafts topics) {
+  public RequestService(RequestStore store, AppConfig.RequestSettings settings, TopicDrafts topics, ZoneId zone) {
+    this.zone = zone;
     this.store = store;
     this.settings = settings;
     this.topics = topics;
@@ -133,7 +134,7 @@ public final class RequestService {
 
   /** The day by which the station promises an answer to a request received at {@code now}. */
   public LocalDate dueOn(Instant now) {
-    return LocalDate.ofInstant(now, ZONE).plusDays(settings.promisedDays());
+    return LocalDate.ofInstant(now, zone).plusDays(settings.promisedDays());
   }
 
   /** Triage input: the action and what it needs (a reply, a topic title, the request merged into). */
@@ -243,5 +244,10 @@ public final class RequestService {
   public static boolean seesPhone(Principal p, JsonObject r) {
     return p.is(Role.STATION_COORDINATOR) && "received".equals(r.getString("status"))
         && p.jurisdiction().coversStation(r.getLong("stationId"), r.getString("divisionCode"));
+  }
+
+  /** The node's time zone: calendar days of requests and their answers. */
+  public ZoneId zone() {
+    return zone;
   }
 }

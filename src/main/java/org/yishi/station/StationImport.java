@@ -98,7 +98,7 @@ public final class StationImport {
         form.put(key, "type".equals(key) ? TYPE_LABELS.getOrDefault(value, value) : value);
       }
       try {
-        rows.add(new Row(line.number(), StationService.read(Input.of(form), false)));
+        rows.add(new Row(line.number(), stations.read(Input.of(form), false)));
       } catch (AppException e) {
         e.fields().forEach((field, msg) -> errors.add(error(line.number(), field,
             I18n.t(locale, msg.key(), msg.args().toArray()))));

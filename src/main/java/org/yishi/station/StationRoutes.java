@@ -105,12 +105,12 @@ public final class StationRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     stations.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 
   private void registerApi(RoutingContext ctx) {
-    StationService.StationInput in = StationService.read(Input.json(ctx), false);
+    StationService.StationInput in = stations.read(Input.json(ctx), false);
     stations.register(Security.require(ctx), in)
         .onSuccess(s -> Json.created(ctx, "/api/v1/stations/" + s.getLong("id"), s))
         .onFailure(ctx::fail);
@@ -121,7 +121,7 @@ public final class StationRoutes {
   }
 
   private void updateApi(RoutingContext ctx) {
-    StationService.StationInput in = StationService.read(Input.json(ctx), true);
+    StationService.StationInput in = stations.read(Input.json(ctx), true);
     stations.update(Security.require(ctx), Access.pathId(ctx), in)
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
@@ -246,10 +246,7 @@ public final class StationRoutes {
     Future.all(crumbs, children, list).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = baseModel();
       JsonObject result = list.result();
-      model.put("stations", Web.rows(result.getJsonArray("items")));
-      model.put("total", result.getLong("total"));
-      model.put("page", page.page());
-      model.put("pages", page.pages(result.getLong("total")));
+      page.into(model, "stations", Web.rows(result.getJsonArray("items")), result);
       model.put("crumbs", crumbs.result().stream().filter(d -> me.jurisdiction().isAll()
           || me.jurisdiction().coversDivision(d.code()) || d.code().equals(homeCode(me))).map(d -> d.toJson().getMap()).toList());
       model.put("children", Web.rows(children.result()));
@@ -274,10 +271,7 @@ public final class StationRoutes {
         .onFailure(ctx::fail)
         .onSuccess(result -> {
           Map<String, Object> model = baseModel();
-          model.put("stations", Web.rows(result.getJsonArray("items")));
-          model.put("total", result.getLong("total"));
-          model.put("page", page.page());
-          model.put("pages", page.pages(result.getLong("total")));
+          page.into(model, "stations", Web.rows(result.getJsonArray("items")), result);
           app.web().page(ctx, "station/approvals", model);
         });
   }
@@ -324,7 +318,7 @@ public final class StationRoutes {
     Map<String, Object> values = formValues(ctx);
     StationService.StationInput in;
     try {
-      in = StationService.read(Input.form(ctx), false);
+      in = stations.read(Input.form(ctx), false);
     } catch (AppException e) {
       reRender(ctx, values, e);
       return;
@@ -363,7 +357,7 @@ public final class StationRoutes {
     values.put("id", id);
     StationService.StationInput in;
     try {
-      in = StationService.read(Input.form(ctx), true);
+      in = stations.read(Input.form(ctx), true);
     } catch (AppException e) {
       reRender(ctx, values, e);
       return;

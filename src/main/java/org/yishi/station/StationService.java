@@ -36,7 +36,8 @@ import java.util.Map;
  * district). Every write is one transaction with its audit entry (and history row).
  */
 public final class StationService {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
   private final Pool pool;
   private final StationStore store;
   private final Divisions divisions;
@@ -52,9 +53,10 @@ public final class StationService {
   private final DomainEvents events;
 
   /** @param events where {@code station.moved} is published after a move commits (null: nowhere) */
-  public StationService(Pool pool, AccountChanges accounts, DomainEvents events, Divisions divisions) {
+  public StationService(Pool pool, AccountChanges accounts, DomainEvents events, Divisions divisions, ZoneId zone) {
+    this.zone = zone;
     this.pool = pool;
-    this.store = new StationStore(pool);
+    this.store = new StationStore(pool, zone);
     this.divisions = divisions;
     this.accounts = accounts;
     this.events = events;
@@ -75,7 +77,7 @@ public final class StationService {
                              LocalDate foundedOn, Integer version) {
   }
 
-  public static StationInput read(Input in, boolean editing) {
+  public StationInput read(Input in, boolean editing) {
     String name = in.text("name", 100);
     String typeKey = in.text("type", 40);
     StationType type = StationType.fromKey(typeKey);
@@ -103,7 +105,7 @@ public final class StationService {
     if (foundedText != null) {
       try {
         founded = LocalDate.parse(foundedText);
-        if (founded.isAfter(LocalDate.now(SHANGHAI)) || founded.getYear() < 1949) {
+        if (founded.isAfter(LocalDate.now(zone)) || founded.getYear() < 1949) {
           in.reject("foundedOn", "field.station.founded");
         }
       } catch (DateTimeParseException e) {

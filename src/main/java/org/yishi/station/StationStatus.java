@@ -1,8 +1,8 @@
 package org.yishi.station;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -10,11 +10,11 @@ import java.util.Set;
  * The station lifecycle: 申请中 (pending) → 运行中 (active) ⇄ 暂停 (suspended) → 撤销 (revoked);
  * a rejected application (未通过) may be corrected and resubmitted.
  */
-public enum StationStatus {
+public enum StationStatus implements Keyed {
   PENDING, ACTIVE, SUSPENDED, REVOKED, REJECTED;
 
   /** Which action leads from which statuses to which status. */
-  public enum Action {
+  public enum Action implements Keyed {
     APPROVE(Set.of(PENDING), ACTIVE, false),
     REJECT(Set.of(PENDING), REJECTED, true),
     SUSPEND(Set.of(ACTIVE), SUSPENDED, true),
@@ -32,17 +32,9 @@ public enum StationStatus {
       this.reasonRequired = reasonRequired;
     }
 
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     public static Action fromKey(String key) {
       return Keys.parse(Action.class, key);
     }
-  }
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
   }
 
   public static StationStatus fromKey(String key) {

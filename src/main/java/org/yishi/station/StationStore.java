@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
@@ -20,7 +21,9 @@ import java.util.List;
 
 /** All SQL of stations, their status history and their members. Writes take the caller's transaction. */
 public final class StationStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
+  private final org.yishi.platform.db.StatusHistory history;
   private static final String COLUMNS = """
       s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
       dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
@@ -31,12 +34,14 @@ public final class StationStore {
 
   private final Pool pool;
 
-  public StationStore(Pool pool) {
+  public StationStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
+    this.history = new org.yishi.platform.db.StatusHistory("station_status_history", "station_id", zone);
     this.pool = pool;
   }
 
   /** What is stored for a station, as the API shows it. */
-  static JsonObject toJson(Row r) {
+  JsonObject toJson(Row r) {
     BigDecimal lat = r.getBigDecimal("latitude");
     BigDecimal lon = r.getBigDecimal("longitude");
     LocalDate founded = r.getLocalDate("founded_on");
@@ -59,18 +64,13 @@ public final class StationStore {
         .put("foundedOn", founded == null ? null : founded.toString())
         .put("status", r.getString("status"))
         .put("statusReason", r.getString("status_reason"))
-        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
-        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())
+        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
         .put("version", r.getInteger("version"));
   }
 
-  private static JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
   public Future<JsonObject> byId(SqlClient client, long id) {
-    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(StationStore::first);
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + " WHERE s.id = $1").execute(Tuple.of(id)).map(rows -> Rows.first(rows, this::toJson));
   }
 
   public Future<JsonObject> byId(long id) {
@@ -79,8 +79,7 @@ public final class StationStore {
 
   /** Locks the station row for a status change or edit in {@code tx}. */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM station WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "station", id, this::byId);
   }
 
   /** Division code of a station, or null when there is no such station (for the route's scope check). */
@@ -246,25 +245,11 @@ public final class StationStore {
 
   public Future<Void> addHistory(SqlClient tx, long stationId, String from, StationStatus to, String reason,
                                  Long actorId, String actorName) {
-    return tx.preparedQuery("""
-            INSERT INTO station_status_history (station_id, from_status, to_status, reason, actor_id, actor_name)
-            VALUES ($1, $2, $3, $4, $5, $6)""")
-        .execute(Tuple.of(stationId, from, to.key(), reason, actorId, actorName)).mapEmpty();
+    return history.add(tx, stationId, from, to.key(), reason, actorId, actorName);
   }
 
   public Future<JsonArray> history(long stationId) {
-    return pool.preparedQuery("""
-            SELECT from_status, to_status, reason, actor_name, at FROM station_status_history
-             WHERE station_id = $1 ORDER BY at, id""")
-        .execute(Tuple.of(stationId))
-        .map(rows -> {
-          JsonArray out = new JsonArray();
-          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
-              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
-              .put("actorName", r.getString("actor_name"))
-              .put("at", r.getOffsetDateTime("at").atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString())));
-          return out;
-        });
+    return history.read(pool, stationId);
   }
 
   /** Links a coordinator to the station they registered. */

@@ -1,11 +1,11 @@
 package org.yishi.station;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
-import java.util.Locale;
 
 /** Kinds of grassroots station; same workflow, different type. */
-public enum StationType {
+public enum StationType implements Keyed {
   /** 协商议事室 */
   CONSULTATION_ROOM,
   /** 委员联络站(点) */
@@ -16,10 +16,6 @@ public enum StationType {
   SECTOR_STATION,
   /** 委员之家 */
   MEMBERS_HOME;
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   public static StationType fromKey(String key) {
     return Keys.parse(StationType.class, key);

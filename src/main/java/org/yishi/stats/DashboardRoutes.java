@@ -106,7 +106,7 @@ public final class DashboardRoutes {
     PageRequest dormantPage;
     PageRequest overduePage;
     try {
-      q = StatsQuery.parse(ctx, home(ctx));
+      q = StatsQuery.parse(ctx, home(ctx), stats.zone());
       Map<String, Msg> errors = new LinkedHashMap<>();
       membersPage = listPage(ctx, "members_page", errors);
       dormantPage = listPage(ctx, "dormant_page", errors);
@@ -171,7 +171,7 @@ public final class DashboardRoutes {
       model.put("exportQuery", exportQuery(q));
       model.put("liveUrl", "/stats/live?division=" + q.division());
       model.put("chart", chartData(children, kinds, formats));
-      model.put("updatedAt", ZonedDateTime.now(StatsQuery.SHANGHAI).toLocalTime().withNano(0).toString());
+      model.put("updatedAt", ZonedDateTime.now(stats.zone()).toLocalTime().withNano(0).toString());
       // htmx (the live refresh) asks for the changing part only
       boolean fragment = "true".equals(ctx.request().getHeader("HX-Request"));
       app.web().page(ctx, fragment ? "stats/body" : "stats/dashboard", model);
@@ -316,7 +316,7 @@ public final class DashboardRoutes {
   // ------------------------------------------------------------------ live refresh
 
   private void live(RoutingContext ctx) {
-    StatsQuery q = StatsQuery.parse(ctx, null);
+    StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
     divisions.find(q.division()).onFailure(ctx::fail).onSuccess(found -> {
       if (found.isEmpty()) {
         ctx.fail(AppException.notFound("No such division"));
@@ -330,7 +330,7 @@ public final class DashboardRoutes {
 
   private void export(RoutingContext ctx, boolean xlsx) {
     Principal me = Security.require(ctx);
-    StatsQuery q = StatsQuery.parse(ctx, home(ctx));
+    StatsQuery q = StatsQuery.parse(ctx, home(ctx), stats.zone());
     String name = ctx.request().getParam("table");
     if (Text.blank(name)) {
       throw AppException.invalid("table", "field.required");
@@ -370,7 +370,7 @@ public final class DashboardRoutes {
       about.put(I18n.t(l, "stats.from"), q.from().toString());
       about.put(I18n.t(l, "stats.to"), q.to().toString());
       about.put(I18n.t(l, "stats.category"), q.category() == null ? I18n.t(l, "stats.allCategories") : q.category());
-      about.put(I18n.t(l, "stats.col.generated"), ZonedDateTime.now(StatsQuery.SHANGHAI).withNano(0).toOffsetDateTime().toString());
+      about.put(I18n.t(l, "stats.col.generated"), ZonedDateTime.now(stats.zone()).withNano(0).toOffsetDateTime().toString());
       app.vertx().executeBlocking(() -> StatsExport.xlsx(t, about), false).onFailure(ctx::fail).onSuccess(bytes ->
           ctx.response().putHeader("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
               .putHeader("Content-Disposition", "attachment; filename=\"" + file + ".xlsx\"")

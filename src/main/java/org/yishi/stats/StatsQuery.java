@@ -19,7 +19,6 @@ import java.util.Map;
  * ({@code YYYY-MM}) and {@code category}.
  */
 public record StatsQuery(String division, YearMonth from, YearMonth to, String category) {
-  static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
   /** At most ten years in one request. */
   static final int MAX_MONTHS = 120;
 
@@ -41,7 +40,7 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
    * Parses the request's parameters; {@code defaultDivision} is used when {@code division} is absent
    * (null: it is required). Every bad parameter is reported at once as a 422 with one message per field.
    */
-  static StatsQuery parse(RoutingContext ctx, String defaultDivision) {
+  static StatsQuery parse(RoutingContext ctx, String defaultDivision, ZoneId zone) {
     Map<String, Msg> errors = new LinkedHashMap<>();
     String division = ctx.request().getParam("division");
     if (Text.blank(division)) {
@@ -52,7 +51,7 @@ public record StatsQuery(String division, YearMonth from, YearMonth to, String c
     } else if (!isDivision(division)) {
       errors.put("division", Msg.of("field.scope.format"));
     }
-    YearMonth to = month(ctx, "to", YearMonth.now(SHANGHAI), errors);
+    YearMonth to = month(ctx, "to", YearMonth.now(zone), errors);
     YearMonth from = month(ctx, "from", to == null ? null : to.minusMonths(11), errors);
     if (from != null && to != null && (from.isAfter(to) || ChronoUnit.MONTHS.between(from, to) >= MAX_MONTHS)) {
       errors.put("from", Msg.of("field.stats.range"));

@@ -55,7 +55,7 @@ public final class StatsRoutes {
   }
 
   private void rollup(RoutingContext ctx) {
-    stats.rollup(StatsQuery.parse(ctx, null)).onSuccess(r -> {
+    stats.rollup(StatsQuery.parse(ctx, null, stats.zone())).onSuccess(r -> {
       // a cached roll-up is the same object until it is recomputed: encode it once, not per request
       io.vertx.core.buffer.Buffer body = encoded.get(r);
       if (body == null) {
@@ -73,17 +73,17 @@ public final class StatsRoutes {
   }
 
   private void dormant(RoutingContext ctx) {
-    StatsQuery q = StatsQuery.parse(ctx, null);
+    StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
     stats.dormant(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void overdue(RoutingContext ctx) {
-    StatsQuery q = StatsQuery.parse(ctx, null);
+    StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
     stats.overdue(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void members(RoutingContext ctx) {
-    StatsQuery q = StatsQuery.parse(ctx, null);
+    StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
     stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r))
         .onFailure(ctx::fail);
   }

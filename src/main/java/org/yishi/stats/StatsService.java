@@ -21,6 +21,13 @@ import java.util.List;
  * dashboard's lists (dormant stations, overdue referrals, members' participation).
  */
 public final class StatsService {
+  private final java.time.ZoneId zone;
+
+  /** The node's time zone: "this month" and "today" of the statistics. */
+  public java.time.ZoneId zone() {
+    return zone;
+  }
+
   private final StatsStore store;
   private final Divisions divisions;
   private final TopicCategories topics;
@@ -30,7 +37,9 @@ public final class StatsService {
    * @param readPool where roll-up reads go (App.readPool: a replica when configured)
    * @param cache    the node's {@link RollupCache#of cache}, or {@link RollupCache#off()} to compute every answer
    */
-  public StatsService(Pool pool, Pool readPool, RollupCache cache, Divisions divisions, TopicCategories topics) {
+  public StatsService(Pool pool, Pool readPool, RollupCache cache, Divisions divisions, TopicCategories topics,
+                      java.time.ZoneId zone) {
+    this.zone = zone;
     this.store = new StatsStore(pool, readPool);
     this.divisions = divisions;
     this.topics = topics;
@@ -83,7 +92,7 @@ public final class StatsService {
       LocalDate first = q.from().atDay(1);
       LocalDate last = q.to().atDay(1);
       LocalDate activeFrom = activeFrom(q);
-      LocalDate today = LocalDate.now(StatsQuery.SHANGHAI);
+      LocalDate today = LocalDate.now(zone);
       String cat = q.category();
       StatsStore.Group whole = StatsStore.Group.digits(self);
       StatsStore.Group byChild = StatsStore.Group.digits(child);
@@ -144,7 +153,7 @@ public final class StatsService {
 
   /** Overdue referrals of the query's unit today (of its category, when given). */
   public Future<JsonObject> overdue(StatsQuery q, PageRequest page, boolean afterChanges) {
-    LocalDate today = LocalDate.now(StatsQuery.SHANGHAI);
+    LocalDate today = LocalDate.now(zone);
     return cache.get("overdue|" + key(q) + '|' + today + '|' + page, scope(q), afterChanges, () -> check(q)
         .compose(unit -> store.overdueList(scope(q), today, q.category(), page)).map(r -> paged(r, page)));
   }
@@ -176,7 +185,7 @@ public final class StatsService {
   }
 
   private static JsonObject paged(JsonObject r, PageRequest page) {
-    return r.put("page", page.page()).put("size", page.size());
+    return page.answer(r);
   }
 
   /** The first month of the last three of the period: a station is active with a held meeting since. */

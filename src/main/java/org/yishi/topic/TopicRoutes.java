@@ -123,7 +123,7 @@ public final class TopicRoutes {
   private void listApi(RoutingContext ctx) {
     PageRequest page = PageRequest.from(ctx);
     topics.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, result.put("page", page.page()).put("size", page.size())))
+        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
         .onFailure(ctx::fail);
   }
 

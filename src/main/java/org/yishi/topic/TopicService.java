@@ -37,10 +37,10 @@ public final class TopicService {
   private final TopicNeighbours stations;
   private final TopicNeighbours plans;
 
-  public TopicService(Pool pool, DomainEvents events, TopicNeighbours neighbours) {
+  public TopicService(Pool pool, DomainEvents events, TopicNeighbours neighbours, java.time.ZoneId zone) {
     this.pool = pool;
     this.events = events;
-    this.store = new TopicStore(pool);
+    this.store = new TopicStore(pool, zone);
     this.stations = neighbours;
     this.plans = neighbours;
   }

@@ -1,11 +1,11 @@
 package org.yishi.topic;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
-import java.util.Locale;
 
 /** Where a topic comes from. A topic taken from a yearly plan names the plan item. */
-public enum TopicSource {
+public enum TopicSource implements Keyed {
   /** 党委政府中心工作 */
   PARTY_GOVERNMENT,
   /** 年度协商计划 */
@@ -16,10 +16,6 @@ public enum TopicSource {
   RESIDENTS,
   /** 社情民意信息 */
   BULLETIN;
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   public static TopicSource fromKey(String key) {
     return Keys.parse(TopicSource.class, key);

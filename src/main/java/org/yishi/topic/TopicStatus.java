@@ -1,20 +1,20 @@
 package org.yishi.topic;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 
 /**
  * The topic lifecycle: 草稿 (draft) → 已提交 (submitted) → 已通过 (approved) | 未通过 (rejected);
  * a rejected topic may be revised (back to draft); a draft or submitted topic may be withdrawn.
  */
-public enum TopicStatus {
+public enum TopicStatus implements Keyed {
   DRAFT, SUBMITTED, APPROVED, REJECTED, WITHDRAWN;
 
   /** Which action leads from which statuses to which status, and whether staff alone may take it. */
-  public enum Action {
+  public enum Action implements Keyed {
     SUBMIT(EnumSet.of(DRAFT), SUBMITTED, false, false),
     APPROVE(EnumSet.of(SUBMITTED), APPROVED, false, true),
     REJECT(EnumSet.of(SUBMITTED), REJECTED, true, true),
@@ -33,17 +33,9 @@ public enum TopicStatus {
       this.staffOnly = staffOnly;
     }
 
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     public static Action fromKey(String key) {
       return Keys.parse(Action.class, key);
     }
-  }
-
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
   }
 
   public static TopicStatus fromKey(String key) {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.reliability.ReferenceCache;
 import io.vertx.sqlclient.Row;
@@ -19,7 +20,9 @@ import java.time.ZoneId;
 
 /** All SQL of topics, their history and the topic categories. Writes take the caller's transaction. */
 public final class TopicStore {
-  private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
+  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
+  private final ZoneId zone;
+  private final org.yishi.platform.db.StatusHistory history;
   private static final String COLUMNS = """
       t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
       t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
@@ -41,15 +44,17 @@ public final class TopicStore {
 
   private final Pool pool;
 
-  public TopicStore(Pool pool) {
+  public TopicStore(Pool pool, ZoneId zone) {
+    this.zone = zone;
+    this.history = new org.yishi.platform.db.StatusHistory("topic_history", "topic_id", zone);
     this.pool = pool;
   }
 
-  private static String time(OffsetDateTime t) {
-    return t == null ? null : t.atZoneSameInstant(SHANGHAI).toOffsetDateTime().toString();
+  private String time(OffsetDateTime t) {
+    return org.yishi.platform.Times.iso(t, zone);
   }
 
-  static JsonObject toJson(Row r) {
+  JsonObject toJson(Row r) {
     return new JsonObject()
         .put("id", r.getLong("id"))
         .put("stationId", r.getLong("station_id"))
@@ -77,27 +82,20 @@ public final class TopicStore {
         .put("version", r.getInteger("version"));
   }
 
-  private static JsonObject first(RowSet<Row> rows) {
-    var it = rows.iterator();
-    return it.hasNext() ? toJson(it.next()) : null;
-  }
-
   /** One topic, or null. */
   public Future<JsonObject> byId(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE t.id = $1").execute(Tuple.of(id))
-        .map(TopicStore::first);
+        .map(rows -> Rows.first(rows, this::toJson));
   }
 
   /** Locks the topic row in {@code tx} and reads it (null when there is none). */
   public Future<JsonObject> byIdForUpdate(SqlClient tx, long id) {
-    return tx.preparedQuery("SELECT id FROM topic WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : byId(tx, id));
+    return Rows.lockThenRead(tx, "topic", id, this::byId);
   }
 
   /** Where a topic lies (its station and division), for the route's jurisdiction check; null when none. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM topic WHERE id = $1").execute(Tuple.of(id))
-        .map(Access.Scope::ofStationRow);
+    return Rows.scopeOf(pool, "topic", id);
   }
 
   /** List filters; null fields do not filter. */
@@ -173,27 +171,12 @@ public final class TopicStore {
 
   public Future<Void> addHistory(SqlClient tx, long topicId, TopicStatus from, TopicStatus to, String reason,
                                  Long actorId, String actorName) {
-    return tx.preparedQuery("""
-            INSERT INTO topic_history (topic_id, from_status, to_status, reason, actor_id, actor_name)
-            VALUES ($1, $2, $3, $4, $5, $6)""")
-        .execute(Tuple.tuple().addLong(topicId).addString(from == null ? null : from.key()).addString(to.key())
-            .addString(reason).addLong(actorId).addString(actorName))
-        .mapEmpty();
+    return history.add(tx, topicId, from == null ? null : from.key(), to.key(), reason, actorId, actorName);
   }
 
   /** A topic's status changes, oldest first. */
   public Future<JsonArray> history(long topicId) {
-    return pool.preparedQuery("""
-            SELECT from_status, to_status, reason, actor_name, at FROM topic_history
-             WHERE topic_id = $1 ORDER BY at, id""")
-        .execute(Tuple.of(topicId))
-        .map(rows -> {
-          JsonArray out = new JsonArray();
-          rows.forEach(r -> out.add(new JsonObject().put("fromStatus", r.getString("from_status"))
-              .put("toStatus", r.getString("to_status")).put("reason", r.getString("reason"))
-              .put("actorName", r.getString("actor_name")).put("at", time(r.getOffsetDateTime("at")))));
-          return out;
-        });
+    return history.read(pool, topicId);
   }
 
   // ---------------------------------------------------------------- categories

@@ -354,7 +354,7 @@ class AccessMatrixTest {
             "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "
         + started).execute().await();
-    var outcomeService = new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events());
+    var outcomeService = new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events(), node.app().config().zone());
     String due = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(30).toString();
     long o1 = outcomeService.create(adminP, new org.yishi.outcome.OutcomeService.OutcomeInput(started,
         new org.yishi.outcome.OutcomeStore.OutcomeValues("管网改造建议", "suggestion_letter", "区住建局", null,
@@ -433,7 +433,7 @@ class AccessMatrixTest {
   }
 
   private static int stationVersion(long id) {
-    return new org.yishi.station.StationStore(node.app().pool()).byId(id).await().getInteger("version");
+    return new org.yishi.station.StationStore(node.app().pool(), node.app().config().zone()).byId(id).await().getInteger("version");
   }
 
   private static int memberVersion(long id) {
@@ -441,15 +441,15 @@ class AccessMatrixTest {
   }
 
   private static int topicVersion(long id) {
-    return new org.yishi.topic.TopicStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+    return new org.yishi.topic.TopicStore(node.app().pool(), node.app().config().zone()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int planVersion(long id) {
-    return new org.yishi.plan.PlanStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+    return new org.yishi.plan.PlanStore(node.app().pool(), node.app().config().zone()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int outcomeVersion(long id) {
-    return new org.yishi.outcome.OutcomeStore(node.app().pool()).byId(node.app().pool(), id).await().getInteger("version");
+    return new org.yishi.outcome.OutcomeStore(node.app().pool(), node.app().config().zone()).byId(node.app().pool(), id).await().getInteger("version");
   }
 
   private static int currentVersion(long id) {

@@ -72,7 +72,7 @@ class GeneratorTest {
   void rowsLoadUnderEveryConstraintAndTheRebuildCountsThem() throws Exception {
     String url = TestPostgres.freshDatabaseUrl();
     CopyLoader.Jdbc jdbc = CopyLoader.Jdbc.of(url);
-    Flyway.configure().dataSource(jdbc.url(), jdbc.user(), null).locations("classpath:db/migration").load().migrate();
+    Flyway.configure().dataSource(jdbc.url(), jdbc.user(), null).locations("classpath:db/migration").placeholders(org.yishi.platform.db.Database.placeholders(org.yishi.platform.config.AppConfig.DEFAULT_ZONE)).load().migrate();
     try (Connection c = jdbc.open()) {
       c.setAutoCommit(false);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO division (code, name, level, parent_code) VALUES (?, ?, ?, ?)")) {

@@ -75,7 +75,7 @@ class MemberPointsTest {
     assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meetings[1] + "/record", c1, held.encode()).statusCode());
     assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meetings[2] + "/record", c1,
         new JsonObject().put("held", false).put("notHeldReason", "暴雪").encode()).statusCode());
-    OutcomeService outcomes = new OutcomeService(node.app().pool(), node.app().events());
+    OutcomeService outcomes = node.services().outcomes();
     for (String content : List.of("建议一", "建议二")) {
       outcomes.create(admin, new OutcomeService.OutcomeInput(meetings[0], new OutcomeStore.OutcomeValues(content, "suggestion_letter",
           "区住建局", null, LocalDate.now().plusDays(30)), null)).await();

@@ -130,7 +130,7 @@ class MeetingClusterTest {
     awaitCount("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND dedupe_key LIKE '" + key + "72h%'", 3);
     // and a few extra runs on all nodes at once change nothing
     for (Node n : NODES) {
-      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), Duration.ofDays(2), "http://127.0.0.1", List.of())
+      new ReminderService(n.app().pool(), n.app().config().reminderLeads(), Duration.ofDays(2), "http://127.0.0.1", List.of(), n.app().config().zone())
           .runOnce(CLOCK.now).await();
     }
     assertEquals(2, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE '" + key + "72h%'"),

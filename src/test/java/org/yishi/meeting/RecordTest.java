@@ -274,7 +274,7 @@ class RecordTest {
   void filingReminderIsCreatedOnceAfterTheGracePeriod() throws Exception {
     long id = pastMeeting(4, 40); // ended 52 hours ago, no record
     ReminderService reminders = new ReminderService(node.app().pool(), List.of(Duration.ofHours(72)), Duration.ofDays(2),
-        "http://127.0.0.1", List.of());
+        "http://127.0.0.1", List.of(), node.app().config().zone());
     reminders.runOnce(java.time.Instant.now()).await();
     reminders.runOnce(java.time.Instant.now()).await();
     assertEquals(1, count("SELECT count(*) FROM notification WHERE dedupe_key = 'record:" + id + ":" + f.ids.get("c1") + "'"));

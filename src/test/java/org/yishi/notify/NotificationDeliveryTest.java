@@ -138,7 +138,7 @@ class NotificationDeliveryTest {
     String key = "reminder:" + meeting + ":72h:";
 
     ReminderService reminders = new ReminderService(node.app().pool(), config.reminderLeads(), Duration.ofDays(2),
-        config.notifications().publicUrl(), config.notifications().robots());
+        config.notifications().publicUrl(), config.notifications().robots(), config.zone());
     DeliveryService delivery = delivery(config);
     Instant now = start.toInstant().minus(Duration.ofHours(71));
     for (int i = 0; i < 2; i++) { // twice: nothing is queued or sent twice
@@ -221,7 +221,7 @@ class NotificationDeliveryTest {
     assertEquals(201, created.statusCode(), created.body());
     long meeting = new JsonObject(created.body()).getLong("id");
     AppConfig config = config(Map.of());
-    new ReminderService(node.app().pool(), config.reminderLeads(), Duration.ofDays(2), config.notifications().publicUrl(), List.of())
+    new ReminderService(node.app().pool(), config.reminderLeads(), Duration.ofDays(2), config.notifications().publicUrl(), List.of(), config.zone())
         .runOnce(start.toInstant().minus(Duration.ofHours(70))).await();
     delivery(config).sendDue("test-node", Instant.now()).await();
     MimeMessage mail = List.of(smtp.getReceivedMessages()).stream()

@@ -255,8 +255,8 @@ class NotificationEventsTest {
             INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
             SELECT id, station_id, division_code, '增设分类垃圾桶', 'proposal', '城管局', current_date - 3 FROM meeting WHERE id = $1
             RETURNING id""").execute(Tuple.of(meeting)).await().iterator().next().getLong(0);
-    new OutcomeService(node.app().pool(), node.app().events()).escalateOverdue(Instant.now()).await();
-    new OutcomeService(node.app().pool(), node.app().events()).escalateOverdue(Instant.now()).await();
+    node.services().outcomes().escalateOverdue(Instant.now()).await();
+    node.services().outcomes().escalateOverdue(Instant.now()).await();
     List<JsonObject> overdue = rows("outcome_overdue:" + outcome + ":");
     assertEquals(List.of("d1@example.org"), overdue.stream().map(r -> r.getString("recipient")).toList());
     assertTrue(overdue.get(0).getString("subject").startsWith("成果办理逾期：城管局"), overdue.get(0).getString("subject"));
@@ -280,7 +280,7 @@ class NotificationEventsTest {
     long meeting = meeting(station, "健身器材维护", start, new JsonArray(), new JsonArray());
     AppConfig config = TestNodes.config(TestNodes.env(pgUrl, env));
     org.yishi.meeting.ReminderService reminders = new org.yishi.meeting.ReminderService(node.app().pool(), List.of(),
-        java.time.Duration.ofDays(2), config.notifications().publicUrl(), List.of());
+        java.time.Duration.ofDays(2), config.notifications().publicUrl(), List.of(), org.yishi.platform.config.AppConfig.DEFAULT_ZONE);
     reminders.runOnce(start.plusDays(1).toInstant()).await(); // not due yet
     assertEquals(0, rows("record_overdue:" + meeting + ":").size());
     Instant due = start.plusDays(3).toInstant();
@@ -419,7 +419,7 @@ class NotificationEventsTest {
     assertTrue(referred.get(0).getString("body").contains("请于 " + due + " 前答复"), referred.get(0).getString("body"));
 
     // the answer-due reminder, three days before, once
-    OutcomeService outcomes = new OutcomeService(node.app().pool(), node.app().events());
+    OutcomeService outcomes = node.services().outcomes();
     outcomes.remindDue(Instant.now(), 3).await();
     assertEquals(0, rows("outcome_due:" + outcome + ":").size(), "not yet");
     Instant soon = due.minusDays(2).atTime(9, 0).atZone(java.time.ZoneId.of("Asia/Shanghai")).toInstant();

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * hours. The delivery job is driven with chosen instants (its clock), never by waiting.
  */
 class NotificationPreferencesTest {
+  private static final java.time.ZoneId ZONE = org.yishi.platform.config.AppConfig.DEFAULT_ZONE;
   private static GreenMail smtp;
   private static LocalGateway sms;
   private static Node node;
@@ -106,10 +107,10 @@ class NotificationPreferencesTest {
     }).toList();
   }
 
-  /** {@code hh:mm} today in Asia/Shanghai, tomorrow when that has passed. */
+  /** {@code hh:mm} today in the node's zone, tomorrow when that has passed. */
   private static Instant nextLocal(int hour, int minute) {
-    OffsetDateTime now = OffsetDateTime.now(PreferenceRules.ZONE);
-    OffsetDateTime at = LocalDate.now(PreferenceRules.ZONE).atTime(hour, minute).atZone(PreferenceRules.ZONE).toOffsetDateTime();
+    OffsetDateTime now = OffsetDateTime.now(ZONE);
+    OffsetDateTime at = LocalDate.now(ZONE).atTime(hour, minute).atZone(ZONE).toOffsetDateTime();
     return (at.isAfter(now) ? at : at.plusDays(1)).toInstant();
   }
 
@@ -213,7 +214,7 @@ class NotificationPreferencesTest {
     assertTrue(mailsTo("c3@example.org").get(0).getSubject().startsWith("会议取消"));
     JsonObject held = rows("topic_rejected:910001:").get(0);
     assertTrue(!held.getBoolean("sent"), held.encode());
-    OffsetDateTime digestAt = PreferenceRules.nextDigest(OffsetDateTime.now());
+    OffsetDateTime digestAt = PreferenceRules.nextDigest(OffsetDateTime.now(), ZONE);
     assertEquals(digestAt.toInstant(), OffsetDateTime.parse(held.getString("next_attempt_at")).toInstant(), held.encode());
     deliverAt(digestAt.toInstant().minusSeconds(60));
     assertEquals(1, mailsTo("c3@example.org").size(), "not before the digest time");
@@ -256,16 +257,16 @@ class NotificationPreferencesTest {
 
   @Test
   void theTimeRulesAcrossMidnight() {
-    Instant at2330 = LocalDate.of(2026, 12, 6).atTime(23, 30).atZone(PreferenceRules.ZONE).toInstant();
-    assertEquals(LocalDate.of(2026, 12, 7).atTime(7, 0).atZone(PreferenceRules.ZONE).toOffsetDateTime(),
-        PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330));
-    assertEquals(LocalDate.of(2026, 12, 7).atTime(7, 0).atZone(PreferenceRules.ZONE).toOffsetDateTime(),
-        PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330.plusSeconds(3 * 3600)));
-    assertNull(PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330.plusSeconds(8 * 3600)));
-    assertNull(PreferenceRules.quietUntil(LocalTime.of(12, 0), LocalTime.of(14, 0), at2330));
-    assertEquals(LocalDate.of(2026, 12, 7).atTime(8, 0).atZone(PreferenceRules.ZONE).toOffsetDateTime().toInstant(),
-        PreferenceRules.nextDigest(at2330.atOffset(java.time.ZoneOffset.UTC)).toInstant());
-    assertEquals(LocalDate.of(2026, 12, 8).atTime(8, 0).atZone(PreferenceRules.ZONE).toOffsetDateTime().toInstant(),
-        PreferenceRules.nextDigest(at2330.plusSeconds(9 * 3600).atOffset(java.time.ZoneOffset.UTC)).toInstant(), "08:30 → next day");
+    Instant at2330 = LocalDate.of(2026, 12, 6).atTime(23, 30).atZone(ZONE).toInstant();
+    assertEquals(LocalDate.of(2026, 12, 7).atTime(7, 0).atZone(ZONE).toOffsetDateTime(),
+        PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330, ZONE));
+    assertEquals(LocalDate.of(2026, 12, 7).atTime(7, 0).atZone(ZONE).toOffsetDateTime(),
+        PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330.plusSeconds(3 * 3600), ZONE));
+    assertNull(PreferenceRules.quietUntil(LocalTime.of(22, 0), LocalTime.of(7, 0), at2330.plusSeconds(8 * 3600), ZONE));
+    assertNull(PreferenceRules.quietUntil(LocalTime.of(12, 0), LocalTime.of(14, 0), at2330, ZONE));
+    assertEquals(LocalDate.of(2026, 12, 7).atTime(8, 0).atZone(ZONE).toOffsetDateTime().toInstant(),
+        PreferenceRules.nextDigest(at2330.atOffset(java.time.ZoneOffset.UTC), ZONE).toInstant());
+    assertEquals(LocalDate.of(2026, 12, 8).atTime(8, 0).atZone(ZONE).toOffsetDateTime().toInstant(),
+        PreferenceRules.nextDigest(at2330.plusSeconds(9 * 3600).atOffset(java.time.ZoneOffset.UTC), ZONE).toInstant(), "08:30 → next day");
   }
 }

@@ -58,7 +58,8 @@ class RollupMigrationTest {
 
   private static org.flywaydb.core.api.configuration.FluentConfiguration flyway(String url, String location) {
     String rest = url.substring(url.indexOf('@') + 1);
-    return Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations(location);
+    return Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations(location)
+        .placeholders(org.yishi.platform.db.Database.placeholders(org.yishi.platform.config.AppConfig.DEFAULT_ZONE));
   }
 
   private static Flyway previousRelease(String url) {

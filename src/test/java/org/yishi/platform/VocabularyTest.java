@@ -38,7 +38,7 @@ class VocabularyTest {
   static void migrate() throws SQLException {
     url = TestPostgres.freshDatabaseUrl();
     String rest = url.substring(url.indexOf('@') + 1);
-    Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations("classpath:db/migration")
+    Flyway.configure().dataSource("jdbc:postgresql://" + rest, "postgres", null).locations("classpath:db/migration").placeholders(org.yishi.platform.db.Database.placeholders(org.yishi.platform.config.AppConfig.DEFAULT_ZONE))
         .load().migrate();
   }
 

@@ -267,6 +267,8 @@ public record AppConfig(
   private static final Setting ALIYUN_SMS_KEY_SECRET = new Setting("notify.aliyunSms.accessKeySecret", "YISHI_ALIYUN_SMS_ACCESS_KEY_SECRET");
   private static final Setting ALIYUN_SMS_SIGN = new Setting("notify.aliyunSms.signName", "YISHI_ALIYUN_SMS_SIGN_NAME");
   private static final Setting ALIYUN_SMS_TEMPLATES = new Setting("notify.aliyunSms.templates", "YISHI_ALIYUN_SMS_TEMPLATES");
+  private static final Setting ZONE = new Setting("zone", "YISHI_ZONE");
+  /** The older name of {@link #ZONE}, still accepted (used when YISHI_ZONE / zone is not set). */
   private static final Setting REPORT_ZONE = new Setting("reports.zone", "YISHI_REPORT_ZONE");
   private static final Setting REPORT_CATCH_UP = new Setting("reports.catchUpPeriods", "YISHI_REPORT_CATCH_UP");
   private static final Setting REPORT_FONT = new Setting("reports.pdfFont", "YISHI_REPORT_FONT");
@@ -277,6 +279,12 @@ public record AppConfig(
       "city_yearly", new Setting("reports.schedules.cityYearly", "YISHI_REPORT_CITY_YEARLY"),
       "district_monthly", new Setting("reports.schedules.districtMonthly", "YISHI_REPORT_DISTRICT_MONTHLY"));
   /** Defaults: the 1st at 02:00 for the month before; quarters and years a little later the same night. */
+  /**
+   * The default of {@code YISHI_ZONE}: the one place the zone is named. Everything else gets the
+   * configured zone ({@link #zone()}) by constructor from the composition root.
+   */
+  public static final java.time.ZoneId DEFAULT_ZONE = java.time.ZoneId.of("Asia/Shanghai");
+
   public static final Map<String, String> DEFAULT_SCHEDULES = Map.of(
       "city_monthly", "0 2 1 * *", "city_quarterly", "0 3 1 1,4,7,10 *", "city_yearly", "0 4 1 1 *",
       "district_monthly", "30 2 1 * *");
@@ -386,6 +394,15 @@ public record AppConfig(
       throw new ConfigException(CLUSTER_PUBLIC_ADDRESS.label() + ": required when " + CLUSTER_HOST.label()
           + " is 0.0.0.0 (the address other members reach this node at)");
     }
+  }
+
+  /**
+   * The node's one time zone ({@code YISHI_ZONE}, alias {@code YISHI_REPORT_ZONE}; default
+   * {@link #DEFAULT_ZONE}): calendar days and months of meetings, due dates, statistics and roll-ups,
+   * report periods and schedules, dates shown on pages and in exports.
+   */
+  public java.time.ZoneId zone() {
+    return reports.zone();
   }
 
   /** Whether the roll-up reads go to a streaming replica ({@code YISHI_PG_REPLICA_URL}). */
@@ -596,12 +613,18 @@ public record AppConfig(
 
     /** The report settings; each schedule must be a valid five-field cron expression or "off". */
     ReportSettings reports() {
-      String zoneText = text(REPORT_ZONE, "Asia/Shanghai", false);
+      Setting zoneSetting = raw(ZONE) != null && !raw(ZONE).isEmpty() ? ZONE : REPORT_ZONE;
+      String zoneText = text(zoneSetting, DEFAULT_ZONE.getId(), false);
       java.time.ZoneId zone;
       try {
         zone = java.time.ZoneId.of(zoneText);
+        if (zone instanceof java.time.ZoneOffset) {
+          // region ids only (Asia/Urumqi, UTC): a bare offset would silently ignore a change of rules
+          throw new java.time.DateTimeException("an offset, not a region");
+        }
       } catch (java.time.DateTimeException e) {
-        throw new ConfigException(REPORT_ZONE.label() + ": '" + zoneText + "' is not a time zone (e.g. Asia/Shanghai)");
+        throw new ConfigException(zoneSetting.label() + ": '" + zoneText + "' is not a time zone (e.g. "
+            + DEFAULT_ZONE.getId() + ")");
       }
       int catchUp = integer(REPORT_CATCH_UP, 12, 0, 120);
       Map<String, String> schedules = new java.util.LinkedHashMap<>();

@@ -136,7 +136,7 @@ public final class BackupCommand {
                 + " or an external database with --url)");
           }
           out.println("The embedded database under " + dataDir + "/pg is not running: starting it for the backup ...");
-          started = Database.startEmbedded(dataDir.resolve("pg"), 0);
+          started = Database.startEmbedded(dataDir.resolve("pg"), 0, java.util.List.of("127.0.0.1"), "", config.zone());
           port = started.getPort();
         }
         where = "the embedded database under " + dataDir.resolve("pg");
@@ -214,7 +214,7 @@ public final class BackupCommand {
     try {
       if (dataDir != null) {
         Files.createDirectories(dataDir);
-        embedded = Database.startEmbedded(dataDir.resolve("pg"), 0);
+        embedded = Database.startEmbedded(dataDir.resolve("pg"), 0, java.util.List.of("127.0.0.1"), "", config.zone());
         url = "postgresql://postgres@127.0.0.1:" + embedded.getPort() + "/postgres";
       }
       try (Connection c = BackupFormat.connect(url)) {
@@ -256,7 +256,7 @@ public final class BackupCommand {
     }
   }
 
-  private static Flyway flyway(String url, String target) {
+  private Flyway flyway(String url, String target) {
     java.net.URI uri = java.net.URI.create(url);
     String info = uri.getUserInfo();
     String user = info == null ? null : info.contains(":") ? info.substring(0, info.indexOf(':')) : info;
@@ -264,7 +264,8 @@ public final class BackupCommand {
     String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
     var flyway = Flyway.configure()
         .dataSource("jdbc:postgresql://" + uri.getHost() + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort()) + "/" + db, user, password)
-        .locations("classpath:db/migration");
+        .locations("classpath:db/migration")
+        .placeholders(Database.placeholders(config.zone()));
     // a restore migrates to the backup's (maybe older) version: without the callbacks, which hold
     // the current definitions of the roll-up functions (afterMigrate__rollup_functions.sql) and
     // run when a node of this release starts on the restored database

@@ -51,7 +51,7 @@ public final class Database {
   public void startAndMigrate() {
     if (config.embeddedDatabase()) {
       embedded = startEmbedded(config.dataDir().resolve("pg"), config.pgEmbeddedPort(),
-          config.pgEmbeddedListen(), config.pgEmbeddedPassword());
+          config.pgEmbeddedListen(), config.pgEmbeddedPassword(), config.zone());
       connectOptions = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.getPort())
           .setDatabase("postgres").setUser("postgres");
     } else {
@@ -62,10 +62,15 @@ public final class Database {
     // a node frozen mid-transaction (SIGSTOP, a stalled VM) must not hold its row locks for ever:
     // the server ends such a session, rolling its transaction back (the node's transactions take milliseconds)
     connectOptions.addProperty("idle_in_transaction_session_timeout", "10s");
+    // the node's sessions read dates in the configured zone (SQL uses current_setting('TimeZone'))
+    connectOptions.addProperty("TimeZone", config.zone().getId());
     checkReachable();
     MigrateResult result = Flyway.configure()
         .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
         .locations("classpath:db/migration")
+        // the roll-up functions (afterMigrate callback) count months in the configured zone;
+        // changing the zone on a database with data needs a rebuild of the roll-ups (docs/statistics.md)
+        .placeholders(placeholders(config.zone()))
         .load()
         .migrate();
     LOG.info(() -> result.migrationsExecuted == 0 ? "Database schema is up to date"
@@ -73,9 +78,17 @@ public final class Database {
             + " (" + result.migrationsExecuted + " migration(s) applied)");
   }
 
+  /**
+   * The Flyway placeholders of the migrations and callbacks: {@code ${zone}}, the zone the roll-up
+   * functions count calendar months in (afterMigrate__rollup_functions.sql).
+   */
+  public static java.util.Map<String, String> placeholders(java.time.ZoneId zone) {
+    return java.util.Map.of("zone", zone.getId());
+  }
+
   /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}, on 127.0.0.1 only. */
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
-    return startEmbedded(dir, port, java.util.List.of("127.0.0.1"), "");
+    return startEmbedded(dir, port, java.util.List.of("127.0.0.1"), "", AppConfig.DEFAULT_ZONE);
   }
 
   /**
@@ -84,7 +97,8 @@ public final class Database {
    * it listens on another address, other hosts may connect, and replicate, with the {@code postgres}
    * role's password ({@code password}, SCRAM-SHA-256), which is (re)set at every start.
    */
-  public static EmbeddedPostgres startEmbedded(Path dir, int port, java.util.List<String> listen, String password) {
+  public static EmbeddedPostgres startEmbedded(Path dir, int port, java.util.List<String> listen, String password,
+                                              java.time.ZoneId zone) {
     boolean remote = listen.stream().anyMatch(a -> !a.startsWith("127."));
     try {
       Files.createDirectories(dir);
@@ -104,7 +118,7 @@ public final class Database {
           .setServerConfig("listen_addresses", String.join(",", withLoopback(listen)))
           .setServerConfig("hba_file", hba.toString())
           .setServerConfig("password_encryption", "scram-sha-256")
-          .setServerConfig("timezone", "Asia/Shanghai");
+          .setServerConfig("timezone", zone.getId());
       if (port > 0) {
         builder.setPort(port);
       }
@@ -169,7 +183,16 @@ public final class Database {
    * {@link #startAndMigrate} has run; the caller closes the connection.
    */
   public Connection openJdbc() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl(), jdbcProperties());
+    Connection c = DriverManager.getConnection(jdbcUrl(), jdbcProperties());
+    // pgjdbc sets the session zone to the JVM's: use the node's, like the reactive pool
+    try (java.sql.PreparedStatement st = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
+      st.setString(1, config.zone().getId());
+      st.execute();
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
   }
 
   private Properties jdbcProperties() {
@@ -206,6 +229,7 @@ public final class Database {
     replica.addProperty("application_name", "yishi-read");
     // a replica refuses writes anyway; this makes a misrouted write fail the same way on a primary
     replica.addProperty("default_transaction_read_only", "on");
+    replica.addProperty("TimeZone", config.zone().getId());
     readPool = buildPool(vertx, replica, "yishi-read");
     return readPool;
   }

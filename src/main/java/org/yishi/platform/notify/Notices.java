@@ -17,7 +17,8 @@ import org.yishi.platform.notify.Notice.Audience;
  */
 public final class Notices {
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
-  private static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+  /** The node's zone for the times in messages; set at start-up ({@link #zone(ZoneId)}), like the outbox's public URL. */
+  private static volatile ZoneId zone = org.yishi.platform.config.AppConfig.DEFAULT_ZONE;
 
   private Notices() {
   }
@@ -113,9 +114,9 @@ public final class Notices {
     };
   }
 
-  /** {@code 2026-12-07 09:30} in Asia/Shanghai, from a stored timestamp. */
+  /** {@code 2026-12-07 09:30} in the node's zone, from a stored timestamp. */
   public static String when(String isoTimestamp) {
-    return OffsetDateTime.parse(isoTimestamp).atZoneSameInstant(ZONE).format(WHEN);
+    return OffsetDateTime.parse(isoTimestamp).atZoneSameInstant(zone).format(WHEN);
   }
 
   private static String text(String s) {
@@ -124,5 +125,10 @@ public final class Notices {
 
   private static String cut(String s) {
     return s == null ? "" : s.length() > 100 ? s.substring(0, 100) + "…" : s;
+  }
+
+  /** Sets the zone of the times in messages (the node's {@code YISHI_ZONE}); called once at start-up. */
+  public static void zone(ZoneId nodeZone) {
+    zone = nodeZone;
   }
 }

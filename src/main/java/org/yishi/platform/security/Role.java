@@ -1,11 +1,11 @@
 package org.yishi.platform.security;
 
+import org.yishi.platform.web.Keyed;
 import org.yishi.platform.web.Keys;
 
-import java.util.Locale;
 
 /** The roles; each is scoped to a jurisdiction (see {@link Jurisdiction}). */
-public enum Role {
+public enum Role implements Keyed {
   /** Runs the installation: accounts, imports, schedules. Sees everything. */
   ADMIN,
   /** City committee staff: the whole city. */
@@ -16,11 +16,6 @@ public enum Role {
   STATION_COORDINATOR,
   /** A committee member (委员) signing in: only their own invitations, check-ins and record. */
   MEMBER;
-
-  /** The value stored in the database and used in the API ({@code district_staff}). */
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   /** Parses an API/database value; null when unknown. */
   public static Role fromKey(String key) {

@@ -1,19 +1,14 @@
 package org.yishi.platform.vocabulary;
 
+import org.yishi.platform.web.Keyed;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /** How a meeting is held; the order of the statistics' counters ({@code meetings_held_format_<key>}) and of the form. */
-public enum MeetingFormat {
+public enum MeetingFormat implements Keyed {
   ON_SITE, ONLINE, HYBRID;
 
   private static final List<String> KEYS = Arrays.stream(values()).map(MeetingFormat::key).toList();
-
-  /** The stored value, e.g. {@code on_site}. */
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   /** Every key, in catalogue order. */
   public static List<String> keys() {

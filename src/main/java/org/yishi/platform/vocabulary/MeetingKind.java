@@ -1,23 +1,18 @@
 package org.yishi.platform.vocabulary;
 
+import org.yishi.platform.web.Keyed;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Kinds of consultation (协商形式), in the order of docs/statistics.md: the order of the statistics'
  * counters ({@code meetings_held_kind_<key>}) and of the database's CHECK list on {@code meeting.kind}.
  */
-public enum MeetingKind {
+public enum MeetingKind implements Keyed {
   STANDING_COMMITTEE_SESSION, THEMATIC_CONSULTATION, FORUM, COUNTERPART, PROPOSAL_HANDLING, SECTOR, GRASSROOTS;
 
   private static final List<String> KEYS = Arrays.stream(values()).map(MeetingKind::key).toList();
-
-  /** The stored value, e.g. {@code thematic_consultation}. */
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   /** Every key, in catalogue order. */
   public static List<String> keys() {

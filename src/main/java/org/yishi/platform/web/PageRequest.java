@@ -1,7 +1,10 @@
 package org.yishi.platform.web;
 
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.http.AppException;
+
+import java.util.Map;
 
 
 /** {@code ?page=N&size=M} with bounds: pages start at 1, sizes 1-200 (default 20). */
@@ -41,5 +44,23 @@ public record PageRequest(int page, int size) {
   /** Total number of pages for {@code total} items (at least 1). */
   public int pages(long total) {
     return (int) Math.max(1, (total + size - 1) / size);
+  }
+
+  /** The API answer for this page of a list: the store's {@code {items, total}} with {@code page} and {@code size}. */
+  public JsonObject answer(JsonObject list) {
+    return list.put("page", page).put("size", size);
+  }
+
+  /**
+   * Puts this page of a list into a page's template model: the rows under {@code key}, and
+   * {@code total}, {@code page} and {@code pages} from the store's {@code {items, total}}.
+   */
+  public Map<String, Object> into(Map<String, Object> model, String key, Object rows, JsonObject list) {
+    long total = list.getLong("total");
+    model.put(key, rows);
+    model.put("total", total);
+    model.put("page", page);
+    model.put("pages", pages(total));
+    return model;
   }
 }

@@ -1,0 +1,52 @@
+package org.yishi.platform.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.security.Access;
+
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The row handling every store repeats: the first row mapped (or null), all rows mapped, lock a row
+ * and read it, and where a row lies for the jurisdiction check. {@code table} is always one of
+ * the caller's constant table names, never input.
+ */
+public final class Rows {
+  private Rows() {
+  }
+
+  /** The first row mapped by {@code map}, or null when there is none. */
+  public static JsonObject first(RowSet<Row> rows, Function<Row, JsonObject> map) {
+    var it = rows.iterator();
+    return it.hasNext() ? map.apply(it.next()) : null;
+  }
+
+  /** Every row mapped by {@code map}, in order. */
+  public static JsonArray all(RowSet<Row> rows, Function<Row, JsonObject> map) {
+    JsonArray out = new JsonArray();
+    rows.forEach(r -> out.add(map.apply(r)));
+    return out;
+  }
+
+  /**
+   * Locks row {@code id} of {@code table} in {@code tx} ({@code SELECT ... FOR UPDATE}) and then reads
+   * it with {@code read} in the same transaction; null when there is no such row.
+   */
+  public static Future<JsonObject> lockThenRead(SqlClient tx, String table, long id,
+                                                BiFunction<SqlClient, Long, Future<JsonObject>> read) {
+    return tx.preparedQuery("SELECT id FROM " + table + " WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : read.apply(tx, id));
+  }
+
+  /** Where row {@code id} of {@code table} lies (its station and division), for the route's jurisdiction check; null when none. */
+  public static Future<Access.Scope> scopeOf(SqlClient client, String table, long id) {
+    return client.preparedQuery("SELECT station_id, division_code FROM " + table + " WHERE id = $1").execute(Tuple.of(id))
+        .map(Access.Scope::ofStationRow);
+  }
+}
