@@ -79,13 +79,15 @@ public final class PointsRoutes {
   }
 
   private void replaceRulesApi(RoutingContext ctx) {
-    JsonObject body = ctx.body().asJsonObject();
-    if (body == null) {
-      throw AppException.invalid("rules", "points.rules.format", MemberPoints.KINDS.size());
+    // a JSON object (400 otherwise) whose year, a whole number from 2000 to next year, is required
+    org.yishi.platform.web.Input in = org.yishi.platform.web.Input.json(ctx);
+    Long givenYear = in.optionalLong("year", 2000, LocalDate.now(app.config().zone()).getYear() + 1L);
+    if (givenYear == null && !in.failed("year")) {
+      in.reject("year", "field.required");
     }
-    Object rawYear = body.getValue("year");
-    int year = year(rawYear instanceof Number n ? String.valueOf(n.longValue()) : rawYear instanceof String s ? s : "x");
-    List<MemberPoints.Rule> rules = MemberPoints.read(body.getValue("rules"));
+    in.done();
+    int year = givenYear.intValue();
+    List<MemberPoints.Rule> rules = MemberPoints.read(ctx.body().asJsonObject().getValue("rules"));
     long committee = Access.pathId(ctx);
     Principal actor = Security.require(ctx);
     JsonArray after = new JsonArray();

@@ -80,7 +80,12 @@ final class DivisionTestDb {
   }
 
   void clear() throws SQLException {
-    execute("TRUNCATE division, division_import CASCADE");
+    // the cascade reaches accounts through members (account.member_id): the staff accounts are kept
+    execute("""
+        CREATE TEMP TABLE kept_account AS SELECT * FROM account WHERE member_id IS NULL;
+        TRUNCATE division, division_import CASCADE;
+        INSERT INTO account SELECT * FROM kept_account;
+        DROP TABLE kept_account""");
   }
 
   /** A resource of this project, as the product or the tests ship it. */
