@@ -89,6 +89,6 @@ public record Services(
         new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
         reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
         new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
-        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone));
+        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()));
   }
 }

@@ -48,7 +48,7 @@ public final class CheckinRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle. */
   public Router router() {
     CheckinRoutes routes = this;
-    Access.ScopeResolver meeting = Access.byId(id -> routes.checkins.store().scopeOf(app.pool(), id)
+    Access.ScopeResolver meeting = Access.byId(id -> routes.checkins.scopeOf(id)
         .map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1])));
     Access coordinator = Access.signedIn().scoped(meeting);
     Access scanning = Access.open("check-in by a meeting's signed code: guests have no account");

@@ -26,10 +26,6 @@ import java.util.Map;
  * flagged. Nobody checks in at a cancelled meeting or once its record is filed. One transaction each.
  */
 public final class CheckinService {
-  /** How long before the start the code admits check-ins ({@code YISHI_CHECKIN_OPENS_MINUTES}, default 60). */
-  public static final int OPENS_MINUTES = setting("YISHI_CHECKIN_OPENS_MINUTES", 60);
-  /** How long after the end it still does ({@code YISHI_CHECKIN_CLOSES_MINUTES}, default 120). */
-  public static final int CLOSES_MINUTES = setting("YISHI_CHECKIN_CLOSES_MINUTES", 120);
   /** Arriving more than this many minutes before the start is "early". */
   public static final int EARLY_MINUTES = 15;
   /** Arriving more than this many minutes after the start is "late". */
@@ -43,24 +39,17 @@ public final class CheckinService {
   private final CheckinMembers accounts;
   private final CheckinMembers members;
 
-  public CheckinService(Pool pool, CheckinMembers members, java.time.ZoneId zone) {
+  /** The check-in window around a meeting ({@code YISHI_CHECKIN_OPENS_MINUTES}, {@code YISHI_CHECKIN_CLOSES_MINUTES}). */
+  private final org.yishi.platform.config.AppConfig.CheckinSettings window;
+
+  public CheckinService(Pool pool, CheckinMembers members, java.time.ZoneId zone,
+                        org.yishi.platform.config.AppConfig.CheckinSettings window) {
+    this.window = window;
     this.store = new CheckinStore(zone);
     this.pool = pool;
     this.codes = new CheckinCodes(pool);
     this.accounts = members;
     this.members = members;
-  }
-
-  private static int setting(String name, int fallback) {
-    String raw = System.getenv(name);
-    if (raw == null || raw.isBlank()) {
-      return fallback;
-    }
-    int v = Integer.parseInt(raw.strip());
-    if (v < 0 || v > 7 * 24 * 60) {
-      throw new IllegalArgumentException(name + " must be 0-10080 minutes");
-    }
-    return v;
   }
 
   public CheckinStore store() {
@@ -76,8 +65,8 @@ public final class CheckinService {
   }
 
   /** The window [opens, closes] of a meeting's code. */
-  static OffsetDateTime[] window(CheckinStore.MeetingRef m) {
-    return new OffsetDateTime[] {m.startsAt().minusMinutes(OPENS_MINUTES), m.endsAt().plusMinutes(CLOSES_MINUTES)};
+  OffsetDateTime[] window(CheckinStore.MeetingRef m) {
+    return new OffsetDateTime[] {m.startsAt().minusMinutes(window.opensMinutes()), m.endsAt().plusMinutes(window.closesMinutes())};
   }
 
   /** The meeting's check-in code (its link path is {@code /checkin/<code>}) with its window, or a 404. */
@@ -253,4 +242,9 @@ public final class CheckinService {
     return p == null || !p.is(Role.MEMBER) ? Future.succeededFuture() : accounts.memberOf(p.id());
   }
 
+
+  /** The station and division of a meeting, for the routes' jurisdiction check: {stationId, divisionCode}, or null. */
+  public Future<Object[]> scopeOf(long meetingId) {
+    return store.scopeOf(pool, meetingId);
+  }
 }

@@ -59,8 +59,8 @@ public final class RequestRoutes {
   /** The routes; the composition root builds one instance per HTTP verticle. */
   public Router router() {
     RequestRoutes routes = this;
-    Access.ScopeResolver request = Access.byId(id -> routes.requests.store().scopeOf(id));
-    Access.ScopeResolver station = Access.byId(id -> routes.requests.store().station(id)
+    Access.ScopeResolver request = Access.byId(id -> routes.requests.scopeOf(id));
+    Access.ScopeResolver station = Access.byId(id -> routes.requests.station(id)
         .map(s -> s == null ? null : Access.Scope.station(id, s.getString("divisionCode"))));
     SecureRouter r = app.secureRouter();
     r.get("/r/track", Access.open("residents follow their request by its tracking code, without an account"), routes::trackPage);
@@ -89,7 +89,7 @@ public final class RequestRoutes {
       }
       List<RequestStore.Limit> limits = requests.limits(address(ctx), id, null, clock.instant());
       requests.challengeNeeded(limits)
-          .compose(needed -> requests.store().categories().compose(categories -> form(ctx, 200, station, categories,
+          .compose(needed -> requests.categories().compose(categories -> form(ctx, 200, station, categories,
               Map.of(), Map.of(), needed)))
           .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
@@ -99,7 +99,7 @@ public final class RequestRoutes {
     if (id == null) {
       return Future.succeededFuture();
     }
-    return requests.store().station(id).map(s -> s != null && "active".equals(s.getString("status")) ? s : null);
+    return requests.station(id).map(s -> s != null && "active".equals(s.getString("status")) ? s : null);
   }
 
   private void unavailable(RoutingContext ctx) {
@@ -151,7 +151,7 @@ public final class RequestRoutes {
         unavailable(ctx);
         return;
       }
-      requests.store().categories().onSuccess(categories -> submitTo(ctx, in, station, categories)).onFailure(ctx::fail);
+      requests.categories().onSuccess(categories -> submitTo(ctx, in, station, categories)).onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 
@@ -235,7 +235,7 @@ public final class RequestRoutes {
       return;
     }
     String code = TrackingCode.normalise(typed);
-    requests.store().timeline(code == null ? "-" : code).onSuccess(t -> {
+    requests.timeline(code == null ? "-" : code).onSuccess(t -> {
       if (t == null) {
         app.web().page(ctx, 404, "request/track", Map.of("unknown", true));
         return;
@@ -253,7 +253,7 @@ public final class RequestRoutes {
 
   private void posterPage(RoutingContext ctx) {
     long id = Access.pathId(ctx);
-    requests.store().station(id).onSuccess(station -> {
+    requests.station(id).onSuccess(station -> {
       String url = app.config().notifications().publicUrl().replaceAll("/+$", "") + "/r/" + id;
       Map<String, Object> model = new HashMap<>();
       model.put("station", station.getMap());
@@ -305,7 +305,7 @@ public final class RequestRoutes {
     if (f.stationId() == null) {
       return Future.succeededFuture(f);
     }
-    return requests.store().station(f.stationId()).compose(s -> {
+    return requests.station(f.stationId()).compose(s -> {
       if (s == null) {
         return Future.failedFuture(AppException.invalid("stationId", "request.error.stationUnknown"));
       }
@@ -319,7 +319,7 @@ public final class RequestRoutes {
   private void listPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
-    checkedFilter(ctx, me).compose(f -> requests.store().list(me.jurisdiction(), f, page).map(result -> {
+    checkedFilter(ctx, me).compose(f -> requests.list(me.jurisdiction(), f, page).map(result -> {
       result.getJsonArray("items").forEach(o -> shown(me, (JsonObject) o));
       Map<String, Object> model = new HashMap<>();
       model.put("items", Web.rows(result.getJsonArray("items")));
@@ -337,7 +337,7 @@ public final class RequestRoutes {
   private void listApi(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
-    checkedFilter(ctx, me).compose(f -> requests.store().list(me.jurisdiction(), f, page)).onSuccess(result -> {
+    checkedFilter(ctx, me).compose(f -> requests.list(me.jurisdiction(), f, page)).onSuccess(result -> {
       result.getJsonArray("items").forEach(o -> shown(me, (JsonObject) o));
       Json.ok(ctx, result.put("page", page.page()).put("size", page.size()));
     }).onFailure(ctx::fail);
@@ -350,9 +350,9 @@ public final class RequestRoutes {
   private void view(RoutingContext ctx, int status, Map<String, Msg> errors, Map<String, String> values) {
     Principal me = Security.require(ctx);
     long id = Access.pathId(ctx);
-    requests.store().byId(requests.store().pool(), id).compose(r -> {
+    requests.byId(id).compose(r -> {
       Future<JsonObject> candidates = "received".equals(r.getString("status"))
-          ? requests.store().list(me.jurisdiction(), new RequestStore.Filter(null, r.getLong("stationId")), new PageRequest(1, 50))
+          ? requests.list(me.jurisdiction(), new RequestStore.Filter(null, r.getLong("stationId")), new PageRequest(1, 50))
           : Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
       return candidates.compose(c -> {
         Map<String, Object> model = new HashMap<>();
@@ -375,7 +375,7 @@ public final class RequestRoutes {
   }
 
   private void photo(RoutingContext ctx) {
-    requests.store().photo(Access.pathId(ctx)).onSuccess(p -> {
+    requests.photo(Access.pathId(ctx)).onSuccess(p -> {
       if (p == null) {
         ctx.fail(AppException.notFound("The request has no photo"));
         return;
@@ -435,7 +435,7 @@ public final class RequestRoutes {
     }
     model.put("from", from.toString());
     model.put("to", to.toString());
-    return requests.store().counters(me.jurisdiction(), from.atDay(1), to.atDay(1));
+    return requests.counters(me.jurisdiction(), from.atDay(1), to.atDay(1));
   }
 
   private static YearMonth month(RoutingContext ctx, String name, YearMonth dflt) {

@@ -250,4 +250,42 @@ public final class RequestService {
   public ZoneId zone() {
     return zone;
   }
+
+  // ---------------------------------------------------------------- reads the routes need (the store's, forwarded)
+
+  /** A station as the public form and the poster need it, or null. */
+  public Future<io.vertx.core.json.JsonObject> station(long id) {
+    return store.station(id);
+  }
+
+  public Future<io.vertx.core.json.JsonArray> categories() {
+    return store.categories();
+  }
+
+  public Future<io.vertx.core.json.JsonObject> list(org.yishi.platform.security.Jurisdiction j, RequestStore.Filter f,
+                                                    org.yishi.platform.web.PageRequest page) {
+    return store.list(j, f, page);
+  }
+
+  public Future<org.yishi.platform.security.Access.Scope> scopeOf(long id) {
+    return store.scopeOf(id);
+  }
+
+  /** The public timeline of a tracking code, or null. */
+  public Future<io.vertx.core.json.JsonObject> timeline(String code) {
+    return store.timeline(code);
+  }
+
+  public Future<io.vertx.core.json.JsonObject> byId(long id) {
+    return store.byId(store.pool(), id);
+  }
+
+  public Future<io.vertx.core.json.JsonObject> photo(long requestId) {
+    return store.photo(requestId);
+  }
+
+  public Future<io.vertx.core.json.JsonObject> counters(org.yishi.platform.security.Jurisdiction j, java.time.LocalDate from,
+                                                        java.time.LocalDate to) {
+    return store.counters(j, from, to);
+  }
 }

@@ -69,6 +69,18 @@ class ArchitectureTest {
   }
 
   @Test
+  void routesCallServicesNotTheirStores() {
+    List<String> found = new ArrayList<>();
+    for (Source s : sources()) {
+      if (s.path().endsWith("Routes.java") && s.text().contains(".store().")) {
+        found.add(s.path());
+      }
+    }
+    assertTrue(sources().stream().anyMatch(s -> s.path().endsWith("RequestRoutes.java")), "the scan sees the routes");
+    assertEquals(List.of(), found, "routes that reach past their service to its store (the service owns the rules)");
+  }
+
+  @Test
   void storesAndServicesAreBuiltOnlyByTheRootOrTheirOwnPackage() {
     List<Source> sources = sources();
     Map<String, String> home = new HashMap<>();

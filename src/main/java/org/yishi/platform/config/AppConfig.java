@@ -37,7 +37,17 @@ public record AppConfig(
     ReportSettings reports,
     NotifySettings notifications,
     StatsSettings stats,
-    RequestSettings requests) {
+    RequestSettings requests,
+    CheckinSettings checkin) {
+
+  /**
+   * Check-in by a meeting's QR code (docs/members.md).
+   *
+   * @param opensMinutes  how long before the start the code admits check-ins
+   * @param closesMinutes how long after the end it still does
+   */
+  public record CheckinSettings(int opensMinutes, int closesMinutes) {
+  }
 
   /**
    * The node's cache of computed roll-ups and dashboard lists (docs/statistics.md).
@@ -246,6 +256,8 @@ public record AppConfig(
   private static final Setting REQ_PER_PHONE = new Setting("requests.perPhoneDay", "YISHI_REQUEST_PER_PHONE_DAY");
   private static final Setting REQ_CHALLENGE = new Setting("requests.challengeAfter", "YISHI_REQUEST_CHALLENGE_AFTER");
   private static final Setting REQ_PHOTO = new Setting("requests.photoMaxBytes", "YISHI_REQUEST_PHOTO_MAX_BYTES");
+  private static final Setting CHECKIN_OPENS = new Setting("checkin.opensMinutes", "YISHI_CHECKIN_OPENS_MINUTES");
+  private static final Setting CHECKIN_CLOSES = new Setting("checkin.closesMinutes", "YISHI_CHECKIN_CLOSES_MINUTES");
   private static final Setting PUBLIC_URL = new Setting("notify.publicUrl", "YISHI_PUBLIC_URL");
   private static final Setting NOTIFY_MAX_ATTEMPTS = new Setting("notify.maxAttempts", "YISHI_NOTIFY_MAX_ATTEMPTS");
   private static final Setting NOTIFY_BACKOFF = new Setting("notify.backoffSeconds", "YISHI_NOTIFY_BACKOFF_SECONDS");
@@ -378,7 +390,8 @@ public record AppConfig(
             r.integer(REQ_PER_STATION, 300, 1, 1_000_000),
             r.integer(REQ_PER_PHONE, 5, 1, 1000),
             r.integer(REQ_CHALLENGE, 3, 0, 100_000),
-            r.integer(REQ_PHOTO, 3_145_728, 1024, 10_485_760)));
+            r.integer(REQ_PHOTO, 3_145_728, 1024, 10_485_760)),
+        new CheckinSettings(r.integer(CHECKIN_OPENS, 60, 0, 10_080), r.integer(CHECKIN_CLOSES, 120, 0, 10_080)));
     config.checkCombinations();
     return config;
   }
