@@ -107,7 +107,7 @@ public final class Node {
         () -> new AuditRoutes(app, s.audit()).router(),
         () -> new DeliveryRoutes(app).router(),
         () -> PreferenceRoutes.router(app),
-        () -> TestMessageRoutes.router(app),
+        () -> new TestMessageRoutes(app, s.delivery()).router(),
         () -> UnitContactRoutes.router(app),
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),

@@ -39,13 +39,17 @@ public final class TestMessageRoutes {
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   private static final List<String> CHANNELS = List.of("email", "sms", "robot");
   private final App app;
+  private final DeliveryService delivery;
 
-  private TestMessageRoutes(App app) {
+  /** @param delivery the node's delivery service (its channels and clients, built once by the root) */
+  public TestMessageRoutes(App app, DeliveryService delivery) {
     this.app = app;
+    this.delivery = delivery;
   }
 
-  public static Router router(App app) {
-    TestMessageRoutes routes = new TestMessageRoutes(app);
+  /** The routes; the composition root builds one instance per HTTP verticle. */
+  public Router router() {
+    TestMessageRoutes routes = this;
     SecureRouter r = app.secureRouter();
     r.post("/api/v1/admin/notifications/test", ADMIN, routes::testApi);
     r.post("/admin/notifications/test", ADMIN, routes::testFromForm);
@@ -108,9 +112,7 @@ public final class TestMessageRoutes {
     if (!errors.isEmpty()) {
       return Future.failedFuture(AppException.invalid(errors));
     }
-    DeliveryService delivery = new DeliveryService(app.vertx(), app.pool(), app.config().notifications(), Instant::now, app.config().zone());
     if (!delivery.channels().contains(channel)) {
-      delivery.close();
       return Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The " + channel + " channel is not configured on this node",
           Map.of("channel", Msg.of("field.notify.notConfigured", channel))));
     }
@@ -133,7 +135,6 @@ public final class TestMessageRoutes {
               var r = rows.iterator().next();
               return new JsonObject().put("id", id).put("status", r.getString("status"))
                   .put("reply", r.getString("gateway_reply")).put("error", r.getString("last_error"));
-            }))
-        .onComplete(done -> delivery.close());
+            }));
   }
 }
