@@ -66,6 +66,7 @@ public final class StationRoutes {
     r.get("/api/v1/stations/:id", ANYONE.scoped(station), routes::getApi);
     r.put("/api/v1/stations/:id", ANYONE.scoped(station), routes::updateApi);
     r.post("/api/v1/stations/:id/transitions", ANYONE.scoped(station), routes::transitionApi);
+    r.put("/api/v1/stations/:id/promised-days", ANYONE.scoped(station), routes::promisedDaysApi);
 
     r.get("/stations", ANYONE, routes::listPage);
     r.get("/stations.csv", ANYONE, routes::exportCsv);
@@ -78,6 +79,7 @@ public final class StationRoutes {
     r.get("/stations/:id/edit", ANYONE.scoped(station), routes::editPage);
     r.post("/stations/:id", ANYONE.scoped(station), routes::updateFromForm);
     r.post("/stations/:id/transition", ANYONE.scoped(station), routes::transitionFromForm);
+    r.post("/stations/:id/promised-days", ANYONE.scoped(station), routes::promisedDaysFromForm);
     return r.router();
   }
 
@@ -137,6 +139,19 @@ public final class StationRoutes {
     }
     in.done();
     stations.transition(Security.require(ctx), Access.pathId(ctx), action, reason)
+        .onSuccess(s -> Json.ok(ctx, s))
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code {"promisedDays": 15}} (1..365), or {@code null} for the node's default; the field is required. */
+  private void promisedDaysApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    Long days = in.optionalLong("promisedDays", 1, StationService.MAX_PROMISED_DAYS);
+    if (!ctx.body().asJsonObject().containsKey("promisedDays")) {
+      in.reject("promisedDays", "field.required");
+    }
+    in.done();
+    stations.setPromisedDays(Security.require(ctx), Access.pathId(ctx), days == null ? null : days.intValue())
         .onSuccess(s -> Json.ok(ctx, s))
         .onFailure(ctx::fail);
   }
@@ -331,17 +346,58 @@ public final class StationRoutes {
   private void viewPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     stations.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(s -> {
-      Map<String, Object> model = baseModel();
-      model.put("station", s.getMap());
-      model.put("history", Web.rows(s.getJsonArray("history")));
-      StationStatus status = StationStatus.fromKey(s.getString("status"));
-      model.put("actions", StationStatus.actions().get(status).stream()
-          .filter(a -> !me.is(Role.STATION_COORDINATOR) || a == StationStatus.Action.RESUBMIT)
-          .map(a -> Map.of("key", a.key(), "reason", a.reasonRequired)).toList());
-      model.put("editable", status != StationStatus.REVOKED);
+      Map<String, Object> model = viewModel(me, s);
       model.put("registered", ctx.request().getParam("registered") != null);
+      model.put("promisedSaved", ctx.request().getParam("promised") != null);
       app.web().page(ctx, "station/view", model);
     });
+  }
+
+  /** The station page's model: the station, its history and the actions the caller may take. */
+  private Map<String, Object> viewModel(Principal me, JsonObject s) {
+    Map<String, Object> model = baseModel();
+    model.put("station", s.getMap());
+    model.put("history", Web.rows(s.getJsonArray("history")));
+    StationStatus status = StationStatus.fromKey(s.getString("status"));
+    model.put("actions", StationStatus.actions().get(status).stream()
+        .filter(a -> !me.is(Role.STATION_COORDINATOR) || a == StationStatus.Action.RESUBMIT)
+        .map(a -> Map.of("key", a.key(), "reason", a.reasonRequired)).toList());
+    model.put("editable", status != StationStatus.REVOKED);
+    model.put("mayPromise", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF)
+        || me.is(Role.STATION_COORDINATOR));
+    return model;
+  }
+
+  /** The station page again, with the form's message and what was typed, after a refused form (422/409). */
+  private void viewWithError(RoutingContext ctx, long id, AppException e, String key, Map<String, Object> extra) {
+    stations.get(id).onFailure(ctx::fail).onSuccess(s -> {
+      Map<String, Object> model = viewModel(Security.require(ctx), s);
+      model.put(key, app.web().messages(ctx, e.fields()).values().stream().findFirst().orElse(""));
+      model.putAll(extra);
+      app.web().page(ctx, e.kind().status, "station/view", model);
+    });
+  }
+
+  /** The promised-days form of the station page: a whole number of days, or blank for the node's default. */
+  private void promisedDaysFromForm(RoutingContext ctx) {
+    long id = Access.pathId(ctx);
+    Input in = Input.form(ctx);
+    Long days = in.optionalLong("promisedDays", 1, StationService.MAX_PROMISED_DAYS);
+    String typed = ctx.request().getFormAttribute("promisedDays");
+    Map<String, Object> kept = Map.of("promisedTyped", typed == null ? "" : typed);
+    if (!in.ok()) {
+      viewWithError(ctx, id, AppException.invalid(in.errors()), "promisedError", kept);
+      return;
+    }
+    stations.setPromisedDays(Security.require(ctx), id, days == null ? null : days.intValue())
+        .onSuccess(s -> Web.redirect(ctx, "/stations/" + id + "?promised=1"))
+        .onFailure(err -> {
+          if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+            viewWithError(ctx, id, e, "promisedError", kept);
+          } else {
+            ctx.fail(err);
+          }
+        });
   }
 
   private void editPage(RoutingContext ctx) {
@@ -389,17 +445,7 @@ public final class StationRoutes {
         .onSuccess(s -> Web.redirect(ctx, backOr(ctx, "/stations/" + id)))
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
-            stations.get(id).onFailure(ctx::fail).onSuccess(s -> {
-              Map<String, Object> model = baseModel();
-              model.put("station", s.getMap());
-              model.put("history", Web.rows(s.getJsonArray("history")));
-              StationStatus status = StationStatus.fromKey(s.getString("status"));
-              model.put("actions", StationStatus.actions().get(status).stream()
-                  .map(a -> Map.of("key", a.key(), "reason", a.reasonRequired)).toList());
-              model.put("editable", status != StationStatus.REVOKED);
-              model.put("actionError", app.web().messages(ctx, e.fields()).values().stream().findFirst().orElse(""));
-              app.web().page(ctx, e.kind().status, "station/view", model);
-            });
+            viewWithError(ctx, id, e, "actionError", Map.of());
           } else {
             ctx.fail(err);
           }

@@ -255,6 +255,33 @@ public final class StationService {
         });
   }
 
+  /**
+   * Sets the days within which the station promises to answer a resident's request ({@code null}:
+   * the node's default, YISHI_REQUEST_PROMISED_DAYS); requests received from then on are due that
+   * many days after the day they arrive (V33's trigger). The station's coordinator and the staff
+   * whose jurisdiction holds it (the route checks the jurisdiction); 422 outside 1..365.
+   */
+  public Future<JsonObject> setPromisedDays(Principal actor, long id, Integer days) {
+    if (!actor.is(Role.ADMIN) && !actor.is(Role.CITY_STAFF) && !actor.is(Role.DISTRICT_STAFF)
+        && !actor.is(Role.STATION_COORDINATOR)) {
+      return Future.failedFuture(AppException.forbidden("Your role may not set a station's promised days"));
+    }
+    if (days != null && (days < 1 || days > MAX_PROMISED_DAYS)) {
+      return Future.failedFuture(AppException.invalid("promisedDays", "field.range", 1, MAX_PROMISED_DAYS));
+    }
+    return pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such station"));
+      }
+      return store.setPromisedDays(tx, id, days).compose(v -> store.byId(tx, id))
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "station.promised_days", "station", id,
+              after.getString("divisionCode"), before, after)).map(after));
+    }));
+  }
+
+  /** The most days a station may promise (the column's check, V33). */
+  public static final int MAX_PROMISED_DAYS = 365;
+
   /** 409 for an edit based on an old version, with the stored values. */
   public static final class StaleStation extends StaleConflict {
     public StaleStation(JsonObject current) {

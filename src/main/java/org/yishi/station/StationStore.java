@@ -27,7 +27,8 @@ public final class StationStore {
   private static final String COLUMNS = """
       s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
       dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
-      s.contact_name, s.contact_phone, s.founded_on, s.status, s.status_reason, s.created_at, s.updated_at, s.version""";
+      s.contact_name, s.contact_phone, s.founded_on, s.status, s.status_reason, s.created_at, s.updated_at, s.version,
+      s.promised_days""";
   private static final String FROM = """
        FROM station s JOIN division d ON d.code = s.division_code
        LEFT JOIN division dd ON dd.code = s.district_code""";
@@ -66,7 +67,9 @@ public final class StationStore {
         .put("statusReason", r.getString("status_reason"))
         .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
         .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
-        .put("version", r.getInteger("version"));
+        .put("version", r.getInteger("version"))
+        // days within which the station promises to answer a resident's request (null: the node's default)
+        .put("promisedDays", r.getInteger("promised_days"));
   }
 
   public Future<JsonObject> byId(SqlClient client, long id) {
@@ -235,6 +238,12 @@ public final class StationStore {
             .addString(v.openingHours()).addString(v.contactName()).addString(v.contactPhone())
             .addLocalDate(v.foundedOn()))
         .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** The station's own promised days for residents' requests (null: the node's default, YISHI_REQUEST_PROMISED_DAYS). */
+  public Future<Void> setPromisedDays(SqlClient tx, long id, Integer days) {
+    return tx.preparedQuery("UPDATE station SET promised_days = $2, updated_at = now(), version = version + 1 WHERE id = $1")
+        .execute(Tuple.of(id, days)).mapEmpty();
   }
 
   public Future<Void> setStatus(SqlClient tx, long id, StationStatus to, String reason) {

@@ -160,7 +160,8 @@ public final class DashboardRoutes {
       StatsTables.Table kinds = StatsTables.kinds(totals, l);
       StatsTables.Table formats = StatsTables.formats(totals, l);
       StatsTables.Table forms = StatsTables.forms(totals, l);
-      model.put("tables", StatsTables.views(List.of(StatsTables.totals(rollup, before.result(), l), children, kinds, formats,
+      model.put("tables", StatsTables.views(List.of(StatsTables.totals(rollup, before.result(), l), children,
+          StatsTables.requests(rollup, q, l), kinds, formats,
           forms, StatsTables.members(members.result(), l), StatsTables.dormant(dormant.result(), l),
           StatsTables.overdue(overdue.result(), l))));
       model.put("perStation", rollup.containsKey("stations"));
@@ -347,6 +348,7 @@ public final class DashboardRoutes {
         yield Future.all(now, before).map(v -> StatsTables.totals(now.result(), before.result(), l));
       }
       case "children" -> stats.rollup(q).map(r -> StatsTables.children(r, q, l));
+      case "requests" -> stats.rollup(q).map(r -> StatsTables.requests(r, q, l));
       case "kinds" -> stats.rollup(q).map(r -> StatsTables.kinds(r.getJsonObject("totals"), l));
       case "formats" -> stats.rollup(q).map(r -> StatsTables.formats(r.getJsonObject("totals"), l));
       case "forms" -> stats.rollup(q).map(r -> StatsTables.forms(r.getJsonObject("totals"), l));

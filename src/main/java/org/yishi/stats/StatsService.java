@@ -97,8 +97,10 @@ public final class StatsService {
       StatsStore.Group whole = StatsStore.Group.digits(self);
       StatsStore.Group byChild = StatsStore.Group.digits(child);
       boolean perStation = self >= 9;
-      Future<JsonObject> totals = store.sums(prefix, whole, first, last, cat);
-      Future<JsonObject> childSums = store.sums(prefix, byChild, first, last, cat);
+      Future<JsonObject> totals = withRequests(store.sums(prefix, whole, first, last, cat),
+          store.requestSums(prefix, whole, first, last, cat));
+      Future<JsonObject> childSums = withRequests(store.sums(prefix, byChild, first, last, cat),
+          store.requestSums(prefix, byChild, first, last, cat));
       Future<JsonObject> stationsTotal = store.stations(prefix, whole, activeFrom, last);
       Future<JsonObject> stationsByChild = store.stations(prefix, byChild, activeFrom, last);
       Future<JsonObject> unitsTotal = store.units(prefix, self);
@@ -108,8 +110,8 @@ public final class StatsService {
       Future<JsonObject> plans = store.plans(prefix, child, q.from().getYear(), q.to().getYear(), cat);
       Future<JsonArray> children = store.children(q.division());
       Future<JsonArray> stationRows = perStation ? store.stationRows(prefix, first, last) : Future.succeededFuture(new JsonArray());
-      Future<JsonObject> stationSums = perStation ? store.sums(prefix, StatsStore.Group.STATION, first, last, cat)
-          : Future.succeededFuture(new JsonObject());
+      Future<JsonObject> stationSums = perStation ? withRequests(store.sums(prefix, StatsStore.Group.STATION, first, last, cat),
+          store.requestSums(prefix, StatsStore.Group.STATION, first, last, cat)) : Future.succeededFuture(new JsonObject());
       Future<JsonObject> stationStations = perStation ? store.stations(prefix, StatsStore.Group.STATION, activeFrom, last)
           : Future.succeededFuture(new JsonObject());
       Future<JsonObject> stationOverdue = perStation ? store.overdue(prefix, StatsStore.Group.STATION, today, cat)
@@ -142,6 +144,23 @@ public final class StatsService {
             }
             return result;
           });
+    });
+  }
+
+  /** The roll-up sums per group with each group's residents' request counters added (groups with requests only, too). */
+  private static Future<JsonObject> withRequests(Future<JsonObject> sums, Future<JsonObject> requests) {
+    return Future.all(sums, requests).map(v -> {
+      JsonObject out = sums.result();
+      JsonObject more = requests.result();
+      for (String unit : more.fieldNames()) {
+        JsonObject row = out.getJsonObject(unit);
+        if (row == null) {
+          out.put(unit, more.getJsonObject(unit));
+        } else {
+          row.mergeIn(more.getJsonObject(unit));
+        }
+      }
+      return out;
     });
   }
 
@@ -224,6 +243,7 @@ public final class StatsService {
     JsonObject c = new JsonObject();
     JsonObject s = sums.getJsonObject(key, new JsonObject());
     StatsStore.SUMS.forEach(k -> c.put(k, s.getLong(k, 0L)));
+    StatsStore.REQUESTS.forEach(k -> c.put(k, s.getLong(k, 0L)));
     JsonObject st = stations.getJsonObject(key, new JsonObject());
     long registered = st.getLong("stations_registered", 0L);
     long active = st.getLong("stations_active", 0L);

@@ -34,6 +34,14 @@ public final class StatsStore {
   public static final List<String> SUMS = sums();
   private static final String SUM_SQL = String.join(", ",
       SUMS.stream().map(c -> "coalesce(sum(" + c + "), 0) AS " + c).toList());
+  /**
+   * The residents' request counters (docs/statistics.md), kept in {@code stats_request_month} (V24,
+   * V33): each key is {@code requests_} and the table's column.
+   */
+  public static final List<String> REQUESTS = List.of("requests_received", "requests_answered_in_time",
+      "requests_turned_into_topics", "requests_declined");
+  private static final String REQUEST_SQL = String.join(", ",
+      REQUESTS.stream().map(c -> "coalesce(sum(" + c.substring("requests_".length()) + "), 0) AS " + c).toList());
 
   private static List<String> sums() {
     List<String> out = new ArrayList<>(List.of("meetings_held", "meetings_not_held", "meetings_cancelled", "meetings_online"));
@@ -84,15 +92,25 @@ public final class StatsStore {
   Future<JsonObject> sums(String prefix, Group g, LocalDate from, LocalDate to, String category) {
     // the category table only when a category is chosen: without one, the totals table has fewer rows
     String table = category == null ? "stats_station_month" : "stats_station_month_category";
+    return summed(table, SUM_SQL, SUMS, prefix, g, from, to, category);
+  }
+
+  /** The residents' request counters ({@link #REQUESTS}) of the same stations, months and category, per group. */
+  Future<JsonObject> requestSums(String prefix, Group g, LocalDate from, LocalDate to, String category) {
+    return summed("stats_request_month", REQUEST_SQL, REQUESTS, prefix, g, from, to, category);
+  }
+
+  private Future<JsonObject> summed(String table, String sumSql, List<String> keys, String prefix, Group g, LocalDate from,
+                                    LocalDate to, String category) {
     String byCategory = category == null ? "$4::text IS NULL" : "category = $4";
-    return pool.preparedQuery("SELECT " + g.key("") + " AS unit, " + SUM_SQL + "\n  FROM " + table
+    return pool.preparedQuery("SELECT " + g.key("") + " AS unit, " + sumSql + "\n  FROM " + table
             + "\n WHERE division_code LIKE $1 || '%' AND month BETWEEN $2 AND $3 AND " + byCategory + "\n GROUP BY 1")
         .execute(Tuple.of(prefix, from, to, category))
         .map(rows -> {
           JsonObject out = new JsonObject();
           for (Row r : rows) {
             JsonObject c = new JsonObject();
-            SUMS.forEach(k -> c.put(k, r.getLong(k)));
+            keys.forEach(k -> c.put(k, r.getLong(k)));
             out.put(r.getString("unit"), c);
           }
           return out;
@@ -340,6 +358,8 @@ public final class StatsStore {
 
   /** Recounts everything from the raw rows; answers how many station-months were counted. */
   public Future<Integer> rebuild() {
-    return primary.query("SELECT stats_rebuild()").execute().map(rows -> rows.iterator().next().getInteger(0));
+    // one statement, one transaction: the roll-up's counters, then the residents' request counters (V33)
+    return primary.query("SELECT stats_rebuild(), stats_request_rebuild()").execute()
+        .map(rows -> rows.iterator().next().getInteger(0));
   }
 }

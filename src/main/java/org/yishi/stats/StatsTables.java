@@ -21,7 +21,8 @@ final class StatsTables {
   /** Every counter of a roll-up row, in the order of docs/statistics.md. */
   static final List<String> COUNTERS = counters();
   /** Table names accepted by the exports ({@code ?table=}). */
-  static final List<String> NAMES = List.of("totals", "children", "kinds", "formats", "forms", "members", "dormant", "overdue");
+  static final List<String> NAMES = List.of("totals", "children", "requests", "kinds", "formats", "forms", "members", "dormant",
+      "overdue");
   /** The counters shown in the per-unit table of the page (the export has them all). */
   private static final Set<String> SHOWN = Set.of("meetings_held", "attendance_residents", "suggestions", "outcomes",
       "reply_rate", "stations_registered", "stations_dormant", "overdue_referrals", "plan_items", "plan_items_held");
@@ -33,6 +34,7 @@ final class StatsTables {
 
   private static List<String> counters() {
     List<String> out = new ArrayList<>(StatsStore.SUMS);
+    out.addAll(StatsStore.REQUESTS);
     out.addAll(List.of("stations_registered", "stations_active", "stations_dormant", "coverage_townships",
         "coverage_villages", "overdue_referrals", "plan_items", "plan_items_held", "plan_items_scheduled",
         "plan_items_planned", "reply_rate", "satisfaction_rate", "record_filing_rate", "plan_progress_rate"));
@@ -159,6 +161,16 @@ final class StatsTables {
    * as the footer. Names link to the next level down (or the station's page).
    */
   static Table children(JsonObject rollup, StatsQuery q, Locale l) {
+    return perUnit("children", COUNTERS, SHOWN::contains, rollup, q, l);
+  }
+
+  /** The residents' request counters per child unit (per station below a township), with the unit's totals. */
+  static Table requests(JsonObject rollup, StatsQuery q, Locale l) {
+    return perUnit("requests", StatsStore.REQUESTS, k -> true, rollup, q, l);
+  }
+
+  private static Table perUnit(String name, List<String> counters, java.util.function.Predicate<String> shown, JsonObject rollup,
+                               StatsQuery q, Locale l) {
     boolean stations = rollup.containsKey("stations");
     List<Column> cols = new ArrayList<>();
     if (stations) {
@@ -166,7 +178,7 @@ final class StatsTables {
     }
     cols.add(new Column("code", I18n.t(l, "division.code"), Kind.TEXT, false));
     cols.add(text("name", stations ? "stats.col.station" : "station.list.unit", l));
-    COUNTERS.forEach(k -> cols.add(counter(k, l, SHOWN.contains(k))));
+    counters.forEach(k -> cols.add(counter(k, l, shown.test(k))));
     List<List<Cell>> rows = new ArrayList<>();
     JsonArray list = stations ? rollup.getJsonArray("stations") : rollup.getJsonArray("children");
     for (Object o : list) {
@@ -181,7 +193,7 @@ final class StatsTables {
       }
       row.add(new Cell(c.getString("code"), null));
       row.add(new Cell(c.getString("name"), href));
-      COUNTERS.forEach(k -> row.add(new Cell(c.getValue(k), null)));
+      counters.forEach(k -> row.add(new Cell(c.getValue(k), null)));
       rows.add(row);
     }
     JsonObject unit = rollup.getJsonObject("unit");
@@ -192,8 +204,8 @@ final class StatsTables {
     }
     footer.add(new Cell(unit.getString("code"), null));
     footer.add(new Cell(I18n.t(l, "stats.total", unit.getString("name")), null));
-    COUNTERS.forEach(k -> footer.add(new Cell(totals.getValue(k), null)));
-    return new Table("children", cols, rows, footer);
+    counters.forEach(k -> footer.add(new Cell(totals.getValue(k), null)));
+    return new Table(name, cols, rows, footer);
   }
 
   private static boolean hasStations(JsonObject c) {

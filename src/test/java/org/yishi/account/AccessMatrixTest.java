@@ -128,6 +128,8 @@ class AccessMatrixTest {
     add("GET /api/v1/stations/:id", "/api/v1/stations/" + s1, none, 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/stations/:id", "/api/v1/stations/" + s1, editS1, 200, 200, 403, 200, 403, 200, 401);
     add("POST /api/v1/stations/:id/transitions", "/api/v1/stations/" + s1 + "/transitions", resume, 409, 409, 403, 409, 403, 403, 401);
+    add("PUT /api/v1/stations/:id/promised-days", "/api/v1/stations/" + s1 + "/promised-days",
+        () -> new JsonObject().put("promisedDays", 10).encode(), 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/stations/:id/members", "/api/v1/stations/" + s1 + "/members", noMembers, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/members", "/api/v1/members", none, 200, 200, 200, 200, 200, 403, 401);
     add("POST /api/v1/members", "/api/v1/members", newMember, 201, 201, 403, 201, 403, 403, 401);
@@ -145,6 +147,7 @@ class AccessMatrixTest {
     add("GET /stations/:id/edit", "/stations/" + s1 + "/edit", none, 200, 200, 403, 200, 403, 200, 303);
     add("POST /stations/:id", "/stations/" + s1, none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /stations/:id/transition", "/stations/" + s1 + "/transition", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /stations/:id/promised-days", "/stations/" + s1 + "/promised-days", none, 303, 303, 403, 303, 403, 303, 401);
     add("GET /stations/:id/members", "/stations/" + s1 + "/members", none, 200, 200, 403, 200, 403, 403, 303);
     add("POST /stations/:id/members", "/stations/" + s1 + "/members", none, 303, 303, 403, 303, 403, 403, 401);
     add("GET /members", "/members", none, 200, 200, 200, 200, 200, 403, 303);

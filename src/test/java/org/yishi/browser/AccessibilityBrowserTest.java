@@ -105,6 +105,7 @@ class AccessibilityBrowserTest {
     }
     submitWithErrors("/topics/new", "/topics", Map.of("title", ""));
     submitWithErrors("/stations/new", "/stations", Map.of("name", ""));
+    submitWithErrors("/stations/" + station, "/stations/" + station + "/promised-days", Map.of("promisedDays", "1000"));
     submitWithErrors("/account/password", "/account/password", Map.of());
   }
 
