@@ -32,11 +32,18 @@ public final class PointsRoutes {
   private final App app;
   private final MemberStore members;
   private final PdfRendering pdf;
+  private final MemberContributions contributions;
 
-  public PointsRoutes(App app, PdfRendering pdf) {
+  public PointsRoutes(App app, PdfRendering pdf, MemberContributions contributions) {
     this.app = app;
     this.members = new MemberStore(app.pool());
     this.pdf = pdf;
+    this.contributions = contributions;
+  }
+
+  /** A member's record for a year with its points. */
+  Future<JsonObject> recordWithPoints(long memberId, int year) {
+    return MemberPoints.recordWithPoints(app.pool(), contributions, memberId, year);
   }
 
   /** The routes; the composition root builds one instance per HTTP verticle. */
@@ -107,7 +114,7 @@ public final class PointsRoutes {
 
   /** A member's yearly record with points and names, for the documents. */
   Future<JsonObject> fullRecord(long id, int year) {
-    return Future.all(members.byId(app.pool(), id), MemberPoints.recordWithPoints(app.pool(), id, year))
+    return Future.all(members.byId(app.pool(), id), recordWithPoints(id, year))
         .map(all -> ((JsonObject) all.resultAt(1)).put("name", ((JsonObject) all.resultAt(0)).getString("name"))
             .put("committeeName", ((JsonObject) all.resultAt(0)).getString("committeeName")));
   }
@@ -177,9 +184,8 @@ public final class PointsRoutes {
 
   /** Active members of the committees inside {@code prefix}, by points (then name), with each one's counts and points. */
   public Future<JsonArray> ranking(String prefix, int year) {
-    return app.pool().preparedQuery("""
-            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,
-                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at),
+    return app.pool().preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
+                 ,
                  mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
                            JOIN committee c ON c.id = mb.committee_id WHERE mb.active AND c.division_code LIKE $1 || '%'),
                  ym AS (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at)
@@ -198,8 +204,12 @@ public final class PointsRoutes {
               .put("checkins", r.getLong(5)).put("confirmed", r.getLong(6)).put("outcomes", r.getLong(7))));
           Map<Long, Future<JsonObject>> rules = new HashMap<>();
           list.forEach(m -> rules.computeIfAbsent(m.getLong("committeeId"), c -> MemberPoints.rules(app.pool(), c, year)));
-          return Future.all(new ArrayList<>(rules.values())).map(v -> {
+          Future<Map<Long, JsonObject>> named = contributions.counts(list.stream().map(m -> m.getLong("memberId")).toList(), year);
+          List<Future<?>> waits = new ArrayList<>(rules.values());
+          waits.add(named);
+          return Future.all(waits).map(v -> {
             list.forEach(m -> {
+              MemberContributions.into(m, named.result(), m.getLong("memberId"));
               JsonObject set = rules.get(m.getLong("committeeId")).result();
               m.put("points", MemberPoints.apply(m, MemberPoints.fromJson(set), set.getBoolean("configured")).getLong("total"));
             });

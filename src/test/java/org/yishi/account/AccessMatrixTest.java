@@ -296,9 +296,9 @@ class AccessMatrixTest {
     long i1 = planService.addItem(adminP, p1, new org.yishi.plan.PlanStore.ItemValues("老旧小区改造", null,
         org.yishi.plan.PlanItemKind.THEMATIC_CONSULTATION, null, 2, 0)).await().getLong("id");
     long t1 = topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "社区停车难", null, "livelihood",
-        org.yishi.topic.TopicSource.RESIDENTS, null, null, null, null, null, null, null), false).await().getLong("id");
+        org.yishi.topic.TopicSource.RESIDENTS, null, null, null, null, null, null, null, null), false).await().getLong("id");
     topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "老旧小区改造", null, "livelihood",
-        org.yishi.topic.TopicSource.YEARLY_PLAN, i1, null, null, null, null, null, null), false).await();
+        org.yishi.topic.TopicSource.YEARLY_PLAN, i1, null, null, null, null, null, null, null), false).await();
     java.util.concurrent.atomic.AtomicInteger years = new java.util.concurrent.atomic.AtomicInteger(2050);
     java.util.concurrent.atomic.AtomicInteger keys = new java.util.concurrent.atomic.AtomicInteger();
     Supplier<String> newCategory = () -> new JsonObject().put("key", "cat_" + "abcdefghij".charAt(keys.get() % 10)
@@ -354,7 +354,7 @@ class AccessMatrixTest {
             "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "
         + started).execute().await();
-    var outcomeService = new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events(), node.app().config().zone());
+    var outcomeService = node.services().outcomes();
     String due = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(30).toString();
     long o1 = outcomeService.create(adminP, new org.yishi.outcome.OutcomeService.OutcomeInput(started,
         new org.yishi.outcome.OutcomeStore.OutcomeValues("管网改造建议", "suggestion_letter", "区住建局", null,
