@@ -247,6 +247,9 @@ class AccessMatrixTest {
     add("GET /my/record/pdf", "/my/record/pdf", none, 403, 403, 403, 403, 403, 403, 303);
     add("GET /my/record/xlsx", "/my/record/xlsx", none, 403, 403, 403, 403, 403, 403, 303);
     add("GET /member-ranking", "/member-ranking", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /committees/:id/points-rules", "/committees/" + taobeiCommittee + "/points-rules", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /committees/:id/points-rules", "/committees/" + taobeiCommittee + "/points-rules", none, 422, 422, 403, 422, 403, 403, 401);
+    add("POST /committees/:id/points-rules/delete", "/committees/" + taobeiCommittee + "/points-rules/delete", none, 422, 422, 403, 422, 403, 403, 401);
     add("GET /members/:id/record", "/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 303);
     add("GET /members/:id/record/pdf", "/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 303);
     add("GET /members/:id/record/xlsx", "/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 303);
@@ -372,6 +375,7 @@ class AccessMatrixTest {
     add("GET /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, none, 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, editO1, 200, 200, 403, 200, 403, 200, 401);
     add("POST /api/v1/outcomes/:id/transitions", "/api/v1/outcomes/" + o1 + "/transitions", implementO1, 409, 409, 403, 409, 403, 409, 401);
+    add("PUT /api/v1/outcomes/:id/members", "/api/v1/outcomes/" + o1 + "/members", () -> "{\"suggesters\":[]}", 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/outcomes/:id/typical", "/api/v1/outcomes/" + o1 + "/typical", notTypical, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/cases", "/api/v1/cases", none, 200, 200, 200, 200, 200, 200, 401);
     add("GET /outcomes", "/outcomes", none, 200, 200, 200, 200, 200, 200, 303);
