@@ -120,6 +120,11 @@ public final class MemberPoints {
     return out;
   }
 
+  /** Locks the committee's row in {@code tx}, so changes to its rules follow one another. */
+  public static Future<Void> lockCommittee(SqlClient tx, long committeeId) {
+    return tx.preparedQuery("SELECT id FROM committee WHERE id = $1 FOR UPDATE").execute(Tuple.of(committeeId)).mapEmpty();
+  }
+
   /** Replaces a committee's rules for a year (an empty list: back to the defaults). */
   public static Future<Void> replace(SqlClient tx, long committeeId, int year, List<Rule> rules) {
     Future<?> done = tx.preparedQuery("DELETE FROM member_points_rule WHERE committee_id = $1 AND year = $2").execute(Tuple.of(committeeId, year));

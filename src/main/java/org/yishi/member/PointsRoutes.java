@@ -98,18 +98,32 @@ public final class PointsRoutes {
     in.done();
     int year = givenYear.intValue();
     List<MemberPoints.Rule> rules = MemberPoints.read(ctx.body().asJsonObject().getValue("rules"));
-    saveRules(Security.require(ctx), Access.pathId(ctx), year, rules).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    saveRules(Security.require(ctx), Access.pathId(ctx), year, current -> rules).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
-  /** Replaces a committee's rules for a year in one transaction with its audit entry; answers the rules now. */
-  private Future<JsonObject> saveRules(Principal actor, long committee, int year, List<MemberPoints.Rule> rules) {
-    JsonArray after = new JsonArray();
-    rules.forEach(r -> after.add(r.toJson()));
-    return app.pool().withTransaction(tx -> MemberPoints.rules(tx, committee, year)
-        .compose(before -> MemberPoints.replace(tx, committee, year, rules)
-            .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "points.rules", "committee", committee, null,
-                before, new JsonObject().put("year", year).put("rules", after))))
-            .compose(v -> MemberPoints.rules(tx, committee, year))));
+  /**
+   * Replaces a committee's rules for a year with {@code next} of the rules in force, in one transaction
+   * holding the committee's row (two staff changing rules at once do not lose one change) with its
+   * audit entry; answers the rules now.
+   */
+  private Future<JsonObject> saveRules(Principal actor, long committee, int year,
+                                       java.util.function.Function<JsonObject, List<MemberPoints.Rule>> next) {
+    return app.pool().withTransaction(tx -> MemberPoints.lockCommittee(tx, committee)
+        .compose(x -> MemberPoints.rules(tx, committee, year))
+        .compose(before -> {
+          List<MemberPoints.Rule> rules;
+          try {
+            rules = next.apply(before);
+          } catch (AppException e) {
+            return Future.failedFuture(e);
+          }
+          JsonArray after = new JsonArray();
+          rules.forEach(r -> after.add(r.toJson()));
+          return MemberPoints.replace(tx, committee, year, rules)
+              .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "points.rules", "committee", committee, null,
+                  before, new JsonObject().put("year", year).put("rules", after))))
+              .compose(v -> MemberPoints.rules(tx, committee, year));
+        }));
   }
 
   // ------------------------------------------------------------------ the rules page
@@ -189,17 +203,11 @@ public final class PointsRoutes {
    */
   private void changeRules(RoutingContext ctx, long id, int year, Map<String, Object> form,
                            java.util.function.Consumer<List<JsonObject>> change) {
-    MemberPoints.rules(app.pool(), id, year).compose(current -> {
+    saveRules(Security.require(ctx), id, year, current -> {
       List<JsonObject> rules = new ArrayList<>();
       current.getJsonArray("rules").forEach(r -> rules.add((JsonObject) r));
-      List<MemberPoints.Rule> checked;
-      try {
-        change.accept(rules);
-        checked = MemberPoints.read(new JsonArray(new ArrayList<>(rules)));
-      } catch (AppException e) {
-        return Future.failedFuture(e);
-      }
-      return saveRules(Security.require(ctx), id, year, checked);
+      change.accept(rules);
+      return MemberPoints.read(new JsonArray(new ArrayList<>(rules)));
     }).onSuccess(v -> org.yishi.platform.web.Web.redirect(ctx, "/committees/" + id + "/points-rules?year=" + year + "&saved=1"))
         .onFailure(err -> {
           if (form != null && err instanceof AppException e && e.kind() == org.yishi.platform.http.ErrorKind.INVALID) {

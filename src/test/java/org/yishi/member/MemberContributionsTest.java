@@ -167,6 +167,25 @@ class MemberContributionsTest {
   }
 
   @Test
+  void theTopicFormOffersTheCommitteesMembersAndRefusesAnOutsider() {
+    long station = f.stations.get(AccountFixtures.HAIMING);
+    org.yishi.support.Browser coordinator = new org.yishi.support.Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    String form = coordinator.get("/topics/new?station=" + station).body();
+    assertTrue(form.contains("id=\"f-proposerMemberId\"") && form.contains("王建国") && !form.contains("外区委员"), form);
+    java.util.Map<String, String> fields = new java.util.HashMap<>(java.util.Map.of("stationId", String.valueOf(station),
+        "title", "<script>alert(1)</script>", "category", "livelihood", "source", "member", "intent", "save"));
+    fields.put("proposerMemberId", String.valueOf(outsider));
+    HttpResponse<String> refused = coordinator.post("/topics", fields);
+    assertEquals(422, refused.statusCode());
+    assertTrue(refused.body().contains("id=\"e-proposerMemberId\"") && !refused.body().contains("<script>alert(1)"), refused.body());
+    fields.put("proposerMemberId", String.valueOf(f.taobeiMember));
+    HttpResponse<String> saved = coordinator.post("/topics", fields);
+    assertEquals(303, saved.statusCode(), saved.body());
+    String view = coordinator.get(saved.headers().firstValue("Location").orElseThrow()).body();
+    assertTrue(view.contains("id=\"proposer-member\"") && view.contains("王建国"), view);
+  }
+
+  @Test
   void attendanceAgreesWithTheStatisticsApiForTheSameYearAndUnit() {
     String city = api.token("city", AccountFixtures.PASSWORD);
     String range = "&from=" + year + "-01&to=" + year + "-12";
