@@ -80,7 +80,7 @@ final class Bridges {
   }
 
   /** topic → station, plan: a topic's station and the plan item it carries out. */
-  static TopicNeighbours topicNeighbours(StationStore stations, PlanStore plans) {
+  static TopicNeighbours topicNeighbours(StationStore stations, PlanStore plans, MemberStore members) {
     return new TopicNeighbours() {
       @Override
       public Future<JsonObject> station(long stationId) {
@@ -101,6 +101,19 @@ final class Bridges {
       public Future<String> committeeCodeOfPlanItem(SqlClient client, long itemId) {
         return plans.committeeCodeOfItem(client, itemId);
       }
+
+      @Override
+      public Future<JsonArray> proposerChoices(String districtCode) {
+        return members.candidatesFor(districtCode);
+      }
+
+      @Override
+      public Future<Void> requireProposer(SqlClient client, String districtCode, String field, long memberId) {
+        // one member: the refusal names the field itself, not an element of a list
+        return members.requireEligible(client, districtCode, field, List.of(memberId)).recover(err ->
+            Future.failedFuture(err instanceof org.yishi.platform.http.AppException
+                ? org.yishi.platform.http.AppException.invalid(field, "field.member.notEligible") : err));
+      }
     };
   }
 
@@ -117,6 +130,24 @@ final class Bridges {
         return members.requireEligible(client, districtCode, field, memberIds);
       }
     };
+  }
+
+  /** member → topic, outcome: what a member's record counts of topics and outcomes naming them. */
+  static org.yishi.member.MemberContributions memberContributions(TopicStore topics, OutcomeStore outcomes) {
+    return (ids, year) -> {
+      Future<java.util.Map<Long, Long>> proposed = topics.proposedCounts(ids, year);
+      Future<java.util.Map<Long, JsonObject>> named = outcomes.memberCounts(ids, year);
+      return Future.all(proposed, named).map(v -> {
+        java.util.Map<Long, JsonObject> out = new java.util.HashMap<>(named.result());
+        proposed.result().forEach((id, n) -> out.computeIfAbsent(id, k -> new JsonObject()).put("proposed", n));
+        return out;
+      });
+    };
+  }
+
+  /** outcome → member: who may be named on a district's outcomes. */
+  static org.yishi.outcome.OutcomeMembers outcomeMembers(MemberStore members) {
+    return members::requireEligible;
   }
 
   /** meeting → outcome: the outcomes filed with a record, read and created by the outcome feature's rules. */
@@ -184,7 +215,7 @@ final class Bridges {
   /** What residents' requests need of topics: a draft made from a request, in the triage's transaction. */
   static RequestService.TopicDrafts topicDrafts(TopicStore topics) {
     return (tx, stationId, title, description, category, actor) -> topics.insert(tx, stationId,
-            new TopicStore.TopicValues(title, description, category, TopicSource.RESIDENTS, null, null, null, null, null, null),
+            new TopicStore.TopicValues(title, description, category, TopicSource.RESIDENTS, null, null, null, null, null, null, null),
             actor.id())
         .compose(id -> topics.addHistory(tx, id, null, TopicStatus.DRAFT, null, actor.id(), actor.shownName()).map(id));
   }

@@ -68,8 +68,8 @@ public record Services(
     StationService stations = new StationService(pool, accounts::changed, events, divisions, zone);
     MemberService members = new MemberService(pool, Bridges.stationLookup(stations.store()), divisions);
     PlanService plans = new PlanService(pool, Bridges.committees(members.store()), zone);
-    TopicService topics = new TopicService(pool, events, Bridges.topicNeighbours(stations.store(), plans.store()), zone);
-    OutcomeService outcomes = new OutcomeService(pool, events, zone);
+    TopicService topics = new TopicService(pool, events, Bridges.topicNeighbours(stations.store(), plans.store(), members.store()), zone);
+    OutcomeService outcomes = new OutcomeService(pool, events, Bridges.outcomeMembers(members.store()), zone);
     MeetingService meetings = new MeetingService(pool, events, Bridges.committeeMembers(members.store()), zone);
     RecordService records = new RecordService(pool, events, Bridges.committeeMembers(members.store()),
         Bridges.outcomeFiling(outcomes), zone);

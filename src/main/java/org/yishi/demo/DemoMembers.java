@@ -83,6 +83,41 @@ final class DemoMembers {
               FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
              WHERE mm.member_id = ANY($1) AND m.starts_at < now() AND m.status <> 'cancelled'
             ON CONFLICT DO NOTHING""").execute(Tuple.of((Object) members)))
+        .compose(v -> contributions(tx, members));
+  }
+
+  /**
+   * What their records count beyond attendance: three topics of 洮北区 each proposed (put forward
+   * this year), the suggestions in three outcomes of the last year's meetings each attended (adopted ones first) and
+   * one typical case each. Typical cases are only named, never marked here, so the roll-up's
+   * {@code typical_cases} stays as the history wrote it.
+   */
+  private Future<Void> contributions(SqlConnection tx, Long[] members) {
+    Tuple each = Tuple.of((Object) members);
+    return tx.preparedQuery("""
+            UPDATE topic t SET proposer_member_id = pick.member_id
+              FROM (SELECT x.member_id, p.id FROM unnest($1::bigint[]) WITH ORDINALITY AS x(member_id, n),
+                      LATERAL (SELECT id FROM topic WHERE division_code LIKE '220802%'
+                                 AND status IN ('submitted', 'approved', 'rejected') AND proposer_member_id IS NULL
+                                 AND created_at >= date_trunc('year', now())
+                               ORDER BY id OFFSET (x.n - 1) * 3 LIMIT 3) p) pick
+             WHERE t.id = pick.id""").execute(each)
+        .compose(v -> tx.preparedQuery("""
+            INSERT INTO outcome_member (outcome_id, member_id, role)
+            SELECT p.id, x, 'suggester' FROM unnest($1::bigint[]) x,
+                   LATERAL (SELECT o.id FROM outcome o JOIN meeting_attendee a ON a.meeting_id = o.meeting_id AND a.member_id = x
+                              JOIN meeting m ON m.id = o.meeting_id
+                             WHERE m.starts_at >= now() - interval '1 year'
+                             ORDER BY (o.answer IN ('adopted', 'partly_adopted')) IS TRUE DESC, o.id LIMIT 3) p
+            ON CONFLICT DO NOTHING""").execute(each))
+        .compose(v -> tx.preparedQuery("""
+            INSERT INTO outcome_member (outcome_id, member_id, role)
+            SELECT p.id, x, 'typical' FROM unnest($1::bigint[]) x,
+                   LATERAL (SELECT o.id FROM outcome o JOIN meeting m ON m.id = o.meeting_id
+                             WHERE o.typical_case AND o.division_code LIKE '220802%' AND m.starts_at >= now() - interval '1 year'
+                             ORDER BY EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = o.meeting_id AND a.member_id = x) DESC, o.id
+                             LIMIT 1) p
+            ON CONFLICT DO NOTHING""").execute(each))
         .mapEmpty();
   }
 

@@ -24,9 +24,11 @@ import java.util.Map;
  */
 public final class MemberPoints {
   /** The kinds a rule may count, each a field of the record. */
-  public static final List<String> KINDS = List.of("attended", "checkin", "confirmed", "outcome");
+  public static final List<String> KINDS = List.of("attended", "checkin", "confirmed", "outcome", "proposed", "suggested",
+      "adopted", "typical");
   private static final Map<String, String> FIELD = Map.of("attended", "attended", "checkin", "checkins",
-      "confirmed", "confirmed", "outcome", "outcomes");
+      "confirmed", "confirmed", "outcome", "outcomes", "proposed", "proposed", "suggested", "suggested",
+      "adopted", "adopted", "typical", "typical");
 
   /** One rule. */
   public record Rule(String kind, int points, int per, Integer cap) {
@@ -37,7 +39,8 @@ public final class MemberPoints {
 
   /** Used when a committee has set no rules for the year. */
   public static final List<Rule> DEFAULTS = List.of(new Rule("attended", 2, 1, null), new Rule("checkin", 1, 1, null),
-      new Rule("confirmed", 1, 1, null), new Rule("outcome", 1, 1, 20));
+      new Rule("confirmed", 1, 1, null), new Rule("outcome", 1, 1, 20), new Rule("proposed", 3, 1, null),
+      new Rule("adopted", 5, 1, null), new Rule("typical", 5, 1, null));
 
   private MemberPoints() {
   }
@@ -117,6 +120,11 @@ public final class MemberPoints {
     return out;
   }
 
+  /** Locks the committee's row in {@code tx}, so changes to its rules follow one another. */
+  public static Future<Void> lockCommittee(SqlClient tx, long committeeId) {
+    return tx.preparedQuery("SELECT id FROM committee WHERE id = $1 FOR UPDATE").execute(Tuple.of(committeeId)).mapEmpty();
+  }
+
   /** Replaces a committee's rules for a year (an empty list: back to the defaults). */
   public static Future<Void> replace(SqlClient tx, long committeeId, int year, List<Rule> rules) {
     Future<?> done = tx.preparedQuery("DELETE FROM member_points_rule WHERE committee_id = $1 AND year = $2").execute(Tuple.of(committeeId, year));
@@ -129,14 +137,14 @@ public final class MemberPoints {
   }
 
   /** A member's record for a year with its points under their committee's rules. */
-  public static Future<JsonObject> recordWithPoints(Pool pool, long memberId, int year) {
+  public static Future<JsonObject> recordWithPoints(Pool pool, MemberContributions contributions, long memberId, int year) {
     return pool.preparedQuery("SELECT committee_id FROM member WHERE id = $1").execute(Tuple.of(memberId))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(AppException.notFound("No such member"));
           }
           long committee = rows.iterator().next().getLong(0);
-          return Future.all(MemberRecord.of(pool, memberId, year), rules(pool, committee, year)).map(all -> {
+          return Future.all(MemberRecord.of(pool, contributions, memberId, year), rules(pool, committee, year)).map(all -> {
             JsonObject record = all.resultAt(0);
             JsonObject rules = all.resultAt(1);
             return record.put("points", apply(record, fromJson(rules), rules.getBoolean("configured")));

@@ -10,17 +10,23 @@ import io.vertx.sqlclient.Tuple;
  * A member's record (履职档案) for one year, counted from the rows themselves: meetings invited to
  * (not cancelled), meetings attended (named as attendee in a held meeting's filed record, the same
  * rows the statistics roll-up counts), check-ins, invitations confirmed/declined, outcomes of the
- * meetings attended. Years run by the meeting's start in China Standard Time.
+ * meetings attended; and from the topic and outcome features, topics proposed, suggestions made and
+ * adopted, typical cases ({@link MemberContributions}). Years run by the meeting's start in the
+ * configured zone.
  */
 public final class MemberRecord {
   private MemberRecord() {
   }
 
-  public static Future<JsonObject> of(Pool pool, long memberId, int year) {
-    return pool.preparedQuery("""
-            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,
-                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at)
-            SELECT
+  /** The record, with the counts of topics and outcomes naming the member from {@code contributions}. */
+  public static Future<JsonObject> of(Pool pool, MemberContributions contributions, long memberId, int year) {
+    return Future.all(counts(pool, memberId, year), contributions.counts(java.util.List.of(memberId), year))
+        .map(all -> MemberContributions.into(all.resultAt(0), all.resultAt(1), memberId));
+  }
+
+  private static Future<JsonObject> counts(Pool pool, long memberId, int year) {
+    return pool.preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
+                        SELECT
               (SELECT count(*) FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id, y
                 WHERE mm.member_id = $1 AND mm.active AND m.status <> 'cancelled'
                   AND m.starts_at >= y.from_at AND m.starts_at < y.to_at) AS invited,

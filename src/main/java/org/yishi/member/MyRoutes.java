@@ -199,12 +199,12 @@ public final class MyRoutes {
 
   private void recordApi(RoutingContext ctx) {
     int year = year(ctx);
-    me(ctx).compose(id -> MemberPoints.recordWithPoints(app.pool(), id, year)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    me(ctx).compose(id -> documents.recordWithPoints(id, year)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
   }
 
   private void recordPage(RoutingContext ctx) {
     int year = year(ctx);
-    me(ctx).compose(id -> Future.all(members.byId(app.pool(), id), MemberPoints.recordWithPoints(app.pool(), id, year)))
+    me(ctx).compose(id -> Future.all(members.byId(app.pool(), id), documents.recordWithPoints(id, year)))
         .onFailure(ctx::fail).onSuccess(all -> {
           Map<String, Object> model = new HashMap<>();
           model.put("member", ((JsonObject) all.resultAt(0)).getMap());

@@ -32,11 +32,18 @@ public final class PointsRoutes {
   private final App app;
   private final MemberStore members;
   private final PdfRendering pdf;
+  private final MemberContributions contributions;
 
-  public PointsRoutes(App app, PdfRendering pdf) {
+  public PointsRoutes(App app, PdfRendering pdf, MemberContributions contributions) {
     this.app = app;
     this.members = new MemberStore(app.pool());
     this.pdf = pdf;
+    this.contributions = contributions;
+  }
+
+  /** A member's record for a year with its points. */
+  Future<JsonObject> recordWithPoints(long memberId, int year) {
+    return MemberPoints.recordWithPoints(app.pool(), contributions, memberId, year);
   }
 
   /** The routes; the composition root builds one instance per HTTP verticle. */
@@ -54,6 +61,9 @@ public final class PointsRoutes {
     r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ApiQuery.of("year"), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
     r.get("/api/v1/member-ranking", STAFF, ApiQuery.of("division", "year"), routes::rankingApi);
     r.get("/member-ranking", STAFF, routes::rankingPage);
+    r.get("/committees/:id/points-rules", STAFF.scoped(committee), routes::rulesPage);
+    r.post("/committees/:id/points-rules", STAFF.scoped(committee), routes::saveRuleFromForm);
+    r.post("/committees/:id/points-rules/delete", STAFF.scoped(committee), routes::deleteRuleFromForm);
     r.get("/members/:id/record", STAFF.scoped(member), routes::recordPage);
     r.get("/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
     r.get("/members/:id/record/xlsx", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
@@ -88,16 +98,127 @@ public final class PointsRoutes {
     in.done();
     int year = givenYear.intValue();
     List<MemberPoints.Rule> rules = MemberPoints.read(ctx.body().asJsonObject().getValue("rules"));
-    long committee = Access.pathId(ctx);
-    Principal actor = Security.require(ctx);
-    JsonArray after = new JsonArray();
-    rules.forEach(r -> after.add(r.toJson()));
-    app.pool().withTransaction(tx -> MemberPoints.rules(tx, committee, year)
-            .compose(before -> MemberPoints.replace(tx, committee, year, rules)
-                .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "points.rules", "committee", committee, null,
-                    before, new JsonObject().put("year", year).put("rules", after))))
-                .compose(v -> MemberPoints.rules(tx, committee, year))))
-        .onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    saveRules(Security.require(ctx), Access.pathId(ctx), year, current -> rules).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+  }
+
+  /**
+   * Replaces a committee's rules for a year with {@code next} of the rules in force, in one transaction
+   * holding the committee's row (two staff changing rules at once do not lose one change) with its
+   * audit entry; answers the rules now.
+   */
+  private Future<JsonObject> saveRules(Principal actor, long committee, int year,
+                                       java.util.function.Function<JsonObject, List<MemberPoints.Rule>> next) {
+    return app.pool().withTransaction(tx -> MemberPoints.lockCommittee(tx, committee)
+        .compose(x -> MemberPoints.rules(tx, committee, year))
+        .compose(before -> {
+          List<MemberPoints.Rule> rules;
+          try {
+            rules = next.apply(before);
+          } catch (AppException e) {
+            return Future.failedFuture(e);
+          }
+          JsonArray after = new JsonArray();
+          rules.forEach(r -> after.add(r.toJson()));
+          return MemberPoints.replace(tx, committee, year, rules)
+              .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "points.rules", "committee", committee, null,
+                  before, new JsonObject().put("year", year).put("rules", after))))
+              .compose(v -> MemberPoints.rules(tx, committee, year));
+        }));
+  }
+
+  // ------------------------------------------------------------------ the rules page
+
+  /** The {@code year} of a page: as given, or this year when missing or not a year. */
+  private int pageYear(String raw) {
+    try {
+      return year(raw);
+    } catch (AppException e) {
+      return LocalDate.now(app.config().zone()).getYear();
+    }
+  }
+
+  /** Staff's page of a committee's rules for a year: the rules in force, add, edit, delete after a confirmation. */
+  private void rulesPage(RoutingContext ctx) {
+    renderRules(ctx, 200, pageYear(ctx.request().getParam("year")), null, Map.of());
+  }
+
+  private void renderRules(RoutingContext ctx, int status, int year, Map<String, Object> form, Map<String, String> errors) {
+    long id = Access.pathId(ctx);
+    Future.all(members.committee(app.pool(), id), MemberPoints.rules(app.pool(), id, year)).onFailure(ctx::fail).onSuccess(all -> {
+      JsonObject set = all.resultAt(1);
+      List<Map<String, Object>> rows = org.yishi.platform.web.Web.rows(set.getJsonArray("rules"));
+      List<String> present = rows.stream().map(r -> (String) r.get("kind")).toList();
+      String edit = ctx.request().getParam("edit");
+      String remove = ctx.request().getParam("remove");
+      Map<String, Object> model = new HashMap<>();
+      model.put("committee", ((JsonObject) all.resultAt(0)).getMap());
+      model.put("year", year);
+      model.put("configured", set.getBoolean("configured"));
+      model.put("rules", rows);
+      model.put("freeKinds", MemberPoints.KINDS.stream().filter(k -> !present.contains(k)).toList());
+      model.put("editing", form != null ? form.get("original") : present.contains(edit) ? edit : null);
+      model.put("removing", form == null && present.contains(remove) ? remove : null);
+      model.put("form", form != null ? form : rows.stream().filter(r -> r.get("kind").equals(edit)).findFirst().orElse(Map.of()));
+      model.put("errors", errors);
+      model.put("saved", "1".equals(ctx.request().getParam("saved")));
+      app.web().page(ctx, status, "member/points-rules", model);
+    });
+  }
+
+  /** Adds a rule, or with {@code original} replaces that kind's rule; the other rules in force stay (the defaults, when none were set). */
+  private void saveRuleFromForm(RoutingContext ctx) {
+    long id = Access.pathId(ctx);
+    int year = year(ctx.request().getFormAttribute("year"));
+    Map<String, Object> form = new HashMap<>();
+    for (String f : List.of("kind", "points", "per", "cap", "original")) {
+      String v = ctx.request().getFormAttribute(f);
+      if (v != null && !v.isBlank()) {
+        // whole numbers as numbers, anything else as typed (refused by the rule's check, naming the field)
+        form.put(f, v.strip().matches("-?\\d{1,9}") ? (Object) Long.valueOf(v.strip()) : v.strip());
+      }
+    }
+    String original = (String) (form.get("original") instanceof String o && MemberPoints.KINDS.contains(o) ? o : null);
+    form.put("original", original);
+    changeRules(ctx, id, year, form, rules -> {
+      rules.removeIf(r -> r.getString("kind").equals(original));
+      JsonObject added = new JsonObject();
+      List.of("kind", "points", "per", "cap").forEach(f -> added.put(f, form.get(f)));
+      rules.add(added);
+    });
+  }
+
+  /** Deletes one kind's rule (after the page's confirmation). */
+  private void deleteRuleFromForm(RoutingContext ctx) {
+    String kind = ctx.request().getFormAttribute("kind");
+    changeRules(ctx, Access.pathId(ctx), year(ctx.request().getFormAttribute("year")), null, rules -> {
+      if (!rules.removeIf(r -> r.getString("kind").equals(kind))) {
+        throw AppException.invalid("kind", "points.kind.unknown", String.join(", ", MemberPoints.KINDS));
+      }
+    });
+  }
+
+  /**
+   * Changes the rules in force for the year as {@code change} says and saves them all; on success back
+   * to the list, on refused values the page again with each message under its field.
+   */
+  private void changeRules(RoutingContext ctx, long id, int year, Map<String, Object> form,
+                           java.util.function.Consumer<List<JsonObject>> change) {
+    saveRules(Security.require(ctx), id, year, current -> {
+      List<JsonObject> rules = new ArrayList<>();
+      current.getJsonArray("rules").forEach(r -> rules.add((JsonObject) r));
+      change.accept(rules);
+      return MemberPoints.read(new JsonArray(new ArrayList<>(rules)));
+    }).onSuccess(v -> org.yishi.platform.web.Web.redirect(ctx, "/committees/" + id + "/points-rules?year=" + year + "&saved=1"))
+        .onFailure(err -> {
+          if (form != null && err instanceof AppException e && e.kind() == org.yishi.platform.http.ErrorKind.INVALID) {
+            // the added rule is the last one: its messages go under the form's fields
+            Map<String, org.yishi.platform.http.Msg> fields = new HashMap<>();
+            e.fields().forEach((k, msg) -> fields.put(k.replaceFirst("^rules\\[\\d+\\]\\.?", ""), msg));
+            renderRules(ctx, 422, year, form, app.web().messages(ctx, fields));
+          } else {
+            ctx.fail(err);
+          }
+        });
   }
 
   private void recordApi(RoutingContext ctx) {
@@ -107,7 +228,7 @@ public final class PointsRoutes {
 
   /** A member's yearly record with points and names, for the documents. */
   Future<JsonObject> fullRecord(long id, int year) {
-    return Future.all(members.byId(app.pool(), id), MemberPoints.recordWithPoints(app.pool(), id, year))
+    return Future.all(members.byId(app.pool(), id), recordWithPoints(id, year))
         .map(all -> ((JsonObject) all.resultAt(1)).put("name", ((JsonObject) all.resultAt(0)).getString("name"))
             .put("committeeName", ((JsonObject) all.resultAt(0)).getString("committeeName")));
   }
@@ -128,12 +249,7 @@ public final class PointsRoutes {
   }
 
   private void rankingPage(RoutingContext ctx) {
-    int year;
-    try {
-      year = year(ctx.request().getParam("year"));
-    } catch (AppException e) {
-      year = LocalDate.now(app.config().zone()).getYear();
-    }
+    int year = pageYear(ctx.request().getParam("year"));
     Principal me = Security.require(ctx);
     int shown = year;
     ranking(me.jurisdiction().isAll() ? "" : me.jurisdiction().sqlPrefix(), year).onFailure(ctx::fail).onSuccess(list -> {
@@ -177,9 +293,8 @@ public final class PointsRoutes {
 
   /** Active members of the committees inside {@code prefix}, by points (then name), with each one's counts and points. */
   public Future<JsonArray> ranking(String prefix, int year) {
-    return app.pool().preparedQuery("""
-            WITH y AS (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,
-                              make_timestamptz($2 + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at),
+    return app.pool().preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
+                 ,
                  mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
                            JOIN committee c ON c.id = mb.committee_id WHERE mb.active AND c.division_code LIKE $1 || '%'),
                  ym AS (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at)
@@ -198,8 +313,12 @@ public final class PointsRoutes {
               .put("checkins", r.getLong(5)).put("confirmed", r.getLong(6)).put("outcomes", r.getLong(7))));
           Map<Long, Future<JsonObject>> rules = new HashMap<>();
           list.forEach(m -> rules.computeIfAbsent(m.getLong("committeeId"), c -> MemberPoints.rules(app.pool(), c, year)));
-          return Future.all(new ArrayList<>(rules.values())).map(v -> {
+          Future<Map<Long, JsonObject>> named = contributions.counts(list.stream().map(m -> m.getLong("memberId")).toList(), year);
+          List<Future<?>> waits = new ArrayList<>(rules.values());
+          waits.add(named);
+          return Future.all(waits).map(v -> {
             list.forEach(m -> {
+              MemberContributions.into(m, named.result(), m.getLong("memberId"));
               JsonObject set = rules.get(m.getLong("committeeId")).result();
               m.put("points", MemberPoints.apply(m, MemberPoints.fromJson(set), set.getBoolean("configured")).getLong("total"));
             });

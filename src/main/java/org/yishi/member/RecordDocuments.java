@@ -14,7 +14,8 @@ import java.util.Locale;
 
 /** A member's yearly record (履职档案) with its points as a PDF page and as a spreadsheet. */
 public final class RecordDocuments {
-  private static final List<String> COUNTS = List.of("invited", "confirmed", "declined", "attended", "checkins", "late", "uninvited", "outcomes");
+  private static final List<String> COUNTS = List.of("invited", "confirmed", "declined", "attended", "checkins", "late", "uninvited", "outcomes",
+      "proposed", "suggested", "adopted", "typical");
 
   private RecordDocuments() {
   }

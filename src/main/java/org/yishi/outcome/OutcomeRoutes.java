@@ -57,6 +57,7 @@ public final class OutcomeRoutes {
     r.put("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::updateApi);
     r.post("/api/v1/outcomes/:id/transitions", ANYONE.scoped(outcome), routes::transitionApi);
     r.put("/api/v1/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalApi);
+    r.put("/api/v1/outcomes/:id/members", ANYONE.scoped(outcome), routes::membersApi);
     r.get("/api/v1/cases", ANYONE, ApiQuery.of("q", "form").paged(), routes::casesApi);
 
     r.get("/outcomes", ANYONE, routes::listPage);
@@ -163,6 +164,18 @@ public final class OutcomeRoutes {
     outcomes.setTypical(Security.require(ctx), Access.pathId(ctx), typical, version == null ? null : version.intValue())
         .onSuccess(o -> Json.ok(ctx, o))
         .onFailure(err -> conflictOr(ctx, err));
+  }
+
+  private void membersApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    List<Long> suggesters = in.has("suggesters") ? in.longList("suggesters", 50) : null;
+    List<Long> typical = in.has("typicalMembers") ? in.longList("typicalMembers", 50) : null;
+    if (suggesters == null && typical == null && in.ok()) {
+      in.reject("suggesters", "field.required");
+    }
+    in.done();
+    outcomes.setMembers(Security.require(ctx), Access.pathId(ctx), suggesters, typical)
+        .onSuccess(o -> Json.ok(ctx, o)).onFailure(ctx::fail);
   }
 
   // ------------------------------------------------------------------ pages

@@ -47,11 +47,13 @@ public final class OutcomeService {
   private final Pool pool;
   private final OutcomeStore store;
   private final DomainEvents events;
+  private final OutcomeMembers members;
 
-  public OutcomeService(Pool pool, DomainEvents events, java.time.ZoneId zone) {
+  public OutcomeService(Pool pool, DomainEvents events, OutcomeMembers members, java.time.ZoneId zone) {
     this.pool = pool;
     this.store = new OutcomeStore(pool, zone);
     this.events = events;
+    this.members = members;
   }
 
   public OutcomeStore store() {
@@ -364,10 +366,46 @@ public final class OutcomeService {
     });
   }
 
-  /** One outcome with its history (404 when there is none). */
+  /** One outcome with its history and the members named on it (404 when there is none). */
   public Future<JsonObject> get(long id) {
     return store.byId(pool, id).compose(o -> o == null ? Future.failedFuture(AppException.notFound("No such outcome"))
-        : store.history(id).map(h -> o.put("history", h)));
+        : store.history(id).compose(h -> store.members(pool, id).map(m -> o.put("history", h).mergeIn(m))));
+  }
+
+  /**
+   * Names the members on an outcome: {@code suggesters} (who made the suggestion; anyone who may edit
+   * the outcome) and {@code typicalMembers} (whom a typical case names; staff only, and only on an
+   * outcome marked typical). A null list leaves that role as it is; a given one replaces it. Each
+   * member must be one who may take part in the district's meetings (422 naming the field). One
+   * transaction with the audit entry; answers the outcome with its members.
+   */
+  public Future<JsonObject> setMembers(Principal actor, long id, List<Long> suggesters, List<Long> typicalMembers) {
+    if (typicalMembers != null && !mayMarkTypical(actor)) {
+      return Future.failedFuture(AppException.forbidden("Only committee staff name the members of a typical case"));
+    }
+    return pool.withTransaction(tx -> store.byIdForUpdate(tx, id).compose(outcome -> {
+      if (outcome == null) {
+        return Future.failedFuture(AppException.notFound("No such outcome"));
+      }
+      if (typicalMembers != null && !typicalMembers.isEmpty() && !outcome.getBoolean("typical")) {
+        return Future.failedFuture(AppException.invalid("typicalMembers", "outcome.error.typicalMembersNotTypical"));
+      }
+      String district = outcome.getString("districtCode");
+      return store.members(tx, id).compose(before -> {
+        Future<Void> chain = Future.succeededFuture();
+        if (suggesters != null) {
+          chain = chain.compose(v -> members.requireEligible(tx, district, "suggesters", suggesters))
+              .compose(v -> store.replaceMembers(tx, id, "suggester", suggesters, actor.id()));
+        }
+        if (typicalMembers != null) {
+          chain = chain.compose(v -> members.requireEligible(tx, district, "typicalMembers", typicalMembers))
+              .compose(v -> store.replaceMembers(tx, id, "typical", typicalMembers, actor.id()));
+        }
+        return chain.compose(v -> store.members(tx, id)).compose(after ->
+            AuditLog.record(tx, AuditEntry.by(actor, "outcome.members", "outcome", id, outcome.getString("divisionCode"),
+                before, after)).map(outcome.copy().mergeIn(after)));
+      });
+    }));
   }
 
   // ---------------------------------------------------------------- overdue

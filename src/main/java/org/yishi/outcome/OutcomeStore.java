@@ -336,4 +336,56 @@ public final class OutcomeStore {
         .execute(Tuple.tuple().addArrayOfLong(outcomeIds.toArray(new Long[0])))
         .map(rows -> rows.rowCount());
   }
+
+  // ---------------------------------------------------------------- members named on outcomes
+
+  /** The members named on an outcome: {@code suggesters} and {@code typicalMembers}, each a list of {id, name}. */
+  public Future<JsonObject> members(SqlClient client, long id) {
+    return client.preparedQuery("""
+            SELECT om.role, m.id, m.name FROM outcome_member om JOIN member m ON m.id = om.member_id
+             WHERE om.outcome_id = $1 ORDER BY m.name, m.id""")
+        .execute(Tuple.of(id))
+        .map(rows -> {
+          JsonArray suggesters = new JsonArray();
+          JsonArray typical = new JsonArray();
+          rows.forEach(r -> ("suggester".equals(r.getString(0)) ? suggesters : typical)
+              .add(new JsonObject().put("id", r.getLong(1)).put("name", r.getString(2))));
+          return new JsonObject().put("suggesters", suggesters).put("typicalMembers", typical);
+        });
+  }
+
+  /** Replaces the members named on an outcome in one role ({@code suggester} or {@code typical}). */
+  public Future<Void> replaceMembers(SqlClient tx, long id, String role, List<Long> memberIds, long namedBy) {
+    return tx.preparedQuery("DELETE FROM outcome_member WHERE outcome_id = $1 AND role = $2").execute(Tuple.of(id, role))
+        .compose(v -> tx.preparedQuery("""
+                INSERT INTO outcome_member (outcome_id, role, member_id, named_by)
+                SELECT $1, $2, x, $4 FROM unnest($3::bigint[]) AS x ON CONFLICT DO NOTHING""")
+            .execute(Tuple.tuple().addLong(id).addString(role).addArrayOfLong(memberIds.toArray(new Long[0])).addLong(namedBy)))
+        .mapEmpty();
+  }
+
+  /**
+   * For each of {@code memberIds} named on outcomes of meetings starting in {@code year}: {@code suggested}
+   * (outcomes naming them as suggester), {@code adopted} (of those, answered adopted or partly adopted,
+   * or implemented) and {@code typical} (typical cases naming them). Members named on none are absent.
+   */
+  public Future<java.util.Map<Long, JsonObject>> memberCounts(List<Long> memberIds, int year) {
+    return pool.preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
+
+            SELECT om.member_id,
+                   count(*) FILTER (WHERE om.role = 'suggester') AS suggested,
+                   count(*) FILTER (WHERE om.role = 'suggester'
+                                      AND (o.answer IN ('adopted', 'partly_adopted') OR o.implemented_at IS NOT NULL)) AS adopted,
+                   count(*) FILTER (WHERE om.role = 'typical' AND o.typical_case) AS typical
+              FROM outcome_member om JOIN outcome o ON o.id = om.outcome_id JOIN meeting m ON m.id = o.meeting_id, y
+             WHERE om.member_id = ANY($1) AND m.starts_at >= y.from_at AND m.starts_at < y.to_at
+             GROUP BY om.member_id""")
+        .execute(Tuple.tuple().addArrayOfLong(memberIds.toArray(new Long[0])).addInteger(year))
+        .map(rows -> {
+          java.util.Map<Long, JsonObject> out = new java.util.HashMap<>();
+          rows.forEach(r -> out.put(r.getLong(0), new JsonObject().put("suggested", r.getLong(1))
+              .put("adopted", r.getLong(2)).put("typical", r.getLong(3))));
+          return out;
+        });
+  }
 }

@@ -15,4 +15,13 @@ public final class Times {
   public static String iso(OffsetDateTime t, ZoneId zone) {
     return t == null ? null : t.atZoneSameInstant(zone).toOffsetDateTime().toString();
   }
+
+  /**
+   * A SQL common table expression {@code y(from_at, to_at)}: the calendar year given by parameter
+   * {@code $n} in the session's time zone (the configured zone), for {@code WITH} clauses.
+   */
+  public static String yearWindowSql(int n) {
+    return "y AS (SELECT make_timestamptz($" + n + ", 1, 1, 0, 0, 0, current_setting('TimeZone')) AS from_at,\n"
+        + "              make_timestamptz($" + n + " + 1, 1, 1, 0, 0, 0, current_setting('TimeZone')) AS to_at)";
+  }
 }

@@ -37,7 +37,7 @@ public final class TopicRoutes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   private static final List<String> FORM_FIELDS = List.of("stationId", "title", "description", "category", "source",
-      "planItemId", "proposer", "q1Answer", "q1Reason", "q2Answer", "q2Reason", "version");
+      "planItemId", "proposer", "proposerMemberId", "q1Answer", "q1Reason", "q2Answer", "q2Reason", "version");
 
   private final App app;
   private final TopicService topics;
@@ -216,11 +216,13 @@ public final class TopicRoutes {
   private Future<Map<String, Object>> formModel(JsonObject station, Map<String, Object> topic) {
     Future<Map<String, Object>> base = baseModel();
     Future<JsonArray> items = plans.planItemChoices(station.getString("districtCode"));
-    return Future.all(base, items).map(v -> {
+    Future<JsonArray> proposers = plans.proposerChoices(station.getString("districtCode"));
+    return Future.all(base, items, proposers).map(v -> {
       Map<String, Object> model = base.result();
       model.put("station", station.getMap());
       model.put("topic", topic);
       model.put("planItems", Web.rows(items.result()));
+      model.put("proposerMembers", Web.rows(proposers.result()));
       return model;
     });
   }

@@ -52,10 +52,10 @@ public final class TopicService {
   /** A topic's form or JSON body, checked field by field. */
   public record TopicInput(Long stationId, String title, String description, String category, TopicSource source,
                            Long planItemId, String proposer, Boolean q1Answer, String q1Reason, Boolean q2Answer,
-                           String q2Reason, Integer version) {
+                           String q2Reason, Integer version, Long proposerMemberId) {
     TopicValues values() {
       return new TopicValues(title, description, category, source, planItemId, proposer, q1Answer, q1Reason,
-          q2Answer, q2Reason);
+          q2Answer, q2Reason, proposerMemberId);
     }
   }
 
@@ -84,6 +84,7 @@ public final class TopicService {
       in.reject("planItemId", "topic.error.planItemOnlyForPlan");
     }
     String proposer = in.optionalText("proposer", 100, false);
+    Long proposerMember = in.optionalLong("proposerMemberId", 1, Long.MAX_VALUE);
     Boolean q1 = in.optionalBool("q1Answer");
     String r1 = in.optionalText("q1Reason", 1000, true);
     Boolean q2 = in.optionalBool("q2Answer");
@@ -94,7 +95,7 @@ public final class TopicService {
     }
     in.done();
     return new TopicInput(station, title, description, category, source, planItem, proposer, q1, r1, q2, r2,
-        version == null ? null : version.intValue());
+        version == null ? null : version.intValue(), proposerMember);
   }
 
   /**
@@ -132,7 +133,8 @@ public final class TopicService {
 
   /**
    * Checks what the topic refers to: an active category (or the one it already has) and, for a
-   * topic from a yearly plan, an item of the plan of the station's district committee or of its city committee.
+   * topic from a yearly plan, an item of the plan of the station's district committee or of its city committee;
+   * a proposing member, one who may take part in the district's meetings.
    */
   private Future<Void> checkReferences(SqlClient client, JsonObject station, TopicInput in, String currentCategory) {
     Future<Void> category = store.category(client, in.category()).compose(c -> {
@@ -141,6 +143,10 @@ public final class TopicService {
       }
       return Future.succeededFuture();
     });
+    if (in.proposerMemberId() != null) {
+      category = category.compose(v -> stations.requireProposer(client, station.getString("districtCode"),
+          "proposerMemberId", in.proposerMemberId()));
+    }
     if (in.planItemId() == null) {
       return category;
     }

@@ -26,12 +26,13 @@ public final class TopicStore {
   private static final String COLUMNS = """
       t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
       t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
-      pi.title AS plan_item_title, t.proposer, t.q1_answer, t.q1_reason, t.q2_answer, t.q2_reason, t.status,
+      pi.title AS plan_item_title, t.proposer, t.proposer_member_id, pm.name AS proposer_member_name, t.q1_answer, t.q1_reason, t.q2_answer, t.q2_reason, t.status,
       t.decision_reason, t.created_by, t.created_at, t.updated_at, t.version""";
   private static final String FROM = """
       FROM topic t JOIN station s ON s.id = t.station_id
       JOIN topic_category c ON c.key = t.category
-      LEFT JOIN plan_item pi ON pi.id = t.plan_item_id""";
+      LEFT JOIN plan_item pi ON pi.id = t.plan_item_id
+      LEFT JOIN member pm ON pm.id = t.proposer_member_id""";
   private static final String WHERE = """
       WHERE """ + Jurisdiction.sqlInside("t.division_code", "t.station_id", 1, 2) + """
         AND ($3::text IS NULL OR t.status = $3)
@@ -70,6 +71,8 @@ public final class TopicStore {
         .put("planItemId", r.getLong("plan_item_id"))
         .put("planItemTitle", r.getString("plan_item_title"))
         .put("proposer", r.getString("proposer"))
+        .put("proposerMemberId", r.getLong("proposer_member_id"))
+        .put("proposerMemberName", r.getString("proposer_member_name"))
         .put("q1Answer", r.getBoolean("q1_answer"))
         .put("q1Reason", r.getString("q1_reason"))
         .put("q2Answer", r.getBoolean("q2_answer"))
@@ -128,21 +131,22 @@ public final class TopicStore {
 
   /** The stored values of a new or edited topic. */
   public record TopicValues(String title, String description, String category, TopicSource source, Long planItemId,
-                            String proposer, Boolean q1Answer, String q1Reason, Boolean q2Answer, String q2Reason) {
+                            String proposer, Boolean q1Answer, String q1Reason, Boolean q2Answer, String q2Reason,
+                            Long proposerMemberId) {
   }
 
   private static Tuple values(Tuple t, TopicValues v) {
     return t.addString(v.title()).addString(v.description()).addString(v.category()).addString(v.source().key())
         .addLong(v.planItemId()).addString(v.proposer()).addBoolean(v.q1Answer()).addString(v.q1Reason())
-        .addBoolean(v.q2Answer()).addString(v.q2Reason());
+        .addBoolean(v.q2Answer()).addString(v.q2Reason()).addLong(v.proposerMemberId());
   }
 
   /** Inserts a draft at a station (the division code is copied from the station). */
   public Future<Long> insert(SqlClient tx, long stationId, TopicValues v, Long createdBy) {
     return tx.preparedQuery("""
             INSERT INTO topic (station_id, division_code, title, description, category, source, plan_item_id, proposer,
-                               q1_answer, q1_reason, q2_answer, q2_reason, created_by)
-            SELECT s.id, s.division_code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM station s WHERE s.id = $1
+                               q1_answer, q1_reason, q2_answer, q2_reason, proposer_member_id, created_by)
+            SELECT s.id, s.division_code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM station s WHERE s.id = $1
             RETURNING id""")
         .execute(values(Tuple.tuple().addLong(stationId), v).addLong(createdBy))
         .map(rows -> rows.iterator().next().getLong(0));
@@ -152,7 +156,7 @@ public final class TopicStore {
   public Future<Boolean> update(SqlClient tx, long id, int version, TopicValues v) {
     return tx.preparedQuery("""
             UPDATE topic SET title = $3, description = $4, category = $5, source = $6, plan_item_id = $7, proposer = $8,
-                   q1_answer = $9, q1_reason = $10, q2_answer = $11, q2_reason = $12,
+                   q1_answer = $9, q1_reason = $10, q2_answer = $11, q2_reason = $12, proposer_member_id = $13,
                    updated_at = now(), version = version + 1
              WHERE id = $1 AND version = $2""")
         .execute(values(Tuple.tuple().addLong(id).addInteger(version), v))
@@ -219,5 +223,25 @@ public final class TopicStore {
   public Future<Boolean> updateCategory(SqlClient tx, String key, String nameZh, String nameEn, int sort, boolean active) {
     return tx.preparedQuery("UPDATE topic_category SET name_zh = $2, name_en = $3, sort = $4, active = $5 WHERE key = $1")
         .execute(Tuple.of(key, nameZh, nameEn, sort, active)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * For each of {@code memberIds}: the topics naming them as proposing member that were put forward
+   * (submitted, approved or rejected; not drafts or withdrawn ones) and created in {@code year}.
+   * Members with none are absent.
+   */
+  public Future<java.util.Map<Long, Long>> proposedCounts(java.util.List<Long> memberIds, int year) {
+    return pool.preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
+
+            SELECT t.proposer_member_id, count(*) FROM topic t, y
+             WHERE t.proposer_member_id = ANY($1) AND t.status IN ('submitted', 'approved', 'rejected')
+               AND t.created_at >= y.from_at AND t.created_at < y.to_at
+             GROUP BY t.proposer_member_id""")
+        .execute(Tuple.tuple().addArrayOfLong(memberIds.toArray(new Long[0])).addInteger(year))
+        .map(rows -> {
+          java.util.Map<Long, Long> out = new java.util.HashMap<>();
+          rows.forEach(r -> out.put(r.getLong(0), r.getLong(1)));
+          return out;
+        });
   }
 }

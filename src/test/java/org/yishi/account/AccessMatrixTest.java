@@ -250,6 +250,9 @@ class AccessMatrixTest {
     add("GET /my/record/pdf", "/my/record/pdf", none, 403, 403, 403, 403, 403, 403, 303);
     add("GET /my/record/xlsx", "/my/record/xlsx", none, 403, 403, 403, 403, 403, 403, 303);
     add("GET /member-ranking", "/member-ranking", none, 200, 200, 200, 200, 200, 403, 303);
+    add("GET /committees/:id/points-rules", "/committees/" + taobeiCommittee + "/points-rules", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /committees/:id/points-rules", "/committees/" + taobeiCommittee + "/points-rules", none, 422, 422, 403, 422, 403, 403, 401);
+    add("POST /committees/:id/points-rules/delete", "/committees/" + taobeiCommittee + "/points-rules/delete", none, 422, 422, 403, 422, 403, 403, 401);
     add("GET /members/:id/record", "/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 303);
     add("GET /members/:id/record/pdf", "/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 303);
     add("GET /members/:id/record/xlsx", "/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 303);
@@ -299,9 +302,9 @@ class AccessMatrixTest {
     long i1 = planService.addItem(adminP, p1, new org.yishi.plan.PlanStore.ItemValues("老旧小区改造", null,
         org.yishi.plan.PlanItemKind.THEMATIC_CONSULTATION, null, 2, 0)).await().getLong("id");
     long t1 = topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "社区停车难", null, "livelihood",
-        org.yishi.topic.TopicSource.RESIDENTS, null, null, null, null, null, null, null), false).await().getLong("id");
+        org.yishi.topic.TopicSource.RESIDENTS, null, null, null, null, null, null, null, null), false).await().getLong("id");
     topicService.create(adminP, new org.yishi.topic.TopicService.TopicInput(s1, "老旧小区改造", null, "livelihood",
-        org.yishi.topic.TopicSource.YEARLY_PLAN, i1, null, null, null, null, null, null), false).await();
+        org.yishi.topic.TopicSource.YEARLY_PLAN, i1, null, null, null, null, null, null, null), false).await();
     java.util.concurrent.atomic.AtomicInteger years = new java.util.concurrent.atomic.AtomicInteger(2050);
     java.util.concurrent.atomic.AtomicInteger keys = new java.util.concurrent.atomic.AtomicInteger();
     Supplier<String> newCategory = () -> new JsonObject().put("key", "cat_" + "abcdefghij".charAt(keys.get() % 10)
@@ -357,7 +360,7 @@ class AccessMatrixTest {
             "on_site", null, "grassroots", null, null, List.of(), List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '7 hours', ends_at = now() - interval '6 hours' WHERE id = "
         + started).execute().await();
-    var outcomeService = new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events(), node.app().config().zone());
+    var outcomeService = node.services().outcomes();
     String due = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(30).toString();
     long o1 = outcomeService.create(adminP, new org.yishi.outcome.OutcomeService.OutcomeInput(started,
         new org.yishi.outcome.OutcomeStore.OutcomeValues("管网改造建议", "suggestion_letter", "区住建局", null,
@@ -375,6 +378,7 @@ class AccessMatrixTest {
     add("GET /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, none, 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, editO1, 200, 200, 403, 200, 403, 200, 401);
     add("POST /api/v1/outcomes/:id/transitions", "/api/v1/outcomes/" + o1 + "/transitions", implementO1, 409, 409, 403, 409, 403, 409, 401);
+    add("PUT /api/v1/outcomes/:id/members", "/api/v1/outcomes/" + o1 + "/members", () -> "{\"suggesters\":[]}", 200, 200, 403, 200, 403, 200, 401);
     add("PUT /api/v1/outcomes/:id/typical", "/api/v1/outcomes/" + o1 + "/typical", notTypical, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/cases", "/api/v1/cases", none, 200, 200, 200, 200, 200, 200, 401);
     add("GET /outcomes", "/outcomes", none, 200, 200, 200, 200, 200, 200, 303);

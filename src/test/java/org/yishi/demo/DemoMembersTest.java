@@ -13,6 +13,7 @@ import org.yishi.support.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,6 +54,13 @@ class DemoMembersTest {
       assertTrue(record.getLong("attended") + Http.json(api.get("/api/v1/my/record?year="
           + (java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getYear() - 1), member)).getLong("attended") >= 3,
           "a year of meetings attended");
+      // topics proposed, suggestions adopted and a typical case, in this year's and last year's records
+      JsonObject lastYear = Http.json(api.get("/api/v1/my/record?year="
+          + (java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).getYear() - 1), member));
+      for (String kind : List.of("proposed", "adopted", "typical")) {
+        assertTrue(record.getLong(kind) + lastYear.getLong(kind) >= 1, kind + ": " + record.encode() + lastYear.encode());
+      }
+      assertTrue(record.getLong("proposed") >= 3, record.encode());
     } finally {
       node.close();
     }

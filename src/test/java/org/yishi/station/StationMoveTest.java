@@ -81,7 +81,7 @@ class StationMoveTest {
     OffsetDateTime s = OffsetDateTime.now().minusHours(3).withNano(0);
     assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meeting + "/record", api.token("d2"), new JsonObject().put("held", true)
         .put("actualStart", s.toString()).put("actualEnd", s.plusHours(1).toString()).put("minutes", "纪要").encode()).statusCode());
-    long outcome = new OutcomeService(node.app().pool(), node.app().events(), node.app().config().zone()).create(admin, new OutcomeService.OutcomeInput(meeting,
+    long outcome = node.services().outcomes().create(admin, new OutcomeService.OutcomeInput(meeting,
         new OutcomeStore.OutcomeValues("增设停车位", "minutes", "市交通局", null, LocalDate.now().plusDays(30)), null)).await().getLong("id");
     String d1 = api.token("d1");
     String d2 = api.token("d2");

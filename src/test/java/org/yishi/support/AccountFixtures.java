@@ -100,7 +100,7 @@ public final class AccountFixtures {
             null, null, java.util.List.of(), java.util.List.of())).await().getLong("id");
     node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = "
         + meeting).execute().await();
-    new org.yishi.outcome.OutcomeService(node.app().pool(), node.app().events(), node.app().config().zone()).create(admin,
+    node.services().outcomes().create(admin,
         new org.yishi.outcome.OutcomeService.OutcomeInput(meeting, new org.yishi.outcome.OutcomeStore.OutcomeValues("成果",
             "minutes", "区住建局", null, java.time.LocalDate.now().plusDays(10)), null)).await();
     node.app().pool().query("INSERT INTO plan (committee_id, year, title) VALUES (1, 2026, '年度计划')").execute()
