@@ -217,10 +217,7 @@ public final class AccountService {
       in.reject("stationIds", "field.stations.onlyCoordinator");
     }
     Boolean disabled = creating ? Boolean.FALSE : in.optionalBool("disabled");
-    Long version = creating ? null : in.optionalLong("version", 1, Integer.MAX_VALUE);
-    if (!creating && version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    Long version = creating ? null : in.version();
     in.done();
     return new AccountInput(username, displayName, role, role == Role.ADMIN ? null : scope, phone, email,
         new LinkedHashSet<>(stations), password, disabled, version == null ? null : version.intValue());

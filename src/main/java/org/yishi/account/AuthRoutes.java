@@ -2,10 +2,10 @@ package org.yishi.account;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
@@ -22,31 +22,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Signing in and out (pages and API tokens), the current user, password change, language. */
-public final class AuthRoutes {
-  private final App app;
-  private final AccountService accounts;
-
-  public AuthRoutes(App app, AccountService accounts) {
-    this.app = app;
-    this.accounts = accounts;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    AuthRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/login", Access.open("the sign-in page"), routes::loginPage);
-    r.post("/login", Access.open("signing in"), routes::login);
-    r.post("/logout", Access.anyAccount(), routes::logout);
-    r.get("/account/password", Access.anyAccount(), routes::passwordPage);
-    r.secret(HttpMethod.POST, "/account/password", Access.anyAccount(), routes::changePassword);
-    r.get("/lang/:tag", Access.open("a link to a language: sets the browser's cookie only"), routes::languageLink);
-    r.post("/lang/:tag", Access.open("the language switch works before signing in"), routes::switchLanguage);
-    r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), routes::issueToken);
-    r.delete("/api/v1/auth/token", Access.anyAccount(), routes::revokeToken);
-    r.get("/api/v1/me", Access.anyAccount(), routes::me);
-    r.secret(HttpMethod.PUT, "/api/v1/me/password", Access.anyAccount(), routes::changePasswordApi);
-    return r.router();
+public record AuthRoutes(App app, AccountService accounts) implements Routes {
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/login", Access.open("the sign-in page"), this::loginPage);
+    r.post("/login", Access.open("signing in"), this::login);
+    r.post("/logout", Access.anyAccount(), this::logout);
+    r.get("/account/password", Access.anyAccount(), this::passwordPage);
+    r.secret(HttpMethod.POST, "/account/password", Access.anyAccount(), this::changePassword);
+    r.get("/lang/:tag", Access.open("a link to a language: sets the browser's cookie only"), this::languageLink);
+    r.post("/lang/:tag", Access.open("the language switch works before signing in"), this::switchLanguage);
+    r.post("/api/v1/auth/token", Access.open("obtaining a token is how API clients sign in"), this::issueToken);
+    r.delete("/api/v1/auth/token", Access.anyAccount(), this::revokeToken);
+    r.get("/api/v1/me", Access.anyAccount(), this::me);
+    r.secret(HttpMethod.PUT, "/api/v1/me/password", Access.anyAccount(), this::changePasswordApi);
   }
 
   private String address(RoutingContext ctx) {
@@ -188,10 +177,8 @@ public final class AuthRoutes {
     String username = in.text("username", 64);
     String password = in.secret("password", 200);
     in.done();
-    accounts.signIn(username, password, address(ctx))
-        .compose(accounts::issueToken)
-        .onSuccess(token -> Json.ok(ctx, token))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, accounts.signIn(username, password, address(ctx))
+        .compose(accounts::issueToken));
   }
 
   private void revokeToken(RoutingContext ctx) {

@@ -4,9 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
@@ -18,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
 import org.yishi.platform.web.Params;
@@ -32,13 +33,9 @@ import java.util.Map;
  * accounts and reset passwords; city and district staff may look up the accounts in their
  * jurisdiction. Pages under {@code /admin/users}, API under {@code /api/v1/users}.
  */
-public final class UserRoutes {
+public record UserRoutes(App app, AccountService accounts, CalendarFeedLinks feeds) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final Access ADMIN = Access.roles(Role.ADMIN);
-
-  private final App app;
-  private final AccountService accounts;
-  private final CalendarFeedLinks feeds;
 
   /**
    * An account's calendar feed links, listed and revoked from its admin page (the meeting feature's
@@ -52,35 +49,25 @@ public final class UserRoutes {
     Future<Boolean> revoke(Principal actor, long accountId, long feedId);
   }
 
-  public UserRoutes(App app, AccountService accounts, CalendarFeedLinks feeds) {
-    this.app = app;
-    this.accounts = accounts;
-    this.feeds = feeds;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    UserRoutes routes = this;
-    Access.ScopeResolver account = Access.byId(id -> routes.accounts.scopeOf(id)
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver account = Access.byId(id -> accounts.scopeOf(id)
         .map(scope -> scope == null ? null : Access.Scope.division(scope[0])));
-    SecureRouter r = app.secureRouter();
-    r.get("/admin/users", STAFF, routes::listPage);
-    r.get("/admin/users/new", ADMIN, routes::newPage);
+    r.get("/admin/users", STAFF, this::listPage);
+    r.get("/admin/users/new", ADMIN, this::newPage);
     // answers carrying a temporary password are never kept by the idempotency step
-    r.secret(HttpMethod.POST, "/admin/users", ADMIN, routes::createFromForm);
-    r.get("/admin/users/:id", STAFF.scoped(account), routes::viewPage);
-    r.post("/admin/users/:id", ADMIN.scoped(account), routes::updateFromForm);
-    r.secret(HttpMethod.POST, "/admin/users/:id/reset-password", ADMIN.scoped(account), routes::resetFromForm);
-    r.post("/admin/users/:id/feeds/:feedId/revoke", ADMIN.scoped(account), routes::revokeFeedFromForm);
+    r.secret(HttpMethod.POST, "/admin/users", ADMIN, this::createFromForm);
+    r.get("/admin/users/:id", STAFF.scoped(account), this::viewPage);
+    r.post("/admin/users/:id", ADMIN.scoped(account), this::updateFromForm);
+    r.secret(HttpMethod.POST, "/admin/users/:id/reset-password", ADMIN.scoped(account), this::resetFromForm);
+    r.post("/admin/users/:id/feeds/:feedId/revoke", ADMIN.scoped(account), this::revokeFeedFromForm);
 
-    r.get("/api/v1/users", STAFF, ApiQuery.of("q", "role").paged(), routes::listApi);
-    r.secret(HttpMethod.POST, "/api/v1/users", ADMIN, routes::createApi);
-    r.get("/api/v1/users/:id", STAFF.scoped(account), routes::getApi);
-    r.put("/api/v1/users/:id", ADMIN.scoped(account), routes::updateApi);
-    r.secret(HttpMethod.POST, "/api/v1/users/:id/password-reset", ADMIN.scoped(account), routes::resetApi);
-    return r.router();
+    r.get("/api/v1/users", STAFF, ApiQuery.of("q", "role").paged(), this::listApi);
+    r.secret(HttpMethod.POST, "/api/v1/users", ADMIN, this::createApi);
+    r.get("/api/v1/users/:id", STAFF.scoped(account), this::getApi);
+    r.put("/api/v1/users/:id", ADMIN.scoped(account), this::updateApi);
+    r.secret(HttpMethod.POST, "/api/v1/users/:id/password-reset", ADMIN.scoped(account), this::resetApi);
   }
-
 
   private static Role roleFilter(RoutingContext ctx) {
     String raw = ctx.request().getParam("role");
@@ -94,21 +81,15 @@ public final class UserRoutes {
     return role;
   }
 
-
   // ------------------------------------------------------------------ API
 
   private void listApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    accounts.list(Security.require(ctx), PageRequest.search(ctx), roleFilter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> accounts.list(Security.require(c), PageRequest.search(c), roleFilter(c), page));
   }
 
   private void createApi(RoutingContext ctx) {
     AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), true);
-    accounts.create(Security.require(ctx), in)
-        .onSuccess(json -> Json.created(ctx, "/api/v1/users/" + json.getLong("id"), json))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/users/", accounts.create(Security.require(ctx), in));
   }
 
   private void getApi(RoutingContext ctx) {
@@ -117,9 +98,8 @@ public final class UserRoutes {
 
   private void updateApi(RoutingContext ctx) {
     AccountService.AccountInput in = AccountService.readAccount(Input.json(ctx), false);
-    accounts.update(Security.require(ctx), Access.pathId(ctx), in)
-        .onSuccess(json -> Json.ok(ctx, json))
-        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
+    // a stale version: 409 with the current values (StaleConflict)
+    Json.answer(ctx, accounts.update(Security.require(ctx), Access.pathId(ctx), in));
   }
 
   private void resetApi(RoutingContext ctx) {
@@ -284,11 +264,6 @@ public final class UserRoutes {
   }
 
   private void reRender(RoutingContext ctx, Map<String, Object> model, Throwable err, String template) {
-    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
-      model.put("errors", app.web().messages(ctx, e.fields()));
-      app.web().page(ctx, e.kind().status, template, model);
-    } else {
-      ctx.fail(err);
-    }
+    app.web().formFailed(ctx, err, template, () -> Future.succeededFuture(model));
   }
 }

@@ -99,6 +99,9 @@ public final class Node {
    * state of their event loop); the scheduled jobs run on the scheduler verticle.
    */
   static List<Feature> features(App app, Services s) {
+    // one points feature: its own routes, and the documents the member's own pages hand out (stateless)
+    PointsRoutes points = new PointsRoutes(app, Bridges.pdfRendering(app.config().reports()),
+        Bridges.memberContributions(s.topics().store(), s.outcomes().store()));
     return List.of(
         () -> new HealthRoutes(app, now -> DeliveryHealth.detail(app.pool(), app.config().notifications(), now)).router(),
         () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
@@ -112,8 +115,8 @@ public final class Node {
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),
         () -> new CommitteeRoutes(app, s.members()).router(),
-        () -> new MyRoutes(app, new PointsRoutes(app, Bridges.pdfRendering(app.config().reports()), Bridges.memberContributions(s.topics().store(), s.outcomes().store())), s.accounts()::createMemberAccount).router(),
-        () -> new PointsRoutes(app, Bridges.pdfRendering(app.config().reports()), Bridges.memberContributions(s.topics().store(), s.outcomes().store())).router(),
+        () -> new MyRoutes(app, points, s.accounts()::createMemberAccount).router(),
+        points,
         () -> new CheckinRoutes(app, s.checkins()).router(),
         () -> new MeetingRoutes(app, s.meetings(), Bridges.committeeMembers(s.members().store()), s.feeds()).router(),
         () -> new RecordRoutes(app, s.records(), s.meetings(), s.attachments(), s.checkins().store()::attendance).router(),

@@ -1,9 +1,9 @@
 package org.yishi.audit;
 
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
@@ -13,25 +13,14 @@ import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 
-
 /** The audit log, for admins (everything) and staff (their jurisdiction): page and API. */
-public final class AuditRoutes {
+public record AuditRoutes(App app, AuditStore store) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
-  private final App app;
-  private final AuditStore store;
 
-  public AuditRoutes(App app, AuditStore store) {
-    this.app = app;
-    this.store = store;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    AuditRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/audit", STAFF, routes::page);
-    r.get("/api/v1/audit", STAFF, ApiQuery.of("entityType", "entityId").paged(), routes::api);
-    return r.router();
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/audit", STAFF, this::page);
+    r.get("/api/v1/audit", STAFF, ApiQuery.of("entityType", "entityId").paged(), this::api);
   }
 
   private void api(RoutingContext ctx) {

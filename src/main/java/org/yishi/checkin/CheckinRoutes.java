@@ -6,9 +6,9 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
@@ -34,39 +34,29 @@ import java.util.Map;
  * The meeting's coordinator (and staff over it): the code as image and poster, the check-ins, marking
  * people present and removing mistakes.
  */
-public final class CheckinRoutes {
+public record CheckinRoutes(App app, CheckinService checkins) implements Routes {
   static final String DEVICE_COOKIE = "yishi_device";
   private static final SecureRandom RANDOM = new SecureRandom();
-  private final App app;
-  private final CheckinService checkins;
 
-  public CheckinRoutes(App app, CheckinService checkins) {
-    this.app = app;
-    this.checkins = checkins;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    CheckinRoutes routes = this;
-    Access.ScopeResolver meeting = Access.byId(id -> routes.checkins.scopeOf(id)
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver meeting = Access.byId(id -> checkins.scopeOf(id)
         .map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1])));
     Access coordinator = Access.signedIn().scoped(meeting);
     Access scanning = Access.open("check-in by a meeting's signed code: guests have no account");
-    SecureRouter r = app.secureRouter();
-    r.post("/api/v1/checkin", scanning, routes::scanApi);
-    r.get("/api/v1/meetings/:id/checkins", coordinator, routes::listApi);
-    r.post("/api/v1/meetings/:id/checkins", coordinator, routes::markApi);
-    r.delete("/api/v1/meetings/:id/checkins/:checkinId", coordinator, routes::removeApi);
-    r.get("/api/v1/meetings/:id/checkin-members", coordinator, ApiQuery.of("q"), routes::searchApi);
-    r.get("/checkin/:code", scanning, routes::scanPage);
-    r.post("/checkin/:code", scanning, routes::scanFromForm);
-    r.get("/meetings/:id/checkin", coordinator, routes::coordinatorPage);
-    r.post("/meetings/:id/checkin", coordinator, routes::markFromForm);
-    r.post("/meetings/:id/checkin/:checkinId/remove", coordinator, routes::removeFromForm);
-    r.get("/meetings/:id/checkin/poster", coordinator, routes::posterPage);
-    r.get("/meetings/:id/checkin/qr.svg", coordinator, routes::qrSvg);
-    r.get("/meetings/:id/checkin/qr.png", coordinator, routes::qrPng);
-    return r.router();
+    r.post("/api/v1/checkin", scanning, this::scanApi);
+    r.get("/api/v1/meetings/:id/checkins", coordinator, this::listApi);
+    r.post("/api/v1/meetings/:id/checkins", coordinator, this::markApi);
+    r.delete("/api/v1/meetings/:id/checkins/:checkinId", coordinator, this::removeApi);
+    r.get("/api/v1/meetings/:id/checkin-members", coordinator, ApiQuery.of("q"), this::searchApi);
+    r.get("/checkin/:code", scanning, this::scanPage);
+    r.post("/checkin/:code", scanning, this::scanFromForm);
+    r.get("/meetings/:id/checkin", coordinator, this::coordinatorPage);
+    r.post("/meetings/:id/checkin", coordinator, this::markFromForm);
+    r.post("/meetings/:id/checkin/:checkinId/remove", coordinator, this::removeFromForm);
+    r.get("/meetings/:id/checkin/poster", coordinator, this::posterPage);
+    r.get("/meetings/:id/checkin/qr.svg", coordinator, this::qrSvg);
+    r.get("/meetings/:id/checkin/qr.png", coordinator, this::qrPng);
   }
 
   private OffsetDateTime now() {
@@ -235,8 +225,7 @@ public final class CheckinRoutes {
       throw AppException.invalid("guests", "checkin.guests.format");
     }
     Marks marks = readMarks(in, guests == null ? Map.of() : ((JsonObject) guests).getMap());
-    checkins.mark(Security.require(ctx), meetingId(ctx), marks.memberIds(), marks.guests())
-        .onSuccess(a -> Json.ok(ctx, a)).onFailure(ctx::fail);
+    Json.answer(ctx, checkins.mark(Security.require(ctx), meetingId(ctx), marks.memberIds(), marks.guests()));
   }
 
   private void removeApi(RoutingContext ctx) {
@@ -244,7 +233,7 @@ public final class CheckinRoutes {
     if (id == null) {
       throw AppException.notFound("No such check-in at this meeting");
     }
-    checkins.remove(Security.require(ctx), meetingId(ctx), id).onSuccess(a -> Json.ok(ctx, a)).onFailure(ctx::fail);
+    Json.answer(ctx, checkins.remove(Security.require(ctx), meetingId(ctx), id));
   }
 
   private void searchApi(RoutingContext ctx) {

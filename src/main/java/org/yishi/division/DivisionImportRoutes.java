@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
@@ -232,7 +233,7 @@ final class DivisionImportRoutes {
   private static Map<String, Object> report(JsonObject r, Locale locale) {
     Map<String, Object> m = new HashMap<>();
     for (String key : List.of("rows_read", "inserted", "updated", "unchanged", "absent_kept", "quirks_total", "errors_total", "duration_ms")) {
-      m.put(camel(key), r.getLong(key, 0L));
+      m.put(Rows.apiName(key), r.getLong(key, 0L));
     }
     m.put("applied", r.getBoolean("applied", false));
     m.put("mode", r.getString("mode"));
@@ -270,19 +271,6 @@ final class DivisionImportRoutes {
     return why == null ? item.getString(textField, "") : why.text(locale);
   }
 
-  private static String camel(String snake) {
-    StringBuilder b = new StringBuilder();
-    boolean up = false;
-    for (char c : snake.toCharArray()) {
-      if (c == '_') {
-        up = true;
-      } else {
-        b.append(up ? Character.toUpperCase(c) : c);
-        up = false;
-      }
-    }
-    return b.toString();
-  }
 
   /** A size limit as people read it: {@code 40 MB}, {@code 97.7 KB}. */
   static String size(long bytes) {

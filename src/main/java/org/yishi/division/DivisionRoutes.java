@@ -3,9 +3,9 @@ package org.yishi.division;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.division.Division;
 import org.yishi.platform.division.DivisionLevel;
 import org.yishi.platform.division.Page;
@@ -35,34 +35,20 @@ import java.util.Map;
  * that cascading selects load (see docs/divisions.md). The import routes are registered on the same
  * router by {@link DivisionImportRoutes}.
  */
-public final class DivisionRoutes {
+public record DivisionRoutes(App app, DivisionStore store, DivisionImportService imports) implements Routes {
   private static final Access SIGNED_IN = Access.signedIn();
 
-  private final App app;
-  private final DivisionStore store;
-
-  private final DivisionImportService imports;
-
-  public DivisionRoutes(App app, DivisionStore store, DivisionImportService imports) {
-    this.app = app;
-    this.store = store;
-    this.imports = imports;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    DivisionRoutes routes = this;
-    SecureRouter r = app.secureRouter();
+  @Override
+  public void register(SecureRouter r) {
     // the import routes first, so that /api/v1/divisions/imports is never read as a division code
     DivisionImportRoutes.register(r, app, imports);
     // parent lists a unit's direct children (a different idea from division, which bounds a search to
     // a unit's whole subtree); within is division's name of earlier releases
     r.get("/api/v1/divisions", SIGNED_IN, ApiQuery.of("parent", "q", "division").paged().alias("within", "division"),
-        routes::listApi);
-    r.get("/api/v1/divisions/:code", SIGNED_IN, routes::getApi);
-    r.get("/divisions", SIGNED_IN, routes::browsePage);
-    r.get("/divisions/options", SIGNED_IN, routes::optionsFragment);
-    return r.router();
+        this::listApi);
+    r.get("/api/v1/divisions/:code", SIGNED_IN, this::getApi);
+    r.get("/divisions", SIGNED_IN, this::browsePage);
+    r.get("/divisions/options", SIGNED_IN, this::optionsFragment);
   }
 
   /**

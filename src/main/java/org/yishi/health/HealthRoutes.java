@@ -2,10 +2,10 @@ package org.yishi.health;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.SecureRouter;
 
@@ -17,29 +17,19 @@ import java.util.concurrent.TimeUnit;
  * cluster, else 503 with the reason; with the notification delivery detail of
  * the notification delivery's detail, given by the root) and {@code /metrics} (Prometheus text).
  */
-public final class HealthRoutes {
-  private final App app;
-  private final ReadyDetail notifications;
+public record HealthRoutes(App app, ReadyDetail notifications) implements Routes {
 
   /** A part of {@code /ready}'s answer that another feature knows (wired by the composition root). */
   public interface ReadyDetail {
     Future<JsonObject> detail(java.time.Instant now);
   }
 
-  public HealthRoutes(App app, ReadyDetail notifications) {
-    this.app = app;
-    this.notifications = notifications;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    HealthRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/health", Access.open("liveness probe for load balancers"), routes::health);
-    r.get("/ready", Access.open("readiness probe for load balancers"), routes::ready);
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/health", Access.open("liveness probe for load balancers"), this::health);
+    r.get("/ready", Access.open("readiness probe for load balancers"), this::ready);
     r.get("/metrics", Access.open("Prometheus scraping on the operators' network"),
         PrometheusScrapingHandler.create(app.metrics()));
-    return r.router();
   }
 
   private void health(RoutingContext ctx) {

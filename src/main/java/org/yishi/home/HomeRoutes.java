@@ -1,8 +1,8 @@
 package org.yishi.home;
 
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -27,7 +27,7 @@ import java.util.Map;
  * The home page: signed out, what Yishi is for; signed in, the caller's work queue (我的待办, see
  * docs/work-queue.md), also as {@code GET /api/v1/me/queue}.
  */
-public final class HomeRoutes {
+public final class HomeRoutes implements Routes {
   private final App app;
   private final QueueStore store;
   private final QueueBadges badges;
@@ -42,6 +42,11 @@ public final class HomeRoutes {
     Future<java.util.Set<String>> lockedAccountNames();
   }
 
+  @Override
+  public App app() {
+    return app;
+  }
+
   public HomeRoutes(App app, QueueStore store, LockedAccounts locked) {
     this.app = app;
     this.store = store;
@@ -49,15 +54,12 @@ public final class HomeRoutes {
     this.badges = (QueueBadges) app.web().badgesIfAbsent(() -> new QueueBadges(store));
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    HomeRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/", Access.open("the public home page; signed in, the caller's own work queue"), routes::home);
-    r.get("/api/v1/me/queue", Access.signedIn(), routes::queueApi);
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/", Access.open("the public home page; signed in, the caller's own work queue"), this::home);
+    r.get("/api/v1/me/queue", Access.signedIn(), this::queueApi);
     r.post("/text-size", Access.open("the larger-text setting (适老化) works before signing in: a cookie of the browser"),
-        routes::textSize);
-    return r.router();
+        this::textSize);
   }
 
   private void home(RoutingContext ctx) {

@@ -4,9 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.BodySpool;
 import org.yishi.platform.security.Access;
@@ -28,22 +28,15 @@ import java.util.UUID;
  * form), list and download (API and page alike, resumable). Upload routes have fixed paths (they read their own body), so the
  * meeting is named by the {@code meeting} query parameter.
  */
-public final class AttachmentRoutes {
-  private final App app;
-  private final AttachmentService files;
-  private final MeetingService meetings;
-  private final Path spool;
+public record AttachmentRoutes(App app, AttachmentService files, MeetingService meetings) implements Routes {
 
-  public AttachmentRoutes(App app, AttachmentService files, MeetingService meetings) {
-    this.app = app;
-    this.files = files;
-    this.meetings = meetings;
-    this.spool = app.config().dataDir().resolve("uploads");
+  /** Where uploads are written while they arrive. */
+  private Path spool() {
+    return app.config().dataDir().resolve("uploads");
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    AttachmentRoutes routes = this;
+  @Override
+  public void register(SecureRouter r) {
     Access.ScopeResolver byQuery = ctx -> {
       Long id;
       try {
@@ -52,19 +45,17 @@ public final class AttachmentRoutes {
         return Future.failedFuture(e); // not an id: 422 naming the parameter
       }
       return id == null ? Future.failedFuture(AppException.invalid(meetingParam(ctx), "field.required"))
-          : routes.meetings.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
+          : meetings.scopeOf(id).map(s -> s == null ? null : Access.Scope.station((Long) s[0], (String) s[1]));
     };
     Access meetingByQuery = Access.signedIn().scoped(byQuery);
-    Access meetingByPath = Access.signedIn().scoped(MeetingRoutes.scope(routes.meetings));
-    SecureRouter r = app.secureRouter();
+    Access meetingByPath = Access.signedIn().scoped(MeetingRoutes.scope(meetings));
     r.postStream("/api/v1/attachments", meetingByQuery,
-        ApiQuery.of("meetingId", "name").alias("meeting", "meetingId"), routes::uploadApi);
-    r.get("/api/v1/meetings/:id/attachments", meetingByPath, routes::listApi);
-    r.get("/api/v1/meetings/:id/attachments/:fileId", meetingByPath, routes::download);
-    r.get("/meetings/:id/attachments/:fileId", meetingByPath, routes::download);
-    r.postMultipart("/meetings/attachments", meetingByQuery, routes.spool, AttachmentService.MAX_BYTES + 64 * 1024,
-        routes::uploadFromForm);
-    return r.router();
+        ApiQuery.of("meetingId", "name").alias("meeting", "meetingId"), this::uploadApi);
+    r.get("/api/v1/meetings/:id/attachments", meetingByPath, this::listApi);
+    r.get("/api/v1/meetings/:id/attachments/:fileId", meetingByPath, this::download);
+    r.get("/meetings/:id/attachments/:fileId", meetingByPath, this::download);
+    r.postMultipart("/meetings/attachments", meetingByQuery, spool(), AttachmentService.MAX_BYTES + 64 * 1024,
+        this::uploadFromForm);
   }
 
   /**
@@ -97,13 +88,12 @@ public final class AttachmentRoutes {
   /** The body is the file; {@code ?name=} its name (display only). */
   private void uploadApi(RoutingContext ctx) {
     long meeting = meeting(ctx);
-    Path tmp = spool.resolve(UUID.randomUUID() + ".part");
-    app.vertx().fileSystem().mkdirs(spool.toString())
+    Path tmp = spool().resolve(UUID.randomUUID() + ".part");
+    Future<JsonObject> stored = app.vertx().fileSystem().mkdirs(spool().toString())
         .compose(v -> BodySpool.toFile(ctx, tmp, AttachmentService.MAX_BYTES, "10 MB per file"))
         .compose(size -> files.store(Security.require(ctx), meeting, tmp, ctx.request().getParam("name")))
-        .onComplete(done -> deleteQuietly(tmp))
-        .onSuccess(att -> Json.created(ctx, "/api/v1/meetings/" + meeting + "/attachments/" + att.getLong("id"), att))
-        .onFailure(ctx::fail);
+        .onComplete(done -> deleteQuietly(tmp));
+    Json.createdIn(ctx, "/api/v1/meetings/" + meeting + "/attachments/", stored);
   }
 
   private void listApi(RoutingContext ctx) {
@@ -229,7 +219,7 @@ public final class AttachmentRoutes {
     }
     FileUpload upload = ctx.fileUploads().get(0);
     // the body handler deletes its own files at the end of the request: store a copy of ours
-    Path tmp = spool.resolve(UUID.randomUUID() + ".part");
+    Path tmp = spool().resolve(UUID.randomUUID() + ".part");
     app.vertx().fileSystem().copy(upload.uploadedFileName(), tmp.toString())
         .compose(v -> files.store(Security.require(ctx), meeting, tmp, upload.fileName()))
         .onComplete(done -> deleteQuietly(tmp))

@@ -4,14 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.ApiQuery;
@@ -40,47 +41,33 @@ import java.util.Set;
  * Scheduling meetings (API and pages), the month/week calendar, iCalendar feeds that calendar
  * apps subscribe to with a personal link ({@link CalendarFeeds}), and the user's in-app notifications.
  */
-public final class MeetingRoutes {
+public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers members, CalendarFeeds feeds)
+    implements Routes {
   private static final Access ANYONE = Access.signedIn();
-  private final App app;
-  private final MeetingService meetings;
-  private final CommitteeMembers members;
-  private final CalendarFeeds feeds;
 
-  public MeetingRoutes(App app, MeetingService meetings, CommitteeMembers members, CalendarFeeds feeds) {
-    this.app = app;
-    this.meetings = meetings;
-    this.members = members;
-    this.feeds = feeds;
-  }
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver meeting = scope(meetings);
+    CollectionRoutes.api(r, "/api/v1/meetings", ANYONE, ANYONE.scoped(meeting),
+        ApiQuery.of("from", "to", "stationId").alias("station", "stationId"),
+        new CollectionRoutes.Api(this::listApi, this::scheduleApi, this::getApi, null, null));
+    r.post("/api/v1/meetings/:id/reschedule", ANYONE.scoped(meeting), this::rescheduleApi);
+    r.post("/api/v1/meetings/:id/cancel", ANYONE.scoped(meeting), this::cancelApi);
+    r.get("/api/v1/notifications", ANYONE, this::notificationsApi);
+    r.post("/api/v1/notifications/:id/read", ANYONE, this::markReadApi);
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    MeetingRoutes routes = this;
-    Access.ScopeResolver meeting = scope(routes.meetings);
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/meetings", ANYONE, ApiQuery.of("from", "to", "stationId").alias("station", "stationId"), routes::listApi);
-    r.post("/api/v1/meetings", ANYONE, routes::scheduleApi);
-    r.get("/api/v1/meetings/:id", ANYONE.scoped(meeting), routes::getApi);
-    r.post("/api/v1/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleApi);
-    r.post("/api/v1/meetings/:id/cancel", ANYONE.scoped(meeting), routes::cancelApi);
-    r.get("/api/v1/notifications", ANYONE, routes::notificationsApi);
-    r.post("/api/v1/notifications/:id/read", ANYONE, routes::markReadApi);
-
-    r.get("/meetings/new", ANYONE, routes::newPage);
-    r.post("/meetings", ANYONE, routes::scheduleFromForm);
-    r.get("/meetings/:id", ANYONE.scoped(meeting), routes::viewPage);
-    r.post("/meetings/:id/reschedule", ANYONE.scoped(meeting), routes::rescheduleFromForm);
-    r.post("/meetings/:id/cancel", ANYONE.scoped(meeting), routes::cancelFromForm);
-    r.get("/calendar", ANYONE, routes::calendarPage);
+    CollectionRoutes.pages(r, "/meetings", ANYONE, ANYONE.scoped(meeting),
+        new CollectionRoutes.Pages(null, this::newPage, this::scheduleFromForm, this::viewPage, null, null, null));
+    r.post("/meetings/:id/reschedule", ANYONE.scoped(meeting), this::rescheduleFromForm);
+    r.post("/meetings/:id/cancel", ANYONE.scoped(meeting), this::cancelFromForm);
+    r.get("/calendar", ANYONE, this::calendarPage);
     // answers carrying a new feed link are never kept by the idempotency step
-    r.secret(HttpMethod.POST, "/calendar/feeds", ANYONE, routes::createFeedFromForm);
+    r.secret(HttpMethod.POST, "/calendar/feeds", ANYONE, this::createFeedFromForm);
     r.get("/calendar/feed/:file", Access.open("calendar apps subscribe with a personal link, without a session"),
-        routes::feed);
-    r.get("/account/feeds", ANYONE, routes::feedsPage);
-    r.post("/account/feeds/:id/revoke", ANYONE, routes::revokeFeedFromForm);
-    r.get("/notifications", ANYONE, routes::notificationsPage);
-    return r.router();
+        this::feed);
+    r.get("/account/feeds", ANYONE, this::feedsPage);
+    r.post("/account/feeds/:id/revoke", ANYONE, this::revokeFeedFromForm);
+    r.get("/notifications", ANYONE, this::notificationsPage);
   }
 
   /** Where the meeting in the path ({@code :id}) lies: its station and division. */
@@ -139,7 +126,7 @@ public final class MeetingRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    meetings.byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    Json.answer(ctx, meetings.byId(app.pool(), id(ctx)));
   }
 
   private record Move(OffsetDateTime starts, OffsetDateTime ends, String reason, int version) {
@@ -149,14 +136,8 @@ public final class MeetingRoutes {
     OffsetDateTime starts = MeetingService.time(in, "startsAt", meetings.zone());
     OffsetDateTime ends = MeetingService.time(in, "endsAt", meetings.zone());
     MeetingService.checkTimes(in, starts, ends, now());
-    String reason = in.optionalText("reason", 500, true);
-    if (reason == null && !in.failed("reason")) {
-      in.reject("reason", "field.station.reason");
-    }
-    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
-    if (version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    String reason = in.reason(500);
+    Long version = in.version();
     in.done();
     return new Move(starts, ends, reason, version.intValue());
   }
@@ -170,12 +151,9 @@ public final class MeetingRoutes {
 
   private void cancelApi(RoutingContext ctx) {
     Input in = Input.json(ctx);
-    String reason = in.optionalText("reason", 500, true);
-    if (reason == null && !in.failed("reason")) {
-      in.reject("reason", "field.station.reason");
-    }
+    String reason = in.reason(500);
     in.done();
-    meetings.cancel(Security.require(ctx), id(ctx), reason).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    Json.answer(ctx, meetings.cancel(Security.require(ctx), id(ctx), reason));
   }
 
   private Future<JsonArray> notifications(Principal me) {

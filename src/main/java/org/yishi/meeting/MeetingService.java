@@ -37,29 +37,16 @@ import java.util.Set;
  * station, and a member, is never booked into two overlapping meetings, also when two nodes book
  * at the same instant; the service turns the refusal into a 409 that names the clashing meeting.
  */
-public final class MeetingService {
+public record MeetingService(Pool pool, MeetingStore store, java.time.ZoneId zone, DomainEvents events,
+                             CommitteeMembers members) {
   public static final Set<String> FORMATS = Set.copyOf(MeetingFormat.keys());
   /** The kinds in the order the scheduling form offers them (one vocabulary: {@link MeetingKind}). */
   public static final List<String> KINDS = MeetingKind.formOrder();
   public static final List<String> ROLES = List.of("host", "proposer", "responder", "related", "expert_resident");
   private static final Duration MAX_LENGTH = Duration.ofHours(12);
 
-  private final Pool pool;
-  private final MeetingStore store;
-  private final java.time.ZoneId zone;
-  private final DomainEvents events;
-  private final CommitteeMembers members;
-
   public MeetingService(Pool pool, DomainEvents events, CommitteeMembers members, java.time.ZoneId zone) {
-    this.pool = pool;
-    this.store = new MeetingStore(pool, zone);
-    this.zone = zone;
-    this.events = events;
-    this.members = members;
-  }
-
-  public MeetingStore store() {
-    return store;
+    this(pool, new MeetingStore(pool, zone), zone, events, members);
   }
 
   /** The node's time zone: local times of forms, calendar days of the calendar pages and feeds. */

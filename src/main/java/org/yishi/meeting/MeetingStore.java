@@ -14,28 +14,16 @@ import java.time.ZoneId;
 import java.util.List;
 
 /** All SQL of meetings, their parties, invited members and history. Writes take the caller's transaction. */
-public final class MeetingStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
+public record MeetingStore(Pool pool, ZoneId zone) {
   private static final String COLUMNS = """
       m.id, m.topic_id, t.title AS topic_title, m.station_id, s.name AS station_name, m.division_code,
       m.starts_at, m.ends_at, m.venue, m.format, m.online_link, m.kind, m.research_plan, m.capacity_assessment,
       m.status, m.cancel_reason, m.version
       FROM meeting m JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id
       """;
-  private final Pool pool;
-
-  public MeetingStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.pool = pool;
-  }
 
   String time(OffsetDateTime t) {
     return org.yishi.platform.Times.iso(t, zone);
-  }
-
-  ZoneId zone() {
-    return zone;
   }
 
   JsonObject toJson(Row r) {

@@ -2,9 +2,9 @@ package org.yishi.meeting;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
@@ -22,36 +22,20 @@ import java.util.List;
 import java.util.Map;
 
 /** Filing a meeting's record (coordinators, on a phone) and returning it for correction (district staff). */
-public final class RecordRoutes {
+public record RecordRoutes(App app, RecordService records, MeetingService meetings, AttachmentService attachments,
+                           CheckinAttendance checkins) implements Routes {
   private static final List<String> ROLES = List.of("members", "residents", "departments", "experts", "others");
-  private final App app;
-  private final RecordService records;
-  private final MeetingService meetings;
-  private final AttachmentService attachments;
-  private final CheckinAttendance checkins;
 
-  public RecordRoutes(App app, RecordService records, MeetingService meetings, AttachmentService attachments,
-                      CheckinAttendance checkins) {
-    this.app = app;
-    this.records = records;
-    this.meetings = meetings;
-    this.attachments = attachments;
-    this.checkins = checkins;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    RecordRoutes routes = this;
-    Access.ScopeResolver meeting = MeetingRoutes.scope(routes.meetings);
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver meeting = MeetingRoutes.scope(meetings);
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(meeting);
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), routes::getApi);
-    r.put("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), routes::fileApi);
-    r.post("/api/v1/meetings/:id/record/return", staff, routes::returnApi);
-    r.get("/meetings/:id/record", Access.signedIn().scoped(meeting), routes::page);
-    r.post("/meetings/:id/record", Access.signedIn().scoped(meeting), routes::fileFromForm);
-    r.post("/meetings/:id/record/return", staff, routes::returnFromForm);
-    return r.router();
+    r.get("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), this::getApi);
+    r.put("/api/v1/meetings/:id/record", Access.signedIn().scoped(meeting), this::fileApi);
+    r.post("/api/v1/meetings/:id/record/return", staff, this::returnApi);
+    r.get("/meetings/:id/record", Access.signedIn().scoped(meeting), this::page);
+    r.post("/meetings/:id/record", Access.signedIn().scoped(meeting), this::fileFromForm);
+    r.post("/meetings/:id/record/return", staff, this::returnFromForm);
   }
 
   private OffsetDateTime now() {
@@ -77,32 +61,22 @@ public final class RecordRoutes {
     }
     RecordService.RecordInput input = records.read(in,
         attendance == null ? Map.of() : ((JsonObject) attendance).getMap(), body.getValue("outcomes"), now().toLocalDate());
-    records.file(Security.require(ctx), MeetingRoutes.id(ctx), input, now())
-        .onSuccess(r -> Json.ok(ctx, r))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, records.file(Security.require(ctx), MeetingRoutes.id(ctx), input, now()));
   }
 
   private record Return(String reason, int version) {
   }
 
   private static Return readReturn(Input in) {
-    String reason = in.optionalText("reason", 1000, true);
-    if (reason == null && !in.failed("reason")) {
-      in.reject("reason", "field.station.reason");
-    }
-    Long version = in.optionalLong("version", 1, Integer.MAX_VALUE);
-    if (version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    String reason = in.reason(1000);
+    Long version = in.version();
     in.done();
     return new Return(reason, version.intValue());
   }
 
   private void returnApi(RoutingContext ctx) {
     Return ret = readReturn(Input.json(ctx));
-    records.returnForCorrection(Security.require(ctx), MeetingRoutes.id(ctx), ret.reason(), ret.version())
-        .onSuccess(r -> Json.ok(ctx, r))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, records.returnForCorrection(Security.require(ctx), MeetingRoutes.id(ctx), ret.reason(), ret.version()));
   }
 
   // ------------------------------------------------------------------ pages

@@ -2,9 +2,9 @@ package org.yishi.member;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
@@ -18,24 +18,13 @@ import org.yishi.platform.web.Params;
 import java.util.Map;
 
 /** The city committee and its district/county committees: list for everyone, creation by admins. */
-public final class CommitteeRoutes {
-  private final App app;
-  private final MemberService members;
-
-  public CommitteeRoutes(App app, MemberService members) {
-    this.app = app;
-    this.members = members;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    CommitteeRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/committees", Access.signedIn(), routes::listApi);
-    r.get("/api/v1/committees/:id", Access.signedIn(), routes::getApi);
-    r.post("/api/v1/committees", Access.roles(Role.ADMIN), routes::createApi);
-    r.get("/committees", Access.signedIn(), routes::listPage);
-    return r.router();
+public record CommitteeRoutes(App app, MemberService members) implements Routes {
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/api/v1/committees", Access.signedIn(), this::listApi);
+    r.get("/api/v1/committees/:id", Access.signedIn(), this::getApi);
+    r.post("/api/v1/committees", Access.roles(Role.ADMIN), this::createApi);
+    r.get("/committees", Access.signedIn(), this::listPage);
   }
 
   /** Committees are reference data: every signed-in user may read the whole list. */
@@ -65,9 +54,7 @@ public final class CommitteeRoutes {
       in.reject("divisionCode", "field.scope.format");
     }
     in.done();
-    members.createCommittee(Security.require(ctx), name, code)
-        .onSuccess(c -> Json.created(ctx, "/api/v1/committees/" + c.getLong("id"), c))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/committees/", members.createCommittee(Security.require(ctx), name, code));
   }
 
   private void listPage(RoutingContext ctx) {

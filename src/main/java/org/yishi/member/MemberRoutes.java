@@ -3,12 +3,13 @@ package org.yishi.member;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -26,46 +27,26 @@ import java.util.List;
 import java.util.Map;
 
 /** Committee members (委员): lists and forms for staff, and their assignment to stations. */
-public final class MemberRoutes {
+public record MemberRoutes(App app, MemberService members, StationLookup stations) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
-  private final App app;
-  private final MemberService members;
-  private final StationLookup stations;
 
-  public MemberRoutes(App app, MemberService members, StationLookup stations) {
-    this.app = app;
-    this.members = members;
-    this.stations = stations;
-  }
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver member = Access.divisionById(members::divisionOf);
+    Access.ScopeResolver station = Access.stationById(stations::divisionOf);
+    CollectionRoutes.api(r, "/api/v1/members", STAFF, STAFF.scoped(member), ApiQuery.of("q", "stationId").paged(),
+        new CollectionRoutes.Api(this::listApi, this::createApi, this::getApi, this::updateApi, null));
+    r.put("/api/v1/stations/:id/members", STAFF.scoped(station), this::assignApi);
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    MemberRoutes routes = this;
-    Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.division(code)));
-    Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.station(id, code)));
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/members", STAFF, ApiQuery.of("q", "stationId").paged(), routes::listApi);
-    r.post("/api/v1/members", STAFF, routes::createApi);
-    r.get("/api/v1/members/:id", STAFF.scoped(member), routes::getApi);
-    r.put("/api/v1/members/:id", STAFF.scoped(member), routes::updateApi);
-    r.put("/api/v1/stations/:id/members", STAFF.scoped(station), routes::assignApi);
-
-    r.get("/members", STAFF, routes::listPage);
-    r.get("/members/new", STAFF, routes::newPage);
-    r.post("/members", STAFF, routes::createFromForm);
-    r.get("/members/:id", STAFF.scoped(member), routes::viewPage);
-    r.post("/members/:id", STAFF.scoped(member), routes::updateFromForm);
-    r.get("/stations/:id/members", STAFF.scoped(station), routes::assignPage);
-    r.post("/stations/:id/members", STAFF.scoped(station), routes::assignFromForm);
-    return r.router();
+    CollectionRoutes.pages(r, "/members", STAFF, STAFF.scoped(member), new CollectionRoutes.Pages(this::listPage,
+        this::newPage, this::createFromForm, this::viewPage, null, this::updateFromForm, null));
+    r.get("/stations/:id/members", STAFF.scoped(station), this::assignPage);
+    r.post("/stations/:id/members", STAFF.scoped(station), this::assignFromForm);
   }
 
   private static Long id(RoutingContext ctx) {
     return Access.pathId(ctx);
   }
-
 
   // ------------------------------------------------------------------ API
 
@@ -89,18 +70,16 @@ public final class MemberRoutes {
 
   private void createApi(RoutingContext ctx) {
     MemberService.MemberInput in = MemberService.read(Input.json(ctx), false);
-    members.create(Security.require(ctx), in)
-        .onSuccess(m -> Json.created(ctx, "/api/v1/members/" + m.getLong("id"), m))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/members/", members.create(Security.require(ctx), in));
   }
 
   private void getApi(RoutingContext ctx) {
-    members.byId(app.pool(), id(ctx)).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    Json.answer(ctx, members.byId(app.pool(), id(ctx)));
   }
 
   private void updateApi(RoutingContext ctx) {
     MemberService.MemberInput in = MemberService.read(Input.json(ctx), true);
-    members.update(Security.require(ctx), id(ctx), in).onSuccess(m -> Json.ok(ctx, m)).onFailure(ctx::fail);
+    Json.answer(ctx, members.update(Security.require(ctx), id(ctx), in));
   }
 
   private void assignApi(RoutingContext ctx) {
@@ -110,7 +89,7 @@ public final class MemberRoutes {
       in.reject("memberIds", "field.required");
     }
     in.done();
-    members.assign(Security.require(ctx), id(ctx), ids).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, members.assign(Security.require(ctx), id(ctx), ids));
   }
 
   // ------------------------------------------------------------------ pages
@@ -179,16 +158,7 @@ public final class MemberRoutes {
       saved = Future.failedFuture(e);
     }
     saved.onSuccess(m -> Web.redirect(ctx, "/members/" + m.getLong("id")))
-        .onFailure(err -> {
-          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
-            formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
-              model.put("errors", app.web().messages(ctx, e.fields()));
-              app.web().page(ctx, e.kind().status, "member/form", model);
-            });
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(err -> app.web().formFailed(ctx, err, "member/form", () -> formModel(ctx, values)));
   }
 
   private void assignPage(RoutingContext ctx) {

@@ -20,21 +20,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Committees, their members (委员) and members' assignment to stations (驻站委员), each write audited. */
-public final class MemberService {
-  private final Pool pool;
-  private final MemberStore store;
-  private final StationLookup stations;
-  private final Divisions divisions;
+public record MemberService(Pool pool, MemberStore store, StationLookup stations, Divisions divisions) {
 
   public MemberService(Pool pool, StationLookup stations, Divisions divisions) {
-    this.pool = pool;
-    this.store = new MemberStore(pool);
-    this.stations = stations;
-    this.divisions = divisions;
-  }
-
-  public MemberStore store() {
-    return store;
+    this(pool, new MemberStore(pool), stations, divisions);
   }
 
   /** A member form or JSON body. */
@@ -58,10 +47,7 @@ public final class MemberService {
       in.reject("email", "field.email");
     }
     Boolean active = editing ? in.optionalBool("active") : Boolean.TRUE;
-    Long version = editing ? in.optionalLong("version", 1, Integer.MAX_VALUE) : null;
-    if (editing && version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    Long version = editing ? in.version() : null;
     in.done();
     return new MemberInput(name, sector, committee == null ? 0 : committee, phone, email,
         active == null ? Boolean.TRUE : active, version == null ? null : version.intValue());

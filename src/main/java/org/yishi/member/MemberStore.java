@@ -13,7 +13,7 @@ import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
 /** All SQL of committees, members and members' station assignments. */
-public final class MemberStore {
+public record MemberStore(Pool pool) {
   private static final String MEMBER = """
       m.id, m.name, m.sector, m.committee_id, c.name AS committee_name, c.division_code, m.phone, m.email,
       m.active, m.version,
@@ -21,11 +21,6 @@ public final class MemberStore {
                '{}') AS station_ids
       FROM member m JOIN committee c ON c.id = m.committee_id
       """;
-  private final Pool pool;
-
-  public MemberStore(Pool pool) {
-    this.pool = pool;
-  }
 
   // ---------------------------------------------------------------- committees
 

@@ -3,10 +3,10 @@ package org.yishi.member;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
@@ -31,40 +31,28 @@ import java.util.Map;
  * and how staff give a member an account. Every query is by the member linked to the caller's account:
  * a member can read nothing of anyone else.
  */
-public final class MyRoutes {
+public record MyRoutes(App app, MemberAccountStore links, MemberStore members, PointsRoutes documents,
+                       MemberAccounts accounts) implements Routes {
   private static final Access MEMBER = Access.roles(Role.MEMBER);
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
-  private final App app;
-  private final MemberAccountStore links;
-  private final MemberStore members;
-  private final PointsRoutes documents;
-  private final MemberAccounts accounts;
 
   public MyRoutes(App app, PointsRoutes documents, MemberAccounts accounts) {
-    this.app = app;
-    this.links = new MemberAccountStore(app.pool());
-    this.members = new MemberStore(app.pool());
-    this.documents = documents;
-    this.accounts = accounts;
+    this(app, new MemberAccountStore(app.pool()), new MemberStore(app.pool()), documents, accounts);
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    MyRoutes routes = this;
-    Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.division(code)));
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/my/invitations", MEMBER, routes::invitationsApi);
-    r.put("/api/v1/my/invitations/:id", MEMBER, routes::replyApi);
-    r.get("/api/v1/my/record", MEMBER, ApiQuery.of("year"), routes::recordApi);
-    r.post("/api/v1/members/:id/account", STAFF.scoped(member), routes::createAccountApi);
-    r.post("/members/:id/account", STAFF.scoped(member), routes::createAccountFromForm);
-    r.get("/my", MEMBER, routes::myPage);
-    r.post("/my/invitations/:id/reply", MEMBER, routes::replyFromForm);
-    r.get("/my/record", MEMBER, routes::recordPage);
-    r.get("/my/record/pdf", MEMBER, ctx -> routes.me(ctx).onFailure(ctx::fail).onSuccess(id -> documents.document(ctx, id, "pdf")));
-    r.get("/my/record/xlsx", MEMBER, ctx -> routes.me(ctx).onFailure(ctx::fail).onSuccess(id -> documents.document(ctx, id, "xlsx")));
-    return r.router();
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver member = Access.divisionById(members::divisionOf);
+    r.get("/api/v1/my/invitations", MEMBER, this::invitationsApi);
+    r.put("/api/v1/my/invitations/:id", MEMBER, this::replyApi);
+    r.get("/api/v1/my/record", MEMBER, ApiQuery.of("year"), this::recordApi);
+    r.post("/api/v1/members/:id/account", STAFF.scoped(member), this::createAccountApi);
+    r.post("/members/:id/account", STAFF.scoped(member), this::createAccountFromForm);
+    r.get("/my", MEMBER, this::myPage);
+    r.post("/my/invitations/:id/reply", MEMBER, this::replyFromForm);
+    r.get("/my/record", MEMBER, this::recordPage);
+    r.get("/my/record/pdf", MEMBER, ctx -> me(ctx).onFailure(ctx::fail).onSuccess(id -> documents.document(ctx, id, "pdf")));
+    r.get("/my/record/xlsx", MEMBER, ctx -> me(ctx).onFailure(ctx::fail).onSuccess(id -> documents.document(ctx, id, "xlsx")));
   }
 
   /** The member linked to the caller (a member account always has one). */
@@ -147,7 +135,7 @@ public final class MyRoutes {
     if (meetingId == null) {
       throw AppException.notFound("No such invitation");
     }
-    me(ctx).compose(m -> reply(m, meetingId, in.reply(), in.note())).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, me(ctx).compose(m -> reply(m, meetingId, in.reply(), in.note())));
   }
 
   private void myPage(RoutingContext ctx) {
@@ -199,7 +187,7 @@ public final class MyRoutes {
 
   private void recordApi(RoutingContext ctx) {
     int year = year(ctx);
-    me(ctx).compose(id -> documents.recordWithPoints(id, year)).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, me(ctx).compose(id -> documents.recordWithPoints(id, year)));
   }
 
   private void recordPage(RoutingContext ctx) {
@@ -221,7 +209,7 @@ public final class MyRoutes {
   // ------------------------------------------------------------------ staff: a member's account
 
   private void createAccountApi(RoutingContext ctx) {
-    openAccount(ctx, Input.json(ctx)).onSuccess(a -> Json.created(ctx, "/api/v1/users/" + a.getLong("id"), a)).onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/users/", openAccount(ctx, Input.json(ctx)));
   }
 
   /** The form on a member's page: the new account and its temporary password are shown once. */

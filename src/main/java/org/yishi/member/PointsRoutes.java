@@ -3,12 +3,12 @@ package org.yishi.member;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.ApiQuery;
@@ -27,18 +27,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Staff: committees' points rules by year, a member's yearly record with points, and the ranking of members. */
-public final class PointsRoutes {
+public record PointsRoutes(App app, MemberStore members, PdfRendering pdf, MemberContributions contributions) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
-  private final App app;
-  private final MemberStore members;
-  private final PdfRendering pdf;
-  private final MemberContributions contributions;
 
   public PointsRoutes(App app, PdfRendering pdf, MemberContributions contributions) {
-    this.app = app;
-    this.members = new MemberStore(app.pool());
-    this.pdf = pdf;
-    this.contributions = contributions;
+    this(app, new MemberStore(app.pool()), pdf, contributions);
   }
 
   /** A member's record for a year with its points. */
@@ -46,28 +39,24 @@ public final class PointsRoutes {
     return MemberPoints.recordWithPoints(app.pool(), contributions, memberId, year);
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    PointsRoutes routes = this;
-    Access.ScopeResolver committee = Access.byId(id -> routes.members.committee(app.pool(), id)
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver committee = Access.byId(id -> members.committee(app.pool(), id)
         .map(c -> c == null ? null : Access.Scope.division(c.getString("divisionCode"))));
-    Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.division(code)));
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), ApiQuery.of("year"), routes::rulesApi);
-    r.put("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), routes::replaceRulesApi);
-    r.get("/api/v1/members/:id/record", STAFF.scoped(member), ApiQuery.of("year"), routes::recordApi);
-    r.get("/api/v1/members/:id/record/pdf", STAFF.scoped(member), ApiQuery.of("year"), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
-    r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ApiQuery.of("year"), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
-    r.get("/api/v1/member-ranking", STAFF, ApiQuery.of("division", "year"), routes::rankingApi);
-    r.get("/member-ranking", STAFF, routes::rankingPage);
-    r.get("/committees/:id/points-rules", STAFF.scoped(committee), routes::rulesPage);
-    r.post("/committees/:id/points-rules", STAFF.scoped(committee), routes::saveRuleFromForm);
-    r.post("/committees/:id/points-rules/delete", STAFF.scoped(committee), routes::deleteRuleFromForm);
-    r.get("/members/:id/record", STAFF.scoped(member), routes::recordPage);
-    r.get("/members/:id/record/pdf", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "pdf"));
-    r.get("/members/:id/record/xlsx", STAFF.scoped(member), ctx -> routes.document(ctx, Access.pathId(ctx), "xlsx"));
-    return r.router();
+    Access.ScopeResolver member = Access.divisionById(members::divisionOf);
+    r.get("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), ApiQuery.of("year"), this::rulesApi);
+    r.put("/api/v1/committees/:id/points-rules", STAFF.scoped(committee), this::replaceRulesApi);
+    r.get("/api/v1/members/:id/record", STAFF.scoped(member), ApiQuery.of("year"), this::recordApi);
+    r.get("/api/v1/members/:id/record/pdf", STAFF.scoped(member), ApiQuery.of("year"), ctx -> document(ctx, Access.pathId(ctx), "pdf"));
+    r.get("/api/v1/members/:id/record/xlsx", STAFF.scoped(member), ApiQuery.of("year"), ctx -> document(ctx, Access.pathId(ctx), "xlsx"));
+    r.get("/api/v1/member-ranking", STAFF, ApiQuery.of("division", "year"), this::rankingApi);
+    r.get("/member-ranking", STAFF, this::rankingPage);
+    r.get("/committees/:id/points-rules", STAFF.scoped(committee), this::rulesPage);
+    r.post("/committees/:id/points-rules", STAFF.scoped(committee), this::saveRuleFromForm);
+    r.post("/committees/:id/points-rules/delete", STAFF.scoped(committee), this::deleteRuleFromForm);
+    r.get("/members/:id/record", STAFF.scoped(member), this::recordPage);
+    r.get("/members/:id/record/pdf", STAFF.scoped(member), ctx -> document(ctx, Access.pathId(ctx), "pdf"));
+    r.get("/members/:id/record/xlsx", STAFF.scoped(member), ctx -> document(ctx, Access.pathId(ctx), "xlsx"));
   }
 
   /** The {@code year} query parameter (default this year in the node's zone), 2000 to next year. */
@@ -85,7 +74,7 @@ public final class PointsRoutes {
 
   private void rulesApi(RoutingContext ctx) {
     int year = year(ctx.request().getParam("year"));
-    MemberPoints.rules(app.pool(), Access.pathId(ctx), year).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, MemberPoints.rules(app.pool(), Access.pathId(ctx), year));
   }
 
   private void replaceRulesApi(RoutingContext ctx) {
@@ -98,7 +87,7 @@ public final class PointsRoutes {
     in.done();
     int year = givenYear.intValue();
     List<MemberPoints.Rule> rules = MemberPoints.read(ctx.body().asJsonObject().getValue("rules"));
-    saveRules(Security.require(ctx), Access.pathId(ctx), year, current -> rules).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, saveRules(Security.require(ctx), Access.pathId(ctx), year, current -> rules));
   }
 
   /**
@@ -223,7 +212,7 @@ public final class PointsRoutes {
 
   private void recordApi(RoutingContext ctx) {
     int year = year(ctx.request().getParam("year"));
-    fullRecord(Access.pathId(ctx), year).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, fullRecord(Access.pathId(ctx), year));
   }
 
   /** A member's yearly record with points and names, for the documents. */

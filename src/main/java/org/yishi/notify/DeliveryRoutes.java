@@ -3,11 +3,11 @@ package org.yishi.notify;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
@@ -25,22 +25,14 @@ import java.util.List;
  * failed), attempts, the gateway's reply or last error; searchable by state and recipient, paged.
  * Robots appear by their configured name (their webhook URL carries a key and is never shown).
  */
-public final class DeliveryRoutes {
+public record DeliveryRoutes(App app) implements Routes {
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   static final List<String> STATES = List.of("queued", "retrying", "sent", "failed");
-  private final App app;
 
-  public DeliveryRoutes(App app) {
-    this.app = app;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    DeliveryRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.get("/admin/notifications", ADMIN, routes::page);
-    r.get("/api/v1/admin/deliveries", ADMIN, ApiQuery.of("status", "recipient").paged(), routes::api);
-    return r.router();
+  @Override
+  public void register(SecureRouter r) {
+    r.get("/admin/notifications", ADMIN, this::page);
+    r.get("/api/v1/admin/deliveries", ADMIN, ApiQuery.of("status", "recipient").paged(), this::api);
   }
 
   private void api(RoutingContext ctx) {

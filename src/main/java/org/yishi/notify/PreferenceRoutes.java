@@ -45,21 +45,20 @@ public final class PreferenceRoutes {
   }
 
   private void mineApi(RoutingContext ctx) {
-    preferences.of(Security.require(ctx).id()).onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+    Json.answer(ctx, preferences.of(Security.require(ctx).id()));
   }
 
   private void saveMineApi(RoutingContext ctx) {
-    preferences.save(Security.require(ctx).id(), body(ctx)).onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+    Json.answer(ctx, preferences.save(Security.require(ctx).id(), body(ctx)));
   }
 
   private void ofUserApi(RoutingContext ctx) {
-    preferences.of(userId(ctx)).onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+    Json.answer(ctx, preferences.of(userId(ctx)));
   }
 
   private void saveForUserApi(RoutingContext ctx) {
     long id = userId(ctx);
-    preferences.of(id).compose(exists -> preferences.save(id, body(ctx)))
-        .onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+    Json.answer(ctx, preferences.of(id).compose(exists -> preferences.save(id, body(ctx))));
   }
 
   private static long userId(RoutingContext ctx) {
@@ -71,16 +70,7 @@ public final class PreferenceRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null) {
-      throw new AppException(ErrorKind.INVALID, "The body must be a JSON object", Map.of());
-    }
-    return body;
+    return JsonBody.of(ctx);
   }
 
   private void page(RoutingContext ctx) {

@@ -4,10 +4,10 @@ import org.yishi.platform.notify.MessageTemplates;
 import org.yishi.platform.notify.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -35,41 +35,22 @@ import java.util.UUID;
  * and handed to the gateway at once; the answer is the gateway's acceptance or its reason. A
  * channel not configured here is a 409 naming it (nothing queued).
  */
-public final class TestMessageRoutes {
+/** @param delivery the node's delivery service (its channels and clients, built once by the root) */
+public record TestMessageRoutes(App app, DeliveryService delivery) implements Routes {
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   private static final List<String> CHANNELS = List.of("email", "sms", "robot");
-  private final App app;
-  private final DeliveryService delivery;
 
-  /** @param delivery the node's delivery service (its channels and clients, built once by the root) */
-  public TestMessageRoutes(App app, DeliveryService delivery) {
-    this.app = app;
-    this.delivery = delivery;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    TestMessageRoutes routes = this;
-    SecureRouter r = app.secureRouter();
-    r.post("/api/v1/admin/notifications/test", ADMIN, routes::testApi);
-    r.post("/admin/notifications/test", ADMIN, routes::testFromForm);
-    return r.router();
+  @Override
+  public void register(SecureRouter r) {
+    r.post("/api/v1/admin/notifications/test", ADMIN, this::testApi);
+    r.post("/admin/notifications/test", ADMIN, this::testFromForm);
   }
 
   private void testApi(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null) {
-      throw new AppException(ErrorKind.INVALID, "The body must be a JSON object", Map.of());
-    }
+    JsonObject body = JsonBody.of(ctx);
     Object channel = body.getValue("channel");
     Object to = body.getValue("to");
-    send(Security.require(ctx), channel instanceof String c ? c : null, to instanceof String t ? t : null, to != null && !(to instanceof String))
-        .onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, send(Security.require(ctx), channel instanceof String c ? c : null, to instanceof String t ? t : null, to != null && !(to instanceof String)));
   }
 
   private void testFromForm(RoutingContext ctx) {

@@ -63,15 +63,7 @@ public final class UnitContactRoutes {
   /** Sets (creates or replaces) one unit's contact: {@code {districtCode, unit, contact}}. */
   private void save(RoutingContext ctx) {
     Principal me = Security.require(ctx);
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null) {
-      throw new AppException(ErrorKind.INVALID, "The body must be a JSON object", Map.of());
-    }
+    JsonObject body = JsonBody.of(ctx);
     Map<String, Msg> errors = new LinkedHashMap<>();
     String district = body.getValue("districtCode") instanceof String s ? s.trim() : null;
     if (district == null || !district.matches("[0-9]{12}")) {

@@ -2,12 +2,13 @@ package org.yishi.outcome;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
@@ -15,6 +16,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
@@ -30,46 +32,27 @@ import java.util.Map;
  * Outcomes (协商成果) and their follow-up loop, through {@code /api/v1/outcomes} and pages that
  * work without JavaScript; the typical case library (典型案例) at {@code /api/v1/cases} and {@code /cases}.
  */
-public final class OutcomeRoutes {
+public record OutcomeRoutes(App app, OutcomeService outcomes) implements Routes {
   private static final Access ANYONE = Access.signedIn();
   private static final List<String> FORM_FIELDS = List.of("meetingId", "content", "form", "responsibleUnit",
       "application", "dueOn", "version");
   private static final List<String> STEP_FIELDS = List.of("answer", "reply", "evidence", "satisfaction",
       "satisfactionComment", "effectiveness");
 
-  private final App app;
-  private final OutcomeService outcomes;
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver outcome = this::scopeOfOutcome;
+    CollectionRoutes.api(r, "/api/v1/outcomes", ANYONE, ANYONE.scoped(outcome),
+        ApiQuery.of("status", "overdue", "meetingId", "typical", "form", "q").paged().alias("meeting", "meetingId"),
+        new CollectionRoutes.Api(this::listApi, this::createApi, this::getApi, this::updateApi, this::transitionApi));
+    r.put("/api/v1/outcomes/:id/typical", ANYONE.scoped(outcome), this::typicalApi);
+    r.put("/api/v1/outcomes/:id/members", ANYONE.scoped(outcome), this::membersApi);
+    r.get("/api/v1/cases", ANYONE, ApiQuery.of("q", "form").paged(), this::casesApi);
 
-  public OutcomeRoutes(App app, OutcomeService outcomes) {
-    this.app = app;
-    this.outcomes = outcomes;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    OutcomeRoutes routes = this;
-    Access.ScopeResolver outcome = routes::scopeOfOutcome;
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/outcomes", ANYONE, ApiQuery.of("status", "overdue", "meetingId", "typical", "form", "q").paged()
-        .alias("meeting", "meetingId"), routes::listApi);
-    r.post("/api/v1/outcomes", ANYONE, routes::createApi);
-    r.get("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::getApi);
-    r.put("/api/v1/outcomes/:id", ANYONE.scoped(outcome), routes::updateApi);
-    r.post("/api/v1/outcomes/:id/transitions", ANYONE.scoped(outcome), routes::transitionApi);
-    r.put("/api/v1/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalApi);
-    r.put("/api/v1/outcomes/:id/members", ANYONE.scoped(outcome), routes::membersApi);
-    r.get("/api/v1/cases", ANYONE, ApiQuery.of("q", "form").paged(), routes::casesApi);
-
-    r.get("/outcomes", ANYONE, routes::listPage);
-    r.get("/outcomes/new", ANYONE, routes::newPage);
-    r.post("/outcomes", ANYONE, routes::createFromForm);
-    r.get("/outcomes/:id", ANYONE.scoped(outcome), routes::viewPage);
-    r.get("/outcomes/:id/edit", ANYONE.scoped(outcome), routes::editPage);
-    r.post("/outcomes/:id", ANYONE.scoped(outcome), routes::updateFromForm);
-    r.post("/outcomes/:id/transition", ANYONE.scoped(outcome), routes::transitionFromForm);
-    r.post("/outcomes/:id/typical", ANYONE.scoped(outcome), routes::typicalFromForm);
-    r.get("/cases", ANYONE, routes::casesPage);
-    return r.router();
+    CollectionRoutes.pages(r, "/outcomes", ANYONE, ANYONE.scoped(outcome), new CollectionRoutes.Pages(this::listPage,
+        this::newPage, this::createFromForm, this::viewPage, this::editPage, this::updateFromForm, this::transitionFromForm));
+    r.post("/outcomes/:id/typical", ANYONE.scoped(outcome), this::typicalFromForm);
+    r.get("/cases", ANYONE, this::casesPage);
   }
 
   private Future<Access.Scope> scopeOfOutcome(RoutingContext ctx) {
@@ -77,11 +60,9 @@ public final class OutcomeRoutes {
     return id == null ? Future.succeededFuture() : outcomes.scopeOf(id);
   }
 
-
   private LocalDate today() {
     return LocalDate.now(outcomes.zone());
   }
-
 
   private static Boolean bool(RoutingContext ctx, String name) {
     return Params.bool(ctx, name);
@@ -114,28 +95,20 @@ public final class OutcomeRoutes {
   // ------------------------------------------------------------------ API
 
   private void listApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, false), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> outcomes.list(Security.require(c).jurisdiction(), filter(c, false), page));
   }
 
   private void casesApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    outcomes.list(Security.require(ctx).jurisdiction(), filter(ctx, true), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> outcomes.list(Security.require(c).jurisdiction(), filter(c, true), page));
   }
 
   private void createApi(RoutingContext ctx) {
     OutcomeService.OutcomeInput in = OutcomeService.read(Input.json(ctx), false, today());
-    outcomes.create(Security.require(ctx), in)
-        .onSuccess(o -> Json.created(ctx, "/api/v1/outcomes/" + o.getLong("id"), o))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/outcomes/", outcomes.create(Security.require(ctx), in));
   }
 
   private void getApi(RoutingContext ctx) {
-    outcomes.get(Access.pathId(ctx)).onSuccess(o -> Json.ok(ctx, o)).onFailure(ctx::fail);
+    Json.answer(ctx, outcomes.get(Access.pathId(ctx)));
   }
 
   private void updateApi(RoutingContext ctx) {
@@ -188,7 +161,6 @@ public final class OutcomeRoutes {
     model.put("satisfactions", OutcomeStatus.SATISFACTION);
     return model;
   }
-
 
   private void listPage(RoutingContext ctx) {
     renderList(ctx, false);

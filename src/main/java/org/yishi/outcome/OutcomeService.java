@@ -36,7 +36,7 @@ import java.util.Map;
  * version the caller read; after the commit a domain event {@code outcome.*} goes out (never for a
  * refused or rolled-back change).
  */
-public final class OutcomeService {
+public record OutcomeService(Pool pool, OutcomeStore store, DomainEvents events, OutcomeMembers members) {
   /** The node's time zone: calendar days of due dates and of "today". */
   public java.time.ZoneId zone() {
     return store.zone();
@@ -44,20 +44,9 @@ public final class OutcomeService {
 
   /** Most overdue outcomes escalated in one run; the rest follow in the next. */
   static final int ESCALATION_BATCH = 500;
-  private final Pool pool;
-  private final OutcomeStore store;
-  private final DomainEvents events;
-  private final OutcomeMembers members;
 
   public OutcomeService(Pool pool, DomainEvents events, OutcomeMembers members, java.time.ZoneId zone) {
-    this.pool = pool;
-    this.store = new OutcomeStore(pool, zone);
-    this.events = events;
-    this.members = members;
-  }
-
-  public OutcomeStore store() {
-    return store;
+    this(pool, new OutcomeStore(pool, zone), events, members);
   }
 
   // ---------------------------------------------------------------- input
@@ -123,10 +112,7 @@ public final class OutcomeService {
 
   /** The required {@code version} the caller read. */
   static Integer version(Input in) {
-    Long v = in.optionalLong("version", 1, Integer.MAX_VALUE);
-    if (v == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    Long v = in.version();
     return v == null ? null : v.intValue();
   }
 

@@ -26,9 +26,7 @@ import java.util.List;
  * All SQL of outcomes and their history. Writes take the caller's transaction. Meetings, topics,
  * stations and accounts belong to other features and are only read here.
  */
-public final class OutcomeStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
+public record OutcomeStore(Pool pool, ZoneId zone) {
   private static final String COLUMNS = """
       o.id, o.meeting_id, t.title AS meeting_title, m.starts_at AS meeting_starts_at, o.station_id,
       s.name AS station_name, s.district_code, o.division_code, o.content, o.form, o.responsible_unit, o.application,
@@ -49,56 +47,20 @@ public final class OutcomeStore {
         AND ($7::text IS NULL OR o.form = $7)
         AND ($8::text IS NULL OR o.content ILIKE $8 OR o.responsible_unit ILIKE $8 OR s.name ILIKE $8)""";
 
-  private final Pool pool;
-
-  public OutcomeStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.pool = pool;
-  }
-
-  java.time.ZoneId zone() {
-    return zone;
-  }
-
   String time(OffsetDateTime t) {
     return org.yishi.platform.Times.iso(t, zone);
   }
 
   JsonObject toJson(Row r) {
     LocalDate due = r.getLocalDate("due_on");
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("meetingId", r.getLong("meeting_id"))
-        .put("meetingTitle", r.getString("meeting_title"))
-        .put("meetingStartsAt", time(r.getOffsetDateTime("meeting_starts_at")))
-        .put("stationId", r.getLong("station_id"))
-        .put("stationName", r.getString("station_name"))
-        .put("districtCode", r.getString("district_code"))
-        .put("divisionCode", r.getString("division_code"))
-        .put("content", r.getString("content"))
-        .put("form", r.getString("form"))
-        .put("responsibleUnit", r.getString("responsible_unit"))
-        .put("application", r.getString("application"))
-        .put("dueOn", due == null ? null : due.toString())
-        .put("status", r.getString("status"))
-        .put("answer", r.getString("answer"))
-        .put("reply", r.getString("reply"))
-        .put("answeredAt", time(r.getOffsetDateTime("answered_at")))
-        .put("implementationEvidence", r.getString("implementation_evidence"))
-        .put("implementedAt", time(r.getOffsetDateTime("implemented_at")))
-        .put("satisfaction", r.getString("satisfaction"))
-        .put("satisfactionComment", r.getString("satisfaction_comment"))
-        .put("ratedAt", time(r.getOffsetDateTime("rated_at")))
-        .put("effectiveness", r.getString("effectiveness"))
-        .put("closedAt", time(r.getOffsetDateTime("closed_at")))
-        .put("typical", r.getBoolean("typical_case"))
-        .put("typicalMarkedAt", time(r.getOffsetDateTime("typical_marked_at")))
-        .put("overdue", r.getBoolean("overdue"))
-        .put("overdueEscalatedAt", time(r.getOffsetDateTime("overdue_escalated_at")))
-        .put("createdBy", r.getLong("created_by"))
-        .put("createdAt", time(r.getOffsetDateTime("created_at")))
-        .put("updatedAt", time(r.getOffsetDateTime("updated_at")))
-        .put("version", r.getInteger("version"));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "meeting_id", "meeting_title", "station_id", "station_name", "district_code",
+        "division_code", "content", "form", "responsible_unit", "application", "status", "answer", "reply",
+        "implementation_evidence", "satisfaction", "satisfaction_comment", "effectiveness", "overdue", "created_by",
+        "version");
+    Rows.times(json, r, zone, "meeting_starts_at", "answered_at", "implemented_at", "rated_at", "closed_at",
+        "typical_marked_at", "overdue_escalated_at", "created_at", "updated_at");
+    return json.put("dueOn", due == null ? null : due.toString()).put("typical", r.getBoolean("typical_case"));
   }
 
   /** One outcome, or null. */

@@ -3,12 +3,13 @@ package org.yishi.plan;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
@@ -17,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
@@ -30,55 +32,29 @@ import java.util.Map;
  * Yearly consultation plans: committee staff keep their committee's plan and its items, and see
  * how far each item has got (planned, scheduled, held); the same through {@code /api/v1/plans}.
  */
-public final class PlanRoutes {
+public record PlanRoutes(App app, PlanService plans, Committees committees, Categories categories) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final List<String> ITEM_FIELDS = List.of("title", "description", "kind", "category", "targetQuarter");
-
-  private final App app;
-  private final PlanService plans;
-  private final Committees committees;
-
-  private final Categories categories;
 
   /** The active topic categories, for the item form (categories belong to the topic feature, which implements this). */
   public interface Categories {
     Future<JsonArray> active();
   }
 
-  public PlanRoutes(App app, PlanService plans, Committees committees, Categories categories) {
-    this.categories = categories;
-    this.app = app;
-    this.plans = plans;
-    this.committees = committees;
-  }
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver plan = Access.divisionById(plans::divisionOf);
+    CollectionRoutes.api(r, "/api/v1/plans", STAFF, STAFF.scoped(plan), ApiQuery.of("committee", "year").paged(),
+        new CollectionRoutes.Api(this::listApi, this::createApi, this::getApi, this::updateApi, null));
+    r.post("/api/v1/plans/:id/items", STAFF.scoped(plan), this::addItemApi);
+    r.put("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), this::updateItemApi);
+    r.delete("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), this::deleteItemApi);
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    PlanRoutes routes = this;
-    Access.ScopeResolver plan = routes::scopeOfPlan;
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/plans", STAFF, ApiQuery.of("committee", "year").paged(), routes::listApi);
-    r.post("/api/v1/plans", STAFF, routes::createApi);
-    r.get("/api/v1/plans/:id", STAFF.scoped(plan), routes::getApi);
-    r.put("/api/v1/plans/:id", STAFF.scoped(plan), routes::updateApi);
-    r.post("/api/v1/plans/:id/items", STAFF.scoped(plan), routes::addItemApi);
-    r.put("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), routes::updateItemApi);
-    r.delete("/api/v1/plans/:id/items/:itemId", STAFF.scoped(plan), routes::deleteItemApi);
-
-    r.get("/plans", STAFF, routes::listPage);
-    r.get("/plans/new", STAFF, routes::newPage);
-    r.post("/plans", STAFF, routes::createFromForm);
-    r.get("/plans/:id", STAFF.scoped(plan), routes::viewPage);
-    r.post("/plans/:id/items", STAFF.scoped(plan), routes::addItemFromForm);
-    r.get("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), routes::confirmDeletePage);
-    r.post("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), routes::deleteItemFromForm);
-    return r.router();
-  }
-
-  private Future<Access.Scope> scopeOfPlan(RoutingContext ctx) {
-    Long id = param(ctx, "id");
-    return id == null ? Future.succeededFuture()
-        : plans.divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code));
+    CollectionRoutes.pages(r, "/plans", STAFF, STAFF.scoped(plan),
+        new CollectionRoutes.Pages(this::listPage, this::newPage, this::createFromForm, this::viewPage, null, null, null));
+    r.post("/plans/:id/items", STAFF.scoped(plan), this::addItemFromForm);
+    r.get("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), this::confirmDeletePage);
+    r.post("/plans/:id/items/:itemId/delete", STAFF.scoped(plan), this::deleteItemFromForm);
   }
 
   private static Long param(RoutingContext ctx, String name) {
@@ -113,43 +89,35 @@ public final class PlanRoutes {
   // ------------------------------------------------------------------ API
 
   private void listApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    plans.list(Security.require(ctx).jurisdiction(), committeeParam(ctx), yearParam(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> plans.list(Security.require(c).jurisdiction(), committeeParam(c), yearParam(c), page));
   }
 
   private void createApi(RoutingContext ctx) {
     PlanService.PlanInput in = PlanService.read(Input.json(ctx), false);
-    plans.create(Security.require(ctx), in)
-        .onSuccess(p -> Json.created(ctx, "/api/v1/plans/" + p.getLong("id"), p))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/plans/", plans.create(Security.require(ctx), in));
   }
 
   private void getApi(RoutingContext ctx) {
-    plans.get(param(ctx, "id")).onSuccess(p -> Json.ok(ctx, p)).onFailure(ctx::fail);
+    Json.answer(ctx, plans.get(param(ctx, "id")));
   }
 
   private void updateApi(RoutingContext ctx) {
     PlanService.PlanInput in = PlanService.read(Input.json(ctx), true);
-    plans.update(Security.require(ctx), param(ctx, "id"), in)
-        .onSuccess(p -> Json.ok(ctx, p))
-        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
+    // a stale version: 409 with the current values (StaleConflict)
+    Json.answer(ctx, plans.update(Security.require(ctx), param(ctx, "id"), in));
   }
 
   private void addItemApi(RoutingContext ctx) {
     long planId = param(ctx, "id");
     PlanStore.ItemValues v = PlanService.readItem(Input.json(ctx));
-    plans.addItem(Security.require(ctx), planId, v)
-        .onSuccess(item -> Json.created(ctx, "/api/v1/plans/" + planId + "/items/" + item.getLong("id"), item))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/plans/" + planId + "/items/", plans.addItem(Security.require(ctx), planId, v));
   }
 
   private void updateItemApi(RoutingContext ctx) {
     long planId = param(ctx, "id");
     long itemId = itemId(ctx);
     PlanStore.ItemValues v = PlanService.readItem(Input.json(ctx));
-    plans.updateItem(Security.require(ctx), planId, itemId, v).onSuccess(item -> Json.ok(ctx, item)).onFailure(ctx::fail);
+    Json.answer(ctx, plans.updateItem(Security.require(ctx), planId, itemId, v));
   }
 
   private void deleteItemApi(RoutingContext ctx) {
@@ -214,16 +182,7 @@ public final class PlanRoutes {
       created = Future.failedFuture(e);
     }
     created.onSuccess(p -> Web.redirect(ctx, "/plans/" + p.getLong("id")))
-        .onFailure(err -> {
-          if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
-            formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
-              model.put("errors", app.web().messages(ctx, e.fields()));
-              app.web().page(ctx, e.kind().status, "plan/form", model);
-            });
-          } else {
-            ctx.fail(err);
-          }
-        });
+        .onFailure(err -> app.web().formFailed(ctx, err, "plan/form", () -> formModel(ctx, values)));
   }
 
   private void viewPage(RoutingContext ctx) {

@@ -22,19 +22,10 @@ import java.util.Map;
  * with a target quarter. Staff write the plans of committees inside their jurisdiction; every
  * write is one transaction with its audit entry.
  */
-public final class PlanService {
-  private final Pool pool;
-  private final PlanStore store;
-  private final Committees committees;
+public record PlanService(Pool pool, PlanStore store, Committees committees) {
 
   public PlanService(Pool pool, Committees committees, java.time.ZoneId zone) {
-    this.pool = pool;
-    this.store = new PlanStore(pool, zone);
-    this.committees = committees;
-  }
-
-  public PlanStore store() {
-    return store;
+    this(pool, new PlanStore(pool, zone), committees);
   }
 
   /** A plan's body: the committee (new plans only), the year and a title. */
@@ -54,10 +45,7 @@ public final class PlanService {
       in.reject("year", "field.required");
     }
     String title = in.text("title", 100);
-    Long version = editing ? in.optionalLong("version", 1, Integer.MAX_VALUE) : null;
-    if (editing && version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    Long version = editing ? in.version() : null;
     in.done();
     return new PlanInput(committee, year == null ? 0 : year.intValue(), title, version == null ? null : version.intValue());
   }

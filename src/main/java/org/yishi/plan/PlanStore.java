@@ -11,7 +11,6 @@ import org.yishi.platform.db.Rows;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
 
 /**
@@ -19,9 +18,7 @@ import java.time.ZoneId;
  * "held" once a topic linked to it has a held meeting, "scheduled" once one has a scheduled
  * meeting, else "planned" (withdrawn topics do not count).
  */
-public final class PlanStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
+public record PlanStore(Pool pool, ZoneId zone) {
   private static final String PLAN = """
       p.id, p.committee_id, c.name AS committee_name, c.level AS committee_level, c.division_code, p.year, p.title,
       p.created_at, p.updated_at, p.version,
@@ -50,52 +47,25 @@ public final class PlanStore {
         LEFT JOIN meeting m ON m.topic_id = t.id""";
   private static final String ITEM_GROUP = "GROUP BY i.id, tc.name_zh, tc.name_en";
 
-  private final Pool pool;
-
-  public PlanStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.pool = pool;
-  }
-
-  private String time(OffsetDateTime t) {
-    return org.yishi.platform.Times.iso(t, zone);
-  }
-
   JsonObject plan(Row r) {
     long items = r.getLong("items");
     long held = r.getLong("held_items");
     long scheduled = r.getLong("scheduled_items");
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("committeeId", r.getLong("committee_id"))
-        .put("committeeName", r.getString("committee_name"))
-        .put("committeeLevel", r.getString("committee_level"))
-        .put("divisionCode", r.getString("division_code"))
-        .put("year", r.getInteger("year"))
-        .put("title", r.getString("title"))
-        .put("createdAt", time(r.getOffsetDateTime("created_at")))
-        .put("updatedAt", time(r.getOffsetDateTime("updated_at")))
-        .put("version", r.getInteger("version"))
-        .put("progress", new JsonObject().put("items", items).put("planned", items - held - scheduled)
-            .put("scheduled", scheduled).put("held", held));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "committee_id", "committee_name", "committee_level", "division_code", "year", "title");
+    Rows.times(json, r, zone, "created_at", "updated_at");
+    Rows.columns(json, r, "version");
+    return json.put("progress", new JsonObject().put("items", items).put("planned", items - held - scheduled)
+        .put("scheduled", scheduled).put("held", held));
   }
 
   static JsonObject item(Row r) {
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("planId", r.getLong("plan_id"))
-        .put("title", r.getString("title"))
-        .put("description", r.getString("description"))
-        .put("kind", r.getString("kind"))
-        .put("category", r.getString("category"))
-        .put("categoryNameZh", r.getString("category_zh"))
-        .put("categoryNameEn", r.getString("category_en"))
-        .put("targetQuarter", r.getInteger("target_quarter"))
-        .put("sort", r.getInteger("sort"))
-        .put("topics", r.getLong("topics"))
-        .put("scheduledMeetings", r.getLong("scheduled_meetings"))
-        .put("heldMeetings", r.getLong("held_meetings"))
-        .put("progress", r.getString("progress"));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "plan_id", "title", "description", "kind", "category");
+    json.put("categoryNameZh", r.getString("category_zh"));
+    json.put("categoryNameEn", r.getString("category_en"));
+    Rows.columns(json, r, "target_quarter", "sort", "topics", "scheduled_meetings", "held_meetings", "progress");
+    return json;
   }
 
   /** One plan with its progress summary, or null. */

@@ -3,11 +3,12 @@ package org.yishi.report;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
@@ -34,46 +35,35 @@ import java.util.Map;
  * (A4 print CSS), downloads, and the admins' schedule page. City staff read every report of their
  * city (the city's and its districts'), district staff their district's; coordinators none.
  */
-public final class ReportRoutes {
+public record ReportRoutes(App app, ReportService reports) implements Routes {
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   /** Counter columns per table of the printed report, so that each table fits an A4 page. */
   private static final int COLUMNS_PER_TABLE = 8;
 
-  private final App app;
-  private final ReportService reports;
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver report = Access.byId(reports::scopeOf);
+    r.post("/api/v1/reports/generate", STAFF, this::generateApi);
+    r.get("/api/v1/reports/schedules", ADMIN, this::schedulesApi);
+    r.put("/api/v1/reports/schedules/:id", ADMIN, this::saveScheduleApi);
+    CollectionRoutes.api(r, "/api/v1/reports", STAFF, STAFF.scoped(report),
+        ApiQuery.of("kind", "division", "period").paged().alias("unit", "division"),
+        new CollectionRoutes.Api(this::listApi, null, this::getApi, null, null));
+    r.get("/api/v1/reports/:id/xlsx", STAFF.scoped(report), this::xlsx);
+    r.get("/api/v1/reports/:id/csv", STAFF.scoped(report), this::csv);
+    r.get("/api/v1/reports/:id/pdf", STAFF.scoped(report), this::pdf);
+    r.post("/api/v1/reports/:id/regenerate", STAFF.scoped(report), this::regenerateApi);
 
-  public ReportRoutes(App app, ReportService reports) {
-    this.app = app;
-    this.reports = reports;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    ReportRoutes routes = this;
-    Access.ScopeResolver report = Access.byId(routes.reports::scopeOf);
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/reports", STAFF,
-        ApiQuery.of("kind", "division", "period").paged().alias("unit", "division"), routes::listApi);
-    r.post("/api/v1/reports/generate", STAFF, routes::generateApi);
-    r.get("/api/v1/reports/schedules", ADMIN, routes::schedulesApi);
-    r.put("/api/v1/reports/schedules/:id", ADMIN, routes::saveScheduleApi);
-    r.get("/api/v1/reports/:id", STAFF.scoped(report), routes::getApi);
-    r.get("/api/v1/reports/:id/xlsx", STAFF.scoped(report), routes::xlsx);
-    r.get("/api/v1/reports/:id/csv", STAFF.scoped(report), routes::csv);
-    r.get("/api/v1/reports/:id/pdf", STAFF.scoped(report), routes::pdf);
-    r.post("/api/v1/reports/:id/regenerate", STAFF.scoped(report), routes::regenerateApi);
-
-    r.get("/reports", STAFF, routes::listPage);
-    r.post("/reports/generate", STAFF, routes::generateFromForm);
-    r.get("/reports/:id", STAFF.scoped(report), routes::viewPage);
-    r.get("/reports/:id/xlsx", STAFF.scoped(report), routes::xlsx);
-    r.get("/reports/:id/csv", STAFF.scoped(report), routes::csv);
-    r.get("/reports/:id/pdf", STAFF.scoped(report), routes::pdf);
-    r.post("/reports/:id/regenerate", STAFF.scoped(report), routes::regenerateFromForm);
-    r.get("/admin/report-schedules", ADMIN, routes::schedulesPage);
-    r.post("/admin/report-schedules/:id", ADMIN, routes::saveScheduleFromForm);
-    return r.router();
+    r.post("/reports/generate", STAFF, this::generateFromForm);
+    CollectionRoutes.pages(r, "/reports", STAFF, STAFF.scoped(report),
+        new CollectionRoutes.Pages(this::listPage, null, null, this::viewPage, null, null, null));
+    r.get("/reports/:id/xlsx", STAFF.scoped(report), this::xlsx);
+    r.get("/reports/:id/csv", STAFF.scoped(report), this::csv);
+    r.get("/reports/:id/pdf", STAFF.scoped(report), this::pdf);
+    r.post("/reports/:id/regenerate", STAFF.scoped(report), this::regenerateFromForm);
+    r.get("/admin/report-schedules", ADMIN, this::schedulesPage);
+    r.post("/admin/report-schedules/:id", ADMIN, this::saveScheduleFromForm);
   }
 
   // ------------------------------------------------------------------ API
@@ -96,7 +86,6 @@ public final class ReportRoutes {
     return new Filters(kind, unit, period);
   }
 
-
   private void listApi(RoutingContext ctx) {
     Filters f = filters(ctx);
     PageRequest page = PageRequest.from(ctx);
@@ -106,8 +95,7 @@ public final class ReportRoutes {
   }
 
   private void getApi(RoutingContext ctx) {
-    reports.get(Access.pathId(ctx)).compose(r -> reports.versions(r).map(v -> r.put("versions", v)))
-        .onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, reports.get(Access.pathId(ctx)).compose(r -> reports.versions(r).map(v -> r.put("versions", v))));
   }
 
   /** What to generate: {@code kind}, {@code unit} (a city or district code) and {@code period}. */
@@ -140,13 +128,11 @@ public final class ReportRoutes {
 
   private void generateApi(RoutingContext ctx) {
     GenerateInput in = readGenerate(Input.json(ctx));
-    reports.generate(Security.require(ctx), in.period(), in.unit())
-        .onSuccess(r -> Json.created(ctx, "/api/v1/reports/" + r.getLong("id"), r)).onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/reports/", reports.generate(Security.require(ctx), in.period(), in.unit()));
   }
 
   private void regenerateApi(RoutingContext ctx) {
-    reports.regenerate(Security.require(ctx), Access.pathId(ctx))
-        .onSuccess(r -> Json.created(ctx, "/api/v1/reports/" + r.getLong("id"), r)).onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/reports/", reports.regenerate(Security.require(ctx), Access.pathId(ctx)));
   }
 
   private void schedulesApi(RoutingContext ctx) {

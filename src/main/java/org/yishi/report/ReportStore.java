@@ -1,6 +1,7 @@
 package org.yishi.report;
 
 import org.yishi.platform.notify.Notices;
+import org.yishi.platform.db.Rows;
 import org.yishi.platform.notify.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -27,20 +28,11 @@ import java.util.Set;
  * schedule overrides, and the in-app notifications that a report is ready. Committees, divisions and
  * accounts belong to other features and are only read here.
  */
-public final class ReportStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
+public record ReportStore(Pool pool, ZoneId zone) {
   private static final String SUMMARY = """
       id, kind, unit_code, unit_name, unit_level, period, period_from, period_to, version, trigger, requested_by,
       generated_by, generated_at, generation_ms,
       version = (SELECT max(version) FROM report l WHERE l.kind = r.kind AND l.unit_code = r.unit_code AND l.period = r.period) AS latest""";
-
-  private final Pool pool;
-
-  public ReportStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.pool = pool;
-  }
 
   /** A report to issue: where it lies, what it covers, and its snapshot. */
   record Issue(ReportPeriod period, String unitCode, String unitName, String unitLevel, String trigger, Long requestedBy,
@@ -52,20 +44,12 @@ public final class ReportStore {
   }
 
   private JsonObject summary(Row r) {
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("kind", r.getString("kind"))
-        .put("unitCode", r.getString("unit_code"))
-        .put("unitName", r.getString("unit_name"))
-        .put("unitLevel", r.getString("unit_level"))
-        .put("period", r.getString("period"))
-        .put("version", r.getInteger("version"))
-        .put("latest", r.getBoolean("latest"))
-        .put("trigger", r.getString("trigger"))
-        .put("requestedBy", r.getLong("requested_by"))
-        .put("generatedBy", r.getString("generated_by"))
-        .put("generatedAt", time(r.getOffsetDateTime("generated_at")))
-        .put("generationMs", r.getInteger("generation_ms"));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "kind", "unit_code", "unit_name", "unit_level", "period", "version", "latest",
+        "trigger", "requested_by", "generated_by");
+    Rows.times(json, r, zone, "generated_at");
+    Rows.columns(json, r, "generation_ms");
+    return json;
   }
 
   /**

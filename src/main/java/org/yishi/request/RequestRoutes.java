@@ -5,9 +5,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ClientAddress;
 import org.yishi.platform.http.ErrorKind;
@@ -37,7 +37,7 @@ import java.util.Map;
  * (submit, follow by tracking code), the printable poster, and the triage pages of the station's
  * coordinator and the district's staff (see docs/requests.md).
  */
-public final class RequestRoutes {
+public record RequestRoutes(App app, RequestService requests, Clock clock) implements Routes {
   static final int DESCRIPTION_MAX = 2000;
   static final int PLACE_MAX = 200;
   static final int REPLY_MAX = 2000;
@@ -46,36 +46,23 @@ public final class RequestRoutes {
   private static final Access ANYONE = Access.signedIn();
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
 
-  private final App app;
-  private final RequestService requests;
-  private final Clock clock;
-
-  public RequestRoutes(App app, RequestService requests, Clock clock) {
-    this.app = app;
-    this.requests = requests;
-    this.clock = clock;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    RequestRoutes routes = this;
-    Access.ScopeResolver request = Access.byId(id -> routes.requests.scopeOf(id));
-    Access.ScopeResolver station = Access.byId(id -> routes.requests.station(id)
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver request = Access.byId(id -> requests.scopeOf(id));
+    Access.ScopeResolver station = Access.byId(id -> requests.station(id)
         .map(s -> s == null ? null : Access.Scope.station(id, s.getString("divisionCode"))));
-    SecureRouter r = app.secureRouter();
-    r.get("/r/track", Access.open("residents follow their request by its tracking code, without an account"), routes::trackPage);
-    r.get("/r/:id", Access.open("a station's public request form, reached from its QR poster"), routes::formPage);
+    r.get("/r/track", Access.open("residents follow their request by its tracking code, without an account"), this::trackPage);
+    r.get("/r/:id", Access.open("a station's public request form, reached from its QR poster"), this::formPage);
     r.postOpenMultipart("/r/submit", Access.open("residents submit a request without an account (limited per address, station, phone)"),
-        app.config().dataDir().resolve("uploads"), app.config().requests().photoMaxBytes() + 64 * 1024L, routes::submit);
-    r.get("/stations/:id/poster", ANYONE.scoped(station), routes::posterPage);
-    r.get("/requests", ANYONE, routes::listPage);
-    r.get("/requests/stats", STAFF, routes::statsPage);
-    r.get("/requests/:id", ANYONE.scoped(request), routes::viewPage);
-    r.get("/requests/:id/photo", ANYONE.scoped(request), routes::photo);
-    r.post("/requests/:id/triage", ANYONE.scoped(request), routes::triage);
-    r.get("/api/v1/requests", ANYONE, ApiQuery.of("status", "stationId").paged().alias("station", "stationId"), routes::listApi);
-    r.get("/api/v1/requests/stats", STAFF, ApiQuery.of("from", "to"), routes::statsApi);
-    return r.router();
+        app.config().dataDir().resolve("uploads"), app.config().requests().photoMaxBytes() + 64 * 1024L, this::submit);
+    r.get("/stations/:id/poster", ANYONE.scoped(station), this::posterPage);
+    r.get("/requests", ANYONE, this::listPage);
+    r.get("/requests/stats", STAFF, this::statsPage);
+    r.get("/requests/:id", ANYONE.scoped(request), this::viewPage);
+    r.get("/requests/:id/photo", ANYONE.scoped(request), this::photo);
+    r.post("/requests/:id/triage", ANYONE.scoped(request), this::triage);
+    r.get("/api/v1/requests", ANYONE, ApiQuery.of("status", "stationId").paged().alias("station", "stationId"), this::listApi);
+    r.get("/api/v1/requests/stats", STAFF, ApiQuery.of("from", "to"), this::statsApi);
   }
 
   // ------------------------------------------------------------------ public: the resident's form

@@ -3,15 +3,16 @@ package org.yishi.station;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.division.Division;
 import org.yishi.platform.division.Divisions;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorHandler;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
@@ -21,6 +22,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
@@ -36,53 +38,30 @@ import java.util.Map;
  * district staff approve, suspend or revoke them and browse the district by hierarchy; the same
  * through {@code /api/v1/stations}.
  */
-public final class StationRoutes {
+public record StationRoutes(App app, StationService stations, Divisions divisions) implements Routes {
   private static final Access ANYONE = Access.signedIn();
   /** The list filters of the API (within: the name of earlier releases). */
   private static final ApiQuery LIST = ApiQuery.of("division", "q", "status", "type").alias("within", "division");
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final int EXPORT_MAX = 100_000;
 
-  private final App app;
-  private final StationService stations;
-  private final Divisions divisions;
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver station = Access.stationById(stations::divisionOf);
+    r.get("/api/v1/stations.csv", ANYONE, LIST, this::exportCsv);
+    r.post("/api/v1/stations/import", ANYONE, ApiQuery.of("mode"), this::importApi);
+    CollectionRoutes.api(r, "/api/v1/stations", ANYONE, ANYONE.scoped(station), LIST.paged(),
+        new CollectionRoutes.Api(this::listApi, this::registerApi, this::getApi, this::updateApi, this::transitionApi));
+    r.put("/api/v1/stations/:id/promised-days", ANYONE.scoped(station), this::promisedDaysApi);
 
-  public StationRoutes(App app, StationService stations, Divisions divisions) {
-    this.app = app;
-    this.stations = stations;
-    this.divisions = divisions;
+    r.get("/stations.csv", ANYONE, this::exportCsv);
+    r.get("/stations/approvals", STAFF, this::approvalsPage);
+    r.get("/stations/import", ANYONE, this::importPage);
+    r.post("/stations/import", ANYONE, this::importFromForm);
+    CollectionRoutes.pages(r, "/stations", ANYONE, ANYONE.scoped(station), new CollectionRoutes.Pages(this::listPage,
+        this::newPage, this::registerFromForm, this::viewPage, this::editPage, this::updateFromForm, this::transitionFromForm));
+    r.post("/stations/:id/promised-days", ANYONE.scoped(station), this::promisedDaysFromForm);
   }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    StationRoutes routes = this;
-    Access.ScopeResolver station = Access.byId(id -> routes.stations.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.station(id, code)));
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/stations", ANYONE, LIST.paged(), routes::listApi);
-    r.get("/api/v1/stations.csv", ANYONE, LIST, routes::exportCsv);
-    r.post("/api/v1/stations", ANYONE, routes::registerApi);
-    r.post("/api/v1/stations/import", ANYONE, ApiQuery.of("mode"), routes::importApi);
-    r.get("/api/v1/stations/:id", ANYONE.scoped(station), routes::getApi);
-    r.put("/api/v1/stations/:id", ANYONE.scoped(station), routes::updateApi);
-    r.post("/api/v1/stations/:id/transitions", ANYONE.scoped(station), routes::transitionApi);
-    r.put("/api/v1/stations/:id/promised-days", ANYONE.scoped(station), routes::promisedDaysApi);
-
-    r.get("/stations", ANYONE, routes::listPage);
-    r.get("/stations.csv", ANYONE, routes::exportCsv);
-    r.get("/stations/approvals", STAFF, routes::approvalsPage);
-    r.get("/stations/new", ANYONE, routes::newPage);
-    r.get("/stations/import", ANYONE, routes::importPage);
-    r.post("/stations/import", ANYONE, routes::importFromForm);
-    r.post("/stations", ANYONE, routes::registerFromForm);
-    r.get("/stations/:id", ANYONE.scoped(station), routes::viewPage);
-    r.get("/stations/:id/edit", ANYONE.scoped(station), routes::editPage);
-    r.post("/stations/:id", ANYONE.scoped(station), routes::updateFromForm);
-    r.post("/stations/:id/transition", ANYONE.scoped(station), routes::transitionFromForm);
-    r.post("/stations/:id/promised-days", ANYONE.scoped(station), routes::promisedDaysFromForm);
-    return r.router();
-  }
-
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static StationStore.Filter filter(RoutingContext ctx) {
@@ -105,28 +84,21 @@ public final class StationRoutes {
   // ------------------------------------------------------------------ API
 
   private void listApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    stations.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> stations.list(Security.require(c).jurisdiction(), filter(c), page));
   }
 
   private void registerApi(RoutingContext ctx) {
     StationService.StationInput in = stations.read(Input.json(ctx), false);
-    stations.register(Security.require(ctx), in)
-        .onSuccess(s -> Json.created(ctx, "/api/v1/stations/" + s.getLong("id"), s))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/stations/", stations.register(Security.require(ctx), in));
   }
 
   private void getApi(RoutingContext ctx) {
-    stations.get(Access.pathId(ctx)).onSuccess(s -> Json.ok(ctx, s)).onFailure(ctx::fail);
+    Json.answer(ctx, stations.get(Access.pathId(ctx)));
   }
 
   private void updateApi(RoutingContext ctx) {
     StationService.StationInput in = stations.read(Input.json(ctx), true);
-    stations.update(Security.require(ctx), Access.pathId(ctx), in)
-        .onSuccess(s -> Json.ok(ctx, s))
-        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
+    Json.answer(ctx, stations.update(Security.require(ctx), Access.pathId(ctx), in)); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void transitionApi(RoutingContext ctx) {
@@ -138,9 +110,7 @@ public final class StationRoutes {
       in.reject("action", "field.station.action");
     }
     in.done();
-    stations.transition(Security.require(ctx), Access.pathId(ctx), action, reason)
-        .onSuccess(s -> Json.ok(ctx, s))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, stations.transition(Security.require(ctx), Access.pathId(ctx), action, reason));
   }
 
   /** {@code {"promisedDays": 15}} (1..365), or {@code null} for the node's default; the field is required. */
@@ -151,9 +121,7 @@ public final class StationRoutes {
       in.reject("promisedDays", "field.required");
     }
     in.done();
-    stations.setPromisedDays(Security.require(ctx), Access.pathId(ctx), days == null ? null : days.intValue())
-        .onSuccess(s -> Json.ok(ctx, s))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, stations.setPromisedDays(Security.require(ctx), Access.pathId(ctx), days == null ? null : days.intValue()));
   }
 
   /** {@code ?mode=atomic} (default) or {@code skip-invalid}; anything else is a 422. */
@@ -465,14 +433,7 @@ public final class StationRoutes {
   }
 
   private void reRender(RoutingContext ctx, Map<String, Object> values, Throwable err) {
-    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
-      formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
-        model.put("errors", app.web().messages(ctx, e.fields()));
-        app.web().page(ctx, e.kind().status, "station/form", model);
-      });
-    } else {
-      ctx.fail(err);
-    }
+    app.web().formFailed(ctx, err, "station/form", () -> formModel(ctx, values));
   }
 
   /** Where a form sends the caller after the action: its {@code back} field (a local path, e.g. the work queue "/") or {@code fallback}. */

@@ -35,14 +35,8 @@ import java.util.Map;
  * exist, be a township or village/community and lie where the caller may act (coordinators: their
  * district). Every write is one transaction with its audit entry (and history row).
  */
-public final class StationService {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
-  private final Pool pool;
-  private final StationStore store;
-  private final Divisions divisions;
-  private final AccountChanges accounts;
-
+public record StationService(ZoneId zone, Pool pool, StationStore store, Divisions divisions, AccountChanges accounts,
+                             DomainEvents events) {
   /**
    * What the station registry tells the account feature: an account's station set changed (its
    * cached principal must be read again). Implemented by the account feature, wired by the root.
@@ -50,20 +44,10 @@ public final class StationService {
   public interface AccountChanges {
     void changed(long accountId);
   }
-  private final DomainEvents events;
 
   /** @param events where {@code station.moved} is published after a move commits (null: nowhere) */
   public StationService(Pool pool, AccountChanges accounts, DomainEvents events, Divisions divisions, ZoneId zone) {
-    this.zone = zone;
-    this.pool = pool;
-    this.store = new StationStore(pool, zone);
-    this.divisions = divisions;
-    this.accounts = accounts;
-    this.events = events;
-  }
-
-  public StationStore store() {
-    return store;
+    this(zone, pool, new StationStore(pool, zone), divisions, accounts, events);
   }
 
   /** Where a caller may register stations: coordinators in their district, others in their jurisdiction. */
@@ -112,10 +96,7 @@ public final class StationService {
         in.reject("foundedOn", "field.date");
       }
     }
-    Long version = editing ? in.optionalLong("version", 1, Integer.MAX_VALUE) : null;
-    if (editing && version == null && !in.failed("version")) {
-      in.reject("version", "field.required");
-    }
+    Long version = editing ? in.version() : null;
     in.done();
     return new StationInput(name, type, division, address, lat, lon, hours, contact, phone, founded,
         version == null ? null : version.intValue());

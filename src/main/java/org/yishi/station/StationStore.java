@@ -20,10 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** All SQL of stations, their status history and their members. Writes take the caller's transaction. */
-public final class StationStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
-  private final org.yishi.platform.db.StatusHistory history;
+public record StationStore(Pool pool, ZoneId zone, org.yishi.platform.db.StatusHistory history) {
   private static final String COLUMNS = """
       s.id, s.name, s.type, s.level, s.division_code, d.name AS division_name, s.district_code,
       dd.name AS district_name, s.committee_id, s.address, s.latitude, s.longitude, s.opening_hours,
@@ -33,12 +30,8 @@ public final class StationStore {
        FROM station s JOIN division d ON d.code = s.division_code
        LEFT JOIN division dd ON dd.code = s.district_code""";
 
-  private final Pool pool;
-
   public StationStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.history = new org.yishi.platform.db.StatusHistory("station_status_history", "station_id", zone);
-    this.pool = pool;
+    this(pool, zone, new org.yishi.platform.db.StatusHistory("station_status_history", "station_id", zone));
   }
 
   /** What is stored for a station, as the API shows it. */
@@ -46,30 +39,18 @@ public final class StationStore {
     BigDecimal lat = r.getBigDecimal("latitude");
     BigDecimal lon = r.getBigDecimal("longitude");
     LocalDate founded = r.getLocalDate("founded_on");
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("name", r.getString("name"))
-        .put("type", r.getString("type"))
-        .put("level", r.getString("level"))
-        .put("divisionCode", r.getString("division_code"))
-        .put("divisionName", r.getString("division_name"))
-        .put("districtCode", r.getString("district_code"))
-        .put("districtName", r.getString("district_name"))
-        .put("committeeId", r.getLong("committee_id"))
-        .put("address", r.getString("address"))
-        .put("latitude", lat == null ? null : lat.doubleValue())
-        .put("longitude", lon == null ? null : lon.doubleValue())
-        .put("openingHours", r.getString("opening_hours"))
-        .put("contactName", r.getString("contact_name"))
-        .put("contactPhone", r.getString("contact_phone"))
-        .put("foundedOn", founded == null ? null : founded.toString())
-        .put("status", r.getString("status"))
-        .put("statusReason", r.getString("status_reason"))
-        .put("createdAt", r.getOffsetDateTime("created_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
-        .put("updatedAt", r.getOffsetDateTime("updated_at").atZoneSameInstant(zone).toOffsetDateTime().toString())
-        .put("version", r.getInteger("version"))
-        // days within which the station promises to answer a resident's request (null: the node's default)
-        .put("promisedDays", r.getInteger("promised_days"));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "name", "type", "level", "division_code", "division_name", "district_code",
+        "district_name", "committee_id", "address");
+    json.put("latitude", lat == null ? null : lat.doubleValue());
+    json.put("longitude", lon == null ? null : lon.doubleValue());
+    Rows.columns(json, r, "opening_hours", "contact_name", "contact_phone");
+    json.put("foundedOn", founded == null ? null : founded.toString());
+    Rows.columns(json, r, "status", "status_reason");
+    Rows.times(json, r, zone, "created_at", "updated_at");
+    // days within which the station promises to answer a resident's request (null: the node's default)
+    Rows.columns(json, r, "version", "promised_days");
+    return json;
   }
 
   public Future<JsonObject> byId(SqlClient client, long id) {

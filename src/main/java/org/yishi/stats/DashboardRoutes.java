@@ -3,11 +3,11 @@ package org.yishi.stats;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.division.Division;
 import org.yishi.platform.division.Divisions;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
@@ -40,7 +40,7 @@ import java.util.Map;
  * events) and the CSV/XLSX export of every table ({@code /stats/export.csv|xlsx?table=}).
  * Staff start at their own city or district.
  */
-public final class DashboardRoutes {
+public final class DashboardRoutes implements Routes {
   /** The headline figures, in display order. */
   static final List<String> HEADLINE = List.of("meetings_held", "attendance_residents", "suggestions", "outcomes",
       "reply_rate", "satisfaction_rate", "stations_active", "overdue_referrals");
@@ -58,6 +58,11 @@ public final class DashboardRoutes {
    *                      (the account feature's, wired by the composition root): open live streams
    *                      check their user with it
    */
+  @Override
+  public App app() {
+    return app;
+  }
+
   public DashboardRoutes(App app, StatsService stats, StatsService uncached, Divisions divisions,
                          java.util.function.Function<Long, Future<Principal>> activeAccount) {
     this.app = app;
@@ -67,9 +72,8 @@ public final class DashboardRoutes {
     this.live = new StatsLive(app.vertx(), activeAccount, app.config().security().liveRecheckSeconds() * 1000L);
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    DashboardRoutes routes = this;
+  @Override
+  public void register(SecureRouter r) {
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
     // the page re-renders its filter form for a malformed code, so it checks the caller's own unit then
     Access.ScopeResolver page = ctx -> {
@@ -83,12 +87,10 @@ public final class DashboardRoutes {
       }
       return StatsRoutes.requiredUnit(ctx);
     };
-    SecureRouter r = app.secureRouter();
-    r.get("/stats", staff.scoped(page), routes::dashboard);
-    r.get("/stats/live", staff.scoped(StatsRoutes::requiredUnit), routes::live);
-    r.get("/stats/export.csv", staff.scoped(unit), ctx -> routes.export(ctx, false));
-    r.get("/stats/export.xlsx", staff.scoped(unit), ctx -> routes.export(ctx, true));
-    return r.router();
+    r.get("/stats", staff.scoped(page), this::dashboard);
+    r.get("/stats/live", staff.scoped(StatsRoutes::requiredUnit), this::live);
+    r.get("/stats/export.csv", staff.scoped(unit), ctx -> export(ctx, false));
+    r.get("/stats/export.xlsx", staff.scoped(unit), ctx -> export(ctx, true));
   }
 
   /** Where a user starts: their city or district (admins: the demo city, 白城市). */

@@ -2,9 +2,9 @@ package org.yishi.stats;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Role;
@@ -20,29 +20,31 @@ import org.yishi.platform.web.PageRequest;
  * ({@code division}, inside the caller's jurisdiction) and takes {@code from}, {@code to} and
  * {@code category} as in {@link StatsQuery}.
  */
-public final class StatsRoutes {
+public final class StatsRoutes implements Routes {
   private final StatsService stats;
   /** Encoded answers of the roll-ups served lately, by identity (this verticle's event loop only). */
   private final java.util.Map<JsonObject, io.vertx.core.buffer.Buffer> encoded = new java.util.IdentityHashMap<>();
 
   private final App app;
 
+  @Override
+  public App app() {
+    return app;
+  }
+
   public StatsRoutes(App app, StatsService stats) {
     this.app = app;
     this.stats = stats;
   }
 
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    StatsRoutes routes = this;
+  @Override
+  public void register(SecureRouter r) {
     Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(StatsRoutes::requiredUnit);
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/stats/rollup", staff, ApiQuery.of("division", "from", "to", "category"), routes::rollup);
-    r.get("/api/v1/stats/dormant", staff, ApiQuery.of("division", "from", "to").paged(), routes::dormant);
-    r.get("/api/v1/stats/overdue", staff, ApiQuery.of("division", "category").paged(), routes::overdue);
-    r.get("/api/v1/stats/members", staff, ApiQuery.of("division", "from", "to", "category").paged(), routes::members);
-    r.post("/api/v1/stats/rebuild", Access.roles(Role.ADMIN), routes::rebuild);
-    return r.router();
+    r.get("/api/v1/stats/rollup", staff, ApiQuery.of("division", "from", "to", "category"), this::rollup);
+    r.get("/api/v1/stats/dormant", staff, ApiQuery.of("division", "from", "to").paged(), this::dormant);
+    r.get("/api/v1/stats/overdue", staff, ApiQuery.of("division", "category").paged(), this::overdue);
+    r.get("/api/v1/stats/members", staff, ApiQuery.of("division", "from", "to", "category").paged(), this::members);
+    r.post("/api/v1/stats/rebuild", Access.roles(Role.ADMIN), this::rebuild);
   }
 
   /** The unit named by {@code division} (required, 12 digits), for the jurisdiction check. */
@@ -74,18 +76,17 @@ public final class StatsRoutes {
 
   private void dormant(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
-    stats.dormant(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, stats.dormant(q, PageRequest.from(ctx), false));
   }
 
   private void overdue(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
-    stats.overdue(q, PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r)).onFailure(ctx::fail);
+    Json.answer(ctx, stats.overdue(q, PageRequest.from(ctx), false));
   }
 
   private void members(RoutingContext ctx) {
     StatsQuery q = StatsQuery.parse(ctx, null, stats.zone());
-    stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx), false).onSuccess(r -> Json.ok(ctx, r))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, stats.members(q, Security.require(ctx).jurisdiction(), PageRequest.from(ctx), false));
   }
 
   private void rebuild(RoutingContext ctx) {

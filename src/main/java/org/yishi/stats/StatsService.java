@@ -20,18 +20,12 @@ import java.util.List;
  * counters of docs/statistics.md (stable snake_case keys) and the rates derived from them; and the
  * dashboard's lists (dormant stations, overdue referrals, members' participation).
  */
-public final class StatsService {
-  private final java.time.ZoneId zone;
-
+public record StatsService(java.time.ZoneId zone, StatsStore store, Divisions divisions, TopicCategories topics,
+                           RollupCache cache) {
   /** The node's time zone: "this month" and "today" of the statistics. */
   public java.time.ZoneId zone() {
     return zone;
   }
-
-  private final StatsStore store;
-  private final Divisions divisions;
-  private final TopicCategories topics;
-  private final RollupCache cache;
 
   /**
    * @param readPool where roll-up reads go (App.readPool: a replica when configured)
@@ -39,15 +33,7 @@ public final class StatsService {
    */
   public StatsService(Pool pool, Pool readPool, RollupCache cache, Divisions divisions, TopicCategories topics,
                       java.time.ZoneId zone) {
-    this.zone = zone;
-    this.store = new StatsStore(pool, readPool);
-    this.divisions = divisions;
-    this.topics = topics;
-    this.cache = cache;
-  }
-
-  public StatsStore store() {
-    return store;
+    this(zone, new StatsStore(pool, readPool), divisions, topics, cache);
   }
 
   /** The roll-up for {@code code} over the months {@code from}..{@code to} (inclusive), all categories. */

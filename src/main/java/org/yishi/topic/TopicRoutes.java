@@ -3,12 +3,13 @@ package org.yishi.topic;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
+import org.yishi.platform.web.Routes;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Access;
+import org.yishi.platform.security.CollectionRoutes;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.ApiQuery;
@@ -17,6 +18,7 @@ import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.PageRequest;
+import org.yishi.platform.web.PagedList;
 import org.yishi.platform.web.Params;
 import org.yishi.platform.web.Text;
 import org.yishi.platform.web.Web;
@@ -32,51 +34,27 @@ import java.util.Map;
  * them, and district staff approve or reject them from a queue; the same through {@code /api/v1/topics}.
  * Topic categories are reference data that admins extend through {@code /api/v1/topic-categories}.
  */
-public final class TopicRoutes {
+public record TopicRoutes(App app, TopicService topics, TopicNeighbours neighbours) implements Routes {
   private static final Access ANYONE = Access.signedIn();
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   private static final List<String> FORM_FIELDS = List.of("stationId", "title", "description", "category", "source",
       "planItemId", "proposer", "proposerMemberId", "q1Answer", "q1Reason", "q2Answer", "q2Reason", "version");
 
-  private final App app;
-  private final TopicService topics;
-  private final TopicNeighbours stations;
-  private final TopicNeighbours plans;
+  @Override
+  public void register(SecureRouter r) {
+    Access.ScopeResolver topic = Access.byId(id -> topics.scopeOf(id));
+    r.get("/api/v1/topic-categories", ANYONE, ApiQuery.of("includeInactive"), this::categoriesApi);
+    r.post("/api/v1/topic-categories", ADMIN, this::addCategoryApi);
+    r.put("/api/v1/topic-categories/:key", ADMIN, this::updateCategoryApi);
+    CollectionRoutes.api(r, "/api/v1/topics", ANYONE, ANYONE.scoped(topic),
+        ApiQuery.of("status", "stationId", "category", "q").paged().alias("station", "stationId"),
+        new CollectionRoutes.Api(this::listApi, this::createApi, this::getApi, this::updateApi, this::transitionApi));
 
-  public TopicRoutes(App app, TopicService topics, TopicNeighbours neighbours) {
-    this.app = app;
-    this.topics = topics;
-    this.stations = neighbours;
-    this.plans = neighbours;
+    r.get("/topics/approvals", STAFF, this::approvalsPage);
+    CollectionRoutes.pages(r, "/topics", ANYONE, ANYONE.scoped(topic), new CollectionRoutes.Pages(this::listPage,
+        this::newPage, this::createFromForm, this::viewPage, this::editPage, this::updateFromForm, this::transitionFromForm));
   }
-
-  /** The routes; the composition root builds one instance per HTTP verticle (handlers may keep state of their event loop). */
-  public Router router() {
-    TopicRoutes routes = this;
-    Access.ScopeResolver topic = Access.byId(id -> routes.topics.scopeOf(id));
-    SecureRouter r = app.secureRouter();
-    r.get("/api/v1/topic-categories", ANYONE, ApiQuery.of("includeInactive"), routes::categoriesApi);
-    r.post("/api/v1/topic-categories", ADMIN, routes::addCategoryApi);
-    r.put("/api/v1/topic-categories/:key", ADMIN, routes::updateCategoryApi);
-    r.get("/api/v1/topics", ANYONE,
-        ApiQuery.of("status", "stationId", "category", "q").paged().alias("station", "stationId"), routes::listApi);
-    r.post("/api/v1/topics", ANYONE, routes::createApi);
-    r.get("/api/v1/topics/:id", ANYONE.scoped(topic), routes::getApi);
-    r.put("/api/v1/topics/:id", ANYONE.scoped(topic), routes::updateApi);
-    r.post("/api/v1/topics/:id/transitions", ANYONE.scoped(topic), routes::transitionApi);
-
-    r.get("/topics", ANYONE, routes::listPage);
-    r.get("/topics/approvals", STAFF, routes::approvalsPage);
-    r.get("/topics/new", ANYONE, routes::newPage);
-    r.post("/topics", ANYONE, routes::createFromForm);
-    r.get("/topics/:id", ANYONE.scoped(topic), routes::viewPage);
-    r.get("/topics/:id/edit", ANYONE.scoped(topic), routes::editPage);
-    r.post("/topics/:id", ANYONE.scoped(topic), routes::updateFromForm);
-    r.post("/topics/:id/transition", ANYONE.scoped(topic), routes::transitionFromForm);
-    return r.router();
-  }
-
 
   /** The list filters from the query string; bad values are a 422 naming the parameter. */
   private static TopicStore.Filter filter(RoutingContext ctx) {
@@ -117,32 +95,25 @@ public final class TopicRoutes {
       return;
     }
     TopicService.CategoryInput in = TopicService.readCategory(Input.json(ctx), key);
-    topics.updateCategory(Security.require(ctx), in).onSuccess(c -> Json.ok(ctx, c)).onFailure(ctx::fail);
+    Json.answer(ctx, topics.updateCategory(Security.require(ctx), in));
   }
 
   private void listApi(RoutingContext ctx) {
-    PageRequest page = PageRequest.from(ctx);
-    topics.list(Security.require(ctx).jurisdiction(), filter(ctx), page)
-        .onSuccess(result -> Json.ok(ctx, page.answer(result)))
-        .onFailure(ctx::fail);
+    PagedList.api(ctx, (c, page) -> topics.list(Security.require(c).jurisdiction(), filter(c), page));
   }
 
   private void createApi(RoutingContext ctx) {
     TopicService.TopicInput in = TopicService.read(Input.json(ctx), false);
-    topics.create(Security.require(ctx), in, false)
-        .onSuccess(t -> Json.created(ctx, "/api/v1/topics/" + t.getLong("id"), t))
-        .onFailure(ctx::fail);
+    Json.createdIn(ctx, "/api/v1/topics/", topics.create(Security.require(ctx), in, false));
   }
 
   private void getApi(RoutingContext ctx) {
-    topics.get(Access.pathId(ctx)).onSuccess(t -> Json.ok(ctx, t)).onFailure(ctx::fail);
+    Json.answer(ctx, topics.get(Access.pathId(ctx)));
   }
 
   private void updateApi(RoutingContext ctx) {
     TopicService.TopicInput in = TopicService.read(Input.json(ctx), true);
-    topics.update(Security.require(ctx), Access.pathId(ctx), in, false)
-        .onSuccess(t -> Json.ok(ctx, t))
-        .onFailure(ctx::fail); // a stale version: 409 with the current values (StaleConflict)
+    Json.answer(ctx, topics.update(Security.require(ctx), Access.pathId(ctx), in, false)); // a stale version: 409 with the current values (StaleConflict)
   }
 
   private void transitionApi(RoutingContext ctx) {
@@ -154,9 +125,7 @@ public final class TopicRoutes {
       in.reject("action", "topic.error.action");
     }
     in.done();
-    topics.transition(Security.require(ctx), Access.pathId(ctx), action, reason)
-        .onSuccess(t -> Json.ok(ctx, t))
-        .onFailure(ctx::fail);
+    Json.answer(ctx, topics.transition(Security.require(ctx), Access.pathId(ctx), action, reason));
   }
 
   // ------------------------------------------------------------------ pages
@@ -171,14 +140,13 @@ public final class TopicRoutes {
     });
   }
 
-
   private void listPage(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     PageRequest page = PageRequest.from(ctx);
     TopicStore.Filter f = filter(ctx);
     Future<Map<String, Object>> base = baseModel();
     Future<JsonObject> list = topics.list(me.jurisdiction(), f, page);
-    Future<JsonObject> choices = stations.stations(me.jurisdiction(),
+    Future<JsonObject> choices = neighbours.stations(me.jurisdiction(),
         new PageRequest(1, PageRequest.MAX_SIZE));
     Future.all(base, list, choices).onFailure(ctx::fail).onSuccess(v -> {
       Map<String, Object> model = base.result();
@@ -215,8 +183,8 @@ public final class TopicRoutes {
   /** The form's model: the station, the categories, and the plan items the station may take topics from. */
   private Future<Map<String, Object>> formModel(JsonObject station, Map<String, Object> topic) {
     Future<Map<String, Object>> base = baseModel();
-    Future<JsonArray> items = plans.planItemChoices(station.getString("districtCode"));
-    Future<JsonArray> proposers = plans.proposerChoices(station.getString("districtCode"));
+    Future<JsonArray> items = neighbours.planItemChoices(station.getString("districtCode"));
+    Future<JsonArray> proposers = neighbours.proposerChoices(station.getString("districtCode"));
     return Future.all(base, items, proposers).map(v -> {
       Map<String, Object> model = base.result();
       model.put("station", station.getMap());
@@ -229,7 +197,7 @@ public final class TopicRoutes {
 
   /** A station the caller may write topics for: 404 when there is none, 403 outside the jurisdiction. */
   private Future<JsonObject> stationOf(Principal me, long stationId) {
-    return stations.station(stationId).map(s -> {
+    return neighbours.station(stationId).map(s -> {
       if (s == null) {
         throw AppException.notFound("No such station");
       }
@@ -246,7 +214,7 @@ public final class TopicRoutes {
     }
     if (raw == null) {
       // first step: choose the station
-      stations.stations(me.jurisdiction(), new PageRequest(1, PageRequest.MAX_SIZE))
+      neighbours.stations(me.jurisdiction(), new PageRequest(1, PageRequest.MAX_SIZE))
           .onFailure(ctx::fail)
           .onSuccess(list -> app.web().page(ctx, "topic/choose-station",
               Map.of("stations", Web.rows(list.getJsonArray("items")))));
@@ -303,7 +271,7 @@ public final class TopicRoutes {
       if (!TopicStatus.DRAFT.key().equals(t.getString("status"))) {
         return Future.failedFuture(AppException.conflict("Only a draft can be edited"));
       }
-      return stations.station(t.getLong("stationId")).compose(s -> formModel(s, t.getMap()));
+      return neighbours.station(t.getLong("stationId")).compose(s -> formModel(s, t.getMap()));
     }).onFailure(ctx::fail).onSuccess(model -> app.web().page(ctx, "topic/form", model));
   }
 
@@ -329,7 +297,7 @@ public final class TopicRoutes {
     }
     Future<JsonObject> station;
     if (id != null) {
-      station = topics.byId(app.pool(), id).compose(t -> stations.station(t.getLong("stationId")));
+      station = topics.byId(app.pool(), id).compose(t -> neighbours.station(t.getLong("stationId")));
     } else if (values.get("stationId") instanceof Long sid) {
       station = stationOf(Security.require(ctx), sid);
     } else {

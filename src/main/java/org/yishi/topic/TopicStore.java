@@ -15,14 +15,10 @@ import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
 
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
 
 /** All SQL of topics, their history and the topic categories. Writes take the caller's transaction. */
-public final class TopicStore {
-  /** The node's time zone (YISHI_ZONE), for calendar days and the times shown. */
-  private final ZoneId zone;
-  private final org.yishi.platform.db.StatusHistory history;
+public record TopicStore(Pool pool, ZoneId zone, org.yishi.platform.db.StatusHistory history) {
   private static final String COLUMNS = """
       t.id, t.station_id, s.name AS station_name, t.division_code, s.district_code, t.title, t.description,
       t.category, c.name_zh AS category_zh, c.name_en AS category_en, t.source, t.plan_item_id,
@@ -43,46 +39,22 @@ public final class TopicStore {
   /** The reference-cache set of topic categories. */
   private static final String CATEGORIES = "topic-categories";
 
-  private final Pool pool;
-
   public TopicStore(Pool pool, ZoneId zone) {
-    this.zone = zone;
-    this.history = new org.yishi.platform.db.StatusHistory("topic_history", "topic_id", zone);
-    this.pool = pool;
-  }
-
-  private String time(OffsetDateTime t) {
-    return org.yishi.platform.Times.iso(t, zone);
+    this(pool, zone, new org.yishi.platform.db.StatusHistory("topic_history", "topic_id", zone));
   }
 
   JsonObject toJson(Row r) {
-    return new JsonObject()
-        .put("id", r.getLong("id"))
-        .put("stationId", r.getLong("station_id"))
-        .put("stationName", r.getString("station_name"))
-        .put("divisionCode", r.getString("division_code"))
-        .put("districtCode", r.getString("district_code"))
-        .put("title", r.getString("title"))
-        .put("description", r.getString("description"))
-        .put("category", r.getString("category"))
-        .put("categoryNameZh", r.getString("category_zh"))
-        .put("categoryNameEn", r.getString("category_en"))
-        .put("source", r.getString("source"))
-        .put("planItemId", r.getLong("plan_item_id"))
-        .put("planItemTitle", r.getString("plan_item_title"))
-        .put("proposer", r.getString("proposer"))
-        .put("proposerMemberId", r.getLong("proposer_member_id"))
-        .put("proposerMemberName", r.getString("proposer_member_name"))
-        .put("q1Answer", r.getBoolean("q1_answer"))
-        .put("q1Reason", r.getString("q1_reason"))
-        .put("q2Answer", r.getBoolean("q2_answer"))
-        .put("q2Reason", r.getString("q2_reason"))
-        .put("status", r.getString("status"))
-        .put("decisionReason", r.getString("decision_reason"))
-        .put("createdBy", r.getLong("created_by"))
-        .put("createdAt", time(r.getOffsetDateTime("created_at")))
-        .put("updatedAt", time(r.getOffsetDateTime("updated_at")))
-        .put("version", r.getInteger("version"));
+    JsonObject json = new JsonObject();
+    Rows.columns(json, r, "id", "station_id", "station_name", "division_code", "district_code", "title",
+        "description", "category");
+    json.put("categoryNameZh", r.getString("category_zh"));
+    json.put("categoryNameEn", r.getString("category_en"));
+    Rows.columns(json, r, "source", "plan_item_id", "plan_item_title", "proposer", "proposer_member_id",
+        "proposer_member_name", "q1_answer", "q1_reason",
+        "q2_answer", "q2_reason", "status", "decision_reason", "created_by");
+    Rows.times(json, r, zone, "created_at", "updated_at");
+    Rows.columns(json, r, "version");
+    return json;
   }
 
   /** One topic, or null. */

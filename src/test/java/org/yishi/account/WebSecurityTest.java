@@ -10,6 +10,7 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
+import org.yishi.support.Sql;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -26,16 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebSecurityTest {
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
   @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
-
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
 
   private static Map<String, String> newUserForm(String username) {
     return Map.of("username", username, "displayName", "表单用户", "role", "district_staff", "scopeCode", AccountFixtures.TAOBEI);
@@ -45,7 +40,7 @@ class WebSecurityTest {
   void formPostWithoutOrWithWrongCsrfTokenIsRefusedAndWritesNothing() throws Exception {
     Browser b = new Browser(node.baseUrl()).login("admin", TestNodes.ADMIN_PASSWORD);
     b.get("/admin/users/new");
-    long before = count("SELECT count(*) FROM account");
+    long before = db.count("SELECT count(*) FROM account");
 
     Map<String, String> missing = new java.util.HashMap<>(newUserForm("csrf-a"));
     missing.put("_csrf", null);
@@ -56,12 +51,12 @@ class WebSecurityTest {
     Map<String, String> wrong = new java.util.HashMap<>(newUserForm("csrf-b"));
     wrong.put("_csrf", "forged-token");
     assertEquals(403, b.post("/admin/users", wrong).statusCode());
-    assertEquals(before, count("SELECT count(*) FROM account"), "nothing written");
+    assertEquals(before, db.count("SELECT count(*) FROM account"), "nothing written");
 
     HttpResponse<String> ok = b.post("/admin/users", newUserForm("csrf-c"));
     assertEquals(201, ok.statusCode(), ok.body());
     assertTrue(ok.body().contains("id=\"temporary-password\""), "the temporary password is shown once");
-    assertEquals(before + 1, count("SELECT count(*) FROM account"));
+    assertEquals(before + 1, db.count("SELECT count(*) FROM account"));
   }
 
   @Test

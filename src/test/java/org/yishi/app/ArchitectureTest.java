@@ -38,8 +38,8 @@ class ArchitectureTest {
   private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?org\\.yishi\\.([a-z]+)\\.", Pattern.MULTILINE);
   private static final Pattern QUALIFIED = Pattern.compile("\\borg\\.yishi\\.([a-z]+)\\.[A-Za-z]");
   private static final Pattern CONSTRUCTED = Pattern.compile("\\bnew\\s+(?:org\\.yishi\\.[a-z.]+\\.)?([A-Z]\\w*(?:Store|Service))\\s*[(<]");
-  private static final Pattern DECLARED = Pattern.compile("^(?:public\\s+)?(?:final\\s+)?(?:abstract\\s+)?class\\s+(\\w+(?:Store|Service))\\b",
-      Pattern.MULTILINE);
+  private static final Pattern DECLARED = Pattern.compile(
+      "^(?:public\\s+)?(?:final\\s+)?(?:abstract\\s+)?(?:class|record)\\s+(\\w+(?:Store|Service))\\b", Pattern.MULTILINE);
 
   private record Source(String path, String pkg, String text) {
   }

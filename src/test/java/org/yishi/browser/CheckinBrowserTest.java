@@ -1,7 +1,6 @@
 package org.yishi.browser;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -10,17 +9,17 @@ import org.yishi.support.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.app.Node;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
+import org.yishi.support.Sql;
 import org.yishi.support.BrowserSession;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,28 +29,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CheckinBrowserTest {
   @RegisterExtension
   static final BrowserSession browser = BrowserSession.perClass();
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Sql db;
 
   @BeforeAll
   static void start() throws Exception {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
     Api api = new Api(node.baseUrl());
     assertEquals(201, api.call("POST", "/api/v1/members/" + f.taobeiMember + "/account", api.token("d1", AccountFixtures.PASSWORD),
         new JsonObject().put("username", "wangjianguo").encode()).statusCode());
-    try (Connection c = TestPostgres.jdbc(pgUrl)) {
-      c.createStatement().execute("UPDATE account SET password_hash = (SELECT password_hash FROM account WHERE username = 'c1'),"
-          + " must_change_password = false WHERE username = 'wangjianguo'");
-    }
+    db.execute("UPDATE account SET password_hash = (SELECT password_hash FROM account WHERE username = 'c1'),"
+        + " must_change_password = false WHERE username = 'wangjianguo'");
     browser.baseUrl(node.baseUrl()).phone();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
@@ -94,13 +85,11 @@ class CheckinBrowserTest {
     assertTrue(browser.find(By.id("am-" + f.taobeiMember)).isSelected(), "the member who checked in is ticked");
     browser.submit(By.cssSelector("form[action='/meetings/" + meeting + "/record'] button[type=submit]"), "record-filed");
     assertTrue(browser.pageText().contains("王建国"), browser.pageText());
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
-        "SELECT attendance_members, attendance_residents, (SELECT count(*) FROM meeting_attendee WHERE meeting_id = " + meeting
-            + ") FROM meeting_record WHERE meeting_id = " + meeting)) {
-      assertTrue(rs.next(), "the record is filed");
-      assertEquals(1, rs.getInt(1));
-      assertEquals(1, rs.getInt(2));
-      assertEquals(1, rs.getInt(3));
-    }
+    var filed = db.row("SELECT attendance_members, attendance_residents, (SELECT count(*) FROM meeting_attendee WHERE meeting_id = ?)"
+        + " AS attendees FROM meeting_record WHERE meeting_id = ?", meeting, meeting);
+    assertNotNull(filed, "the record is filed");
+    assertEquals(1, ((Number) filed.get("attendance_members")).intValue());
+    assertEquals(1, ((Number) filed.get("attendance_residents")).intValue());
+    assertEquals(1, ((Number) filed.get("attendees")).intValue());
   }
 }

@@ -2,22 +2,22 @@ package org.yishi.checkin;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.support.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.member.MemberService;
 import org.yishi.app.Node;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
+import org.yishi.support.Sql;
+import org.yishi.support.TestNodes;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,10 +38,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * member may see.
  */
 class MemberCheckinTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Sql db;
+  @FromNode private static Api api;
   private static long member2;      // 李秀英, 洮北区政协, not invited anywhere
   private static long taonanMember; // a member of 洮南市政协: not eligible at 洮北 stations
   private static String memberToken;
@@ -50,10 +52,6 @@ class MemberCheckinTest {
 
   @BeforeAll
   static void start() throws Exception {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     var admin = node.accounts().store().byUsername("admin").await().principal();
     MemberService members = node.services().members();
     member2 = members.create(admin, new MemberService.MemberInput("李秀英", "教育界", f.committees.get(AccountFixtures.TAOBEI),
@@ -69,28 +67,10 @@ class MemberCheckinTest {
     assertEquals(201, api.call("POST", "/api/v1/members/" + member2 + "/account", d1,
         new JsonObject().put("username", "lixiuying").encode()).statusCode());
     // the fixture password instead of the temporary one, already changed
-    sql("UPDATE account SET password_hash = (SELECT password_hash FROM account WHERE username = 'c1'), must_change_password = false"
+    db.execute("UPDATE account SET password_hash = (SELECT password_hash FROM account WHERE username = 'c1'), must_change_password = false"
         + " WHERE username IN ('wangjianguo', 'lixiuying')");
     memberToken = api.token("wangjianguo", AccountFixtures.PASSWORD);
     member2Token = api.token("lixiuying", AccountFixtures.PASSWORD);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
-  private static void sql(String statement) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl)) {
-      c.createStatement().execute(statement);
-    }
-  }
-
-  private static long count(String query) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(query)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   /** A meeting at a fixture station inviting {@code invited}, moved to start {@code startsInMinutes} from now (2 hours long). */
@@ -154,8 +134,8 @@ class MemberCheckinTest {
     assertEquals(200, scan(null, guest).statusCode(), "the same phone again: the same check-in");
     assertEquals(201, scan(null, guest.copy().put("deviceKey", "device-key-0000000002").put("role", "experts").put("phone", "13800000000"))
         .statusCode());
-    assertEquals(4, count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
-    assertEquals(2, count("SELECT count(*) FROM meeting_checkin WHERE name = '" + script.substring(0, 50).replace("'", "''") + "'"));
+    assertEquals(4, db.count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
+    assertEquals(2, db.count("SELECT count(*) FROM meeting_checkin WHERE name = '" + script.substring(0, 50).replace("'", "''") + "'"));
 
     // bad input: nothing written
     assertEquals(422, scan(null, guest.copy().put("deviceKey", "device-key-0000000003").put("role", "mayor")).statusCode());
@@ -176,7 +156,7 @@ class MemberCheckinTest {
       assertEquals(field(scan(null, guest.copy().put("code", forged)), "code"), field(r, "code"), "one answer for every bad code");
       assertFalse(r.body().contains("议题"), "nothing about the meeting");
     }
-    assertEquals(4, count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
+    assertEquals(4, db.count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
 
     // expired (ended 4 hours ago) and not yet open (tomorrow): the code is genuine but outside its window
     long past = meeting(AccountFixtures.HAIMING, -360, List.of());
@@ -239,7 +219,7 @@ class MemberCheckinTest {
     } finally {
       pool.shutdown();
     }
-    assertEquals(2, count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
+    assertEquals(2, db.count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
     assertEquals("late", Http.json(scan(memberToken, new JsonObject().put("code", code))).getString("arrival"));
   }
 
@@ -254,7 +234,7 @@ class MemberCheckinTest {
     HttpResponse<String> refused = api.call("POST", "/api/v1/meetings/" + m + "/checkins", c3,
         new JsonObject().put("memberIds", new JsonArray().add(member2).add(taonanMember)).encode());
     assertEquals(422, refused.statusCode());
-    assertEquals(2, count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
+    assertEquals(2, db.count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
     for (JsonObject body : List.of(new JsonObject(), new JsonObject().put("guests", "many"),
         new JsonObject().put("guests", new JsonObject().put("residents", -1)), new JsonObject().put("guests", new JsonObject().put("mayors", 1)),
         new JsonObject().put("guests", new JsonObject().put("residents", 501)), new JsonObject().put("memberIds", "1"))) {
@@ -274,7 +254,7 @@ class MemberCheckinTest {
     assertEquals(404, api.call("DELETE", "/api/v1/meetings/" + (m + 1000) + "/checkins/" + expert, c3, null).statusCode());
     assertEquals(200, api.call("DELETE", "/api/v1/meetings/" + m + "/checkins/" + expert, c3, null).statusCode());
     assertEquals(404, api.call("DELETE", "/api/v1/meetings/" + m + "/checkins/" + expert, c3, null).statusCode());
-    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'checkin.remove'"));
+    assertEquals(1, db.count("SELECT count(*) FROM audit_log WHERE action = 'checkin.remove'"));
 
     // the record form starts from the check-ins
     Browser coordinator = new Browser(node.baseUrl()).login("c3", AccountFixtures.PASSWORD);
@@ -294,13 +274,13 @@ class MemberCheckinTest {
     assertTrue(field(late, "meeting").contains("filed"));
     assertEquals(409, api.call("POST", "/api/v1/meetings/" + m + "/checkins", c3,
         new JsonObject().put("guests", new JsonObject().put("others", 1)).encode()).statusCode());
-    assertEquals(4, count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
+    assertEquals(4, db.count("SELECT count(*) FROM meeting_checkin WHERE meeting_id = " + m));
 
     // the member's own record counts this meeting: invited, attended (as filed), checked in
     int year = s.atZoneSameInstant(java.time.ZoneId.of("Asia/Shanghai")).getYear();
     JsonObject record = Http.json(api.get("/api/v1/my/record?year=" + year, memberToken));
     assertTrue(record.getLong("attended") >= 1 && record.getLong("checkins") >= 1 && record.getLong("invited") >= 1, record.encode());
-    assertEquals(count("SELECT count(*) FROM meeting_attendee a JOIN meeting m ON m.id = a.meeting_id WHERE m.status = 'held' AND a.member_id = "
+    assertEquals(db.count("SELECT count(*) FROM meeting_attendee a JOIN meeting m ON m.id = a.meeting_id WHERE m.status = 'held' AND a.member_id = "
         + f.taobeiMember), record.getLong("attended"));
     assertEquals(422, api.get("/api/v1/my/record?year=19x", memberToken).statusCode());
     assertEquals(422, api.get("/api/v1/my/record?year=1999", memberToken).statusCode());
@@ -322,7 +302,7 @@ class MemberCheckinTest {
     assertEquals(422, api.call("PUT", "/api/v1/my/invitations/" + m, memberToken, new JsonObject().put("reply", "maybe").encode()).statusCode());
     assertEquals(422, api.call("PUT", "/api/v1/my/invitations/" + m, memberToken, new JsonObject().put("reply", "confirmed")
         .put("note", "长".repeat(501)).encode()).statusCode());
-    assertEquals(1, count("SELECT count(*) FROM meeting_member_reply WHERE meeting_id = " + m));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting_member_reply WHERE meeting_id = " + m));
     // nothing of staff's: another member's record, lists, meetings, the check-in list
     for (String path : List.of("/api/v1/members/" + member2, "/api/v1/members/" + f.taobeiMember, "/api/v1/members", "/api/v1/meetings",
         "/api/v1/meetings/" + m, "/api/v1/meetings/" + m + "/checkins", "/api/v1/stations", "/api/v1/topics", "/api/v1/me/queue",
@@ -357,10 +337,10 @@ class MemberCheckinTest {
     HttpResponse<String> opened = staff.post("/members/" + fresh + "/account", Map.of("username", "zhoumin"));
     assertEquals(200, opened.statusCode(), opened.body());
     assertTrue(opened.body().contains("id=\"temporary-password\""));
-    assertEquals(1, count("SELECT count(*) FROM account WHERE username = 'zhoumin' AND role = 'member' AND member_id = " + fresh));
+    assertEquals(1, db.count("SELECT count(*) FROM account WHERE username = 'zhoumin' AND role = 'member' AND member_id = " + fresh));
     assertEquals(422, api.call("POST", "/api/v1/users", api.token("admin", TestNodes.ADMIN_PASSWORD), new JsonObject()
         .put("username", "sneaky").put("displayName", "x").put("role", "member").put("scopeCode", AccountFixtures.TAOBEI).encode()).statusCode());
     assertNull(Http.json(api.get("/api/v1/me", memberToken)).getValue("stationIds") instanceof JsonArray a && !a.isEmpty() ? "stations" : null);
-    assertNotEquals(0, count("SELECT count(*) FROM account WHERE role = 'member' AND member_id IS NOT NULL"));
+    assertNotEquals(0, db.count("SELECT count(*) FROM account WHERE role = 'member' AND member_id IS NOT NULL"));
   }
 }

@@ -2,22 +2,21 @@ package org.yishi.checkin;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.support.AccountFixtures;
 import org.yishi.meeting.MeetingService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
 import org.yishi.app.Node;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
+import org.yishi.support.Sql;
 import org.yishi.support.Http;
-import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -31,18 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * validation (nothing half-written); the record's attendance against the statistics roll-up; the ranking.
  */
 class MemberPointsTest {
-  private static String pgUrl;
-  private static Node node;
-  private static AccountFixtures f;
-  private static Api api;
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Sql db;
+  @FromNode private static Api api;
   private static int year;
 
   @BeforeAll
   static void start() throws Exception {
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(pgUrl);
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
     var admin = node.accounts().store().byUsername("admin").await().principal();
     String c1 = api.token("c1", AccountFixtures.PASSWORD);
     long station = f.stations.get(AccountFixtures.HAIMING);
@@ -67,9 +64,9 @@ class MemberPointsTest {
     JsonObject held = new JsonObject().put("held", true).put("actualStart", s.toString()).put("actualEnd", s.plusHours(1).toString())
         .put("attendance", new JsonObject().put("members", 1).put("residents", 9)).put("attendedMemberIds", new JsonArray().add(f.taobeiMember));
     // meeting 0: attended, checked in, confirmed, two outcomes; meeting 1: attended only; meeting 2: not held
-    sql("INSERT INTO meeting_checkin (meeting_id, role, member_id, invited, arrival, minutes_off, source) VALUES ("
+    db.execute("INSERT INTO meeting_checkin (meeting_id, role, member_id, invited, arrival, minutes_off, source) VALUES ("
         + meetings[0] + ", 'members', " + f.taobeiMember + ", true, 'late', 7, 'scan')");
-    sql("INSERT INTO meeting_member_reply (meeting_id, member_id, reply) VALUES (" + meetings[0] + ", " + f.taobeiMember + ", 'confirmed'), ("
+    db.execute("INSERT INTO meeting_member_reply (meeting_id, member_id, reply) VALUES (" + meetings[0] + ", " + f.taobeiMember + ", 'confirmed'), ("
         + meetings[2] + ", " + f.taobeiMember + ", 'declined')");
     assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meetings[0] + "/record", c1, held.encode()).statusCode());
     assertEquals(200, api.call("PUT", "/api/v1/meetings/" + meetings[1] + "/record", c1, held.encode()).statusCode());
@@ -79,24 +76,6 @@ class MemberPointsTest {
     for (String content : List.of("建议一", "建议二")) {
       outcomes.create(admin, new OutcomeService.OutcomeInput(meetings[0], new OutcomeStore.OutcomeValues(content, "suggestion_letter",
           "区住建局", null, LocalDate.now().plusDays(30)), null)).await();
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
-  private static void sql(String statement) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl)) {
-      c.createStatement().execute(statement);
-    }
-  }
-
-  private static long count(String query) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(query)) {
-      rs.next();
-      return rs.getLong(1);
     }
   }
 
@@ -152,7 +131,7 @@ class MemberPointsTest {
         new JsonObject().put("rules", new JsonArray()))) {
       assertEquals(422, api.call("PUT", rulesPath, d1, bad.encode()).statusCode(), bad.encode());
     }
-    assertEquals(4, count("SELECT count(*) FROM member_points_rule WHERE committee_id = " + committee + " AND year = " + year));
+    assertEquals(4, db.count("SELECT count(*) FROM member_points_rule WHERE committee_id = " + committee + " AND year = " + year));
     assertEquals(15, record(d1).getJsonObject("points").getLong("total"));
     assertEquals(403, api.call("PUT", rulesPath, api.token("d2", AccountFixtures.PASSWORD),
         new JsonObject().put("year", year).put("rules", new JsonArray()).encode()).statusCode(), "another district's committee");
@@ -201,7 +180,7 @@ class MemberPointsTest {
 
   @Test
   void attendanceAgreesWithTheRollUpCounters() throws Exception {
-    long rolledUp = count("SELECT coalesce(sum(meetings_attended), 0) FROM stats_member_month WHERE member_id = " + f.taobeiMember
+    long rolledUp = db.count("SELECT coalesce(sum(meetings_attended), 0) FROM stats_member_month WHERE member_id = " + f.taobeiMember
         + " AND extract(year FROM month) = " + year);
     assertEquals(rolledUp, record(api.token("city", AccountFixtures.PASSWORD)).getLong("attended"));
     assertEquals(2, rolledUp);

@@ -13,7 +13,7 @@ import org.yishi.support.Api;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.Sql;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,7 +53,7 @@ class AttachmentClusterTest {
   /** The running members; the last test closes the first one and takes it out (closing twice is harmless). */
   private static final List<Node> NODES = new ArrayList<>();
   private static final List<Path> DATA = new ArrayList<>();
-  @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static AccountFixtures f;
   private static String token;
   private static long topic;
@@ -102,13 +100,6 @@ class AttachmentClusterTest {
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
   private static String sha256(byte[] b) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
@@ -124,7 +115,7 @@ class AttachmentClusterTest {
     assertEquals(201, up.statusCode(), up.body());
     fileId = Http.json(up).getLong("id");
     assertEquals("/api/v1/meetings/" + meeting + "/attachments/" + fileId, up.headers().firstValue("Location").orElse(""));
-    assertEquals(5, count("SELECT count(*) FROM file_chunk WHERE sha256 = '" + sha256(photo) + "'"), "stored in chunks");
+    assertEquals(5, db.count("SELECT count(*) FROM file_chunk WHERE sha256 = '" + sha256(photo) + "'"), "stored in chunks");
     String sha = sha256(photo);
     try (Stream<Path> files = Files.walk(DATA.get(0))) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().equals(sha)), "no copy on the node's disk");
@@ -177,8 +168,8 @@ class AttachmentClusterTest {
     List<Integer> codes = calls.stream().map(CompletableFuture::join).toList();
     assertEquals(AttachmentService.MAX_PER_MEETING, codes.stream().filter(c -> c == 201).count(), codes.toString());
     assertEquals(40 - AttachmentService.MAX_PER_MEETING, codes.stream().filter(c -> c == 409).count(), codes.toString());
-    assertEquals(AttachmentService.MAX_PER_MEETING, count("SELECT count(*) FROM attachment WHERE meeting_id = " + m));
-    assertEquals(0, count("SELECT count(*) FROM file_content f WHERE NOT EXISTS (SELECT 1 FROM attachment a WHERE a.sha256 = f.sha256)"),
+    assertEquals(AttachmentService.MAX_PER_MEETING, db.count("SELECT count(*) FROM attachment WHERE meeting_id = " + m));
+    assertEquals(0, db.count("SELECT count(*) FROM file_content f WHERE NOT EXISTS (SELECT 1 FROM attachment a WHERE a.sha256 = f.sha256)"),
         "refused uploads left no content behind");
     assertEquals(409, upload(1, m, "31.png", png(1000, 7)).statusCode(), "the 31st on either node");
   }
@@ -186,9 +177,9 @@ class AttachmentClusterTest {
   @Test
   @Order(4)
   void refusedAndBrokenUploadsLeaveNothingBehind() throws Exception {
-    long contents = count("SELECT count(*) FROM file_content");
-    long chunks = count("SELECT count(*) FROM file_chunk");
-    long rows = count("SELECT count(*) FROM attachment");
+    long contents = db.count("SELECT count(*) FROM file_content");
+    long chunks = db.count("SELECT count(*) FROM file_chunk");
+    long rows = db.count("SELECT count(*) FROM attachment");
     byte[] lie = "<svg onload=alert(1)>".getBytes(StandardCharsets.UTF_8);
     assertEquals(415, upload(0, meeting, "photo.png", lie).statusCode(), "magic bytes that lie");
     byte[] tooBig = png((int) AttachmentService.MAX_BYTES + 1, 3);
@@ -225,16 +216,16 @@ class AttachmentClusterTest {
       Thread.sleep(100);
     }
     assertTrue(noParts(DATA.get(0)), "the truncated upload's temporary file is gone");
-    assertEquals(contents, count("SELECT count(*) FROM file_content"), "no content stored");
-    assertEquals(chunks, count("SELECT count(*) FROM file_chunk"), "no chunk stored");
-    assertEquals(rows, count("SELECT count(*) FROM attachment"), "no attachment row");
+    assertEquals(contents, db.count("SELECT count(*) FROM file_content"), "no content stored");
+    assertEquals(chunks, db.count("SELECT count(*) FROM file_chunk"), "no chunk stored");
+    assertEquals(rows, db.count("SELECT count(*) FROM attachment"), "no attachment row");
   }
 
   @Test
   @Order(4)
   void aClientThatStallsMidUploadIsCutOffAndNothingIsKept() throws Exception {
-    long contents = count("SELECT count(*) FROM file_content");
-    long rows = count("SELECT count(*) FROM attachment");
+    long contents = db.count("SELECT count(*) FROM file_content");
+    long rows = db.count("SELECT count(*) FROM attachment");
     URI base = URI.create(NODES.get(1).baseUrl());
     try (Socket s = new Socket(base.getHost(), base.getPort())) {
       s.setSoTimeout(30_000);
@@ -250,8 +241,8 @@ class AttachmentClusterTest {
       Thread.sleep(100);
     }
     assertTrue(noParts(DATA.get(1)), "the stalled upload's temporary file is gone");
-    assertEquals(contents, count("SELECT count(*) FROM file_content"), "no content stored");
-    assertEquals(rows, count("SELECT count(*) FROM attachment"), "no attachment row");
+    assertEquals(contents, db.count("SELECT count(*) FROM file_content"), "no content stored");
+    assertEquals(rows, db.count("SELECT count(*) FROM attachment"), "no attachment row");
   }
 
   private static boolean noParts(Path dataDir) throws Exception {

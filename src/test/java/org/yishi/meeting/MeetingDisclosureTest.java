@@ -13,11 +13,9 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.Sql;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -42,7 +40,7 @@ class MeetingDisclosureTest {
   private static final String SECRET_PLAN = "洮南调研方案丙";
   private static final String SECRET_LINK = "https://meet.example/secret-taonan";
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
@@ -104,13 +102,6 @@ class MeetingDisclosureTest {
       assertFalse(body.contains(s), "the answer must not contain " + s + ": " + body);
     }
     assertFalse(body.contains("/meetings/" + otherId), body);
-  }
-
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   // ------------------------------------------------------------------ item 2: clash answers
@@ -224,9 +215,9 @@ class MeetingDisclosureTest {
     JsonObject fields = Http.json(r).getJsonObject("error").getJsonObject("fields");
     assertEquals(java.util.Set.of("attendedMemberIds[2]", "attendedMemberIds[3]"), fields.fieldNames(), r.body());
     assertFalse(r.body().contains("孙洮南委员"), "no name of a member outside: " + r.body());
-    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing written");
-    assertEquals(0, count("SELECT count(*) FROM meeting_attendee WHERE meeting_id = " + id));
-    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'scheduled' AND id = " + id));
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing written");
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_attendee WHERE meeting_id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'scheduled' AND id = " + id));
 
     HttpResponse<String> ok = api.call("PUT", "/api/v1/meetings/" + id + "/record", token("c1"),
         record(f.taobeiMember, cityMember).encode());
@@ -244,17 +235,17 @@ class MeetingDisclosureTest {
         "attendedMemberIds", f.taobeiMember + "," + taonanMember, "minutes", "纪要"));
     assertEquals(422, page.statusCode(), page.body());
     assertFalse(page.body().contains("孙洮南委员"), "no name of a member outside");
-    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing written");
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing written");
   }
 
   @Test
   void schedulingRefusesInviteesOutsideWithTheSameRule() throws Exception {
-    long before = count("SELECT count(*) FROM meeting");
+    long before = db.count("SELECT count(*) FROM meeting");
     HttpResponse<String> r = api.call("POST", "/api/v1/meetings", token("d1"),
         meeting(topicHaiming, day(nextDay(), 9), f.taobeiMember, taonanMember).encode());
     assertEquals(422, r.statusCode(), r.body());
     assertEquals(java.util.Set.of("memberIds[1]"), Http.json(r).getJsonObject("error").getJsonObject("fields").fieldNames());
     assertFalse(r.body().contains("孙洮南委员"));
-    assertEquals(before, count("SELECT count(*) FROM meeting"), "nothing written");
+    assertEquals(before, db.count("SELECT count(*) FROM meeting"), "nothing written");
   }
 }

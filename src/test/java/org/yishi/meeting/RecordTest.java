@@ -13,11 +13,9 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.Sql;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -30,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Filing a meeting's record, returning it for correction, its events and the filing reminder. */
 class RecordTest {
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
@@ -68,13 +66,6 @@ class RecordTest {
         .put("suggestionsCount", 5).put("consensus", true);
   }
 
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
   @Test
   void fileReturnCorrectWithOneEventPerCommittedChange() throws Exception {
     long id = pastMeeting(1, 1);
@@ -86,7 +77,7 @@ class RecordTest {
     JsonObject record = Http.json(filed);
     assertEquals(18, record.getJsonObject("attendance").getInteger("residents"));
     assertEquals(new JsonArray().add(f.taobeiMember), record.getJsonArray("attendedMemberIds"));
-    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
 
     assertEquals(409, api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().encode()).statusCode(), "filed once");
     assertEquals(403, api.call("POST", "/api/v1/meetings/" + id + "/record/return", c1,
@@ -111,7 +102,7 @@ class RecordTest {
     assertEquals(List.of("record.filed", "record.filed", "record.returned"),
         EVENTS.stream().map(e -> e.getString("type")).sorted().toList(),
         "exactly one event per committed change, none for the refused ones");
-    assertEquals(3, count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id
+    assertEquals(3, db.count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id
         + "' AND action LIKE 'record.%'"));
   }
 
@@ -125,11 +116,11 @@ class RecordTest {
     assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("attendance", new JsonObject().put("residents", -1)).encode()), "attendance.residents");
     assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("attendance", new JsonObject().put("residents", "many")).encode()), "attendance.residents");
     assertField(api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().put("minutes", "字".repeat(20_001)).encode()), "minutes");
-    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
     HttpResponse<String> notHeld = api.call("PUT", "/api/v1/meetings/" + id + "/record", c1,
         new JsonObject().put("held", false).put("notHeldReason", "暴雪停课").encode());
     assertEquals(200, notHeld.statusCode());
-    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'not_held' AND id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'not_held' AND id = " + id));
 
     long future = node.services().meetings().schedule(
         node.accounts().store().byUsername("admin").await().principal(),
@@ -167,19 +158,19 @@ class RecordTest {
       HttpResponse<String> read = api.get("/api/v1/outcomes/" + one.getLong("id"), c1);
       assertEquals(200, read.statusCode(), "each outcome is an ordinary outcome: " + read.body());
     }
-    assertEquals(3, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
-    assertEquals(1, count("SELECT count(*) FROM outcome WHERE content = '" + script.replace("'", "''") + "'"));
-    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
-    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id + "' AND action = 'record.file'"));
-    assertEquals(3, count("SELECT count(*) FROM audit_log a JOIN outcome o ON a.entity_id = o.id::text WHERE a.entity_type = 'outcome'"
+    assertEquals(3, db.count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM outcome WHERE content = '" + script.replace("'", "''") + "'"));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM audit_log WHERE entity_type = 'meeting' AND entity_id = '" + id + "' AND action = 'record.file'"));
+    assertEquals(3, db.count("SELECT count(*) FROM audit_log a JOIN outcome o ON a.entity_id = o.id::text WHERE a.entity_type = 'outcome'"
         + " AND a.action = 'outcome.create' AND o.meeting_id = " + id), "an audit entry per outcome, as the separate requests write");
-    assertEquals(3, count("SELECT count(*) FROM outcome_history h JOIN outcome o ON o.id = h.outcome_id WHERE h.action = 'create'"
+    assertEquals(3, db.count("SELECT count(*) FROM outcome_history h JOIN outcome o ON o.id = h.outcome_id WHERE h.action = 'create'"
         + " AND o.meeting_id = " + id));
     String stationMonth = " station_id = " + f.stations.get(AccountFixtures.HAIMING)
         + " AND month = (SELECT stats_month(starts_at) FROM meeting WHERE id = " + id + ")";
-    assertEquals(count("SELECT count(*) FROM outcome o JOIN meeting m ON m.id = o.meeting_id WHERE m.station_id = "
+    assertEquals(db.count("SELECT count(*) FROM outcome o JOIN meeting m ON m.id = o.meeting_id WHERE m.station_id = "
             + f.stations.get(AccountFixtures.HAIMING) + " AND stats_month(m.starts_at) = (SELECT stats_month(starts_at) FROM meeting WHERE id = "
-            + id + ")"), count("SELECT outcomes FROM stats_station_month WHERE" + stationMonth), "the roll-up counted them at commit");
+            + id + ")"), db.count("SELECT outcomes FROM stats_station_month WHERE" + stationMonth), "the roll-up counted them at commit");
     Thread.sleep(300); // events are published to the bus after commit
     assertEquals(List.of("outcome.created", "outcome.created", "outcome.created", "record.filed"),
         EVENTS.stream().map(e -> e.getString("type")).sorted().toList(), "the events of the separate requests");
@@ -222,9 +213,9 @@ class RecordTest {
     assertTrue(Http.json(tooMany).getJsonObject("error").getJsonObject("fields").getString("outcomes").contains("20"), tooMany.body());
     assertField(api.call("PUT", path, c1, new JsonObject().put("held", false).put("notHeldReason", "暴雪")
         .put("outcomes", new JsonArray().add(good)).encode()), "outcomes");
-    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
-    assertEquals(0, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
-    assertEquals(1, count("SELECT count(*) FROM meeting WHERE status = 'scheduled' AND id = " + id));
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "nothing half-written");
+    assertEquals(0, db.count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'scheduled' AND id = " + id));
 
     // out of jurisdiction: 洮南市's staff may neither file the record nor its outcomes
     assertEquals(403, api.call("PUT", path, api.token("d2", AccountFixtures.PASSWORD),
@@ -237,12 +228,12 @@ class RecordTest {
     } finally {
       node.app().pool().query("ALTER TABLE outcome DROP CONSTRAINT test_no_bulletin").execute().await();
     }
-    assertEquals(0, count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "all or nothing");
-    assertEquals(0, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(0, db.count("SELECT count(*) FROM meeting_record WHERE meeting_id = " + id), "all or nothing");
+    assertEquals(0, db.count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
     // and the same request then succeeds, once
     HttpResponse<String> ok = api.call("PUT", path, c1, held().put("outcomes", new JsonArray().add(good).add(outcome("公告", "bulletin"))).encode());
     assertEquals(200, ok.statusCode(), ok.body());
-    assertEquals(2, count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
+    assertEquals(2, db.count("SELECT count(*) FROM outcome WHERE meeting_id = " + id));
   }
 
   private static void assertField(HttpResponse<String> r, String field) {
@@ -277,9 +268,9 @@ class RecordTest {
         "http://127.0.0.1", List.of(), node.app().config().zone());
     reminders.runOnce(java.time.Instant.now()).await();
     reminders.runOnce(java.time.Instant.now()).await();
-    assertEquals(1, count("SELECT count(*) FROM notification WHERE dedupe_key = 'record:" + id + ":" + f.ids.get("c1") + "'"));
+    assertEquals(1, db.count("SELECT count(*) FROM notification WHERE dedupe_key = 'record:" + id + ":" + f.ids.get("c1") + "'"));
     long fresh = pastMeeting(0, 1); // ended an hour ago: not chased yet
     reminders.runOnce(java.time.Instant.now()).await();
-    assertEquals(0, count("SELECT count(*) FROM notification WHERE dedupe_key LIKE 'record:" + fresh + ":%'"));
+    assertEquals(0, db.count("SELECT count(*) FROM notification WHERE dedupe_key LIKE 'record:" + fresh + ":%'"));
   }
 }

@@ -1,14 +1,11 @@
 package org.yishi.notify;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import jakarta.mail.internet.MimeMessage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.platform.notify.MessageTemplates;
 import org.yishi.platform.notify.Notices;
 import org.yishi.platform.notify.Notice;
@@ -20,15 +17,16 @@ import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.web.I18n;
 import org.yishi.report.ReportService;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.LocalGateway;
+import org.yishi.support.MessageGateways;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,46 +42,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NotificationEventsTest {
   private static final String SCRIPT = "<script>alert('x')</script>'; DROP TABLE outbox; --";
-  private static GreenMail smtp;
-  private static LocalGateway sms;
-  private static Node node;
-  private static AccountFixtures f;
-  private static String pgUrl;
-  private static Map<String, String> env;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-    smtp.start();
-    sms = new LocalGateway("{\"ok\":true}");
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    env = new HashMap<>(Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "3600",
-        "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
-        "YISHI_SMTP_FROM", "yishi@example.org", "YISHI_SMS_URL", sms.url("/sms"), "YISHI_SMS_TOKEN", "sms-token",
-        "YISHI_PUBLIC_URL", "https://yishi.example.org"));
-    node = TestNodes.start(TestNodes.env(pgUrl, env));
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-    smtp.stop();
-    sms.close();
-  }
+  @RegisterExtension static final MessageGateways gateways = new MessageGateways();
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(gateways.env());
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static void deliver() {
-    AppConfig config = TestNodes.config(TestNodes.env(pgUrl, env));
-    DeliveryService d = new DeliveryService(node.app().vertx(), node.app().pool(), config.notifications(), Instant::now);
-    try {
-      d.sendDue("test-node", Instant.now()).await();
-    } finally {
-      d.close();
-    }
+    MessageGateways.deliverAt(node, TestNodes.config(NODE.envOf(0)), Instant.now());
   }
 
   private static void sql(String sql, Object... args) {
@@ -99,9 +65,9 @@ class NotificationEventsTest {
   }
 
   private static MimeMessage mail(String to, String subjectPart) {
-    return List.of(smtp.getReceivedMessages()).stream().filter(m -> {
+    return gateways.mailsTo(to).stream().filter(m -> {
       try {
-        return m.getAllRecipients()[0].toString().equals(to) && m.getSubject().contains(subjectPart);
+        return m.getSubject().contains(subjectPart);
       } catch (jakarta.mail.MessagingException e) {
         throw new IllegalStateException(e);
       }
@@ -173,7 +139,7 @@ class NotificationEventsTest {
     assertEquals("<meeting_cancelled." + meeting + ".account." + c1 + "@example.org>", cancelled.getMessageID());
     assertTrue(text(mail("c1@example.org", "会议改期：小区停车难")).contains(SCRIPT));
     assertTrue(text(mail("zhujian@example.org", "会议取消：小区停车难")).startsWith("住建局，您好"));
-    List<LocalGateway.Received> texts = sms.accepted().stream()
+    List<LocalGateway.Received> texts = gateways.sms.accepted().stream()
         .filter(r -> r.body().getString("key").startsWith("meeting_cancelled:" + meeting + ":")).toList();
     assertEquals(2, texts.size());
     assertTrue(texts.stream().anyMatch(r -> r.body().getString("to").equals("13900000001")
@@ -278,7 +244,7 @@ class NotificationEventsTest {
     sql("UPDATE account SET email = 'c1@example.org' WHERE id = $1", f.ids.get("c1"));
     OffsetDateTime start = OffsetDateTime.now().plusDays(40).withHour(10).withMinute(0).withSecond(0).withNano(0);
     long meeting = meeting(station, "健身器材维护", start, new JsonArray(), new JsonArray());
-    AppConfig config = TestNodes.config(TestNodes.env(pgUrl, env));
+    AppConfig config = TestNodes.config(NODE.envOf(0));
     org.yishi.meeting.ReminderService reminders = new org.yishi.meeting.ReminderService(node.app().pool(), List.of(),
         java.time.Duration.ofDays(2), config.notifications().publicUrl(), List.of(), org.yishi.platform.config.AppConfig.DEFAULT_ZONE);
     reminders.runOnce(start.plusDays(1).toInstant()).await(); // not due yet
@@ -368,7 +334,7 @@ class NotificationEventsTest {
   }
 
   private static LocalGateway sms() {
-    return sms;
+    return gateways.sms;
   }
 
   /** How many SMS a gateway accepted for one number. */
@@ -427,7 +393,7 @@ class NotificationEventsTest {
     outcomes.remindDue(soon.plusSeconds(3600), 3).await();
     assertEquals(1, rows("outcome_due:" + outcome + ":").size());
     deliver();
-    assertEquals(1, sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("outcome_due:" + outcome + ":")).count());
+    assertEquals(1, gateways.sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("outcome_due:" + outcome + ":")).count());
   }
 
   @Test

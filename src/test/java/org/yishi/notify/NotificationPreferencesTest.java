@@ -1,32 +1,28 @@
 package org.yishi.notify;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import jakarta.mail.internet.MimeMessage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.platform.notify.Notices;
 import org.yishi.platform.notify.Notice;
 import org.yishi.platform.notify.Outbox;
 import org.yishi.support.AccountFixtures;
 import org.yishi.app.Node;
-import org.yishi.platform.config.AppConfig;
 import org.yishi.support.Api;
+import org.yishi.support.FromNode;
+import org.yishi.support.NodeExtension;
 import org.yishi.support.Browser;
-import org.yishi.support.LocalGateway;
+import org.yishi.support.MessageGateways;
 import org.yishi.support.TestNodes;
-import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,45 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NotificationPreferencesTest {
   private static final java.time.ZoneId ZONE = org.yishi.platform.config.AppConfig.DEFAULT_ZONE;
-  private static GreenMail smtp;
-  private static LocalGateway sms;
-  private static Node node;
-  private static AccountFixtures f;
-  private static String pgUrl;
-  private static Map<String, String> env;
-  private static Api api;
-
-  @BeforeAll
-  static void start() {
-    smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-    smtp.start();
-    sms = new LocalGateway("{\"ok\":true}");
-    pgUrl = TestPostgres.freshDatabaseUrl();
-    env = new HashMap<>(Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "3600",
-        "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
-        "YISHI_SMTP_FROM", "yishi@example.org", "YISHI_SMS_URL", sms.url("/sms"), "YISHI_PUBLIC_URL", "https://yishi.example.org"));
-    node = TestNodes.start(TestNodes.env(pgUrl, env));
-    f = AccountFixtures.create(node);
-    api = new Api(node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-    smtp.stop();
-    sms.close();
-  }
+  @RegisterExtension static final MessageGateways gateways = new MessageGateways();
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().env(gateways.env());
+  @FromNode private static Node node;
+  @FromNode private static AccountFixtures f;
+  @FromNode private static Api api;
 
   private static void deliverAt(Instant at) {
-    AppConfig config = TestNodes.config(TestNodes.env(pgUrl, env));
-    DeliveryService d = new DeliveryService(node.app().vertx(), node.app().pool(), config.notifications(), () -> at);
-    try {
-      d.sendDue("test-node", at).await();
-    } finally {
-      d.close();
-    }
+    MessageGateways.deliverAt(node, TestNodes.config(NODE.envOf(0)), at);
   }
 
   private static void sql(String sql, Object... args) {
@@ -98,13 +63,7 @@ class NotificationPreferencesTest {
   }
 
   private static List<MimeMessage> mailsTo(String to) {
-    return List.of(smtp.getReceivedMessages()).stream().filter(m -> {
-      try {
-        return m.getAllRecipients()[0].toString().equals(to);
-      } catch (jakarta.mail.MessagingException e) {
-        throw new IllegalStateException(e);
-      }
-    }).toList();
+    return gateways.mailsTo(to);
   }
 
   /** {@code hh:mm} today in the node's zone, tomorrow when that has passed. */
@@ -246,12 +205,12 @@ class NotificationPreferencesTest {
     assertTrue(!report.getBoolean("sent"), report.encode());
     assertTrue(report.getString("last_error").contains("quiet hours of the recipient until 07:00"), report.encode());
     assertTrue(rows("outcome_overdue:920002:").get(0).getBoolean("sent"), "urgent: sent during quiet hours");
-    assertEquals(0, sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:")).count());
+    assertEquals(0, gateways.sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:")).count());
     Instant morning = night.plusSeconds(8 * 3600); // 07:30
     deliverAt(morning);
     assertTrue(rows("report_issued:920001:").get(0).getBoolean("sent"));
-    assertEquals(1, sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:")).count());
-    assertEquals("13700000002", sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:"))
+    assertEquals(1, gateways.sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:")).count());
+    assertEquals("13700000002", gateways.sms.accepted().stream().filter(r -> r.body().getString("key").startsWith("report_issued:920001:"))
         .findFirst().orElseThrow().body().getString("to"));
   }
 

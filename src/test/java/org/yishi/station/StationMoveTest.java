@@ -14,11 +14,9 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.Sql;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
@@ -38,17 +36,10 @@ class StationMoveTest {
   private static final String FUWEN = "220881002000";  // 富文街道, 洮南市
   private static final String RUIGUANG = "220802003000"; // 瑞光街道, 洮北区
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
-
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
 
   private static JsonObject totals(String division) {
     YearMonth now = YearMonth.now(ZoneId.of("Asia/Shanghai"));
@@ -89,7 +80,7 @@ class StationMoveTest {
     assertEquals(403, api.get("/api/v1/meetings/" + meeting, d1).statusCode());
     assertEquals(1, totals(AccountFixtures.TAONAN).getLong("meetings_held"));
     assertEquals(0, totals(AccountFixtures.TAOBEI).getLong("meetings_held"));
-    long auditBefore = count("SELECT count(*) FROM audit_log WHERE division_code LIKE '220881%'");
+    long auditBefore = db.count("SELECT count(*) FROM audit_log WHERE division_code LIKE '220881%'");
 
     // city staff move it to 瑞光街道 (洮北区)
     int version = Http.json(api.get("/api/v1/stations/" + station, api.token("city"))).getInteger("version");
@@ -119,9 +110,9 @@ class StationMoveTest {
     assertFalse(page.get("/outcomes").body().contains("增设停车位"), "not on 洮南's outcome page");
 
     // the rows themselves, the roll-ups of both districts, and history
-    assertEquals(0, count("SELECT count(*) FROM topic WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
-    assertEquals(0, count("SELECT count(*) FROM meeting WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
-    assertEquals(0, count("SELECT count(*) FROM outcome WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
+    assertEquals(0, db.count("SELECT count(*) FROM topic WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
+    assertEquals(0, db.count("SELECT count(*) FROM meeting WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
+    assertEquals(0, db.count("SELECT count(*) FROM outcome WHERE station_id = " + station + " AND division_code <> '" + RUIGUANG + "'"));
     JsonObject taonan = totals(AccountFixtures.TAONAN);
     JsonObject taobei = totals(AccountFixtures.TAOBEI);
     assertEquals(0, taonan.getLong("meetings_held"), "洮南 no longer counts the meeting: " + taonan);
@@ -129,9 +120,9 @@ class StationMoveTest {
     assertEquals(1, taobei.getLong("meetings_held"), "洮北 counts it: " + taobei);
     assertEquals(1, taobei.getLong("outcomes"));
     assertEquals(taobei.getLong("meetings_held"), totals(RUIGUANG).getLong("meetings_held"), "the township it joined");
-    assertEquals(auditBefore + 1, count("SELECT count(*) FROM audit_log WHERE division_code LIKE '220881%'"),
+    assertEquals(auditBefore + 1, db.count("SELECT count(*) FROM audit_log WHERE division_code LIKE '220881%'"),
         "the old entries stay where they were written, plus one saying the station moved out");
-    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'station.move_out' AND division_code = '" + FUWEN + "'"));
+    assertEquals(1, db.count("SELECT count(*) FROM audit_log WHERE action = 'station.move_out' AND division_code = '" + FUWEN + "'"));
   }
 
   @Test
@@ -147,7 +138,7 @@ class StationMoveTest {
     int version = Http.json(api.get("/api/v1/stations/" + station, api.token("city"))).getInteger("version");
     assertEquals(200, api.call("PUT", "/api/v1/stations/" + station, api.token("city"), new JsonObject().put("name", "长庆二号议事室")
         .put("type", "liaison_station").put("divisionCode", FUWEN).put("version", version).encode()).statusCode());
-    assertEquals(1, count("SELECT count(*) FROM station_member WHERE station_id = " + station), "the 洮北 member no longer serves it");
-    assertEquals(city, count("SELECT member_id FROM station_member WHERE station_id = " + station), "the city member still does");
+    assertEquals(1, db.count("SELECT count(*) FROM station_member WHERE station_id = " + station), "the 洮北 member no longer serves it");
+    assertEquals(city, db.count("SELECT member_id FROM station_member WHERE station_id = " + station), "the city member still does");
   }
 }

@@ -11,12 +11,10 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
-import org.yishi.support.TestPostgres;
+import org.yishi.support.Sql;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Registration, lifecycle, conflicts, jurisdiction, lists and bad input of stations, over real HTTP. */
 class StationRegistryTest {
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
-  @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
@@ -35,13 +33,6 @@ class StationRegistryTest {
     return new JsonObject().put("name", name).put("type", "liaison_station").put("divisionCode", division)
         .put("address", "白城市洮北区海明路 1 号").put("contactName", "张主任").put("contactPhone", "0436-3210000")
         .put("openingHours", "周一至周五").put("foundedOn", "2021-03-15").put("latitude", "45.6196").put("longitude", "122.8389");
-  }
-
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   private static JsonObject transition(String token, long id, String action, String reason) {
@@ -88,7 +79,7 @@ class StationRegistryTest {
     assertEquals("revoked", history.getJsonObject(4).getString("toStatus"));
     assertEquals("合并到街道议事室", history.getJsonObject(4).getString("reason"));
     assertEquals("洮北区政协", history.getJsonObject(4).getString("actorName"));
-    assertEquals(5, count("SELECT count(*) FROM audit_log WHERE entity_type = 'station' AND entity_id = '" + id + "'"));
+    assertEquals(5, db.count("SELECT count(*) FROM audit_log WHERE entity_type = 'station' AND entity_id = '" + id + "'"));
   }
 
   @Test
@@ -105,29 +96,29 @@ class StationRegistryTest {
   void sameNameInTheSameDivisionIsAConflict() throws Exception {
     String d1 = api.token("d1");
     assertEquals(201, api.call("POST", "/api/v1/stations", d1, station("瑞光街道协商议事室", "220802003000").encode()).statusCode());
-    long before = count("SELECT count(*) FROM station");
+    long before = db.count("SELECT count(*) FROM station");
     HttpResponse<String> dup = api.call("POST", "/api/v1/stations", d1, station("瑞光街道协商议事室", "220802003000").encode());
     assertEquals(409, dup.statusCode());
     assertTrue(Http.json(dup).getJsonObject("error").getJsonObject("fields").containsKey("name"));
-    assertEquals(before, count("SELECT count(*) FROM station"), "nothing written");
+    assertEquals(before, db.count("SELECT count(*) FROM station"), "nothing written");
     assertEquals(201, api.call("POST", "/api/v1/stations", d1, station("瑞光街道协商议事室", "220802004000").encode()).statusCode(),
         "the same name elsewhere is fine");
   }
 
   @Test
   void divisionMustExistBeLowEnoughAndInsideTheJurisdiction() throws Exception {
-    long before = count("SELECT count(*) FROM station");
+    long before = db.count("SELECT count(*) FROM station");
     assertField(api.call("POST", "/api/v1/stations", api.token("d1"), station("甲", "220802999000").encode()), 422, "divisionCode");
     assertField(api.call("POST", "/api/v1/stations", api.token("d1"), station("乙", "220802000000").encode()), 422, "divisionCode");
     assertEquals(403, api.call("POST", "/api/v1/stations", api.token("d1"), station("丙", AccountFixtures.TUANJIE).encode()).statusCode());
     assertEquals(403, api.call("POST", "/api/v1/stations", api.token("c1"), station("丁", AccountFixtures.TUANJIE).encode()).statusCode());
-    assertEquals(before, count("SELECT count(*) FROM station"));
+    assertEquals(before, db.count("SELECT count(*) FROM station"));
   }
 
   @Test
   void badInputGivesFieldErrorsAndWritesNothing() throws Exception {
     String d1 = api.token("d1");
-    long before = count("SELECT count(*) FROM station");
+    long before = db.count("SELECT count(*) FROM station");
     assertField(api.call("POST", "/api/v1/stations", d1, station("x", "220802003000").put("type", "castle").encode()), 422, "type");
     assertField(api.call("POST", "/api/v1/stations", d1, station("x", "220802003000").put("name", 42).encode()), 422, "name");
     assertField(api.call("POST", "/api/v1/stations", d1, "{}"), 422, "name");
@@ -140,7 +131,7 @@ class StationRegistryTest {
     assertField(api.call("POST", "/api/v1/stations", d1, station("名".repeat(101), "220802003000").encode()), 422, "name");
     assertEquals(400, api.callBytes("POST", "/api/v1/stations", d1, "{\"name\":\"\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1)).statusCode());
     assertEquals(413, api.callBytes("POST", "/api/v1/stations", d1, new byte[1_500_000]).statusCode());
-    assertEquals(before, count("SELECT count(*) FROM station"));
+    assertEquals(before, db.count("SELECT count(*) FROM station"));
   }
 
   @Test

@@ -49,6 +49,15 @@ public final class Sql {
     }
   }
 
+  /** Runs one plain statement (no parameters), as a test's set-up writes it. */
+  public void execute(String statement) {
+    try (Connection c = TestPostgres.jdbc(url)) {
+      c.createStatement().execute(statement);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public int update(String sql, Object... args) {
     try (Connection c = TestPostgres.jdbc(url); PreparedStatement st = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {

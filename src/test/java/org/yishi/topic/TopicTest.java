@@ -12,12 +12,12 @@ import org.yishi.support.Browser;
 import org.yishi.support.FromNode;
 import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
+import org.yishi.support.Sql;
 import org.yishi.support.TestPostgres;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TopicTest {
   @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
   @FromNode private static String pgUrl;
+  @FromNode private static Sql db;
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
@@ -64,13 +65,6 @@ class TopicTest {
   static HttpResponse<String> transition(String token, long id, String action, String reason) {
     return api.call("POST", "/api/v1/topics/" + id + "/transitions", token,
         new JsonObject().put("action", action).put("reason", reason).encode());
-  }
-
-  private static long count(String sql) throws Exception {
-    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   private static Set<String> fields(HttpResponse<String> r) {
@@ -121,7 +115,7 @@ class TopicTest {
     HttpResponse<String> ok = transition(c1, id, "submit", null);
     assertEquals(200, ok.statusCode(), ok.body());
     assertEquals("submitted", Http.json(ok).getString("status"));
-    assertEquals(2, count("SELECT count(*) FROM topic_history WHERE topic_id = " + id));
+    assertEquals(2, db.count("SELECT count(*) FROM topic_history WHERE topic_id = " + id));
   }
 
   @Test
@@ -162,7 +156,7 @@ class TopicTest {
     assertEquals("rejected", history.getJsonObject(2).getString("toStatus"));
     assertEquals("洮北区政协", history.getJsonObject(2).getString("actorName"));
     assertEquals("白城市政协", history.getJsonObject(5).getString("actorName"));
-    assertEquals(6, count("SELECT count(*) FROM audit_log WHERE entity_type = 'topic' AND entity_id = '" + id + "'"));
+    assertEquals(6, db.count("SELECT count(*) FROM audit_log WHERE entity_type = 'topic' AND entity_id = '" + id + "'"));
   }
 
   @Test
@@ -198,7 +192,7 @@ class TopicTest {
     assertEquals(409, notDraft.statusCode(), notDraft.body());
     assertEquals("submitted", Http.json(notDraft).getJsonObject("current").getString("status"));
     assertEquals("第一次修改", Http.json(api.get("/api/v1/topics/" + id, c1)).getString("title"));
-    assertEquals(0, count("SELECT count(*) FROM topic WHERE title IN ('迟到的修改', '审核中修改')"));
+    assertEquals(0, db.count("SELECT count(*) FROM topic WHERE title IN ('迟到的修改', '审核中修改')"));
   }
 
   @Test
@@ -234,7 +228,7 @@ class TopicTest {
   @Test
   void badInputGivesFieldErrorsAndWritesNothing() throws Exception {
     String c1 = token("c1");
-    long before = count("SELECT count(*) FROM topic");
+    long before = db.count("SELECT count(*) FROM topic");
     assertField(api.call("POST", "/api/v1/topics", c1, topic("x").put("title", 42).encode()), 422, "title");
     assertField(api.call("POST", "/api/v1/topics", c1, topic("x").put("q1Answer", "yes").encode()), 422, "q1Answer");
     assertField(api.call("POST", "/api/v1/topics", c1, topic("x").put("stationId", "one").encode()), 422, "stationId");
@@ -251,7 +245,7 @@ class TopicTest {
     assertEquals(403, api.call("POST", "/api/v1/topics", c1,
         topic("x").put("stationId", f.stations.get(AccountFixtures.TUANJIE)).encode()).statusCode(), "not c1's station");
     assertField(api.call("POST", "/api/v1/topics", token("admin"), topic("x").put("stationId", 987_654).encode()), 422, "stationId");
-    assertEquals(before, count("SELECT count(*) FROM topic"), "nothing written");
+    assertEquals(before, db.count("SELECT count(*) FROM topic"), "nothing written");
   }
 
   @Test
@@ -321,7 +315,7 @@ class TopicTest {
     Browser b = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
     String form = b.get("/topics/new").body();
     assertTrue(form.contains("name=\"q1Answer\" value=\"true\"") && form.contains("for=\"f-q2Reason\""), "radios and labelled reasons");
-    long before = count("SELECT count(*) FROM topic");
+    long before = db.count("SELECT count(*) FROM topic");
     Map<String, String> fields = new HashMap<>(Map.of("stationId", String.valueOf(haiming), "title", "保留的议题名称",
         "category", "ecology", "source", "residents", "q1Answer", "true", "q1Reason", "保留的理由", "intent", "submit"));
     HttpResponse<String> bad = b.post("/topics", fields);
@@ -330,7 +324,7 @@ class TopicTest {
     assertTrue(bad.body().contains("id=\"e-q2Answer\"") && bad.body().contains("id=\"e-q2Reason\""), "one error per piece");
     assertTrue(bad.body().contains("请回答此问") && bad.body().contains("请写明理由"));
     assertTrue(bad.body().matches("(?s).*id=\"f-q1-yes\"[^>]*checked.*"), "the answer stays chosen");
-    assertEquals(before, count("SELECT count(*) FROM topic"), "nothing saved");
+    assertEquals(before, db.count("SELECT count(*) FROM topic"), "nothing saved");
 
     fields.put("intent", "save");
     HttpResponse<String> saved = b.post("/topics", fields);

@@ -7,8 +7,10 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.Times;
 import org.yishi.platform.security.Access;
 
+import java.time.ZoneId;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -48,5 +50,39 @@ public final class Rows {
   public static Future<Access.Scope> scopeOf(SqlClient client, String table, long id) {
     return client.preparedQuery("SELECT station_id, division_code FROM " + table + " WHERE id = $1").execute(Tuple.of(id))
         .map(Access.Scope::ofStationRow);
+  }
+
+  /**
+   * Copies plain columns of {@code r} (text, whole numbers, booleans) into {@code json} under their
+   * API names, the one naming rule of every store: {@code division_code} → {@code divisionCode}.
+   */
+  public static JsonObject columns(JsonObject json, Row r, String... columns) {
+    for (String column : columns) {
+      json.put(apiName(column), r.getValue(column));
+    }
+    return json;
+  }
+
+  /** Copies timestamp columns of {@code r} into {@code json} under their API names, as ISO text in {@code zone} ({@link Times#iso}). */
+  public static JsonObject times(JsonObject json, Row r, ZoneId zone, String... columns) {
+    for (String column : columns) {
+      json.put(apiName(column), Times.iso(r.getOffsetDateTime(column), zone));
+    }
+    return json;
+  }
+
+  /** {@code created_at} → {@code createdAt}. */
+  public static String apiName(String column) {
+    StringBuilder out = new StringBuilder(column.length());
+    boolean upper = false;
+    for (char ch : column.toCharArray()) {
+      if (ch == '_') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(ch) : ch);
+        upper = false;
+      }
+    }
+    return out.toString();
   }
 }

@@ -51,6 +51,16 @@ public final class Access {
     };
   }
 
+  /** {@link #byId} for resources that belong to a division: {@code divisionOf} finds its code (null when missing). */
+  public static ScopeResolver divisionById(Function<Long, Future<String>> divisionOf) {
+    return byId(id -> divisionOf.apply(id).map(code -> code == null ? null : Scope.division(code)));
+  }
+
+  /** {@link #byId} for stations: {@code divisionOf} finds the station's division code (null when missing). */
+  public static ScopeResolver stationById(Function<Long, Future<String>> divisionOf) {
+    return byId(id -> divisionOf.apply(id).map(code -> code == null ? null : Scope.station(id, code)));
+  }
+
   /** The {@code :id} path parameter as a number, or null when it is not one. */
   public static Long pathId(RoutingContext ctx) {
     String raw = ctx.pathParam("id");

@@ -105,20 +105,7 @@ public final class SecureRouter {
   public Route postMultipart(String path, Access access, Path uploadsDir, long maxBytes,
                              Handler<RoutingContext> handler) {
     ownBody(path, access);
-    inventory.record(HttpMethod.POST, path, access, ApiQuery.NONE);
-    BodyHandler body = BodyHandler.create(uploadsDir.toString())
-        .setBodyLimit(maxBytes)
-        .setDeleteUploadedFilesOnEnd(true)
-        .setHandleFileUploads(true);
-    // Vert.x refuses a BodyHandler after other handlers, to be sure it sees the body unread; here
-    // the node pauses the request for routes it knows read their own body, so the guard may go first.
-    return router.route(HttpMethod.POST, path)
-        .handler(SecureRouter::holdBody)
-        .handler(security.guard(access, false))
-        .handler(body::handle)
-        .handler(security.csrfCheck())
-        .handler(security.idempotency())
-        .handler(handler);
+    return multipart(path, access, uploadsDir, maxBytes).handler(security.idempotency()).handler(handler);
   }
 
   /**
@@ -133,17 +120,23 @@ public final class SecureRouter {
       throw new IllegalArgumentException("an open upload route needs an open policy and a fixed path: POST " + path);
     }
     inventory.recordOwnBody(HttpMethod.POST, path);
+    return multipart(path, access, uploadsDir, maxBytes).handler(handler);
+  }
+
+  /** The upload route up to the CSRF check: guard first, then the body (at most {@code maxBytes}, files to {@code uploadsDir}). */
+  private Route multipart(String path, Access access, Path uploadsDir, long maxBytes) {
     inventory.record(HttpMethod.POST, path, access, ApiQuery.NONE);
     BodyHandler body = BodyHandler.create(uploadsDir.toString())
         .setBodyLimit(maxBytes)
         .setDeleteUploadedFilesOnEnd(true)
         .setHandleFileUploads(true);
+    // Vert.x refuses a BodyHandler after other handlers, to be sure it sees the body unread; here
+    // the node pauses the request for routes it knows read their own body, so the guard may go first.
     return router.route(HttpMethod.POST, path)
         .handler(SecureRouter::holdBody)
         .handler(security.guard(access, false))
         .handler(body::handle)
-        .handler(security.csrfCheck())
-        .handler(handler);
+        .handler(security.csrfCheck());
   }
 
   private void ownBody(String path, Access access) {

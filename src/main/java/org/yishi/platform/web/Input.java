@@ -297,6 +297,24 @@ public final class Input {
     return out;
   }
 
+  /** A required multi-line reason (a status change's, a return's) of at most {@code max} characters. */
+  public String reason(int max) {
+    String v = optionalText("reason", max, true);
+    if (v == null && !failed("reason")) {
+      reject("reason", "field.station.reason");
+    }
+    return v;
+  }
+
+  /** The required {@code version} an edit was based on (the optimistic lock); null, and rejected, when missing or bad. */
+  public Long version() {
+    Long v = optionalLong("version", 1, Integer.MAX_VALUE);
+    if (v == null && !failed("version")) {
+      reject("version", "field.required");
+    }
+    return v;
+  }
+
   /** Records a field error found by the caller's own rules. */
   public Input reject(String name, String key, Object... args) {
     errors.putIfAbsent(name, Msg.of(key, args));

@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.RoutingContext;
+import org.yishi.platform.http.AppException;
+import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.reliability.FormTokens;
 import org.yishi.platform.reliability.Idempotency;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Renders pages and carries the per-request locale. */
 public final class Web {
@@ -138,6 +141,22 @@ public final class Web {
   }
 
   /** Field errors in the request's language. */
+  /**
+   * The answer to a form that failed. Field errors (422) and a stale version (409) re-render
+   * {@code template} with that status: {@code model} gives the page's model (the submitted values and
+   * the form's choices), which gets the field messages under {@code errors}. Anything else fails the request.
+   */
+  public void formFailed(RoutingContext ctx, Throwable err, String template, Supplier<Future<Map<String, Object>>> model) {
+    if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
+      model.get().onFailure(ctx::fail).onSuccess(m -> {
+        m.put("errors", messages(ctx, e.fields()));
+        page(ctx, e.kind().status, template, m);
+      });
+    } else {
+      ctx.fail(err);
+    }
+  }
+
   public Map<String, String> messages(RoutingContext ctx, Map<String, Msg> errors) {
     Locale locale = locale(ctx);
     Map<String, String> out = new HashMap<>();
