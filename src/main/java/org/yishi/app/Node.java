@@ -1,7 +1,7 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
-import org.yishi.notify.DeliveryHealth;
+import org.yishi.notify.ChannelRoutes;
 import org.yishi.notify.PreferenceRoutes;
 import org.yishi.notify.TestMessageRoutes;
 import org.yishi.notify.UnitContactRoutes;
@@ -80,6 +80,7 @@ public final class Node {
       Services services = Services.build(app, accounts);
       AttachmentRoutes.moveInOnce(app);
       return accounts.bootstrapAdmin(config.adminPassword())
+          .compose(v -> services.channelSettings().checkAtStartup().<Void>mapEmpty())
           .compose(v -> config.demo() ? demoCity(app, services).seedIfEmpty() : Future.<Void>succeededFuture())
           .compose(v -> {
             List<Feature> features = features(app, services);
@@ -100,7 +101,7 @@ public final class Node {
    */
   static List<Feature> features(App app, Services s) {
     return List.of(
-        () -> new HealthRoutes(app, now -> DeliveryHealth.detail(app.pool(), app.config().notifications(), now)).router(),
+        () -> new HealthRoutes(app, now -> s.channelSettings().readyDetail(now)).router(),
         () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
         () -> new AuthRoutes(app, s.accounts()).router(),
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),
@@ -108,6 +109,7 @@ public final class Node {
         () -> new DeliveryRoutes(app).router(),
         () -> PreferenceRoutes.router(app),
         () -> new TestMessageRoutes(app, s.delivery()).router(),
+        () -> new ChannelRoutes(app, s.channelSettings()).router(),
         () -> UnitContactRoutes.router(app),
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),
