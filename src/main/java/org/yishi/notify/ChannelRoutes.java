@@ -25,7 +25,7 @@ import java.util.Map;
  * answered ("set"/"not set"); an admin replaces or clears them. Saved settings are used by every
  * node ({@link ChannelSettings}).
  */
-public final class ChannelRoutes {
+public record ChannelRoutes(App app, ChannelSettings settings) {
   private static final Access ADMIN = Access.roles(Role.ADMIN);
   private static final String PAGE = "/admin/notifications/channels";
   private static final Map<String, List<String>> FORM_FIELDS = Map.of(
@@ -34,21 +34,12 @@ public final class ChannelRoutes {
       "robot", List.of("kind", "scope"));
   private static final Map<String, List<String>> FORM_SECRETS = Map.of(
       "email", List.of("password"), "sms", List.of("token", "accessKeySecret"), "robot", List.of("url", "secret"));
-  private final App app;
-  private final ChannelSettings settings;
-
-  public ChannelRoutes(App app, ChannelSettings settings) {
-    this.app = app;
-    this.settings = settings;
-  }
-
-  /** The routes; the composition root builds one instance per HTTP verticle. */
+  /** The routes (one instance per HTTP verticle, built by the composition root). */
   public Router router() {
-    ChannelRoutes routes = this;
     SecureRouter r = app.secureRouter();
-    r.get(PAGE, ADMIN, routes::page);
-    r.post(PAGE + "/:channel", ADMIN, routes::saveFromForm);
-    r.post(PAGE + "/:channel/reset", ADMIN, routes::resetFromForm);
+    r.get(PAGE, ADMIN, this::page);
+    r.post(PAGE + "/:channel", ADMIN, this::saveFromForm);
+    r.post(PAGE + "/:channel/reset", ADMIN, this::resetFromForm);
     r.get("/api/v1/admin/notification-channels", ADMIN, ctx -> settings.view().onSuccess(v -> Json.ok(ctx, v)).onFailure(ctx::fail));
     r.put("/api/v1/admin/notification-channels/:channel", ADMIN, ctx -> api(ctx, channel(ctx), true));
     r.delete("/api/v1/admin/notification-channels/:channel", ADMIN, ctx -> api(ctx, channel(ctx), false));
@@ -74,22 +65,8 @@ public final class ChannelRoutes {
   }
 
   private void api(RoutingContext ctx, String name, boolean save) {
-    Future<JsonObject> done;
-    if (save) {
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (RuntimeException e) {
-        body = null;
-      }
-      if (body == null) {
-        throw new AppException(ErrorKind.INVALID, "The body must be a JSON object", Map.of());
-      }
-      done = settings.save(Security.require(ctx), name, body);
-    } else {
-      done = settings.delete(Security.require(ctx), name);
-    }
-    done.onSuccess(v -> Json.ok(ctx, v)).onFailure(ctx::fail);
+    (save ? settings.save(Security.require(ctx), name, PreferenceRoutes.body(ctx)) : settings.delete(Security.require(ctx), name))
+        .onSuccess(v -> Json.ok(ctx, v)).onFailure(ctx::fail);
   }
 
   private void page(RoutingContext ctx) {
@@ -107,6 +84,9 @@ public final class ChannelRoutes {
     MultiMap f = ctx.request().formAttributes();
     JsonObject in = new JsonObject();
     FORM_FIELDS.get(form).forEach(k -> in.put(k, f.get(k)));
+    if (f.get("port") != null && f.get("port").strip().matches("[0-9]{1,9}")) { // a form's digits are the JSON number
+      in.put("port", Long.parseLong(f.get("port").strip()));
+    }
     for (String k : FORM_SECRETS.get(form)) {
       if (f.get("clear_" + k) != null) {
         in.put(k, "");

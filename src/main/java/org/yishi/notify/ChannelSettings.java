@@ -16,6 +16,7 @@ import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.Msg;
 import org.yishi.platform.security.Principal;
+import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Text;
 
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public final class ChannelSettings {
   private static final List<String> PROVIDERS = List.of("gateway", "aliyun", "off");
   private static final List<String> ROBOT_KINDS = List.of("wecom", "dingtalk", "feishu");
   private static final String DEFAULT_ALIYUN = "https://dysmsapi.aliyuncs.com/";
+  private static final String URL = "https?://[^\\s/?#]+\\S*";
 
   private final Pool pool;
   private final DomainEvents events;
@@ -312,8 +314,8 @@ public final class ChannelSettings {
         newSecrets.put(s, v);
       }
     }
-    if (!form.errors.isEmpty()) {
-      return Future.failedFuture(AppException.invalid(form.errors));
+    if (!form.in.ok()) {
+      return Future.failedFuture(AppException.invalid(form.in.errors()));
     }
     return pool.withTransaction(tx -> tx.preparedQuery("SELECT settings, secrets FROM notify_channel WHERE name = $1 FOR UPDATE")
             .execute(Tuple.of(name))
@@ -388,57 +390,33 @@ public final class ChannelSettings {
     return out;
   }
 
-  /** Reads and checks the fields of a body, collecting a message per bad field. */
+  /** Reads and checks the fields of a body ({@link Input}), collecting a message per bad field. */
   private static final class Form {
-    private final JsonObject in;
-    final Map<String, Msg> errors = new LinkedHashMap<>();
+    private final JsonObject body;
+    private final Input in;
 
-    Form(JsonObject in) {
-      this.in = in;
-    }
-
-    /** The trimmed text, or null (absent/blank); a message for a non-string, a control character or an oversized value. */
-    private String raw(String f, int max) {
-      Object v = in.getValue(f);
-      if (v == null) {
-        return null;
-      }
-      if (!(v instanceof String s)) {
-        errors.put(f, Msg.of("field.channel.text"));
-        return null;
-      }
-      String t = Text.strip(s);
-      if (t.length() > max) {
-        errors.put(f, Msg.of("field.tooLong", max));
-        return null;
-      }
-      if (Text.hasControl(t)) {
-        errors.put(f, Msg.of("field.control"));
-        return null;
-      }
-      return t.isEmpty() ? null : t;
+    Form(JsonObject body) {
+      this.body = body;
+      this.in = Input.fromObjects(body.getMap());
     }
 
     String text(String f, int max, boolean required, String dflt) {
-      String t = raw(f, max);
-      if (t == null && required && !errors.containsKey(f)) {
-        errors.put(f, Msg.of("field.required"));
-      }
+      String t = required ? in.text(f, max) : in.optionalText(f, max, false);
       return t == null ? dflt : t;
     }
 
     String pattern(String f, String regex, boolean required, String key) {
       String t = text(f, 500, required, "");
       if (!t.isEmpty() && !t.matches(regex)) {
-        errors.put(f, Msg.of(key));
+        in.reject(f, key);
       }
       return t;
     }
 
     String oneOf(String f, List<String> allowed, String dflt) {
       String t = text(f, 40, dflt == null, dflt);
-      if (t != null && !allowed.contains(t) && !errors.containsKey(f)) {
-        errors.put(f, Msg.of("field.channel.oneOf", String.join(", ", allowed)));
+      if (t != null && !allowed.contains(t)) {
+        in.reject(f, "field.channel.oneOf", String.join(", ", allowed));
       }
       return t;
     }
@@ -448,20 +426,11 @@ public final class ChannelSettings {
     }
 
     int port(String f) {
-      Object v = in.getValue(f);
-      long p;
-      if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-        p = n.longValue();
-      } else if (v instanceof String s && s.strip().matches("[0-9]{1,6}")) {
-        p = Long.parseLong(s.strip());
-      } else {
-        errors.put(f, Msg.of(v == null || (v instanceof String s && s.isBlank()) ? "field.required" : "field.channel.port"));
-        return 0;
+      Long p = in.optionalLong(f, 1, 65535);
+      if (p == null) {
+        in.reject(f, "field.required");
       }
-      if (p < 1 || p > 65535) {
-        errors.put(f, Msg.of("field.channel.port"));
-      }
-      return (int) p;
+      return p == null ? 0 : p.intValue();
     }
 
     String email(String f) {
@@ -470,23 +439,23 @@ public final class ChannelSettings {
 
     String url(String f, boolean required, String dflt) {
       String t = text(f, 500, required, dflt);
-      if (!t.isEmpty() && !t.matches("https?://[^\\s/?#]+\\S*")) {
-        errors.put(f, Msg.of("field.channel.url"));
+      if (!t.isEmpty() && !t.matches(URL)) {
+        in.reject(f, "field.channel.url");
       }
       return t;
     }
 
-    /** null = keep, "" = clear, else the new value (a URL when {@code url}). */
+    /** null = keep (absent or null), "" = clear (empty or blank), else the new value (a URL when {@code url}). */
     String secret(String f, boolean url) {
-      if (!in.containsKey(f) || in.getValue(f) == null) {
+      if (body.getValue(f) == null) {
         return null;
       }
-      String t = raw(f, 1000);
-      if (errors.containsKey(f)) {
+      String t = in.optionalText(f, 1000, false);
+      if (in.failed(f)) {
         return null;
       }
-      if (t != null && url && !t.matches("https?://[^\\s/?#]+\\S*")) {
-        errors.put(f, Msg.of("field.channel.url"));
+      if (t != null && url && !t.matches(URL)) {
+        in.reject(f, "field.channel.url");
       }
       return t == null ? "" : t;
     }

@@ -70,7 +70,8 @@ public final class PreferenceRoutes {
     return id;
   }
 
-  private static JsonObject body(RoutingContext ctx) {
+  /** The JSON object body of an API request (422 when it is not one); also for {@link ChannelRoutes}. */
+  static JsonObject body(RoutingContext ctx) {
     JsonObject body;
     try {
       body = ctx.body().asJsonObject();

@@ -24,8 +24,9 @@ public final class SecretBox {
   private final SecretKeySpec key;
   private final String problem;
 
-  private SecretBox(SecretKeySpec key, String problem) {
-    this.key = key;
+  /** @param raw the 32 key bytes, or null with the {@code problem} that makes the key unusable */
+  private SecretBox(byte[] raw, String problem) {
+    this.key = raw == null ? null : new SecretKeySpec(raw, "AES");
     this.problem = problem;
   }
 
@@ -48,7 +49,7 @@ public final class SecretBox {
       return new SecretBox(null, "YISHI_SECRET_KEY is malformed: it decodes to " + raw.length
           + " bytes, 32 are required (generate one with: openssl rand -base64 32)");
     }
-    return new SecretBox(new SecretKeySpec(raw, "AES"), null);
+    return new SecretBox(raw, null);
   }
 
   /** Null when the key is usable; otherwise what is wrong with it (for the log, /ready and the admin page). */

@@ -119,7 +119,7 @@ class ChannelSettingsTest {
   void badInputIsRefusedFieldByFieldAndNothingIsWritten() {
     JsonObject f = fields(put("email", new JsonObject().put("host", "bad host!").put("port", 70000).put("tls", "ssl")
         .put("from", "nobody").put("username", 5)));
-    assertEquals(Map.of("host", "must be a host name or an IP address", "port", "must be a whole number from 1 to 65535",
+    assertEquals(Map.of("host", "must be a host name or an IP address", "port", "must be between 1 and 65,535",
         "tls", "must be one of: none, starttls, tls", "from", "not a valid e-mail address", "username", "must be text"), f.getMap());
     assertTrue(fields(put("email", email(null).put("port", "abc"))).containsKey("port"));
     assertTrue(fields(put("email", email(null).put("port", 0))).containsKey("port"));
