@@ -1,7 +1,7 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
-import org.yishi.notify.DeliveryHealth;
+import org.yishi.notify.ChannelRoutes;
 import org.yishi.notify.PreferenceRoutes;
 import org.yishi.notify.TestMessageRoutes;
 import org.yishi.notify.UnitContactRoutes;
@@ -80,6 +80,7 @@ public final class Node {
       Services services = Services.build(app, accounts);
       AttachmentRoutes.moveInOnce(app);
       return accounts.bootstrapAdmin(config.adminPassword())
+          .compose(v -> services.channelSettings().checkAtStartup().<Void>mapEmpty())
           .compose(v -> config.demo() ? demoCity(app, services).seedIfEmpty() : Future.<Void>succeededFuture())
           .compose(v -> {
             List<Feature> features = features(app, services);
@@ -103,7 +104,7 @@ public final class Node {
     PointsRoutes points = new PointsRoutes(app, Bridges.pdfRendering(app.config().reports()),
         Bridges.memberContributions(s.topics().store(), s.outcomes().store()));
     return List.of(
-        () -> new HealthRoutes(app, now -> DeliveryHealth.detail(app.pool(), app.config().notifications(), now)).router(),
+        () -> new HealthRoutes(app, now -> s.channelSettings().readyDetail(now)).router(),
         () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
         () -> new AuthRoutes(app, s.accounts()).router(),
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),
@@ -111,6 +112,7 @@ public final class Node {
         () -> new DeliveryRoutes(app).router(),
         () -> PreferenceRoutes.router(app),
         () -> new TestMessageRoutes(app, s.delivery()).router(),
+        new ChannelRoutes(app, s.channelSettings()),
         () -> UnitContactRoutes.router(app),
         () -> new StationRoutes(app, s.stations(), s.divisions()).router(),
         () -> new MemberRoutes(app, s.members(), Bridges.stationLookup(s.stations().store())).router(),

@@ -13,6 +13,7 @@ import org.yishi.meeting.MeetingService;
 import org.yishi.meeting.RecordService;
 import org.yishi.meeting.ReminderService;
 import org.yishi.member.MemberService;
+import org.yishi.notify.ChannelSettings;
 import org.yishi.notify.DeliveryService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.plan.PlanService;
@@ -48,6 +49,7 @@ public record Services(
     CalendarFeeds feeds,
     ReminderService reminders,
     DeliveryService delivery,
+    ChannelSettings channelSettings,
     OutcomeService outcomes,
     RollupCache rollups,
     StatsService stats,
@@ -83,11 +85,14 @@ public record Services(
     ReminderService reminders = new ReminderService(pool, config.reminderLeads(),
         Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots(),
         zone);
-    DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now, zone);
+    // channel settings: the database's (admin page) over the environment's, read by every node
+    ChannelSettings channelSettings = new ChannelSettings(app.vertx(), pool, events, config.notifications());
+    DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now, zone,
+        () -> channelSettings.effective().map(ChannelSettings.Effective::settings));
     return new Services(accounts, new AuditStore(pool, zone), divisions, new DivisionImportService(app, divisions),
         stations, members, topics, plans, meetings, records,
         new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
-        reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
+        reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
         new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
         new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()));
   }

@@ -32,10 +32,14 @@ public final class DeliveryService {
   private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
   private final Pool pool;
   private final AppConfig.NotifySettings settings;
-  private final Map<String, Channel> channels = new HashMap<>();
-  private final Map<String, AppConfig.Robot> robots = new HashMap<>();
-  private final EmailChannel email;
+  // the channels of the settings last read (replaced as a whole when an admin changes them)
+  private volatile Map<String, Channel> channels = Map.of();
+  private volatile Map<String, AppConfig.Robot> robots = Map.of();
+  private EmailChannel email;
+  private AppConfig.NotifySettings applied;
   private final HttpChannels http;
+  private final Vertx vertx;
+  private final java.util.function.Supplier<Future<AppConfig.NotifySettings>> source;
 
   private final java.time.ZoneId zone;
 
@@ -47,29 +51,63 @@ public final class DeliveryService {
   /** @param zone the node's zone: the hour of the daily digest and quiet hours are local times */
   public DeliveryService(Vertx vertx, Pool pool, AppConfig.NotifySettings settings, java.util.function.Supplier<Instant> clock,
                          java.time.ZoneId zone) {
+    this(vertx, pool, settings, clock, zone, () -> Future.succeededFuture(settings));
+  }
+
+  /**
+   * @param source the channel settings in effect (the database's over the environment's,
+   *               {@link ChannelSettings}); read before each run, channels rebuilt when they changed
+   */
+  public DeliveryService(Vertx vertx, Pool pool, AppConfig.NotifySettings settings, java.util.function.Supplier<Instant> clock,
+                         java.time.ZoneId zone, java.util.function.Supplier<Future<AppConfig.NotifySettings>> source) {
     this.zone = zone;
     this.pool = pool;
     this.settings = settings;
-    settings.robots().forEach(r -> robots.put(r.name(), r));
+    this.vertx = vertx;
+    this.source = source;
     this.http = new HttpChannels(vertx, settings.timeoutSeconds(), clock);
-    if (settings.smtp().enabled()) {
-      email = new EmailChannel(vertx, settings.smtp(), settings.timeoutSeconds());
-      channels.put("email", email);
-    } else {
-      email = null;
+    configure(settings);
+  }
+
+  /** Reads the settings in effect and rebuilds the channels if they changed. */
+  public Future<Void> refresh() {
+    return source.get().map(s -> {
+      configure(s);
+      return null;
+    });
+  }
+
+  private synchronized void configure(AppConfig.NotifySettings s) {
+    if (s.equals(applied)) {
+      return;
     }
-    if (settings.aliyunSms().enabled()) { // a real provider first; the generic gateway otherwise
-      channels.put("sms", http.aliyunSms(settings.aliyunSms()));
-    } else if (!settings.smsUrl().isEmpty()) {
-      channels.put("sms", http.sms(settings.smsUrl(), settings.smsToken()));
+    Map<String, AppConfig.Robot> byName = new HashMap<>();
+    s.robots().forEach(r -> byName.put(r.name(), r));
+    Map<String, Channel> built = new HashMap<>();
+    EmailChannel previous = email;
+    email = s.smtp().enabled() ? new EmailChannel(vertx, s.smtp(), settings.timeoutSeconds()) : null;
+    if (email != null) {
+      built.put("email", email);
     }
-    if (!robots.isEmpty()) {
-      channels.put("robot", http.robots(robots));
+    if (s.aliyunSms().enabled()) { // a real provider first; the generic gateway otherwise
+      built.put("sms", http.aliyunSms(s.aliyunSms()));
+    } else if (!s.smsUrl().isEmpty()) {
+      built.put("sms", http.sms(s.smsUrl(), s.smsToken()));
+    }
+    if (!byName.isEmpty()) {
+      built.put("robot", http.robots(byName));
+    }
+    robots = Map.copyOf(byName);
+    channels = Map.copyOf(built);
+    applied = s;
+    if (previous != null) { // messages still in flight on the old client finish first
+      vertx.setTimer(2_000L * settings.timeoutSeconds() + 1_000, t -> previous.close());
     }
   }
 
+  /** The robots of the settings last read. */
   public List<AppConfig.Robot> robots() {
-    return settings.robots();
+    return List.copyOf(robots.values());
   }
 
   /** The channels this node can send on (the others' messages wait, with the reason in the log). */
@@ -89,7 +127,7 @@ public final class DeliveryService {
 
   private Future<JsonObject> send(String node, Instant now, Long only) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
-    return pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
+    return refresh().compose(fresh -> pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
             SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,
                    p.quiet_from, p.quiet_to
               FROM outbox o LEFT JOIN notify_preference p ON p.account_id = o.account_id
@@ -110,7 +148,7 @@ public final class DeliveryService {
             }
             return counts;
           });
-        })));
+        }))));
   }
 
   /**
@@ -264,7 +302,7 @@ public final class DeliveryService {
         .execute(Tuple.of(id, until, why)).map("waiting");
   }
 
-  public void close() {
+  public synchronized void close() {
     if (email != null) {
       email.close();
     }

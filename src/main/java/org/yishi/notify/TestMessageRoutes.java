@@ -70,8 +70,12 @@ public record TestMessageRoutes(App app, DeliveryService delivery) implements Ro
         });
   }
 
-  /** Validates, queues and sends; answers {@code {id, status, reply | error}}. */
+  /** Validates, queues and sends with the channel settings in effect; answers {@code {id, status, reply | error}}. */
   Future<JsonObject> send(Principal actor, String channel, String rawTo, boolean wrongType) {
+    return delivery.refresh().compose(v -> checkedSend(actor, channel, rawTo, wrongType));
+  }
+
+  private Future<JsonObject> checkedSend(Principal actor, String channel, String rawTo, boolean wrongType) {
     Map<String, Msg> errors = new HashMap<>();
     if (channel == null || !CHANNELS.contains(channel)) {
       errors.put("channel", Msg.of("field.notify.testChannel"));
@@ -87,7 +91,7 @@ public record TestMessageRoutes(App app, DeliveryService delivery) implements Ro
       errors.put("to", Msg.of("field.email.format"));
     } else if ("sms".equals(channel) && !to.matches("1[3-9][0-9]{9}")) {
       errors.put("to", Msg.of("field.notify.mobile"));
-    } else if ("robot".equals(channel) && app.config().notifications().robots().stream().noneMatch(r -> r.name().equals(to))) {
+    } else if ("robot".equals(channel) && delivery.robots().stream().noneMatch(r -> r.name().equals(to))) {
       errors.put("to", Msg.of("field.notify.robot"));
     }
     if (!errors.isEmpty()) {

@@ -68,6 +68,12 @@ class AccessMatrixTest {
     add("GET /api/v1/admin/deliveries", "/api/v1/admin/deliveries?status=failed", none, 200, 403, 403, 403, 403, 403, 401);
     Supplier<String> badTest = () -> new JsonObject().put("channel", "fax").put("to", "x").encode();
     add("POST /api/v1/admin/notifications/test", "/api/v1/admin/notifications/test", badTest, 422, 403, 403, 403, 403, 403, 401);
+    Supplier<String> badPort = () -> new JsonObject().put("host", "127.0.0.1").put("port", 70000).put("from", "a@b.cn").encode();
+    add("GET /api/v1/admin/notification-channels", "/api/v1/admin/notification-channels", none, 200, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/admin/notification-channels/:channel", "/api/v1/admin/notification-channels/email", badPort, 422, 403, 403, 403, 403, 403, 401);
+    add("DELETE /api/v1/admin/notification-channels/:channel", "/api/v1/admin/notification-channels/sms", none, 404, 403, 403, 403, 403, 403, 401);
+    add("PUT /api/v1/admin/notification-channels/robots/:name", "/api/v1/admin/notification-channels/robots/r1", badPort, 422, 403, 403, 403, 403, 403, 401);
+    add("DELETE /api/v1/admin/notification-channels/robots/:name", "/api/v1/admin/notification-channels/robots/r1", none, 404, 403, 403, 403, 403, 403, 401);
     Supplier<String> badContact = () -> new JsonObject().put("districtCode", AccountFixtures.TAOBEI).put("unit", "城管局")
         .put("contact", "landline").encode();
     add("GET /api/v1/unit-contacts", "/api/v1/unit-contacts", none, 200, 200, 200, 200, 200, 403, 401);
@@ -93,6 +99,9 @@ class AccessMatrixTest {
     add("GET /audit", "/audit", none, 200, 200, 200, 200, 200, 403, 303);
     add("GET /admin/notifications", "/admin/notifications", none, 200, 403, 403, 403, 403, 403, 303);
     add("POST /admin/notifications/test", "/admin/notifications/test", none, 303, 403, 403, 403, 403, 403, 401);
+    add("GET /admin/notifications/channels", "/admin/notifications/channels", none, 200, 403, 403, 403, 403, 403, 303);
+    add("POST /admin/notifications/channels/:channel", "/admin/notifications/channels/email", none, 422, 403, 403, 403, 403, 403, 401);
+    add("POST /admin/notifications/channels/:channel/reset", "/admin/notifications/channels/sms/reset", none, 404, 403, 403, 403, 403, 403, 401);
     add("GET /account/password", "/account/password", none, 200, 200, 200, 200, 200, 200, 303);
     add("GET /account/notifications", "/account/notifications", none, 200, 200, 200, 200, 200, 200, 303);
     add("POST /account/notifications", "/account/notifications", none, 303, 303, 303, 303, 303, 303, 401);

@@ -82,9 +82,17 @@ public record AppConfig(
    * @param backoffSeconds the wait after the first failed attempt; doubled after each further one (capped at an hour)
    * @param batch          messages one scheduler run claims
    * @param timeoutSeconds connect and answer timeout of each gateway call
+   * @param secretKey      YISHI_SECRET_KEY as given (Base64 of 32 bytes; checked by the notify feature, never printed)
    */
   public record NotifySettings(String publicUrl, int maxAttempts, int backoffSeconds, int batch, int timeoutSeconds,
-                               Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms) {
+                               Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms,
+                               String secretKey) {
+    /** The same settings with other channels (the effective ones, from the database and the environment). */
+    public NotifySettings withChannels(Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms) {
+      return new NotifySettings(publicUrl, maxAttempts, backoffSeconds, batch, timeoutSeconds, smtp, smsUrl, smsToken,
+          List.copyOf(robots), aliyunSms, secretKey);
+    }
+
     @Override
     public String toString() {
       return "NotifySettings[" + publicUrl + ", attempts=" + maxAttempts + ", backoff=" + backoffSeconds + "s, batch=" + batch
@@ -272,6 +280,7 @@ public record AppConfig(
   private static final Setting SMS_URL = new Setting("notify.sms.url", "YISHI_SMS_URL");
   private static final Setting SMS_TOKEN = new Setting("notify.sms.token", "YISHI_SMS_TOKEN");
   private static final Setting ROBOTS = new Setting("notify.robots", "YISHI_ROBOTS");
+  private static final Setting SECRET_KEY = new Setting("notify.secretKey", "YISHI_SECRET_KEY");
   private static final Setting STATS_CACHE = new Setting("stats.cacheMillis", "YISHI_STATS_CACHE_MILLIS");
   private static final Setting STATS_CACHE_MAX_AGE = new Setting("stats.cacheMaxAgeMillis", "YISHI_STATS_CACHE_MAX_AGE_MILLIS");
   private static final Setting ALIYUN_SMS_ENDPOINT = new Setting("notify.aliyunSms.endpoint", "YISHI_ALIYUN_SMS_ENDPOINT");
@@ -711,7 +720,8 @@ public record AppConfig(
       }
       return new NotifySettings(publicUrl, (int) integer(NOTIFY_MAX_ATTEMPTS, 6, 1, 100),
           (int) integer(NOTIFY_BACKOFF, 30, 1, 86_400), (int) integer(NOTIFY_BATCH, 100, 1, 10_000),
-          (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots), aliyunSms());
+          (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots), aliyunSms(),
+          text(SECRET_KEY, "", true));
     }
 
     /** Alibaba Cloud SMS; templates are "kind=SMS_code;…;default=SMS_code". Off without an AccessKey id. */

@@ -35,7 +35,9 @@ public enum DomainEvent {
   OUTCOME_TYPICAL_MARKED("outcome.typical_marked", true),
   OUTCOME_TYPICAL_UNMARKED("outcome.typical_unmarked", true),
   /** A station moved to another division: caches keyed by division drop what they hold. */
-  STATION_MOVED("station.moved", false);
+  STATION_MOVED("station.moved", false),
+  /** An admin changed the notification channels' settings: every node drops its cached copy. */
+  NOTIFY_CHANNELS_CHANGED("notify.channels_changed", false);
 
   private final String type;
   private final boolean counted;
