@@ -192,11 +192,16 @@ public final class RequestRoutes {
     Future<String> sent = token == null || !token.matches(TOKEN) ? Future.succeededFuture() : requests.sentWith(token);
     sent.onSuccess(code -> {
       if (code != null) {
-        Web.redirect(ctx, "/r/track?code=" + code + "&new=1");
+        toStatusPage(ctx, code);
       } else {
         submitNew(ctx, in, token);
       }
     }).onFailure(ctx::fail);
+  }
+
+  /** After a submission: the request's status page, which greets the resident with its code. */
+  private static void toStatusPage(RoutingContext ctx, String code) {
+    Web.redirect(ctx, "/r/track?code=" + code + "&new=1");
   }
 
   private void submitNew(RoutingContext ctx, Input in, String token) {
@@ -249,7 +254,7 @@ public final class RequestRoutes {
             // (and used the challenge's answer up); then this one gets its code too
             return (known ? requests.sentWith(token) : Future.<String>succeededFuture()).compose(code -> {
               if (code != null) {
-                Web.redirect(ctx, "/r/track?code=" + code + "&new=1");
+                toStatusPage(ctx, code);
                 return Future.<Void>succeededFuture();
               }
               return form(ctx, 422, station, categories, values, in.errors(), needed, known ? token : null);
@@ -259,7 +264,7 @@ public final class RequestRoutes {
                   requests.dueOn(clock.instant())), photo, limits, clock.instant(), token, Web.locale(ctx))
               .compose(code -> (challengeId == null ? Future.succeededFuture()
                   : Future.fromCompletionStage(challenges().removeAsync(challengeId))).map(code))
-              .onSuccess(code -> Web.redirect(ctx, "/r/track?code=" + code + "&new=1"))
+              .onSuccess(code -> toStatusPage(ctx, code))
               .<Void>mapEmpty();
         }))))
         .onFailure(ctx::fail);

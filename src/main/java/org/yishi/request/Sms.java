@@ -24,19 +24,17 @@ import java.util.Map;
  */
 public final class Sms {
   static final String KIND = "resident_request";
-  /** The steps a resident is told of: triage actions, then what the topic reaches. */
-  static final List<String> STEPS = List.of("received", "accept", "answer", "decline", "merge", "hide",
-      "held", "outcome", "implemented", "rated");
-
   private Sms() {
   }
 
   /** One message to queue: to whom, in which language, about which request's step. */
   public record Message(long requestId, String phone, String step, String trackingCode, Locale locale) {
-    /** The message of a step in the resident's language, from the templates. */
+    /**
+     * The message of a step (received, a triage action, or held, outcome, implemented, rated) in the
+     * resident's language, from the templates.
+     */
     String body() {
-      return MessageTemplates.render(locale, "request", STEPS.contains(step) ? step : "received",
-          Map.of("code", TrackingCode.grouped(trackingCode)));
+      return MessageTemplates.render(locale, "request", step, Map.of("code", TrackingCode.grouped(trackingCode)));
     }
   }
 
@@ -55,19 +53,21 @@ public final class Sms {
     if (messages.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    List<Tuple> batch = messages.stream().map(m -> Tuple.of(m.phone(),
-        MessageTemplates.render(m.locale(), "request", "subject", Map.of()), m.body(),
-        "request:" + m.requestId() + ":" + m.step(), KIND, I18n.tag(m.locale()))).toList();
+    // one statement for all: arrays of the columns, unnested
+    Tuple columns = Tuple.tuple()
+        .addArrayOfString(messages.stream().map(Message::phone).toArray(String[]::new))
+        .addArrayOfString(messages.stream().map(m -> MessageTemplates.render(m.locale(), "request", "subject", Map.of()))
+            .toArray(String[]::new))
+        .addArrayOfString(messages.stream().map(Message::body).toArray(String[]::new))
+        .addArrayOfString(messages.stream().map(m -> "request:" + m.requestId() + ":" + m.step()).toArray(String[]::new))
+        .addArrayOfString(messages.stream().map(m -> I18n.tag(m.locale())).toArray(String[]::new))
+        .addString(KIND);
     return tx.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
-            VALUES ('sms', $1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING""")
-        .executeBatch(batch)
-        .map(rows -> {
-          int n = 0;
-          for (var r = rows; r != null; r = r.next()) {
-            n += r.rowCount();
-          }
-          return n;
-        });
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, locale, kind)
+            SELECT 'sms', m.recipient, m.subject, m.body, m.dedupe_key, m.locale, $6
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS m(recipient, subject, body, dedupe_key, locale)
+            ON CONFLICT (dedupe_key) DO NOTHING""")
+        .execute(columns)
+        .map(rows -> rows.rowCount());
   }
 }

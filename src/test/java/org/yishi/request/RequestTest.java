@@ -54,12 +54,17 @@ class RequestTest {
   private static long s3;   // c3's station in 洮北区, active
   private static long s2;   // c2's station in 洮南市, left pending
 
+  /** The settings of the second member of the node's cluster, started by the test that needs it. */
+  private static Map<String, String> secondNode;
+
   @BeforeAll
   static void start() {
     pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(pgUrl, Map.of(
+    java.util.List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of(
         "YISHI_REQUEST_PER_ADDRESS_HOUR", "40", "YISHI_REQUEST_CHALLENGE_AFTER", "30",
-        "YISHI_REQUEST_PER_PHONE_DAY", "8", "YISHI_REQUEST_PHOTO_MAX_BYTES", "4096")));
+        "YISHI_REQUEST_PER_PHONE_DAY", "8", "YISHI_REQUEST_PHOTO_MAX_BYTES", "4096"));
+    node = TestNodes.start(envs.get(0));
+    secondNode = envs.get(1);
     f = AccountFixtures.create(node);
     sql = new Sql(pgUrl);
     api = new Api(node.baseUrl());
@@ -193,6 +198,46 @@ class RequestTest {
       assertTrue(fresh.find() && !fresh.group(1).equals(bad), "a new token to send it with");
     }
     assertEquals(before + 1, sql.count("SELECT count(*) FROM resident_request"), "nothing stored for an unknown token");
+  }
+
+  @Test
+  void aFormOpenedOnOneNodeAndSentToAnotherAndBackStoresOneRequest() throws Exception {
+    Node other = TestNodes.start(secondNode);
+    try {
+      Browser b = resident(s1);
+      String token = formToken(b, s1); // given out by node 1
+      Map<String, String> fields = Map.of("submitToken", token, "description", "跨节点提交");
+      Submitted atOther = submit(b.at(other.baseUrl()), s1, fields, null);
+      assertEquals(303, atOther.response().statusCode(), atOther.response().body());
+      Submitted back = submit(b.at(node.baseUrl()), s1, fields, null);
+      assertEquals(atOther.code(), back.code(), "node 1 answers the request node 2 stored");
+      assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", token));
+
+      // both nodes at once, four posts each, of a form node 2 gave out (the token is the form's, not the session's)
+      Browser x = resident(s1);
+      Browser y = new Browser(other.baseUrl());
+      String once = formToken(y, s1);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        java.util.List<java.util.concurrent.Future<HttpResponse<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          Browser at = i % 2 == 0 ? x : y;
+          all.add(pool.submit(() -> at.postMultipart("/r/submit", Map.of("station", String.valueOf(s1), "category", "livelihood",
+              "description", "两台同时", "submitToken", once), null, null, null)));
+        }
+        java.util.Set<String> locations = new java.util.HashSet<>();
+        for (java.util.concurrent.Future<HttpResponse<String>> r : all) {
+          assertEquals(303, r.get().statusCode(), r.get().body());
+          locations.add(r.get().headers().firstValue("Location").orElseThrow());
+        }
+        assertEquals(1, locations.size(), locations.toString());
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", once));
+    } finally {
+      other.close();
+    }
   }
 
   @Test
