@@ -6,14 +6,15 @@
 # bounded in time and requests beside its ceiling measured in the same run, writes
 # target/bench/results.json and prints the table.
 #
-# NAMEs: import generate read dashboard write report attachments memory cluster (default: all).
+# NAMEs: import generate read dashboard write report attachments memory requests cluster (default: all).
 #   --only read,write reuses the data set of an earlier run of the same scale when there is one
 #   (target/bench/SCALE); import or generate in the list starts from an empty database.
 # --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
 #   YISHI_DATA_DIR, stops them).
 # Environment: YISHI_BENCH_HTTP_PORT (18080), YISHI_BENCH_CLUSTER_PORT (15701), YISHI_BENCH_DB_PORT
 #   (15532), YISHI_BENCH_DURATION / YISHI_BENCH_WARMUP (seconds per measured run / its warm-up),
-#   YISHI_BENCH_JFR=1 (records node 1 with Java Flight Recorder into target/bench/SCALE/node1.jfr).
+#   YISHI_BENCH_JFR=1 (records node 1 with Java Flight Recorder into target/bench/SCALE/node1.jfr),
+#   YISHI_BENCH_REQUESTS_PER_MINUTE / YISHI_BENCH_REQUESTS_SECONDS (the requests campaign: 1000, 60).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$YISHI_HOME"
@@ -23,7 +24,7 @@ ONLY=""
 KEEP=0
 usage() {
   echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
-  echo "  NAMEs: import generate read dashboard write report attachments memory cluster" >&2
+  echo "  NAMEs: import generate read dashboard write report attachments memory requests cluster" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
 for name in ${ONLY//,/ }; do
-  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|cluster) ;;
+  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|requests|cluster) ;;
     *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
 done
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -91,6 +92,9 @@ export YISHI_CLUSTER_NAME="yishi-bench-$SCALE"
 export YISHI_DEMO=false
 # the load generator drives the nodes with one account far beyond a person's request rate
 export YISHI_RATE_LIMIT_PER_SECOND=0
+# the requests benchmark's residents each come from their own address, forwarded by 127.0.0.1 as by
+# a reverse proxy: the residents' limits keep their defaults and count per resident, as in production
+export YISHI_HTTP_TRUSTED_PROXIES=127.0.0.1
 export YISHI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 unset YISHI_PG_URL
 NODE_OPTS="-Xmx1g"
@@ -151,6 +155,12 @@ for name in read dashboard write report attachments memory; do wanted "$name" &&
 if [ -n "$single" ]; then
   echo "-- 2-5, 7. HTTP benchmarks on node 1: $single"
   bench_java http "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" --only "$single"
+fi
+
+if wanted requests; then
+  echo "-- 8. residents' requests on node 1: a city-wide campaign, then the public status page"
+  bench_java requests "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" \
+    --per-minute "${YISHI_BENCH_REQUESTS_PER_MINUTE:-1000}" --requests-seconds "${YISHI_BENCH_REQUESTS_SECONDS:-60}"
 fi
 
 if wanted cluster; then

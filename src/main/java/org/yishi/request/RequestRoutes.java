@@ -42,6 +42,13 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
   static final int PLACE_MAX = 200;
   static final int REPLY_MAX = 2000;
   private static final String CHALLENGE = "yishi.request-challenges";
+  /**
+   * The one-time tokens of the forms given out (token -> station id), kept for {@link #FORM_HOURS}
+   * hours; a used one stays (a retry finds its request in PostgreSQL by the token first).
+   */
+  private static final String FORMS = "yishi.request-forms";
+  static final int FORM_HOURS = 24;
+  private static final String TOKEN = "[A-Za-z0-9_-]{22}";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Access ANYONE = Access.signedIn();
   private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
@@ -77,7 +84,7 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
       List<RequestStore.Limit> limits = requests.limits(address(ctx), id, null, clock.instant());
       requests.challengeNeeded(limits)
           .compose(needed -> requests.categories().compose(categories -> form(ctx, 200, station, categories,
-              Map.of(), Map.of(), needed)))
+              Map.of(), Map.of(), needed, null)))
           .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
@@ -93,9 +100,20 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
     app.web().page(ctx, 404, "request/unavailable", Map.of());
   }
 
+  /**
+   * Renders the form with its one-time token: {@code token} when the form comes back with errors,
+   * else a new one, given out in a cluster map for {@link #FORM_HOURS} hours (any node may get the post).
+   */
   private Future<Void> form(RoutingContext ctx, int status, JsonObject station, JsonArray categories,
-                            Map<String, String> values, Map<String, Msg> errors, boolean challenge) {
+                            Map<String, String> values, Map<String, Msg> errors, boolean challenge, String token) {
+    if (token == null) {
+      String fresh = randomId();
+      return Future.fromCompletionStage(forms().setAsync(fresh, String.valueOf(station.getLong("id")), FORM_HOURS,
+              java.util.concurrent.TimeUnit.HOURS))
+          .compose(v -> form(ctx, status, station, categories, values, errors, challenge, fresh));
+    }
     Map<String, Object> model = new HashMap<>();
+    model.put("submitToken", token);
     model.put("station", station.getMap());
     model.put("categories", Web.rows(categories));
     model.put("values", values);
@@ -108,9 +126,7 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
     // the answer waits in a cluster map under a random id (any node may get the post), for one use
     int a = 10 + RANDOM.nextInt(40);
     int b = 1 + RANDOM.nextInt(9);
-    byte[] id = new byte[16];
-    RANDOM.nextBytes(id);
-    String challengeId = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    String challengeId = randomId();
     model.put("challengeA", a);
     model.put("challengeB", b);
     model.put("challengeId", challengeId);
@@ -118,31 +134,75 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
         .compose(v -> app.web().page(ctx, status, "request/form", model));
   }
 
+  /** 128 random bits, URL-safe: challenge ids and the forms' one-time tokens. */
+  private static String randomId() {
+    byte[] id = new byte[16];
+    RANDOM.nextBytes(id);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+  }
+
   private com.hazelcast.map.IMap<String, String> challenges() {
     return app.cluster().getHazelcastInstance().getMap(CHALLENGE);
   }
 
-  /** The answer kept for a challenge id, removed by this call (null when unknown, used or expired). */
-  private Future<String> takeAnswer(String challengeId) {
-    if (challengeId == null || !challengeId.matches("[A-Za-z0-9_-]{22}")) {
-      return Future.succeededFuture();
-    }
-    return Future.fromCompletionStage(challenges().removeAsync(challengeId));
+  private com.hazelcast.map.IMap<String, String> forms() {
+    return app.cluster().getHazelcastInstance().getMap(FORMS);
   }
 
+  /**
+   * The answer kept for a challenge id (null when unknown, used or expired); removed once the
+   * submission it guards is stored, so that the same form sent twice at once is not refused.
+   */
+  private Future<String> answerOf(String challengeId) {
+    if (challengeId == null || !challengeId.matches(TOKEN)) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(challenges().getAsync(challengeId));
+  }
+
+  /** Whether {@code token} was given out with the form of {@code stationId} and has not expired. */
+  private Future<Boolean> issued(String token, long stationId) {
+    if (token == null || !token.matches(TOKEN)) {
+      return Future.succeededFuture(false);
+    }
+    return Future.fromCompletionStage(forms().getAsync(token)).map(s -> String.valueOf(stationId).equals(s));
+  }
+
+  /**
+   * A submission. The same form sent again (a double tap, a reload, a retry after a lost answer, to
+   * any node) finds the request its one-time token stored and is sent to that request's status page;
+   * a token that was never given out or has expired brings the form back (422) with a new one.
+   */
   private void submit(RoutingContext ctx) {
     Input in = Input.form(ctx);
+    String token = in.optionalText("submitToken", 40, false);
+    Future<String> sent = token == null || !token.matches(TOKEN) ? Future.succeededFuture() : requests.sentWith(token);
+    sent.onSuccess(code -> {
+      if (code != null) {
+        toStatusPage(ctx, code);
+      } else {
+        submitNew(ctx, in, token);
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  /** After a submission: the request's status page, which greets the resident with its code. */
+  private static void toStatusPage(RoutingContext ctx, String code) {
+    Web.redirect(ctx, "/r/track?code=" + code + "&new=1");
+  }
+
+  private void submitNew(RoutingContext ctx, Input in, String token) {
     Long stationId = in.optionalLong("station", 1, Long.MAX_VALUE);
     activeStation(stationId).onSuccess(station -> {
       if (station == null) {
         unavailable(ctx);
         return;
       }
-      requests.categories().onSuccess(categories -> submitTo(ctx, in, station, categories)).onFailure(ctx::fail);
+      requests.categories().onSuccess(categories -> submitTo(ctx, in, token, station, categories)).onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 
-  private void submitTo(RoutingContext ctx, Input in, JsonObject station, JsonArray categories) {
+  private void submitTo(RoutingContext ctx, Input in, String token, JsonObject station, JsonArray categories) {
     String category = in.text("category", 40);
     if (category != null && categories.stream().noneMatch(c -> category.equals(((JsonObject) c).getString("key")))) {
       in.reject("category", "request.error.category");
@@ -165,18 +225,35 @@ public record RequestRoutes(App app, RequestService requests, Clock clock) imple
     long stationId = station.getLong("id");
     List<RequestStore.Limit> limits = requests.limits(address(ctx), stationId, phone, clock.instant());
     photo(ctx, in)
-        .compose(photo -> requests.challengeNeeded(limits).compose(needed -> takeAnswer(challengeId).compose(expected -> {
+        .compose(photo -> requests.challengeNeeded(limits).compose(needed -> answerOf(challengeId).compose(expected ->
+            issued(token, stationId).compose(known -> {
           if (needed && (answer == null || !answer.equals(expected))) {
             in.reject("challenge", answer == null ? "request.error.challengeMissing" : "request.error.challengeWrong");
+            if (answer != null && challengeId != null) {
+              challenges().removeAsync(challengeId); // one guess per question
+            }
+          }
+          if (!known) {
+            in.reject("submitToken", "request.error.form");
           }
           if (!in.ok()) {
-            return form(ctx, 422, station, categories, values, in.errors(), needed);
+            // the same form sent at once by a double tap: the first may have been stored meanwhile
+            // (and used the challenge's answer up); then this one gets its code too
+            return (known ? requests.sentWith(token) : Future.<String>succeededFuture()).compose(code -> {
+              if (code != null) {
+                toStatusPage(ctx, code);
+                return Future.<Void>succeededFuture();
+              }
+              return form(ctx, 422, station, categories, values, in.errors(), needed, known ? token : null);
+            });
           }
           return requests.submit(new RequestStore.NewRequest(stationId, category, description, place, phone,
-                  requests.dueOn(clock.instant())), photo, limits, clock.instant())
-              .onSuccess(code -> Web.redirect(ctx, "/r/track?code=" + code + "&new=1"))
+                  requests.dueOn(clock.instant())), photo, limits, clock.instant(), token, Web.locale(ctx))
+              .compose(code -> (challengeId == null ? Future.succeededFuture()
+                  : Future.fromCompletionStage(challenges().removeAsync(challengeId))).map(code))
+              .onSuccess(code -> toStatusPage(ctx, code))
               .<Void>mapEmpty();
-        })))
+        }))))
         .onFailure(ctx::fail);
   }
 

@@ -11,6 +11,7 @@ import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.ErrorKind;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
+import org.yishi.platform.web.I18n;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The rules of residents' requests: submission under cluster-wide limits (per address, station and
@@ -110,12 +112,19 @@ public final class RequestService {
 
   /**
    * Stores a submission in one transaction with its photo, its limit counts and (when a number was
-   * left) the text message that confirms it; answers the tracking code. A limit exceeded rolls the
-   * whole transaction back and fails with {@link LimitReached}.
+   * left) the text message that confirms it, in the language of the form; answers the tracking code.
+   * The form's one-time {@code token} makes it idempotent: when a request was stored with that token
+   * already (the same form sent twice, even at once, to any node), nothing is written or counted and
+   * the answer is that request's code. A limit exceeded rolls the whole transaction back and fails
+   * with {@link LimitReached}.
    */
-  public Future<String> submit(RequestStore.NewRequest in, Photo photo, List<RequestStore.Limit> limits, Instant now) {
+  public Future<String> submit(RequestStore.NewRequest in, Photo photo, List<RequestStore.Limit> limits, Instant now,
+                               String token, Locale locale) {
     String code = TrackingCode.next();
-    return store.pool().withTransaction(tx -> store.count(tx, limits)
+    // the insert comes first: a second post of the token waits here for the first one's transaction
+    return store.pool().withTransaction(tx -> store.insert(tx, in, code, token, I18n.tag(locale)).compose(id -> id == null
+        ? store.codeOfToken(tx, token)
+        : store.count(tx, limits)
         .compose(over -> {
           if (over >= 0) {
             String which = limits.get(over).key().substring(0, limits.get(over).key().indexOf(':'));
@@ -123,13 +132,16 @@ public final class RequestService {
                 : Duration.between(now, now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1))).toSeconds();
             return Future.failedFuture(new LimitReached(which, Math.max(1, retry)));
           }
-          return store.insert(tx, in, code);
+          return photo == null ? Future.succeededFuture() : store.insertPhoto(tx, id, photo.mediaType(), photo.bytes());
         })
-        .compose(id -> photo == null ? Future.succeededFuture(id)
-            : store.insertPhoto(tx, id, photo.mediaType(), photo.bytes()).map(id))
-        .compose(id -> in.phone() == null ? Future.succeededFuture()
-            : Sms.queue(tx, id, in.phone(), "received", Sms.text("received", code)))
-        .map(code));
+        .compose(v -> in.phone() == null ? Future.succeededFuture()
+            : Sms.queue(tx, new Sms.Message(id, in.phone(), "received", code, locale)))
+        .map(code)));
+  }
+
+  /** The tracking code of the request sent with a form's one-time token, or null when none was. */
+  public Future<String> sentWith(String token) {
+    return store.codeOfToken(store.pool(), token);
   }
 
   /** The day by which the station promises an answer to a request received at {@code now}. */
@@ -165,7 +177,8 @@ public final class RequestService {
           .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "request." + t.action(), "resident_request", id,
                   after.getString("divisionCode"), masked(before), masked(after)))
               .compose(x -> before.getString("phone") == null ? Future.succeededFuture()
-                  : Sms.queue(tx, id, before.getString("phone"), t.action(), Sms.text(t.action(), before.getString("trackingCode"))))
+                  : store.localeOf(tx, id).compose(tag -> Sms.queue(tx, new Sms.Message(id, before.getString("phone"),
+                      t.action(), before.getString("trackingCode"), Sms.locale(tag)))))
               .map(after));
     }));
   }
@@ -224,16 +237,19 @@ public final class RequestService {
   }
 
   /**
-   * The scheduler's job for requests: the text messages of later steps ({@link RequestStore#queueProgressMessages}),
+   * The scheduler's job for requests: the text messages of later steps ({@link RequestStore#progressSteps}),
    * then the retention ({@link #runRetention}).
    */
   public Future<Integer> runScheduled(Instant now) {
-    return store.queueProgressMessages().compose(n -> runRetention(now));
+    return store.progressSteps()
+        .compose(due -> due.isEmpty() ? Future.succeededFuture(0) : store.pool().withTransaction(tx -> Sms.queue(tx, due)))
+        .compose(n -> runRetention(now));
   }
 
   /**
    * The retention job: erases the phone numbers of requests received more than the retention
-   * period before {@code now} (and old limit counters); answers how many numbers were erased.
+   * period before {@code now}, with their copies in the outbox (and old limit counters); answers how
+   * many requests' numbers were erased.
    */
   public Future<Integer> runRetention(Instant now) {
     return store.erasePhones(now.minus(Duration.ofDays(settings.phoneRetentionDays())))

@@ -104,15 +104,34 @@ public final class RequestStore {
                            LocalDate dueOn) {
   }
 
-  /** Inserts a request with its tracking code; answers its id. */
-  public Future<Long> insert(SqlClient tx, NewRequest r, String code) {
+  /**
+   * Inserts a request with its tracking code, the one-time token of the form it was sent with and
+   * the language of that form; answers its id, or null when a request with that token exists
+   * already (a second post of the same form: waits for the first one's transaction, then finds it).
+   */
+  public Future<Long> insert(SqlClient tx, NewRequest r, String code, String token, String locale) {
     return tx.preparedQuery("""
-            INSERT INTO resident_request (tracking_code, station_id, division_code, category, description, place, phone, due_on)
-            SELECT $1, s.id, s.division_code, $3, $4, $5, $6, $7 FROM station s WHERE s.id = $2
+            INSERT INTO resident_request (tracking_code, station_id, division_code, category, description, place, phone, due_on,
+                                          submit_token, locale)
+            SELECT $1, s.id, s.division_code, $3, $4, $5, $6, $7, $8, $9 FROM station s WHERE s.id = $2
+            ON CONFLICT (submit_token) DO NOTHING
             RETURNING id""")
         .execute(Tuple.tuple().addString(code).addLong(r.stationId()).addString(r.category()).addString(r.description())
-            .addString(r.place()).addString(r.phone()).addLocalDate(r.dueOn()))
-        .map(rows -> rows.iterator().next().getLong(0));
+            .addString(r.place()).addString(r.phone()).addLocalDate(r.dueOn()).addString(token).addString(locale))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+  }
+
+  /** The tracking code of the request sent with a form's one-time token, or null. */
+  public Future<String> codeOfToken(SqlClient client, String token) {
+    return client.preparedQuery("SELECT tracking_code FROM resident_request WHERE submit_token = $1")
+        .execute(Tuple.of(token))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  /** The language a request was sent in ('zh-CN', 'en', or null for Chinese). */
+  public Future<String> localeOf(SqlClient client, long id) {
+    return client.preparedQuery("SELECT locale FROM resident_request WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   public Future<Void> insertPhoto(SqlClient tx, long requestId, String mediaType, Buffer bytes) {
@@ -263,43 +282,59 @@ public final class RequestStore {
         .execute(Tuple.of(topicId, requestId)).mapEmpty();
   }
 
-  /** Erases phone numbers of requests received before {@code before}; answers how many. */
+  /**
+   * Erases the phone numbers of requests received before {@code before}, and in the same statement
+   * every copy of them in the outbox (queue and delivery log): the recipient of the request's text
+   * messages is masked, an unsent one is given up, and any number is cut out of the gateway's reply
+   * and the last error. Answers how many requests' numbers were erased.
+   */
   public Future<Integer> erasePhones(Instant before) {
     return pool.preparedQuery("""
-            UPDATE resident_request SET phone = NULL, phone_erased_at = now()
-             WHERE phone IS NOT NULL AND created_at < $1""")
+            WITH old AS (SELECT id, phone FROM resident_request WHERE phone IS NOT NULL AND created_at < $1 FOR UPDATE),
+                 erased AS (UPDATE resident_request r SET phone = NULL, phone_erased_at = now()
+                              FROM old WHERE r.id = old.id RETURNING r.id),
+                 copies AS (UPDATE outbox o SET recipient = left(old.phone, 3) || '****' || right(old.phone, 4),
+                                   failed_at = CASE WHEN o.sent_at IS NULL THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
+                                   last_error = CASE WHEN o.sent_at IS NULL THEN 'number erased after the retention period'
+                                                     ELSE regexp_replace(o.last_error, '1[3-9][0-9]{9}', '***********', 'g') END,
+                                   gateway_reply = regexp_replace(o.gateway_reply, '1[3-9][0-9]{9}', '***********', 'g')
+                              FROM old
+                             WHERE o.kind = 'resident_request' AND o.recipient = old.phone
+                               AND o.dedupe_key LIKE 'request:' || old.id || ':%'
+                            RETURNING o.id)
+            SELECT (SELECT count(*) FROM erased), (SELECT count(*) FROM copies)""")
         .execute(Tuple.of(OffsetDateTime.ofInstant(before, ZoneOffset.UTC)))
-        .map(rows -> rows.rowCount());
+        .map(rows -> rows.iterator().next().getLong(0).intValue());
   }
 
   /**
-   * Queues a text message for each step a linked request's topic has reached since (meeting held,
-   * outcome agreed, carried out, rated) to residents who left a number; each step once per request
-   * ({@code dedupe_key}), so running it again adds nothing. Answers how many were queued.
+   * The text messages due for the steps a linked request's topic has reached (meeting held,
+   * outcome agreed, carried out, rated), to residents who left a number, not yet queued (each step
+   * once per request, by {@code dedupe_key}).
    */
-  public Future<Integer> queueProgressMessages() {
+  public Future<List<Sms.Message>> progressSteps() {
     return pool.query("""
             WITH steps AS (
-              SELECT r.id, r.phone, r.tracking_code, 'held' AS step, '您反映的事项已召开协商议事会' AS what
+              SELECT r.id, r.phone, r.tracking_code, r.locale, 'held' AS step
                 FROM resident_request r JOIN topic_request tr ON tr.request_id = r.id
                WHERE r.phone IS NOT NULL AND EXISTS (SELECT 1 FROM meeting m WHERE m.topic_id = tr.topic_id AND m.status = 'held')
               UNION ALL
-              SELECT r.id, r.phone, r.tracking_code, s.step, s.what
+              SELECT r.id, r.phone, r.tracking_code, r.locale, s.step
                 FROM resident_request r JOIN topic_request tr ON tr.request_id = r.id
                 JOIN LATERAL (SELECT min(o.created_at) AS agreed, min(o.implemented_at) AS implemented, min(o.rated_at) AS rated
                                 FROM outcome o JOIN meeting m ON m.id = o.meeting_id WHERE m.topic_id = tr.topic_id) x ON true
-                CROSS JOIN LATERAL (VALUES ('outcome', '您反映的事项已形成协商成果', x.agreed),
-                                           ('implemented', '您反映的事项协商成果已落实', x.implemented),
-                                           ('rated', '您反映的事项已完成评价', x.rated)) AS s(step, what, at)
+                CROSS JOIN LATERAL (VALUES ('outcome', x.agreed), ('implemented', x.implemented), ('rated', x.rated)) AS s(step, at)
                WHERE r.phone IS NOT NULL AND s.at IS NOT NULL)
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, kind, locale)
-            SELECT 'sms', phone, '议事进展',
-                   '【议事】' || what || '。查询码 ' || substr(tracking_code, 1, 5) || '-' || substr(tracking_code, 6, 5) || '-'
-                     || substr(tracking_code, 11, 5) || '-' || substr(tracking_code, 16, 5) || '，可扫描议事室二维码查询进度。',
-                   'request:' || id || ':' || step, 'resident_request', 'zh-CN'
-              FROM steps
-            ON CONFLICT (dedupe_key) DO NOTHING""").execute()
-        .map(rows -> rows.rowCount());
+            SELECT id, phone, tracking_code, locale, step FROM steps
+             WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'request:' || steps.id || ':' || steps.step)
+             ORDER BY id, step""").execute()
+        .map(rows -> {
+          List<Sms.Message> out = new java.util.ArrayList<>();
+          for (Row r : rows) {
+            out.add(new Sms.Message(r.getLong(0), r.getString(1), r.getString(4), r.getString(2), Sms.locale(r.getString(3))));
+          }
+          return out;
+        });
   }
 
   /** Drops limit counters whose window started before {@code before}. */

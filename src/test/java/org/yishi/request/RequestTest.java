@@ -43,6 +43,7 @@ class RequestTest {
   static final String SCRIPT = "<script>alert('x')</script>'; DROP TABLE resident_request; --";
   private static final Pattern CODE = Pattern.compile("code=([0-9A-Z]{20})");
   private static final Pattern CHALLENGE_ID = Pattern.compile("name=\"challengeId\" value=\"([^\"]+)\"");
+  private static final Pattern SUBMIT_TOKEN = Pattern.compile("name=\"submitToken\" value=\"([^\"]+)\"");
   private static final Pattern QUESTION = Pattern.compile("(\\d+) 加 (\\d+) 等于几");
   private static String pgUrl;
   private static Node node;
@@ -53,12 +54,17 @@ class RequestTest {
   private static long s3;   // c3's station in 洮北区, active
   private static long s2;   // c2's station in 洮南市, left pending
 
+  /** The settings of the second member of the node's cluster, started by the test that needs it. */
+  private static Map<String, String> secondNode;
+
   @BeforeAll
   static void start() {
     pgUrl = TestPostgres.freshDatabaseUrl();
-    node = TestNodes.start(TestNodes.env(pgUrl, Map.of(
+    java.util.List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of(
         "YISHI_REQUEST_PER_ADDRESS_HOUR", "40", "YISHI_REQUEST_CHALLENGE_AFTER", "30",
-        "YISHI_REQUEST_PER_PHONE_DAY", "8", "YISHI_REQUEST_PHOTO_MAX_BYTES", "4096")));
+        "YISHI_REQUEST_PER_PHONE_DAY", "8", "YISHI_REQUEST_PHOTO_MAX_BYTES", "4096"));
+    node = TestNodes.start(envs.get(0));
+    secondNode = envs.get(1);
     f = AccountFixtures.create(node);
     sql = new Sql(pgUrl);
     api = new Api(node.baseUrl());
@@ -82,15 +88,28 @@ class RequestTest {
   record Submitted(HttpResponse<String> response, String code) {
   }
 
+  /**
+   * A resident's submission of a form just opened (its one-time token), unless the fields name the
+   * token ({@code submitToken}: "" sends none).
+   */
   static Submitted submit(Browser b, long station, Map<String, String> fields, byte[] photo) {
     Map<String, String> all = new HashMap<>(Map.of("station", String.valueOf(station), "category", "livelihood",
         "description", "小区路灯坏了三个月"));
+    if (!fields.containsKey("submitToken")) {
+      all.put("submitToken", formToken(b, station));
+    }
     all.putAll(fields);
     all.values().removeIf(v -> v == null);
     HttpResponse<String> r = b.postMultipart("/r/submit", all, photo == null ? null : "photo", "p.png", photo);
     String location = r.headers().firstValue("Location").orElse("");
     Matcher m = CODE.matcher(location);
     return new Submitted(r, m.find() ? m.group(1) : null);
+  }
+
+  /** The one-time token of a freshly opened form (null when the station has none). */
+  static String formToken(Browser b, long station) {
+    Matcher m = SUBMIT_TOKEN.matcher(b.get("/r/" + station).body());
+    return m.find() ? m.group(1) : null;
   }
 
   static Browser resident(long station) {
@@ -131,6 +150,120 @@ class RequestTest {
     // two codes are never alike and never in sequence
     Submitted other = submit(b, s1, Map.of(), null);
     assertNotEquals(s.code(), other.code());
+  }
+
+  @Test
+  void theSameFormSentTwiceStoresOneRequestAndAnswersTheSameCode() throws Exception {
+    Browser b = resident(s1);
+    String token = formToken(b, s1);
+    assertNotNull(token, "the form carries a one-time token");
+    Map<String, String> fields = Map.of("submitToken", token, "phone", "13900139000", "description", "楼道堆物");
+    Submitted first = submit(b, s1, fields, null);
+    Submitted again = submit(b, s1, fields, null);
+    assertEquals(303, first.response().statusCode(), first.response().body());
+    assertEquals(303, again.response().statusCode(), again.response().body());
+    assertEquals(first.code(), again.code(), "the second post answers the first one's tracking code");
+    assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", token));
+    assertEquals(1, sql.count("SELECT count(*) FROM outbox WHERE dedupe_key LIKE ?", "request:" + idOf(first.code()) + ":%"));
+    assertEquals(1, sql.count("SELECT hits FROM resident_request_limit WHERE key = 'phone:13900139000'"), "counted once");
+
+    // the same form sent eight times at once (a double tap, a retrying phone): one request, one code
+    String once = formToken(b, s1);
+    long before = sql.count("SELECT count(*) FROM resident_request");
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      java.util.List<java.util.concurrent.Future<Submitted>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        all.add(pool.submit(() -> submit(b, s1, Map.of("submitToken", once, "description", "同时提交"), null)));
+      }
+      java.util.Set<String> codes = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<Submitted> f : all) {
+        Submitted s = f.get();
+        assertEquals(303, s.response().statusCode(), s.response().body());
+        codes.add(s.code());
+      }
+      assertEquals(1, codes.size(), "every answer names the same request: " + codes);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(before + 1, sql.count("SELECT count(*) FROM resident_request"));
+    assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", once));
+
+    // no token, a forged one, one of another station's form: the form comes back (with a new token), nothing stored
+    for (String bad : new String[] {"", "AAAAAAAAAAAAAAAAAAAAAA", "'; DROP TABLE resident_request; --", formToken(b, s3)}) {
+      HttpResponse<String> r = submit(b, s1, Map.of("submitToken", bad), null).response();
+      assertEquals(422, r.statusCode(), bad);
+      assertTrue(r.body().contains("表单已失效"), r.body());
+      Matcher fresh = SUBMIT_TOKEN.matcher(r.body());
+      assertTrue(fresh.find() && !fresh.group(1).equals(bad), "a new token to send it with");
+    }
+    assertEquals(before + 1, sql.count("SELECT count(*) FROM resident_request"), "nothing stored for an unknown token");
+  }
+
+  @Test
+  void aFormOpenedOnOneNodeAndSentToAnotherAndBackStoresOneRequest() throws Exception {
+    Node other = TestNodes.start(secondNode);
+    try {
+      Browser b = resident(s1);
+      String token = formToken(b, s1); // given out by node 1
+      Map<String, String> fields = Map.of("submitToken", token, "description", "跨节点提交");
+      Submitted atOther = submit(b.at(other.baseUrl()), s1, fields, null);
+      assertEquals(303, atOther.response().statusCode(), atOther.response().body());
+      Submitted back = submit(b.at(node.baseUrl()), s1, fields, null);
+      assertEquals(atOther.code(), back.code(), "node 1 answers the request node 2 stored");
+      assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", token));
+
+      // both nodes at once, four posts each, of a form node 2 gave out (the token is the form's, not the session's)
+      Browser x = resident(s1);
+      Browser y = new Browser(other.baseUrl());
+      String once = formToken(y, s1);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        java.util.List<java.util.concurrent.Future<HttpResponse<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          Browser at = i % 2 == 0 ? x : y;
+          all.add(pool.submit(() -> at.postMultipart("/r/submit", Map.of("station", String.valueOf(s1), "category", "livelihood",
+              "description", "两台同时", "submitToken", once), null, null, null)));
+        }
+        java.util.Set<String> locations = new java.util.HashSet<>();
+        for (java.util.concurrent.Future<HttpResponse<String>> r : all) {
+          assertEquals(303, r.get().statusCode(), r.get().body());
+          locations.add(r.get().headers().firstValue("Location").orElseThrow());
+        }
+        assertEquals(1, locations.size(), locations.toString());
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(1, sql.count("SELECT count(*) FROM resident_request WHERE submit_token = ?", once));
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void residentsGetTextMessagesInTheLanguageOfThePageTheyUsed() {
+    Browser en = new Browser(node.baseUrl());
+    en.get("/lang/en");
+    assertEquals(200, en.get("/r/" + s1).statusCode());
+    Submitted english = submit(en, s1, Map.of("phone", "13500135000"), null);
+    assertEquals(303, english.response().statusCode(), english.response().body());
+    Submitted chinese = submit(resident(s1), s1, Map.of("phone", "13500135001"), null);
+    long id = idOf(english.code());
+    assertEquals("en", sql.value("SELECT locale FROM resident_request WHERE id = ?", id));
+    Map<String, Object> m = sql.row("SELECT body, subject, locale FROM outbox WHERE dedupe_key = ?", "request:" + id + ":received");
+    assertEquals("[Yishi] We have received your request. Tracking code " + TrackingCode.grouped(english.code())
+        + "; scan the station's QR code to follow it.", m.get("body"));
+    assertEquals("en", m.get("locale"));
+    assertEquals("【议事】已收到您的意见建议。查询码 " + TrackingCode.grouped(chinese.code()) + "，可扫描议事室二维码查询进度。",
+        sql.value("SELECT body FROM outbox WHERE dedupe_key = ?", "request:" + idOf(chinese.code()) + ":received"));
+
+    // triage: the coordinator's action reaches the resident in English too
+    Browser c1 = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    c1.get("/requests/" + id);
+    assertEquals(303, c1.post("/requests/" + id + "/triage", Map.of("action", "decline", "reply", "不属于本室")).statusCode());
+    String declined = (String) sql.value("SELECT body FROM outbox WHERE dedupe_key = ?", "request:" + id + ":decline");
+    assertTrue(declined.startsWith("[Yishi] Your request has not been taken up"), declined);
+    assertFalse(declined.contains("不属于本室"), "the reason is on the status page, not in the message");
   }
 
   @Test
@@ -391,12 +524,51 @@ class RequestTest {
         .execute(Tuple.of(old, OffsetDateTime.ofInstant(now.minus(181, ChronoUnit.DAYS), ZoneOffset.UTC))).await();
     node.app().pool().preparedQuery("UPDATE resident_request SET created_at = $2 WHERE tracking_code = $1")
         .execute(Tuple.of(recent, OffsetDateTime.ofInstant(now.minus(179, ChronoUnit.DAYS), ZoneOffset.UTC))).await();
+    // the first message was sent (the gateway echoed the number), a later one still waits in the queue
+    long oldId = idOf(old);
+    node.app().pool().preparedQuery("""
+            UPDATE outbox SET sent_at = now(), sent_by = 'node-x', gateway_reply = '{"to":"13600136000","ok":true}'
+             WHERE dedupe_key = $1""").execute(Tuple.of("request:" + oldId + ":received")).await();
+    Browser c1 = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    c1.get("/requests/" + oldId);
+    assertEquals(303, c1.post("/requests/" + oldId + "/triage", Map.of("action", "answer", "reply", "已修复")).statusCode());
+    assertEquals(2, sql.count("SELECT count(*) FROM outbox WHERE position('13600136000' in recipient || coalesce(gateway_reply, '')) > 0"));
     int erased = node.services().requests().runRetention(now).await();
     assertTrue(erased >= 1);
+    assertEquals(java.util.List.of(), tablesHolding("13600136000"), "no copy of the erased number in any table");
+    assertFalse(tablesHolding("13600136001").isEmpty(), "the recent request's number is kept");
+    Map<String, Object> queued = sql.row("SELECT recipient, failed_at, sent_at FROM outbox WHERE dedupe_key = ?", "request:" + oldId + ":answer");
+    assertEquals("136****6000", queued.get("recipient"));
+    assertNotNull(queued.get("failed_at"), "an unsent message to an erased number is given up");
+    assertNull(queued.get("sent_at"));
+    assertEquals("136****6000", sql.value("SELECT recipient FROM outbox WHERE dedupe_key = ?", "request:" + oldId + ":received"),
+        "the delivery log keeps the sent message, masked");
     assertNull(sql.value("SELECT phone FROM resident_request WHERE tracking_code = ?", old));
     assertNotNull(sql.value("SELECT phone_erased_at FROM resident_request WHERE tracking_code = ?", old));
     assertEquals("13600136001", sql.value("SELECT phone FROM resident_request WHERE tracking_code = ?", recent));
-    Browser c1 = new Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
     assertTrue(c1.get("/requests/" + idOf(old)).body().contains("已按期删除"));
+  }
+
+  /** Every table.column of the public schema whose text holds {@code digits} somewhere (all text-like columns searched). */
+  private static java.util.List<String> tablesHolding(String digits) {
+    java.util.List<String> found = new java.util.ArrayList<>();
+    io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> cols = node.app().pool().query("""
+        SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+           AND c.data_type IN ('text', 'character varying', 'character', 'jsonb', 'json', 'bytea')
+           AND c.table_name <> 'flyway_schema_history'""").execute().await();
+    for (io.vertx.sqlclient.Row c : cols) {
+      String table = c.getString(0);
+      String column = c.getString(1);
+      String where = "bytea".equals(c.getString(2)) ? "position(convert_to($1, 'UTF8') in \"" + column + "\") > 0"
+          : "position($1 in \"" + column + "\"::text) > 0";
+      long n = node.app().pool().preparedQuery("SELECT count(*) FROM \"" + table + "\" WHERE " + where)
+          .execute(Tuple.of(digits)).await().iterator().next().getLong(0);
+      if (n > 0) {
+        found.add(table + "." + column);
+      }
+    }
+    return found;
   }
 }
