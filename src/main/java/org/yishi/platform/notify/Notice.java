@@ -42,5 +42,14 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
 
     /** The five parties of a meeting whose contact is a mobile number (SMS) or an e-mail address. */
     record MeetingParties(long meetingId) implements Audience { }
+
+    /** The group robots whose scope is a station ({@code station:ID}) or its district ({@code district:CODE}). */
+    record StationRobots(long stationId) implements Audience { }
+
+    /** The group robots of the station an outcome belongs to (as {@link StationRobots}). */
+    record OutcomeRobots(long outcomeId) implements Audience { }
+
+    /** The group robots whose scope is a district unit ({@code district:CODE}), e.g. for a report about it. */
+    record UnitRobots(String unitCode) implements Audience { }
   }
 }
