@@ -40,7 +40,7 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Bench start|import-ceiling|generate|http|cluster|table [--option value ...]");
+      System.err.println("usage: Bench start|import-ceiling|generate|http|cluster|notify|table [--option value ...]");
       System.exit(2);
     }
     Map<String, String> o = options(args);
@@ -64,6 +64,7 @@ public final class Bench {
       case "generate" -> generate(o, results);
       case "http" -> HttpBenchmarks.run(o, results, false);
       case "cluster" -> HttpBenchmarks.run(o, results, true);
+      case "notify" -> NotifyBench.run(o, results);
       case "table" -> System.out.print(Results.table(Results.read(results)));
       default -> {
         System.err.println("unknown command " + args[0]);

@@ -125,7 +125,8 @@ public final class ReminderService {
    * One {@code meeting_reminder} notice per meeting in the window, queued by the outbox like every
    * other kind: the coordinators by the channels they chose (quiet hours and digests are the delivery
    * job's), the invited members and the five parties as their contacts allow, and each group robot
-   * of the station or its district. A transaction per meeting; the dedupe keys queue each message once.
+   * of the station or its district. A transaction per meeting, which also notes it in
+   * {@code reminder_queued}, so later runs (on any node) skip it; the dedupe keys queue each message once.
    */
   private Future<Integer> message(OffsetDateTime from, OffsetDateTime to, String lead) {
     return pool.preparedQuery("""
@@ -134,14 +135,21 @@ public final class ReminderService {
               JOIN topic t ON t.id = m.topic_id
               JOIN station s ON s.id = m.station_id
              WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.starts_at <= $2
+               AND NOT EXISTS (SELECT 1 FROM reminder_queued q WHERE q.meeting_id = m.id AND q.lead = $3)
              ORDER BY m.id""")
-        .execute(Tuple.of(from, to))
+        .execute(Tuple.of(from, to, lead))
         .compose(rows -> {
           Future<Integer> chain = Future.succeededFuture(0);
           for (Row r : rows) {
-            Notice notice = Notices.meetingReminder(r.getLong("id"), lead, r.getLong("station_id"), r.getString("title"),
+            long meeting = r.getLong("id");
+            Notice notice = Notices.meetingReminder(meeting, lead, r.getLong("station_id"), r.getString("title"),
                 r.getString("station"), r.getOffsetDateTime("starts_at").toString(), r.getString("venue"));
-            chain = chain.compose(n -> pool.withTransaction(tx -> Outbox.queue(tx, notice, robots)).map(k -> n + k));
+            // claimed and queued in one transaction: another node's run (or a later tick) skips it
+            chain = chain.compose(n -> pool.withTransaction(tx -> tx.preparedQuery("""
+                    INSERT INTO reminder_queued (meeting_id, lead) VALUES ($1, $2) ON CONFLICT DO NOTHING""")
+                .execute(Tuple.of(meeting, lead))
+                .compose(claimed -> claimed.rowCount() == 0 ? Future.succeededFuture(0) : Outbox.queue(tx, notice, robots)))
+                .map(k -> n + k));
           }
           return chain;
         });

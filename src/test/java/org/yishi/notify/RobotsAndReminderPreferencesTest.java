@@ -241,7 +241,7 @@ class RobotsAndReminderPreferencesTest {
         OffsetDateTime.parse(held.getString("next_attempt_at")).toInstant());
     assertTrue(row(key + "account:" + c3).getBoolean("sent"), "a digest reader's reminder is not held");
     MimeMessage mail = List.of(smtp.getReceivedMessages()).stream()
-        .filter(m -> recipient(m).equals("c3-rem@example.org")).findFirst().orElseThrow();
+        .filter(m -> recipient(m).equals("c3-rem@example.org") && subject(m).contains("RK-提醒偏好")).findFirst().orElseThrow();
     assertTrue(mail.getSubject().startsWith("议事提醒：RK-提醒偏好"), mail.getSubject());
     assertTrue(row(key + "member:" + f.taobeiMember).getBoolean("sent"), "the member's SMS is not held");
     for (String robot : List.of("tb-ding", "tb-wecom", "tb-feishu")) {
@@ -256,6 +256,14 @@ class RobotsAndReminderPreferencesTest {
     assertEquals("13900000031", texts.get(0).body().getString("to"));
     assertTrue(texts.get(0).body().getString("text").contains("在“海明议事厅”就“RK-提醒偏好”开展协商"),
         texts.get(0).body().getString("text"));
+  }
+
+  private static String subject(MimeMessage m) {
+    try {
+      return m.getSubject();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String recipient(MimeMessage m) {
