@@ -81,7 +81,8 @@ public final class ReminderService {
   /**
    * The same chase by e-mail: one {@code record_overdue} notice per meeting (to the station's
    * coordinators with an address) during the week after it became due (older ones were queued
-   * then); the dedupe keys queue each message once however often this runs.
+   * then), once: the meeting is noted in {@code reminder_queued} (lead {@code record}) in the same
+   * transaction, so later runs skip it; the dedupe keys queue each message once however often this runs.
    */
   private Future<Integer> recordMails(OffsetDateTime now) {
     return pool.withTransaction(tx -> tx.preparedQuery("""
@@ -91,15 +92,22 @@ public final class ReminderService {
               JOIN station s ON s.id = m.station_id
              WHERE m.status = 'scheduled' AND m.ends_at <= $1 AND m.ends_at > $1 - interval '7 days'
                AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)
+               AND NOT EXISTS (SELECT 1 FROM reminder_queued q WHERE q.meeting_id = m.id AND q.lead = 'record')
              ORDER BY m.id""")
         .execute(Tuple.of(now.minus(recordAfter)))
         .compose(rows -> {
           Future<Integer> chain = Future.succeededFuture(0);
+          Long[] ids = new Long[rows.size()];
+          int i = 0;
           for (Row r : rows) {
+            ids[i++] = r.getLong("id");
             chain = chain.compose(n -> Outbox.queue(tx, Notices.recordOverdue(r.getLong("id"), r.getLong("station_id"),
                 r.getString("title"), r.getString("station"), r.getOffsetDateTime("ends_at").toString())).map(k -> n + k));
           }
-          return chain;
+          // noted with the messages: the next ticks (thousands of meetings at city scale) skip them
+          return chain.compose(n -> tx.preparedQuery("""
+                  INSERT INTO reminder_queued (meeting_id, lead) SELECT unnest($1::bigint[]), 'record' ON CONFLICT DO NOTHING""")
+              .execute(Tuple.of(ids)).map(n));
         }));
   }
 

@@ -50,17 +50,15 @@ class NotificationBurstKillTest {
   private static final Duration START_LIMIT = Duration.ofSeconds(180);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final List<NodeProcess> NODES = new ArrayList<>();
+  /** What this test started, ended in reverse order (node processes first). */
+  private static final java.util.Deque<AutoCloseable> CLOSING = new java.util.ArrayDeque<>();
   private static GreenMail smtp;
   private static LocalGateway robot;
 
   @AfterAll
-  static void stop() {
-    NODES.forEach(NodeProcess::destroy);
-    if (smtp != null) {
-      smtp.stop();
-    }
-    if (robot != null) {
-      robot.close();
+  static void stop() throws Exception {
+    while (!CLOSING.isEmpty()) {
+      CLOSING.pop().close();
     }
   }
 
@@ -70,14 +68,19 @@ class NotificationBurstKillTest {
     Sql sql = new Sql(pgUrl);
     smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
     smtp.start();
+    CLOSING.push(smtp::stop);
     robot = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
+    CLOSING.push(robot::close);
     List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 3, Map.of(
         "YISHI_SMTP_HOST", "127.0.0.1", "YISHI_SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()), "YISHI_SMTP_TLS", "none",
         "YISHI_SMTP_FROM", "yishi@example.org",
         "YISHI_ROBOTS", "burst-wecom|wecom|district:220802000000|" + robot.url("/cgi-bin/webhook/send?key=burst"),
         "YISHI_SCHEDULER_INTERVAL_SECONDS", "1", "YISHI_NOTIFY_BATCH", String.valueOf(BATCH), "YISHI_PG_POOL_SIZE", "6"));
     for (int i = 0; i < 3; i++) {
-      NODES.add(NodeProcess.node("notify-node" + (i + 1), envs.get(i)).start());
+      NodeProcess n = NodeProcess.node("notify-node" + (i + 1), envs.get(i));
+      NODES.add(n);
+      CLOSING.push(n::destroy);
+      n.start();
     }
     Map<String, NodeProcess> byId = new HashMap<>();
     for (NodeProcess n : NODES) {

@@ -45,28 +45,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RobotsAndReminderPreferencesTest {
   private static final ZoneId ZONE = AppConfig.DEFAULT_ZONE;
-  private static final String DING_SECRET = "SECkinds-dingtalk";
-  private static final String FEISHU_SECRET = "kinds-feishu";
   private static final String SCRIPT = "<script>alert('x')</script>'; DROP TABLE outbox; --";
+  /** The gateways in this JVM: SMTP, an SMS endpoint and the three robots of the Taobei district (two signed). */
   private static GreenMail smtp;
   private static LocalGateway sms;
+  private static final String DING_SECRET = "SECkinds-dingtalk";
   private static LocalGateway dingtalk;
   private static LocalGateway wecom;
+  private static final String FEISHU_SECRET = "kinds-feishu";
   private static LocalGateway feishu;
   private static Node node;
   private static AccountFixtures f;
   private static String pgUrl;
   private static Map<String, String> env;
   private static Api api;
+  private static final java.util.Deque<AutoCloseable> CLOSING = new java.util.ArrayDeque<>();
 
   @BeforeAll
   static void start() {
     smtp = new GreenMail(new ServerSetup(TestNodes.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
     smtp.start();
-    sms = new LocalGateway("{\"ok\":true}");
-    dingtalk = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
-    wecom = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
-    feishu = new LocalGateway("{\"code\":0,\"msg\":\"success\",\"data\":{}}");
+    CLOSING.push(smtp::stop);
+    sms = gateway("{\"ok\":true}");
+    dingtalk = gateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
+    wecom = gateway("{\"errcode\":0,\"errmsg\":\"ok\"}");
+    feishu = gateway("{\"code\":0,\"msg\":\"success\",\"data\":{}}");
     String district = "|district:" + AccountFixtures.TAOBEI + "|";
     pgUrl = TestPostgres.freshDatabaseUrl();
     env = new HashMap<>(Map.of("YISHI_SCHEDULER_INTERVAL_SECONDS", "3600",
@@ -76,33 +79,33 @@ class RobotsAndReminderPreferencesTest {
             + ";tb-wecom|wecom" + district + wecom.url("/cgi-bin/webhook/send?key=k9")
             + ";tb-feishu|feishu" + district + feishu.url("/open-apis/bot/v2/hook/h9") + "|" + FEISHU_SECRET));
     node = TestNodes.start(TestNodes.env(pgUrl, env));
+    CLOSING.push(node::close);
     f = AccountFixtures.create(node);
     api = new Api(node.baseUrl());
   }
 
+  private static LocalGateway gateway(String okBody) {
+    LocalGateway g = new LocalGateway(okBody);
+    CLOSING.push(g::close);
+    return g;
+  }
+
+  /** The node first, then the gateways and the SMTP server: the reverse of their start. */
   @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
+  static void stop() throws Exception {
+    while (!CLOSING.isEmpty()) {
+      CLOSING.pop().close();
     }
-    smtp.stop();
-    sms.close();
-    dingtalk.close();
-    wecom.close();
-    feishu.close();
   }
 
   private static AppConfig config() {
     return TestNodes.config(TestNodes.env(pgUrl, env));
   }
 
+  /** One run of the delivery job at {@code at} (its clock), with the node's settings. */
   private static void deliverAt(Instant at) {
-    DeliveryService d = new DeliveryService(node.app().vertx(), node.app().pool(), config().notifications(), () -> at);
-    try {
-      d.sendDue("test-node", at).await();
-    } finally {
-      d.close();
-    }
+    DeliveryService delivery = new DeliveryService(node.app().vertx(), node.app().pool(), config().notifications(), () -> at);
+    delivery.sendDue("test-node", at).onComplete(done -> delivery.close()).await();
   }
 
   private static void sql(String sql, Object... args) {

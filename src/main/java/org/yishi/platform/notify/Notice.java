@@ -43,13 +43,22 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
     /** The five parties of a meeting whose contact is a mobile number (SMS) or an e-mail address. */
     record MeetingParties(long meetingId) implements Audience { }
 
-    /** The group robots whose scope is a station ({@code station:ID}) or its district ({@code district:CODE}). */
-    record StationRobots(long stationId) implements Audience { }
+    /**
+     * The group robots of a station ({@code station:ID} or its district's {@code district:CODE}), of the
+     * station an outcome belongs to, or of a district unit ({@code district:CODE}, e.g. a report about it).
+     */
+    record Robots(Long stationId, Long outcomeId, String unitCode) implements Audience {
+      public static Robots ofStation(long stationId) {
+        return new Robots(stationId, null, null);
+      }
 
-    /** The group robots of the station an outcome belongs to (as {@link StationRobots}). */
-    record OutcomeRobots(long outcomeId) implements Audience { }
+      public static Robots ofOutcome(long outcomeId) {
+        return new Robots(null, outcomeId, null);
+      }
 
-    /** The group robots whose scope is a district unit ({@code district:CODE}), e.g. for a report about it. */
-    record UnitRobots(String unitCode) implements Audience { }
+      public static Robots ofUnit(String unitCode) {
+        return new Robots(null, null, unitCode);
+      }
+    }
   }
 }

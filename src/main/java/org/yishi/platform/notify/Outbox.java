@@ -89,12 +89,10 @@ public final class Outbox {
         partyMeetings.add(p.meetingId());
       } else if (a instanceof Notice.Audience.OutcomeUnit u) {
         unitOutcomes.add(u.outcomeId());
-      } else if (a instanceof Notice.Audience.StationRobots r) {
-        robotStations.add(r.stationId());
-      } else if (a instanceof Notice.Audience.OutcomeRobots r) {
-        robotOutcomes.add(r.outcomeId());
-      } else if (a instanceof Notice.Audience.UnitRobots r) {
-        robotUnits.add(r.unitCode());
+      } else if (a instanceof Notice.Audience.Robots r) {
+        addIfSet(robotStations, r.stationId());
+        addIfSet(robotOutcomes, r.outcomeId());
+        addIfSet(robotUnits, r.unitCode());
       }
     }
     List<Tuple> batch = new ArrayList<>();
@@ -233,6 +231,12 @@ public final class Outbox {
           }
           return count;
         });
+  }
+
+  private static <T> void addIfSet(List<T> list, T value) {
+    if (value != null) {
+      list.add(value);
+    }
   }
 
   private static Long[] longs(List<Long> list) {
