@@ -6,7 +6,7 @@
 # bounded in time and requests beside its ceiling measured in the same run, writes
 # target/bench/results.json and prints the table.
 #
-# NAMEs: import generate read dashboard write report attachments memory requests cluster (default: all).
+# NAMEs: import generate read dashboard write report attachments memory requests cluster notify (default: all).
 #   --only read,write reuses the data set of an earlier run of the same scale when there is one
 #   (target/bench/SCALE); import or generate in the list starts from an empty database.
 # --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
@@ -15,6 +15,8 @@
 #   (15532), YISHI_BENCH_DURATION / YISHI_BENCH_WARMUP (seconds per measured run / its warm-up),
 #   YISHI_BENCH_JFR=1 (records node 1 with Java Flight Recorder into target/bench/SCALE/node1.jfr),
 #   YISHI_BENCH_REQUESTS_PER_MINUTE / YISHI_BENCH_REQUESTS_SECONDS (the requests campaign: 1000, 60).
+#   YISHI_BENCH_SMTP_PORT (15525) / YISHI_BENCH_ROBOT_PORT (15580): the notify benchmark's SMTP sink and
+#   robot endpoints in the bench JVM.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$YISHI_HOME"
@@ -24,7 +26,7 @@ ONLY=""
 KEEP=0
 usage() {
   echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
-  echo "  NAMEs: import generate read dashboard write report attachments memory requests cluster" >&2
+  echo "  NAMEs: import generate read dashboard write report attachments memory requests cluster notify" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
 for name in ${ONLY//,/ }; do
-  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|requests|cluster) ;;
+  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|requests|cluster|notify) ;;
     *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
 done
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -168,6 +170,26 @@ if wanted cluster; then
   YISHI_JAVA_OPTS="-Xmx1g" cluster start 3
   bench_java cluster "${common[@]}" --only cluster \
     --nodes "http://127.0.0.1:$HTTP_PORT,http://127.0.0.1:$((HTTP_PORT + 1)),http://127.0.0.1:$((HTTP_PORT + 2))"
+fi
+
+if wanted notify; then
+  # node 1 alone again, its channels the SMTP sink and the robot endpoints of the bench JVM (ports set
+  # before it starts); the burst is queued in the database and drained by its scheduler's delivery job
+  NOTIFY_SMTP_PORT="${YISHI_BENCH_SMTP_PORT:-15525}"
+  NOTIFY_ROBOT_PORT="${YISHI_BENCH_ROBOT_PORT:-15580}"
+  NOTIFY_ROBOTS=50 NOTIFY_BATCH=500 NOTIFY_INTERVAL=1
+  robots=""
+  for i in $(seq 1 "$NOTIFY_ROBOTS"); do
+    robots+="${robots:+;}bench-robot-$i|wecom|district:990000000000|http://127.0.0.1:$NOTIFY_ROBOT_PORT/hook/$i"
+  done
+  echo "-- 8. notify: a burst of 10,000 reminders through node 1's outbox (batch $NOTIFY_BATCH, every $NOTIFY_INTERVAL s) ..."
+  cluster stop >/dev/null 2>&1 || true
+  YISHI_SMTP_HOST=127.0.0.1 YISHI_SMTP_PORT="$NOTIFY_SMTP_PORT" YISHI_SMTP_TLS=none YISHI_SMTP_FROM=yishi-bench@example.org \
+    YISHI_ROBOTS="$robots" YISHI_NOTIFY_BATCH="$NOTIFY_BATCH" YISHI_SCHEDULER_INTERVAL_SECONDS="$NOTIFY_INTERVAL" \
+    YISHI_JAVA_OPTS="$NODE_OPTS" cluster start 1
+  bench_java notify "${common[@]}" --node "http://127.0.0.1:$HTTP_PORT" --node-pid "$(cat "$STATE/node1.pid")" \
+    --smtp-port "$NOTIFY_SMTP_PORT" --robot-port "$NOTIFY_ROBOT_PORT" --robots "$NOTIFY_ROBOTS" --per-robot 4 \
+    --messages 10000 --batch "$NOTIFY_BATCH" --interval "$NOTIFY_INTERVAL"
 fi
 
 cp "$RESULTS" "$BENCH_DIR/results-$SCALE.json"

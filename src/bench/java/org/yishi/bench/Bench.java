@@ -41,7 +41,7 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Bench start|import-ceiling|generate|http|cluster|table [--option value ...]");
+      System.err.println("usage: Bench start|import-ceiling|generate|http|cluster|notify|table [--option value ...]");
       System.exit(2);
     }
     Map<String, String> o = options(args);
@@ -66,6 +66,7 @@ public final class Bench {
       case "http" -> HttpBenchmarks.run(o, results, false);
       case "cluster" -> HttpBenchmarks.run(o, results, true);
       case "requests" -> RequestBenchmarks.run(o, results);
+      case "notify" -> NotifyBench.run(o, results);
       case "table" -> System.out.print(Results.table(Results.read(results)));
       default -> {
         System.err.println("unknown command " + args[0]);

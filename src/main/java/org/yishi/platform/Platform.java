@@ -170,6 +170,7 @@ public final class Platform {
             config.reliability().rateLimitBurst()), idempotency, config.security().sessionMaxHours());
     org.yishi.platform.notify.Outbox.publicUrl(config.notifications().publicUrl()); // links in queued messages
     org.yishi.platform.notify.Notices.zone(config.zone()); // and the times in them
+    org.yishi.platform.notify.Outbox.robots(config.notifications().robots()); // robots hear of every kind in their scope
     app = new App(vertx, config, pool, cluster, metrics, new Web(new Templates()), security,
         new RouteInventory(), new DomainEvents(vertx), database::openJdbc, readPool);
     return app;

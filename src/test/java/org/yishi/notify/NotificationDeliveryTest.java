@@ -15,19 +15,16 @@ import org.yishi.platform.config.AppConfig;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.Api;
 import org.yishi.support.LocalGateway;
+import org.yishi.support.RobotFormats;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,36 +159,22 @@ class NotificationDeliveryTest {
     assertTrue(text.contains("洮北联络员") && text.contains("海明社区会议室"), text);
 
     // the DingTalk robot: documented text format, signed with HMAC-SHA256(timestamp + "\n" + secret)
-    List<LocalGateway.Received> ding = dingtalk.accepted().stream()
-        .filter(r -> r.body().getJsonObject("text").getString("content").contains("老旧小区加装电梯")).toList();
+    List<LocalGateway.Received> ding = RobotFormats.texts(dingtalk, t -> t.contains("老旧小区加装电梯"));
     assertEquals(1, ding.size());
-    LocalGateway.Received d = ding.get(0);
-    assertEquals("text", d.body().getString("msgtype"));
-    assertEquals("abc", d.query().get("access_token"));
-    String ts = d.query().get("timestamp");
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(DING_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String expected = Base64.getEncoder().encodeToString(mac.doFinal((ts + "\n" + DING_SECRET).getBytes(StandardCharsets.UTF_8)));
-    assertEquals(expected, d.query().get("sign"), "DingTalk signature");
-    assertTrue(Math.abs(Long.parseLong(ts) - System.currentTimeMillis()) < 3_600_000, "timestamp in milliseconds, now");
-    assertTrue(d.body().getJsonObject("text").getString("content").contains("https://yishi.example.org/meetings/" + meeting));
+    RobotFormats.assertDingTalk(ding.get(0), "abc", DING_SECRET);
+    assertTrue(Math.abs(Long.parseLong(ding.get(0).query().get("timestamp")) - System.currentTimeMillis()) < 3_600_000,
+        "timestamp in milliseconds, now");
+    assertTrue(RobotFormats.textOf(ding.get(0)).contains("https://yishi.example.org/meetings/" + meeting));
 
     // the WeCom robot of the district: the same reminder, in its format
-    List<LocalGateway.Received> we = wecom.accepted().stream()
-        .filter(r -> r.body().getJsonObject("text").getString("content").contains("老旧小区加装电梯")).toList();
+    List<LocalGateway.Received> we = RobotFormats.texts(wecom, t -> t.contains("老旧小区加装电梯"));
     assertEquals(1, we.size());
-    assertEquals("text", we.get(0).body().getString("msgtype"));
-    assertEquals("k1", we.get(0).query().get("key"));
+    RobotFormats.assertWeCom(we.get(0), "k1");
 
     // the Feishu robot: its own format, signed with HMAC-SHA256 keyed by timestamp + "\n" + secret over no data
-    List<LocalGateway.Received> fs = feishu.accepted().stream()
-        .filter(r -> r.body().getJsonObject("content").getString("text").contains("老旧小区加装电梯")).toList();
+    List<LocalGateway.Received> fs = RobotFormats.feishuTexts(feishu, t -> t.contains("老旧小区加装电梯"));
     assertEquals(1, fs.size());
-    assertEquals("text", fs.get(0).body().getString("msg_type"));
-    String fts = fs.get(0).body().getString("timestamp");
-    Mac fmac = Mac.getInstance("HmacSHA256");
-    fmac.init(new SecretKeySpec((fts + "\n" + FEISHU_SECRET).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    assertEquals(Base64.getEncoder().encodeToString(fmac.doFinal(new byte[0])), fs.get(0).body().getString("sign"));
+    RobotFormats.assertFeishu(fs.get(0), FEISHU_SECRET);
   }
 
   @Test

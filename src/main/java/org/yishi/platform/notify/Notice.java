@@ -42,5 +42,23 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
 
     /** The five parties of a meeting whose contact is a mobile number (SMS) or an e-mail address. */
     record MeetingParties(long meetingId) implements Audience { }
+
+    /**
+     * The group robots of a station ({@code station:ID} or its district's {@code district:CODE}), of the
+     * station an outcome belongs to, or of a district unit ({@code district:CODE}, e.g. a report about it).
+     */
+    record Robots(Long stationId, Long outcomeId, String unitCode) implements Audience {
+      public static Robots ofStation(long stationId) {
+        return new Robots(stationId, null, null);
+      }
+
+      public static Robots ofOutcome(long outcomeId) {
+        return new Robots(null, outcomeId, null);
+      }
+
+      public static Robots ofUnit(String unitCode) {
+        return new Robots(null, null, unitCode);
+      }
+    }
   }
 }

@@ -29,7 +29,7 @@ public final class Notices {
     return new Notice("meeting_changed", "meeting_changed:" + meetingId + ":v" + version, "/meetings/" + meetingId,
         Map.of("title", title, "station", station, "when", when(startsAt), "reason", text(reason)),
         List.of(new Audience.StationCoordinators(stationId), new Audience.MeetingMembers(meetingId),
-            new Audience.MeetingParties(meetingId)), true);
+            new Audience.MeetingParties(meetingId), Audience.Robots.ofStation(stationId)), true);
   }
 
   /** A meeting cancelled: the same people as a change. */
@@ -38,7 +38,7 @@ public final class Notices {
     return new Notice("meeting_cancelled", "meeting_cancelled:" + meetingId, "/meetings/" + meetingId,
         Map.of("title", title, "station", station, "when", when(startsAt), "reason", text(reason)),
         List.of(new Audience.StationCoordinators(stationId), new Audience.MeetingMembers(meetingId),
-            new Audience.MeetingParties(meetingId)), true);
+            new Audience.MeetingParties(meetingId), Audience.Robots.ofStation(stationId)), true);
   }
 
   /** A topic approved or rejected ({@code action} = approve|reject): the station's coordinators. */
@@ -47,7 +47,7 @@ public final class Notices {
     String kind = "topic_" + decided(action);
     return new Notice(kind, kind + ":" + topicId + ":v" + version, "/topics/" + topicId,
         Map.of("title", title, "station", station, "reason", text(reason)),
-        List.of(new Audience.StationCoordinators(stationId)));
+        List.of(new Audience.StationCoordinators(stationId), Audience.Robots.ofStation(stationId)));
   }
 
   /** A station approved or rejected ({@code action} = approve|reject): its coordinators and whoever registered it. */
@@ -55,7 +55,8 @@ public final class Notices {
     String kind = "station_" + decided(action);
     return new Notice(kind, kind + ":" + stationId + ":v" + version, "/stations/" + stationId,
         Map.of("station", station, "reason", text(reason)),
-        List.of(new Audience.StationCoordinators(stationId), new Audience.StationRegistrant(stationId)));
+        List.of(new Audience.StationCoordinators(stationId), new Audience.StationRegistrant(stationId),
+            Audience.Robots.ofStation(stationId)));
   }
 
   /** A meeting's record returned for correction: the station's coordinators. */
@@ -64,28 +65,28 @@ public final class Notices {
     return new Notice("record_returned", "record_returned:" + meetingId + ":v" + version,
         "/meetings/" + meetingId + "/record",
         Map.of("title", title, "station", station, "reason", text(reason)),
-        List.of(new Audience.StationCoordinators(stationId)));
+        List.of(new Audience.StationCoordinators(stationId), Audience.Robots.ofStation(stationId)));
   }
 
   /** A meeting's record not filed long enough after the meeting ended: the station's coordinators. */
   public static Notice recordOverdue(long meetingId, long stationId, String title, String station, String endsAt) {
     return new Notice("record_overdue", "record_overdue:" + meetingId, "/meetings/" + meetingId + "/record",
         Map.of("title", title, "station", station, "when", when(endsAt)),
-        List.of(new Audience.StationCoordinators(stationId)));
+        List.of(new Audience.StationCoordinators(stationId), Audience.Robots.ofStation(stationId)));
   }
 
   /** An outcome referred to a responsible unit: the unit's contact (if staff keep one for the district). */
   public static Notice outcomeReferred(long outcomeId, String station, String unit, String dueOn, String content) {
     return new Notice("outcome_referred", "outcome_referred:" + outcomeId, "/outcomes/" + outcomeId,
         Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
-        List.of(new Audience.OutcomeUnit(outcomeId)));
+        List.of(new Audience.OutcomeUnit(outcomeId), Audience.Robots.ofOutcome(outcomeId)));
   }
 
   /** An outcome's answer due soon: the unit's contact. */
   public static Notice outcomeDue(long outcomeId, String station, String unit, String dueOn, String content) {
     return new Notice("outcome_due", "outcome_due:" + outcomeId + ":" + dueOn, "/outcomes/" + outcomeId,
         Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
-        List.of(new Audience.OutcomeUnit(outcomeId)));
+        List.of(new Audience.OutcomeUnit(outcomeId), Audience.Robots.ofOutcome(outcomeId)));
   }
 
   /** An outcome still referred past its due date: the district staff of its station's district. */
@@ -93,17 +94,30 @@ public final class Notices {
                                       String content) {
     return new Notice("outcome_overdue", "outcome_overdue:" + outcomeId, "/outcomes/" + outcomeId,
         Map.of("station", station, "unit", unit, "due", dueOn, "content", cut(content)),
-        List.of(new Audience.DistrictStaffOfStation(stationId)), true);
+        List.of(new Audience.DistrictStaffOfStation(stationId), Audience.Robots.ofStation(stationId)), true);
   }
 
   /** A report issued: the city or district staff whose own unit it is about. */
   public static Notice reportIssued(long reportId, String unitCode, String unitName, String period) {
     return new Notice("report_issued", "report_issued:" + reportId, "/reports/" + reportId,
-        Map.of("unit", unitName, "period", period), List.of(new Audience.StaffOfUnit(unitCode)));
+        Map.of("unit", unitName, "period", period), List.of(new Audience.StaffOfUnit(unitCode), Audience.Robots.ofUnit(unitCode)));
+  }
+
+  /**
+   * A meeting reminder, {@code lead} (e.g. {@code 72h}) before it: the station's coordinators, the
+   * invited members, the five parties and the station's robots. Its key is the one reminders always
+   * had ({@code reminder:12:72h}), so a reminder queued by the previous release is not queued again.
+   */
+  public static Notice meetingReminder(long meetingId, String lead, long stationId, String title, String station,
+                                       String startsAt, String venue) {
+    return new Notice("meeting_reminder", "reminder:" + meetingId + ":" + lead, "/meetings/" + meetingId,
+        Map.of("title", title, "station", station, "when", when(startsAt), "venue", text(venue)),
+        List.of(new Audience.StationCoordinators(stationId), new Audience.MeetingMembers(meetingId),
+            new Audience.MeetingParties(meetingId), Audience.Robots.ofStation(stationId)));
   }
 
   /** The kinds of event a user may choose channels for (the preferences page lists them in this order). */
-  public static final List<String> KINDS = List.of("meeting_changed", "meeting_cancelled", "topic_approved", "topic_rejected",
+  public static final List<String> KINDS = List.of("meeting_reminder", "meeting_changed", "meeting_cancelled", "topic_approved", "topic_rejected",
       "station_approved", "station_rejected", "record_returned", "record_overdue", "outcome_overdue", "report_issued");
 
   private static String decided(String action) {

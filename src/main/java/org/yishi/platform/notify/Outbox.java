@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.web.I18n;
 
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class Outbox {
   private static final String MOBILE = "^1[3-9][0-9]{9}$";
   private static final String EMAIL = "^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$";
   private static volatile String publicUrl = "http://127.0.0.1:8080";
+  private static volatile List<AppConfig.Robot> robots = List.of();
 
   private Outbox() {
   }
@@ -39,13 +41,26 @@ public final class Outbox {
     publicUrl = url.replaceAll("/+$", "");
   }
 
+  /**
+   * The group robots configured on this node ({@code YISHI_ROBOTS}); set once by the node at start-up
+   * like the public URL. Each gets every notice whose audience names its station or district.
+   */
+  public static void robots(List<AppConfig.Robot> configured) {
+    robots = List.copyOf(configured);
+  }
+
   /** The link to a page of Yishi as messages carry it. */
   public static String link(String path) {
     return publicUrl + path;
   }
 
-  /** Queues {@code notice}'s messages in {@code tx}; answers how many were new. */
+  /** Queues {@code notice}'s messages in {@code tx} (robots: the node's); answers how many were new. */
   public static Future<Integer> queue(SqlClient tx, Notice notice) {
+    return queue(tx, notice, robots);
+  }
+
+  /** Queues {@code notice}'s messages in {@code tx}, with {@code robotList} as the configured robots. */
+  public static Future<Integer> queue(SqlClient tx, Notice notice, List<AppConfig.Robot> robotList) {
     List<Long> stations = new ArrayList<>();
     List<Long> districtsOf = new ArrayList<>();
     List<String> units = new ArrayList<>();
@@ -54,6 +69,9 @@ public final class Outbox {
     List<Long> memberMeetings = new ArrayList<>();
     List<Long> partyMeetings = new ArrayList<>();
     List<Long> unitOutcomes = new ArrayList<>();
+    List<Long> robotStations = new ArrayList<>();
+    List<Long> robotOutcomes = new ArrayList<>();
+    List<String> robotUnits = new ArrayList<>();
     for (Notice.Audience a : notice.audiences()) {
       if (a instanceof Notice.Audience.StationCoordinators s) {
         stations.add(s.stationId());
@@ -71,6 +89,10 @@ public final class Outbox {
         partyMeetings.add(p.meetingId());
       } else if (a instanceof Notice.Audience.OutcomeUnit u) {
         unitOutcomes.add(u.outcomeId());
+      } else if (a instanceof Notice.Audience.Robots r) {
+        addIfSet(robotStations, r.stationId());
+        addIfSet(robotOutcomes, r.outcomeId());
+        addIfSet(robotUnits, r.unitCode());
       }
     }
     List<Tuple> batch = new ArrayList<>();
@@ -147,6 +169,26 @@ public final class Outbox {
                   r.getString("unit_name"), I18n.ZH, mail ? "mail" : "sms", null));
             }
           }
+          return robotList.isEmpty() || robotStations.isEmpty() && robotOutcomes.isEmpty() && robotUnits.isEmpty()
+              ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT id, district_code FROM station
+                   WHERE id = ANY($1) OR id IN (SELECT station_id FROM outcome WHERE id = ANY($2))""")
+              .execute(Tuple.tuple().addArrayOfLong(longs(robotStations)).addArrayOfLong(longs(robotOutcomes)));
+        })
+        .compose(rows -> {
+          java.util.Set<String> scopes = new java.util.HashSet<>();
+          robotUnits.forEach(u -> scopes.add("district:" + u));
+          if (rows != null) {
+            for (Row r : rows) {
+              scopes.add("station:" + r.getLong("id"));
+              scopes.add("district:" + r.getString("district_code"));
+            }
+          }
+          for (AppConfig.Robot robot : robotList) { // robots speak Chinese; one message per robot
+            if (scopes.contains(robot.scope())) {
+              batch.add(message(notice, "robot", robot.name(), "robot:" + robot.name(), "", I18n.ZH, "robot", null));
+            }
+          }
           return insert(tx, notice, batch);
         });
   }
@@ -173,6 +215,7 @@ public final class Outbox {
         MessageTemplates.render(l, n.kind(), "subject", vars);
         MessageTemplates.render(l, n.kind(), "mail", vars);
         MessageTemplates.render(l, n.kind(), "sms", vars);
+        MessageTemplates.render(l, n.kind(), "robot", vars);
       }
       return Future.succeededFuture(0);
     }
@@ -188,6 +231,12 @@ public final class Outbox {
           }
           return count;
         });
+  }
+
+  private static <T> void addIfSet(List<T> list, T value) {
+    if (value != null) {
+      list.add(value);
+    }
   }
 
   private static Long[] longs(List<Long> list) {
