@@ -12,6 +12,7 @@ import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.http.Msg;
@@ -65,7 +66,11 @@ public final class ChannelSettings {
     this.events = events;
     this.base = base;
     this.box = SecretBox.of(base.secretKey());
-    vertx.eventBus().consumer(DomainEvent.NOTIFY_CHANNELS_CHANGED.address(), m -> cached = null);
+    vertx.eventBus().consumer(DomainEvent.NOTIFY_CHANNELS_CHANGED.address(), m -> {
+      cached = null;
+      // reload now: the robots every event fans out to (Outbox.robots) follow the saved settings on every node
+      effective().onFailure(e -> LOG.log(java.util.logging.Level.WARNING, "Notification channels: reloading after a change", e));
+    });
   }
 
   /** What is wrong with YISHI_SECRET_KEY, or null. */
@@ -104,6 +109,7 @@ public final class ChannelSettings {
       Map<String, Row> stored = new TreeMap<>();
       rows.forEach(r -> stored.put(r.getString("name"), r));
       Effective fresh = merge(stored);
+      Outbox.robots(fresh.settings().robots());
       cached = fresh;
       cachedAt = System.currentTimeMillis();
       return fresh;

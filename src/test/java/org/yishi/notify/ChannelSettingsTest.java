@@ -9,6 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.http.AppException;
+import org.yishi.platform.notify.Notice;
+import org.yishi.platform.notify.Notices;
+import org.yishi.platform.notify.Outbox;
 import org.yishi.platform.security.Principal;
 import org.yishi.support.Api;
 import org.yishi.support.Browser;
@@ -240,6 +243,20 @@ class ChannelSettingsTest {
       }
     }
     assertTrue(seen, "the other copy was dropped by the event, not by its TTL");
+    // events fan out to a robot saved on the page too, on every node, not only to the environment's
+    assertEquals(200, put("robots/unitbot", new JsonObject().put("kind", "wecom").put("scope", "district:110101001001")
+        .put("url", robot.url("/unitbot"))).statusCode());
+    boolean queued = false;
+    for (int i = 0; i < 200 && !queued; i++) {
+      Notice issued = Notices.reportIssued(990000 + i, "110101001001", "东华门街道", "2026-11");
+      node.app().pool().withTransaction(tx -> Outbox.queue(tx, issued)).await();
+      queued = sql.count("SELECT count(*) FROM outbox WHERE channel = 'robot' AND dedupe_key LIKE '%robot:unitbot'") > 0;
+      if (!queued) {
+        Thread.sleep(25);
+      }
+    }
+    assertTrue(queued, "a unit's event reaches the robot saved on the channel page for that unit");
+    assertEquals(200, api.call("DELETE", "/api/v1/admin/notification-channels/robots/unitbot", admin, null).statusCode());
     assertEquals(200, api.call("DELETE", "/api/v1/admin/notification-channels/robots/late", admin, null).statusCode());
   }
 
