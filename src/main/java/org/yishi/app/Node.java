@@ -101,7 +101,7 @@ public final class Node {
   static List<Feature> features(App app, Services s) {
     return List.of(
         () -> new HealthRoutes(app, now -> DeliveryHealth.detail(app.pool(), app.config().notifications(), now)).router(),
-        () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
+        () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames, Bridges.reportSchedules(s.reports())).router(),
         () -> new AuthRoutes(app, s.accounts()).router(),
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),
         () -> new AuditRoutes(app, s.audit()).router(),

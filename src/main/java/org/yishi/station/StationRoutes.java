@@ -386,7 +386,7 @@ public final class StationRoutes {
       return;
     }
     stations.transition(Security.require(ctx), id, action, reason)
-        .onSuccess(s -> Web.redirect(ctx, backOr(ctx, "/stations/" + id)))
+        .onSuccess(s -> Web.redirect(ctx, Web.backOr(ctx, "/stations/" + id)))
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
             stations.get(id).onFailure(ctx::fail).onSuccess(s -> {
@@ -427,11 +427,5 @@ public final class StationRoutes {
     } else {
       ctx.fail(err);
     }
-  }
-
-  /** Where a form sends the caller after the action: its {@code back} field (a local path, e.g. the work queue "/") or {@code fallback}. */
-  private static String backOr(RoutingContext ctx, String fallback) {
-    String back = ctx.request().getFormAttribute("back");
-    return back == null || back.isBlank() ? fallback : Web.safeLocalPath(back);
   }
 }
