@@ -6,7 +6,7 @@
 # bounded in time and requests beside its ceiling measured in the same run, writes
 # target/bench/results.json and prints the table.
 #
-# NAMEs: import generate read dashboard write report attachments memory requests cluster notify (default: all).
+# NAMEs: import generate read dashboard home write report attachments memory requests cluster notify (default: all).
 #   --only read,write reuses the data set of an earlier run of the same scale when there is one
 #   (target/bench/SCALE); import or generate in the list starts from an empty database.
 # --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
@@ -26,7 +26,7 @@ ONLY=""
 KEEP=0
 usage() {
   echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
-  echo "  NAMEs: import generate read dashboard write report attachments memory requests cluster notify" >&2
+  echo "  NAMEs: import generate read dashboard home write report attachments memory requests cluster notify" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
 for name in ${ONLY//,/ }; do
-  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|requests|cluster|notify) ;;
+  case "$name" in import|generate|read|dashboard|home|write|report|attachments|memory|requests|cluster|notify) ;;
     *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
 done
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -153,10 +153,11 @@ fi
 common=(--scale "$SCALE" --pg "$PG_URL" --password "$ADMIN_PASSWORD" --duration "$DURATION" --warmup "$WARMUP")
 command -v wrk >/dev/null && common+=(--wrk true)
 single=""
-for name in read dashboard write report attachments memory; do wanted "$name" && single+="${single:+,}$name"; done
+for name in read dashboard home write report attachments memory; do wanted "$name" && single+="${single:+,}$name"; done
 if [ -n "$single" ]; then
   echo "-- 2-5, 7. HTTP benchmarks on node 1: $single"
-  bench_java http "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" --only "$single"
+  bench_java http "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" --only "$single" \
+    --db-pid "$(head -1 "$STATE/db/pg/postmaster.pid" 2>/dev/null || echo 0)"
 fi
 
 if wanted requests; then

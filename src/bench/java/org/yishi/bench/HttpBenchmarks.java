@@ -43,20 +43,20 @@ import java.util.regex.Pattern;
  */
 final class HttpBenchmarks {
   private static final int HEALTH_AND_READ_USERS = 64;
-  private final Map<String, String> o;
-  private final Path results;
-  private final Vertx vertx;
-  private final List<URI> nodes;
-  private final Pool pool;
+  final Map<String, String> o;
+  final Path results;
+  final Vertx vertx;
+  final List<URI> nodes;
+  final Pool pool;
   private final Set<String> only;
   private final Duration warmup;
   private final Duration duration;
-  private final int users;
+  final int users;
   private final YearMonth to;
   private final YearMonth from;
   private final String scale;
-  private String token;
-  private Units units;
+  String token;
+  Units units;
   private List<long[]> fixture;
   private final AtomicInteger fixtureNext = new AtomicInteger();
 
@@ -140,7 +140,7 @@ final class HttpBenchmarks {
       memory.start();
     }
     double health = 0;
-    if (wanted("read") || wanted("dashboard") || wanted("health")) {
+    if (wanted("read") || wanted("dashboard") || wanted("home") || wanted("health")) {
       // a first, unrecorded pass: the load generator's own JIT warm-up would otherwise lower the ceiling
       Load.run(vertx, new Load.Options(users, Duration.ZERO, warmup, 0, 1), get(nodes, "/health", false));
       Load.Result r = load(users, get(nodes, "/health", false));
@@ -155,6 +155,9 @@ final class HttpBenchmarks {
     }
     if (wanted("dashboard")) {
       dashboard(health);
+    }
+    if (wanted("home")) {
+      HomeBenchmarks.run(this, health);
     }
     if (wanted("write")) {
       write(nodes, "write", "one node");
@@ -201,7 +204,7 @@ final class HttpBenchmarks {
     }
   }
 
-  private String rollupPath(String code) {
+  String rollupPath(String code) {
     return "/api/v1/stats/rollup?division=" + code + "&from=" + from + "&to=" + to;
   }
 
@@ -659,12 +662,12 @@ final class HttpBenchmarks {
 
   // ---------------------------------------------------------------- helpers
 
-  private Load.Result load(int connections, java.util.function.Function<WebClient, Load.Op> op) {
+  Load.Result load(int connections, java.util.function.Function<WebClient, Load.Op> op) {
     return Load.run(vertx, new Load.Options(connections, warmup, duration, Long.parseLong(o.getOrDefault("max-ops", "2000000")),
         Integer.parseInt(o.getOrDefault("client-threads", "1"))), op);
   }
 
-  private java.util.function.Function<WebClient, Load.Op> get(List<URI> targets, String path, boolean signedIn) {
+  java.util.function.Function<WebClient, Load.Op> get(List<URI> targets, String path, boolean signedIn) {
     return client -> (meter, user) -> {
       URI n = targets.get(user % targets.size());
       HttpRequest<Buffer> req = client.get(n.getPort(), n.getHost(), path);
@@ -672,11 +675,11 @@ final class HttpBenchmarks {
     };
   }
 
-  private <T> HttpRequest<T> auth(HttpRequest<T> req) {
+  <T> HttpRequest<T> auth(HttpRequest<T> req) {
     return req.putHeader("Authorization", "Bearer " + token);
   }
 
-  private WebClient client() {
+  WebClient client() {
     return WebClient.create(vertx, new WebClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setUserAgent("yishi-bench"));
   }
 
@@ -691,8 +694,12 @@ final class HttpBenchmarks {
     return r.bodyAsJsonObject().getString("token");
   }
 
-  /** Signs in through the login form (CSRF token and session cookie, as a browser does); answers the Cookie header. */
   private String pageSession(URI n) {
+    return pageSession(n, "admin", Bench.required(o, "password"));
+  }
+
+  /** Signs in through the login form (CSRF token and session cookie, as a browser does); answers the Cookie header. */
+  String pageSession(URI n, String username, String password) {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
         .setFollowRedirects(false));
     HttpResponse<Buffer> page = client.get(n.getPort(), n.getHost(), "/login").send().await();
@@ -701,7 +708,7 @@ final class HttpBenchmarks {
     if (!csrf.find()) {
       throw new IllegalStateException("no CSRF token on the sign-in page");
     }
-    MultiMap form = MultiMap.caseInsensitiveMultiMap().add("username", "admin").add("password", Bench.required(o, "password"))
+    MultiMap form = MultiMap.caseInsensitiveMultiMap().add("username", username).add("password", password)
         .add("_csrf", csrf.group(1)).add("back", "/stats");
     HttpResponse<Buffer> signedIn = client.post(n.getPort(), n.getHost(), "/login").putHeader("Cookie", cookie)
         .sendForm(form).await();

@@ -44,6 +44,15 @@ final class Bridges {
   private Bridges() {
   }
 
+  /** home → report: the report schedules in force and when each runs next, for the city's queue. */
+  static org.yishi.home.HomeRoutes.ReportSchedules reportSchedules(org.yishi.report.ReportService reports) {
+    return now -> reports.schedules().map(list -> {
+      JsonArray out = new JsonArray();
+      list.stream().filter(org.yishi.report.ReportService.Schedule::enabled).forEach(sc -> out.add(sc.toJson(reports.zone(), now)));
+      return out;
+    });
+  }
+
   /** member → station: the stations members are assigned to. */
   static StationLookup stationLookup(StationStore stations) {
     return new StationLookup() {

@@ -105,7 +105,7 @@ public final class Node {
         Bridges.memberContributions(s.topics().store(), s.outcomes().store()));
     return List.of(
         () -> new HealthRoutes(app, now -> s.channelSettings().readyDetail(now)).router(),
-        () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames).router(),
+        () -> new HomeRoutes(app, s.queue(), s.accounts()::lockedAccountNames, Bridges.reportSchedules(s.reports())).router(),
         () -> new AuthRoutes(app, s.accounts()).router(),
         () -> new UserRoutes(app, s.accounts(), Bridges.calendarFeedLinks(s.feeds())).router(),
         () -> new AuditRoutes(app, s.audit()).router(),

@@ -125,7 +125,7 @@ final class DemoDay {
             .execute(Tuple.tuple().addLong(m).addOffsetDateTime(returnedAt).addOffsetDateTime(returnedAt.plusMinutes(110))
                 .addString("围绕" + t[6] + "听取居民和部门意见，形成6条建议。")
                 .addString("参会居民人数与签到表不符，请核对后重新填报").addLong(account).addOffsetDateTime(returnedAt.plusDays(1)))
-            .compose(v -> outcome(tx, account, m, "关于" + t[6] + "的建议", "区城管局", today.minusDays(3), "implemented")))
+            .compose(v -> outcome(tx, account, m, "请区城管局会同社区，一个月内解决" + t[6] + "中居民反映最集中的问题", "区城管局", today.minusDays(3), "implemented")))
         .compose(v -> {
           String[] r = RETURNED[k % RETURNED.length];
           return topic(tx, account, station, division, r[0], r[1], "rejected", r[2]);
@@ -148,14 +148,13 @@ final class DemoDay {
         .compose(v -> topic(tx, null, station, division, s[0], s[1], "submitted", null))
         .compose(v -> topic(tx, null, station, division, "村集体经济发展路径", "economy", "approved", null, items.get(0)))
         .compose(id -> meeting(tx, null, station, division, id, held, "held", null, "proposal_handling"))
-        .compose(m -> tx.preparedQuery("""
-                INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
-                       minutes, suggestions_count, consensus, filed_at)
-                VALUES ($1, true, $2, $3, 3, 22, '与会各方就发展路径达成共识。', 4, true, $4)""")
-            .execute(Tuple.tuple().addLong(m).addOffsetDateTime(held).addOffsetDateTime(held.plusMinutes(100))
-                .addOffsetDateTime(held.plusDays(2)))
-            .compose(v -> outcome(tx, null, m, "关于盘活闲置村集体资产的建议", "区农业农村局", today.minusDays(6 + k), "referred"))
-            .compose(v -> outcome(tx, null, m, "关于设立村级合作社服务窗口的建议", "乡镇人民政府", today.plusDays(3), "referred")))
+        .compose(m -> filedRecord(tx, m, held, "与会各方就发展路径达成共识。")
+            .compose(v -> outcome(tx, null, m, "摸清闲置村集体资产底数，年内拿出盘活方案", "区农业农村局", today.minusDays(6 + k), "referred"))
+            .compose(v -> outcome(tx, null, m, "在村便民服务站增设合作社服务窗口，每周固定开放两天", "乡镇人民政府", today.plusDays(3), "referred")))
+        // a record filed the day before yesterday, for the district to review (and return, from its queue)
+        .compose(v -> topic(tx, null, station, division, RECENT[k % RECENT.length], "livelihood", "approved", null))
+        .compose(id -> meeting(tx, null, station, division, id, evening(today.minusDays(3), k), "held", null, "grassroots"))
+        .compose(m -> filedRecord(tx, m, evening(today.minusDays(3), k), "居民和物业当面沟通，商定了分工和时间表。"))
         .mapEmpty();
     if (!"220821000000".equals(district)) {
       return base;
@@ -303,6 +302,20 @@ final class DemoDay {
           }
           return null;
         });
+  }
+
+  /** Topics of the meetings whose records were filed in the last days, one per demo district. */
+  private static final String[] RECENT = {"小区电动车集中充电棚建设", "老旧管网冬季防冻", "村屯道路边沟清淤"};
+
+  /** A held meeting's record, filed two days after it began. */
+  private static Future<Void> filedRecord(SqlConnection tx, long meeting, OffsetDateTime held, String minutes) {
+    return tx.preparedQuery("""
+            INSERT INTO meeting_record (meeting_id, held, actual_start, actual_end, attendance_members, attendance_residents,
+                   minutes, suggestions_count, consensus, filed_at)
+            VALUES ($1, true, $2, $3, 3, 22, $4, 4, true, $5)""")
+        .execute(Tuple.tuple().addLong(meeting).addOffsetDateTime(held).addOffsetDateTime(held.plusMinutes(100))
+            .addString(minutes).addOffsetDateTime(held.plusDays(2)))
+        .mapEmpty();
   }
 
   private OffsetDateTime evening(LocalDate day, int k) {

@@ -61,6 +61,30 @@ final class DemoHistory {
       "居民代表逐一发言，委员归纳各方意见，共形成{0}条建议并明确牵头部门。",
       "经过两轮讨论，各方就主要分歧达成一致，提出{0}条具体措施。"};
 
+  /** Outcomes ({issue}: the meeting's topic, {unit}: a department), so that they do not all read alike. */
+  private static final String[] OUTCOMES = {
+      "由{unit}牵头，三个月内拿出{issue}整改方案，并在社区公示栏公开。",
+      "建议{unit}对{issue}涉及的点位逐一摸排，建立问题清单和销号台账。",
+      "{issue}所需资金纳入明年部门预算，{unit}会同街道分步实施。",
+      "请{unit}就{issue}召开现场会，明确责任分工和完成时限。",
+      "针对{issue}，先在一个小区（村）试点，总结经验后再逐步推开。",
+      "成立{issue}居民监督小组，{unit}每月向小组通报进展。",
+      "把{issue}列入今年民生实事项目，{unit}每季度向议事室反馈办理情况。",
+      "{unit}简化{issue}相关审批流程，公布办理指南和咨询电话。",
+      "组织居民代表、物业和{unit}签订{issue}共建协议，约定各自责任。",
+      "{issue}中群众反映最集中的三个问题，由{unit}在汛期前优先解决。"};
+  private static final String[] REPLIES = {
+      "已研究，将结合年度计划办理。", "已列入下季度工作计划，专人负责跟进。", "经实地查看，同意建议，已安排资金。",
+      "部分内容涉及市级权限，已向上级部门报告，其余事项本单位办理。", "已与街道、社区会商，明确了实施步骤。",
+      "建议合理，已纳入明年预算申报。"};
+  private static final String[] EVIDENCE = {
+      "已完成施工并经居民验收。", "整改前后照片已上传社区公示栏。", "第三方评估报告显示问题已解决。",
+      "居民代表参加了验收并签字确认。", "办理情况已在居民议事会上通报。"};
+  private static final String[] COMMENTS = {
+      "居民反映效果良好", "办得实在，希望保持", "总体满意，个别点位还需完善", "问题解决得比较及时", "希望今后多听听老年人的意见"};
+  private static final String[] EFFECTS = {
+      "问题基本解决，群众满意度较高", "建立了长效管理机制", "相关投诉明显减少", "带动周边小区开展同类整治", "形成了可推广的经验做法"};
+
   private final Pool pool;
   private final Random random = new Random(220800);
   /** For names and texts only: the history's own sequence (and so every figure of the demo) stays as it was. */
@@ -221,20 +245,29 @@ final class DemoHistory {
     int s = random.nextInt(20);
     String satisfaction = closed ? (s < 14 ? "satisfied" : s < 19 ? "basically_satisfied" : "dissatisfied") : null;
     OffsetDateTime answeredAt = held.plusDays(10 + random.nextInt(20));
+    // drawn from the history's sequence in the order they always were, so that every figure stays as it was
+    String lead = UNITS[random.nextInt(UNITS.length)];
+    String form = FORMS[random.nextInt(FORMS.length)];
+    String unit = UNITS[random.nextInt(UNITS.length)];
+    String content = OUTCOMES[texts.nextInt(OUTCOMES.length)].replace("{unit}", lead);
+    String reply = REPLIES[texts.nextInt(REPLIES.length)];
+    String evidence = EVIDENCE[texts.nextInt(EVIDENCE.length)];
+    String comment = COMMENTS[texts.nextInt(COMMENTS.length)];
+    String effect = EFFECTS[texts.nextInt(EFFECTS.length)];
     return tx.preparedQuery("""
             INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application, due_on, status,
                                  answer, reply, answered_at, implementation_evidence, implemented_at, satisfaction,
                                  satisfaction_comment, rated_at, effectiveness, closed_at, typical_case, created_by, created_at)
-            SELECT m.id, m.station_id, m.division_code, $2, $3, $4, '纳入年度工作计划推进', $5, $6, $7, $8, $9, $10, $11, $12,
-                   $13, $14, $15, $16, $17, $18, $19
-              FROM meeting m WHERE m.id = $1""")
-        .execute(Tuple.tuple().addLong(meetingId).addString("关于" + UNITS[random.nextInt(UNITS.length)].substring(1) + "推进相关工作的建议")
-            .addString(FORMS[random.nextInt(FORMS.length)]).addString(UNITS[random.nextInt(UNITS.length)]).addLocalDate(due)
-            .addString(status).addString(answer).addString(answer == null ? null : "已研究，将结合年度计划办理。")
-            .addOffsetDateTime(answer == null ? null : answeredAt).addString(implemented ? "已完成施工并经居民验收。" : null)
+            SELECT m.id, m.station_id, m.division_code, replace($2, '{issue}', t.title), $3, $4, '纳入年度工作计划推进', $5, $6, $7,
+                   $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
+              FROM meeting m JOIN topic t ON t.id = m.topic_id WHERE m.id = $1""")
+        .execute(Tuple.tuple().addLong(meetingId).addString(content)
+            .addString(form).addString(unit).addLocalDate(due)
+            .addString(status).addString(answer).addString(answer == null ? null : reply)
+            .addOffsetDateTime(answer == null ? null : answeredAt).addString(implemented ? evidence : null)
             .addOffsetDateTime(implemented ? answeredAt.plusDays(20) : null).addString(satisfaction)
-            .addString(closed ? "居民反映效果良好" : null).addOffsetDateTime(closed ? answeredAt.plusDays(40) : null)
-            .addString(closed ? "问题基本解决，群众满意度较高" : null).addOffsetDateTime(closed ? answeredAt.plusDays(40) : null)
+            .addString(closed ? comment : null).addOffsetDateTime(closed ? answeredAt.plusDays(40) : null)
+            .addString(closed ? effect : null).addOffsetDateTime(closed ? answeredAt.plusDays(40) : null)
             .addBoolean(closed && random.nextInt(12) == 0).addLong(author).addOffsetDateTime(held.plusDays(1)))
         .mapEmpty();
   }

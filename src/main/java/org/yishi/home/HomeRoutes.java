@@ -47,10 +47,22 @@ public final class HomeRoutes implements Routes {
     return app;
   }
 
-  public HomeRoutes(App app, QueueStore store, LockedAccounts locked) {
+  private final ReportSchedules schedules;
+
+  /**
+   * What the city's queue needs of the report feature: the report schedules in force at {@code now},
+   * the enabled ones with {@code id, kind, level, nextRun, nextPeriod} (implemented by the report
+   * feature, wired by the composition root).
+   */
+  public interface ReportSchedules {
+    Future<JsonArray> nextRuns(Instant now);
+  }
+
+  public HomeRoutes(App app, QueueStore store, LockedAccounts locked, ReportSchedules schedules) {
     this.app = app;
     this.store = store;
     this.locked = locked;
+    this.schedules = schedules;
     this.badges = (QueueBadges) app.web().badgesIfAbsent(() -> new QueueBadges(store));
   }
 
@@ -91,9 +103,19 @@ public final class HomeRoutes implements Routes {
     }).onFailure(ctx::fail);
   }
 
-  /** The caller's queue; an admin's also lists the accounts locked by sign-in throttling (kept in Hazelcast). */
+  /**
+   * The caller's queue; an admin's also lists the accounts locked by sign-in throttling (kept in
+   * Hazelcast), the city staff's the reports scheduled next (from the report schedules in force).
+   */
   private Future<JsonObject> queueOf(Principal me) {
-    Future<JsonObject> queue = store.queue(me, Instant.now());
+    Instant now = Instant.now();
+    Future<JsonObject> queue = store.queue(me, now);
+    if (me.is(Role.CITY_STAFF)) {
+      return queue.compose(q -> schedules.nextRuns(now).map(next -> {
+        q.getJsonArray("sections").add(store.scheduledReports(next));
+        return q;
+      }));
+    }
     if (!me.is(Role.ADMIN)) {
       return queue;
     }

@@ -112,7 +112,9 @@ public final class QueueStore {
       new Section("topicApprovals", "t.id, t.title, s.name AS sub, '/topics/' || t.id AS link, t.updated_at AS at",
           "topic t JOIN station s ON s.id = t.station_id",
           "t.division_code LIKE p.prefix || '%' AND t.status = 'submitted'", "t.updated_at, t.id", true),
-      new Section("recordsToReview", "m.id, t.title, s.name AS sub, '/meetings/' || m.id || '/record' AS link, r.filed_at AS at",
+      // the record's version goes with the queue's return form (POST /meetings/:id/record/return)
+      new Section("recordsToReview", "m.id, t.title, s.name AS sub, '/meetings/' || m.id || '/record' AS link, r.filed_at AS at, "
+          + "r.version",
           "meeting_record r JOIN meeting m ON m.id = r.meeting_id JOIN topic t ON t.id = m.topic_id JOIN station s ON s.id = m.station_id",
           "m.division_code LIKE p.prefix || '%' AND r.status = 'filed' AND r.filed_at >= p.now - interval '7 days'",
           "r.filed_at DESC, m.id", false),
@@ -132,20 +134,46 @@ public final class QueueStore {
           "m.starts_at, m.id", false),
       PLAN_BEHIND);
 
+  /**
+   * The city committee's plans of this year with their items by progress (the plan pages' definition,
+   * stats_plan_item, docs/topics.md): {@code n1} held, {@code n2} scheduled, {@code n3} planned, and
+   * {@code behind} the items whose target quarter has ended with nothing held (listed in {@code planBehind}).
+   */
+  static final Section PLAN_PROGRESS = new Section("planProgress",
+      "pl.id, pl.title, c.name AS sub, '/plans/' || pl.id AS link, x.held AS n1, x.scheduled AS n2, x.planned AS n3, x.behind",
+      """
+      plan pl JOIN committee c ON c.id = pl.committee_id,
+      LATERAL (SELECT count(*) FILTER (WHERE coalesce(sp.meetings_held, 0) > 0) AS held,
+                      count(*) FILTER (WHERE coalesce(sp.meetings_held, 0) = 0 AND coalesce(sp.meetings_scheduled, 0) > 0) AS scheduled,
+                      count(*) FILTER (WHERE coalesce(sp.meetings_held, 0) = 0 AND coalesce(sp.meetings_scheduled, 0) = 0) AS planned,
+                      count(*) FILTER (WHERE coalesce(sp.meetings_held, 0) = 0
+                                         AND i.target_quarter < extract(quarter FROM p.today)::int) AS behind
+                 FROM plan_item i LEFT JOIN stats_plan_item sp ON sp.plan_item_id = i.id WHERE i.plan_id = pl.id) x""",
+      "c.level = 'city' AND c.division_code LIKE p.prefix || '%' AND pl.year = extract(year FROM p.today)::int",
+      "c.division_code, pl.id", false);
+
   static final List<Section> CITY = List.of(
       // a district is late by its records not filed within 7 days, its overdue referrals and its dormant stations
       new Section("lateDistricts", "x.code AS id, x.name AS title, '/stats?division=' || x.code AS link, x.n1, x.n2, x.n3",
+          // one pass over each table for the whole city, grouped by district (a per-district LIKE on a
+          // computed prefix cannot use the prefix indexes: 16 scans of every meeting)
           """
-          LATERAL (SELECT d.code, d.name,
-                  (SELECT count(*) FROM meeting m WHERE m.division_code LIKE substr(d.code, 1, 6) || '%' AND m.status = 'scheduled'
-                      AND m.ends_at < p.now - interval '7 days'
-                      AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id)) AS n1,
-                  (SELECT count(*) FROM outcome o WHERE o.division_code LIKE substr(d.code, 1, 6) || '%'
-                      AND o.status = 'referred' AND o.due_on < p.today) AS n2,
-                  (SELECT count(*) FROM station s WHERE s.division_code LIKE substr(d.code, 1, 6) || '%' AND (""" + DORMANT + """
-          )) AS n3
-             FROM division d WHERE d.level = 'county' AND d.code LIKE p.prefix || '%') x""",
+          LATERAL (SELECT d.code, d.name, coalesce(a.n, 0) AS n1, coalesce(b.n, 0) AS n2, coalesce(c.n, 0) AS n3
+             FROM division d
+             LEFT JOIN (SELECT substr(m.division_code, 1, 6) AS k, count(*) AS n FROM meeting m
+                         WHERE m.division_code LIKE p.prefix || '%' AND m.status = 'scheduled' AND m.ends_at < p.now - interval '7 days'
+                           AND NOT EXISTS (SELECT 1 FROM meeting_record r WHERE r.meeting_id = m.id) GROUP BY 1) a
+               ON a.k = substr(d.code, 1, 6)
+             LEFT JOIN (SELECT substr(o.division_code, 1, 6) AS k, count(*) AS n FROM outcome o
+                         WHERE o.division_code LIKE p.prefix || '%' AND o.status = 'referred' AND o.due_on < p.today GROUP BY 1) b
+               ON b.k = substr(d.code, 1, 6)
+             LEFT JOIN (SELECT substr(s.division_code, 1, 6) AS k, count(*) AS n FROM station s
+                         WHERE s.division_code LIKE p.prefix || '%' AND""" + " " + DORMANT + """
+           GROUP BY 1) c
+               ON c.k = substr(d.code, 1, 6)
+            WHERE d.level = 'county' AND d.code LIKE p.prefix || '%') x""",
           "x.n1 + x.n2 + x.n3 > 0", "x.n1 + x.n2 + x.n3 DESC, x.code", true),
+      PLAN_PROGRESS,
       PLAN_BEHIND,
       new Section("reports", "r.id, r.unit_name || ' ' || r.period AS title, r.kind AS state, '/reports/' || r.id AS link, "
           + "r.generated_at AS at", "report r", "r.unit_code LIKE p.prefix || '%'", "r.generated_at DESC, r.id DESC", false));
@@ -208,15 +236,7 @@ public final class QueueStore {
     for (Section s : sections) {
       lists.add(conn.preparedQuery(PARAMS + "SELECT " + s.select() + ", count(*) OVER () AS total FROM p, " + s.from()
               + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
-          .execute(args).map(rows -> {
-            JsonArray items = new JsonArray();
-            long total = 0;
-            for (Row r : rows) {
-              total = r.getLong("total");
-              items.add(item(r));
-            }
-            return new JsonObject().put("key", s.key()).put("action", s.action()).put("total", total).put("items", items);
-          }));
+          .execute(args).map(rows -> section(s.key(), s.action(), rows)));
     }
     return Future.all(lists).map(all -> {
       JsonArray out = new JsonArray();
@@ -241,15 +261,42 @@ public final class QueueStore {
                    count(*) OVER () AS total
               FROM account a WHERE lower(a.username) = ANY($1) ORDER BY a.username LIMIT""" + " " + LIMIT)
         .execute(Tuple.of(names.toArray(new String[0])))
-        .map(rows -> {
-          JsonArray items = new JsonArray();
-          long total = 0;
-          for (Row r : rows) {
-            total = r.getLong("total");
-            items.add(item(r));
-          }
-          return new JsonObject().put("key", "lockedAccounts").put("action", false).put("total", total).put("items", items);
-        });
+        .map(rows -> section("lockedAccounts", false, rows));
+  }
+
+  /** A section of the queue from its rows (each with the window's {@code total}). */
+  private JsonObject section(String key, boolean action, io.vertx.sqlclient.RowSet<Row> rows) {
+    JsonArray items = new JsonArray();
+    long total = 0;
+    for (Row r : rows) {
+      total = r.getLong("total");
+      items.add(item(r));
+    }
+    return new JsonObject().put("key", key).put("action", action).put("total", total).put("items", items);
+  }
+
+  /**
+   * The city staff's section of reports scheduled next, from the schedules in force ({@code schedules}:
+   * {@code id, kind, level, nextRun, nextPeriod} of the enabled ones, given by the report feature),
+   * soonest first; each links to the reports page. Not in the badge: nothing to do but read them.
+   */
+  JsonObject scheduledReports(JsonArray schedules) {
+    List<JsonObject> next = new ArrayList<>();
+    for (Object o : schedules) {
+      JsonObject j = (JsonObject) o;
+      if (j.getString("nextRun") != null) {
+        next.add(j);
+      }
+    }
+    next.sort(java.util.Comparator.comparing((JsonObject j) -> OffsetDateTime.parse(j.getString("nextRun")).toInstant())
+        .thenComparing(j -> j.getString("id")));
+    JsonArray items = new JsonArray();
+    for (JsonObject j : next.subList(0, Math.min(LIMIT, next.size()))) {
+      items.add(new JsonObject().put("id", j.getString("id")).put("title", j.getString("id")).put("state", j.getString("kind"))
+          .put("sub", j.getString("nextPeriod")).put("link", "/reports")
+          .put("at", OffsetDateTime.parse(j.getString("nextRun")).atZoneSameInstant(zone).format(SHOWN)));
+    }
+    return new JsonObject().put("key", "reportsNext").put("action", false).put("total", (long) next.size()).put("items", items);
   }
 
   /** The badge count alone: one statement. */

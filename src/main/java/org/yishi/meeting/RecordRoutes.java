@@ -171,7 +171,7 @@ public record RecordRoutes(App app, RecordService records, MeetingService meetin
       return;
     }
     records.returnForCorrection(Security.require(ctx), MeetingRoutes.id(ctx), ret.reason(), ret.version())
-        .onSuccess(r -> Web.redirect(ctx, "/meetings/" + MeetingRoutes.id(ctx) + "/record"))
+        .onSuccess(r -> Web.redirect(ctx, Web.backOr(ctx, "/meetings/" + MeetingRoutes.id(ctx) + "/record")))
         .onFailure(err -> {
           if (err instanceof AppException e && e.kind() == ErrorKind.CONFLICT) {
             render(ctx, 409, null, Map.of("return", app.web().message(ctx, "field.stale")));

@@ -410,7 +410,7 @@ public record StationRoutes(App app, StationService stations, Divisions division
       return;
     }
     stations.transition(Security.require(ctx), id, action, reason)
-        .onSuccess(s -> Web.redirect(ctx, backOr(ctx, "/stations/" + id)))
+        .onSuccess(s -> Web.redirect(ctx, Web.backOr(ctx, "/stations/" + id)))
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
             viewWithError(ctx, id, e, "actionError", Map.of());
@@ -434,11 +434,5 @@ public record StationRoutes(App app, StationService stations, Divisions division
 
   private void reRender(RoutingContext ctx, Map<String, Object> values, Throwable err) {
     app.web().formFailed(ctx, err, "station/form", () -> formModel(ctx, values));
-  }
-
-  /** Where a form sends the caller after the action: its {@code back} field (a local path, e.g. the work queue "/") or {@code fallback}. */
-  private static String backOr(RoutingContext ctx, String fallback) {
-    String back = ctx.request().getFormAttribute("back");
-    return back == null || back.isBlank() ? fallback : Web.safeLocalPath(back);
   }
 }

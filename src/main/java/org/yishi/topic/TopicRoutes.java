@@ -353,7 +353,7 @@ public record TopicRoutes(App app, TopicService topics, TopicNeighbours neighbou
     }
     Future<JsonObject> done = in.ok() ? topics.transition(Security.require(ctx), id, action, reason)
         : Future.failedFuture(AppException.invalid(in.errors()));
-    done.onSuccess(t -> Web.redirect(ctx, backOr(ctx, "/topics/" + id)))
+    done.onSuccess(t -> Web.redirect(ctx, Web.backOr(ctx, "/topics/" + id)))
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
             List<String> messages = new ArrayList<>();
@@ -365,11 +365,5 @@ public record TopicRoutes(App app, TopicService topics, TopicNeighbours neighbou
             ctx.fail(err);
           }
         });
-  }
-
-  /** Where a form sends the caller after the action: its {@code back} field (a local path, e.g. the work queue "/") or {@code fallback}. */
-  private static String backOr(RoutingContext ctx, String fallback) {
-    String back = ctx.request().getFormAttribute("back");
-    return back == null || back.isBlank() ? fallback : Web.safeLocalPath(back);
   }
 }

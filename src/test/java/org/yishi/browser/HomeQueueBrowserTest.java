@@ -50,6 +50,15 @@ class HomeQueueBrowserTest {
     return out;
   }
 
+  /** Whether a non-empty screenshot named {@code name} is under target/screenshots/ (BrowserSession's folder). */
+  private static boolean screenshotSaved(String name) {
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of("target", "screenshots", HomeQueueBrowserTest.class.getSimpleName()))) {
+      return files.anyMatch(f -> f.getFileName().toString().endsWith("-" + name + ".png") && f.toFile().length() > 0);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   private static long shownTotal(String section) {
     return Long.parseLong(browser.find(By.id("queue-" + section)).getAttribute("data-total"));
   }
@@ -181,6 +190,46 @@ class HomeQueueBrowserTest {
     assertTrue(browser.pageText().contains("请填写原因"), browser.pageText());
   }
 
+  /**
+   * A record filed in the last 7 days is returned for correction from the queue itself: "退回修改" opens
+   * the confirmation with the reason, the form posts to the record's return endpoint (CSRF token and the
+   * record's version) and comes back to the queue, where the record is gone; without a reason nothing changes.
+   */
+  @Test
+  void districtStaffReturnARecordFromTheQueueAndItLeavesIt() {
+    browser.signIn("demo-district", PASSWORD);
+    Set<String> recent = ids("SELECT r.meeting_id FROM meeting_record r JOIN meeting m ON m.id = r.meeting_id"
+        + " WHERE m.division_code LIKE '220802%' AND r.status = 'filed' AND r.filed_at >= now() - interval '7 days'");
+    assertFalse(recent.isEmpty(), "the demo district has a record filed in the last days");
+    assertEquals(recent.size(), shownTotal("recordsToReview"));
+    assertTrue(recent.containsAll(listed("recordsToReview")));
+    String meeting = listed("recordsToReview").iterator().next();
+    long id = Long.parseLong(meeting);
+    long before = shownTotal("recordsToReview");
+    String li = "#queue-recordsToReview li[data-id='" + meeting + "']";
+
+    // without a reason (the browser's check bypassed) the record page says why and nothing changes
+    browser.click(By.cssSelector(li + " details summary"));
+    assertTrue(browser.text(By.cssSelector(li + " details")).contains("退回联络员修改"), "the confirmation says what happens");
+    browser.js("document.getElementById('reason-recordsToReview-' + arguments[0]).removeAttribute('required')", meeting);
+    browser.submit(By.cssSelector(li + " button.queue-return"), "record-return-without-reason");
+    assertEquals("filed", db.value("SELECT status FROM meeting_record WHERE meeting_id = ?", id));
+    assertTrue(browser.pageText().contains("请填写原因"), browser.pageText());
+
+    browser.open("/", "queue-before-record-return");
+    browser.click(By.cssSelector(li + " details summary"));
+    String reason = "请补充签到表照片<script>alert(1)</script>";
+    browser.type(By.id("reason-recordsToReview-" + meeting), reason);
+    browser.submit(By.cssSelector(li + " button.queue-return"), "record-returned-from-queue");
+    assertEquals("/", browser.path(), "back on the queue");
+    assertEquals("returned", db.value("SELECT status FROM meeting_record WHERE meeting_id = ?", id));
+    assertEquals(reason, db.value("SELECT return_reason FROM meeting_record WHERE meeting_id = ?", id), "stored as typed");
+    assertFalse(listed("recordsToReview").contains(meeting), "the returned record has left the queue");
+    assertEquals(before - 1, shownTotal("recordsToReview"));
+    assertEquals(1, db.count("SELECT count(*) FROM audit_log WHERE action = 'record.return' AND entity_id = ?", meeting),
+        "one audited return");
+  }
+
   @Test
   void cityStaffSeeTheDistrictsThatAreBehindAndTheLastReports() {
     browser.signIn("demo-city", PASSWORD);
@@ -192,6 +241,20 @@ class HomeQueueBrowserTest {
     assertTrue(late.stream().allMatch(c -> c.startsWith("2208")), "only 白城市's districts");
     assertEquals(ids("SELECT id FROM report WHERE unit_code LIKE '2208%' ORDER BY generated_at DESC, id DESC LIMIT 10"),
         listed("reports"));
+    // the city committee's plan of this year, its items by progress, and the reports scheduled next
+    assertEquals(ids("SELECT p.id FROM plan p JOIN committee c ON c.id = p.committee_id WHERE c.level = 'city'"
+        + " AND c.division_code = '220800000000' AND p.year = extract(year FROM (now() AT TIME ZONE 'Asia/Shanghai'))::int"),
+        listed("planProgress"));
+    String plan = listed("planProgress").iterator().next();
+    String held = String.valueOf(db.count("SELECT count(*) FROM plan_item i JOIN stats_plan_item s ON s.plan_item_id = i.id"
+        + " WHERE i.plan_id = ? AND s.meetings_held > 0", Long.parseLong(plan)));
+    assertTrue(browser.text(By.cssSelector("#queue-planProgress li.queue-item")).contains("已召开 " + held), "items held");
+    assertEquals(Set.of("city_monthly", "city_quarterly", "city_yearly", "district_monthly"), listed("reportsNext"),
+        "every schedule in force, with when it runs next");
+    assertTrue(browser.text(By.id("queue-reportsNext")).contains("市级月度报告"));
+    browser.follow(By.cssSelector("#queue-planProgress li.queue-item a"), "city-plan");
+    assertEquals("/plans/" + plan, browser.path());
+    browser.follow(By.id("nav-queue"), "city-queue-again");
     browser.follow(By.cssSelector("#queue-lateDistricts li.queue-item a"), "late-district-dashboard");
     assertTrue(browser.path().startsWith("/stats?division=2208"), browser.path());
   }
@@ -212,6 +275,7 @@ class HomeQueueBrowserTest {
       for (String user : List.of("demo-coordinator", "demo-district", "demo-city", "admin")) {
         browser.signIn(user, "admin".equals(user) ? TestNodes.ADMIN_PASSWORD : PASSWORD);
         browser.open("/", "phone-home-" + user);
+        assertTrue(screenshotSaved("phone-home-" + user), "the phone-width screenshot of " + user + "'s home page is saved");
         @SuppressWarnings("unchecked")
         List<Number> w = (List<Number>) browser.js("return [window.innerWidth, document.documentElement.scrollWidth]");
         assertEquals(375, w.get(0).intValue());

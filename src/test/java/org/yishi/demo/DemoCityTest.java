@@ -136,6 +136,14 @@ class DemoCityTest {
       assertTrue(count(url, "SELECT count(DISTINCT regexp_replace(description, title, '')) FROM topic") >= 6,
           "topics are not described in one sentence pattern");
       assertTrue(count(url, "SELECT count(DISTINCT name) FROM meeting_participant WHERE role = 'proposer'") >= 20, "varied names");
+      // outcomes are not written in one sentence pattern: no opening or ending is shared by more than a third of them
+      for (String part : List.of("left(content, 2)", "right(content, 4)", "left(reply, 4)")) {
+        long outcomes = count(url, "SELECT count(*) FROM outcome WHERE " + part + " IS NOT NULL");
+        long most = count(url, "SELECT max(n) FROM (SELECT count(*) AS n FROM outcome WHERE " + part + " IS NOT NULL GROUP BY "
+            + part + ") x");
+        assertTrue(most * 3 <= outcomes, part + ": " + most + " of " + outcomes + " outcomes read alike");
+      }
+      assertTrue(count(url, "SELECT count(DISTINCT right(content, 4)) FROM outcome") >= 8, "outcome texts vary");
       JsonObject admin = queue(api, "admin", TestNodes.ADMIN_PASSWORD);
       assertTrue(total(admin, "disabledAccounts") >= 1, "a disabled account " + admin.encode());
       assertEquals(5, count(url, "SELECT count(DISTINCT role) FROM meeting_participant mp JOIN meeting m ON m.id = mp.meeting_id"

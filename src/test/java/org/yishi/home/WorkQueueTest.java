@@ -112,7 +112,7 @@ class WorkQueueTest {
         queue("c1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("stationApprovals", "topicApprovals", "recordsToReview", "referrals", "dormantStations", "meetingsThisWeek", "planBehind"),
         queue("d1").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
-    assertEquals(List.of("lateDistricts", "planBehind", "reports"),
+    assertEquals(List.of("lateDistricts", "planProgress", "planBehind", "reports", "reportsNext"),
         queue("city").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
     assertEquals(List.of("imports", "lockedAccounts", "disabledAccounts", "failedNotifications"),
         queue("admin").getJsonArray("sections").stream().map(o -> ((JsonObject) o).getString("key")).toList());
@@ -153,6 +153,66 @@ class WorkQueueTest {
     for (Object o : other.getJsonArray("sections")) {
       assertEquals(0, ((JsonObject) o).getLong("total"), "南关区 sees nothing of 白城市: " + o);
     }
+  }
+
+  /** An item of a plan named by a topic of 海明 with a meeting of {@code status} (null: no topic names it). */
+  private static long planItem(long plan, String title, int quarter, String status) {
+    long item = ((Number) sql.value("INSERT INTO plan_item (plan_id, title, kind, target_quarter) VALUES (?, ?, 'other', ?) RETURNING id",
+        plan, title, quarter)).longValue();
+    if (status != null) {
+      long topic = ((Number) sql.value("""
+          INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status,
+                             plan_item_id)
+          SELECT id, division_code, ?, 'livelihood', 'yearly_plan', true, '群众关切', true, '适合协商', 'approved', ?
+            FROM station WHERE id = ? RETURNING id""", title, item, f.stations.get(AccountFixtures.HAIMING))).longValue();
+      String when = "held".equals(status) ? "now() - interval '40 days'" : "now() + interval '40 days'";
+      sql.value("INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)"
+          + " SELECT id, station_id, division_code, " + when + ", " + when + " + interval '2 hours', '议事室', 'on_site', 'forum', ?"
+          + " FROM topic WHERE id = ? RETURNING id", status, topic);
+    }
+    return item;
+  }
+
+  @Test
+  void cityStaffSeeTheirCommitteesPlanProgressAndTheReportsScheduledNext() {
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"));
+    int quarter = (today.getMonthValue() + 2) / 3;
+    long committee = f.committees.get(AccountFixtures.BAICHENG);
+    assertEquals(0, section(queue("city"), "planProgress").getLong("total"), "no plan yet: the empty state");
+    long plan = ((Number) sql.value("INSERT INTO plan (committee_id, year, title) VALUES (?, ?, '白城市政协年度协商计划') RETURNING id",
+        committee, today.getYear())).longValue();
+    sql.value("INSERT INTO plan (committee_id, year, title) VALUES (?, ?, '去年的计划') RETURNING id", committee, today.getYear() - 1);
+    sql.value("INSERT INTO plan (committee_id, year, title) VALUES (?, ?, '洮北区计划') RETURNING id",
+        f.committees.get(AccountFixtures.TAOBEI), today.getYear());
+    planItem(plan, "黑土地保护", 1, "held");
+    planItem(plan, "城区供热保障", 4, "scheduled");
+    long planned = planItem(plan, "优化营商环境", 1, null);
+
+    JsonObject progress = section(queue("city"), "planProgress");
+    assertEquals(1, progress.getLong("total"), "this year's plan of the city committee only: " + progress.encode());
+    JsonObject item = progress.getJsonArray("items").getJsonObject(0);
+    assertEquals(plan, item.getLong("id"));
+    assertEquals("/plans/" + plan, item.getString("link"));
+    assertEquals(List.of(1L, 1L, 1L), List.of(item.getLong("n1"), item.getLong("n2"), item.getLong("n3")), "held, scheduled, planned");
+    assertEquals(quarter > 1 ? 1L : 0L, item.getLong("behind"), "the planned item of the first quarter, once it has ended");
+    if (quarter > 1) {
+      assertTrue(ids(queue("city"), "planBehind").contains(String.valueOf(planned)), "and it is listed as behind");
+    }
+    assertEquals(0, section(queue("city-other"), "planProgress").getLong("total"), "长春市 sees nothing of 白城市");
+    String page = new Browser(node.baseUrl()).login("city", AccountFixtures.passwordOf("city")).get("/").body();
+    assertTrue(page.contains("已召开 1 · 已安排 1 · 计划中 1"), "the counts on the page");
+
+    JsonObject next = section(queue("city"), "reportsNext");
+    assertEquals(Set.of("city_monthly", "city_quarterly", "city_yearly", "district_monthly"), ids(queue("city"), "reportsNext"));
+    List<String> times = next.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("at")).toList();
+    assertEquals(times.stream().sorted().toList(), times, "soonest first");
+    assertTrue(next.getJsonArray("items").stream().allMatch(o -> "/reports".equals(((JsonObject) o).getString("link"))));
+    // a schedule switched off by an administrator is not scheduled next
+    assertEquals(200, api.call("PUT", "/api/v1/reports/schedules/city_yearly", api.token("admin", TestNodes.ADMIN_PASSWORD),
+        "{\"cron\": \"0 4 1 1 *\", \"enabled\": false, \"version\": 0}").statusCode());
+    assertEquals(Set.of("city_monthly", "city_quarterly", "district_monthly"), ids(queue("city"), "reportsNext"));
+    assertEquals(List.of(), queue("d1").getJsonArray("sections").stream()
+        .filter(o -> "reportsNext".equals(((JsonObject) o).getString("key"))).toList(), "only the city's queue has it");
   }
 
   @Test

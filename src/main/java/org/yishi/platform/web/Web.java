@@ -77,6 +77,15 @@ public final class Web {
         .setPath("/").setMaxAge(365L * 24 * 3600).setHttpOnly(true).setSameSite(CookieSameSite.LAX));
   }
 
+  /**
+   * Where a form sends the caller after the action: its {@code back} field (a local path, e.g. the work
+   * queue "/"), or {@code fallback} when there is none.
+   */
+  public static String backOr(RoutingContext ctx, String fallback) {
+    String back = ctx.request().getFormAttribute("back");
+    return back == null || back.isBlank() ? fallback : safeLocalPath(back);
+  }
+
   /** A local path to return to after an action; anything else (other hosts, schemes) becomes "/". */
   public static String safeLocalPath(String path) {
     if (path == null || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")
