@@ -6,7 +6,7 @@
 # bounded in time and requests beside its ceiling measured in the same run, writes
 # target/bench/results.json and prints the table.
 #
-# NAMEs: import generate read dashboard write report attachments memory cluster (default: all).
+# NAMEs: import generate read dashboard write report attachments memory cluster checkin ranking (default: all).
 #   --only read,write reuses the data set of an earlier run of the same scale when there is one
 #   (target/bench/SCALE); import or generate in the list starts from an empty database.
 # --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
@@ -23,7 +23,7 @@ ONLY=""
 KEEP=0
 usage() {
   echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
-  echo "  NAMEs: import generate read dashboard write report attachments memory cluster" >&2
+  echo "  NAMEs: import generate read dashboard write report attachments memory cluster checkin ranking" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
 for name in ${ONLY//,/ }; do
-  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|cluster) ;;
+  case "$name" in import|generate|read|dashboard|write|report|attachments|memory|cluster|checkin|ranking) ;;
     *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
 done
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -151,6 +151,13 @@ for name in read dashboard write report attachments memory; do wanted "$name" &&
 if [ -n "$single" ]; then
   echo "-- 2-5, 7. HTTP benchmarks on node 1: $single"
   bench_java http "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" --only "$single"
+fi
+
+members=""
+for name in checkin ranking; do wanted "$name" && members+="${members:+,}$name"; done
+if [ -n "$members" ]; then
+  echo "-- members (issue 23) on node 1: $members"
+  bench_java members "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --only "$members"
 fi
 
 if wanted cluster; then

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code generate} – the data set by COPY, then the roll-up rebuild;</li>
  *   <li>{@code http} – the HTTP benchmarks against one node (and their ceilings and floors);</li>
  *   <li>{@code cluster} – write and read throughput across all nodes, and cross-node freshness;</li>
+ *   <li>{@code members} – check-in at a large forum and the city-wide member ranking ({@link MemberBenchmarks});</li>
  *   <li>{@code table} – prints the results table.</li>
  * </ul>
  * Options are {@code --name value}; see scripts/bench.sh for the values it passes.
@@ -64,6 +65,7 @@ public final class Bench {
       case "generate" -> generate(o, results);
       case "http" -> HttpBenchmarks.run(o, results, false);
       case "cluster" -> HttpBenchmarks.run(o, results, true);
+      case "members" -> MemberBenchmarks.run(o, results);
       case "table" -> System.out.print(Results.table(Results.read(results)));
       default -> {
         System.err.println("unknown command " + args[0]);

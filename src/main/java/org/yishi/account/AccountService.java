@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import org.yishi.account.AccountStore.AccountRow;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
@@ -22,9 +23,6 @@ import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.PageRequest;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
@@ -148,11 +146,7 @@ public final class AccountService {
   }
 
   static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return org.yishi.platform.security.SecretTokens.sha256(token);
   }
 
   // ---------------------------------------------------------------- reading
@@ -416,18 +410,51 @@ public final class AccountService {
    */
   public Future<JsonObject> createMemberAccount(Principal actor, String username, String displayName, String scopeCode,
                                                 long memberId) {
+    return createMemberAccount(actor, username, displayName, scopeCode, memberId, (tx, id) -> Future.succeededFuture());
+  }
+
+  /** {@link #createMemberAccount(Principal, String, String, String, long)}, running {@code alsoInTx} (with the new id) in its transaction. */
+  public Future<JsonObject> createMemberAccount(Principal actor, String username, String displayName, String scopeCode,
+                                                long memberId, java.util.function.BiFunction<SqlClient, Long, Future<?>> alsoInTx) {
     String password = temporaryPassword();
     return vertx.executeBlocking(() -> hasher.hash(password), false)
         .compose(hash -> pool.withTransaction(tx -> store.insert(tx, username, displayName, hash, Role.MEMBER, scopeCode,
                 null, null, true)
             .compose(id -> tx.preparedQuery("UPDATE account SET member_id = $2 WHERE id = $1")
                 .execute(io.vertx.sqlclient.Tuple.of(id, memberId)).map(id))
+            .compose(id -> alsoInTx.apply(tx, id).map(id))
             .compose(id -> store.byId(tx, id))
             .compose(row -> AuditLog.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
                     row.scopeCode(), null, row.toJson().put("memberId", memberId)))
                 .map(v -> row))))
         .recover(AccountService::duplicateUsername)
         .map(row -> row.toJson().put("memberId", memberId).put("temporaryPassword", password));
+  }
+
+  /** A new password checked against the password rules (422 on {@code password} / {@code confirmPassword}), hashed. */
+  public Future<String> checkedPasswordHash(String username, String password, String confirm) {
+    return vertx.executeBlocking(() -> {
+      Input check = Input.empty();
+      checkPolicy(check, "password", username, password);
+      if (password != null && !password.equals(confirm)) {
+        check.reject("confirmPassword", "field.password.mismatch");
+      }
+      check.done();
+      return hasher.hash(password);
+    }, false);
+  }
+
+  /**
+   * Sets the password of an account that proved itself another way (a member's invitation link) in
+   * {@code tx}: no change required at sign-in, every session and token of the account ended, audited
+   * as the account's own action. Call {@link #changed(long)} after the commit.
+   */
+  public Future<Void> setPasswordInTx(SqlClient tx, long id, String passwordHash) {
+    return store.setPassword(tx, id, passwordHash, false)
+        .compose(epoch -> store.revokeAllTokens(tx, id))
+        .compose(n -> store.byId(tx, id))
+        .compose(row -> AuditLog.record(tx, AuditEntry.by(row.principal(), "account.password_set", "account", id,
+            row.scopeCode(), null, new JsonObject().put("by", "invitation"))));
   }
 
   /** Creates an account directly (demo data and tests); returns its id. */
