@@ -321,8 +321,8 @@ final class MemberBenchmarks {
       generated = s.executeUpdate("""
           INSERT INTO meeting_checkin (meeting_id, role, member_id, invited, arrival, minutes_off, source, at)
           SELECT a.meeting_id, 'members', a.member_id, true,
-                 (ARRAY['on_time', 'on_time', 'on_time', 'late', 'early'])[1 + (a.meeting_id + a.member_id) % 5],
-                 ((a.meeting_id + a.member_id) % 30)::int - 10, 'coordinator', m.starts_at
+                 (ARRAY['on_time', 'on_time', 'on_time', 'late', 'early'])[1 + (a.meeting_id + a.member_id) %% 5],
+                 ((a.meeting_id + a.member_id) %% 30)::int - 10, 'coordinator', m.starts_at
             FROM meeting_attendee a JOIN meeting m ON m.id = a.meeting_id
            WHERE m.status = 'held' AND m.starts_at >= make_timestamptz(%d, 1, 1, 0, 0, 0, 'Asia/Shanghai')
              AND m.starts_at < make_timestamptz(%d, 1, 1, 0, 0, 0, 'Asia/Shanghai')

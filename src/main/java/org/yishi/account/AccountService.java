@@ -431,8 +431,14 @@ public final class AccountService {
         .map(row -> row.toJson().put("memberId", memberId).put("temporaryPassword", password));
   }
 
-  /** A new password checked against the password rules (422 on {@code password} / {@code confirmPassword}), hashed. */
-  public Future<String> checkedPasswordHash(String username, String password, String confirm) {
+  /**
+   * Sets the password of an account that proved itself another way (a member's invitation link): the
+   * password rules first (422 on {@code password} / {@code confirmPassword}), then one transaction that
+   * runs {@code claim} (answering the account, or failing) and sets the password with no change required
+   * at sign-in, ending every session and token of the account, audited as the account's own action.
+   */
+  public Future<Void> setPasswordByClaim(String username, String password, String confirm,
+                                         java.util.function.Function<SqlClient, Future<Long>> claim) {
     return vertx.executeBlocking(() -> {
       Input check = Input.empty();
       checkPolicy(check, "password", username, password);
@@ -441,20 +447,14 @@ public final class AccountService {
       }
       check.done();
       return hasher.hash(password);
-    }, false);
-  }
-
-  /**
-   * Sets the password of an account that proved itself another way (a member's invitation link) in
-   * {@code tx}: no change required at sign-in, every session and token of the account ended, audited
-   * as the account's own action. Call {@link #changed(long)} after the commit.
-   */
-  public Future<Void> setPasswordInTx(SqlClient tx, long id, String passwordHash) {
-    return store.setPassword(tx, id, passwordHash, false)
-        .compose(epoch -> store.revokeAllTokens(tx, id))
-        .compose(n -> store.byId(tx, id))
-        .compose(row -> AuditLog.record(tx, AuditEntry.by(row.principal(), "account.password_set", "account", id,
-            row.scopeCode(), null, new JsonObject().put("by", "invitation"))));
+    }, false).compose(hash -> pool.withTransaction(tx -> claim.apply(tx).compose(id -> store.setPassword(tx, id, hash, false)
+            .compose(epoch -> store.revokeAllTokens(tx, id))
+            .compose(n -> store.byId(tx, id))
+            .compose(row -> AuditLog.record(tx, AuditEntry.by(row.principal(), "account.password_set", "account", id,
+                row.scopeCode(), null, new JsonObject().put("by", "invitation"))))
+            .map(id))))
+        .onSuccess(this::announce)
+        .mapEmpty();
   }
 
   /** Creates an account directly (demo data and tests); returns its id. */

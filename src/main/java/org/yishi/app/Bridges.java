@@ -4,8 +4,6 @@ import org.yishi.platform.config.AppConfig;
 import org.yishi.report.PdfDocuments;
 import org.yishi.member.PdfRendering;
 import org.yishi.member.MemberAccountStore;
-import org.yishi.member.InvitedAccounts;
-import org.yishi.account.AccountService;
 import org.yishi.checkin.CheckinMembers;
 import org.yishi.topic.TopicStore;
 import org.yishi.topic.TopicStatus;
@@ -202,36 +200,6 @@ final class Bridges {
       @Override
       public Future<Void> requireEligible(SqlClient client, String districtCode, String field, List<Long> memberIds) {
         return members.requireEligible(client, districtCode, field, memberIds);
-      }
-    };
-  }
-
-  /** What member invitations need of accounts: open a member's account, check and set a password. */
-  static InvitedAccounts invitedAccounts(AccountService accounts) {
-    return new InvitedAccounts() {
-      @Override
-      public Future<JsonObject> open(Principal actor, String username, String displayName, String scopeCode, long memberId,
-                                     java.util.function.BiFunction<SqlClient, Long, Future<?>> alsoInTx) {
-        return accounts.createMemberAccount(actor, username, displayName, scopeCode, memberId, alsoInTx)
-            .map(a -> {
-              a.remove("temporaryPassword"); // nobody learns it: the member sets their own through the link
-              return a;
-            });
-      }
-
-      @Override
-      public Future<String> checkedHash(String username, String password, String confirm) {
-        return accounts.checkedPasswordHash(username, password, confirm);
-      }
-
-      @Override
-      public Future<Void> setPassword(SqlClient tx, long accountId, String passwordHash) {
-        return accounts.setPasswordInTx(tx, accountId, passwordHash);
-      }
-
-      @Override
-      public void changed(long accountId) {
-        accounts.changed(accountId);
       }
     };
   }

@@ -92,6 +92,6 @@ public record Services(
         reminders, delivery, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
         new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
         new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()),
-        new InvitationService(pool, Bridges.invitedAccounts(accounts)));
+        new InvitationService(pool, accounts::createMemberAccount, accounts::setPasswordByClaim));
   }
 }

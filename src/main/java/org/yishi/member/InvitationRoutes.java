@@ -20,30 +20,22 @@ import java.util.Map;
  * Invitation links for members' accounts: staff send one from the member's page or the API; the member
  * opens it ({@code /join/<secret>}, no account needed yet) and sets their password.
  */
-public final class InvitationRoutes {
-  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
-  private final App app;
-  private final InvitationService invitations;
-  private final MemberStore members;
-
-  public InvitationRoutes(App app, InvitationService invitations) {
-    this.app = app;
-    this.invitations = invitations;
-    this.members = new MemberStore(app.pool());
-  }
+public record InvitationRoutes(App app, InvitationService invitations) {
 
   /** The routes; the composition root builds one instance per HTTP verticle. */
   public Router router() {
-    InvitationRoutes routes = this;
-    Access.ScopeResolver member = Access.byId(id -> routes.members.divisionOf(id)
-        .map(code -> code == null ? null : Access.Scope.division(code)));
-    Access joining = Access.open("a member's invitation link: the member has no password yet");
     SecureRouter r = app.secureRouter();
-    r.post("/api/v1/members/:id/invitation", STAFF.scoped(member), routes::inviteApi);
-    r.post("/members/:id/invitation", STAFF.scoped(member), routes::inviteFromForm);
-    r.post("/api/v1/invitations/accept", joining, routes::acceptApi);
-    r.get("/join/:token", joining, routes::joinPage);
-    r.post("/join/:token", joining, routes::joinFromForm);
+    // the member has no password yet: the link is the proof
+    Access joining = Access.open("a member's invitation link: the member has no password yet");
+    r.get("/join/:token", joining, this::joinPage);
+    r.post("/join/:token", joining, this::joinFromForm);
+    r.post("/api/v1/invitations/accept", joining, this::acceptApi);
+    // staff over the member's committee
+    MemberStore members = new MemberStore(app.pool());
+    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF)
+        .scoped(Access.byId(id -> members.divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code))));
+    r.post("/api/v1/members/:id/invitation", staff, this::inviteApi);
+    r.post("/members/:id/invitation", staff, this::inviteFromForm);
     return r.router();
   }
 
@@ -60,30 +52,26 @@ public final class InvitationRoutes {
     invite(ctx, Input.json(ctx)).onSuccess(i -> Json.created(ctx, "/api/v1/members/" + i.getLong("memberId"), i)).onFailure(ctx::fail);
   }
 
-  /** The form on a member's page: says where the link went (never the link itself). */
+  /** The form on a member's page: says where the link went (never the link itself), or why it was not sent. */
   private void inviteFromForm(RoutingContext ctx) {
-    Future<JsonObject> sent;
-    try {
-      sent = invite(ctx, Input.form(ctx));
-    } catch (AppException e) {
-      sent = Future.failedFuture(e);
-    }
-    sent.onComplete(ar -> {
-      Map<String, Object> model = new HashMap<>();
-      model.put("memberId", Access.pathId(ctx));
-      if (ar.succeeded()) {
-        JsonObject i = ar.result();
-        model.put("invitation", i.getMap());
-        model.put("channels", i.getJsonArray("channels").getList());
-        model.put("days", InvitationService.DAYS);
-        app.web().page(ctx, 201, "member/invited", model);
-      } else if (ar.cause() instanceof AppException e && !e.fields().isEmpty()) {
-        model.put("error", app.web().messages(ctx, e.fields()).values().iterator().next());
-        app.web().page(ctx, e.kind().status, "member/invited", model);
-      } else {
-        ctx.fail(ar.cause());
-      }
-    });
+    Map<String, Object> model = new HashMap<>();
+    model.put("memberId", Access.pathId(ctx));
+    model.put("days", InvitationService.DAYS);
+    Future.succeededFuture().compose(v -> invite(ctx, Input.form(ctx)))
+        .map(sent -> {
+          model.put("invitation", sent.getMap());
+          model.put("channels", sent.getJsonArray("channels").getList());
+          return 201;
+        })
+        .recover(err -> {
+          if (err instanceof AppException e && !e.fields().isEmpty()) {
+            model.put("error", app.web().messages(ctx, e.fields()).values().iterator().next());
+            return Future.succeededFuture(e.kind().status);
+          }
+          return Future.failedFuture(err);
+        })
+        .onSuccess(status -> app.web().page(ctx, status, "member/invited", model))
+        .onFailure(ctx::fail);
   }
 
   private void acceptApi(RoutingContext ctx) {

@@ -28,22 +28,9 @@ import java.util.Map;
  * the earlier links. Every link that cannot be used (unknown, altered, used, expired, ended by a newer
  * one, of a disabled account) gets the same answer, so an answer tells nothing about a link.
  */
-public final class InvitationService {
+public record InvitationService(Pool pool, InvitedAccounts accounts, InvitedPasswords passwords) {
   /** How long a link works. */
   public static final int DAYS = 7;
-  private static final String MOBILE = "^1[3-9][0-9]{9}$";
-  private static final String EMAIL = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$";
-  private final Pool pool;
-  private final MemberStore members;
-  private final MemberAccountStore links;
-  private final InvitedAccounts accounts;
-
-  public InvitationService(Pool pool, InvitedAccounts accounts) {
-    this.pool = pool;
-    this.members = new MemberStore(pool);
-    this.links = new MemberAccountStore(pool);
-    this.accounts = accounts;
-  }
 
   /** The one answer for a link that cannot be used: 422 on {@code token}. */
   public static AppException unusable() {
@@ -62,7 +49,7 @@ public final class InvitationService {
    * contacts, all in one transaction. Answers {@code {memberId, accountId, username, expiresAt, channels}}.
    */
   public Future<JsonObject> invite(Principal actor, long memberId, String username) {
-    return Future.all(members.byId(pool, memberId), links.accountOf(pool, memberId)).compose(all -> {
+    return Future.all(new MemberStore(pool).byId(pool, memberId), new MemberAccountStore(pool).accountOf(pool, memberId)).compose(all -> {
       JsonObject member = all.resultAt(0);
       JsonObject account = all.resultAt(1);
       if (member == null) {
@@ -71,7 +58,7 @@ public final class InvitationService {
       if (!member.getBoolean("active")) {
         return Future.failedFuture(AppException.invalid("member", "my.account.inactive"));
       }
-      JsonArray channels = channels(member);
+      JsonArray channels = new JsonArray(Outbox.memberChannels(member.getString("phone"), member.getString("email")));
       if (channels.isEmpty()) {
         return Future.failedFuture(AppException.invalid("member", "my.invite.noContact"));
       }
@@ -92,20 +79,6 @@ public final class InvitationService {
               (tx, accountId) -> record(tx, actor, member, accountId, username, token).onSuccess(out -> made[0] = out))
           .map(a -> made[0].put("accountId", a.getLong("id")).put("username", a.getString("username")).put("channels", channels));
     });
-  }
-
-  /** The channels a member's record can be reached on: {@code sms}, {@code email}. */
-  private static JsonArray channels(JsonObject member) {
-    JsonArray out = new JsonArray();
-    String phone = member.getString("phone");
-    String email = member.getString("email");
-    if (phone != null && phone.matches(MOBILE)) {
-      out.add("sms");
-    }
-    if (email != null && email.matches(EMAIL)) {
-      out.add("email");
-    }
-    return out;
   }
 
   /** Ends the member's open links, stores the new one's hash, queues its messages and audits it. */
@@ -150,15 +123,12 @@ public final class InvitationService {
    * sets the password. Answers {@code {username}}.
    */
   public Future<JsonObject> accept(String token, String password, String confirm) {
-    return lookup(token).compose(found -> accounts.checkedHash(found.getString("username"), password, confirm)
-        .compose(hash -> pool.withTransaction(tx -> tx.preparedQuery("""
+    return lookup(token).compose(found -> passwords.set(found.getString("username"), password, confirm, tx -> tx.preparedQuery("""
                 UPDATE member_invitation i SET used_at = now() FROM account a
                  WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > now() AND a.id = i.account_id AND NOT a.disabled
                 RETURNING i.account_id""")
             .execute(Tuple.of(Buffer.buffer(SecretTokens.sha256(token))))
-            .compose(rows -> rows.size() == 0 ? Future.failedFuture(unusable())
-                : accounts.setPassword(tx, rows.iterator().next().getLong(0), hash))))
-        .onSuccess(v -> accounts.changed(found.getLong("accountId")))
+            .compose(rows -> rows.size() == 0 ? Future.failedFuture(unusable()) : Future.succeededFuture(rows.iterator().next().getLong(0))))
         .map(v -> new JsonObject().put("username", found.getString("username"))));
   }
 

@@ -44,6 +44,18 @@ public final class Outbox {
     return publicUrl + path;
   }
 
+  /** The channels a member record's contacts reach, as {@link Notice.Audience.Member} uses them: sms, email. */
+  public static List<String> memberChannels(String phone, String email) {
+    List<String> out = new ArrayList<>();
+    if (phone != null && phone.matches(MOBILE)) {
+      out.add("sms");
+    }
+    if (email != null && email.matches(EMAIL.replace("[:space:]", "\\s"))) {
+      out.add("email");
+    }
+    return out;
+  }
+
   /** Queues {@code notice}'s messages in {@code tx}; answers how many were new. */
   public static Future<Integer> queue(SqlClient tx, Notice notice) {
     List<Long> stations = new ArrayList<>();
