@@ -6,7 +6,7 @@
 # bounded in time and requests beside its ceiling measured in the same run, writes
 # target/bench/results.json and prints the table.
 #
-# NAMEs: import generate read dashboard home write report attachments memory requests cluster notify (default: all).
+# NAMEs: import generate read dashboard home write report attachments memory requests cluster notify checkin ranking (default: all).
 #   --only read,write reuses the data set of an earlier run of the same scale when there is one
 #   (target/bench/SCALE); import or generate in the list starts from an empty database.
 # --keep leaves the database and nodes running afterwards (scripts/cluster.sh stop, with the same
@@ -26,7 +26,7 @@ ONLY=""
 KEEP=0
 usage() {
   echo "usage: scripts/bench.sh [--scale city|national] [--only NAME[,NAME...]] [--keep]" >&2
-  echo "  NAMEs: import generate read dashboard home write report attachments memory requests cluster notify" >&2
+  echo "  NAMEs: import generate read dashboard home write report attachments memory requests cluster notify checkin ranking" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCALE" in city|national) ;; *) echo "bench: --scale must be city or national" >&2; exit 2 ;; esac
 for name in ${ONLY//,/ }; do
-  case "$name" in import|generate|read|dashboard|home|write|report|attachments|memory|requests|cluster|notify) ;;
+  case "$name" in import|generate|read|dashboard|home|write|report|attachments|memory|requests|cluster|notify|checkin|ranking) ;;
     *) echo "bench: unknown benchmark '$name'" >&2; usage ;; esac
 done
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -164,6 +164,13 @@ if wanted requests; then
   echo "-- 8. residents' requests on node 1: a city-wide campaign, then the public status page"
   bench_java requests "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" \
     --per-minute "${YISHI_BENCH_REQUESTS_PER_MINUTE:-1000}" --requests-seconds "${YISHI_BENCH_REQUESTS_SECONDS:-60}"
+fi
+
+members=""
+for name in checkin ranking; do wanted "$name" && members+="${members:+,}$name"; done
+if [ -n "$members" ]; then
+  echo "-- members (issue 23) on node 1: $members"
+  bench_java members "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --only "$members"
 fi
 
 if wanted cluster; then

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code http} – the HTTP benchmarks against one node (and their ceilings and floors);</li>
  *   <li>{@code cluster} – write and read throughput across all nodes, and cross-node freshness;</li>
  *   <li>{@code requests} – residents' requests: a city-wide campaign of submissions and the public status page;</li>
+ *   <li>{@code members} – check-in at a large forum and the city-wide member ranking ({@link MemberBenchmarks});</li>
  *   <li>{@code table} – prints the results table.</li>
  * </ul>
  * Options are {@code --name value}; see scripts/bench.sh for the values it passes.
@@ -67,6 +68,7 @@ public final class Bench {
       case "cluster" -> HttpBenchmarks.run(o, results, true);
       case "requests" -> RequestBenchmarks.run(o, results);
       case "notify" -> NotifyBench.run(o, results);
+      case "members" -> MemberBenchmarks.run(o, results);
       case "table" -> System.out.print(Results.table(Results.read(results)));
       default -> {
         System.err.println("unknown command " + args[0]);

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import org.yishi.account.AccountStore.AccountRow;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
@@ -22,9 +23,6 @@ import org.yishi.platform.security.Role;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.PageRequest;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
@@ -148,11 +146,7 @@ public final class AccountService {
   }
 
   static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return org.yishi.platform.security.SecretTokens.sha256(token);
   }
 
   // ---------------------------------------------------------------- reading
@@ -413,18 +407,51 @@ public final class AccountService {
    */
   public Future<JsonObject> createMemberAccount(Principal actor, String username, String displayName, String scopeCode,
                                                 long memberId) {
+    return createMemberAccount(actor, username, displayName, scopeCode, memberId, (tx, id) -> Future.succeededFuture());
+  }
+
+  /** {@link #createMemberAccount(Principal, String, String, String, long)}, running {@code alsoInTx} (with the new id) in its transaction. */
+  public Future<JsonObject> createMemberAccount(Principal actor, String username, String displayName, String scopeCode,
+                                                long memberId, java.util.function.BiFunction<SqlClient, Long, Future<?>> alsoInTx) {
     String password = temporaryPassword();
     return vertx.executeBlocking(() -> hasher.hash(password), false)
         .compose(hash -> pool.withTransaction(tx -> store.insert(tx, username, displayName, hash, Role.MEMBER, scopeCode,
                 null, null, true)
             .compose(id -> tx.preparedQuery("UPDATE account SET member_id = $2 WHERE id = $1")
                 .execute(io.vertx.sqlclient.Tuple.of(id, memberId)).map(id))
+            .compose(id -> alsoInTx.apply(tx, id).map(id))
             .compose(id -> store.byId(tx, id))
             .compose(row -> AuditLog.record(tx, AuditEntry.by(actor, "account.create", "account", row.id(),
                     row.scopeCode(), null, row.toJson().put("memberId", memberId)))
                 .map(v -> row))))
         .recover(AccountService::duplicateUsername)
         .map(row -> row.toJson().put("memberId", memberId).put("temporaryPassword", password));
+  }
+
+  /**
+   * Sets the password of an account that proved itself another way (a member's invitation link): the
+   * password rules first (422 on {@code password} / {@code confirmPassword}), then one transaction that
+   * runs {@code claim} (answering the account, or failing) and sets the password with no change required
+   * at sign-in, ending every session and token of the account, audited as the account's own action.
+   */
+  public Future<Void> setPasswordByClaim(String username, String password, String confirm,
+                                         java.util.function.Function<SqlClient, Future<Long>> claim) {
+    return vertx.executeBlocking(() -> {
+      Input check = Input.empty();
+      checkPolicy(check, "password", username, password);
+      if (password != null && !password.equals(confirm)) {
+        check.reject("confirmPassword", "field.password.mismatch");
+      }
+      check.done();
+      return hasher.hash(password);
+    }, false).compose(hash -> pool.withTransaction(tx -> claim.apply(tx).compose(id -> store.setPassword(tx, id, hash, false)
+            .compose(epoch -> store.revokeAllTokens(tx, id))
+            .compose(n -> store.byId(tx, id))
+            .compose(row -> AuditLog.record(tx, AuditEntry.by(row.principal(), "account.password_set", "account", id,
+                row.scopeCode(), null, new JsonObject().put("by", "invitation"))))
+            .map(id))))
+        .onSuccess(this::announce)
+        .mapEmpty();
   }
 
   /** Creates an account directly (demo data and tests); returns its id. */

@@ -23,6 +23,7 @@ import org.yishi.meeting.MeetingRoutes;
 import org.yishi.meeting.RecordRoutes;
 import org.yishi.member.CommitteeRoutes;
 import org.yishi.member.MemberRoutes;
+import org.yishi.member.InvitationRoutes;
 import org.yishi.notify.DeliveryRoutes;
 import org.yishi.outcome.OutcomeRoutes;
 import org.yishi.plan.PlanRoutes;
@@ -119,6 +120,7 @@ public final class Node {
         () -> new CommitteeRoutes(app, s.members()).router(),
         () -> new MyRoutes(app, points, s.accounts()::createMemberAccount).router(),
         points,
+        () -> new InvitationRoutes(app, s.invitations()).router(),
         () -> new CheckinRoutes(app, s.checkins()).router(),
         () -> new MeetingRoutes(app, s.meetings(), Bridges.committeeMembers(s.members().store()), s.feeds()).router(),
         () -> new RecordRoutes(app, s.records(), s.meetings(), s.attachments(), s.checkins().store()::attendance).router(),

@@ -1,6 +1,7 @@
 package org.yishi.app;
 
 import org.yishi.member.MemberAccountStore;
+import org.yishi.member.InvitationService;
 import org.yishi.checkin.CheckinService;
 import org.yishi.account.AccountService;
 import org.yishi.audit.AuditStore;
@@ -57,7 +58,8 @@ public record Services(
     ReportService reports,
     QueueStore queue,
     RequestService requests,
-    CheckinService checkins) {
+    CheckinService checkins,
+    InvitationService invitations) {
 
   /** Builds them all, in dependency order. */
   static Services build(App app, AccountService accounts) {
@@ -94,6 +96,7 @@ public record Services(
         new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
         reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
         new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
-        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()));
+        new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()),
+        new InvitationService(pool, accounts::createMemberAccount, accounts::setPasswordByClaim));
   }
 }

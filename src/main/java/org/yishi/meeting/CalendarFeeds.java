@@ -15,11 +15,6 @@ import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 
@@ -35,7 +30,6 @@ import java.util.List;
 public final class CalendarFeeds {
   /** The characters of a token: 32 random bytes, base64url without padding. */
   static final String TOKEN_PATTERN = "[A-Za-z0-9_-]{43}";
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final String STATIONS_OF_A = """
       COALESCE((SELECT array_agg(s.station_id ORDER BY s.station_id) FROM account_station s WHERE s.account_id = a.id),
                '{}')::bigint[]""";
@@ -114,9 +108,7 @@ public final class CalendarFeeds {
    */
   public Future<Issued> issue(Principal me, Unit unit) {
     return visibleTo(me, unit).compose(place -> {
-      byte[] raw = new byte[32];
-      RANDOM.nextBytes(raw);
-      String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      String token = org.yishi.platform.security.SecretTokens.newToken();
       return pool.withTransaction(tx -> tx.preparedQuery("""
                   INSERT INTO calendar_feed_token (account_id, token_hash, station_id, division_code,
                                                    owner_role, owner_scope, owner_stations, owner_password)
@@ -233,10 +225,6 @@ public final class CalendarFeeds {
   }
 
   static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return org.yishi.platform.security.SecretTokens.sha256(token);
   }
 }

@@ -174,6 +174,8 @@ public record MeetingService(Pool pool, MeetingStore store, java.time.ZoneId zon
               .compose(m -> store.addHistory(tx, m.getLong("id"), "schedule", null, times(m), null, actor.shownName())
                   .compose(v -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.schedule", "meeting", m.getLong("id"),
                       topic.divisionCode(), null, m)))
+                  .compose(v -> members.length == 0 ? Future.succeededFuture() : Outbox.queue(tx, Notices.meetingInvited(
+                      m.getLong("id"), m.getString("topicTitle"), m.getString("stationName"), m.getString("startsAt"), m.getString("venue"))))
                   .map(m))), 3)
           .recover(err -> clash(actor, err, topic.stationId(), members, in.startsAt(), in.endsAt(), null))));
     });

@@ -286,7 +286,7 @@ public record PointsRoutes(App app, MemberStore members, PdfRendering pdf, Membe
                  ,
                  mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
                            JOIN committee c ON c.id = mb.committee_id WHERE mb.active AND c.division_code LIKE $1 || '%'),
-                 ym AS (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at)
+                 ym AS NOT MATERIALIZED (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at)
             SELECT mem.id, mem.name, mem.committee_id, mem.committee_name,
                    (SELECT count(*) FROM meeting_attendee a JOIN ym ON ym.id = a.meeting_id WHERE a.member_id = mem.id AND ym.status = 'held'),
                    (SELECT count(*) FROM meeting_checkin c JOIN ym ON ym.id = c.meeting_id WHERE c.member_id = mem.id),

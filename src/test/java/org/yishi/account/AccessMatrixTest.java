@@ -268,6 +268,12 @@ class AccessMatrixTest {
     add("GET /api/v1/member-ranking", "/api/v1/member-ranking", none, 200, 200, 200, 200, 200, 403, 401);
     add("POST /members/:id/account", "/members/" + f.taobeiMember + "/account", none, 422, 422, 403, 422, 403, 403, 401);
     add("POST /api/v1/members/:id/account", "/api/v1/members/" + f.taobeiMember + "/account", newMemberAccount, 422, 422, 403, 422, 403, 403, 401);
+    // invitation links: the fixture member has no contact to send a link to (422); anyone may try a link (410 / 422 for an unusable one)
+    add("POST /members/:id/invitation", "/members/" + f.taobeiMember + "/invitation", none, 422, 422, 403, 422, 403, 403, 401);
+    add("POST /api/v1/members/:id/invitation", "/api/v1/members/" + f.taobeiMember + "/invitation", newMemberAccount, 422, 422, 403, 422, 403, 403, 401);
+    add("POST /api/v1/invitations/accept", "/api/v1/invitations/accept", () -> "{}", 422, 422, 422, 422, 422, 422, 422);
+    add("GET /join/:token", "/join/" + "A".repeat(43), none, 410, 410, 410, 410, 410, 410, 410);
+    add("POST /join/:token", "/join/" + "A".repeat(43), none, 410, 410, 410, 410, 410, 410, 410);
 
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /meetings/:id/cancel", "/meetings/" + meeting + "/cancel", none, 422, 422, 403, 422, 403, 422, 401);

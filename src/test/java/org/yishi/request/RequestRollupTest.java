@@ -136,9 +136,8 @@ class RequestRollupTest {
     // a request received from then on is due by the station's own promise
     assertEquals(200, promise("c1", s1, "{\"promisedDays\": 15}").statusCode());
     Browser resident = new Browser(node.baseUrl());
-    resident.get("/r/" + s1);
     HttpResponse<String> submitted = resident.postMultipart("/r/submit", Map.of("station", String.valueOf(s1), "category", "livelihood",
-        "description", "小区路灯坏了三个月"), null, null, null);
+        "description", "小区路灯坏了三个月", "submitToken", RequestTest.formToken(resident, s1)), null, null, null);
     assertEquals(303, submitted.statusCode(), submitted.body());
     String due = String.valueOf(sql.value("SELECT due_on FROM resident_request WHERE station_id = ? ORDER BY id DESC LIMIT 1", s1));
     assertEquals(LocalDate.now(org.yishi.platform.config.AppConfig.DEFAULT_ZONE).plusDays(15).toString(), due);

@@ -37,8 +37,11 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
     /** The contact of the unit an outcome is referred to (kept per district in {@code notify_unit_contact}). */
     record OutcomeUnit(long outcomeId) implements Audience { }
 
-    /** The members invited to a meeting who have a mobile number (SMS). */
+    /** The members invited to a meeting, at their member record's contacts: a mobile number (SMS), an e-mail address. */
     record MeetingMembers(long meetingId) implements Audience { }
+
+    /** One member at their member record's contacts (SMS to a mobile number, e-mail to an address), e.g. an account invitation. */
+    record Member(long memberId) implements Audience { }
 
     /** The five parties of a meeting whose contact is a mobile number (SMS) or an e-mail address. */
     record MeetingParties(long meetingId) implements Audience { }

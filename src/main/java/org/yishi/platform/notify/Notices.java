@@ -116,6 +116,22 @@ public final class Notices {
             new Audience.MeetingParties(meetingId), Audience.Robots.ofStation(stationId)));
   }
 
+  /** Members invited to a newly scheduled meeting: each at their contacts; the link is their schedule ({@code /my}). */
+  public static Notice meetingInvited(long meetingId, String title, String station, String startsAt, String venue) {
+    return new Notice("meeting_invited", "meeting_invited:" + meetingId, "/my",
+        Map.of("title", title, "station", station, "when", when(startsAt), "venue", text(venue)),
+        List.of(new Audience.MeetingMembers(meetingId)));
+  }
+
+  /**
+   * A member invited to open their account: the single-use link ({@code path}, carrying the secret) to their
+   * member record's contacts; urgent (a link that expires is not held for quiet hours).
+   */
+  public static Notice memberInvitation(long invitationId, long memberId, String path, String username, int days) {
+    return new Notice("member_invitation", "member_invitation:" + invitationId, path,
+        Map.of("username", username, "days", days), List.of(new Audience.Member(memberId)), true);
+  }
+
   /** The kinds of event a user may choose channels for (the preferences page lists them in this order). */
   public static final List<String> KINDS = List.of("meeting_reminder", "meeting_changed", "meeting_cancelled", "topic_approved", "topic_rejected",
       "station_approved", "station_rejected", "record_returned", "record_overdue", "outcome_overdue", "report_issued");

@@ -18,9 +18,9 @@ import java.util.Map;
  * transition that causes them and the messages commit (or roll back) together, and
  * {@link DeliveryService} sends them afterwards from any node. Recipients are resolved inside the
  * transaction: accounts get the channels they chose for the kind of event ({@code notify_preference};
- * by default an e-mail when they have an address), in their language; invited members
- * with a mobile number an SMS; the five parties an SMS or an e-mail as their contact allows (in
- * Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
+ * by default an e-mail when they have an address), in their language; invited (or named) members
+ * an SMS to their mobile number and an e-mail to their address, as their member record has them;
+ * the five parties an SMS or an e-mail as their contact allows (in Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
  * twice queues nothing new. Every template is rendered before anything is written: a template
  * with a missing variable fails the transaction with a message naming it.
  */
@@ -54,6 +54,18 @@ public final class Outbox {
     return publicUrl + path;
   }
 
+  /** The channels a member record's contacts reach, as {@link Notice.Audience.Member} uses them: sms, email. */
+  public static List<String> memberChannels(String phone, String email) {
+    List<String> out = new ArrayList<>();
+    if (phone != null && phone.matches(MOBILE)) {
+      out.add("sms");
+    }
+    if (email != null && email.matches(EMAIL.replace("[:space:]", "\\s"))) {
+      out.add("email");
+    }
+    return out;
+  }
+
   /** Queues {@code notice}'s messages in {@code tx} (robots: the node's); answers how many were new. */
   public static Future<Integer> queue(SqlClient tx, Notice notice) {
     return queue(tx, notice, robots);
@@ -67,6 +79,7 @@ public final class Outbox {
     List<Long> accounts = new ArrayList<>();
     List<Long> registrants = new ArrayList<>();
     List<Long> memberMeetings = new ArrayList<>();
+    List<Long> members = new ArrayList<>();
     List<Long> partyMeetings = new ArrayList<>();
     List<Long> unitOutcomes = new ArrayList<>();
     List<Long> robotStations = new ArrayList<>();
@@ -85,6 +98,8 @@ public final class Outbox {
         registrants.add(r.stationId());
       } else if (a instanceof Notice.Audience.MeetingMembers m) {
         memberMeetings.add(m.meetingId());
+      } else if (a instanceof Notice.Audience.Member m) {
+        members.add(m.memberId());
       } else if (a instanceof Notice.Audience.MeetingParties p) {
         partyMeetings.add(p.meetingId());
       } else if (a instanceof Notice.Audience.OutcomeUnit u) {
@@ -124,20 +139,27 @@ public final class Outbox {
                   r.getString("display_name"), locale, "sms", r.getLong("id")));
             }
           }
-          return memberMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT DISTINCT mb.id, mb.phone, mb.name FROM meeting_member mm
-                    JOIN member mb ON mb.id = mm.member_id
-                    JOIN meeting m ON m.id = mm.meeting_id
-                   WHERE mm.meeting_id = ANY($1) AND mb.phone ~ '%s'
-                     AND (mm.active OR m.status = 'cancelled') -- a cancelled meeting releases its members
-                   ORDER BY mb.id""".formatted(MOBILE))
-              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)));
+          return memberMeetings.isEmpty() && members.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+                  SELECT mb.id, mb.phone, mb.email, mb.name, coalesce(mb.phone ~ '%1$s', false) AS sms,
+                         coalesce(mb.email ~ '%2$s', false) AS mail FROM member mb
+                   WHERE (mb.id = ANY($2) OR mb.id IN (SELECT mm.member_id FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
+                           WHERE mm.meeting_id = ANY($1)
+                             AND (mm.active OR m.status = 'cancelled'))) -- a cancelled meeting releases its members
+                     AND (mb.phone ~ '%1$s' OR mb.email ~ '%2$s')
+                   ORDER BY mb.id""".formatted(MOBILE, EMAIL))
+              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addArrayOfLong(longs(members)));
         })
         .compose(rows -> {
           if (rows != null) {
             for (Row r : rows) {
-              batch.add(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
-                  I18n.ZH, "sms", null));
+              if (r.getBoolean("sms")) {
+                batch.add(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"), I18n.ZH,
+                    "sms", null));
+              }
+              if (r.getBoolean("mail")) {
+                batch.add(message(notice, "email", r.getString("email"), "member:" + r.getLong("id") + ":mail", r.getString("name"),
+                    I18n.ZH, "mail", null));
+              }
             }
           }
           return partyMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
