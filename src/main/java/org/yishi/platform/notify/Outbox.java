@@ -233,11 +233,14 @@ public final class Outbox {
       Map<String, Object> vars = new HashMap<>(n.vars());
       vars.put("name", "");
       vars.put("link", link(n.path()));
+      boolean robots = n.audiences().stream().anyMatch(a -> a instanceof Notice.Audience.Robots);
       for (Locale l : I18n.SUPPORTED) {
         MessageTemplates.render(l, n.kind(), "subject", vars);
         MessageTemplates.render(l, n.kind(), "mail", vars);
         MessageTemplates.render(l, n.kind(), "sms", vars);
-        MessageTemplates.render(l, n.kind(), "robot", vars);
+        if (robots) { // only kinds that robots hear of have a robot text
+          MessageTemplates.render(l, n.kind(), "robot", vars);
+        }
       }
       return Future.succeededFuture(0);
     }
