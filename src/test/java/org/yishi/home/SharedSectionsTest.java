@@ -1,8 +1,12 @@
 package org.yishi.home;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
 import org.yishi.support.AccountFixtures;
@@ -12,8 +16,10 @@ import org.yishi.support.Http;
 import org.yishi.support.NodeExtension;
 import org.yishi.support.Sql;
 
+import java.time.LocalDate;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,34 +32,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the unit, while the user's own action through the service drops it at once.
  */
 class SharedSectionsTest {
-  private static final String[] PROPERTIES = {"yishi.stats.cacheMillis", "yishi.stats.cacheMaxAgeMillis"};
-  private static final String[] BEFORE = new String[PROPERTIES.length];
+  /**
+   * Turns the caches on for this class's node (the test run sets {@code yishi.stats.cacheMillis} to 0;
+   * AppConfig reads the properties when the node starts) and restores the properties after the class.
+   * Registered before the node, so its start sees them.
+   */
+  static final class CachesOn implements BeforeAllCallback, AfterAllCallback {
+    private static final String[] PROPERTIES = {"yishi.stats.cacheMillis", "yishi.stats.cacheMaxAgeMillis"};
+    private final String[] before = new String[PROPERTIES.length];
 
-  static {
-    // read by AppConfig when the node starts (the test run sets yishi.stats.cacheMillis to 0); restored after the class
-    for (int i = 0; i < PROPERTIES.length; i++) {
-      BEFORE[i] = System.getProperty(PROPERTIES[i]);
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      for (int i = 0; i < PROPERTIES.length; i++) {
+        before[i] = System.getProperty(PROPERTIES[i]);
+      }
+      System.setProperty(PROPERTIES[0], "400");
+      System.setProperty(PROPERTIES[1], "600000");
     }
-    System.setProperty("yishi.stats.cacheMillis", "400");
-    System.setProperty("yishi.stats.cacheMaxAgeMillis", "600000");
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      for (int i = 0; i < PROPERTIES.length; i++) {
+        if (before[i] == null) {
+          System.clearProperty(PROPERTIES[i]);
+        } else {
+          System.setProperty(PROPERTIES[i], before[i]);
+        }
+      }
+    }
   }
 
-  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension @Order(1) static final CachesOn CACHES_ON = new CachesOn();
+  @RegisterExtension @Order(2) static final NodeExtension NODE = NodeExtension.withAccounts();
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Api api;
   @FromNode private static Sql sql;
-
-  @AfterAll
-  static void restore() {
-    for (int i = 0; i < PROPERTIES.length; i++) {
-      if (BEFORE[i] == null) {
-        System.clearProperty(PROPERTIES[i]);
-      } else {
-        System.setProperty(PROPERTIES[i], BEFORE[i]);
-      }
-    }
-  }
 
   private static String token(String username) {
     return api.token(username, AccountFixtures.passwordOf(username));
@@ -103,5 +117,43 @@ class SharedSectionsTest {
     Set<String> after = thisWeek(d1);
     assertFalse(after.contains(String.valueOf(first)), "the cancelled meeting left the queue at once: " + after);
     assertTrue(after.contains(String.valueOf(second)), "and the copy was read afresh: " + after);
+  }
+
+  @Test
+  void aCopyIsSharedPerUnitAndDayUntilItsTtlOrAChangeInsideItsUnit() {
+    long[] clock = {0};
+    SharedSections shared = new SharedSections(1000, () -> clock[0]);
+    QueueStore.Section section = new QueueStore.Section("dormantStations", "", "", "", "", false);
+    LocalDate today = LocalDate.of(2026, 12, 7);
+    int[] reads = {0};
+    Supplier<Future<JsonObject>> read = () -> Future.succeededFuture(new JsonObject().put("total", (long) ++reads[0]));
+    assertTrue(shared.shares(section));
+    assertFalse(shared.shares(new QueueStore.Section("topicApprovals", "", "", "", "", true)), "what users act on is read per page");
+    assertFalse(SharedSections.off().shares(section));
+
+    assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"));
+    assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"), "shared");
+    assertEquals(2, shared.get(section, "2207", today, read).result().getLong("total"), "another unit has its own");
+    assertEquals(3, shared.get(section, "2208", today.plusDays(1), read).result().getLong("total"), "and another day");
+
+    shared.heard(new JsonObject().put("divisionCode", "220702000000")); // inside 2207 only
+    assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"));
+    assertEquals(4, shared.get(section, "2207", today, read).result().getLong("total"), "dropped by the change in its unit");
+    shared.heard(new JsonObject().put("divisionCode", "110101000000").put("previousDivisionCode", "220801000000"));
+    assertEquals(5, shared.get(section, "2208", today, read).result().getLong("total"), "a station moved out of the unit");
+    shared.heard(new JsonObject().put("type", "notify.channels_changed")); // no division: nothing dropped
+    assertEquals(5, shared.get(section, "2208", today, read).result().getLong("total"));
+
+    clock[0] += 1_000_000_000L; // the ttl passed
+    assertEquals(6, shared.get(section, "2208", today, read).result().getLong("total"));
+
+    Supplier<Future<JsonObject>> failing = () -> Future.failedFuture("database down");
+    clock[0] += 1_000_000_000L;
+    assertTrue(shared.get(section, "2208", today, failing).failed());
+    assertEquals(7, shared.get(section, "2208", today, read).result().getLong("total"), "a failed read is not kept");
+
+    JsonObject mine = shared.get(section, "2208", today, read).result();
+    mine.put("total", -1L);
+    assertEquals(7, shared.get(section, "2208", today, read).result().getLong("total"), "each caller gets its own copy");
   }
 }
