@@ -8,6 +8,7 @@ import org.yishi.audit.AuditStore;
 import org.yishi.division.DivisionImportService;
 import org.yishi.division.DivisionStore;
 import org.yishi.home.QueueStore;
+import org.yishi.home.SharedSections;
 import org.yishi.meeting.AttachmentService;
 import org.yishi.meeting.CalendarFeeds;
 import org.yishi.meeting.MeetingService;
@@ -94,7 +95,10 @@ public record Services(
     return new Services(accounts, new AuditStore(pool, zone), divisions, new DivisionImportService(app, divisions),
         stations, members, topics, plans, meetings, records,
         new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
-        reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone),
+        reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone,
+            // the home pages' aggregate sections, shared per unit for the roll-up cache's max age (off when it is)
+            SharedSections.start(app.vertx(), events,
+                config.stats().cacheMillis() == 0 ? 0 : config.stats().cacheMaxAgeMillis())),
         new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
         new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()),
         new InvitationService(pool, accounts::createMemberAccount, accounts::setPasswordByClaim));

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The work queue (我的待办) of each role, read from the rows the features keep: nothing is stored for
@@ -199,10 +200,13 @@ public final class QueueStore {
       FAILED_NOTIFICATIONS);
 
   private final Pool pool;
+  /** The aggregate sections shared by the users of one unit on this node ({@link SharedSections}). */
+  private final SharedSections shared;
 
-  public QueueStore(Pool pool, ZoneId zone) {
+  public QueueStore(Pool pool, ZoneId zone, SharedSections shared) {
     this.zone = zone;
     this.pool = pool;
+    this.shared = shared;
   }
 
   static List<Section> sections(Role role) {
@@ -234,9 +238,7 @@ public final class QueueStore {
   private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlConnection conn, Principal me, List<Section> sections, Tuple args) {
     List<Future<JsonObject>> lists = new ArrayList<>();
     for (Section s : sections) {
-      lists.add(conn.preparedQuery(PARAMS + "SELECT " + s.select() + ", count(*) OVER () AS total FROM p, " + s.from()
-              + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
-          .execute(args).map(rows -> section(s.key(), s.action(), rows)));
+      lists.add(read(conn, s, args));
     }
     return Future.all(lists).map(all -> {
       JsonArray out = new JsonArray();
@@ -299,15 +301,36 @@ public final class QueueStore {
     return new JsonObject().put("key", "reportsNext").put("action", false).put("total", (long) next.size()).put("items", items);
   }
 
-  /** The badge count alone: one statement. */
+  /**
+   * One section for the caller of {@code args} on {@code client}: a shared one ({@link SharedSections}) from the
+   * node's copy for the caller's unit and day, read afresh only when there is none.
+   */
+  private Future<JsonObject> read(io.vertx.sqlclient.SqlClient client, Section s, Tuple args) {
+    Supplier<Future<JsonObject>> read = () -> client.preparedQuery(PARAMS + "SELECT " + s.select()
+            + ", count(*) OVER () AS total FROM p, " + s.from() + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
+        .execute(args).map(rows -> section(s.key(), s.action(), rows));
+    return shared.shares(s) ? shared.get(s, args.getString(2), args.getLocalDate(4), read) : read.get();
+  }
+
+  /**
+   * The badge count alone: one statement for the sections read per caller, plus the totals of the
+   * shared ones from the node's copies (read once for all the users of the unit).
+   */
   Future<Long> count(Principal me, Instant now) {
-    List<String> parts = sections(me.role()).stream().filter(Section::action)
+    List<Section> action = sections(me.role()).stream().filter(Section::action).toList();
+    Tuple args = params(me, now);
+    List<String> parts = action.stream().filter(s -> !shared.shares(s))
         .map(s -> "(SELECT count(*) FROM p, " + s.from() + " WHERE " + s.where() + ")").toList();
-    if (parts.isEmpty()) {
-      return io.vertx.core.Future.succeededFuture(0L); // a member has no work queue
-    }
-    return pool.preparedQuery(PARAMS + "SELECT " + String.join(" + ", parts))
-        .execute(params(me, now)).map(rows -> rows.iterator().next().getLong(0));
+    Future<Long> own = parts.isEmpty() ? Future.succeededFuture(0L) // a member has no work queue
+        : pool.preparedQuery(PARAMS + "SELECT " + String.join(" + ", parts)).execute(args).map(rows -> rows.iterator().next().getLong(0));
+    List<Future<JsonObject>> sharedParts = action.stream().filter(shared::shares).map(s -> read(pool, s, args)).toList();
+    return Future.all(sharedParts).compose(all -> own.map(n -> {
+      long sum = n;
+      for (Future<JsonObject> f : sharedParts) {
+        sum += f.result().getLong("total");
+      }
+      return sum;
+    }));
   }
 
   private JsonObject item(Row r) {

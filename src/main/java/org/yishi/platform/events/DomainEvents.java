@@ -5,6 +5,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Domain events on the clustered event bus ({@code yishi.events.<type>}, published to every node).
@@ -15,9 +18,20 @@ import java.time.Instant;
 public final class DomainEvents {
   public static final String PREFIX = "yishi.events.";
   private final Vertx vertx;
+  private final List<Consumer<JsonObject>> onThisNode = new CopyOnWriteArrayList<>();
 
   public DomainEvents(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /**
+   * Calls {@code listener} with every event this node publishes, synchronously and before the event
+   * goes on the bus, so before the answer to the action that caused it is sent: for a cache of this
+   * node that must never serve a page from before its user's own action (the work queue's shared
+   * sections). Events of other nodes arrive on the bus only. A listener must be quick and not throw.
+   */
+  public void onPublish(Consumer<JsonObject> listener) {
+    onThisNode.add(listener);
   }
 
   /** Publishes the catalogued {@code event} with {@code payload} (plus {@code type} and {@code at}). */
@@ -35,7 +49,11 @@ public final class DomainEvents {
    * {@link DomainEvent} overload: every type should be in that catalogue.
    */
   public void publish(String type, JsonObject payload) {
-    vertx.eventBus().publish(PREFIX + type, payload.copy().put("type", type).put("at", Instant.now().toString()));
+    JsonObject event = payload.copy().put("type", type).put("at", Instant.now().toString());
+    for (Consumer<JsonObject> listener : onThisNode) {
+      listener.accept(event);
+    }
+    vertx.eventBus().publish(PREFIX + type, event);
   }
 
   /**
