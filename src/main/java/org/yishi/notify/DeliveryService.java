@@ -115,9 +115,30 @@ public final class DeliveryService {
     return List.copyOf(channels.keySet());
   }
 
-  /** Sends the messages due at {@code now}; answers {"sent", "retrying", "failed", "waiting"}. */
+  /**
+   * Sends the messages due at {@code now}, a batch ({@code YISHI_NOTIFY_BATCH}) per transaction, and
+   * the next batch at once while a full batch sent something (at most {@link #BATCHES_PER_RUN} per
+   * run, so a morning burst drains at the channels' pace, not one batch per scheduler interval);
+   * answers {"sent", "retrying", "failed", "waiting"} summed over the batches.
+   */
   public Future<JsonObject> sendDue(String node, Instant now) {
-    return send(node, now, null);
+    return drain(node, now, BATCHES_PER_RUN, new JsonObject().put("sent", 0).put("retrying", 0).put("failed", 0).put("waiting", 0));
+  }
+
+  /** Most batches one run of the delivery sends before the scheduler's next interval. */
+  static final int BATCHES_PER_RUN = 20;
+
+  private Future<JsonObject> drain(String node, Instant now, int left, JsonObject total) {
+    return send(node, now, null).compose(counts -> {
+      int claimed = 0;
+      for (String k : List.of("sent", "retrying", "failed", "waiting")) {
+        claimed += counts.getInteger(k, 0);
+        total.put(k, total.getInteger(k) + counts.getInteger(k, 0));
+      }
+      // another batch only when this one was full and moved something (waiting rows would be claimed again)
+      boolean more = left > 1 && claimed >= settings.batch() && counts.getInteger("sent", 0) > 0;
+      return more ? drain(node, now, left - 1, total) : Future.succeededFuture(total);
+    });
   }
 
   /** Sends one message now if it is due (an admin's test message); answers the counts as {@link #sendDue}. */

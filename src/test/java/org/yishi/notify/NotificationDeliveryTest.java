@@ -326,6 +326,23 @@ class NotificationDeliveryTest {
   }
 
   @Test
+  void oneRunSendsBatchAfterBatchWhileTheyAreFull() throws Exception {
+    // batches of 2: five due messages leave in one run (three transactions), not one batch per interval
+    DeliveryService delivery = delivery(config(Map.of("YISHI_NOTIFY_BATCH", "2")));
+    List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(queue("email", "burst" + i + "@example.org", "test:burst:" + i));
+    }
+    JsonObject counts = delivery.sendDue("test-node", Instant.now()).await();
+    assertEquals(5, counts.getInteger("sent"), counts.encode());
+    for (long id : ids) {
+      assertTrue(row(id).getBoolean("sent"), row(id).encode());
+    }
+    assertEquals(5, List.of(smtp.getReceivedMessagesForDomain("example.org")).stream()
+        .filter(m -> to(m).startsWith("burst")).count());
+  }
+
+  @Test
   void theSmtpLoginIsUsedWhenAUserNameIsSet() throws Exception {
     smtp.setUser("yishi@example.org", "yishi-mailer", "mail-pass-1");
     DeliveryService delivery = delivery(config(Map.of("YISHI_SMTP_USERNAME", "yishi-mailer", "YISHI_SMTP_PASSWORD", "mail-pass-1")));
