@@ -117,8 +117,9 @@ public record StationRoutes(App app, StationService stations, Divisions division
   private void promisedDaysApi(RoutingContext ctx) {
     Input in = Input.json(ctx);
     Long days = in.optionalLong("promisedDays", 1, StationService.MAX_PROMISED_DAYS);
-    if (!ctx.body().asJsonObject().containsKey("promisedDays")) {
-      in.reject("promisedDays", "field.required");
+    Object given = ctx.body().asJsonObject().getValue("promisedDays");
+    if (!ctx.body().asJsonObject().containsKey("promisedDays") || given instanceof String text && Text.blank(text)) {
+      in.reject("promisedDays", "field.required"); // null is the default; blank text is no answer at all
     }
     in.done();
     Json.answer(ctx, stations.setPromisedDays(Security.require(ctx), Access.pathId(ctx), days == null ? null : days.intValue()));
