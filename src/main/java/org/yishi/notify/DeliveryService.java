@@ -156,7 +156,7 @@ public final class DeliveryService {
                AND ($3::bigint IS NULL OR o.id = $3)
              ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED""")
         .execute(Tuple.of(at, settings.batch(), only)))
-        .compose(rows -> robotBudget(tx, at).compose(budget -> {
+        .compose(rows -> budget(tx, at).compose(budget -> {
           List<Future<String>> outcomes = new ArrayList<>();
           for (Row r : rows) {
             outcomes.add(deliver(tx, node, at, r, budget));
@@ -240,19 +240,30 @@ public final class DeliveryService {
   }
 
   /** How many more messages each robot may take in the minute before {@code at} (WeCom: 20 a minute). */
-  private Future<Map<String, int[]>> robotBudget(SqlConnection tx, OffsetDateTime at) {
-    if (robots.isEmpty()) {
-      return Future.succeededFuture(Map.of());
+  /**
+   * What may still be sent in the current minute, cluster-wide (counted from the messages sent in the
+   * last minute): per robot ({@code robot:NAME}, its own limit) and per channel ({@code email},
+   * {@code sms}, when {@code YISHI_NOTIFY_EMAIL_PER_MINUTE} / {@code _SMS_PER_MINUTE} set one).
+   */
+  private Future<Map<String, int[]>> budget(SqlConnection tx, OffsetDateTime at) {
+    Map<String, int[]> left = new HashMap<>();
+    robots.values().forEach(r -> left.put("robot:" + r.name(), new int[] {r.perMinute()}));
+    if (settings.emailPerMinute() > 0) {
+      left.put("email", new int[] {settings.emailPerMinute()});
+    }
+    if (settings.smsPerMinute() > 0) {
+      left.put("sms", new int[] {settings.smsPerMinute()});
+    }
+    if (left.isEmpty()) {
+      return Future.succeededFuture(left);
     }
     return tx.preparedQuery("""
-            SELECT recipient, count(*) AS n FROM outbox
-             WHERE channel = 'robot' AND sent_at > $1 AND sent_at <= $2 GROUP BY recipient""")
+            SELECT CASE WHEN channel = 'robot' THEN 'robot:' || recipient ELSE channel END AS budget, count(*) AS n
+              FROM outbox WHERE sent_at > $1 AND sent_at <= $2 GROUP BY 1""")
         .execute(Tuple.of(at.minusMinutes(1), at))
         .map(rows -> {
-          Map<String, int[]> left = new HashMap<>();
-          robots.values().forEach(r -> left.put(r.name(), new int[] {r.perMinute()}));
           for (Row r : rows) {
-            int[] b = left.get(r.getString("recipient"));
+            int[] b = left.get(r.getString("budget"));
             if (b != null) {
               b[0] -= r.getLong("n").intValue();
             }
@@ -279,14 +290,13 @@ public final class DeliveryService {
     if ("robot".equals(channelName) && !robots.containsKey(r.getString("recipient"))) {
       return park(tx, id, at.plusMinutes(10), "robot " + r.getString("recipient") + " is not configured on node " + node);
     }
-    if ("robot".equals(channelName)) {
-      int[] left = budget.get(r.getString("recipient"));
-      if (left != null && left[0] <= 0) {
-        return park(tx, id, at.plusMinutes(1), "rate limit of robot " + r.getString("recipient") + " reached; next minute");
-      }
-      if (left != null) {
-        left[0]--;
-      }
+    String limited = "robot".equals(channelName) ? "robot:" + r.getString("recipient") : channelName;
+    int[] left = budget.get(limited);
+    if (left != null && left[0] <= 0) {
+      return park(tx, id, at.plusMinutes(1), "rate limit of " + limited.replace(':', ' ') + " reached; next minute");
+    }
+    if (left != null) {
+      left[0]--;
     }
     Outgoing m = new Outgoing(id, channelName, r.getString("recipient"), r.getString("subject"), r.getString("body"),
         r.getString("dedupe_key"), r.getString("link"), r.getString("locale"), r.getString("kind"));

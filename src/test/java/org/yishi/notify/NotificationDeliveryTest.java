@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -340,6 +341,28 @@ class NotificationDeliveryTest {
     }
     assertEquals(5, List.of(smtp.getReceivedMessagesForDomain("example.org")).stream()
         .filter(m -> to(m).startsWith("burst")).count());
+  }
+
+  @Test
+  void aChannelsRateLimitHoldsTheRestForTheNextMinute() throws Exception {
+    // this test's own minute, two days ahead, with nothing else due in it
+    sql("UPDATE outbox SET next_attempt_at = now() + interval '10 years' WHERE sent_at IS NULL AND failed_at IS NULL");
+    Instant at = Instant.now().plus(Duration.ofDays(2));
+    DeliveryService delivery = delivery(config(Map.of("YISHI_NOTIFY_EMAIL_PER_MINUTE", "2")));
+    List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(queue("email", "limited" + i + "@example.org", "test:limited:" + i));
+    }
+    JsonObject counts = delivery.sendDue("test-node", at).await();
+    assertEquals(2, counts.getInteger("sent"), counts.encode());
+    JsonObject held = row(ids.get(2));
+    assertFalse(held.getBoolean("sent"), held.encode());
+    assertEquals(0, held.getInteger("attempts"), "held by the limit is not an attempt: " + held.encode());
+    assertTrue(held.getString("last_error").contains("rate limit of email"), held.encode());
+    delivery.sendDue("test-node", at.plusSeconds(30)).await(); // the same minute: still held
+    assertFalse(row(ids.get(2)).getBoolean("sent"));
+    delivery.sendDue("test-node", at.plusSeconds(61)).await();
+    assertTrue(row(ids.get(2)).getBoolean("sent"), row(ids.get(2)).encode());
   }
 
   @Test

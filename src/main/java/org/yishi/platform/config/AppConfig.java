@@ -86,11 +86,11 @@ public record AppConfig(
    */
   public record NotifySettings(String publicUrl, int maxAttempts, int backoffSeconds, int batch, int timeoutSeconds,
                                Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms,
-                               String secretKey) {
+                               String secretKey, int emailPerMinute, int smsPerMinute) {
     /** The same settings with other channels (the effective ones, from the database and the environment). */
     public NotifySettings withChannels(Smtp smtp, String smsUrl, String smsToken, List<Robot> robots, AliyunSms aliyunSms) {
       return new NotifySettings(publicUrl, maxAttempts, backoffSeconds, batch, timeoutSeconds, smtp, smsUrl, smsToken,
-          List.copyOf(robots), aliyunSms, secretKey);
+          List.copyOf(robots), aliyunSms, secretKey, emailPerMinute, smsPerMinute);
     }
 
     @Override
@@ -281,6 +281,9 @@ public record AppConfig(
   private static final Setting SMS_TOKEN = new Setting("notify.sms.token", "YISHI_SMS_TOKEN");
   private static final Setting ROBOTS = new Setting("notify.robots", "YISHI_ROBOTS");
   private static final Setting SECRET_KEY = new Setting("notify.secretKey", "YISHI_SECRET_KEY");
+  // cluster-wide messages a minute per channel (0: no limit of Yishi's own; the gateway's still applies)
+  private static final Setting NOTIFY_EMAIL_PER_MINUTE = new Setting("notify.emailPerMinute", "YISHI_NOTIFY_EMAIL_PER_MINUTE");
+  private static final Setting NOTIFY_SMS_PER_MINUTE = new Setting("notify.smsPerMinute", "YISHI_NOTIFY_SMS_PER_MINUTE");
   private static final Setting STATS_CACHE = new Setting("stats.cacheMillis", "YISHI_STATS_CACHE_MILLIS");
   private static final Setting STATS_CACHE_MAX_AGE = new Setting("stats.cacheMaxAgeMillis", "YISHI_STATS_CACHE_MAX_AGE_MILLIS");
   private static final Setting ALIYUN_SMS_ENDPOINT = new Setting("notify.aliyunSms.endpoint", "YISHI_ALIYUN_SMS_ENDPOINT");
@@ -721,7 +724,8 @@ public record AppConfig(
       return new NotifySettings(publicUrl, (int) integer(NOTIFY_MAX_ATTEMPTS, 6, 1, 100),
           (int) integer(NOTIFY_BACKOFF, 30, 1, 86_400), (int) integer(NOTIFY_BATCH, 100, 1, 10_000),
           (int) integer(NOTIFY_TIMEOUT, 10, 1, 300), smtp, smsUrl, text(SMS_TOKEN, "", true), List.copyOf(robots), aliyunSms(),
-          text(SECRET_KEY, "", true));
+          text(SECRET_KEY, "", true), (int) integer(NOTIFY_EMAIL_PER_MINUTE, 0, 0, 1_000_000),
+          (int) integer(NOTIFY_SMS_PER_MINUTE, 0, 0, 1_000_000));
     }
 
     /** Alibaba Cloud SMS; templates are "kind=SMS_code;…;default=SMS_code". Off without an AccessKey id. */
