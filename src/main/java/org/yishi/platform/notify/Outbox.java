@@ -19,7 +19,8 @@ import java.util.Map;
  * {@link DeliveryService} sends them afterwards from any node. Recipients are resolved inside the
  * transaction: accounts get the channels they chose for the kind of event ({@code notify_preference};
  * by default an e-mail when they have an address), in their language; invited members
- * with a mobile number an SMS; the five parties an SMS or an e-mail as their contact allows (in
+ * the channels staff chose for them ({@code notify_member_preference}; by default an SMS when they
+ * have a mobile number); the five parties an SMS or an e-mail as their contact allows (in
  * Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
  * twice queues nothing new. Every template is rendered before anything is written: a template
  * with a missing variable fails the transaction with a message naming it.
@@ -125,19 +126,30 @@ public final class Outbox {
             }
           }
           return memberMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT DISTINCT mb.id, mb.phone, mb.name FROM meeting_member mm
+                  SELECT DISTINCT mb.id, mb.phone, mb.email, mb.name,
+                         coalesce(p.channels -> $2, '["sms"]'::jsonb) AS channels
+                    FROM meeting_member mm
                     JOIN member mb ON mb.id = mm.member_id
                     JOIN meeting m ON m.id = mm.meeting_id
-                   WHERE mm.meeting_id = ANY($1) AND mb.phone ~ '%s'
+                    LEFT JOIN notify_member_preference p ON p.member_id = mb.id
+                   WHERE mm.meeting_id = ANY($1)
                      AND (mm.active OR m.status = 'cancelled') -- a cancelled meeting releases its members
-                   ORDER BY mb.id""".formatted(MOBILE))
-              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)));
+                   ORDER BY mb.id""")
+              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addString(notice.kind()));
         })
         .compose(rows -> {
           if (rows != null) {
             for (Row r : rows) {
-              batch.add(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
-                  I18n.ZH, "sms", null));
+              // the channels staff chose for the member for this kind (absent: SMS), as far as the contacts allow
+              io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
+              if (chosen.contains("sms") && r.getString("phone") != null && r.getString("phone").matches(MOBILE)) {
+                batch.add(member(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
+                    I18n.ZH, "sms", null), r.getLong("id")));
+              }
+              if (chosen.contains("email") && r.getString("email") != null && r.getString("email").matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+                batch.add(member(message(notice, "email", r.getString("email"), "member:" + r.getLong("id") + ":email",
+                    r.getString("name"), I18n.ZH, "mail", null), r.getLong("id")));
+              }
             }
           }
           return partyMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
@@ -202,7 +214,16 @@ public final class Outbox {
         .addString(MessageTemplates.render(locale, n.kind(), "subject", vars))
         .addString(MessageTemplates.render(locale, n.kind(), part, vars))
         .addString(n.key() + ":" + who).addValue(account).addString(link(n.path())).addString(I18n.tag(locale))
-        .addString(n.kind()).addBoolean(n.urgent());
+        .addString(n.kind()).addBoolean(n.urgent()).addValue(null);
+  }
+
+  /** The message {@code t} as queued for committee member {@code memberId} (whose quiet hours apply). */
+  private static Tuple member(Tuple t, long memberId) {
+    Tuple copy = Tuple.tuple();
+    for (int i = 0; i < t.size() - 1; i++) {
+      copy.addValue(t.getValue(i));
+    }
+    return copy.addValue(memberId);
   }
 
   private static Future<Integer> insert(SqlClient tx, Notice n, List<Tuple> batch) {
@@ -220,8 +241,8 @@ public final class Outbox {
       return Future.succeededFuture(0);
     }
     return tx.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent, member_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .executeBatch(batch)
         .map(rows -> {
