@@ -19,8 +19,8 @@ import java.util.Map;
  * The contacts (mobile, e-mail on {@code member}) and notification preferences
  * ({@code notify_member_preference}: channels per kind of event, SMS when not chosen; quiet hours)
  * of a committee member, who may have no account; kept by staff whose jurisdiction holds the
- * member's committee. Written in one transaction after validation (422 naming each bad field,
- * 403 outside the jurisdiction, 404 for no such member; nothing written on any of them).
+ * member's committee. Written in one transaction after validation (404 for no such member, then 403
+ * outside the jurisdiction, then 422 naming each bad field; nothing written on any of them).
  */
 public final class MemberPreferences {
   static final String MOBILE = "1[3-9][0-9]{9}";
@@ -42,11 +42,10 @@ public final class MemberPreferences {
     String phone = contact(in, "phone", MOBILE, "field.notify.mobile", errors);
     String email = contact(in, "email", EMAIL, "field.notify.email", errors);
     Preferences.Choice c = Preferences.read(in, errors);
-    if (!errors.isEmpty()) {
-      return Future.failedFuture(AppException.invalid(errors));
-    }
+    // the member and the jurisdiction first (404, 403), then the fields (422); nothing written on any
     return pool.withTransaction(tx -> read(tx, actor, memberId, true)
-        .compose(exists -> tx.preparedQuery("UPDATE member SET phone = $2, email = $3, updated_at = now(), version = version + 1 WHERE id = $1")
+        .compose(exists -> errors.isEmpty() ? Future.succeededFuture() : Future.failedFuture(AppException.invalid(errors)))
+        .compose(ok -> tx.preparedQuery("UPDATE member SET phone = $2, email = $3, updated_at = now(), version = version + 1 WHERE id = $1")
             .execute(Tuple.of(memberId, phone, email)))
         .compose(v -> tx.preparedQuery("""
                 INSERT INTO notify_member_preference (member_id, channels, quiet_from, quiet_to, updated_by)
