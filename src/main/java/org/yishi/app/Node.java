@@ -2,7 +2,6 @@ package org.yishi.app;
 
 import io.vertx.core.Future;
 import org.yishi.notify.ChannelRoutes;
-import org.yishi.notify.MemberPreferenceRoutes;
 import org.yishi.notify.PreferenceRoutes;
 import org.yishi.notify.TestMessageRoutes;
 import org.yishi.notify.UnitContactRoutes;
@@ -112,7 +111,6 @@ public final class Node {
         () -> new AuditRoutes(app, s.audit()).router(),
         () -> new DeliveryRoutes(app).router(),
         () -> PreferenceRoutes.router(app),
-        () -> MemberPreferenceRoutes.router(app),
         () -> new TestMessageRoutes(app, s.delivery()).router(),
         new ChannelRoutes(app, s.channelSettings()),
         () -> UnitContactRoutes.router(app),

@@ -21,15 +21,19 @@ import java.util.Map;
 /**
  * Notification preferences: each user's own ({@code /account/notifications}, under the account
  * page, and {@code /api/v1/account/notification-preferences}); admins set them for any account
- * ({@code /api/v1/users/:id/notification-preferences}).
+ * ({@code /api/v1/users/:id/notification-preferences}); staff set a committee member's contacts and
+ * preferences ({@code /api/v1/members/:id/notification-preferences}, {@link MemberPreferences}).
  */
 public final class PreferenceRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private final App app;
   private final Preferences preferences;
+  private final MemberPreferences members;
 
   private PreferenceRoutes(App app) {
     this.app = app;
     this.preferences = new Preferences(app.pool());
+    this.members = new MemberPreferences(app.pool());
   }
 
   public static Router router(App app) {
@@ -41,6 +45,8 @@ public final class PreferenceRoutes {
     r.put("/api/v1/account/notification-preferences", Access.signedIn(), routes::saveMineApi);
     r.get("/api/v1/users/:id/notification-preferences", Access.roles(Role.ADMIN), routes::ofUserApi);
     r.put("/api/v1/users/:id/notification-preferences", Access.roles(Role.ADMIN), routes::saveForUserApi);
+    r.get("/api/v1/members/:id/notification-preferences", STAFF, routes::ofMemberApi);
+    r.put("/api/v1/members/:id/notification-preferences", STAFF, routes::saveForMemberApi);
     return r.router();
   }
 
@@ -61,10 +67,22 @@ public final class PreferenceRoutes {
     Json.answer(ctx, preferences.of(id).compose(exists -> preferences.save(id, body(ctx))));
   }
 
+  private void ofMemberApi(RoutingContext ctx) {
+    Json.answer(ctx, members.of(Security.require(ctx), pathId(ctx, "No such member")));
+  }
+
+  private void saveForMemberApi(RoutingContext ctx) {
+    Json.answer(ctx, members.save(Security.require(ctx), pathId(ctx, "No such member"), body(ctx)));
+  }
+
   private static long userId(RoutingContext ctx) {
+    return pathId(ctx, "No such account");
+  }
+
+  private static long pathId(RoutingContext ctx, String notFound) {
     Long id = Access.pathId(ctx);
     if (id == null) {
-      throw AppException.notFound("No such account");
+      throw AppException.notFound(notFound);
     }
     return id;
   }
