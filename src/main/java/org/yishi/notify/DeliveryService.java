@@ -150,8 +150,9 @@ public final class DeliveryService {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     return refresh().compose(fresh -> pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
             SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,
-                   p.quiet_from, p.quiet_to
+                   coalesce(p.quiet_from, mp.quiet_from) AS quiet_from, coalesce(p.quiet_to, mp.quiet_to) AS quiet_to
               FROM outbox o LEFT JOIN notify_preference p ON p.account_id = o.account_id
+              LEFT JOIN notify_member_preference mp ON mp.member_id = o.member_id
              WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
                AND ($3::bigint IS NULL OR o.id = $3)
              ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED""")

@@ -21,15 +21,19 @@ import java.util.Map;
 /**
  * Notification preferences: each user's own ({@code /account/notifications}, under the account
  * page, and {@code /api/v1/account/notification-preferences}); admins set them for any account
- * ({@code /api/v1/users/:id/notification-preferences}).
+ * ({@code /api/v1/users/:id/notification-preferences}); staff set a committee member's contacts and
+ * preferences ({@code /api/v1/members/:id/notification-preferences}, {@link MemberPreferences}).
  */
 public final class PreferenceRoutes {
+  private static final Access STAFF = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF);
   private final App app;
   private final Preferences preferences;
+  private final MemberPreferences members;
 
   private PreferenceRoutes(App app) {
     this.app = app;
     this.preferences = new Preferences(app.pool());
+    this.members = new MemberPreferences(app.pool());
   }
 
   public static Router router(App app) {
@@ -41,6 +45,10 @@ public final class PreferenceRoutes {
     r.put("/api/v1/account/notification-preferences", Access.signedIn(), routes::saveMineApi);
     r.get("/api/v1/users/:id/notification-preferences", Access.roles(Role.ADMIN), routes::ofUserApi);
     r.put("/api/v1/users/:id/notification-preferences", Access.roles(Role.ADMIN), routes::saveForUserApi);
+    r.get("/members/:id/notifications", STAFF, routes::memberPage);
+    r.post("/members/:id/notifications", STAFF, routes::saveMemberFromForm);
+    r.get("/api/v1/members/:id/notification-preferences", STAFF, routes::ofMemberApi);
+    r.put("/api/v1/members/:id/notification-preferences", STAFF, routes::saveForMemberApi);
     return r.router();
   }
 
@@ -61,10 +69,22 @@ public final class PreferenceRoutes {
     Json.answer(ctx, preferences.of(id).compose(exists -> preferences.save(id, body(ctx))));
   }
 
+  private void ofMemberApi(RoutingContext ctx) {
+    Json.answer(ctx, members.of(Security.require(ctx), pathId(ctx, "No such member")));
+  }
+
+  private void saveForMemberApi(RoutingContext ctx) {
+    Json.answer(ctx, members.save(Security.require(ctx), pathId(ctx, "No such member"), body(ctx)));
+  }
+
   private static long userId(RoutingContext ctx) {
+    return pathId(ctx, "No such account");
+  }
+
+  private static long pathId(RoutingContext ctx, String notFound) {
     Long id = Access.pathId(ctx);
     if (id == null) {
-      throw AppException.notFound("No such account");
+      throw AppException.notFound(notFound);
     }
     return id;
   }
@@ -80,6 +100,29 @@ public final class PreferenceRoutes {
 
   /** The form: a checkbox {@code <kind>.<channel>} per kind and channel, {@code digest}, {@code quietFrom}/{@code quietTo}. */
   private void saveFromForm(RoutingContext ctx) {
+    JsonObject in = fromForm(ctx).put("digest", ctx.request().formAttributes().get("digest") != null);
+    long me = Security.require(ctx).id();
+    preferences.save(me, in).onSuccess(p -> org.yishi.platform.web.Web.redirect(ctx, "/account/notifications?saved"))
+        .onFailure(err -> refused(ctx, err, () -> preferences.of(me), null, null));
+  }
+
+  private void memberPage(RoutingContext ctx) {
+    long id = pathId(ctx, "No such member");
+    members.of(Security.require(ctx), id).onFailure(ctx::fail)
+        .onSuccess(p -> render(ctx, 200, p, Map.of(), ctx.request().getParam("saved") != null, p.getString("name"), id));
+  }
+
+  /** The member form: the kinds' checkboxes and quiet hours as for accounts, with {@code phone} and {@code email}. */
+  private void saveMemberFromForm(RoutingContext ctx) {
+    long id = pathId(ctx, "No such member");
+    var form = ctx.request().formAttributes();
+    JsonObject in = fromForm(ctx).put("phone", form.get("phone")).put("email", form.get("email"));
+    members.save(Security.require(ctx), id, in)
+        .onSuccess(p -> org.yishi.platform.web.Web.redirect(ctx, "/members/" + id + "/notifications?saved"))
+        .onFailure(err -> refused(ctx, err, () -> members.of(Security.require(ctx), id), in, id));
+  }
+
+  private static JsonObject fromForm(RoutingContext ctx) {
     var form = ctx.request().formAttributes();
     JsonObject channels = new JsonObject();
     for (String kind : Notices.KINDS) {
@@ -91,24 +134,35 @@ public final class PreferenceRoutes {
       }
       channels.put(kind, chosen);
     }
-    JsonObject in = new JsonObject().put("channels", channels).put("digest", form.get("digest") != null)
-        .put("quietFrom", form.get("quietFrom")).put("quietTo", form.get("quietTo"));
-    long me = Security.require(ctx).id();
-    preferences.save(me, in).onSuccess(p -> org.yishi.platform.web.Web.redirect(ctx, "/account/notifications?saved"))
-        .onFailure(err -> {
-          if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
-            preferences.of(me).onFailure(ctx::fail).onSuccess(stored -> render(ctx, 422,
-                stored.put("channels", channels).put("digest", in.getBoolean("digest"))
-                    .put("quietFrom", in.getString("quietFrom")).put("quietTo", in.getString("quietTo")),
-                app.web().messages(ctx, e.fields()), false));
-          } else {
-            ctx.fail(err);
-          }
-        });
+    return new JsonObject().put("channels", channels).put("quietFrom", form.get("quietFrom")).put("quietTo", form.get("quietTo"));
+  }
+
+  /** A refused form (422): the page again with what was entered and the fields' messages; other failures fail. */
+  private void refused(RoutingContext ctx, Throwable err, java.util.function.Supplier<io.vertx.core.Future<JsonObject>> stored,
+                       JsonObject entered, Long member) {
+    if (!(err instanceof AppException e) || e.kind() != ErrorKind.INVALID) {
+      ctx.fail(err);
+      return;
+    }
+    JsonObject in = entered != null ? entered : fromForm(ctx).put("digest", ctx.request().formAttributes().get("digest") != null);
+    stored.get().onFailure(ctx::fail).onSuccess(p -> {
+      in.forEach(field -> p.put(field.getKey(), field.getValue()));
+      render(ctx, 422, p, app.web().messages(ctx, e.fields()), false, member == null ? null : p.getString("name"), member);
+    });
   }
 
   private void render(RoutingContext ctx, int status, JsonObject p, Map<String, String> errors, boolean saved) {
+    render(ctx, status, p, errors, saved, null, null);
+  }
+
+  /** The preferences page; for a member ({@code memberName} set) with its contacts' fields and no digest. */
+  private void render(RoutingContext ctx, int status, JsonObject p, Map<String, String> errors, boolean saved,
+                      String memberName, Long memberId) {
     Map<String, Object> model = new HashMap<>();
+    if (memberId != null) {
+      model.put("member", memberName);
+      model.put("action", "/members/" + memberId + "/notifications");
+    }
     model.put("kinds", Notices.KINDS);
     model.put("channelNames", Preferences.CHANNELS);
     Map<String, Object> chosen = new HashMap<>(); // kind -> "email sms" (Pebble reads a string's contains)

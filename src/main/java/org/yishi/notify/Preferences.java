@@ -56,6 +56,32 @@ public final class Preferences {
   /** Validates {@code in} (the shape {@link #of} answers; contacts are not changed here) and stores it. */
   public Future<JsonObject> save(long accountId, JsonObject in) {
     Map<String, Msg> errors = new LinkedHashMap<>();
+    Choice c = read(in, errors);
+    Object digest = in.getValue("digest", false);
+    if (!(digest instanceof Boolean)) {
+      errors.put("digest", Msg.of("field.notify.digest"));
+    }
+    if (!errors.isEmpty()) {
+      return Future.failedFuture(AppException.invalid(errors));
+    }
+    return pool.preparedQuery("""
+            INSERT INTO notify_preference (account_id, channels, digest, quiet_from, quiet_to)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (account_id) DO UPDATE SET channels = $2, digest = $3, quiet_from = $4, quiet_to = $5, updated_at = now()""")
+        .execute(Tuple.of(accountId, c.channels(), digest, c.from(), c.to()))
+        .compose(v -> of(accountId));
+  }
+
+  /** Channels per kind and quiet hours as validated by {@link #read}. */
+  record Choice(JsonObject channels, LocalTime from, LocalTime to) {
+  }
+
+  /**
+   * Reads {@code channels} (known kinds, each a list of distinct {@link #CHANNELS}) and the quiet
+   * hours {@code quietFrom}/{@code quietTo} (HH:mm, both or neither, different) from {@code in},
+   * putting a message per bad field in {@code errors}.
+   */
+  static Choice read(JsonObject in, Map<String, Msg> errors) {
     JsonObject channels = new JsonObject();
     Object raw = in.getValue("channels");
     if (raw != null && !(raw instanceof JsonObject)) {
@@ -70,25 +96,17 @@ public final class Preferences {
         channels.put(e.getKey(), e.getValue());
       }
     }
-    Object digest = in.getValue("digest", false);
-    if (!(digest instanceof Boolean)) {
-      errors.put("digest", Msg.of("field.notify.digest"));
-    }
     LocalTime from = parse(in.getValue("quietFrom"), "quietFrom", errors);
     LocalTime to = parse(in.getValue("quietTo"), "quietTo", errors);
     if (!errors.containsKey("quietFrom") && !errors.containsKey("quietTo")
         && ((from == null) != (to == null) || (from != null && from.equals(to)))) {
       errors.put("quietTo", Msg.of("field.notify.quiet"));
     }
-    if (!errors.isEmpty()) {
-      return Future.failedFuture(AppException.invalid(errors));
-    }
-    return pool.preparedQuery("""
-            INSERT INTO notify_preference (account_id, channels, digest, quiet_from, quiet_to)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (account_id) DO UPDATE SET channels = $2, digest = $3, quiet_from = $4, quiet_to = $5, updated_at = now()""")
-        .execute(Tuple.of(accountId, channels, digest, from, to))
-        .compose(v -> of(accountId));
+    return new Choice(channels, from, to);
+  }
+
+  static String time(LocalTime t) {
+    return t == null ? null : t.toString();
   }
 
   private static LocalTime parse(Object v, String field, Map<String, Msg> errors) {
@@ -105,9 +123,5 @@ public final class Preferences {
       errors.put(field, Msg.of("field.notify.time"));
       return null;
     }
-  }
-
-  private static String time(LocalTime t) {
-    return t == null ? null : t.toString();
   }
 }

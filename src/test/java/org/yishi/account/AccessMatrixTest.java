@@ -253,6 +253,11 @@ class AccessMatrixTest {
         .add(new JsonObject().put("kind", "attended").put("points", 2).put("per", 0))).encode();
     add("GET /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", none, 200, 200, 403, 200, 403, 403, 401);
     add("PUT /api/v1/committees/:id/points-rules", "/api/v1/committees/" + taobeiCommittee + "/points-rules", divideByZero, 422, 422, 403, 422, 403, 403, 401);
+    add("GET /members/:id/notifications", "/members/" + m1 + "/notifications", none, 200, 200, 403, 200, 403, 403, 303);
+    add("POST /members/:id/notifications", "/members/" + m1 + "/notifications", none, 303, 303, 403, 303, 403, 403, 401);
+    Supplier<String> badMemberPrefs = () -> new JsonObject().put("phone", "0436-1234567").encode();
+    add("GET /api/v1/members/:id/notification-preferences", "/api/v1/members/" + m1 + "/notification-preferences", none, 200, 200, 403, 200, 403, 403, 401);
+    add("PUT /api/v1/members/:id/notification-preferences", "/api/v1/members/" + m1 + "/notification-preferences", badMemberPrefs, 422, 422, 403, 422, 403, 403, 401);
     add("GET /api/v1/members/:id/record", "/api/v1/members/" + m1 + "/record", none, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/members/:id/record/pdf", "/api/v1/members/" + m1 + "/record/pdf", none, pdfStatusM, pdfStatusM, 403, pdfStatusM, 403, 403, 401);
     add("GET /api/v1/members/:id/record/xlsx", "/api/v1/members/" + m1 + "/record/xlsx", none, 200, 200, 403, 200, 403, 403, 401);

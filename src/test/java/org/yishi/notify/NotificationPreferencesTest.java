@@ -57,7 +57,7 @@ class NotificationPreferencesTest {
   private static List<JsonObject> rows(String keyPrefix) {
     List<JsonObject> out = new java.util.ArrayList<>();
     node.app().pool().preparedQuery("SELECT id, channel, recipient, subject, body, sent_at IS NOT NULL AS sent, next_attempt_at,"
-            + " last_error, digest_of FROM outbox WHERE dedupe_key LIKE $1 || '%' ORDER BY id").execute(Tuple.of(keyPrefix)).await()
+            + " last_error, digest_of, member_id FROM outbox WHERE dedupe_key LIKE $1 || '%' ORDER BY id").execute(Tuple.of(keyPrefix)).await()
         .forEach(r -> out.add(r.toJson()));
     return out;
   }
@@ -227,5 +227,103 @@ class NotificationPreferencesTest {
         PreferenceRules.nextDigest(at2330.atOffset(java.time.ZoneOffset.UTC), ZONE).toInstant());
     assertEquals(LocalDate.of(2026, 12, 8).atTime(8, 0).atZone(ZONE).toOffsetDateTime().toInstant(),
         PreferenceRules.nextDigest(at2330.plusSeconds(9 * 3600).atOffset(java.time.ZoneOffset.UTC), ZONE).toInstant(), "08:30 → next day");
+  }
+
+  private static String memberPath(long member) {
+    return "/api/v1/members/" + member + "/notification-preferences";
+  }
+
+  private static long id(String sql, Object... args) {
+    return node.app().pool().preparedQuery(sql).execute(Tuple.wrap(args)).await().iterator().next().getLong(0);
+  }
+
+  @Test
+  void staffSetAMembersContactsBadInputIsRefusedByFieldAndNothingIsHalfWritten() {
+    long member = f.taobeiMember;
+    String d1 = api.token("d1", AccountFixtures.PASSWORD);
+    JsonObject read = new JsonObject(api.get(memberPath(member), d1).body());
+    assertEquals("王建国", read.getString("name"));
+    assertEquals(new JsonArray().add("sms").add("email"), read.getJsonObject("channels").getJsonArray("meeting_reminder"),
+        "default: SMS and e-mail, as the contacts allow");
+    String[][] bad = {{"{\"phone\":\"12345678901\"}", "phone"}, {"{\"phone\":\"0436-1234567\"}", "phone"},
+        {"{\"phone\":13900000041}", "phone"}, {"{\"email\":\"nobody\"}", "email"}, {"{\"email\":\"a@b\"}", "email"},
+        {"{\"email\":\"<script>alert(1)</script>@x.cn\"}", "email"}, {"{\"email\":\"" + "a".repeat(96) + "@x.cn\"}", "email"},
+        {"{\"phone\":\"13900000041\",\"channels\":{\"no_such_kind\":[\"sms\"]}}", "channels"},
+        {"{\"phone\":\"13900000041\",\"channels\":{\"meeting_reminder\":[\"fax\"]}}", "channels"},
+        {"{\"phone\":\"13900000041\",\"quietFrom\":\"22:00\"}", "quietTo"},
+        {"{\"phone\":\"13900000041\",\"quietFrom\":\"24:61\",\"quietTo\":\"07:00\"}", "quietFrom"}};
+    for (String[] b : bad) {
+      HttpResponse<String> res = api.call("PUT", memberPath(member), d1, b[0]);
+      assertEquals(422, res.statusCode(), b[0] + " → " + res.body());
+      assertTrue(res.body().contains("\"" + b[1] + "\""), b[0] + " → " + res.body());
+    }
+    assertEquals(422, api.call("PUT", memberPath(member), d1, "[1]").statusCode());
+    // another district's staff, a coordinator, nobody: refused; no such member: 404
+    String body = "{\"phone\":\"13900000041\"}";
+    assertEquals(403, api.call("PUT", memberPath(member), api.token("d2", AccountFixtures.PASSWORD), body).statusCode());
+    assertEquals(403, api.get(memberPath(member), api.token("d2", AccountFixtures.PASSWORD)).statusCode());
+    assertEquals(403, api.call("PUT", memberPath(member), api.token("c1", AccountFixtures.PASSWORD), body).statusCode());
+    assertEquals(401, api.call("PUT", memberPath(member), null, body).statusCode());
+    assertEquals(404, api.call("PUT", memberPath(999999), d1, body).statusCode());
+    var after = node.app().pool().preparedQuery("SELECT phone, email, (SELECT count(*) FROM notify_member_preference WHERE member_id = $1) AS prefs"
+        + " FROM member WHERE id = $1").execute(Tuple.of(member)).await().iterator().next();
+    assertNull(after.getString("phone"), "nothing half-written");
+    assertNull(after.getString("email"));
+    assertEquals(0L, after.getLong("prefs"));
+  }
+
+  @Test
+  void theOutboxHonoursTheMembersChannelsAndQuietHoursStaffSet() {
+    long member = id("INSERT INTO member (name, sector, committee_id) VALUES ('李秀英', '农业界', $1) RETURNING id",
+        f.committees.get(AccountFixtures.TAOBEI));
+    long station = f.stations.get(AccountFixtures.HAIMING);
+    long topic = AccountFixtures.approvedTopic(node, station, "MP-偏好");
+    OffsetDateTime start = OffsetDateTime.now().plusDays(10).withNano(0);
+    long meeting = id("""
+        INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
+        SELECT t.id, t.station_id, t.division_code, $2, $3, '海明议事厅', 'on_site', 'grassroots', 'scheduled' FROM topic t WHERE t.id = $1
+        RETURNING id""", topic, start, start.plusHours(2));
+    sql("INSERT INTO meeting_member (meeting_id, member_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+        meeting, member, start, start.plusHours(2));
+
+    // a city staff member sets them (the member has no account); e-mail only for changes
+    String admin = api.token("admin", TestNodes.ADMIN_PASSWORD);
+    HttpResponse<String> put = api.call("PUT", memberPath(member), admin, new JsonObject().put("phone", " 13900000041 ")
+        .put("email", "li@example.org").put("quietFrom", "22:00").put("quietTo", "07:00")
+        .put("channels", new JsonObject().put("meeting_changed", new JsonArray().add("email"))).encode());
+    assertEquals(200, put.statusCode(), put.body());
+    JsonObject stored = new JsonObject(api.get(memberPath(member), api.token("d1", AccountFixtures.PASSWORD)).body());
+    assertEquals("13900000041", stored.getString("phone"));
+    assertEquals(new JsonArray().add("email"), stored.getJsonObject("channels").getJsonArray("meeting_changed"));
+    assertEquals(new JsonArray().add("sms").add("email"), stored.getJsonObject("channels").getJsonArray("meeting_reminder"));
+    assertEquals("22:00", stored.getString("quietFrom"));
+
+    queue(Notices.meetingChanged(meeting, 2, station, "MP-偏好", "议事室001", start.toString(), "场地"));
+    assertEquals(List.of("email li@example.org"), rows("meeting_changed:" + meeting + ":v2:member:").stream()
+        .map(r -> r.getString("channel") + " " + r.getString("recipient")).toList(), "chose e-mail only: no SMS");
+
+    // a reminder (not urgent; no choice made for it: SMS and e-mail), the SMS held by the member's quiet hours until 07:00
+    queue(Notices.meetingReminder(meeting, "72h", station, "MP-偏好", "议事室001", start.toString(), "海明议事厅"));
+    List<JsonObject> reminder = rows("reminder:" + meeting + ":72h:member:");
+    assertEquals(List.of("email li@example.org", "sms 13900000041"), reminder.stream()
+        .map(r -> r.getString("channel") + " " + r.getString("recipient")).sorted().toList(), reminder.toString());
+    assertTrue(reminder.stream().allMatch(r -> r.getLong("member_id") == member), reminder.toString());
+    Instant night = nextLocal(23, 30);
+    deliverAt(night);
+    java.util.function.Supplier<JsonObject> sms = () -> rows("reminder:" + meeting + ":72h:member:").stream()
+        .filter(r -> "sms".equals(r.getString("channel"))).findFirst().orElseThrow();
+    JsonObject held = sms.get();
+    assertTrue(!held.getBoolean("sent") && held.getString("last_error").contains("quiet hours of the recipient until 07:00"),
+        held.encode());
+    deliverAt(night.plusSeconds(8 * 3600));
+    assertTrue(sms.get().getBoolean("sent"));
+    assertEquals("13900000041", gateways.sms.accepted().stream()
+        .filter(r -> r.body().getString("key").startsWith("reminder:" + meeting + ":72h:member:"))
+        .findFirst().orElseThrow().body().getString("to"));
+
+    // clearing the contacts: blank clears, nothing queued for the member any more
+    assertEquals(200, api.call("PUT", memberPath(member), admin, "{\"phone\":\"\",\"email\":null}").statusCode());
+    queue(Notices.meetingCancelled(meeting, station, "MP-偏好", "议事室001", start.toString(), "取消"));
+    assertEquals(0, rows("meeting_cancelled:" + meeting + ":member:").size());
   }
 }

@@ -19,7 +19,8 @@ import java.util.Map;
  * {@link DeliveryService} sends them afterwards from any node. Recipients are resolved inside the
  * transaction: accounts get the channels they chose for the kind of event ({@code notify_preference};
  * by default an e-mail when they have an address), in their language; invited (or named) members
- * an SMS to their mobile number and an e-mail to their address, as their member record has them;
+ * the channels staff chose for them for the kind ({@code notify_member_preference}; by default an SMS
+ * to their mobile number and an e-mail to their address, as their member record has them);
  * the five parties an SMS or an e-mail as their contact allows (in Chinese). Each message's dedupe key is the notice's key plus the recipient, so writing a notice
  * twice queues nothing new. Every template is rendered before anything is written: a template
  * with a missing variable fails the transaction with a message naming it.
@@ -141,24 +142,28 @@ public final class Outbox {
           }
           return memberMeetings.isEmpty() && members.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
                   SELECT mb.id, mb.phone, mb.email, mb.name, coalesce(mb.phone ~ '%1$s', false) AS sms,
-                         coalesce(mb.email ~ '%2$s', false) AS mail FROM member mb
+                         coalesce(mb.email ~ '%2$s', false) AS mail,
+                         coalesce(p.channels -> $3, '["sms", "email"]'::jsonb) AS channels
+                    FROM member mb LEFT JOIN notify_member_preference p ON p.member_id = mb.id
                    WHERE (mb.id = ANY($2) OR mb.id IN (SELECT mm.member_id FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
                            WHERE mm.meeting_id = ANY($1)
                              AND (mm.active OR m.status = 'cancelled'))) -- a cancelled meeting releases its members
                      AND (mb.phone ~ '%1$s' OR mb.email ~ '%2$s')
                    ORDER BY mb.id""".formatted(MOBILE, EMAIL))
-              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addArrayOfLong(longs(members)));
+              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addArrayOfLong(longs(members)).addString(notice.kind()));
         })
         .compose(rows -> {
           if (rows != null) {
             for (Row r : rows) {
-              if (r.getBoolean("sms")) {
-                batch.add(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"), I18n.ZH,
-                    "sms", null));
+              // the channels staff chose for the member for this kind (none chosen: both), as far as the contacts allow
+              io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
+              if (chosen.contains("sms") && r.getBoolean("sms")) {
+                batch.add(member(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
+                    I18n.ZH, "sms", null), r.getLong("id")));
               }
-              if (r.getBoolean("mail")) {
-                batch.add(message(notice, "email", r.getString("email"), "member:" + r.getLong("id") + ":mail", r.getString("name"),
-                    I18n.ZH, "mail", null));
+              if (chosen.contains("email") && r.getBoolean("mail")) {
+                batch.add(member(message(notice, "email", r.getString("email"), "member:" + r.getLong("id") + ":mail",
+                    r.getString("name"), I18n.ZH, "mail", null), r.getLong("id")));
               }
             }
           }
@@ -224,7 +229,16 @@ public final class Outbox {
         .addString(MessageTemplates.render(locale, n.kind(), "subject", vars))
         .addString(MessageTemplates.render(locale, n.kind(), part, vars))
         .addString(n.key() + ":" + who).addValue(account).addString(link(n.path())).addString(I18n.tag(locale))
-        .addString(n.kind()).addBoolean(n.urgent());
+        .addString(n.kind()).addBoolean(n.urgent()).addValue(null);
+  }
+
+  /** The message {@code t} as queued for committee member {@code memberId} (whose quiet hours apply). */
+  private static Tuple member(Tuple t, long memberId) {
+    Tuple copy = Tuple.tuple();
+    for (int i = 0; i < t.size() - 1; i++) {
+      copy.addValue(t.getValue(i));
+    }
+    return copy.addValue(memberId);
   }
 
   private static Future<Integer> insert(SqlClient tx, Notice n, List<Tuple> batch) {
@@ -245,8 +259,8 @@ public final class Outbox {
       return Future.succeededFuture(0);
     }
     return tx.preparedQuery("""
-            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent, member_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (dedupe_key) DO NOTHING""")
         .executeBatch(batch)
         .map(rows -> {
