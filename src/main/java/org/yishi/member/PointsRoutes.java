@@ -287,11 +287,15 @@ public record PointsRoutes(App app, MemberStore members, PdfRendering pdf, Membe
    * grouped by member once and joined to the members once (issue 23: the ranking in at most 1 s at city scale).
    */
   public Future<JsonArray> ranking(String prefix, int year) {
-    return app.pool().preparedQuery("WITH " + org.yishi.platform.Times.yearWindowSql(2) + """
-                 ,
-                 mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
+    // the year's bounds in the node's zone, as values: the planner estimates the year's meetings from
+    // them, and no row computes them again (make_timestamptz in the filter ran once per meeting)
+    ZoneId zone = app.config().zone();
+    java.time.OffsetDateTime from = LocalDate.of(year, 1, 1).atStartOfDay(zone).toOffsetDateTime();
+    java.time.OffsetDateTime to = LocalDate.of(year + 1, 1, 1).atStartOfDay(zone).toOffsetDateTime();
+    return app.pool().preparedQuery("""
+            WITH mem AS (SELECT mb.id, mb.name, mb.committee_id, c.name AS committee_name FROM member mb
                            JOIN committee c ON c.id = mb.committee_id WHERE mb.active AND c.division_code LIKE $1 || '%'),
-                 ym AS MATERIALIZED (SELECT m.id, m.status FROM meeting m, y WHERE m.starts_at >= y.from_at AND m.starts_at < y.to_at),
+                 ym AS MATERIALIZED (SELECT m.id, m.status FROM meeting m WHERE m.starts_at >= $2 AND m.starts_at < $3),
                  oc AS (SELECT o.meeting_id, count(*) AS n FROM outcome o JOIN ym ON ym.id = o.meeting_id GROUP BY o.meeting_id),
                  att AS (SELECT a.member_id, count(*) FILTER (WHERE ym.status = 'held') AS attended, sum(oc.n) AS outcomes
                            FROM meeting_attendee a JOIN ym ON ym.id = a.meeting_id LEFT JOIN oc ON oc.meeting_id = a.meeting_id
@@ -304,7 +308,7 @@ public record PointsRoutes(App app, MemberStore members, PdfRendering pdf, Membe
                    coalesce(rp.n, 0), coalesce(att.outcomes, 0)::bigint
               FROM mem LEFT JOIN att ON att.member_id = mem.id LEFT JOIN ck ON ck.member_id = mem.id
                    LEFT JOIN rp ON rp.member_id = mem.id""")
-        .execute(Tuple.of(prefix, year))
+        .execute(Tuple.of(prefix, from, to))
         .compose(rows -> {
           List<JsonObject> list = new ArrayList<>();
           rows.forEach(r -> list.add(new JsonObject().put("memberId", r.getLong(0)).put("name", r.getString(1))
