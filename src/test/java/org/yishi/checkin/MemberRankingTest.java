@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yishi.app.Node;
-import org.yishi.meeting.MeetingService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.outcome.OutcomeStore;
 import org.yishi.support.AccountFixtures;
@@ -19,7 +18,6 @@ import org.yishi.support.Sql;
 import java.net.http.HttpResponse;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,8 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing at all.
  */
 class MemberRankingTest {
-  @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.withAccounts();
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts();
   @FromNode private static Node node;
   @FromNode private static AccountFixtures f;
   @FromNode private static Sql db;
@@ -67,19 +64,8 @@ class MemberRankingTest {
     idle = member("赵敏", true);
     inactive = member("钱进", false);
     // meetings 0-2 lie within the last ten hours (the year they share, in Beijing time); meeting 3 a year earlier
-    long[] meetings = new long[4];
-    OffsetDateTime now = OffsetDateTime.now(ZoneId.of("Asia/Shanghai"));
-    for (int i = 0; i < 4; i++) {
-      long topic = AccountFixtures.approvedTopic(node, station, "排名议题" + i);
-      OffsetDateTime ahead = now.plusDays(300 + i * 2L).withHour(9).withMinute(0).withSecond(0).withNano(0);
-      meetings[i] = node.services().meetings().schedule(admin,
-          new MeetingService.MeetingInput(topic, ahead, ahead.plusHours(2), "会议室", "on_site", null, "grassroots", null, null,
-              List.of(), List.of(a, b, c))).await().getLong("id");
-      int endAgo = 1 + i * 3;
-      String shift = i == 3 ? " - interval '1 year'" : "";
-      db.execute("UPDATE meeting SET starts_at = now() - interval '" + (endAgo + 2) + " hours'" + shift + ", ends_at = now() - interval '"
-          + endAgo + " hours'" + shift + " WHERE id = " + meetings[i]);
-    }
+    long[] meetings = AccountFixtures.endedMeetings(node, station, "排名议题", 4, List.of(a, b, c));
+    db.execute("UPDATE meeting SET starts_at = starts_at - interval '1 year', ends_at = ends_at - interval '1 year' WHERE id = " + meetings[3]);
     year = Integer.parseInt(Http.json(api.get("/api/v1/meetings/" + meetings[0], c1)).getString("startsAt").substring(0, 4));
     for (int i = 0; i < 3; i++) {
       assertEquals(year, Integer.parseInt(Http.json(api.get("/api/v1/meetings/" + meetings[i], c1)).getString("startsAt").substring(0, 4)));
