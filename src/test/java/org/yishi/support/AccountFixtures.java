@@ -87,6 +87,28 @@ public final class AccountFixtures {
   }
 
   /**
+   * {@code count} meetings at the station, each on its own approved topic ({@code title} + its index)
+   * with {@code members} invited, scheduled ahead and then moved back to have ended 1, 4, 7, ... hours
+   * ago (one slot each at the station, all in the last hours), returning their ids.
+   */
+  public static long[] endedMeetings(Node node, long stationId, String title, int count, java.util.List<Long> members) {
+    var admin = node.accounts().store().byUsername("admin").await().principal();
+    java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneId.of("Asia/Shanghai"));
+    long[] meetings = new long[count];
+    for (int i = 0; i < count; i++) {
+      long topic = approvedTopic(node, stationId, title + i);
+      java.time.OffsetDateTime ahead = now.plusDays(300 + i * 2L).withHour(9).withMinute(0).withSecond(0).withNano(0);
+      meetings[i] = node.services().meetings().schedule(admin,
+          new org.yishi.meeting.MeetingService.MeetingInput(topic, ahead, ahead.plusHours(2), "会议室", "on_site", null, "grassroots",
+              null, null, java.util.List.of(), members)).await().getLong("id");
+      int endAgo = 1 + i * 3;
+      node.app().pool().query("UPDATE meeting SET starts_at = now() - interval '" + (endAgo + 2) + " hours', ends_at = now() - interval '"
+          + endAgo + " hours' WHERE id = " + meetings[i]).execute().await();
+    }
+    return meetings;
+  }
+
+  /**
    * One topic, meeting (already over), outcome, plan and plan item, each with id 1 on a fresh
    * database: sweeps over every route (HostileInputTest, ...) then reach the handlers of ":id" = 1
    * instead of stopping at 404.
