@@ -53,6 +53,7 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
         new CollectionRoutes.Api(this::listApi, this::scheduleApi, this::getApi, null, null));
     r.post("/api/v1/meetings/:id/reschedule", ANYONE.scoped(meeting), this::rescheduleApi);
     r.post("/api/v1/meetings/:id/cancel", ANYONE.scoped(meeting), this::cancelApi);
+    r.put("/api/v1/meetings/:id/participants", ANYONE.scoped(meeting), this::participantsApi);
     r.get("/api/v1/notifications", ANYONE, this::notificationsApi);
     r.post("/api/v1/notifications/:id/read", ANYONE, this::markReadApi);
 
@@ -147,6 +148,16 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
     meetings.reschedule(Security.require(ctx), id(ctx), move.starts(), move.ends(), move.reason(), move.version())
         .onSuccess(m -> Json.ok(ctx, m))
         .onFailure(err -> answerClash(ctx, err));
+  }
+
+  /** {@code {"participants": [{role, name, organisation?, contact?}]}}: the meeting's five parties, corrected. */
+  private void participantsApi(RoutingContext ctx) {
+    Input in = Input.json(ctx);
+    Object raw = ctx.body().asJsonObject().getValue("participants");
+    if (!(raw instanceof io.vertx.core.json.JsonArray)) {
+      in.reject("participants", "field.required");
+    }
+    Json.answer(ctx, meetings.replaceParticipants(Security.require(ctx), id(ctx), in, MeetingService.participants(raw)));
   }
 
   private void cancelApi(RoutingContext ctx) {

@@ -132,19 +132,7 @@ public record MeetingService(Pool pool, MeetingStore store, java.time.ZoneId zon
     String plan = in.optionalText("researchPlan", 4000, true);
     String capacity = in.optionalText("capacityAssessment", 2000, true);
     List<Long> members = in.longList("memberIds", 200);
-    if (participants.size() > 50) {
-      in.reject("participants", "field.tooMany", 50);
-    }
-    for (JsonObject p : participants) {
-      String role = p.getString("role");
-      if (role == null || !ROLES.contains(role) || p.getString("name") == null || p.getString("name").length() > 100
-          || (p.getString("organisation") != null && p.getString("organisation").length() > 100)
-          || (p.getString("contact") != null && p.getString("contact").length() > 100)
-          || Text.hasControl(p.getString("name")) || p.getString("organisation") != null && Text.hasControl(p.getString("organisation"))
-          || p.getString("contact") != null && Text.hasControl(p.getString("contact"))) {
-        in.reject("participants", "field.meeting.participant");
-      }
-    }
+    checkParticipants(in, participants);
     in.done();
     return new MeetingInput(topic, starts, ends, venue, format, link, kind, plan, capacity, participants, members);
   }
@@ -301,6 +289,51 @@ public record MeetingService(Pool pool, MeetingStore store, java.time.ZoneId zon
           .compose(after -> Outbox.queue(tx, Notices.meetingCancelled(id, after.getLong("stationId"),
               after.getString("topicTitle"), after.getString("stationName"), after.getString("startsAt"), reason)).map(after));
     })));
+  }
+
+  /** A party's contact: a mobile number, a landline (area code, optional dash) or an e-mail address. */
+  static final String PARTY_CONTACT = "1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8}|[^@\\s<>\"']{1,64}@[^@\\s<>\"']+\\.[^@\\s<>\"']+";
+
+  /** The five-party list's rules: at most 50, each with a known role and a name, contacts a party can be reached at. */
+  private static void checkParticipants(Input in, List<JsonObject> participants) {
+    if (participants.size() > 50) {
+      in.reject("participants", "field.tooMany", 50);
+    }
+    for (JsonObject p : participants) {
+      String role = p.getString("role");
+      String contact = p.getString("contact");
+      if (role == null || !ROLES.contains(role) || p.getString("name") == null || p.getString("name").length() > 100
+          || (p.getString("organisation") != null && p.getString("organisation").length() > 100)
+          || (contact != null && contact.length() > 100)
+          || Text.hasControl(p.getString("name")) || p.getString("organisation") != null && Text.hasControl(p.getString("organisation"))
+          || contact != null && Text.hasControl(contact)) {
+        in.reject("participants", "field.meeting.participant");
+      } else if (contact != null && !contact.matches(PARTY_CONTACT)) {
+        in.reject("participants", "field.meeting.participantContact");
+      }
+    }
+  }
+
+  /**
+   * Replaces a meeting's five-party list (e.g. a corrected contact), for a meeting that is not
+   * cancelled; validated as at scheduling, audited, in one transaction.
+   */
+  public Future<JsonObject> replaceParticipants(Principal actor, long id, Input in, List<JsonObject> participants) {
+    checkParticipants(in, participants);
+    in.done();
+    return pool.withTransaction(tx -> store.byId(tx, id).compose(before -> {
+      if (before == null) {
+        return Future.failedFuture(AppException.notFound("No such meeting"));
+      }
+      if ("cancelled".equals(before.getString("status"))) {
+        return Future.failedFuture(AppException.conflict("A cancelled meeting's parties can no longer be changed"));
+      }
+      return store.replaceParticipants(tx, id, participants)
+          .compose(v -> store.byId(tx, id))
+          .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, "meeting.participants", "meeting", id,
+              after.getString("divisionCode"), new JsonObject().put("participants", before.getJsonArray("participants")),
+              new JsonObject().put("participants", after.getJsonArray("participants")))).map(after));
+    }));
   }
 
   /** Reads the five-party list from a JSON body ({@code participants: [{role,name,organisation,contact}]}). */

@@ -150,6 +150,12 @@ public record MeetingStore(Pool pool, ZoneId zone) {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
+  /** The meeting's five-party list becomes {@code parties}. */
+  public Future<Void> replaceParticipants(SqlClient tx, long meetingId, List<JsonObject> parties) {
+    return tx.preparedQuery("DELETE FROM meeting_participant WHERE meeting_id = $1").execute(Tuple.of(meetingId))
+        .compose(v -> addParticipants(tx, meetingId, parties));
+  }
+
   public Future<Void> addParticipants(SqlClient tx, long meetingId, List<JsonObject> parties) {
     if (parties.isEmpty()) {
       return Future.succeededFuture();

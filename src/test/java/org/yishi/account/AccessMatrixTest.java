@@ -218,6 +218,7 @@ class AccessMatrixTest {
     add("GET /api/v1/meetings/:id", "/api/v1/meetings/" + meeting, none, 200, 200, 403, 200, 403, 200, 401);
     add("POST /api/v1/meetings/:id/reschedule", "/api/v1/meetings/" + meeting + "/reschedule", staleMove, 409, 409, 403, 409, 403, 409, 401);
     add("POST /api/v1/meetings/:id/cancel", "/api/v1/meetings/" + meeting + "/cancel", empty, 422, 422, 403, 422, 403, 422, 401);
+    add("PUT /api/v1/meetings/:id/participants", "/api/v1/meetings/" + meeting + "/participants", empty, 422, 422, 403, 422, 403, 422, 401);
     add("GET /api/v1/notifications", "/api/v1/notifications", none, 200, 200, 200, 200, 200, 200, 401);
     add("POST /api/v1/notifications/:id/read", "/api/v1/notifications/999999/read", none, 404, 404, 404, 404, 404, 404, 401);
     add("GET /meetings/new", "/meetings/new", none, 200, 200, 200, 200, 200, 200, 303);

@@ -145,6 +145,53 @@ class MeetingTest {
     }
   }
 
+  @Test
+  void thePartiesContactsAreCorrectedAfterSchedulingAndCheckedAsContacts() throws Exception {
+    String d1 = api.token("d1");
+    HttpResponse<String> scheduled = api.call("POST", "/api/v1/meetings", d1,
+        meeting(topicS1, day(35, 16), 1).put("memberIds", new JsonArray()).encode());
+    assertEquals(201, scheduled.statusCode(), scheduled.body());
+    long id = Http.json(scheduled).getLong("id");
+    String path = "/api/v1/meetings/" + id + "/participants";
+    // not a mobile, landline or e-mail (also at scheduling); a script as contact; wrong shapes; another district
+    for (String contact : List.of("call the office", "12345", "<script>alert(1)</script>@x.cn", "13900000001 张三")) {
+      JsonArray parties = new JsonArray().add(new JsonObject().put("role", "responder").put("name", "区住建局").put("contact", contact));
+      assertField(api.call("PUT", path, d1, new JsonObject().put("participants", parties).encode()), "participants");
+      assertField(api.call("POST", "/api/v1/meetings", d1, meeting(topicS1, day(36, 9), 1).put("participants", parties).encode()),
+          "participants");
+    }
+    assertField(api.call("PUT", path, d1, "{}"), "participants");
+    assertField(api.call("PUT", path, d1, "{\"participants\": \"区住建局\"}"), "participants");
+    assertEquals(403, api.call("PUT", path, api.token("d2"), new JsonObject().put("participants", new JsonArray()).encode()).statusCode());
+    assertEquals(List.of("0436-1111111"), contacts(id), "nothing written by refused calls");
+
+    JsonArray corrected = new JsonArray()
+        .add(new JsonObject().put("role", "host").put("name", "海明街道政协工作室").put("contact", "haiming@example.org"))
+        .add(new JsonObject().put("role", "responder").put("name", "区住建局").put("contact", "13900000077"));
+    HttpResponse<String> ok = api.call("PUT", path, d1, new JsonObject().put("participants", corrected).encode());
+    assertEquals(200, ok.statusCode(), ok.body());
+    assertEquals(2, Http.json(ok).getJsonArray("participants").size());
+    assertEquals(List.of("13900000077", "haiming@example.org"), contacts(id));
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
+        "SELECT count(*) FROM audit_log WHERE action = 'meeting.participants' AND entity_id = '" + id + "'")) {
+      rs.next();
+      assertEquals(1, rs.getLong(1), "audited");
+    }
+    assertEquals(200, api.call("POST", "/api/v1/meetings/" + id + "/cancel", d1, "{\"reason\":\"天气\"}").statusCode());
+    assertEquals(409, api.call("PUT", path, d1, new JsonObject().put("participants", corrected).encode()).statusCode());
+  }
+
+  private static List<String> contacts(long meeting) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
+        "SELECT contact FROM meeting_participant WHERE meeting_id = " + meeting + " AND contact IS NOT NULL ORDER BY contact")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
   private static void assertField(HttpResponse<String> r, String field) {
     assertEquals(422, r.statusCode(), r.body());
     assertTrue(Http.json(r).getJsonObject("error").getJsonObject("fields").containsKey(field), r.body());
