@@ -281,6 +281,27 @@ class NotificationDeliveryTest {
   }
 
   @Test
+  void aWeComRobotTakesTwentyMessagesAMinuteAndTheRestWait() throws Exception {
+    // this test's own minute, three days ahead, with nothing else due in it
+    sql("UPDATE outbox SET next_attempt_at = now() + interval '10 years' WHERE sent_at IS NULL AND failed_at IS NULL");
+    Instant at = Instant.now().plus(Duration.ofDays(3));
+    try (LocalGateway wecom = new LocalGateway("{\"errcode\":0,\"errmsg\":\"ok\"}")) {
+      DeliveryService delivery = delivery(config(Map.of("YISHI_ROBOTS",
+          "busy-wecom|wecom|station:1|" + wecom.url("/cgi-bin/webhook/send?key=k9"))));
+      List<Long> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 21; i++) {
+        ids.add(queue("robot", "busy-wecom", "test:robot-limit:" + i));
+      }
+      assertEquals(20, delivery.sendDue("test-node", at).await().getInteger("sent"));
+      JsonObject held = row(ids.get(20));
+      assertFalse(held.getBoolean("sent"), held.encode());
+      assertTrue(held.getString("last_error").contains("rate limit of robot busy-wecom"), held.encode());
+      delivery.sendDue("test-node", at.plusSeconds(61)).await();
+      assertTrue(row(ids.get(20)).getBoolean("sent"), row(ids.get(20)).encode());
+    }
+  }
+
+  @Test
   void aRobotsOwnErrorJsonFailsTheMessageWithItsReason() throws Exception {
     try (LocalGateway bad = new LocalGateway("{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}")) {
       DeliveryService delivery = delivery(config(Map.of("YISHI_ROBOTS",
