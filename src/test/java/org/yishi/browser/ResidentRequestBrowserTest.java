@@ -114,6 +114,7 @@ class ResidentRequestBrowserTest {
   @Test
   void aResidentFollowsARequestWithAPhotoFromTheFormToTheRatedOutcome() throws Exception {
     Path photo = Files.createTempFile("street", ".png");
+    photo.toFile().deleteOnExit();
     Files.write(photo, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R'});
     String code = raise("urban_management", "幸福路口的井盖松动，车一过就响 <b>危险</b>", "13800138000", photo);
     assertTrue(done("received") && !done("accepted"), browser.pageText());

@@ -6,6 +6,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.yishi.platform.db.Database;
 import org.yishi.support.Http;
+import org.yishi.support.TempDirs;
 import org.yishi.support.TestNodes;
 
 import java.net.http.HttpResponse;
@@ -25,7 +26,7 @@ class DatabaseModesTest {
 
   @Test
   void externalDatabaseOutageTurnsReadyDownAndBackUp() throws Exception {
-    Path dir = Files.createTempDirectory("yishi-external-pg");
+    Path dir = TempDirs.create("yishi-external-pg").resolve("pg");
     int pgPort = TestNodes.freePort();
     // a separately started PostgreSQL, as an operator's external server would be
     EmbeddedPostgres external = Database.startEmbedded(dir, pgPort);

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.yishi.platform.db.Database;
 import org.yishi.support.Api;
 import org.yishi.support.Http;
+import org.yishi.support.TempDirs;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestReplica;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -46,7 +46,7 @@ class ReplicaReadTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path base = Files.createTempDirectory("yishi-replica-test");
+    Path base = TempDirs.create("yishi-replica-test");
     primary = Database.startEmbedded(base.resolve("primary"), 0);
     replica = TestReplica.start(primary, base.resolve("primary"), base.resolve("replica"));
     node = TestNodes.start(TestNodes.env(url(primary), Map.of(

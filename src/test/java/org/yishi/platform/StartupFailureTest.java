@@ -43,6 +43,7 @@ class StartupFailureTest {
     pb.environment().keySet().removeIf(k -> k.startsWith("YISHI_"));
     pb.environment().putAll(TestNodes.env(null, overrides));
     File err = Files.createTempFile("yishi-launch", ".err").toFile();
+    err.deleteOnExit();
     pb.redirectError(err).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process p = pb.start();
     if (!p.waitFor(90, TimeUnit.SECONDS)) {

@@ -12,12 +12,12 @@ import org.yishi.support.Api;
 import org.yishi.support.Browser;
 import org.yishi.support.Http;
 import org.yishi.support.Sql;
+import org.yishi.support.TempDirs;
 import org.yishi.support.TestNodes;
 
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,7 +43,7 @@ class DatabaseOutageTest {
 
   @BeforeAll
   static void start() throws Exception {
-    pgDir = Files.createTempDirectory("yishi-outage-pg");
+    pgDir = TempDirs.create("yishi-outage-pg").resolve("pg");
     pgPort = TestNodes.freePort();
     pg = Database.startEmbedded(pgDir, pgPort);
     url = "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres";

@@ -252,6 +252,7 @@ class ReportApiTest {
   @Test
   void thePdfFontIsTheConfiguredFileOrNone() throws Exception {
     java.nio.file.Path file = java.nio.file.Files.createTempFile("font", ".ttf");
+    file.toFile().deleteOnExit();
     assertEquals(file, ReportPdf.configuredFile(file.toString()).orElseThrow());
     assertEquals(file, ReportPdf.configuredFile(" " + file + " ").orElseThrow());
     assertTrue(ReportPdf.configuredFile("/nonexistent/font.ttc").isEmpty());

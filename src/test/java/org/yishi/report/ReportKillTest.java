@@ -8,6 +8,7 @@ import org.yishi.platform.schedule.Cron;
 import org.yishi.support.AccountFixtures;
 import org.yishi.support.MovableClock;
 import org.yishi.support.Sql;
+import org.yishi.support.TempDirs;
 import org.yishi.support.TestNodes;
 import org.yishi.support.TestPostgres;
 
@@ -70,7 +71,7 @@ class ReportKillTest {
     // the held member runs with its clock at 02:40 on the next 1st of a month: the month's reports are due there
     ZonedDateTime fire = Cron.parse("0 2 1 * *").next(ZonedDateTime.now(SHANGHAI), SHANGHAI).orElseThrow().plusMinutes(40);
     String month = YearMonth.from(fire).minusMonths(1).toString();
-    Path marker = Files.createTempDirectory("yishi-held").resolve("held");
+    Path marker = TempDirs.create("yishi-held").resolve("held");
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
         HeldReportNode.class.getName(), String.valueOf(Duration.between(Instant.now(), fire.toInstant()).toMillis()),

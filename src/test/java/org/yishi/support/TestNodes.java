@@ -7,7 +7,6 @@ import org.yishi.platform.config.AppConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -54,11 +53,7 @@ public final class TestNodes {
     // sweeps such as HostileInputTest send thousands of requests as one user in seconds; the
     // per-user rate limit is exercised by RateLimitTest, which sets its own
     env.put("YISHI_RATE_LIMIT_PER_SECOND", "0");
-    try {
-      env.put("YISHI_DATA_DIR", Files.createTempDirectory("yishi-test-data").toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    env.put("YISHI_DATA_DIR", TempDirs.create("yishi-test-data").toString());
     if (pgUrl != null) {
       env.put("YISHI_PG_URL", pgUrl);
     }

@@ -4,8 +4,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.yishi.platform.db.Database;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,18 +24,16 @@ public final class TestPostgres {
 
   public static synchronized EmbeddedPostgres server() {
     if (server == null) {
-      try {
-        Path dir = Files.createTempDirectory("yishi-test-pg");
-        server = Database.startEmbedded(dir, 0);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      // the cluster in a directory of its own, beside the access rules the start writes
+      Path dir = TempDirs.createUnregistered("yishi-test-pg");
+      server = Database.startEmbedded(dir.resolve("pg"), 0);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           server.close();
         } catch (IOException ignored) {
           // the JVM is going away
         }
+        TempDirs.delete(dir);
       }));
     }
     return server;
