@@ -288,5 +288,14 @@ class MemberInvitationTest {
     String text = (String) invitation.getContent();
     assertTrue(text.startsWith("周八，您好") && text.contains(SCRIPT.substring(0, 40)) && text.contains("/my"), text);
     assertTrue(SMS.accepted().stream().anyMatch(r -> r.body().toString().contains("meeting_cancelled:" + meeting + ":member:" + m)));
+    // members cannot open the staff's meeting page: their copy of a change or cancellation links to their own page
+    for (MimeMessage x : SMTP.getReceivedMessages()) {
+      if (x.getAllRecipients()[0].toString().equals("zhou@example.org") && x.getSubject().startsWith("会议")) {
+        String body = (String) x.getContent();
+        assertTrue(body.contains("/my") && !body.contains("/meetings/" + meeting), x.getSubject() + ": " + body);
+      }
+    }
+    assertEquals(0, sql.count("SELECT count(*) FROM outbox WHERE member_id IS NOT NULL AND link LIKE '%/meetings/%'"),
+        "no message to a member links to a staff meeting page");
   }
 }

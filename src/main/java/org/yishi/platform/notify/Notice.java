@@ -17,6 +17,15 @@ public record Notice(String kind, String key, String path, Map<String, ?> vars, 
     this(kind, key, path, vars, audiences, false);
   }
 
+  /**
+   * The notice as committee members receive it: members cannot open the staff's meeting pages, so a
+   * link to a meeting becomes their own page, {@code /my}, which lists their meetings (links meant for
+   * members, such as an invitation's, stay).
+   */
+  public Notice forMembers() {
+    return path.startsWith("/meetings/") ? new Notice(kind, key, "/my", vars, audiences, urgent) : this;
+  }
+
   /** Who hears of a notice. Accounts get e-mail (when they have an address); members and parties as their contact allows. */
   public sealed interface Audience {
     /** The coordinators (accounts) of a station. */

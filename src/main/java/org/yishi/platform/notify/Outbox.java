@@ -158,11 +158,11 @@ public final class Outbox {
               // the channels staff chose for the member for this kind (none chosen: both), as far as the contacts allow
               io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
               if (chosen.contains("sms") && r.getBoolean("sms")) {
-                batch.add(member(message(notice, "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
+                batch.add(member(message(notice.forMembers(), "sms", r.getString("phone"), "member:" + r.getLong("id"), r.getString("name"),
                     I18n.ZH, "sms", null), r.getLong("id")));
               }
               if (chosen.contains("email") && r.getBoolean("mail")) {
-                batch.add(member(message(notice, "email", r.getString("email"), "member:" + r.getLong("id") + ":mail",
+                batch.add(member(message(notice.forMembers(), "email", r.getString("email"), "member:" + r.getLong("id") + ":mail",
                     r.getString("name"), I18n.ZH, "mail", null), r.getLong("id")));
               }
             }
