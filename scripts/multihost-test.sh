@@ -223,8 +223,9 @@ lb_worker() { # WORKER ITERATIONS: GET a roll-up (API), GET a page (session), PO
     echo "GET-api $code"
     code="$(ns lb curl -sk --max-time 30 -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "https://$LB_IP/stations" || true)"
     echo "GET-page $code"
+    # an API client's write with its Idempotency-Key (docs/api.md): nginx may pass it on to another node
     code="$(ns lb curl -sk --max-time 30 -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $T_COORD" \
-      -H 'Content-Type: application/json' \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: lb-$$-$w-$i" \
       -d "{\"stationId\":$STATION,\"title\":\"lb-$$-$w-$i\",\"category\":\"livelihood\",\"source\":\"residents\"}" \
       "https://$LB_IP/api/v1/topics" || true)"
     echo "POST $code"
