@@ -49,7 +49,7 @@ public final class Main {
     } catch (ConfigException e) {
       fail(2, "cannot start: " + e.getMessage());
       return;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // await() rethrows checked causes too (e.g. an I/O error of the cluster)
       fail(1, "cannot start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return;
     }

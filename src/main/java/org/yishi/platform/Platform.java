@@ -200,12 +200,18 @@ public final class Platform {
   /**
    * Undoes a failed start: the pool (if one was made) and the embedded database first, while Vert.x
    * still runs the pool's close, then Vert.x itself; closing Vert.x first left the pool's close
-   * waiting forever, so a failed start hung instead of failing.
+   * waiting forever, so a failed start hung instead of failing. The steps are awaited on a thread
+   * of their own: a step's future bound to one of Vert.x's event loops never reports once Vert.x
+   * has closed them (its listener is refused by the stopped loop), which hung a start that failed
+   * after the cluster was joined (an HTTP port already in use).
    */
   private static Future<Void> abort(Future<Void> db, Future<Vertx> vertx, Database database) {
-    Future<Void> closing = database.close().recover(e -> Future.succeededFuture());
-    return closing.compose(v -> vertx.succeeded() ? vertx.result().close() : Future.<Void>succeededFuture())
-        .recover(e -> Future.succeededFuture());
+    return Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
+      awaitQuietly(database.close(), 60, "stopping the database");
+      if (vertx.succeeded()) {
+        awaitQuietly(vertx.result().close(), 30, "leaving the cluster");
+      }
+    }));
   }
 
   /** Prefer the database error: it is the one an operator can act on from the message. */

@@ -34,6 +34,17 @@ class StartupFailureTest {
     assertTrue(r.stderr.contains("yishi: cannot start: YISHI_PG_URL (database.url): cannot connect to PostgreSQL at 127.0.0.1:" + closed), r.stderr);
   }
 
+  @Test
+  void httpPortInUseFailsAfterJoiningTheClusterInsteadOfHanging() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"))) {
+      // everything else starts (embedded database, cluster, migrations, features) before the port is found taken
+      Result r = launch(Map.of("YISHI_HTTP_PORT", String.valueOf(taken.getLocalPort()), "YISHI_HTTP_HOST", "127.0.0.1"));
+      assertEquals(2, r.exit, r.stderr);
+      assertTrue(r.stderr.contains("yishi: cannot start: YISHI_HTTP_PORT (http.port): 127.0.0.1:" + taken.getLocalPort()
+          + " cannot be used"), r.stderr);
+    }
+  }
+
   private record Result(int exit, String stderr) {
   }
 

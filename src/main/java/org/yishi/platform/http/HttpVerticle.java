@@ -142,7 +142,10 @@ public final class HttpVerticle extends VerticleBase {
         req.response().putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, io.vertx.core.http.HttpHeaders.CLOSE);
       }
       router.handle(req);
-    }).listen();
+    }).listen().recover(err -> Future.failedFuture(err instanceof java.net.BindException
+        ? new org.yishi.platform.config.ConfigException("YISHI_HTTP_PORT (http.port): " + app.config().httpHost() + ":"
+            + app.config().httpPort() + " cannot be used: " + err.getMessage() + " (another program, or another node, listens there)")
+        : err));
   }
 
   @Override
