@@ -44,6 +44,9 @@ import java.util.Set;
 public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers members, CalendarFeeds feeds)
     implements Routes {
   private static final Access ANYONE = Access.signedIn();
+  /** Empty rows the parties form offers for adding a party, and the most rows it reads. */
+  private static final int BLANK_PARTY_ROWS = 2;
+  private static final int MAX_PARTY_ROWS = 60;
 
   @Override
   public void register(SecureRouter r) {
@@ -61,6 +64,7 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
         new CollectionRoutes.Pages(null, this::newPage, this::scheduleFromForm, this::viewPage, null, null, null));
     r.post("/meetings/:id/reschedule", ANYONE.scoped(meeting), this::rescheduleFromForm);
     r.post("/meetings/:id/cancel", ANYONE.scoped(meeting), this::cancelFromForm);
+    r.post("/meetings/:id/participants", ANYONE.scoped(meeting), this::participantsFromForm);
     r.get("/calendar", ANYONE, this::calendarPage);
     // answers carrying a new feed link are never kept by the idempotency step
     r.secret(HttpMethod.POST, "/calendar/feeds", ANYONE, this::createFeedFromForm);
@@ -278,10 +282,26 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
   }
 
   private void renderView(RoutingContext ctx, int status, Map<String, String> errors) {
+    renderView(ctx, status, errors, null);
+  }
+
+  /** The meeting's page; {@code partyRows} are the parties form's rows as posted (null: the meeting's parties). */
+  private void renderView(RoutingContext ctx, int status, Map<String, String> errors, List<JsonObject> partyRows) {
     meetings.byId(app.pool(), id(ctx)).onFailure(ctx::fail).onSuccess(m -> {
       Map<String, Object> model = new HashMap<>();
       model.put("meeting", m.getMap());
       model.put("participants", Web.rows(m.getJsonArray("participants")));
+      List<JsonObject> rows = new ArrayList<>();
+      if (partyRows == null) {
+        m.getJsonArray("participants").forEach(p -> rows.add((JsonObject) p));
+      } else {
+        rows.addAll(partyRows);
+      }
+      for (int i = 0; i < BLANK_PARTY_ROWS; i++) { // room to add a party
+        rows.add(new JsonObject());
+      }
+      model.put("partyRows", Web.rows(new JsonArray(rows)));
+      model.put("roles", MeetingService.ROLES);
       model.put("members", Web.rows(m.getJsonArray("members")));
       model.put("history", Web.rows(m.getJsonArray("history")));
       model.put("startsLocal", m.getString("startsAt").substring(0, 16));
@@ -309,6 +329,48 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
             }
             errors.putIfAbsent("startsAt", app.web().message(ctx, "field.stale"));
             renderView(ctx, e.kind().status, errors);
+          } else {
+            ctx.fail(err);
+          }
+        });
+  }
+
+  /**
+   * The parties form of the meeting's page: rows {@code p0_role}, {@code p0_name}, {@code p0_org},
+   * {@code p0_contact}, … ({@code rows} of them, at most {@link #MAX_PARTY_ROWS}); a row without a
+   * name is left out. Checked and saved as {@code PUT /api/v1/meetings/:id/participants} is.
+   */
+  private void participantsFromForm(RoutingContext ctx) {
+    Input in = Input.form(ctx);
+    String count = ctx.request().getFormAttribute("rows");
+    int rows = count != null && count.matches("\\d{1,3}") ? Math.min(Integer.parseInt(count), MAX_PARTY_ROWS) : 0;
+    List<JsonObject> parties = new ArrayList<>();
+    List<JsonObject> posted = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      JsonObject row = new JsonObject().put("role", Text.orNull(ctx.request().getFormAttribute("p" + i + "_role")))
+          .put("name", Text.orNull(ctx.request().getFormAttribute("p" + i + "_name")))
+          .put("organisation", Text.orNull(ctx.request().getFormAttribute("p" + i + "_org")))
+          .put("contact", Text.orNull(ctx.request().getFormAttribute("p" + i + "_contact")));
+      if (row.getString("name") != null || row.getString("organisation") != null || row.getString("contact") != null) {
+        posted.add(row);
+        parties.add(row.getString("name") == null ? new JsonObject() : row); // a contact without a name is reported
+      }
+    }
+    Future<JsonObject> done;
+    try {
+      if (parties.isEmpty()) {
+        in.reject("participants", "field.meeting.partiesRequired");
+      }
+      done = meetings.replaceParticipants(Security.require(ctx), id(ctx), in, parties);
+    } catch (AppException e) {
+      done = Future.failedFuture(e);
+    }
+    done.onSuccess(m -> Web.redirect(ctx, "/meetings/" + id(ctx)))
+        .onFailure(err -> {
+          if (err instanceof AppException e && (e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.INVALID)) {
+            String shown = e.kind() == ErrorKind.CONFLICT ? app.web().message(ctx, "field.meeting.partiesCancelled")
+                : String.join(" ", listFieldsOnce(app.web().messages(ctx, e.fields())).values());
+            renderView(ctx, e.kind().status, Map.of("participants", shown), posted);
           } else {
             ctx.fail(err);
           }

@@ -283,6 +283,7 @@ class AccessMatrixTest {
 
     add("POST /meetings/:id/reschedule", "/meetings/" + meeting + "/reschedule", none, 422, 422, 403, 422, 403, 422, 401);
     add("POST /meetings/:id/cancel", "/meetings/" + meeting + "/cancel", none, 422, 422, 403, 422, 403, 422, 401);
+    add("POST /meetings/:id/participants", "/meetings/" + meeting + "/participants", none, 422, 422, 403, 422, 403, 422, 401);
     add("GET /calendar", "/calendar", none, 200, 200, 200, 200, 200, 200, 303);
     // feed links: an empty form names no unit (422); a token nobody holds is 404 for everyone (see feedLinks… below)
     add("POST /calendar/feeds", "/calendar/feeds", none, 422, 422, 422, 422, 422, 422, 401);

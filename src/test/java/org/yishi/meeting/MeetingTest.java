@@ -181,6 +181,51 @@ class MeetingTest {
     assertEquals(409, api.call("PUT", path, d1, new JsonObject().put("participants", corrected).encode()).statusCode());
   }
 
+  @Test
+  void thePartiesFormOfTheMeetingPageCorrectsContactsAndKeepsWhatWasTypedOnAnError() throws Exception {
+    String d1 = api.token("d1");
+    long id = Http.json(api.call("POST", "/api/v1/meetings", d1,
+        meeting(topicS1, day(37, 16), 1).put("memberIds", new JsonArray()).encode())).getLong("id");
+    String path = "/meetings/" + id + "/participants";
+    Browser b = new Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    String page = b.get("/meetings/" + id).body();
+    assertTrue(page.contains("action=\"" + path + "\"") && Pattern.compile("name=\"p[01]_contact\" maxlength=\"100\" value=\"0436-1111111\"").matcher(page).find()
+        && Pattern.compile("name=\"p[01]_name\" maxlength=\"100\" value=\"海明街道政协工作室\"").matcher(page).find(),
+        "the form shows the parties as they are");
+    int rows = Integer.parseInt(page.replaceAll("(?s).*name=\"rows\" value=\"(\\d+)\".*", "$1"));
+
+    // a contact that is none (kept as typed, shown again with the message), a contact without a name, nothing at all
+    HttpResponse<String> bad = b.post(path, Map.of("rows", String.valueOf(rows), "p0_role", "responder", "p0_name", "区住建局",
+        "p0_contact", "call the office <b>now</b>"));
+    assertEquals(422, bad.statusCode());
+    assertTrue(bad.body().contains("id=\"e-participants\"") && bad.body().contains("value=\"call the office &lt;b&gt;now&lt;/b&gt;\""),
+        "the message, and what was typed, escaped");
+    assertEquals(422, b.post(path, Map.of("rows", "1", "p0_role", "host", "p0_contact", "13900000001")).statusCode());
+    assertEquals(422, b.post(path, Map.of("rows", "1", "p0_role", "host", "p0_name", "  ")).statusCode());
+    assertEquals(422, b.post(path, Map.of("rows", "1", "p0_role", "boss", "p0_name", "x")).statusCode());
+    assertEquals(422, b.post(path, Map.of("rows", "many", "p0_role", "host", "p0_name", "x")).statusCode());
+    Browser other = new Browser(node.baseUrl()).login("d2", AccountFixtures.PASSWORD);
+    other.get("/calendar");
+    assertEquals(403, other.post(path, Map.of("rows", "1", "p0_role", "host", "p0_name", "外区")).statusCode());
+    assertEquals(List.of("0436-1111111"), contacts(id), "nothing written by refused posts");
+
+    String script = "<script>alert('五方')</script>";
+    HttpResponse<String> ok = b.post(path, Map.of("rows", "2", "p0_role", "host", "p0_name", script, "p0_contact", "haiming@example.org",
+        "p1_role", "responder", "p1_name", "区住建局", "p1_org", "住建", "p1_contact", " 13900000078 "));
+    assertEquals(303, ok.statusCode(), ok.body());
+    assertEquals(List.of("13900000078", "haiming@example.org"), contacts(id));
+    String after = b.get("/meetings/" + id).body();
+    assertTrue(after.contains("&lt;script&gt;alert(&#39;五方&#39;)&lt;/script&gt;") && !after.contains(script), "stored verbatim, rendered escaped");
+    try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
+        "SELECT count(*) FROM meeting_participant WHERE meeting_id = " + id + " AND name = '" + script.replace("'", "''") + "'")) {
+      rs.next();
+      assertEquals(1, rs.getLong(1), "the name as typed");
+    }
+    assertEquals(200, api.call("POST", "/api/v1/meetings/" + id + "/cancel", d1, "{\"reason\":\"天气\"}").statusCode());
+    assertFalse(b.get("/meetings/" + id).body().contains("action=\"" + path + "\""), "no form on a cancelled meeting");
+    assertEquals(409, b.post(path, Map.of("rows", "1", "p0_role", "host", "p0_name", "x")).statusCode());
+  }
+
   private static List<String> contacts(long meeting) throws Exception {
     List<String> out = new java.util.ArrayList<>();
     try (Connection c = TestPostgres.jdbc(pgUrl); ResultSet rs = c.createStatement().executeQuery(
