@@ -156,7 +156,18 @@ final class Bridges {
 
   /** outcome → member: who may be named on a district's outcomes. */
   static org.yishi.outcome.OutcomeMembers outcomeMembers(MemberStore members) {
-    return members::requireEligible;
+    return new org.yishi.outcome.OutcomeMembers() {
+      @Override
+      public Future<Void> requireEligible(io.vertx.sqlclient.SqlClient client, String districtCode, String field,
+                                          java.util.List<Long> memberIds) {
+        return members.requireEligible(client, districtCode, field, memberIds);
+      }
+
+      @Override
+      public Future<JsonArray> candidates(String districtCode) {
+        return members.candidatesFor(districtCode);
+      }
+    };
   }
 
   /** meeting → outcome: the outcomes filed with a record, read and created by the outcome feature's rules. */

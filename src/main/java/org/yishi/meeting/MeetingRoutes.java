@@ -258,7 +258,7 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.INVALID || e.kind() == ErrorKind.CONFLICT)) {
             formModel(ctx, values).onFailure(ctx::fail).onSuccess(model -> {
-              model.put("errors", listFieldsOnce(app.web().messages(ctx, e.fields())));
+              model.put("errors", Web.listFieldsOnce(app.web().messages(ctx, e.fields())));
               if (err instanceof MeetingService.Clash clash) {
                 model.put("clash", clash.shown().getMap());
               }
@@ -268,13 +268,6 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
             ctx.fail(err);
           }
         });
-  }
-
-  /** The form shows one message per list field: {@code memberIds[2]} is shown at {@code memberIds}. */
-  static Map<String, String> listFieldsOnce(Map<String, String> errors) {
-    Map<String, String> out = new LinkedHashMap<>();
-    errors.forEach((k, v) -> out.putIfAbsent(k.replaceFirst("\\[\\d+]$", ""), v));
-    return out;
   }
 
   private void viewPage(RoutingContext ctx) {
@@ -369,7 +362,7 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
         .onFailure(err -> {
           if (err instanceof AppException e && (e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.INVALID)) {
             String shown = e.kind() == ErrorKind.CONFLICT ? app.web().message(ctx, "field.meeting.partiesCancelled")
-                : String.join(" ", listFieldsOnce(app.web().messages(ctx, e.fields())).values());
+                : String.join(" ", Web.listFieldsOnce(app.web().messages(ctx, e.fields())).values());
             renderView(ctx, e.kind().status, Map.of("participants", shown), posted);
           } else {
             ctx.fail(err);

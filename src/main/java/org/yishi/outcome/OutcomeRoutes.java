@@ -1,6 +1,7 @@
 package org.yishi.outcome;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
@@ -52,6 +53,7 @@ public record OutcomeRoutes(App app, OutcomeService outcomes) implements Routes 
     CollectionRoutes.pages(r, "/outcomes", ANYONE, ANYONE.scoped(outcome), new CollectionRoutes.Pages(this::listPage,
         this::newPage, this::createFromForm, this::viewPage, this::editPage, this::updateFromForm, this::transitionFromForm));
     r.post("/outcomes/:id/typical", ANYONE.scoped(outcome), this::typicalFromForm);
+    r.post("/outcomes/:id/members", ANYONE.scoped(outcome), this::membersFromForm);
     r.get("/cases", ANYONE, this::casesPage);
   }
 
@@ -319,8 +321,19 @@ public record OutcomeRoutes(App app, OutcomeService outcomes) implements Routes 
   private void renderView(RoutingContext ctx, int status, Map<String, String> errors, Map<String, Object> typed,
                           String failedAction) {
     Principal me = Security.require(ctx);
-    outcomes.get(Access.pathId(ctx)).onFailure(ctx::fail).onSuccess(o -> {
+    outcomes.get(Access.pathId(ctx)).compose(o -> outcomes.namable(o.getString("districtCode")).map(c -> o.put("namable", c)))
+        .onFailure(ctx::fail).onSuccess(o -> {
       Map<String, Object> model = choices();
+      List<Long> suggesterIds = ids(o.getJsonArray("suggesters"));
+      List<Long> typicalIds = ids(o.getJsonArray("typicalMembers"));
+      JsonArray namable = new JsonArray();
+      o.getJsonArray("namable").forEach(x -> {
+        JsonObject m = ((JsonObject) x).copy();
+        namable.add(m.put("suggester", suggesterIds.contains(m.getLong("id"))).put("inCase", typicalIds.contains(m.getLong("id"))));
+      });
+      model.put("namable", Web.rows(namable));
+      model.put("suggesters", Web.rows(o.getJsonArray("suggesters")));
+      model.put("typicalMembers", Web.rows(o.getJsonArray("typicalMembers")));
       model.put("outcome", o.getMap());
       model.put("history", Web.rows(o.getJsonArray("history")));
       OutcomeStatus st = OutcomeStatus.fromKey(o.getString("status"));
@@ -356,6 +369,51 @@ public record OutcomeRoutes(App app, OutcomeService outcomes) implements Routes 
     } else {
       ctx.fail(err);
     }
+  }
+
+  private static List<Long> ids(JsonArray members) {
+    List<Long> out = new ArrayList<>();
+    members.forEach(m -> out.add(((JsonObject) m).getLong("id")));
+    return out;
+  }
+
+  /**
+   * The outcome page's members form: the checked {@code suggesters}, and for staff on a typical case
+   * the checked {@code typicalMembers} (the form says it shows them with {@code typicalShown}); each
+   * list replaces what was named, as {@code PUT /api/v1/outcomes/:id/members} does.
+   */
+  private void membersFromForm(RoutingContext ctx) {
+    long id = Access.pathId(ctx);
+    Input in = Input.form(ctx);
+    List<Long> suggesters = formIds(in, ctx, "suggesters");
+    List<Long> typical = "1".equals(ctx.request().getFormAttribute("typicalShown")) ? formIds(in, ctx, "typicalMembers") : null;
+    Future<JsonObject> done = in.ok() ? outcomes.setMembers(Security.require(ctx), id, suggesters, typical)
+        : Future.failedFuture(AppException.invalid(in.errors()));
+    done.onSuccess(o -> Web.redirect(ctx, "/outcomes/" + id)).onFailure(err -> {
+      if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) { // suggesters[1] is shown at suggesters
+        renderView(ctx, e.kind().status, Web.listFieldsOnce(app.web().messages(ctx, e.fields())), Map.of(), "members");
+      } else {
+        stepFailed(ctx, err, Map.of(), "members");
+      }
+    });
+  }
+
+  /** The checked ids of a checkbox list (at most 50); anything but an id is a 422 naming the field. */
+  private static List<Long> formIds(Input in, RoutingContext ctx, String field) {
+    List<String> raw = ctx.request().formAttributes().getAll(field);
+    List<Long> out = new ArrayList<>();
+    if (raw.size() > 50) {
+      in.reject(field, "field.tooMany", 50);
+      return out;
+    }
+    for (String v : raw) {
+      if (Params.isId(v)) {
+        out.add(Long.valueOf(v));
+      } else {
+        in.reject(field, "field.notList");
+      }
+    }
+    return out;
   }
 
   private void typicalFromForm(RoutingContext ctx) {

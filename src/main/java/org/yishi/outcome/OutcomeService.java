@@ -394,6 +394,11 @@ public record OutcomeService(Pool pool, OutcomeStore store, DomainEvents events,
     }));
   }
 
+  /** The members who may be named on an outcome of the district (the outcome page's form). */
+  public Future<JsonArray> namable(String districtCode) {
+    return members.candidates(districtCode);
+  }
+
   // ---------------------------------------------------------------- overdue
 
   /**

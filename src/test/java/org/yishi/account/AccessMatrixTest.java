@@ -401,6 +401,7 @@ class AccessMatrixTest {
     add("PUT /api/v1/outcomes/:id", "/api/v1/outcomes/" + o1, editO1, 200, 200, 403, 200, 403, 200, 401);
     add("POST /api/v1/outcomes/:id/transitions", "/api/v1/outcomes/" + o1 + "/transitions", implementO1, 409, 409, 403, 409, 403, 409, 401);
     add("PUT /api/v1/outcomes/:id/members", "/api/v1/outcomes/" + o1 + "/members", () -> "{\"suggesters\":[]}", 200, 200, 403, 200, 403, 200, 401);
+    add("POST /outcomes/:id/members", "/outcomes/" + o1 + "/members", none, 303, 303, 403, 303, 403, 303, 401);
     add("PUT /api/v1/outcomes/:id/typical", "/api/v1/outcomes/" + o1 + "/typical", notTypical, 200, 200, 403, 200, 403, 403, 401);
     add("GET /api/v1/cases", "/api/v1/cases", none, 200, 200, 200, 200, 200, 200, 401);
     add("GET /outcomes", "/outcomes", none, 200, 200, 200, 200, 200, 200, 303);

@@ -186,6 +186,48 @@ class MemberContributionsTest {
   }
 
   @Test
+  void theOutcomePageNamesSuggestersAndForStaffTheMembersOfATypicalCase() {
+    long o = outcome("建议修缮健身步道");
+    String path = "/outcomes/" + o + "/members";
+    org.yishi.support.Browser coordinator = new org.yishi.support.Browser(node.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    String page = coordinator.get("/outcomes/" + o).body();
+    assertTrue(page.contains("action=\"" + path + "\"") && page.contains("id=\"sg-" + f.taobeiMember + "\"")
+        && !page.contains("外区委员") && !page.contains("name=\"typicalMembers\""), "the district's members, no typical-case list");
+    // an outsider, a script instead of an id: 422 on the page, nothing named
+    for (String bad : List.of(String.valueOf(outsider), "<script>alert(1)</script>")) {
+      HttpResponse<String> refused = coordinator.postRaw(path, form(coordinator, "suggesters", String.valueOf(f.taobeiMember), "suggesters", bad));
+      assertEquals(422, refused.statusCode(), bad);
+      assertTrue(refused.body().contains("id=\"e-suggesters\"") && !refused.body().contains("<script>alert(1)"), refused.body());
+    }
+    // a coordinator cannot name a typical case's members by adding the field
+    assertEquals(403, coordinator.postRaw(path, form(coordinator, "typicalShown", "1", "typicalMembers", String.valueOf(f.taobeiMember)))
+        .statusCode());
+    org.yishi.support.Browser otherDistrict = new org.yishi.support.Browser(node.baseUrl()).login("d2", AccountFixtures.PASSWORD);
+    otherDistrict.get("/outcomes");
+    assertEquals(403, otherDistrict.postRaw(path, form(otherDistrict, "suggesters", String.valueOf(f.taobeiMember))).statusCode());
+    assertEquals(0, sql.count("SELECT count(*) FROM outcome_member WHERE outcome_id = ?", o));
+
+    assertEquals(303, coordinator.postRaw(path, form(coordinator, "suggesters", String.valueOf(f.taobeiMember))).statusCode());
+    assertTrue(coordinator.get("/outcomes/" + o).body().matches("(?s).*id=\"outcome-suggesters\">王建国<.*"), "named on the page");
+    // staff mark it typical and name the case's members; unticking every suggester names none
+    org.yishi.support.Browser staff = new org.yishi.support.Browser(node.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    assertEquals(200, api.call("PUT", "/api/v1/outcomes/" + o + "/typical", d1, new JsonObject().put("typical", true).encode()).statusCode());
+    assertTrue(staff.get("/outcomes/" + o).body().contains("id=\"tm-" + f.taobeiMember + "\""), "the typical-case list for staff");
+    assertEquals(303, staff.postRaw(path, form(staff, "typicalShown", "1", "typicalMembers", String.valueOf(f.taobeiMember))).statusCode());
+    assertEquals(1, sql.count("SELECT count(*) FROM outcome_member WHERE outcome_id = ? AND role = 'typical'", o));
+    assertEquals(0, sql.count("SELECT count(*) FROM outcome_member WHERE outcome_id = ? AND role = 'suggester'", o));
+  }
+
+  /** A form body with repeated fields (checkboxes) and the page's CSRF token. */
+  private static byte[] form(org.yishi.support.Browser b, String... pairs) {
+    StringBuilder body = new StringBuilder("_csrf=").append(java.net.URLEncoder.encode(b.csrf(), java.nio.charset.StandardCharsets.UTF_8));
+    for (int i = 0; i < pairs.length; i += 2) {
+      body.append('&').append(pairs[i]).append('=').append(java.net.URLEncoder.encode(pairs[i + 1], java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void attendanceAgreesWithTheStatisticsApiForTheSameYearAndUnit() {
     String city = api.token("city", AccountFixtures.PASSWORD);
     String range = "&from=" + year + "-01&to=" + year + "-12";

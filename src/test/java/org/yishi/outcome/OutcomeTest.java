@@ -270,9 +270,8 @@ class OutcomeTest {
 
     // two runs at once (two nodes holding the lock): one set of notifications
     long second = create(c1, outcome(meetingS1).put("dueOn", today(3))).getLong("id");
-    // a second service as on another node (naming members is not used here)
-    OutcomeService other = new OutcomeService(node.app().pool(), node.app().events(),
-        (c, d, f, ids) -> Future.failedFuture("not used here"), node.app().config().zone());
+    // a second service as on another node
+    OutcomeService other = new OutcomeService(node.app().pool(), node.app().events(), service.members(), node.app().config().zone());
     Future<JsonArray> a = service.escalateOverdue(afterDue);
     Future<JsonArray> b = other.escalateOverdue(afterDue);
     Future.all(a, b).await();

@@ -181,4 +181,11 @@ public final class Web {
   public Future<Void> page(RoutingContext ctx, String template, Map<String, Object> model) {
     return page(ctx, 200, template, model);
   }
+
+  /** A form shows one message per list field: {@code memberIds[2]} is shown at {@code memberIds}. */
+  public static Map<String, String> listFieldsOnce(Map<String, String> errors) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    errors.forEach((k, v) -> out.putIfAbsent(k.replaceFirst("\\[\\d+]$", ""), v));
+    return out;
+  }
 }
