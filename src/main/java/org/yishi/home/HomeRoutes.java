@@ -119,7 +119,7 @@ public final class HomeRoutes implements Routes {
     if (!me.is(Role.ADMIN)) {
       return queue;
     }
-    return queue.compose(q -> locked.lockedAccountNames().compose(store::lockedAccounts).map(locked -> {
+    return queue.compose(q -> store.lockedAccounts(locked::lockedAccountNames).map(locked -> {
       q.getJsonArray("sections").add(1, locked);
       return q;
     }));

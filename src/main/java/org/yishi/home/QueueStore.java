@@ -209,6 +209,11 @@ public final class QueueStore {
     this.shared = shared;
   }
 
+  /** The node's shared copies. */
+  SharedSections shared() {
+    return shared;
+  }
+
   static List<Section> sections(Role role) {
     return switch (role) {
       case STATION_COORDINATOR -> COORDINATOR;
@@ -257,7 +262,12 @@ public final class QueueStore {
    * cluster-wide throttle map (not the database), matched to their accounts here. Not in the badge:
    * a lock ends by itself when its window passes.
    */
-  Future<JsonObject> lockedAccounts(java.util.Set<String> names) {
+  Future<JsonObject> lockedAccounts(Supplier<Future<java.util.Set<String>>> names) {
+    // a cluster-wide query of the throttle map: the node's copy for the ttl of the shared sections
+    return shared.get("lockedAccounts", () -> names.get().compose(this::lockedAccountsNamed));
+  }
+
+  private Future<JsonObject> lockedAccountsNamed(java.util.Set<String> names) {
     return pool.preparedQuery("""
             SELECT a.id, a.display_name AS title, a.username AS sub, a.role AS state, '/admin/users/' || a.id AS link,
                    count(*) OVER () AS total
@@ -309,7 +319,11 @@ public final class QueueStore {
     Supplier<Future<JsonObject>> read = () -> client.preparedQuery(PARAMS + "SELECT " + s.select()
             + ", count(*) OVER () AS total FROM p, " + s.from() + " WHERE " + s.where() + " ORDER BY " + s.order() + " LIMIT " + LIMIT)
         .execute(args).map(rows -> section(s.key(), s.action(), rows));
-    return shared.shares(s) ? shared.get(s, args.getString(2), args.getLocalDate(4), read) : read.get();
+    if (!shared.shares(s)) {
+      return read.get();
+    }
+    return SharedSections.byStations(s) ? shared.get(s, java.util.Arrays.asList(args.getArrayOfLongs(0)), args.getLocalDate(4), read)
+        : shared.get(s, args.getString(2), args.getLocalDate(4), read);
   }
 
   /**

@@ -10,21 +10,26 @@ import org.yishi.platform.events.DomainEvents;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The node's copies of the work queue's aggregate sections ({@link #KEYS}: a city's late districts and
- * plan progress, a unit's plan items behind schedule, a district's dormant stations and meetings of
- * this week), shared by every user of the same unit (division-code prefix) on this node for at most
- * {@code ttl}: they depend on the unit and the day only, and counting them from the rows is what made
- * a city or district home page cost 80-150 ms of database CPU (docs/benchmarks.md). Nothing is stored
- * but the section as it was read: the rows stay the only source of truth.
+ * The node's copies of the work queue's sections that do not depend on who asks, only on the caller's
+ * scope and the day: those of staff by unit ({@link #BY_UNIT}: a city's late districts and plan
+ * progress, a unit's plan items behind schedule, a district's dormant stations, meetings of this week,
+ * topics to approve, records to review and referrals), those of coordinators by station set
+ * ({@link #BY_STATIONS}), shared by every user of the same scope on this node for at most {@code ttl}.
+ * Counting them from the rows is what made a city or district home page cost 25-150 ms of database
+ * CPU (docs/benchmarks.md). Nothing is stored but the section as it was read: the rows stay the only
+ * source of truth. What no event announces is read per page (stations applying, residents' requests,
+ * the caller's notifications, the admin's sections), except the accounts locked by sign-in throttling,
+ * kept for the ttl ({@link #get(String, Supplier)}).
  *
- * <p>A copy is dropped when a change inside its unit is heard of: every counted {@link DomainEvent}
+ * <p>A copy is dropped when a change inside its scope is heard of: every counted {@link DomainEvent}
  * (meetings, topics, records, outcomes) and {@code station.moved}, by the {@code divisionCode} of its
- * payload (and {@code previousDivisionCode}). The events this node publishes drop it synchronously,
+ * payload (and {@code previousDivisionCode}) for a unit, by its {@code stationId} for a station set. The events this node publishes drop it synchronously,
  * before the answer to the action is sent ({@link DomainEvents#onPublish}), so a user never sees a
  * shared section from before their own action; the other nodes' events arrive on the event bus. Changes
  * that publish no event (a station approved or registered, a rebuild, SQL) show within {@code ttl}.
@@ -35,12 +40,19 @@ import java.util.function.Supplier;
  * 0, as in the test run).
  */
 public final class SharedSections {
-  /** The sections shared by unit: none of them reads the caller's stations or account. */
-  static final Set<String> KEYS = Set.of("lateDistricts", "planProgress", "planBehind", "dormantStations", "meetingsThisWeek");
+  /** The sections shared by unit (division-code prefix): none of them reads the caller's stations or account. */
+  static final Set<String> BY_UNIT = Set.of("lateDistricts", "planProgress", "planBehind", "dormantStations", "meetingsThisWeek",
+      "topicApprovals", "recordsToReview", "referrals");
+  /**
+   * The coordinators' sections shared by station set: each reads the rows of the caller's stations only,
+   * and every change to them publishes a domain event naming the station.
+   */
+  static final Set<String> BY_STATIONS = Set.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate");
   /** Copies kept at most before the expired ones are swept (units × days × sections). */
   private static final int SWEEP_ABOVE = 2_000;
 
-  private record Entry(String prefix, Future<JsonObject> section, long at) {
+  /** A copy: its unit ({@code prefix}) or station set ({@code stations}), or neither (dropped by age only). */
+  private record Entry(String prefix, Set<Long> stations, Future<JsonObject> section, long at) {
   }
 
   private final long ttl;
@@ -76,7 +88,12 @@ public final class SharedSections {
 
   /** Whether {@code section} is served from the shared copies. */
   boolean shares(QueueStore.Section section) {
-    return ttl > 0 && KEYS.contains(section.key());
+    return ttl > 0 && (BY_UNIT.contains(section.key()) || BY_STATIONS.contains(section.key()));
+  }
+
+  /** Whether {@code section} is shared by station set (else by unit). */
+  static boolean byStations(QueueStore.Section section) {
+    return BY_STATIONS.contains(section.key());
   }
 
   /**
@@ -85,12 +102,32 @@ public final class SharedSections {
    * (shared with concurrent readers). Callers get their own copy of the JSON.
    */
   Future<JsonObject> get(QueueStore.Section section, String prefix, LocalDate today, Supplier<Future<JsonObject>> read) {
-    String key = section.key() + '|' + prefix + '|' + today;
+    return get(section.key() + '|' + prefix + '|' + today, prefix, null, read);
+  }
+
+  /**
+   * {@code section} of the station set {@code stations} on {@code today}, as {@link #get(QueueStore.Section,
+   * String, LocalDate, Supplier)}: dropped by a change naming one of the stations.
+   */
+  Future<JsonObject> get(QueueStore.Section section, java.util.Collection<Long> stations, LocalDate today, Supplier<Future<JsonObject>> read) {
+    TreeSet<Long> sorted = new TreeSet<>(stations);
+    return get(section.key() + "|s" + sorted + '|' + today, null, Set.copyOf(sorted), read);
+  }
+
+  /**
+   * A node-wide {@code key} that no domain event concerns (the accounts locked by sign-in throttling,
+   * which end by themselves): the copy while it is younger than the ttl.
+   */
+  Future<JsonObject> get(String key, Supplier<Future<JsonObject>> read) {
+    return ttl > 0 ? get(key + "|*", null, null, read) : read.get();
+  }
+
+  private Future<JsonObject> get(String key, String prefix, Set<Long> stations, Supplier<Future<JsonObject>> read) {
     long now = clock.getAsLong();
     Entry e = entries.get(key);
     if (e == null || now - e.at() >= ttl) {
       Promise<JsonObject> promise = Promise.promise();
-      Entry fresh = new Entry(prefix, promise.future(), now);
+      Entry fresh = new Entry(prefix, stations, promise.future(), now);
       boolean mine = e == null ? entries.putIfAbsent(key, fresh) == null : entries.replace(key, e, fresh);
       if (mine) {
         read.get().onComplete(promise);
@@ -106,17 +143,35 @@ public final class SharedSections {
     return e.section().map(JsonObject::copy);
   }
 
-  /** Drops the copies whose unit contains the division of {@code event} (and the one a station left). */
+  /**
+   * Drops the copies whose unit contains the division of {@code event} (and the one a station left),
+   * and those of the station sets that hold its station ({@code stationId}; every station set's when
+   * an event with a division names no station).
+   */
   void heard(JsonObject event) {
     if (event == null) {
       return;
     }
+    boolean inside = false;
     for (String field : new String[] {"divisionCode", "previousDivisionCode"}) {
       String code = event.getString(field);
       if (code != null) {
-        entries.values().removeIf(x -> code.startsWith(x.prefix()));
+        inside = true;
+        entries.values().removeIf(x -> x.prefix() != null && code.startsWith(x.prefix()));
       }
     }
+    Object station = event.getValue("stationId");
+    if (station instanceof Number n) {
+      long id = n.longValue();
+      entries.values().removeIf(x -> x.stations() != null && x.stations().contains(id));
+    } else if (inside) {
+      entries.values().removeIf(x -> x.stations() != null);
+    }
+  }
+
+  /** Drops every copy (a test's fresh start). */
+  void clear() {
+    entries.clear();
   }
 
   private void sweep(long now) {

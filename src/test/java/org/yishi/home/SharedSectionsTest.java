@@ -128,7 +128,9 @@ class SharedSectionsTest {
     int[] reads = {0};
     Supplier<Future<JsonObject>> read = () -> Future.succeededFuture(new JsonObject().put("total", (long) ++reads[0]));
     assertTrue(shared.shares(section));
-    assertFalse(shared.shares(new QueueStore.Section("topicApprovals", "", "", "", "", true)), "what users act on is read per page");
+    assertTrue(shared.shares(new QueueStore.Section("topicApprovals", "", "", "", "", true)), "announced by the topics' events");
+    assertFalse(shared.shares(new QueueStore.Section("stationApprovals", "", "", "", "", true)), "no event announces an approval");
+    assertFalse(shared.shares(new QueueStore.Section("notifications", "", "", "", "", true)), "the caller's own");
     assertFalse(SharedSections.off().shares(section));
 
     assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"));

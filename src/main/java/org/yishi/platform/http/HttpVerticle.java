@@ -62,12 +62,15 @@ public final class HttpVerticle extends VerticleBase {
             bodies.handle(ctx);
           }
         });
-    SessionHandler sessions = SessionHandler.create(ClusteredSessionStore.create(vertx, "yishi.sessions"))
+    long sessionTimeout = TimeUnit.MINUTES.toMillis(app.config().security().sessionTimeoutMinutes());
+    // written back only when changed or when its lastAccessed gets old (SparingSessionStore)
+    SessionHandler sessions = SessionHandler.create(new SparingSessionStore(ClusteredSessionStore.create(vertx, "yishi.sessions"),
+            SparingSessionStore.refreshFor(sessionTimeout)))
         .setSessionCookieName(org.yishi.platform.security.Security.SESSION_COOKIE)
         .setCookieHttpOnlyFlag(true)
         .setCookieSameSite(CookieSameSite.LAX)
         .setCookieSecureFlag(app.config().security().cookieSecure())
-        .setSessionTimeout(TimeUnit.MINUTES.toMillis(app.config().security().sessionTimeoutMinutes()))
+        .setSessionTimeout(sessionTimeout)
         .setLazySession(true)
         .setNagHttps(false);
     // pages use the clustered session; the API uses bearer tokens only (so it needs no CSRF token)

@@ -1,7 +1,9 @@
 package org.yishi.platform.web;
 
 import java.text.MessageFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.MissingResourceException;
 import java.util.ResourceBundle;
@@ -24,9 +26,35 @@ public final class I18n {
 
   /** The bundle for one of the supported locales (anything else gets Chinese). */
   public static ResourceBundle bundle(Locale locale) {
-    Locale l = normalise(locale);
-    return ResourceBundle.getBundle(BUNDLE, l == EN ? Locale.ENGLISH : Locale.CHINESE, NO_FALLBACK);
+    return normalise(locale) == EN ? EN_BUNDLE.get() : ZH_BUNDLE.get();
   }
+
+  /** A bundle looked up once (ResourceBundle's own cache costs a key and two map lookups per string). */
+  private static final class Lazy {
+    private final Locale locale;
+    private volatile ResourceBundle bundle;
+
+    Lazy(Locale locale) {
+      this.locale = locale;
+    }
+
+    ResourceBundle get() {
+      ResourceBundle b = bundle;
+      if (b == null) {
+        b = ResourceBundle.getBundle(BUNDLE, locale, NO_FALLBACK);
+        bundle = b;
+      }
+      return b;
+    }
+  }
+
+  private static final Lazy EN_BUNDLE = new Lazy(Locale.ENGLISH);
+  private static final Lazy ZH_BUNDLE = new Lazy(Locale.CHINESE);
+  /**
+   * Parsed message formats per thread (a MessageFormat is not thread-safe; parsing one, with its
+   * number formats, was a fifth of a page's rendering in the home pages' profile).
+   */
+  private static final ThreadLocal<Map<String, MessageFormat>> FORMATS = ThreadLocal.withInitial(HashMap::new);
 
   /** Maps any locale onto a supported one. */
   public static Locale normalise(Locale locale) {
@@ -61,6 +89,10 @@ public final class I18n {
     } catch (MissingResourceException e) {
       return "??" + key + "??";
     }
-    return args.length == 0 ? pattern : new MessageFormat(pattern, normalise(locale)).format(args);
+    if (args.length == 0) {
+      return pattern;
+    }
+    Locale l = normalise(locale);
+    return FORMATS.get().computeIfAbsent((l == EN ? "en|" : "zh|") + key, k -> new MessageFormat(pattern, l)).format(args);
   }
 }

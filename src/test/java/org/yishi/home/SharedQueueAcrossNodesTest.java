@@ -1,0 +1,221 @@
+package org.yishi.home;
+
+import com.hazelcast.core.EntryView;
+import com.hazelcast.map.IMap;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.yishi.app.Node;
+import org.yishi.platform.events.DomainEvent;
+import org.yishi.support.AccountFixtures;
+import org.yishi.support.Api;
+import org.yishi.support.Browser;
+import org.yishi.support.Http;
+import org.yishi.support.Sql;
+import org.yishi.support.TestNodes;
+import org.yishi.support.TestPostgres;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The work queue's sections shared per scope on each node of a two-node cluster, with the caches on
+ * and kept ten minutes (so that nothing depends on timing): what one user does from the queue on one
+ * node leaves the queue of another user of the same scope on the other node on their next page (the
+ * domain event drops the other node's copy), nothing of one scope shows in another's, and a signed-in
+ * page does not write its unchanged session back to the cluster while a sign-out on one node ends the
+ * session on the other at once.
+ */
+class SharedQueueAcrossNodesTest {
+  @RegisterExtension @Order(1) static final SharedSectionsTest.CachesOn CACHES_ON = new SharedSectionsTest.CachesOn();
+  private static Node one;
+  private static Node two;
+  private static AccountFixtures f;
+  private static Sql sql;
+  private static Api apiOne;
+  private static Api apiTwo;
+
+  @BeforeAll
+  static void start() {
+    String pgUrl = TestPostgres.freshDatabaseUrl();
+    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of());
+    one = TestNodes.start(envs.get(0));
+    f = AccountFixtures.create(one);
+    two = TestNodes.start(envs.get(1));
+    sql = new Sql(pgUrl);
+    apiOne = new Api(one.baseUrl());
+    apiTwo = new Api(two.baseUrl());
+    String admin = apiOne.token("admin", TestNodes.ADMIN_PASSWORD);
+    var created = apiOne.call("POST", "/api/v1/users", admin, new JsonObject().put("username", "d1b").put("displayName", "洮北区政协二")
+        .put("role", "district_staff").put("scopeCode", AccountFixtures.TAOBEI).put("password", AccountFixtures.PASSWORD).encode());
+    assertEquals(201, created.statusCode(), created.body());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (two != null) {
+      two.close();
+    }
+    if (one != null) {
+      one.close();
+    }
+  }
+
+  /** Each test starts without copies on either node (other tests of the class read the same scopes). */
+  @org.junit.jupiter.api.BeforeEach
+  void noCopies() {
+    one.services().queue().shared().clear();
+    two.services().queue().shared().clear();
+  }
+
+  private static String token(Api api, String username) {
+    return api.token(username, AccountFixtures.PASSWORD);
+  }
+
+  /** The ids listed in section {@code key} of the caller's queue. */
+  private static Set<Long> items(Api api, String token, String key) {
+    JsonObject queue = Http.json(api.get("/api/v1/me/queue", token));
+    for (Object o : queue.getJsonArray("sections")) {
+      JsonObject s = (JsonObject) o;
+      if (key.equals(s.getString("key"))) {
+        Set<Long> ids = new TreeSet<>();
+        s.getJsonArray("items").forEach(i -> ids.add(((JsonObject) i).getLong("id")));
+        return ids;
+      }
+    }
+    throw new AssertionError("no " + key + " in " + queue.encode());
+  }
+
+  /** A topic submitted for approval at {@code station}, written in SQL (no event). */
+  private static long submittedTopic(long station, String title) {
+    return ((Number) sql.value("""
+        INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status)
+        SELECT id, division_code, ?, 'livelihood', 'residents', true, '群众关切', true, '适合协商', 'submitted' FROM station WHERE id = ?
+        RETURNING id""", title, station)).longValue();
+  }
+
+  /** Completes once node {@code at} has heard {@code event} about {@code id} on its event bus. */
+  private static CompletableFuture<Void> heardOn(Node at, DomainEvent event, long id) {
+    CompletableFuture<Void> heard = new CompletableFuture<>();
+    var consumer = at.app().vertx().eventBus().<JsonObject>consumer(event.address(), m -> {
+      if (m.body().getLong("id") == id) {
+        heard.complete(null);
+      }
+    });
+    consumer.completion().await();
+    return heard.whenComplete((v, e) -> consumer.unregister());
+  }
+
+  /**
+   * {@code section} of the caller's queue on node {@code api} no longer lists {@code id}: asked again a few
+   * times, as a page would be, since the other node's own listener may run just after the test's.
+   */
+  private static boolean leaves(Api api, String token, String section, long id) throws InterruptedException {
+    for (int i = 0; i < 50; i++) {
+      if (!items(api, token, section).contains(id)) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+
+  @Test
+  void anItemDoneOnOneNodeLeavesTheQueueOfAnotherUserOfTheScopeOnTheOtherNode() throws Exception {
+    long haiming = f.stations.get(AccountFixtures.HAIMING);
+    one.app().pool().query("UPDATE station SET status = 'active' WHERE id = " + haiming).execute().await();
+    long first = submittedTopic(haiming, "小区加装电梯");
+    String d1 = token(apiOne, "d1");
+    String d1b = token(apiTwo, "d1b");
+    String c1 = token(apiTwo, "c1");
+    assertTrue(items(apiOne, d1, "topicApprovals").contains(first));
+    assertTrue(items(apiTwo, d1b, "topicApprovals").contains(first), "the other node reads its own copy");
+    assertTrue(items(apiTwo, c1, "topics").contains(first), "the coordinator's station set: submitted, awaiting approval");
+
+    // written in SQL: no event, so each node's copy stands (ten minutes here) for every user of 洮北区
+    long second = submittedTopic(haiming, "老旧小区停车难");
+    assertFalse(items(apiTwo, d1b, "topicApprovals").contains(second), "served from node 2's shared copy");
+    assertFalse(items(apiOne, d1, "topicApprovals").contains(second), "served from node 1's shared copy");
+
+    // d1 approves the first from the queue on node 1: its event drops node 1's copy before the answer,
+    // and node 2's when it arrives there
+    CompletableFuture<Void> atTwo = heardOn(two, DomainEvent.TOPIC_APPROVE, first);
+    var approved = apiOne.call("POST", "/api/v1/topics/" + first + "/transitions", d1, new JsonObject().put("action", "approve").encode());
+    assertEquals(200, approved.statusCode(), approved.body());
+    assertEquals("approved", sql.value("SELECT status FROM topic WHERE id = ?", first));
+    Set<Long> mine = items(apiOne, d1, "topicApprovals");
+    assertFalse(mine.contains(first), "gone from the approver's own next page at once: " + mine);
+    assertTrue(mine.contains(second), "and the copy was read afresh: " + mine);
+
+    atTwo.get(30, TimeUnit.SECONDS);
+    assertTrue(leaves(apiTwo, d1b, "topicApprovals", first), "gone from the other user's page on node 2");
+    assertTrue(items(apiTwo, d1b, "topicApprovals").contains(second));
+    assertTrue(leaves(apiTwo, c1, "topics", first), "and from the coordinator's on node 2 (dropped by the station)");
+  }
+
+  @Test
+  void nothingOfOneScopeShowsInAnothers() {
+    long haiming = f.stations.get(AccountFixtures.HAIMING);
+    long changqing = f.stations.get(AccountFixtures.CHANGQING);
+    long tuanjie = f.stations.get(AccountFixtures.TUANJIE);
+    one.app().pool().query("UPDATE station SET status = 'active' WHERE id IN (" + haiming + ", " + changqing + ", " + tuanjie + ")")
+        .execute().await();
+    long atHaiming = submittedTopic(haiming, "社区食堂选址");
+    long atTuanjie = submittedTopic(tuanjie, "农村道路养护");
+    long atChangqing = submittedTopic(changqing, "背街小巷照明");
+    // each scope reads its own copy on the same node, one after the other
+    Set<Long> taobei = items(apiTwo, token(apiTwo, "d1"), "topicApprovals");
+    Set<Long> taonan = items(apiTwo, token(apiTwo, "d2"), "topicApprovals");
+    Set<Long> nanguan = items(apiTwo, token(apiTwo, "d-other"), "topicApprovals");
+    assertTrue(taobei.containsAll(Set.of(atHaiming, atChangqing)) && !taobei.contains(atTuanjie), taobei.toString());
+    assertTrue(taonan.contains(atTuanjie) && !taonan.contains(atHaiming) && !taonan.contains(atChangqing), taonan.toString());
+    assertTrue(nanguan.isEmpty(), nanguan.toString());
+    Set<Long> c1 = items(apiTwo, token(apiTwo, "c1"), "topics");
+    Set<Long> c3 = items(apiTwo, token(apiTwo, "c3"), "topics");
+    Set<Long> c2 = items(apiTwo, token(apiTwo, "c2"), "topics");
+    assertTrue(c1.contains(atHaiming) && !c1.contains(atChangqing) && !c1.contains(atTuanjie), c1.toString());
+    assertTrue(c3.contains(atChangqing) && !c3.contains(atHaiming) && !c3.contains(atTuanjie), c3.toString());
+    assertTrue(c2.contains(atTuanjie) && !c2.contains(atHaiming) && !c2.contains(atChangqing), c2.toString());
+  }
+
+  /** The session's entry in the cluster-wide session map, as Hazelcast keeps it. */
+  private static EntryView<Object, Object> sessionEntry(Browser b) {
+    String id = b.cookieHeader().replaceAll(".*yishi_session=([^;]+).*", "$1");
+    IMap<Object, Object> map = one.app().cluster().getHazelcastInstance().getMap("yishi.sessions");
+    return map.getEntryView(id);
+  }
+
+  @Test
+  void aSignedInPageLeavesItsUnchangedSessionAloneAndASignOutEndsItOnEveryNode() {
+    Browser b = new Browser(one.baseUrl()).login("city", AccountFixtures.PASSWORD);
+    EntryView<Object, Object> before = sessionEntry(b);
+    assertNotNull(before, "the session is in the cluster map");
+    for (Node at : List.of(one, two, one, two)) {
+      HttpResponse<String> page = b.at(at.baseUrl()).get("/");
+      assertEquals(200, page.statusCode());
+      assertTrue(page.body().contains("lateDistricts"), "the city's queue, signed in");
+    }
+    EntryView<Object, Object> after = sessionEntry(b);
+    assertEquals(before.getVersion(), after.getVersion(), "pages on both nodes did not write the unchanged session back");
+
+    // a sign-out on node 2 deletes the session: node 1's next page is the sign-in page, at once
+    assertEquals(303, b.at(two.baseUrl()).post("/logout", Map.of()).statusCode());
+    assertEquals(null, sessionEntry(b), "the session left the cluster map");
+    HttpResponse<String> next = b.at(one.baseUrl()).get("/stations");
+    assertEquals(303, next.statusCode(), "signed out on node 1 as well");
+    assertTrue(next.headers().firstValue("Location").orElse("").startsWith("/login"));
+  }
+}
