@@ -407,6 +407,9 @@ final class HttpBenchmarks {
           api.ops().errors() == 0 && api.ops().rate() >= 1500 && api.requests().p99() <= 100);
     }
     Results.add(results, e);
+    if (name.equals("write")) {
+      WriteCommitCeiling.measure(this, pool, results, e, writers);
+    }
   }
 
   // ---------------------------------------------------------------- attachments
