@@ -408,7 +408,9 @@ final class HttpBenchmarks {
     }
     Results.add(results, e);
     if (name.equals("write")) {
-      WriteCommitCeiling.measure(this, pool, results, e, writers);
+      WriteBench.cpu(this, e, writers, writeOp(targets));
+      Results.add(results, e);
+      WriteBench.measure(this, pool, results, e, writers);
     }
   }
 
