@@ -205,18 +205,10 @@ public final class RecordService {
   private record Filed(JsonObject record, List<JsonObject> outcomes) {
   }
 
-  /** The outcomes, one after the other in the record's transaction (each with its history and audit entry). */
+  /** The outcomes in the record's transaction, in batches (each with its history and audit entry). */
   private Future<List<JsonObject>> insertOutcomes(SqlConnection tx, Principal actor, long meetingId,
                                                   List<OutcomeFiling.Pending> values) {
-    List<JsonObject> created = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (OutcomeFiling.Pending v : values) {
-      chain = chain.compose(x -> v.insert(tx, actor, meetingId).map(o -> {
-        created.add(o);
-        return null;
-      }));
-    }
-    return chain.map(created);
+    return values.isEmpty() ? Future.succeededFuture(List.of()) : outcomes.insertAll(tx, actor, meetingId, values);
   }
 
   /** District staff (and city, admin) return a filed record for correction, with a reason. */
