@@ -519,175 +519,48 @@ $$;
 -- Adds delta lines to the counters: one upsert per affected category row and per affected
 -- station-month total (in key order, so that two writers lock shared rows in the same order). With
 -- p_moved false (children changed: their rows exist), keys whose lines sum to nothing are skipped.
--- With p_moved (meetings or topics left a station, month or category), rows that no meeting or topic is
--- counted under any more are dropped, as the recount drops them.
+-- With p_moved (meetings or topics left or joined a station, month or category), rows that no meeting
+-- or topic is counted under any more are dropped, as the recount drops them. Its column lists are
+-- written out here from the catalogue (the counter columns of stats_station_month, in order), so
+-- that they are stated once; the function itself is static SQL (its plans are cached).
+DO $do$
+DECLARE
+  cols text[] := ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = 'stats_station_month'::regclass
+                        AND attnum > 3 AND NOT attisdropped ORDER BY attnum);
+  list text := (SELECT string_agg(quote_ident(c), ', ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  sums text := (SELECT string_agg(format('sum(l.%I)::int', c), ', ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  nonzero text := (SELECT string_agg(format('sum(l.%I) <> 0', c), ' OR ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  adds text := (SELECT string_agg(format('%1$I = s.%1$I + excluded.%1$I', c), ', ' ORDER BY i)
+                  FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  zero text := (SELECT string_agg(format('s.%I = 0', c), ' AND ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+BEGIN
+  EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stats_apply(p_lines stats_station_month_category[], p_moved boolean) RETURNS void
   LANGUAGE plpgsql AS $$
 BEGIN
   IF p_lines IS NULL OR cardinality(p_lines) = 0 THEN
     RETURN;
   END IF;
-  INSERT INTO stats_station_month_category AS s (station_id, month, division_code,
-      meetings_held, meetings_not_held, meetings_cancelled, meetings_online,
-      attendance_members, attendance_residents, attendance_departments, attendance_experts,
-      attendance_others, members_attending, suggestions, records_filed,
-      records_filed_on_time, outcomes, outcomes_answered, outcomes_adopted,
-      outcomes_partly_adopted, outcomes_not_adopted, outcomes_implemented, outcomes_closed,
-      satisfied, basically_satisfied, dissatisfied, typical_cases,
-      topics_proposed, topics_approved, topics_rejected, meetings_held_kind_standing_committee_session,
-      meetings_held_kind_thematic_consultation, meetings_held_kind_forum, meetings_held_kind_counterpart, meetings_held_kind_proposal_handling,
-      meetings_held_kind_sector, meetings_held_kind_grassroots, meetings_held_format_on_site, meetings_held_format_online,
-      meetings_held_format_hybrid, meetings_held_from_plan, outcomes_form_minutes, outcomes_form_suggestion_letter,
-      outcomes_form_research_report, outcomes_form_proposal, outcomes_form_bulletin,
-      category)
-  SELECT l.station_id, l.month, min(st.division_code),
-         sum(meetings_held)::int, sum(meetings_not_held)::int, sum(meetings_cancelled)::int,
-         sum(meetings_online)::int, sum(attendance_members)::int, sum(attendance_residents)::int,
-         sum(attendance_departments)::int, sum(attendance_experts)::int, sum(attendance_others)::int,
-         sum(members_attending)::int, sum(suggestions)::int, sum(records_filed)::int,
-         sum(records_filed_on_time)::int, sum(outcomes)::int, sum(outcomes_answered)::int,
-         sum(outcomes_adopted)::int, sum(outcomes_partly_adopted)::int, sum(outcomes_not_adopted)::int,
-         sum(outcomes_implemented)::int, sum(outcomes_closed)::int, sum(satisfied)::int,
-         sum(basically_satisfied)::int, sum(dissatisfied)::int, sum(typical_cases)::int,
-         sum(topics_proposed)::int, sum(topics_approved)::int, sum(topics_rejected)::int,
-         sum(meetings_held_kind_standing_committee_session)::int, sum(meetings_held_kind_thematic_consultation)::int, sum(meetings_held_kind_forum)::int,
-         sum(meetings_held_kind_counterpart)::int, sum(meetings_held_kind_proposal_handling)::int, sum(meetings_held_kind_sector)::int,
-         sum(meetings_held_kind_grassroots)::int, sum(meetings_held_format_on_site)::int, sum(meetings_held_format_online)::int,
-         sum(meetings_held_format_hybrid)::int, sum(meetings_held_from_plan)::int, sum(outcomes_form_minutes)::int,
-         sum(outcomes_form_suggestion_letter)::int, sum(outcomes_form_research_report)::int, sum(outcomes_form_proposal)::int,
-         sum(outcomes_form_bulletin)::int,
-         l.category
+  INSERT INTO stats_station_month_category AS s (station_id, month, division_code, %1$s, category)
+  SELECT l.station_id, l.month, min(st.division_code), %2$s, l.category
     FROM unnest(p_lines) l JOIN station st ON st.id = l.station_id
    GROUP BY l.station_id, l.month, l.category
-  HAVING p_moved OR sum(meetings_held) <> 0 OR sum(meetings_not_held) <> 0 OR sum(meetings_cancelled) <> 0
-        OR sum(meetings_online) <> 0 OR sum(attendance_members) <> 0 OR sum(attendance_residents) <> 0
-        OR sum(attendance_departments) <> 0 OR sum(attendance_experts) <> 0 OR sum(attendance_others) <> 0
-        OR sum(members_attending) <> 0 OR sum(suggestions) <> 0 OR sum(records_filed) <> 0
-        OR sum(records_filed_on_time) <> 0 OR sum(outcomes) <> 0 OR sum(outcomes_answered) <> 0
-        OR sum(outcomes_adopted) <> 0 OR sum(outcomes_partly_adopted) <> 0 OR sum(outcomes_not_adopted) <> 0
-        OR sum(outcomes_implemented) <> 0 OR sum(outcomes_closed) <> 0 OR sum(satisfied) <> 0
-        OR sum(basically_satisfied) <> 0 OR sum(dissatisfied) <> 0 OR sum(typical_cases) <> 0
-        OR sum(topics_proposed) <> 0 OR sum(topics_approved) <> 0 OR sum(topics_rejected) <> 0
-        OR sum(meetings_held_kind_standing_committee_session) <> 0 OR sum(meetings_held_kind_thematic_consultation) <> 0 OR sum(meetings_held_kind_forum) <> 0
-        OR sum(meetings_held_kind_counterpart) <> 0 OR sum(meetings_held_kind_proposal_handling) <> 0 OR sum(meetings_held_kind_sector) <> 0
-        OR sum(meetings_held_kind_grassroots) <> 0 OR sum(meetings_held_format_on_site) <> 0 OR sum(meetings_held_format_online) <> 0
-        OR sum(meetings_held_format_hybrid) <> 0 OR sum(meetings_held_from_plan) <> 0 OR sum(outcomes_form_minutes) <> 0
-        OR sum(outcomes_form_suggestion_letter) <> 0 OR sum(outcomes_form_research_report) <> 0 OR sum(outcomes_form_proposal) <> 0
-        OR sum(outcomes_form_bulletin) <> 0
+  HAVING p_moved OR %3$s
    ORDER BY l.station_id, l.month, l.category
-  ON CONFLICT (station_id, month, category) DO UPDATE SET
-    meetings_held = s.meetings_held + excluded.meetings_held, meetings_not_held = s.meetings_not_held + excluded.meetings_not_held,
-    meetings_cancelled = s.meetings_cancelled + excluded.meetings_cancelled, meetings_online = s.meetings_online + excluded.meetings_online,
-    attendance_members = s.attendance_members + excluded.attendance_members, attendance_residents = s.attendance_residents + excluded.attendance_residents,
-    attendance_departments = s.attendance_departments + excluded.attendance_departments, attendance_experts = s.attendance_experts + excluded.attendance_experts,
-    attendance_others = s.attendance_others + excluded.attendance_others, members_attending = s.members_attending + excluded.members_attending,
-    suggestions = s.suggestions + excluded.suggestions, records_filed = s.records_filed + excluded.records_filed,
-    records_filed_on_time = s.records_filed_on_time + excluded.records_filed_on_time, outcomes = s.outcomes + excluded.outcomes,
-    outcomes_answered = s.outcomes_answered + excluded.outcomes_answered, outcomes_adopted = s.outcomes_adopted + excluded.outcomes_adopted,
-    outcomes_partly_adopted = s.outcomes_partly_adopted + excluded.outcomes_partly_adopted, outcomes_not_adopted = s.outcomes_not_adopted + excluded.outcomes_not_adopted,
-    outcomes_implemented = s.outcomes_implemented + excluded.outcomes_implemented, outcomes_closed = s.outcomes_closed + excluded.outcomes_closed,
-    satisfied = s.satisfied + excluded.satisfied, basically_satisfied = s.basically_satisfied + excluded.basically_satisfied,
-    dissatisfied = s.dissatisfied + excluded.dissatisfied, typical_cases = s.typical_cases + excluded.typical_cases,
-    topics_proposed = s.topics_proposed + excluded.topics_proposed, topics_approved = s.topics_approved + excluded.topics_approved,
-    topics_rejected = s.topics_rejected + excluded.topics_rejected, meetings_held_kind_standing_committee_session = s.meetings_held_kind_standing_committee_session + excluded.meetings_held_kind_standing_committee_session,
-    meetings_held_kind_thematic_consultation = s.meetings_held_kind_thematic_consultation + excluded.meetings_held_kind_thematic_consultation, meetings_held_kind_forum = s.meetings_held_kind_forum + excluded.meetings_held_kind_forum,
-    meetings_held_kind_counterpart = s.meetings_held_kind_counterpart + excluded.meetings_held_kind_counterpart, meetings_held_kind_proposal_handling = s.meetings_held_kind_proposal_handling + excluded.meetings_held_kind_proposal_handling,
-    meetings_held_kind_sector = s.meetings_held_kind_sector + excluded.meetings_held_kind_sector, meetings_held_kind_grassroots = s.meetings_held_kind_grassroots + excluded.meetings_held_kind_grassroots,
-    meetings_held_format_on_site = s.meetings_held_format_on_site + excluded.meetings_held_format_on_site, meetings_held_format_online = s.meetings_held_format_online + excluded.meetings_held_format_online,
-    meetings_held_format_hybrid = s.meetings_held_format_hybrid + excluded.meetings_held_format_hybrid, meetings_held_from_plan = s.meetings_held_from_plan + excluded.meetings_held_from_plan,
-    outcomes_form_minutes = s.outcomes_form_minutes + excluded.outcomes_form_minutes, outcomes_form_suggestion_letter = s.outcomes_form_suggestion_letter + excluded.outcomes_form_suggestion_letter,
-    outcomes_form_research_report = s.outcomes_form_research_report + excluded.outcomes_form_research_report, outcomes_form_proposal = s.outcomes_form_proposal + excluded.outcomes_form_proposal,
-    outcomes_form_bulletin = s.outcomes_form_bulletin + excluded.outcomes_form_bulletin;
-  INSERT INTO stats_station_month AS s (station_id, month, division_code,
-      meetings_held, meetings_not_held, meetings_cancelled, meetings_online,
-      attendance_members, attendance_residents, attendance_departments, attendance_experts,
-      attendance_others, members_attending, suggestions, records_filed,
-      records_filed_on_time, outcomes, outcomes_answered, outcomes_adopted,
-      outcomes_partly_adopted, outcomes_not_adopted, outcomes_implemented, outcomes_closed,
-      satisfied, basically_satisfied, dissatisfied, typical_cases,
-      topics_proposed, topics_approved, topics_rejected, meetings_held_kind_standing_committee_session,
-      meetings_held_kind_thematic_consultation, meetings_held_kind_forum, meetings_held_kind_counterpart, meetings_held_kind_proposal_handling,
-      meetings_held_kind_sector, meetings_held_kind_grassroots, meetings_held_format_on_site, meetings_held_format_online,
-      meetings_held_format_hybrid, meetings_held_from_plan, outcomes_form_minutes, outcomes_form_suggestion_letter,
-      outcomes_form_research_report, outcomes_form_proposal, outcomes_form_bulletin)
-  SELECT l.station_id, l.month, min(st.division_code),
-         sum(meetings_held)::int, sum(meetings_not_held)::int, sum(meetings_cancelled)::int,
-         sum(meetings_online)::int, sum(attendance_members)::int, sum(attendance_residents)::int,
-         sum(attendance_departments)::int, sum(attendance_experts)::int, sum(attendance_others)::int,
-         sum(members_attending)::int, sum(suggestions)::int, sum(records_filed)::int,
-         sum(records_filed_on_time)::int, sum(outcomes)::int, sum(outcomes_answered)::int,
-         sum(outcomes_adopted)::int, sum(outcomes_partly_adopted)::int, sum(outcomes_not_adopted)::int,
-         sum(outcomes_implemented)::int, sum(outcomes_closed)::int, sum(satisfied)::int,
-         sum(basically_satisfied)::int, sum(dissatisfied)::int, sum(typical_cases)::int,
-         sum(topics_proposed)::int, sum(topics_approved)::int, sum(topics_rejected)::int,
-         sum(meetings_held_kind_standing_committee_session)::int, sum(meetings_held_kind_thematic_consultation)::int, sum(meetings_held_kind_forum)::int,
-         sum(meetings_held_kind_counterpart)::int, sum(meetings_held_kind_proposal_handling)::int, sum(meetings_held_kind_sector)::int,
-         sum(meetings_held_kind_grassroots)::int, sum(meetings_held_format_on_site)::int, sum(meetings_held_format_online)::int,
-         sum(meetings_held_format_hybrid)::int, sum(meetings_held_from_plan)::int, sum(outcomes_form_minutes)::int,
-         sum(outcomes_form_suggestion_letter)::int, sum(outcomes_form_research_report)::int, sum(outcomes_form_proposal)::int,
-         sum(outcomes_form_bulletin)::int
+  ON CONFLICT (station_id, month, category) DO UPDATE SET %4$s;
+  INSERT INTO stats_station_month AS s (station_id, month, division_code, %1$s)
+  SELECT l.station_id, l.month, min(st.division_code), %2$s
     FROM unnest(p_lines) l JOIN station st ON st.id = l.station_id
    GROUP BY l.station_id, l.month
-  HAVING p_moved OR sum(meetings_held) <> 0 OR sum(meetings_not_held) <> 0 OR sum(meetings_cancelled) <> 0
-        OR sum(meetings_online) <> 0 OR sum(attendance_members) <> 0 OR sum(attendance_residents) <> 0
-        OR sum(attendance_departments) <> 0 OR sum(attendance_experts) <> 0 OR sum(attendance_others) <> 0
-        OR sum(members_attending) <> 0 OR sum(suggestions) <> 0 OR sum(records_filed) <> 0
-        OR sum(records_filed_on_time) <> 0 OR sum(outcomes) <> 0 OR sum(outcomes_answered) <> 0
-        OR sum(outcomes_adopted) <> 0 OR sum(outcomes_partly_adopted) <> 0 OR sum(outcomes_not_adopted) <> 0
-        OR sum(outcomes_implemented) <> 0 OR sum(outcomes_closed) <> 0 OR sum(satisfied) <> 0
-        OR sum(basically_satisfied) <> 0 OR sum(dissatisfied) <> 0 OR sum(typical_cases) <> 0
-        OR sum(topics_proposed) <> 0 OR sum(topics_approved) <> 0 OR sum(topics_rejected) <> 0
-        OR sum(meetings_held_kind_standing_committee_session) <> 0 OR sum(meetings_held_kind_thematic_consultation) <> 0 OR sum(meetings_held_kind_forum) <> 0
-        OR sum(meetings_held_kind_counterpart) <> 0 OR sum(meetings_held_kind_proposal_handling) <> 0 OR sum(meetings_held_kind_sector) <> 0
-        OR sum(meetings_held_kind_grassroots) <> 0 OR sum(meetings_held_format_on_site) <> 0 OR sum(meetings_held_format_online) <> 0
-        OR sum(meetings_held_format_hybrid) <> 0 OR sum(meetings_held_from_plan) <> 0 OR sum(outcomes_form_minutes) <> 0
-        OR sum(outcomes_form_suggestion_letter) <> 0 OR sum(outcomes_form_research_report) <> 0 OR sum(outcomes_form_proposal) <> 0
-        OR sum(outcomes_form_bulletin) <> 0
+  HAVING p_moved OR %3$s
    ORDER BY l.station_id, l.month
-  ON CONFLICT (station_id, month) DO UPDATE SET
-    meetings_held = s.meetings_held + excluded.meetings_held, meetings_not_held = s.meetings_not_held + excluded.meetings_not_held,
-    meetings_cancelled = s.meetings_cancelled + excluded.meetings_cancelled, meetings_online = s.meetings_online + excluded.meetings_online,
-    attendance_members = s.attendance_members + excluded.attendance_members, attendance_residents = s.attendance_residents + excluded.attendance_residents,
-    attendance_departments = s.attendance_departments + excluded.attendance_departments, attendance_experts = s.attendance_experts + excluded.attendance_experts,
-    attendance_others = s.attendance_others + excluded.attendance_others, members_attending = s.members_attending + excluded.members_attending,
-    suggestions = s.suggestions + excluded.suggestions, records_filed = s.records_filed + excluded.records_filed,
-    records_filed_on_time = s.records_filed_on_time + excluded.records_filed_on_time, outcomes = s.outcomes + excluded.outcomes,
-    outcomes_answered = s.outcomes_answered + excluded.outcomes_answered, outcomes_adopted = s.outcomes_adopted + excluded.outcomes_adopted,
-    outcomes_partly_adopted = s.outcomes_partly_adopted + excluded.outcomes_partly_adopted, outcomes_not_adopted = s.outcomes_not_adopted + excluded.outcomes_not_adopted,
-    outcomes_implemented = s.outcomes_implemented + excluded.outcomes_implemented, outcomes_closed = s.outcomes_closed + excluded.outcomes_closed,
-    satisfied = s.satisfied + excluded.satisfied, basically_satisfied = s.basically_satisfied + excluded.basically_satisfied,
-    dissatisfied = s.dissatisfied + excluded.dissatisfied, typical_cases = s.typical_cases + excluded.typical_cases,
-    topics_proposed = s.topics_proposed + excluded.topics_proposed, topics_approved = s.topics_approved + excluded.topics_approved,
-    topics_rejected = s.topics_rejected + excluded.topics_rejected, meetings_held_kind_standing_committee_session = s.meetings_held_kind_standing_committee_session + excluded.meetings_held_kind_standing_committee_session,
-    meetings_held_kind_thematic_consultation = s.meetings_held_kind_thematic_consultation + excluded.meetings_held_kind_thematic_consultation, meetings_held_kind_forum = s.meetings_held_kind_forum + excluded.meetings_held_kind_forum,
-    meetings_held_kind_counterpart = s.meetings_held_kind_counterpart + excluded.meetings_held_kind_counterpart, meetings_held_kind_proposal_handling = s.meetings_held_kind_proposal_handling + excluded.meetings_held_kind_proposal_handling,
-    meetings_held_kind_sector = s.meetings_held_kind_sector + excluded.meetings_held_kind_sector, meetings_held_kind_grassroots = s.meetings_held_kind_grassroots + excluded.meetings_held_kind_grassroots,
-    meetings_held_format_on_site = s.meetings_held_format_on_site + excluded.meetings_held_format_on_site, meetings_held_format_online = s.meetings_held_format_online + excluded.meetings_held_format_online,
-    meetings_held_format_hybrid = s.meetings_held_format_hybrid + excluded.meetings_held_format_hybrid, meetings_held_from_plan = s.meetings_held_from_plan + excluded.meetings_held_from_plan,
-    outcomes_form_minutes = s.outcomes_form_minutes + excluded.outcomes_form_minutes, outcomes_form_suggestion_letter = s.outcomes_form_suggestion_letter + excluded.outcomes_form_suggestion_letter,
-    outcomes_form_research_report = s.outcomes_form_research_report + excluded.outcomes_form_research_report, outcomes_form_proposal = s.outcomes_form_proposal + excluded.outcomes_form_proposal,
-    outcomes_form_bulletin = s.outcomes_form_bulletin + excluded.outcomes_form_bulletin;
+  ON CONFLICT (station_id, month) DO UPDATE SET %4$s;
   IF NOT p_moved THEN
     RETURN;
   END IF;
   DELETE FROM stats_station_month_category s
    USING (SELECT DISTINCT station_id, month, category FROM unnest(p_lines)) k
-   WHERE s.station_id = k.station_id AND s.month = k.month AND s.category = k.category
-     AND s.meetings_held = 0 AND s.meetings_not_held = 0 AND s.meetings_cancelled = 0
-     AND s.meetings_online = 0 AND s.attendance_members = 0 AND s.attendance_residents = 0
-     AND s.attendance_departments = 0 AND s.attendance_experts = 0 AND s.attendance_others = 0
-     AND s.members_attending = 0 AND s.suggestions = 0 AND s.records_filed = 0
-     AND s.records_filed_on_time = 0 AND s.outcomes = 0 AND s.outcomes_answered = 0
-     AND s.outcomes_adopted = 0 AND s.outcomes_partly_adopted = 0 AND s.outcomes_not_adopted = 0
-     AND s.outcomes_implemented = 0 AND s.outcomes_closed = 0 AND s.satisfied = 0
-     AND s.basically_satisfied = 0 AND s.dissatisfied = 0 AND s.typical_cases = 0
-     AND s.topics_proposed = 0 AND s.topics_approved = 0 AND s.topics_rejected = 0
-     AND s.meetings_held_kind_standing_committee_session = 0 AND s.meetings_held_kind_thematic_consultation = 0 AND s.meetings_held_kind_forum = 0
-     AND s.meetings_held_kind_counterpart = 0 AND s.meetings_held_kind_proposal_handling = 0 AND s.meetings_held_kind_sector = 0
-     AND s.meetings_held_kind_grassroots = 0 AND s.meetings_held_format_on_site = 0 AND s.meetings_held_format_online = 0
-     AND s.meetings_held_format_hybrid = 0 AND s.meetings_held_from_plan = 0 AND s.outcomes_form_minutes = 0
-     AND s.outcomes_form_suggestion_letter = 0 AND s.outcomes_form_research_report = 0 AND s.outcomes_form_proposal = 0
-     AND s.outcomes_form_bulletin = 0
+   WHERE s.station_id = k.station_id AND s.month = k.month AND s.category = k.category AND %5$s
      AND NOT EXISTS (SELECT 1 FROM meeting m JOIN topic t ON t.id = m.topic_id
                       WHERE m.station_id = s.station_id AND t.category = s.category
                         AND m.starts_at >= (s.month::timestamp AT TIME ZONE '${zone}')
@@ -700,7 +573,8 @@ BEGIN
    USING (SELECT DISTINCT station_id, month FROM unnest(p_lines)) k
    WHERE s.station_id = k.station_id AND s.month = k.month
      AND NOT EXISTS (SELECT 1 FROM stats_station_month_category c WHERE c.station_id = s.station_id AND c.month = s.month);
-END $$;
+END $$$f$, list, sums, nonzero, adds, zero);
+END $do$;
 
 -- Members' participation lines: each attendee of a held meeting in p_meetings' states.
 CREATE OR REPLACE FUNCTION stats_member_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
@@ -779,27 +653,35 @@ BEGIN
                                   UNION ALL SELECT l FROM stats_plan_lines(1, p_new, p_new_topics) l));
 END $$;
 
+-- Deleted rows' station-months (p_stations[i], p_months[i]) and plan items recounted from the raw
+-- rows (stats_refresh, stats_plan_refresh), each once, in key order.
+CREATE OR REPLACE FUNCTION stats_recount_deleted(p_stations bigint[], p_months date[], p_items bigint[])
+  RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT DISTINCT s, m FROM unnest(p_stations, p_months) AS u (s, m) ORDER BY 1, 2 LOOP
+    PERFORM stats_refresh(r.s, r.m);
+  END LOOP;
+  FOR r IN SELECT DISTINCT i FROM unnest(p_items) AS u (i) WHERE i IS NOT NULL ORDER BY 1 LOOP
+    PERFORM stats_plan_refresh(r.i);
+  END LOOP;
+END $$;
+
 -- The statement-level triggers of the counted tables (issue 25, replacing V16's recount at commit):
 -- each computes what its statement changed from the transition tables (old_rows, new_rows) and
 -- applies it in the same transaction, before the statement returns. A meeting counts under its
 -- state after every statement, so a later statement of the same transaction (a meeting moved after
--- its outcomes were added) moves exactly what is counted. Deleted meetings and topics (never
--- deleted by the product; cascades from a deleted station or topic) are recounted instead: their
--- children are gone before the parent's statement trigger runs.
+-- its outcomes were added) moves exactly what is counted. Deleted meetings and topics (the product
+-- deletes neither; only by hand, children first) are recounted instead, from the raw rows.
 CREATE OR REPLACE FUNCTION stats_delta_meeting() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   o meeting[];
   n meeting[];
-  r record;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    FOR r IN SELECT DISTINCT station_id, stats_month(starts_at) AS month FROM old_rows ORDER BY 1, 2 LOOP
-      PERFORM stats_refresh(r.station_id, r.month);
-    END LOOP;
-    FOR r IN SELECT DISTINCT t.plan_item_id FROM old_rows m JOIN topic t ON t.id = m.topic_id
-              WHERE t.plan_item_id IS NOT NULL ORDER BY 1 LOOP
-      PERFORM stats_plan_refresh(r.plan_item_id);
-    END LOOP;
+    PERFORM stats_recount_deleted(ARRAY(SELECT station_id FROM old_rows), ARRAY(SELECT stats_month(starts_at) FROM old_rows),
+        ARRAY(SELECT t.plan_item_id FROM old_rows m JOIN topic t ON t.id = m.topic_id));
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
@@ -823,15 +705,10 @@ DECLARE
   o topic[];
   n topic[];
   ms meeting[];
-  r record;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    FOR r IN SELECT DISTINCT station_id, stats_month(created_at) AS month FROM old_rows ORDER BY 1, 2 LOOP
-      PERFORM stats_refresh(r.station_id, r.month);
-    END LOOP;
-    FOR r IN SELECT DISTINCT plan_item_id FROM old_rows WHERE plan_item_id IS NOT NULL ORDER BY 1 LOOP
-      PERFORM stats_plan_refresh(r.plan_item_id);
-    END LOOP;
+    PERFORM stats_recount_deleted(ARRAY(SELECT station_id FROM old_rows), ARRAY(SELECT stats_month(created_at) FROM old_rows),
+        ARRAY(SELECT plan_item_id FROM old_rows));
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
@@ -937,13 +814,16 @@ BEGIN
   END IF;
 END $$;
 
-DROP TRIGGER IF EXISTS stats_meeting ON meeting;
-DROP TRIGGER IF EXISTS stats_meeting_record ON meeting_record;
-DROP TRIGGER IF EXISTS stats_meeting_attendee ON meeting_attendee;
-DROP TRIGGER IF EXISTS stats_outcome ON outcome;
-DROP TRIGGER IF EXISTS stats_topic ON topic;
-DROP TRIGGER IF EXISTS stats_meeting_forget ON meeting;
-DROP TRIGGER IF EXISTS stats_meeting_record_forget ON meeting_record;
-DROP TRIGGER IF EXISTS stats_meeting_attendee_forget ON meeting_attendee;
-DROP TRIGGER IF EXISTS stats_outcome_forget ON outcome;
-DROP TRIGGER IF EXISTS stats_topic_forget ON topic;
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES ('meeting', ''), ('meeting_record', ''), ('meeting_attendee', ''), ('outcome', ''),
+      ('topic', ''), ('meeting', '_forget'), ('meeting_record', '_forget'), ('meeting_attendee', '_forget'),
+      ('outcome', '_forget'), ('topic', '_forget')) AS v(tab, suffix)
+  LOOP
+    -- contract: no release's code uses V16's recount triggers; the delta triggers above, created first in this
+    -- transaction, count the same for every node's writes (the previous release's included)
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', 'stats_' || t.tab || t.suffix, t.tab);
+  END LOOP;
+END $$;

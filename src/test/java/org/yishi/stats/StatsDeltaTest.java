@@ -240,6 +240,17 @@ class StatsDeltaTest {
       }
       assertKeptEqualsRecount("step " + i + ", " + what);
     }
+    // deletions (the product deletes neither meetings nor topics): recounted by their triggers
+    long withChildren = fx.id("SELECT meeting_id FROM meeting_record ORDER BY meeting_id LIMIT 1");
+    tx(List.of(new Step("DELETE FROM outcome WHERE meeting_id = $1", withChildren),
+        new Step("DELETE FROM meeting_attendee WHERE meeting_id = $1", withChildren),
+        new Step("DELETE FROM meeting_record WHERE meeting_id = $1", withChildren),
+        new Step("DELETE FROM meeting WHERE id = $1", withChildren)));
+    assertKeptEqualsRecount("a meeting deleted with its record, attendees and outcomes");
+    long doomed = fx.topic(s2, "approved", "2026-03-02T10:00:00+08:00", "ecology", items.get(2));
+    fx.meeting(doomed, "2026-03-30T20:00:00+08:00", "scheduled", "on_site");
+    tx(List.of(new Step("DELETE FROM meeting WHERE topic_id = $1", doomed), new Step("DELETE FROM topic WHERE id = $1", doomed)));
+    assertKeptEqualsRecount("a topic deleted with its scheduled meeting");
     assertTrue(rows("SELECT * FROM stats_member_month").lines().count() > 0
         && rows("SELECT * FROM stats_plan_item").lines().count() > 0
         && rows("SELECT 1 FROM stats_station_month WHERE outcomes_closed > 0 OR outcomes_implemented > 0").lines().count() > 0,
