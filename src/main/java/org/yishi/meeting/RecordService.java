@@ -166,7 +166,7 @@ public final class RecordService {
       return members.requireEligible(tx, district, "attendedMemberIds", in.attendedMemberIds())
           .compose(v -> records.byMeeting(tx, meetingId))
           .compose(before -> {
-            Future<Boolean> saved;
+            Future<JsonObject> saved;
             if (before == null) {
               saved = records.insert(tx, meetingId, in.values(), actor.id());
             } else if ("returned".equals(before.getString("status")) && in.version() != null) {
@@ -177,12 +177,11 @@ public final class RecordService {
                   : "Send the version of the returned record you corrected",
                   Map.of("version", Msg.of(before.getString("status").equals("filed") ? "field.record.filed" : "field.stale"))));
             }
-            return saved.compose(ok -> ok ? Future.<Void>succeededFuture()
-                    : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
+            // the record as stored comes back from its own INSERT/UPDATE and the attendees' (no re-read)
+            return saved.compose(row -> row != null ? records.setAttendees(tx, meetingId, attended, row)
+                    : Future.<JsonObject>failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
                         Map.of("version", Msg.of("field.stale")))))
-                .compose(v -> records.setAttendees(tx, meetingId, attended))
-                .compose(v -> records.setMeetingStatus(tx, meetingId, in.values().held()))
-                .compose(v -> records.byMeeting(tx, meetingId))
+                .compose(after -> records.setMeetingStatus(tx, meetingId, in.values().held()).map(after))
                 .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
                         "meeting", meetingId, meeting.getString("divisionCode"), before, after))
                     .map(v -> after.put("divisionCode", meeting.getString("divisionCode"))
