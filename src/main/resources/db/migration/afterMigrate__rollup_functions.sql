@@ -11,10 +11,14 @@
 -- History: V8 made the counters (stats_station_month), V9 added categories, kinds, members and plan
 -- items, V10 took the rebuild's one table lock, V16 moved the recount to commit (deferred constraint
 -- triggers, one recount per station-month per transaction); the design notes are at the top of
--- V16__stats_recount_once_at_commit.sql. Those released files keep their copies (never edited);
--- the definitions below are byte for byte the ones V16 (V8 for stats_month, V9 for
--- stats_on_station) left in the database: RollupMigrationTest compares them in PostgreSQL.
---
+-- V16__stats_recount_once_at_commit.sql. Those released files keep their copies (never edited).
+-- Issue 25 keeps the counters by deltas instead: statement-level triggers with transition tables
+-- (stats_delta_*, at the end of this file) add what each statement changed (stats_lines and its
+-- companions) with one upsert per affected counter row, in the writing transaction; the recount
+-- functions (stats_recount, stats_refresh, stats_rebuild) stay as the rebuild, the repair path and
+-- the definition the deltas are tested against (StatsDeltaTest). RollupMigrationTest checks that an
+-- upgraded and a fresh database end with the same definitions.
+
 -- Rules for editing this file (docs/testing.md, Migrations):
 --   * Every statement re-runnable and harmless to repeat: CREATE OR REPLACE FUNCTION, triggers
 --     created only when missing. It runs at every start of every node.
@@ -420,40 +424,406 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- The triggers (V8, V9, V16): created only where they are missing, so that running this file never
--- drops one under a running node. Changing a trigger's event or timing needs a V migration that
--- drops it (a "-- contract:" step); this file then creates it again with the new definition.
+-- Delta lines (issue 25): what rows add to (p_sign = 1) or take from (p_sign = -1) the counters of
+-- their station, month and category, in the shape of stats_station_month_category (division_code
+-- left NULL: stats_apply sets the station's). Meetings in the states p_meetings, with their topics
+-- p_topics; children p_records, p_attendees, p_outcomes counted under their meeting's state in
+-- p_meetings; the meetings' own counters only with p_meeting_level. The same definitions as
+-- stats_counted_categories, row by row (StatsDeltaTest compares the two).
+CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
+    p_records meeting_record[], p_attendees meeting_attendee[], p_outcomes outcome[], p_meeting_level boolean)
+  RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
+  WITH m AS MATERIALIZED (
+    SELECT m.id, m.station_id, stats_month(m.starts_at) AS month, m.status, m.format, m.kind, m.ends_at, t.category,
+           t.plan_item_id IS NOT NULL AS from_plan
+      FROM unnest(p_meetings) m JOIN unnest(p_topics) t ON t.id = m.topic_id)
+  SELECT m.station_id, m.month, NULL::char(12),
+             p_sign * (CASE WHEN m.status = 'held' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'not_held' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'cancelled' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.format <> 'on_site' THEN 1 ELSE 0 END),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'standing_committee_session' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'thematic_consultation' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'forum' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'counterpart' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'proposal_handling' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'sector' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.kind = 'grassroots' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.format = 'on_site' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.format = 'online' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.format = 'hybrid' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND m.from_plan THEN 1 ELSE 0 END),
+             0, 0, 0, 0, 0,
+             m.category
+    FROM m WHERE p_meeting_level
+  UNION ALL
+  SELECT m.station_id, m.month, NULL::char(12),
+             0, 0, 0, 0,
+             p_sign * (CASE WHEN r.held THEN r.attendance_members ELSE 0 END),
+             p_sign * (CASE WHEN r.held THEN r.attendance_residents ELSE 0 END),
+             p_sign * (CASE WHEN r.held THEN r.attendance_departments ELSE 0 END),
+             p_sign * (CASE WHEN r.held THEN r.attendance_experts ELSE 0 END),
+             p_sign * (CASE WHEN r.held THEN r.attendance_others ELSE 0 END),
+             0,
+             p_sign * (CASE WHEN r.held THEN r.suggestions_count ELSE 0 END),
+             p_sign * (1),
+             p_sign * (CASE WHEN r.filed_at <= m.ends_at + interval '7 days' THEN 1 ELSE 0 END),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             m.category
+    FROM m JOIN unnest(p_records) r ON r.meeting_id = m.id WHERE m.status <> 'cancelled'
+  UNION ALL
+  SELECT m.station_id, m.month, NULL::char(12),
+             0, 0, 0, 0, 0, 0, 0, 0, 0,
+             p_sign * (1),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             m.category
+    FROM m JOIN unnest(p_attendees) a ON a.meeting_id = m.id WHERE m.status = 'held'
+  UNION ALL
+  SELECT m.station_id, m.month, NULL::char(12),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             p_sign * (1),
+             p_sign * (CASE WHEN o.status <> 'referred' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.answer = 'adopted' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.answer = 'partly_adopted' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.answer = 'not_adopted' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.status IN ('implemented', 'closed') AND o.implemented_at IS NOT NULL THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.status = 'closed' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.satisfaction = 'satisfied' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.typical_case THEN 1 ELSE 0 END),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             p_sign * (CASE WHEN o.form = 'minutes' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.form = 'suggestion_letter' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.form = 'research_report' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.form = 'proposal' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN o.form = 'bulletin' THEN 1 ELSE 0 END),
+             m.category
+    FROM m JOIN unnest(p_outcomes) o ON o.meeting_id = m.id
+$$;
+
+-- A topic's own counters (proposed, approved, rejected) under its station, creation month and category.
+CREATE OR REPLACE FUNCTION stats_topic_lines(p_sign integer, p_topics topic[])
+  RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
+  SELECT t.station_id, stats_month(t.created_at), NULL::char(12),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             p_sign * (CASE WHEN t.status IN ('submitted', 'approved', 'rejected') THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN t.status = 'approved' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN t.status = 'rejected' THEN 1 ELSE 0 END),
+             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+             t.category
+    FROM unnest(p_topics) t
+$$;
+
+-- Adds delta lines to the counters: one upsert per affected category row and per affected
+-- station-month total (in key order, so that two writers lock shared rows in the same order). With
+-- p_moved false (children changed: their rows exist), keys whose lines sum to nothing are skipped.
+-- With p_moved (meetings or topics left or joined a station, month or category), rows that no meeting
+-- or topic is counted under any more are dropped, as the recount drops them. Its column lists are
+-- written out here from the catalogue (the counter columns of stats_station_month, in order), so
+-- that they are stated once; the function itself is static SQL (its plans are cached).
+DO $do$
+DECLARE
+  cols text[] := ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = 'stats_station_month'::regclass
+                        AND attnum > 3 AND NOT attisdropped ORDER BY attnum);
+  list text := (SELECT string_agg(quote_ident(c), ', ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  sums text := (SELECT string_agg(format('sum(l.%I)::int', c), ', ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  nonzero text := (SELECT string_agg(format('sum(l.%I) <> 0', c), ' OR ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  adds text := (SELECT string_agg(format('%1$I = s.%1$I + excluded.%1$I', c), ', ' ORDER BY i)
+                  FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+  zero text := (SELECT string_agg(format('s.%I = 0', c), ' AND ' ORDER BY i) FROM unnest(cols) WITH ORDINALITY AS u (c, i));
+BEGIN
+  EXECUTE format($f$
+CREATE OR REPLACE FUNCTION stats_apply(p_lines stats_station_month_category[], p_moved boolean) RETURNS void
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_lines IS NULL OR cardinality(p_lines) = 0 THEN
+    RETURN;
+  END IF;
+  INSERT INTO stats_station_month_category AS s (station_id, month, division_code, %1$s, category)
+  SELECT l.station_id, l.month, min(st.division_code), %2$s, l.category
+    FROM unnest(p_lines) l JOIN station st ON st.id = l.station_id
+   GROUP BY l.station_id, l.month, l.category
+  HAVING p_moved OR %3$s
+   ORDER BY l.station_id, l.month, l.category
+  ON CONFLICT (station_id, month, category) DO UPDATE SET %4$s;
+  INSERT INTO stats_station_month AS s (station_id, month, division_code, %1$s)
+  SELECT l.station_id, l.month, min(st.division_code), %2$s
+    FROM unnest(p_lines) l JOIN station st ON st.id = l.station_id
+   GROUP BY l.station_id, l.month
+  HAVING p_moved OR %3$s
+   ORDER BY l.station_id, l.month
+  ON CONFLICT (station_id, month) DO UPDATE SET %4$s;
+  IF NOT p_moved THEN
+    RETURN;
+  END IF;
+  DELETE FROM stats_station_month_category s
+   USING (SELECT DISTINCT station_id, month, category FROM unnest(p_lines)) k
+   WHERE s.station_id = k.station_id AND s.month = k.month AND s.category = k.category AND %5$s
+     AND NOT EXISTS (SELECT 1 FROM meeting m JOIN topic t ON t.id = m.topic_id
+                      WHERE m.station_id = s.station_id AND t.category = s.category
+                        AND m.starts_at >= (s.month::timestamp AT TIME ZONE '${zone}')
+                        AND m.starts_at < ((s.month + interval '1 month')::timestamp AT TIME ZONE '${zone}'))
+     AND NOT EXISTS (SELECT 1 FROM topic t
+                      WHERE t.station_id = s.station_id AND t.category = s.category
+                        AND t.created_at >= (s.month::timestamp AT TIME ZONE '${zone}')
+                        AND t.created_at < ((s.month + interval '1 month')::timestamp AT TIME ZONE '${zone}'));
+  DELETE FROM stats_station_month s
+   USING (SELECT DISTINCT station_id, month FROM unnest(p_lines)) k
+   WHERE s.station_id = k.station_id AND s.month = k.month
+     AND NOT EXISTS (SELECT 1 FROM stats_station_month_category c WHERE c.station_id = s.station_id AND c.month = s.month);
+END $$$f$, list, sums, nonzero, adds, zero);
+END $do$;
+
+-- Members' participation lines: each attendee of a held meeting in p_meetings' states.
+CREATE OR REPLACE FUNCTION stats_member_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
+    p_attendees meeting_attendee[]) RETURNS SETOF stats_member_month LANGUAGE sql STABLE AS $$
+  SELECT a.member_id, m.station_id, stats_month(m.starts_at), t.category, NULL::char(12), p_sign
+    FROM unnest(p_meetings) m
+    JOIN unnest(p_topics) t ON t.id = m.topic_id
+    JOIN unnest(p_attendees) a ON a.meeting_id = m.id
+   WHERE m.status = 'held'
+$$;
+
+-- Plan progress lines: the held or scheduled meetings in p_meetings' states whose (not withdrawn)
+-- topic names a plan item.
+CREATE OR REPLACE FUNCTION stats_plan_lines(p_sign integer, p_meetings meeting[], p_topics topic[])
+  RETURNS SETOF stats_plan_item LANGUAGE sql STABLE AS $$
+  SELECT t.plan_item_id, p_sign * (CASE WHEN m.status = 'held' THEN 1 ELSE 0 END),
+         p_sign * (CASE WHEN m.status = 'scheduled' THEN 1 ELSE 0 END)
+    FROM unnest(p_meetings) m JOIN unnest(p_topics) t ON t.id = m.topic_id
+   WHERE t.plan_item_id IS NOT NULL AND t.status <> 'withdrawn' AND m.status IN ('held', 'scheduled')
+$$;
+
+CREATE OR REPLACE FUNCTION stats_apply_members(p_lines stats_member_month[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_lines IS NULL OR cardinality(p_lines) = 0 THEN
+    RETURN;
+  END IF;
+  INSERT INTO stats_member_month AS s (member_id, station_id, month, category, division_code, meetings_attended)
+  SELECT l.member_id, l.station_id, l.month, l.category, min(st.division_code), sum(l.meetings_attended)::int
+    FROM unnest(p_lines) l JOIN station st ON st.id = l.station_id
+   GROUP BY l.member_id, l.station_id, l.month, l.category ORDER BY 1, 2, 3, 4
+  ON CONFLICT (member_id, station_id, month, category) DO UPDATE SET meetings_attended = s.meetings_attended + excluded.meetings_attended;
+  DELETE FROM stats_member_month s USING (SELECT DISTINCT member_id, station_id, month, category FROM unnest(p_lines)) k
+   WHERE (s.member_id, s.station_id, s.month, s.category) = (k.member_id, k.station_id, k.month, k.category)
+     AND s.meetings_attended = 0;
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_apply_plans(p_lines stats_plan_item[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_lines IS NULL OR cardinality(p_lines) = 0 THEN
+    RETURN;
+  END IF;
+  INSERT INTO stats_plan_item AS s (plan_item_id, meetings_held, meetings_scheduled)
+  SELECT l.plan_item_id, sum(l.meetings_held)::int, sum(l.meetings_scheduled)::int
+    FROM unnest(p_lines) l GROUP BY l.plan_item_id ORDER BY 1
+  ON CONFLICT (plan_item_id) DO UPDATE SET meetings_held = s.meetings_held + excluded.meetings_held,
+    meetings_scheduled = s.meetings_scheduled + excluded.meetings_scheduled;
+  DELETE FROM stats_plan_item s USING (SELECT DISTINCT plan_item_id FROM unnest(p_lines)) k
+   WHERE s.plan_item_id = k.plan_item_id AND s.meetings_held = 0 AND s.meetings_scheduled = 0;
+END $$;
+
+-- Meetings leaving the states p_old (sign -1) for p_new (sign 1), each with its children as they
+-- are now (the statement changed the meetings, not their children) and the given topics: every
+-- counter they move, applied.
+CREATE OR REPLACE FUNCTION stats_move_meetings(p_old meeting[], p_old_topics topic[], p_new meeting[], p_new_topics topic[])
+  RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  ids bigint[];
+  recs meeting_record[];
+  atts meeting_attendee[];
+  outs outcome[];
+BEGIN
+  ids := ARRAY(SELECT id FROM unnest(p_old) UNION SELECT id FROM unnest(p_new));
+  IF cardinality(ids) = 0 THEN
+    RETURN;
+  END IF;
+  recs := ARRAY(SELECT r FROM meeting_record r WHERE r.meeting_id = ANY (ids));
+  atts := ARRAY(SELECT a FROM meeting_attendee a WHERE a.meeting_id = ANY (ids));
+  outs := ARRAY(SELECT o FROM outcome o WHERE o.meeting_id = ANY (ids));
+  PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, p_old, p_old_topics, recs, atts, outs, true) l
+                            UNION ALL SELECT l FROM stats_lines(1, p_new, p_new_topics, recs, atts, outs, true) l), true);
+  IF cardinality(atts) > 0 THEN
+    PERFORM stats_apply_members(ARRAY(SELECT l FROM stats_member_lines(-1, p_old, p_old_topics, atts) l
+                                      UNION ALL SELECT l FROM stats_member_lines(1, p_new, p_new_topics, atts) l));
+  END IF;
+  PERFORM stats_apply_plans(ARRAY(SELECT l FROM stats_plan_lines(-1, p_old, p_old_topics) l
+                                  UNION ALL SELECT l FROM stats_plan_lines(1, p_new, p_new_topics) l));
+END $$;
+
+-- Deleted rows' station-months (p_stations[i], p_months[i]) and plan items recounted from the raw
+-- rows (stats_refresh, stats_plan_refresh), each once, in key order.
+CREATE OR REPLACE FUNCTION stats_recount_deleted(p_stations bigint[], p_months date[], p_items bigint[])
+  RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT DISTINCT s, m FROM unnest(p_stations, p_months) AS u (s, m) ORDER BY 1, 2 LOOP
+    PERFORM stats_refresh(r.s, r.m);
+  END LOOP;
+  FOR r IN SELECT DISTINCT i FROM unnest(p_items) AS u (i) WHERE i IS NOT NULL ORDER BY 1 LOOP
+    PERFORM stats_plan_refresh(r.i);
+  END LOOP;
+END $$;
+
+-- The statement-level triggers of the counted tables (issue 25, replacing V16's recount at commit):
+-- each computes what its statement changed from the transition tables (old_rows, new_rows) and
+-- applies it in the same transaction, before the statement returns. A meeting counts under its
+-- state after every statement, so a later statement of the same transaction (a meeting moved after
+-- its outcomes were added) moves exactly what is counted. Deleted meetings and topics (the product
+-- deletes neither; only by hand, children first) are recounted instead, from the raw rows.
+CREATE OR REPLACE FUNCTION stats_delta_meeting() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  o meeting[];
+  n meeting[];
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM stats_recount_deleted(ARRAY(SELECT station_id FROM old_rows), ARRAY(SELECT stats_month(starts_at) FROM old_rows),
+        ARRAY(SELECT t.plan_item_id FROM old_rows m JOIN topic t ON t.id = m.topic_id));
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    n := ARRAY(SELECT x FROM new_rows x);
+  ELSE
+    SELECT array_agg(x ORDER BY x.id), array_agg(y ORDER BY y.id) INTO o, n
+      FROM old_rows x JOIN new_rows y ON y.id = x.id
+     WHERE (x.station_id, stats_month(x.starts_at), x.status, x.format, x.kind, x.ends_at, x.topic_id)
+           IS DISTINCT FROM (y.station_id, stats_month(y.starts_at), y.status, y.format, y.kind, y.ends_at, y.topic_id);
+    IF o IS NULL THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  PERFORM stats_move_meetings(o, ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(o))),
+                              n, ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(n))));
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_delta_topic() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  o topic[];
+  n topic[];
+  ms meeting[];
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM stats_recount_deleted(ARRAY(SELECT station_id FROM old_rows), ARRAY(SELECT stats_month(created_at) FROM old_rows),
+        ARRAY(SELECT plan_item_id FROM old_rows));
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    n := ARRAY(SELECT x FROM new_rows x);
+    PERFORM stats_apply(ARRAY(SELECT l FROM stats_topic_lines(1, n) l), true);
+    RETURN NULL;
+  END IF;
+  -- the topic's own counters
+  SELECT array_agg(x ORDER BY x.id), array_agg(y ORDER BY y.id) INTO o, n
+    FROM old_rows x JOIN new_rows y ON y.id = x.id
+   WHERE (x.station_id, stats_month(x.created_at), x.category, x.status)
+         IS DISTINCT FROM (y.station_id, stats_month(y.created_at), y.category, y.status);
+  IF o IS NOT NULL THEN
+    PERFORM stats_apply(ARRAY(SELECT l FROM stats_topic_lines(-1, o) l UNION ALL SELECT l FROM stats_topic_lines(1, n) l), true);
+  END IF;
+  -- its meetings count under its category, as drawn from a plan or not, and in its plan item's progress
+  SELECT array_agg(x ORDER BY x.id), array_agg(y ORDER BY y.id) INTO o, n
+    FROM old_rows x JOIN new_rows y ON y.id = x.id
+   WHERE (x.category, x.plan_item_id, x.status = 'withdrawn') IS DISTINCT FROM (y.category, y.plan_item_id, y.status = 'withdrawn');
+  IF o IS NULL THEN
+    RETURN NULL;
+  END IF;
+  ms := ARRAY(SELECT m FROM meeting m WHERE m.topic_id IN (SELECT id FROM unnest(n)));
+  IF cardinality(ms) > 0 THEN
+    PERFORM stats_move_meetings(ms, o, ms, n);
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- Children of meetings (records, attendees, outcomes): counted under their meeting as it is now.
+CREATE OR REPLACE FUNCTION stats_delta_meeting_child() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ids bigint[];
+  ms meeting[];
+  ts topic[];
+  rec_o meeting_record[];
+  rec_n meeting_record[];
+  att_o meeting_attendee[];
+  att_n meeting_attendee[];
+  out_o outcome[];
+  out_n outcome[];
+BEGIN
+  IF TG_TABLE_NAME = 'meeting_record' THEN
+    IF TG_OP <> 'INSERT' THEN rec_o := ARRAY(SELECT x FROM old_rows x); END IF;
+    IF TG_OP <> 'DELETE' THEN rec_n := ARRAY(SELECT x FROM new_rows x); END IF;
+    ids := ARRAY(SELECT meeting_id FROM unnest(rec_o) UNION SELECT meeting_id FROM unnest(rec_n));
+  ELSIF TG_TABLE_NAME = 'meeting_attendee' THEN
+    IF TG_OP <> 'INSERT' THEN att_o := ARRAY(SELECT x FROM old_rows x); END IF;
+    IF TG_OP <> 'DELETE' THEN att_n := ARRAY(SELECT x FROM new_rows x); END IF;
+    ids := ARRAY(SELECT meeting_id FROM unnest(att_o) UNION SELECT meeting_id FROM unnest(att_n));
+  ELSE
+    IF TG_OP <> 'INSERT' THEN out_o := ARRAY(SELECT x FROM old_rows x); END IF;
+    IF TG_OP <> 'DELETE' THEN out_n := ARRAY(SELECT x FROM new_rows x); END IF;
+    ids := ARRAY(SELECT meeting_id FROM unnest(out_o) UNION SELECT meeting_id FROM unnest(out_n));
+  END IF;
+  IF cardinality(ids) = 0 THEN
+    RETURN NULL;
+  END IF;
+  ms := ARRAY(SELECT m FROM meeting m WHERE m.id = ANY (ids));
+  ts := ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(ms)));
+  PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
+                            UNION ALL SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
+  IF TG_TABLE_NAME = 'meeting_attendee' THEN
+    PERFORM stats_apply_members(ARRAY(SELECT l FROM stats_member_lines(-1, ms, ts, att_o) l
+                                      UNION ALL SELECT l FROM stats_member_lines(1, ms, ts, att_n) l));
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- The triggers: created only where they are missing, so that running this file never drops one
+-- under a running node. Changing a trigger's event or timing needs a V migration that drops it (a
+-- "-- contract:" step); this file then creates it again with the new definition. Issue 25 replaced
+-- V16's deferred recount triggers (stats_meeting ... stats_topic and their *_forget companions) by
+-- the statement-level delta triggers below: the delta triggers are created first, then the recount
+-- ones dropped (both firing at once is slow but correct: the recount at commit sets what the deltas
+-- also add; a node of the previous release restarting mid-upgrade creates them again, the next start
+-- of this release drops them again). stats_on_meeting, stats_touch and the other functions of V16
+-- stay defined for those nodes.
 DO $$
 DECLARE
   t record;
 BEGIN
   FOR t IN SELECT * FROM (VALUES
-      ('stats_meeting', 'meeting', 'CREATE CONSTRAINT TRIGGER stats_meeting AFTER INSERT OR UPDATE OR DELETE ON meeting
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting()'),
-      ('stats_meeting_record', 'meeting_record', 'CREATE CONSTRAINT TRIGGER stats_meeting_record AFTER INSERT OR UPDATE OR DELETE ON meeting_record
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
-      ('stats_meeting_attendee', 'meeting_attendee', 'CREATE CONSTRAINT TRIGGER stats_meeting_attendee AFTER INSERT OR UPDATE OR DELETE ON meeting_attendee
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
-      ('stats_outcome', 'outcome', 'CREATE CONSTRAINT TRIGGER stats_outcome AFTER INSERT OR UPDATE OR DELETE ON outcome
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_meeting_child()'),
-      ('stats_topic', 'topic', 'CREATE CONSTRAINT TRIGGER stats_topic AFTER INSERT OR UPDATE OR DELETE ON topic
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_on_topic()'),
-      ('stats_meeting_forget', 'meeting', 'CREATE TRIGGER stats_meeting_forget AFTER INSERT OR UPDATE OR DELETE ON meeting
-         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
-      ('stats_meeting_record_forget', 'meeting_record', 'CREATE TRIGGER stats_meeting_record_forget AFTER INSERT OR UPDATE OR DELETE ON meeting_record
-         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
-      ('stats_meeting_attendee_forget', 'meeting_attendee', 'CREATE TRIGGER stats_meeting_attendee_forget AFTER INSERT OR UPDATE OR DELETE ON meeting_attendee
-         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
-      ('stats_outcome_forget', 'outcome', 'CREATE TRIGGER stats_outcome_forget AFTER INSERT OR UPDATE OR DELETE ON outcome
-         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
-      ('stats_topic_forget', 'topic', 'CREATE TRIGGER stats_topic_forget AFTER INSERT OR UPDATE OR DELETE ON topic
-         FOR EACH STATEMENT EXECUTE FUNCTION stats_forget_recounted()'),
-      ('stats_station', 'station', 'CREATE TRIGGER stats_station AFTER UPDATE OF division_code ON station FOR EACH ROW
-         WHEN (OLD.division_code IS DISTINCT FROM NEW.division_code) EXECUTE FUNCTION stats_on_station()')
-    ) AS v(name, tab, ddl)
+      ('meeting', 'stats_delta_meeting'), ('topic', 'stats_delta_topic'), ('meeting_record', 'stats_delta_meeting_child'),
+      ('meeting_attendee', 'stats_delta_meeting_child'), ('outcome', 'stats_delta_meeting_child')) AS v(tab, fn)
   LOOP
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = t.name AND tgrelid = t.tab::regclass AND NOT tgisinternal) THEN
-      EXECUTE t.ddl;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_delta_insert' AND tgrelid = t.tab::regclass) THEN
+      EXECUTE format('CREATE TRIGGER stats_delta_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION %I()', t.tab, t.fn);
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_delta_update' AND tgrelid = t.tab::regclass) THEN
+      EXECUTE format('CREATE TRIGGER stats_delta_update AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION %I()', t.tab, t.fn);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_delta_delete' AND tgrelid = t.tab::regclass) THEN
+      EXECUTE format('CREATE TRIGGER stats_delta_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION %I()', t.tab, t.fn);
+    END IF;
+  END LOOP;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_station' AND tgrelid = 'station'::regclass) THEN
+    CREATE TRIGGER stats_station AFTER UPDATE OF division_code ON station FOR EACH ROW
+      WHEN (OLD.division_code IS DISTINCT FROM NEW.division_code) EXECUTE FUNCTION stats_on_station();
+  END IF;
+END $$;
+
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES ('meeting', ''), ('meeting_record', ''), ('meeting_attendee', ''), ('outcome', ''),
+      ('topic', ''), ('meeting', '_forget'), ('meeting_record', '_forget'), ('meeting_attendee', '_forget'),
+      ('outcome', '_forget'), ('topic', '_forget')) AS v(tab, suffix)
+  LOOP
+    -- contract: no release's code uses V16's recount triggers; the delta triggers above, created first in this
+    -- transaction, count the same for every node's writes (the previous release's included)
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', 'stats_' || t.tab || t.suffix, t.tab);
   END LOOP;
 END $$;

@@ -170,13 +170,26 @@ final class Bridges {
     };
   }
 
+  /** An outcome filed with a record, read and not yet created. */
+  private record FiledOutcome(OutcomeStore.OutcomeValues values, OutcomeService outcomes) implements OutcomeFiling.Pending {
+    @Override
+    public Future<JsonObject> insert(io.vertx.sqlclient.SqlClient tx, org.yishi.platform.security.Principal actor, long meetingId) {
+      return outcomes.insert(tx, actor, meetingId, values);
+    }
+  }
+
   /** meeting → outcome: the outcomes filed with a record, read and created by the outcome feature's rules. */
   static OutcomeFiling outcomeFiling(OutcomeService outcomes) {
     return new OutcomeFiling() {
       @Override
       public Pending read(org.yishi.platform.web.Input in, java.time.LocalDate today) {
-        OutcomeStore.OutcomeValues values = OutcomeService.values(in, today);
-        return (tx, actor, meetingId) -> outcomes.insert(tx, actor, meetingId, values);
+        return new FiledOutcome(OutcomeService.values(in, today), outcomes);
+      }
+
+      @Override
+      public Future<java.util.List<JsonObject>> insertAll(io.vertx.sqlclient.SqlClient tx, org.yishi.platform.security.Principal actor,
+                                                          long meetingId, java.util.List<Pending> pending) {
+        return outcomes.insertAll(tx, actor, meetingId, pending.stream().map(p -> ((FiledOutcome) p).values()).toList());
       }
 
       @Override

@@ -166,7 +166,7 @@ public final class RecordService {
       return members.requireEligible(tx, district, "attendedMemberIds", in.attendedMemberIds())
           .compose(v -> records.byMeeting(tx, meetingId))
           .compose(before -> {
-            Future<Boolean> saved;
+            Future<JsonObject> saved;
             if (before == null) {
               saved = records.insert(tx, meetingId, in.values(), actor.id());
             } else if ("returned".equals(before.getString("status")) && in.version() != null) {
@@ -177,12 +177,11 @@ public final class RecordService {
                   : "Send the version of the returned record you corrected",
                   Map.of("version", Msg.of(before.getString("status").equals("filed") ? "field.record.filed" : "field.stale"))));
             }
-            return saved.compose(ok -> ok ? Future.<Void>succeededFuture()
-                    : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
+            // the record as stored comes back from its own INSERT/UPDATE and the attendees' (no re-read)
+            return saved.compose(row -> row != null ? records.setAttendees(tx, meetingId, attended, row)
+                    : Future.<JsonObject>failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
                         Map.of("version", Msg.of("field.stale")))))
-                .compose(v -> records.setAttendees(tx, meetingId, attended))
-                .compose(v -> records.setMeetingStatus(tx, meetingId, in.values().held()))
-                .compose(v -> records.byMeeting(tx, meetingId))
+                .compose(after -> records.setMeetingStatus(tx, meetingId, in.values().held()).map(after))
                 .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
                         "meeting", meetingId, meeting.getString("divisionCode"), before, after))
                     .map(v -> after.put("divisionCode", meeting.getString("divisionCode"))
@@ -205,18 +204,10 @@ public final class RecordService {
   private record Filed(JsonObject record, List<JsonObject> outcomes) {
   }
 
-  /** The outcomes, one after the other in the record's transaction (each with its history and audit entry). */
+  /** The outcomes in the record's transaction, in batches (each with its history and audit entry). */
   private Future<List<JsonObject>> insertOutcomes(SqlConnection tx, Principal actor, long meetingId,
                                                   List<OutcomeFiling.Pending> values) {
-    List<JsonObject> created = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (OutcomeFiling.Pending v : values) {
-      chain = chain.compose(x -> v.insert(tx, actor, meetingId).map(o -> {
-        created.add(o);
-        return null;
-      }));
-    }
-    return chain.map(created);
+    return values.isEmpty() ? Future.succeededFuture(List.of()) : outcomes.insertAll(tx, actor, meetingId, values);
   }
 
   /** District staff (and city, admin) return a filed record for correction, with a reason. */

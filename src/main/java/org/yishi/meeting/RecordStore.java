@@ -67,33 +67,51 @@ public final class RecordStore {
         .addString(v.minutes()).addInteger(v.suggestions()).addBoolean(v.consensus());
   }
 
-  /** Files the first record; false when one exists already (no failed statement). */
-  public Future<Boolean> insert(SqlClient tx, long meetingId, Values v, long filedBy) {
+  /** Files the first record and answers it as stored (without attendees); null when one exists already (no failed statement). */
+  public Future<JsonObject> insert(SqlClient tx, long meetingId, Values v, long filedBy) {
     return tx.preparedQuery("""
             INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
                    attendance_residents, attendance_departments, attendance_experts, attendance_others, minutes,
                    suggestions_count, consensus, filed_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (meeting_id) DO NOTHING""")
-        .execute(tuple(meetingId, v).addLong(filedBy)).map(rows -> rows.rowCount() == 1);
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (meeting_id) DO NOTHING
+            RETURNING *""")
+        .execute(tuple(meetingId, v).addLong(filedBy)).map(rows -> rows.size() == 1 ? toJson(rows.iterator().next()) : null);
   }
 
-  /** Corrects a returned record if {@code version} is current; false otherwise. */
-  public Future<Boolean> correct(SqlClient tx, long meetingId, Values v, int version, long filedBy) {
+  /** Corrects a returned record if {@code version} is current and answers it as stored (without attendees); null otherwise. */
+  public Future<JsonObject> correct(SqlClient tx, long meetingId, Values v, int version, long filedBy) {
     return tx.preparedQuery("""
             UPDATE meeting_record SET held = $2, not_held_reason = $3, actual_start = $4, actual_end = $5,
                    attendance_members = $6, attendance_residents = $7, attendance_departments = $8, attendance_experts = $9,
                    attendance_others = $10, minutes = $11, suggestions_count = $12, consensus = $13, filed_by = $14,
                    status = 'filed', return_reason = NULL, filed_at = now(), updated_at = now(), version = version + 1
-             WHERE meeting_id = $1 AND version = $15 AND status = 'returned'""")
-        .execute(tuple(meetingId, v).addLong(filedBy).addInteger(version)).map(rows -> rows.rowCount() == 1);
+             WHERE meeting_id = $1 AND version = $15 AND status = 'returned'
+            RETURNING *""")
+        .execute(tuple(meetingId, v).addLong(filedBy).addInteger(version))
+        .map(rows -> rows.size() == 1 ? toJson(rows.iterator().next()) : null);
   }
 
-  public Future<Void> setAttendees(SqlClient tx, long meetingId, Long[] memberIds) {
+  /**
+   * Replaces the meeting's attendees and puts them on {@code record} as {@link #byMeeting} does
+   * ({@code attendedMemberIds}, {@code attendedMemberNames}, by name), from the insert itself.
+   */
+  public Future<JsonObject> setAttendees(SqlClient tx, long meetingId, Long[] memberIds, JsonObject record) {
+    JsonArray ids = new JsonArray();
+    JsonArray names = new JsonArray();
     return tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(meetingId))
-        .compose(v -> memberIds.length == 0 ? Future.succeededFuture()
-            : tx.preparedQuery("INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[])")
-                .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds)))
-        .mapEmpty();
+        .compose(v -> memberIds.length == 0 ? Future.<Void>succeededFuture()
+            : tx.preparedQuery("""
+                    WITH a AS (INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[]) RETURNING member_id)
+                    SELECT a.member_id, m.name FROM a JOIN member m ON m.id = a.member_id ORDER BY m.name""")
+                .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds))
+                .map(att -> {
+                  att.forEach(a -> {
+                    ids.add(a.getLong(0));
+                    names.add(a.getString(1));
+                  });
+                  return null;
+                }))
+        .map(v -> record.put("attendedMemberIds", ids).put("attendedMemberNames", names));
   }
 
   /** Returns a filed record for correction; false when there is no filed record at that version. */

@@ -223,6 +223,30 @@ public record OutcomeService(Pool pool, OutcomeStore store, DomainEvents events,
   }
 
   /**
+   * {@link #insert} of several outcomes of one meeting with fewer round trips (a record's outcomes,
+   * issue 25): one INSERT of the outcomes, one of their history rows, one read of what was stored,
+   * their audit entries in one batch; then each outcome's notice. Answers them in the order given.
+   */
+  public Future<List<JsonObject>> insertAll(SqlClient tx, Principal actor, long meetingId, List<OutcomeValues> values) {
+    if (values.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return store.insertAll(tx, meetingId, values, actor.id())
+        .compose(ids -> store.addCreatedHistory(tx, ids, actor.id(), actor.shownName()).compose(v -> store.byIds(tx, ids)))
+        .compose(list -> AuditLog.recordAll(tx, list.stream().map(o -> AuditEntry.by(actor, "outcome.create", "outcome",
+                o.getLong("id"), o.getString("divisionCode"), null, o)).toList())
+            .compose(v -> {
+              Future<Integer> chain = Future.succeededFuture(0);
+              for (JsonObject o : list) {
+                chain = chain.compose(n -> Outbox.queue(tx, Notices.outcomeReferred(o.getLong("id"), o.getString("stationName"),
+                    o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))));
+              }
+              return chain;
+            })
+            .map(list));
+  }
+
+  /**
    * Reminds the responsible units' contacts of the outcomes still referred whose answer is due
    * within {@code days} days of {@code now} (dates in the node's zone), once per outcome and due date.
    */

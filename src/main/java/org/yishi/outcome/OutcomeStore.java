@@ -179,6 +179,60 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
+  /**
+   * Inserts outcomes of one meeting in one statement (a record's outcomes, issue 25); answers their
+   * ids in the order of {@code values} (ids are drawn in the order the rows are inserted).
+   */
+  public Future<List<Long>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy) {
+    int n = values.size();
+    String[] content = new String[n];
+    String[] form = new String[n];
+    String[] unit = new String[n];
+    String[] application = new String[n];
+    java.time.LocalDate[] due = new java.time.LocalDate[n];
+    for (int i = 0; i < n; i++) {
+      OutcomeValues v = values.get(i);
+      content[i] = v.content();
+      form[i] = v.form();
+      unit[i] = v.responsibleUnit();
+      application[i] = v.application();
+      due[i] = v.dueOn();
+    }
+    return tx.preparedQuery("""
+            INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
+                                 due_on, created_by)
+            SELECT m.id, m.station_id, m.division_code, v.content, v.form, v.unit, v.application, v.due, $7
+              FROM meeting m, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
+                   WITH ORDINALITY AS v (content, form, unit, application, due, i)
+             WHERE m.id = $1 ORDER BY v.i
+            RETURNING id""")
+        .execute(Tuple.tuple().addLong(meetingId).addArrayOfString(content).addArrayOfString(form)
+            .addArrayOfString(unit).addArrayOfString(application).addArrayOfLocalDate(due).addLong(createdBy))
+        .map(rows -> {
+          List<Long> ids = new java.util.ArrayList<>();
+          rows.forEach(r -> ids.add(r.getLong(0)));
+          java.util.Collections.sort(ids);
+          return ids;
+        });
+  }
+
+  /** The "create" history rows of new outcomes, in one statement. */
+  public Future<Void> addCreatedHistory(SqlClient tx, List<Long> outcomeIds, Long actorId, String actorName) {
+    return tx.preparedQuery("""
+            INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
+            SELECT id, 'create', NULL, $2, NULL, $3, $4 FROM unnest($1::bigint[]) AS id""")
+        .execute(Tuple.tuple().addArrayOfLong(outcomeIds.toArray(new Long[0])).addString(OutcomeStatus.REFERRED.key())
+            .addLong(actorId).addString(actorName))
+        .mapEmpty();
+  }
+
+  /** Outcomes by id, in the order of {@code ids}. */
+  public Future<List<JsonObject>> byIds(SqlClient client, List<Long> ids) {
+    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE o.id = ANY ($1) ORDER BY o.id")
+        .execute(Tuple.of(ids.toArray(new Long[0])))
+        .map(rows -> Rows.all(rows, this::toJson).stream().map(o -> (JsonObject) o).toList());
+  }
+
   /** Edits a referred outcome if {@code version} is current; false when stale or no longer referred. */
   public Future<Boolean> update(SqlClient tx, long id, int version, OutcomeValues v) {
     return tx.preparedQuery("""

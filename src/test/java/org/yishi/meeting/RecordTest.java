@@ -78,6 +78,13 @@ class RecordTest {
     assertEquals(18, record.getJsonObject("attendance").getInteger("residents"));
     assertEquals(new JsonArray().add(f.taobeiMember), record.getJsonArray("attendedMemberIds"));
     assertEquals(1, db.count("SELECT count(*) FROM meeting WHERE status = 'held' AND id = " + id));
+    // the answer is built from the writes' own RETURNING (issue 25), not re-read: it holds what a read holds
+    HttpResponse<String> read = api.call("GET", "/api/v1/meetings/" + id + "/record", c1, null);
+    assertEquals(200, read.statusCode(), read.body());
+    JsonObject stored = Http.json(read);
+    for (String k : stored.fieldNames()) {
+      assertEquals(stored.getValue(k), record.getValue(k), "the answer's " + k);
+    }
 
     assertEquals(409, api.call("PUT", "/api/v1/meetings/" + id + "/record", c1, held().encode()).statusCode(), "filed once");
     assertEquals(403, api.call("POST", "/api/v1/meetings/" + id + "/record/return", c1,

@@ -16,11 +16,21 @@ public final class AuditLog {
 
   /** Appends an entry using {@code tx}, so it commits or rolls back with the change it describes. */
   public static Future<Void> record(SqlClient tx, AuditEntry e) {
-    return tx.preparedQuery("""
-            INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""")
-        .execute(Tuple.of(e.actorId(), e.actorName(), e.action(), e.entityType(), e.entityId())
-            .addValue(e.divisionCode()).addValue(e.before()).addValue(e.after()))
-        .mapEmpty();
+    return tx.preparedQuery(INSERT).execute(tuple(e)).mapEmpty();
+  }
+
+  /** Several entries in one round trip (one batch of the same statement), in the caller's transaction. */
+  public static Future<Void> recordAll(SqlClient tx, java.util.List<AuditEntry> entries) {
+    return entries.isEmpty() ? Future.succeededFuture()
+        : tx.preparedQuery(INSERT).executeBatch(entries.stream().map(AuditLog::tuple).toList()).mapEmpty();
+  }
+
+  private static final String INSERT = """
+      INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""";
+
+  private static Tuple tuple(AuditEntry e) {
+    return Tuple.of(e.actorId(), e.actorName(), e.action(), e.entityType(), e.entityId())
+        .addValue(e.divisionCode()).addValue(e.before()).addValue(e.after());
   }
 }
