@@ -105,6 +105,7 @@ public final class DashboardRoutes implements Routes {
 
   /** The lists a request may ask for alone ({@code ?part=}: the next page of one, fetched by htmx). */
   static final List<String> LISTS = List.of("members", "dormant", "overdue");
+  private static final String HTML = "text/html; charset=utf-8";
 
   /**
    * The page: the caller's own bits (layout, breadcrumbs, filter form) rendered for the request, the
@@ -143,9 +144,8 @@ public final class DashboardRoutes implements Routes {
       }
     }
     if (part != null) {
-      lists.get(part).onFailure(err -> failed(ctx, err)).onSuccess(result -> ctx.response()
-          .putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-store")
-          .end(listPart(part, q, me, pages, result, l)));
+      lists.get(part).onFailure(err -> failed(ctx, err)).onSuccess(result -> EncodedPart.send(ctx, 200, HTML,
+          EncodedPart.marker(part), Map.of(part, listPart(part, q, me, pages, result, l))));
       return;
     }
     Future<JsonObject> now = stats.rollup(q, live);
@@ -161,16 +161,25 @@ public final class DashboardRoutes implements Routes {
       model.put("to", q.to().toString());
       model.put("category", q.category());
       model.put("crumbs", crumbs(crumbs.result(), me, q));
-      String[] summary = summary(q, now.result(), before.result(), l);
-      Map<String, Object> parts = new HashMap<>();
-      parts.put("top", summary[0]);
-      parts.put("tail", summary[1]);
-      lists.forEach((name, list) -> parts.put(name, listPart(name, q, me, pages, list.result(), l)));
-      model.put("parts", parts);
+      EncodedPart[] summary = summary(q, now.result(), before.result(), l);
+      Map<String, EncodedPart> encoded = new HashMap<>();
+      encoded.put("top", summary[0]);
+      encoded.put("tail", summary[1]);
+      lists.forEach((name, list) -> encoded.put(name, listPart(name, q, me, pages, list.result(), l)));
+      Map<String, Object> markers = new HashMap<>();
+      encoded.keySet().forEach(name -> markers.put(name, EncodedPart.marker(name)));
+      model.put("parts", markers);
       model.put("liveUrl", "/stats/live?division=" + q.division());
       model.put("updatedAt", ZonedDateTime.now(stats.zone()).toLocalTime().withNano(0).toString());
       // htmx (the live refresh) asks for the changing part only
-      app.web().page(ctx, live ? "stats/body" : "stats/dashboard", model);
+      String html;
+      try {
+        html = app.web().html(ctx, live ? "stats/body" : "stats/dashboard", model);
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+        return;
+      }
+      EncodedPart.send(ctx, 200, HTML, html, encoded);
     });
   }
 
@@ -196,7 +205,7 @@ public final class DashboardRoutes implements Routes {
   }
 
   /** The headline and the per-unit tables (top) and all figures with the charts' data (tail), rendered once per roll-up. */
-  private String[] summary(StatsQuery q, JsonObject rollup, JsonObject before, Locale l) {
+  private EncodedPart[] summary(StatsQuery q, JsonObject rollup, JsonObject before, Locale l) {
     return parts.get("summary|" + key(q, l), List.of(rollup, before), () -> {
       JsonObject totals = rollup.getJsonObject("totals");
       JsonObject previous = before.getJsonObject("totals");
@@ -221,7 +230,8 @@ public final class DashboardRoutes implements Routes {
       model.put("perStation", rollup.containsKey("stations"));
       model.put("exportQuery", exportQuery(q));
       model.put("chart", chartData(children, kinds, formats));
-      return new String[] {app.web().render("stats/top", model, l), app.web().render("stats/tail", model, l)};
+      return new EncodedPart[] {EncodedPart.of(app.web().render("stats/top", model, l)),
+          EncodedPart.of(app.web().render("stats/tail", model, l))};
     });
   }
 
@@ -229,7 +239,7 @@ public final class DashboardRoutes implements Routes {
    * One list's section (a page of it), rendered once per answer of the roll-up cache; its pager's
    * links keep the unit, period, category and the other lists' pages.
    */
-  private String listPart(String name, StatsQuery q, Principal me, Map<String, PageRequest> pages, JsonObject list, Locale l) {
+  private EncodedPart listPart(String name, StatsQuery q, Principal me, Map<String, PageRequest> pages, JsonObject list, Locale l) {
     StringBuilder others = new StringBuilder();
     pages.forEach((other, page) -> {
       if (!other.equals(name) && page.page() > 1) {
@@ -255,7 +265,7 @@ public final class DashboardRoutes implements Routes {
         pager.put("participating", list.getLong("participating")).put("attended", list.getLong("attended"));
       }
       model.put(name, pager.getMap());
-      return app.web().render("stats/" + name, model, l);
+      return EncodedPart.of(app.web().render("stats/" + name, model, l));
     });
   }
 

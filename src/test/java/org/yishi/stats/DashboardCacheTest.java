@@ -188,19 +188,35 @@ class DashboardCacheTest {
     Browser d1 = new Browser(NODES.get(0).baseUrl()).login("d1", AccountFixtures.PASSWORD);
     String path = "/stats?division=" + AccountFixtures.TAOBEI + "&from=2021-01&to=2021-02";
     String plain = d1.get(path).body();
+    for (int i = 0; i < 2; i++) { // rendered, then from the kept parts
+      String text = gunzip(d1, path);
+      assertTrue(text.length() > 20_000, "a whole page (compressed to less than a third: checked in gunzip)");
+      assertTrue(text.contains("id=\"stats-unit\">洮北区<") && text.contains("id=\"stats-body\""), "the page itself");
+      assertTrue(text.contains("value=\"" + d1.csrf() + "\""), "with the user's own token");
+      assertEquals(heldOnPage(plain), heldOnPage(text));
+      assertEquals(section(plain, "units"), section(text, "units"), "the same parts as uncompressed");
+      assertEquals(section(plain, "members"), section(text, "members"));
+    }
+    String alone = gunzip(d1, path + "&part=members");
+    assertTrue(alone.startsWith("<section id=\"members\""), "a list's section alone, compressed");
+    assertEquals(section(plain, "members"), section(alone, "members"));
+  }
+
+  /** The answer as a browser that accepts gzip gets it, inflated here (a page must shrink to less than a third). */
+  private static String gunzip(Browser b, String path) throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(NODES.get(0).baseUrl() + path))
-        .header("Cookie", d1.cookieHeader()).header("Accept-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        .header("Cookie", b.cookieHeader()).header("Accept-Encoding", "deflate, gzip;q=0.8").GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, r.statusCode());
     assertEquals("gzip", r.headers().firstValue("Content-Encoding").orElse(""));
     String text;
     try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(r.body()))) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    assertTrue(r.body().length * 3 < text.getBytes(StandardCharsets.UTF_8).length, "compressed to less than a third");
-    assertTrue(text.contains("id=\"stats-unit\">洮北区<") && text.contains("id=\"stats-body\""), "the page itself");
-    assertEquals(heldOnPage(plain), heldOnPage(text));
-    assertEquals(section(plain, "units"), section(text, "units"), "the same parts as uncompressed");
+    assertTrue(text.length() < 20_000 || r.body().length * 3 < text.getBytes(StandardCharsets.UTF_8).length,
+        "compressed to less than a third");
+    return text;
   }
 
   /** A section of a page, from its opening tag to its end. */
