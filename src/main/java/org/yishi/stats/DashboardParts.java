@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * before they ask for a part, so a part of a unit is only ever served to someone allowed to see it.
  */
 final class DashboardParts {
-  /** Parts kept at most (all are dropped when full: one re-render each, no unbounded growth). */
-  static final int MAX_PARTS = 1_000;
+  /** Parts kept at most (a district's headline part is ~45 KB plus ~10 KB deflated; all are dropped when full). */
+  static final int MAX_PARTS = 256;
 
   private record Part(List<Object> inputs, Object value) {
   }

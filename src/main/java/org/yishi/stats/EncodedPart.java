@@ -64,9 +64,8 @@ final class EncodedPart {
     return out.toByteArray();
   }
 
-  /** Whether the request accepts gzip ({@code Accept-Encoding}, not refused with q=0). */
-  static boolean acceptsGzip(RoutingContext ctx) {
-    String accept = ctx.request().getHeader("Accept-Encoding");
+  /** Whether an {@code Accept-Encoding} header accepts gzip (named, and not refused with q=0). */
+  static boolean acceptsGzip(String accept) {
     if (accept == null) {
       return false;
     }
@@ -84,6 +83,21 @@ final class EncodedPart {
    * {@link #marker} is replaced by its part: gzip-compressed when the client accepts it.
    */
   static void send(RoutingContext ctx, int status, String contentType, String html, Map<String, EncodedPart> parts) {
+    List<Object> pieces = pieces(html, parts);
+    ctx.response().setStatusCode(status).putHeader("Content-Type", contentType).putHeader("Vary", "Accept-Encoding");
+    if (acceptsGzip(ctx.request().getHeader("Accept-Encoding"))) {
+      ctx.response().putHeader("Content-Encoding", "gzip").end(gzip(pieces));
+    } else {
+      Buffer out = Buffer.buffer(html.length() * 2);
+      for (Object p : pieces) {
+        out.appendBytes(p instanceof EncodedPart e ? e.utf8 : (byte[]) p);
+      }
+      ctx.response().end(out);
+    }
+  }
+
+  /** The page's pieces in order: the text between the markers (UTF-8 bytes) and the parts. */
+  static List<Object> pieces(String html, Map<String, EncodedPart> parts) {
     List<Object> pieces = new ArrayList<>();
     int at = 0;
     while (true) {
@@ -92,27 +106,23 @@ final class EncodedPart {
         break;
       }
       int end = html.indexOf("-->", start);
-      EncodedPart part = parts.get(html.substring(start + 9, end));
+      EncodedPart part = end < 0 ? null : parts.get(html.substring(start + 9, end));
       if (part == null) {
-        throw new IllegalArgumentException("no part for " + html.substring(start, end + 3));
+        throw new IllegalArgumentException("no part for the marker at " + start);
       }
       pieces.add(html.substring(at, start).getBytes(StandardCharsets.UTF_8));
       pieces.add(part);
       at = end + 3;
     }
     pieces.add(html.substring(at).getBytes(StandardCharsets.UTF_8));
-    ctx.response().setStatusCode(status).putHeader("Content-Type", contentType).putHeader("Vary", "Accept-Encoding");
-    if (!acceptsGzip(ctx)) {
-      Buffer out = Buffer.buffer(html.length() * 2);
-      for (Object p : pieces) {
-        out.appendBytes(p instanceof EncodedPart e ? e.utf8 : (byte[]) p);
-      }
-      ctx.response().end(out);
-      return;
-    }
+    return pieces;
+  }
+
+  /** One gzip member of the pieces: the text deflated here, the parts' deflated bytes as kept. */
+  static Buffer gzip(List<Object> pieces) {
     CRC32 crc = new CRC32();
     long size = 0;
-    Buffer out = Buffer.buffer(html.length() / 2 + 1024).appendBytes(GZIP_HEADER);
+    Buffer out = Buffer.buffer(16_384).appendBytes(GZIP_HEADER);
     Deflater fast = FAST.get();
     for (Object p : pieces) {
       byte[] text = p instanceof EncodedPart e ? e.utf8 : (byte[]) p;
@@ -125,7 +135,6 @@ final class EncodedPart {
         out.appendBytes(deflate(fast, text));
       }
     }
-    out.appendBytes(FINAL_BLOCK).appendIntLE((int) crc.getValue()).appendIntLE((int) size);
-    ctx.response().putHeader("Content-Encoding", "gzip").end(out);
+    return out.appendBytes(FINAL_BLOCK).appendIntLE((int) crc.getValue()).appendIntLE((int) size);
   }
 }
