@@ -181,6 +181,11 @@ class DashboardCacheTest {
       assertFalse(r.body().contains("id=\"stats-body\"") || r.body().contains("<script>"), "no figures, nothing unescaped: " + bad);
       assertEquals(422, d1.get("/stats?division=" + AccountFixtures.TAOBEI + "&" + bad + "&part=members").statusCode(), bad);
     }
+    for (String part : List.of("%3Cscript%3Ealert(1)%3C%2Fscript%3E", "members%00", "x".repeat(5_000), "%FF%FE", "members'--", "")) {
+      HttpResponse<String> r = d1.get("/stats?division=" + AccountFixtures.TAOBEI + "&part=" + part);
+      assertTrue(r.statusCode() == 422 || r.statusCode() == 400 && part.startsWith("%FF"), part + ": " + r.statusCode());
+      assertFalse(r.body().contains("<script>alert(1)") || r.body().contains("id=\"stats-body\""), "refused, escaped: " + part);
+    }
   }
 
   @Test
