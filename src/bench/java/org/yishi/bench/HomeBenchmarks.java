@@ -42,7 +42,7 @@ final class HomeBenchmarks {
   private final long dbPid;
   private final double tick;
 
-  private HomeBenchmarks(HttpBenchmarks b) {
+  HomeBenchmarks(HttpBenchmarks b) {
     this.b = b;
     this.nodePid = Long.parseLong(b.o.getOrDefault("node-pid", "0"));
     this.dbPid = Long.parseLong(b.o.getOrDefault("db-pid", "0"));
@@ -135,10 +135,10 @@ final class HomeBenchmarks {
   // ---------------------------------------------------------------- CPU per page
 
   /** CPU milliseconds per request of the node and of the database, over {@code pages} requests. */
-  private record Cpu(double node, double db, long pages) {
+  record Cpu(double node, double db, long pages) {
   }
 
-  private Cpu cpu(Function<WebClient, Load.Op> op) {
+  Cpu cpu(Function<WebClient, Load.Op> op) {
     Duration pass = Duration.ofSeconds(Long.parseLong(b.o.getOrDefault("cpu-seconds", "5")));
     long node0 = ticks(Set.of(nodePid));
     long db0 = ticks(tree(dbPid));

@@ -52,6 +52,8 @@ public final class DashboardRoutes implements Routes {
   private final StatsService uncached;
   private final Divisions divisions;
   private final StatsLive live;
+  /** The page's rendered parts (per verticle; each is rendered again once the roll-up cache has a new answer). */
+  private final DashboardParts parts = new DashboardParts();
 
   /**
    * @param activeAccount the active account with this id read afresh, null when disabled or gone
@@ -101,18 +103,30 @@ public final class DashboardRoutes implements Routes {
 
   // ------------------------------------------------------------------ the page
 
+  /** The lists a request may ask for alone ({@code ?part=}: the next page of one, fetched by htmx). */
+  static final List<String> LISTS = List.of("members", "dormant", "overdue");
+  private static final String HTML = "text/html; charset=utf-8";
+
+  /**
+   * The page: the caller's own bits (layout, breadcrumbs, filter form) rendered for the request, the
+   * figures and lists spliced in as parts rendered once per answer of the roll-up cache
+   * ({@link DashboardParts}). {@code ?part=members|dormant|overdue} answers that list's section alone.
+   */
   private void dashboard(RoutingContext ctx) {
     Principal me = Security.require(ctx);
     StatsQuery q;
-    PageRequest membersPage;
-    PageRequest dormantPage;
-    PageRequest overduePage;
+    Map<String, PageRequest> pages = new LinkedHashMap<>();
+    String part;
     try {
       q = StatsQuery.parse(ctx, home(ctx), stats.zone());
       Map<String, Msg> errors = new LinkedHashMap<>();
-      membersPage = listPage(ctx, "members_page", errors);
-      dormantPage = listPage(ctx, "dormant_page", errors);
-      overduePage = listPage(ctx, "overdue_page", errors);
+      for (String list : LISTS) {
+        pages.put(list, listPage(ctx, list + "_page", errors));
+      }
+      part = ctx.request().getParam("part");
+      if (part != null && !LISTS.contains(part)) {
+        errors.put("part", Msg.of("field.oneOf", String.join(", ", LISTS)));
+      }
       if (!errors.isEmpty()) {
         throw AppException.invalid(errors);
       }
@@ -121,33 +135,83 @@ public final class DashboardRoutes implements Routes {
       return;
     }
     // a live refresh (htmx) follows a committed change: its figures must not predate the change
-    boolean live = "true".equals(ctx.request().getHeader("HX-Request"));
+    boolean live = part == null && "true".equals(ctx.request().getHeader("HX-Request"));
+    Locale l = Web.locale(ctx);
+    Map<String, Future<JsonObject>> lists = new LinkedHashMap<>();
+    for (String list : LISTS) {
+      if (part == null || part.equals(list)) {
+        lists.put(list, list(list, q, me, pages.get(list), live));
+      }
+    }
+    if (part != null) {
+      lists.get(part).onFailure(err -> failed(ctx, err)).onSuccess(result -> EncodedPart.send(ctx, 200, HTML,
+          EncodedPart.marker(part), Map.of(part, listPart(part, q, me, pages, result, l))));
+      return;
+    }
     Future<JsonObject> now = stats.rollup(q, live);
     Future<JsonObject> before = stats.rollup(q.previous());
-    Future<JsonObject> members = stats.members(q, me.jurisdiction(), membersPage, live);
-    Future<JsonObject> dormant = stats.dormant(q, dormantPage, live);
-    Future<JsonObject> overdue = stats.overdue(q, overduePage, live);
     Future<JsonArray> categories = stats.categories();
     Future<List<Division>> crumbs = divisions.ancestors(q.division());
-    Future.all(List.of(now, before, members, dormant, overdue, categories, crumbs)).onFailure(err -> {
-      if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
-        refused(ctx, e);
-      } else {
-        ctx.fail(err);
-      }
-    }).onSuccess(v -> {
-      Locale l = Web.locale(ctx);
+    List<Future<?>> all = new ArrayList<>(List.of(now, before, categories, crumbs));
+    all.addAll(lists.values());
+    Future.all(all).onFailure(err -> failed(ctx, err)).onSuccess(v -> {
       Map<String, Object> model = filterModel(ctx, categories.result());
-      JsonObject rollup = now.result();
-      JsonObject totals = rollup.getJsonObject("totals");
-      JsonObject previous = before.result().getJsonObject("totals");
-      model.put("unit", rollup.getJsonObject("unit").getMap());
+      model.put("unit", now.result().getJsonObject("unit").getMap());
       model.put("from", q.from().toString());
       model.put("to", q.to().toString());
       model.put("category", q.category());
+      model.put("crumbs", crumbs(crumbs.result(), me, q));
+      EncodedPart[] summary = summary(q, now.result(), before.result(), l);
+      Map<String, EncodedPart> encoded = new HashMap<>();
+      encoded.put("top", summary[0]);
+      encoded.put("tail", summary[1]);
+      lists.forEach((name, list) -> encoded.put(name, listPart(name, q, me, pages, list.result(), l)));
+      Map<String, Object> markers = new HashMap<>();
+      encoded.keySet().forEach(name -> markers.put(name, EncodedPart.marker(name)));
+      model.put("parts", markers);
+      model.put("liveUrl", "/stats/live?division=" + q.division());
+      model.put("updatedAt", ZonedDateTime.now(stats.zone()).toLocalTime().withNano(0).toString());
+      // htmx (the live refresh) asks for the changing part only
+      String html;
+      try {
+        html = app.web().html(ctx, live ? "stats/body" : "stats/dashboard", model);
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+        return;
+      }
+      EncodedPart.send(ctx, 200, HTML, html, encoded);
+    });
+  }
+
+  private void failed(RoutingContext ctx, Throwable err) {
+    if (err instanceof AppException e && e.kind() == ErrorKind.INVALID) {
+      refused(ctx, e);
+    } else {
+      ctx.fail(err);
+    }
+  }
+
+  private Future<JsonObject> list(String name, StatsQuery q, Principal me, PageRequest page, boolean live) {
+    return switch (name) {
+      case "members" -> stats.members(q, me.jurisdiction(), page, live);
+      case "dormant" -> stats.dormant(q, page, live);
+      default -> stats.overdue(q, page, live);
+    };
+  }
+
+  /** The part of a query: unit, period, category. */
+  private static String key(StatsQuery q, Locale l) {
+    return I18n.tag(l) + '|' + q.division() + '|' + q.from() + '|' + q.to() + '|' + q.category();
+  }
+
+  /** The headline and the per-unit tables (top) and all figures with the charts' data (tail), rendered once per roll-up. */
+  private EncodedPart[] summary(StatsQuery q, JsonObject rollup, JsonObject before, Locale l) {
+    return parts.get("summary|" + key(q, l), List.of(rollup, before), () -> {
+      JsonObject totals = rollup.getJsonObject("totals");
+      JsonObject previous = before.getJsonObject("totals");
+      Map<String, Object> model = new HashMap<>();
       model.put("previousFrom", q.previous().from().toString());
       model.put("previousTo", q.previous().to().toString());
-      model.put("crumbs", crumbs(crumbs.result(), me, q));
       List<Map<String, Object>> headline = new ArrayList<>();
       for (String key : HEADLINE) {
         Object value = totals.getValue(key);
@@ -161,23 +225,47 @@ public final class DashboardRoutes implements Routes {
       StatsTables.Table children = StatsTables.children(rollup, q, l);
       StatsTables.Table kinds = StatsTables.kinds(totals, l);
       StatsTables.Table formats = StatsTables.formats(totals, l);
-      StatsTables.Table forms = StatsTables.forms(totals, l);
-      model.put("tables", StatsTables.views(List.of(StatsTables.totals(rollup, before.result(), l), children,
-          StatsTables.requests(rollup, q, l), kinds, formats,
-          forms, StatsTables.members(members.result(), l), StatsTables.dormant(dormant.result(), l),
-          StatsTables.overdue(overdue.result(), l))));
+      model.put("tables", StatsTables.views(List.of(StatsTables.totals(rollup, before, l), children,
+          StatsTables.requests(rollup, q, l), kinds, formats, StatsTables.forms(totals, l))));
       model.put("perStation", rollup.containsKey("stations"));
-      model.put("members", pager(ctx, "members", membersPage, members.result()).put("participating",
-          members.result().getLong("participating")).put("attended", members.result().getLong("attended")).getMap());
-      model.put("dormant", pager(ctx, "dormant", dormantPage, dormant.result()).getMap());
-      model.put("overdue", pager(ctx, "overdue", overduePage, overdue.result()).getMap());
       model.put("exportQuery", exportQuery(q));
-      model.put("liveUrl", "/stats/live?division=" + q.division());
       model.put("chart", chartData(children, kinds, formats));
-      model.put("updatedAt", ZonedDateTime.now(stats.zone()).toLocalTime().withNano(0).toString());
-      // htmx (the live refresh) asks for the changing part only
-      boolean fragment = "true".equals(ctx.request().getHeader("HX-Request"));
-      app.web().page(ctx, fragment ? "stats/body" : "stats/dashboard", model);
+      return new EncodedPart[] {EncodedPart.of(app.web().render("stats/top", model, l)),
+          EncodedPart.of(app.web().render("stats/tail", model, l))};
+    });
+  }
+
+  /**
+   * One list's section (a page of it), rendered once per answer of the roll-up cache; its pager's
+   * links keep the unit, period, category and the other lists' pages.
+   */
+  private EncodedPart listPart(String name, StatsQuery q, Principal me, Map<String, PageRequest> pages, JsonObject list, Locale l) {
+    StringBuilder others = new StringBuilder();
+    pages.forEach((other, page) -> {
+      if (!other.equals(name) && page.page() > 1) {
+        others.append('&').append(other).append("_page=").append(page.page());
+      }
+    });
+    String within = name.equals("members") ? me.jurisdiction().prefixArg() : "";
+    String key = name + '|' + key(q, l) + '|' + pages.get(name).page() + '|' + others + '|' + within;
+    return parts.get(key, List.of(list), () -> {
+      Map<String, Object> model = new HashMap<>();
+      model.put("exportQuery", exportQuery(q));
+      StatsTables.Table table = switch (name) {
+        case "members" -> StatsTables.members(list, l);
+        case "dormant" -> StatsTables.dormant(list, l);
+        default -> StatsTables.overdue(list, l);
+      };
+      model.put("tables", StatsTables.views(List.of(table)));
+      PageRequest page = pages.get(name);
+      long total = list.getLong("total");
+      JsonObject pager = new JsonObject().put("page", page.page()).put("pages", page.pages(total)).put("total", total)
+          .put("base", "/stats?" + exportQuery(q) + others + "&" + name + "_page=");
+      if (name.equals("members")) {
+        pager.put("participating", list.getLong("participating")).put("attended", list.getLong("attended"));
+      }
+      model.put(name, pager.getMap());
+      return EncodedPart.of(app.web().render("stats/" + name, model, l));
     });
   }
 
@@ -233,28 +321,6 @@ public final class DashboardRoutes implements Routes {
       out.add(c);
     }
     return out;
-  }
-
-  /** A list's page, pages, total and the link base of its pager (the query without its page parameter). */
-  private static JsonObject pager(RoutingContext ctx, String name, PageRequest page, JsonObject result) {
-    long total = result.getLong("total");
-    String rest = queryWithout(ctx, name + "_page");
-    return new JsonObject().put("page", page.page()).put("pages", page.pages(total)).put("total", total)
-        .put("base", "/stats?" + (rest.isEmpty() ? "" : rest + "&") + name + "_page=");
-  }
-
-  private static String queryWithout(RoutingContext ctx, String param) {
-    String q = ctx.request().query();
-    if (q == null || q.isEmpty()) {
-      return "";
-    }
-    List<String> kept = new ArrayList<>();
-    for (String part : q.split("&")) {
-      if (!part.isEmpty() && !part.startsWith(param + "=") && !part.equals(param)) {
-        kept.add(part);
-      }
-    }
-    return String.join("&", kept);
   }
 
   private static PageRequest listPage(RoutingContext ctx, String name, Map<String, Msg> errors) {

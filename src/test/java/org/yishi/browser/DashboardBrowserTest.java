@@ -56,6 +56,32 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void aListsNextPageIsFetchedAloneWithHtmxAndTheAddressFollows() {
+    // 25 stations with no meeting in 海明街道: dormant, two pages of 20 at least
+    for (int i = 0; i < 25; i++) {
+      node.app().pool().preparedQuery("INSERT INTO station (name, type, level, division_code, district_code, status)"
+          + " VALUES ($1, 'consultation_room', 'township', $2, $3, 'active')")
+          .execute(io.vertx.sqlclient.Tuple.of("海明新站" + i, AccountFixtures.HAIMING, AccountFixtures.TAOBEI)).await();
+    }
+    try {
+      browser.signIn("demo-city", "yishi-demo");
+      browser.open("/stats?division=" + AccountFixtures.TAOBEI, "district-dashboard-lists");
+      String first = browser.text(By.cssSelector("#dormant .page-item.active"));
+      assertTrue(first.startsWith("1 / "), first);
+      browser.js("window.stayedOnPage = true");
+      browser.find(By.cssSelector("#dormant a[rel=next]")).click();
+      new WebDriverWait(browser.driver(), Duration.ofSeconds(20))
+          .until(d -> d.findElement(By.cssSelector("#dormant .page-item.active")).getText().startsWith("2 / "));
+      assertEquals(Boolean.TRUE, browser.js("return window.stayedOnPage === true"), "only the list was fetched, not the page");
+      assertTrue(browser.driver().getCurrentUrl().contains("dormant_page=2"), "the address names the page shown");
+      assertTrue(browser.driver().findElements(By.cssSelector("#headline [data-key=meetings_held]")).size() == 1,
+          "the rest of the page stays");
+    } finally {
+      node.app().pool().query("DELETE FROM station WHERE name LIKE '海明新站%'").execute().await();
+    }
+  }
+
+  @Test
   void theCategoryFilterAndTheKindsChart() {
     browser.signIn("demo-city", "yishi-demo");
     browser.open("/stats", "city-dashboard-all");

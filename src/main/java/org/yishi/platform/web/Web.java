@@ -112,6 +112,22 @@ public final class Web {
 
   /** Renders a full page with the common model (language, current path) and ends the response. */
   public Future<Void> page(RoutingContext ctx, int status, String template, Map<String, Object> model) {
+    String html;
+    try {
+      html = html(ctx, template, model);
+    } catch (RuntimeException e) {
+      ctx.fail(e); // a template bug answers 500 at once instead of leaving the request hanging
+      return Future.failedFuture(e);
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "text/html; charset=utf-8");
+    return Idempotency.end(ctx, Buffer.buffer(html));
+  }
+
+  /**
+   * A page's text as {@link #page} renders it (the common model, every form with its idempotency
+   * token), for a route that sends it itself (the dashboard splices in parts kept encoded).
+   */
+  public String html(RoutingContext ctx, String template, Map<String, Object> model) {
     Locale locale = locale(ctx);
     Map<String, Object> full = new HashMap<>(model);
     full.put("lang", I18n.tag(locale));
@@ -132,16 +148,8 @@ public final class Web {
         }
       }
     }
-    String html;
-    try {
-      // every form gets its own idempotency token beside its CSRF field
-      html = FormTokens.inject(templates.render(template, full, locale));
-    } catch (RuntimeException e) {
-      ctx.fail(e); // a template bug answers 500 at once instead of leaving the request hanging
-      return Future.failedFuture(e);
-    }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "text/html; charset=utf-8");
-    return Idempotency.end(ctx, Buffer.buffer(html));
+    // every form gets its own idempotency token beside its CSRF field
+    return FormTokens.inject(templates.render(template, full, locale));
   }
 
   /** Renders a template to text outside a page response (a document to convert, e.g. a report's PDF). */
