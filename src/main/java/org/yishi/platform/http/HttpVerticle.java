@@ -77,6 +77,8 @@ public final class HttpVerticle extends VerticleBase {
         ctx.next();
       } else {
         ctx.put(org.yishi.platform.security.Security.SESSION_HANDLER, sessions);
+        // anonymous visitors' CSRF tokens need no session (docs/security.md)
+        ctx.put(org.yishi.platform.security.Csrf.ANONYMOUS, app.security().anonymousCsrf());
         sessions.handle(ctx);
       }
     });
