@@ -155,7 +155,7 @@ final class HomeBenchmarks {
   }
 
   /** utime + stime + cutime + cstime of the processes, in clock ticks (0 for those gone or unknown). */
-  private static long ticks(Set<Long> pids) {
+  static long ticks(Set<Long> pids) {
     long sum = 0;
     for (long pid : pids) {
       String[] f = stat(pid);
@@ -180,7 +180,7 @@ final class HomeBenchmarks {
   }
 
   /** A process and all its descendants. */
-  private static Set<Long> tree(long root) {
+  static Set<Long> tree(long root) {
     Set<Long> out = new HashSet<>();
     if (root <= 0) {
       return out;
@@ -206,7 +206,7 @@ final class HomeBenchmarks {
     return out;
   }
 
-  private static long clockTicks() {
+  static long clockTicks() {
     try {
       Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes()).trim();

@@ -146,7 +146,8 @@ class AnonymousCsrfTest {
     HttpResponse<String> ok = visitor.post("/login", signIn);
     assertEquals(303, ok.statusCode(), ok.body());
     assertEquals(1, cookies(ok, "yishi_session").size(), "the session cookie comes with signing in");
-    assertEquals(before + 1, sessions());
+    assertEquals(200, visitor.get("/admin/users").statusCode(), "signed in");
+    assertEquals(before + 1, sessions(), "one session, the signed-in one");
   }
 
   @Test
