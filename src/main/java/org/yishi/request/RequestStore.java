@@ -174,13 +174,19 @@ public final class RequestStore {
             return null;
           }
           Row r = rows.iterator().next();
-          return new JsonObject().put("status", r.getString(0)).put("receivedAt", ts(r, 1))
-              .put("dueOn", r.getLocalDate(2).toString()).put("triagedAt", ts(r, 3)).put("reply", r.getString(4))
+          // times as Instants (JSON writes them as ISO-8601 text): the page's steps read them without parsing
+          return new JsonObject().put("status", r.getString(0)).put("receivedAt", instant(r, 1))
+              .put("dueOn", r.getLocalDate(2).toString()).put("triagedAt", instant(r, 3)).put("reply", r.getString(4))
               .put("stationName", r.getString(5)).put("categoryZh", r.getString(6)).put("categoryEn", r.getString(7))
-              .put("effectiveStatus", r.getString(8)).put("effectiveTriagedAt", ts(r, 9)).put("effectiveReply", r.getString(10))
-              .put("acceptedAt", ts(r, 11)).put("heldAt", ts(r, 12)).put("outcomeAt", ts(r, 13))
-              .put("implementedAt", ts(r, 14)).put("ratedAt", ts(r, 15)).put("satisfaction", r.getString(16));
+              .put("effectiveStatus", r.getString(8)).put("effectiveTriagedAt", instant(r, 9)).put("effectiveReply", r.getString(10))
+              .put("acceptedAt", instant(r, 11)).put("heldAt", instant(r, 12)).put("outcomeAt", instant(r, 13))
+              .put("implementedAt", instant(r, 14)).put("ratedAt", instant(r, 15)).put("satisfaction", r.getString(16));
         });
+  }
+
+  private static java.time.Instant instant(Row r, int i) {
+    OffsetDateTime t = r.getOffsetDateTime(i);
+    return t == null ? null : t.toInstant();
   }
 
   private static String ts(Row r, int i) {
