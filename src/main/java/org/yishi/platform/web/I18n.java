@@ -19,17 +19,13 @@ public final class I18n {
   private static final ResourceBundle.Control NO_FALLBACK =
       ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES);
 
-  // looked up once: ResourceBundle.getBundle finds its caller and builds a cache key on every call,
-  // and a page translates dozens of strings (the public status page's profile, docs/benchmarks.md)
-  private static final ResourceBundle ZH_BUNDLE = ResourceBundle.getBundle(BUNDLE, Locale.CHINESE, NO_FALLBACK);
-  private static final ResourceBundle EN_BUNDLE = ResourceBundle.getBundle(BUNDLE, Locale.ENGLISH, NO_FALLBACK);
-
   private I18n() {
   }
 
   /** The bundle for one of the supported locales (anything else gets Chinese). */
   public static ResourceBundle bundle(Locale locale) {
-    return normalise(locale) == EN ? EN_BUNDLE : ZH_BUNDLE;
+    Locale l = normalise(locale);
+    return ResourceBundle.getBundle(BUNDLE, l == EN ? Locale.ENGLISH : Locale.CHINESE, NO_FALLBACK);
   }
 
   /** Maps any locale onto a supported one. */
