@@ -162,8 +162,8 @@ fi
 
 if wanted requests; then
   echo "-- 8. residents' requests on node 1: a city-wide campaign, then the public status page"
-  bench_java requests "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" \
-    --per-minute "${YISHI_BENCH_REQUESTS_PER_MINUTE:-1000}" --requests-seconds "${YISHI_BENCH_REQUESTS_SECONDS:-60}"
+  bench_java requests "${common[@]}" --nodes "http://127.0.0.1:$HTTP_PORT" --node-pid "$NODE1_PID" \
+    --db-pid "$(head -1 "$STATE/db/pg/postmaster.pid" 2>/dev/null || echo 0)" --per-minute "${YISHI_BENCH_REQUESTS_PER_MINUTE:-1000}" --requests-seconds "${YISHI_BENCH_REQUESTS_SECONDS:-60}"
 fi
 
 members=""

@@ -151,9 +151,10 @@ final class RequestBenchmarks {
       // beside it, in the same minute: the same connections asking for no work at all
       Load.Result health = Load.run(vertx, new Load.Options(STATUS_USERS, warmup, statusWindow, 0, 2), client -> (meter, user) ->
           meter.time(client.get(node.getPort(), node.getHost(), "/health").send(), 200));
-      Load.Result status = Load.run(vertx, new Load.Options(STATUS_USERS, warmup, statusWindow, 0, 2), client -> (meter, user) ->
+      java.util.function.Function<io.vertx.ext.web.client.WebClient, Load.Op> statusPage = client -> (meter, user) ->
           meter.time(client.get(node.getPort(), node.getHost(), "/r/track?code="
-              + known.get(ThreadLocalRandom.current().nextInt(known.size()))).send(), 200));
+              + known.get(ThreadLocalRandom.current().nextInt(known.size()))).send(), 200);
+      Load.Result status = Load.run(vertx, new Load.Options(STATUS_USERS, warmup, statusWindow, 0, 2), statusPage);
       JsonObject s = Results.entry("requests_status", "GET /r/track?code=… (the public status page, a random code of the "
           + known.size() + " just sent), " + STATUS_USERS + " connections", status.requests().rate(), "req/s");
       s.put("latency", status.requests().toJson());
@@ -163,6 +164,8 @@ final class RequestBenchmarks {
       Results.ceiling(s, "GET /health (no work), " + STATUS_USERS + " connections, p99 " + health.requests().p99() + " ms",
           health.requests().rate(), "req/s", true);
       Results.target(s, "p99 ≤ 50 ms", status.requests().errors() == 0 && status.requests().p99() <= 50);
+      StatusPageCpu.measure(o, s, () -> Load.run(vertx, new Load.Options(STATUS_USERS, Duration.ZERO, StatusPageCpu.seconds(o),
+          Long.MAX_VALUE, 2, true), statusPage));
       Results.add(results, s);
     } finally {
       vertx.close().await();

@@ -185,8 +185,10 @@ public final class Platform {
     List<SchedulerVerticle.Job> jobs = new ArrayList<>();
     features.forEach(f -> jobs.addAll(f.jobs()));
     List<Feature> copy = List.copyOf(features);
-    return vertx.deployVerticle(new SchedulerVerticle(clock,
-            java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()), jobs))
+    return org.yishi.platform.security.AnonymousCsrf.shared(vertx, config.security().cookieSecure())
+        .onSuccess(tokens -> app.security().anonymousCsrf(tokens))
+        .compose(tokens -> vertx.deployVerticle(new SchedulerVerticle(clock,
+            java.util.concurrent.TimeUnit.SECONDS.toMillis(config.schedulerIntervalSeconds()), jobs)))
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(app, copy),
             new DeploymentOptions().setInstances(config.httpInstances())))
         .map(id -> {

@@ -153,34 +153,28 @@ public final class RequestStore {
    * shows the progress of the one it was merged into.
    */
   public Future<JsonObject> timeline(String code) {
-    return pool.preparedQuery("""
-            WITH own AS (SELECT * FROM resident_request WHERE tracking_code = $1),
-                 eff AS (SELECT coalesce(t.id, o.id) AS id, coalesce(t.status, o.status) AS status,
-                                coalesce(t.triaged_at, o.triaged_at) AS triaged_at, coalesce(t.reply, o.reply) AS reply
-                           FROM own o LEFT JOIN resident_request t ON t.id = o.merged_into),
-                 link AS (SELECT tr.topic_id, tr.linked_at FROM topic_request tr JOIN eff ON tr.request_id = eff.id),
-                 held AS (SELECT min(m.ends_at) AS at FROM meeting m JOIN link ON m.topic_id = link.topic_id WHERE m.status = 'held'),
-                 res AS (SELECT min(x.created_at) AS outcome_at, min(x.implemented_at) AS implemented_at,
-                                min(x.rated_at) AS rated_at, min(x.satisfaction) AS satisfaction
-                           FROM outcome x JOIN meeting m ON m.id = x.meeting_id JOIN link ON m.topic_id = link.topic_id)
-            SELECT o.status, o.created_at, o.due_on, o.triaged_at, o.reply, s.name, c.name_zh, c.name_en,
-                   eff.status, eff.triaged_at, eff.reply, link.linked_at, held.at, res.outcome_at, res.implemented_at,
-                   res.rated_at, res.satisfaction
-              FROM own o JOIN station s ON s.id = o.station_id JOIN topic_category c ON c.key = o.category
-              CROSS JOIN eff LEFT JOIN link ON true CROSS JOIN held CROSS JOIN res""")
+    // the statement lives in the database (V43): PL/pgSQL keeps its plan per connection, and
+    // planning it was most of the page's database CPU (docs/benchmarks.md)
+    return pool.preparedQuery("SELECT * FROM request_timeline($1)")
         .execute(Tuple.of(code))
         .map(rows -> {
           if (rows.size() == 0) {
             return null;
           }
           Row r = rows.iterator().next();
-          return new JsonObject().put("status", r.getString(0)).put("receivedAt", ts(r, 1))
-              .put("dueOn", r.getLocalDate(2).toString()).put("triagedAt", ts(r, 3)).put("reply", r.getString(4))
+          // times as Instants (JSON writes them as ISO-8601 text): the page's steps read them without parsing
+          return new JsonObject().put("status", r.getString(0)).put("receivedAt", instant(r, 1))
+              .put("dueOn", r.getLocalDate(2).toString()).put("triagedAt", instant(r, 3)).put("reply", r.getString(4))
               .put("stationName", r.getString(5)).put("categoryZh", r.getString(6)).put("categoryEn", r.getString(7))
-              .put("effectiveStatus", r.getString(8)).put("effectiveTriagedAt", ts(r, 9)).put("effectiveReply", r.getString(10))
-              .put("acceptedAt", ts(r, 11)).put("heldAt", ts(r, 12)).put("outcomeAt", ts(r, 13))
-              .put("implementedAt", ts(r, 14)).put("ratedAt", ts(r, 15)).put("satisfaction", r.getString(16));
+              .put("effectiveStatus", r.getString(8)).put("effectiveTriagedAt", instant(r, 9)).put("effectiveReply", r.getString(10))
+              .put("acceptedAt", instant(r, 11)).put("heldAt", instant(r, 12)).put("outcomeAt", instant(r, 13))
+              .put("implementedAt", instant(r, 14)).put("ratedAt", instant(r, 15)).put("satisfaction", r.getString(16));
         });
+  }
+
+  private static java.time.Instant instant(Row r, int i) {
+    OffsetDateTime t = r.getOffsetDateTime(i);
+    return t == null ? null : t.toInstant();
   }
 
   private static String ts(Row r, int i) {

@@ -21,32 +21,32 @@ final class Timeline {
 
   static List<Map<String, Object>> steps(JsonObject t, ZoneId zone) {
     List<Map<String, Object>> out = new ArrayList<>();
-    out.add(step(zone, "received", t.getString("receivedAt"), null));
+    out.add(step(zone, "received", t.getInstant("receivedAt"), null));
     if ("merged".equals(t.getString("status"))) {
-      out.add(step(zone, "merged", t.getString("triagedAt"), null));
+      out.add(step(zone, "merged", t.getInstant("triagedAt"), null));
     }
     String status = t.getString("effectiveStatus");
     switch (status) {
-      case "answered" -> out.add(step(zone, "answered", t.getString("effectiveTriagedAt"), t.getString("effectiveReply")));
-      case "declined" -> out.add(step(zone, "declined", t.getString("effectiveTriagedAt"), t.getString("effectiveReply")));
-      case "hidden" -> out.add(step(zone, "closed", t.getString("effectiveTriagedAt"), null));
+      case "answered" -> out.add(step(zone, "answered", t.getInstant("effectiveTriagedAt"), t.getString("effectiveReply")));
+      case "declined" -> out.add(step(zone, "declined", t.getInstant("effectiveTriagedAt"), t.getString("effectiveReply")));
+      case "hidden" -> out.add(step(zone, "closed", t.getInstant("effectiveTriagedAt"), null));
       default -> {
         // received (waiting) or accepted: the consultation path, each step done or still to come
-        out.add(step(zone, "accepted", t.getString("acceptedAt"), null));
-        out.add(step(zone, "held", t.getString("heldAt"), null));
-        out.add(step(zone, "outcome", t.getString("outcomeAt"), null));
-        out.add(step(zone, "implemented", t.getString("implementedAt"), null));
-        out.add(step(zone, "rated", t.getString("ratedAt"), t.getString("satisfaction")));
+        out.add(step(zone, "accepted", t.getInstant("acceptedAt"), null));
+        out.add(step(zone, "held", t.getInstant("heldAt"), null));
+        out.add(step(zone, "outcome", t.getInstant("outcomeAt"), null));
+        out.add(step(zone, "implemented", t.getInstant("implementedAt"), null));
+        out.add(step(zone, "rated", t.getInstant("ratedAt"), t.getString("satisfaction")));
       }
     }
     return out;
   }
 
-  private static Map<String, Object> step(ZoneId zone, String key, String at, String detail) {
+  private static Map<String, Object> step(ZoneId zone, String key, Instant at, String detail) {
     Map<String, Object> s = new HashMap<>();
     s.put("key", key);
     s.put("done", at != null);
-    s.put("on", at == null ? null : LocalDate.ofInstant(Instant.parse(at), zone).toString());
+    s.put("on", at == null ? null : LocalDate.ofInstant(at, zone).toString());
     s.put("detail", detail);
     return s;
   }

@@ -68,11 +68,14 @@ class NodeTest {
       assertTrue(r.headers().allValues("set-cookie").stream().noneMatch(c -> c.startsWith("yishi_session=")),
           path + " set " + r.headers().allValues("set-cookie"));
     }
-    // a page with a form still gets its session (for the CSRF token)
+    // a page with a form gets no session either: its CSRF token is the signed one of its own cookie
+    // (docs/security.md; AnonymousCsrfTest covers every public page)
     HttpResponse<String> login = Http.get(base + "/login");
     assertEquals(200, login.statusCode());
-    assertTrue(login.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("yishi_session=")),
-        "the sign-in page keeps its session");
+    assertTrue(login.headers().allValues("set-cookie").stream().noneMatch(c -> c.startsWith("yishi_session=")),
+        "the sign-in page makes no session");
+    assertTrue(login.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("yishi_csrf=")),
+        "the sign-in page sets the anonymous CSRF cookie");
   }
 
   @Test

@@ -76,7 +76,9 @@ public final class HttpVerticle extends VerticleBase {
     // pages use the clustered session; the API uses bearer tokens only (so it needs no CSRF token)
     // decided on the normalised path the router matches: //api/... or /x/../api/... is the API too
     router.route().handler(ctx -> {
-      if (org.yishi.platform.security.Security.isApi(ctx)) {
+      // anonymous visitors' CSRF tokens need no session (docs/security.md)
+      ctx.put(org.yishi.platform.security.Csrf.ANONYMOUS, app.security().anonymousCsrf());
+      if (org.yishi.platform.security.Security.isApi(ctx) || withoutSession(ctx)) {
         ctx.next();
       } else {
         ctx.put(org.yishi.platform.security.Security.SESSION_HANDLER, sessions);
@@ -96,6 +98,17 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(405, errors);
     router.errorHandler(500, errors);
     return router;
+  }
+
+  /**
+   * A page read (GET, HEAD) by a browser without a session cookie: nobody is signed in and nothing
+   * can sign in, so it skips the session handler (which would make, though not store, a new session
+   * object for every such request). Such a request has no {@code ctx.session()}.
+   */
+  private static boolean withoutSession(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    return (m == HttpMethod.GET || m == HttpMethod.HEAD)
+        && ctx.request().getCookie(org.yishi.platform.security.Security.SESSION_COOKIE) == null;
   }
 
   /**

@@ -36,6 +36,7 @@ public final class Security {
   private final RateLimiter limiter;
   private final Idempotency idempotency;
   private final long sessionMaxMillis;
+  private volatile AnonymousCsrf anonymousCsrf;
 
   /** A guard without request limits or idempotency keys (tools and tests). */
   public Security(Authenticator authenticator) {
@@ -109,6 +110,16 @@ public final class Security {
       return null;
     }
     return p;
+  }
+
+  /** The anonymous visitors' CSRF tokens of this node (the cluster's key), set once before HTTP starts. */
+  public void anonymousCsrf(AnonymousCsrf tokens) {
+    this.anonymousCsrf = tokens;
+  }
+
+  /** The anonymous visitors' CSRF tokens, or null before the node has its key (their forms then fail closed). */
+  public AnonymousCsrf anonymousCsrf() {
+    return anonymousCsrf;
   }
 
   /** The idempotency step that follows the guard (passes everything on when the node has none). */
