@@ -120,7 +120,7 @@ public final class Node {
         () -> new CommitteeRoutes(app, s.members()).router(),
         () -> new MyRoutes(app, points, s.accounts()::createMemberAccount).router(),
         points,
-        () -> new InvitationRoutes(app, s.invitations()).router(),
+        new InvitationRoutes(app, s.invitations(), s.members()),
         () -> new CheckinRoutes(app, s.checkins()).router(),
         () -> new MeetingRoutes(app, s.meetings(), Bridges.committeeMembers(s.members().store()), s.feeds()).router(),
         () -> new RecordRoutes(app, s.records(), s.meetings(), s.attachments(), s.checkins().store()::attendance).router(),

@@ -2,7 +2,6 @@ package org.yishi.member;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.http.AppException;
@@ -12,6 +11,7 @@ import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
+import org.yishi.platform.web.Routes;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -20,23 +20,19 @@ import java.util.Map;
  * Invitation links for members' accounts: staff send one from the member's page or the API; the member
  * opens it ({@code /join/<secret>}, no account needed yet) and sets their password.
  */
-public record InvitationRoutes(App app, InvitationService invitations) {
+public record InvitationRoutes(App app, InvitationService invitations, MemberService members) implements Routes {
 
-  /** The routes; the composition root builds one instance per HTTP verticle. */
-  public Router router() {
-    SecureRouter r = app.secureRouter();
+  @Override
+  public void register(SecureRouter r) {
     // the member has no password yet: the link is the proof
     Access joining = Access.open("a member's invitation link: the member has no password yet");
     r.get("/join/:token", joining, this::joinPage);
     r.post("/join/:token", joining, this::joinFromForm);
     r.post("/api/v1/invitations/accept", joining, this::acceptApi);
     // staff over the member's committee
-    MemberStore members = new MemberStore(app.pool());
-    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF)
-        .scoped(Access.byId(id -> members.divisionOf(id).map(code -> code == null ? null : Access.Scope.division(code))));
+    Access staff = Access.roles(Role.ADMIN, Role.CITY_STAFF, Role.DISTRICT_STAFF).scoped(Access.divisionById(members::divisionOf));
     r.post("/api/v1/members/:id/invitation", staff, this::inviteApi);
     r.post("/members/:id/invitation", staff, this::inviteFromForm);
-    return r.router();
   }
 
   private Future<JsonObject> invite(RoutingContext ctx, Input in) {
