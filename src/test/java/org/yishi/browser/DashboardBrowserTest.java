@@ -70,8 +70,10 @@ class DashboardBrowserTest {
       assertTrue(first.startsWith("1 / "), first);
       browser.js("window.stayedOnPage = true");
       browser.find(By.cssSelector("#dormant a[rel=next]")).click();
-      new WebDriverWait(browser.driver(), Duration.ofSeconds(20))
-          .until(d -> d.findElement(By.cssSelector("#dormant .page-item.active")).getText().startsWith("2 / "));
+      // read in the page at once: htmx replaces the list between finding an element and reading it
+      new WebDriverWait(browser.driver(), Duration.ofSeconds(20)).until(d -> String.valueOf(((org.openqa.selenium.JavascriptExecutor) d)
+          .executeScript("const e = document.querySelector('#dormant .page-item.active'); return e ? e.textContent.trim() : ''"))
+          .startsWith("2 / "));
       assertEquals(Boolean.TRUE, browser.js("return window.stayedOnPage === true"), "only the list was fetched, not the page");
       assertTrue(browser.driver().getCurrentUrl().contains("dormant_page=2"), "the address names the page shown");
       assertTrue(browser.driver().findElements(By.cssSelector("#headline [data-key=meetings_held]")).size() == 1,
