@@ -788,8 +788,15 @@ BEGIN
   END IF;
   ms := ARRAY(SELECT m FROM meeting m WHERE m.id = ANY (ids));
   ts := ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(ms)));
-  PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
-                            UNION ALL SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
+  -- an insert has no old rows and a delete no new ones: only the side with rows is computed
+  IF TG_OP = 'INSERT' THEN
+    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l), false);
+  ELSE
+    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
+                              UNION ALL SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
+  END IF;
   IF TG_TABLE_NAME = 'meeting_attendee' THEN
     PERFORM stats_apply_members(ARRAY(SELECT l FROM stats_member_lines(-1, ms, ts, att_o) l
                                       UNION ALL SELECT l FROM stats_member_lines(1, ms, ts, att_n) l));
