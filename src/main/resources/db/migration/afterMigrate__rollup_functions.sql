@@ -645,9 +645,6 @@ BEGIN
   IF cardinality(ids) = 0 THEN
     RETURN;
   END IF;
-  recs := ARRAY(SELECT r FROM meeting_record r WHERE r.meeting_id = ANY (ids));
-  atts := ARRAY(SELECT a FROM meeting_attendee a WHERE a.meeting_id = ANY (ids));
-  outs := ARRAY(SELECT o FROM outcome o WHERE o.meeting_id = ANY (ids));
   -- a meeting that stays under its station, month and category (a status change: the usual case)
   -- neither makes nor empties a counter row: the cheaper apply without the drop of emptied rows
   moved := EXISTS ((SELECT m.id, m.station_id, stats_month(m.starts_at), t.category
@@ -659,6 +656,20 @@ BEGIN
                       FROM unnest(p_old) m JOIN unnest(p_old_topics) t ON t.id = m.topic_id
                     EXCEPT SELECT m.id, m.station_id, stats_month(m.starts_at), t.category
                       FROM unnest(p_new) m JOIN unnest(p_new_topics) t ON t.id = m.topic_id));
+  -- the children's lines under the old and the new state; when no meeting moved, only those that can
+  -- differ: records (counted unless cancelled; on time by the end), attendees (counted when held);
+  -- outcomes count under their meeting's key alone and cancel out
+  IF moved OR EXISTS (SELECT 1 FROM unnest(p_old) x JOIN unnest(p_new) y ON y.id = x.id
+                       WHERE (x.status = 'cancelled') <> (y.status = 'cancelled') OR x.ends_at IS DISTINCT FROM y.ends_at) THEN
+    recs := ARRAY(SELECT r FROM meeting_record r WHERE r.meeting_id = ANY (ids));
+  END IF;
+  IF moved OR EXISTS (SELECT 1 FROM unnest(p_old) x JOIN unnest(p_new) y ON y.id = x.id
+                       WHERE (x.status = 'held') <> (y.status = 'held')) THEN
+    atts := ARRAY(SELECT a FROM meeting_attendee a WHERE a.meeting_id = ANY (ids));
+  END IF;
+  IF moved THEN
+    outs := ARRAY(SELECT o FROM outcome o WHERE o.meeting_id = ANY (ids));
+  END IF;
   PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, p_old, p_old_topics, recs, atts, outs, true) l
                             UNION ALL SELECT l FROM stats_lines(1, p_new, p_new_topics, recs, atts, outs, true) l), moved);
   IF cardinality(atts) > 0 THEN
