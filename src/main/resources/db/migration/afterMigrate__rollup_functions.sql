@@ -429,7 +429,9 @@ END $$;
 -- left NULL: stats_apply sets the station's). Meetings in the states p_meetings, with their topics
 -- p_topics; children p_records, p_attendees, p_outcomes counted under their meeting's state in
 -- p_meetings; the meetings' own counters only with p_meeting_level. The same definitions as
--- stats_counted_categories, row by row (StatsDeltaTest compares the two).
+-- stats_counted_categories, row by row (StatsDeltaTest compares the two). Each children's branch
+-- is gated on its array having rows: a one-time filter in the callers' cached (generic) plans, so a
+-- trigger for one table runs one branch, not four.
 CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
     p_records meeting_record[], p_attendees meeting_attendee[], p_outcomes outcome[], p_meeting_level boolean)
   RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
@@ -471,14 +473,14 @@ CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_t
              p_sign * (CASE WHEN r.filed_at <= m.ends_at + interval '7 days' THEN 1 ELSE 0 END),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
              m.category
-    FROM m JOIN unnest(p_records) r ON r.meeting_id = m.id WHERE m.status <> 'cancelled'
+    FROM m JOIN unnest(p_records) r ON r.meeting_id = m.id WHERE cardinality(p_records) > 0 AND m.status <> 'cancelled'
   UNION ALL
   SELECT m.station_id, m.month, NULL::char(12),
              0, 0, 0, 0, 0, 0, 0, 0, 0,
              p_sign * (1),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
              m.category
-    FROM m JOIN unnest(p_attendees) a ON a.meeting_id = m.id WHERE m.status = 'held'
+    FROM m JOIN unnest(p_attendees) a ON a.meeting_id = m.id WHERE cardinality(p_attendees) > 0 AND m.status = 'held'
   UNION ALL
   SELECT m.station_id, m.month, NULL::char(12),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -500,7 +502,7 @@ CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_t
              p_sign * (CASE WHEN o.form = 'proposal' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN o.form = 'bulletin' THEN 1 ELSE 0 END),
              m.category
-    FROM m JOIN unnest(p_outcomes) o ON o.meeting_id = m.id
+    FROM m JOIN unnest(p_outcomes) o ON o.meeting_id = m.id WHERE cardinality(p_outcomes) > 0
 $$;
 
 -- A topic's own counters (proposed, approved, rejected) under its station, creation month and category.
