@@ -1,4 +1,4 @@
-package org.yishi.stats;
+package org.yishi.platform.web;
 
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
