@@ -33,6 +33,13 @@ public final class EncodedPart {
   private static final byte[] FINAL_BLOCK = {3, 0};
   /** One compressor per event-loop thread for the per-request text (reset before each use). */
   private static final ThreadLocal<Deflater> FAST = ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
+  /** The compressor's output buffer of each thread. */
+  private static final ThreadLocal<byte[]> CHUNK = ThreadLocal.withInitial(() -> new byte[16_384]);
+  /**
+   * Per-request text up to this many bytes goes as a stored (uncompressed) block: between two parts
+   * (a form's CSRF field between the pieces of a shared section) compressing would cost more than it saves.
+   */
+  private static final int STORED_UP_TO = 512;
 
   public final byte[] utf8;
   public final byte[] deflated;
@@ -131,9 +138,18 @@ public final class EncodedPart {
       size += text.length;
       if (p instanceof EncodedPart e) {
         out.appendBytes(e.deflated);
-      } else if (text.length > 0) {
+      } else if (text.length > STORED_UP_TO) {
         fast.reset();
-        out.appendBytes(deflate(fast, text));
+        fast.setInput(text);
+        byte[] chunk = CHUNK.get();
+        int n;
+        do {
+          n = fast.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
+          out.appendBytes(chunk, 0, n);
+        } while (n == chunk.length); // a full buffer: more of the flush may follow
+      } else if (text.length > 0) {
+        // a stored block (BFINAL 0, BTYPE 00, padded to the byte the previous sync flush ended on): LEN, NLEN, the bytes
+        out.appendByte((byte) 0).appendUnsignedShortLE(text.length).appendUnsignedShortLE(~text.length & 0xffff).appendBytes(text);
       }
     }
     return out.appendBytes(FINAL_BLOCK).appendIntLE((int) crc.getValue()).appendIntLE((int) size);
