@@ -28,7 +28,9 @@ import java.util.function.Function;
  * browser session of an administrator, city staff (the focus city), district staff and a coordinator
  * (of the busiest station of the district read), at the read benchmarks' connection count, beside
  * {@code GET /health}; and what one page costs in CPU, of the node and of the database, beside the
- * city roll-up's ({@code GET /api/v1/stats/rollup}) measured the same way in the same run.
+ * city roll-up's ({@code GET /api/v1/stats/rollup}) measured the same way in the same run. Pages are
+ * asked for as browsers ask ({@code Accept-Encoding: gzip}); {@code home_district_identity} is the
+ * district's page uncompressed, for comparison.
  *
  * <p>CPU is read from {@code /proc}: the node's process ({@code --node-pid}) and the embedded
  * database's process tree ({@code --db-pid}: the PostgreSQL postmaster and its backends),
@@ -62,12 +64,17 @@ final class HomeBenchmarks {
     List<Account> roles = accounts();
     Cpu rollup = cpu(b.get(b.nodes, b.rollupPath(b.units.city()), true));
     System.out.println("[bench] roll-up city CPU per request: node " + ms(rollup.node()) + " ms, database " + ms(rollup.db()) + " ms");
-    for (Account role : roles) {
+    List<Account> passes = new ArrayList<>(roles);
+    passes.add(roles.get(2)); // the district's page once more, uncompressed
+    for (int i = 0; i < passes.size(); i++) {
+      Account role = passes.get(i);
+      boolean gzip = i < roles.size();
       String cookie = b.pageSession(node, role.username(), role.password());
-      Function<WebClient, Load.Op> page = home(cookie);
+      Function<WebClient, Load.Op> page = home(cookie, gzip);
       Load.Result r = b.load(b.users, page);
       Cpu cost = cpu(page);
-      JsonObject e = Results.entry("home_" + role.name(), "GET / (work queue, HTML, signed-in session) of " + role.scope() + ", "
+      JsonObject e = Results.entry("home_" + role.name() + (gzip ? "" : "_identity"), "GET / (work queue, HTML, signed-in session"
+          + (gzip ? ", Accept-Encoding: gzip" : ", uncompressed") + ") of " + role.scope() + ", "
           + b.users + " connections; CPU per page: node " + ms(cost.node()) + " ms, database " + ms(cost.db())
           + " ms (the city roll-up's, same run: node " + ms(rollup.node()) + " ms, database " + ms(rollup.db()) + " ms)",
           r.ops().rate(), "pages/s");
@@ -85,13 +92,19 @@ final class HomeBenchmarks {
     }
   }
 
-  /** GET / with the session; the page must be the queue (its sections), not the sign-in page. */
-  private Function<WebClient, Load.Op> home(String cookie) {
+  /**
+   * GET / with the session; the page must be the queue (its sections), not the sign-in page: read as
+   * text uncompressed; compressed, a gzip answer (not inflated here: the client's CPU is not the node's).
+   */
+  private Function<WebClient, Load.Op> home(String cookie, boolean gzip) {
     return client -> (meter, user) -> {
       URI n = b.nodes.get(user % b.nodes.size());
-      return meter.time(client.get(n.getPort(), n.getHost(), "/").putHeader("Cookie", cookie).send(), 200)
-          .compose(resp -> resp.bodyAsString().contains("id=\"queue-") ? Future.succeededFuture()
-              : Future.failedFuture("GET / is not a work queue"));
+      var request = client.get(n.getPort(), n.getHost(), "/").putHeader("Cookie", cookie);
+      if (gzip) {
+        request.putHeader("Accept-Encoding", "gzip");
+      }
+      return meter.time(request.send(), 200).compose(resp -> (gzip ? "gzip".equals(resp.getHeader("Content-Encoding"))
+          : resp.bodyAsString().contains("id=\"queue-")) ? Future.succeededFuture() : Future.failedFuture("GET / is not a work queue"));
     };
   }
 

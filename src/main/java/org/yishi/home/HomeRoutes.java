@@ -8,6 +8,8 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
+import org.yishi.platform.web.EncodedPart;
+import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
 import org.yishi.platform.web.TextSize;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,21 +89,71 @@ public final class HomeRoutes implements Routes {
     }
     queueOf(me).onSuccess(queue -> {
       badges.put(me, queue.getLong("total"));
+      Locale l = Web.locale(ctx);
       Map<String, Object> model = new HashMap<>();
-      model.put("queue", queue.getMap());
+      Map<String, EncodedPart> parts = new HashMap<>();
       List<Map<String, Object>> sections = new ArrayList<>();
-      for (Map<String, Object> section : Web.rows(queue.getJsonArray("sections"))) {
-        Map<String, Object> copy = new HashMap<>(section);
-        copy.put("items", Web.rows((JsonArray) section.get("items")));
+      for (Object o : queue.getJsonArray("sections")) {
+        JsonObject section = (JsonObject) o;
+        Map<String, Object> copy = new HashMap<>();
+        if (section.containsKey(SharedSections.PART)) {
+          // shared by the scope: rendered once per copy and locale, spliced in between the caller's CSRF fields
+          List<String> markers = new ArrayList<>();
+          List<EncodedPart> pieces = store.shared().rendered(section, I18n.tag(l), () -> pieces(section, l));
+          for (int i = 0; i < pieces.size(); i++) {
+            String name = section.getString("key") + '.' + i;
+            parts.put(name, pieces.get(i));
+            markers.add(EncodedPart.marker(name));
+          }
+          copy.put("pieces", markers);
+        } else {
+          copy.putAll(sectionModel(section));
+        }
         sections.add(copy);
       }
+      model.put("queue", Map.of("total", queue.getLong("total")));
       model.put("sections", sections);
       model.put("queueCount", queue.getLong("total"));
       if (me.is(Role.ADMIN)) {
         model.put("members", app.cluster().getNodes().size()); // the operators' concern, not the users'
       }
-      app.web().page(ctx, "home", model);
+      String html;
+      try {
+        html = app.web().html(ctx, "home", model);
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+        return;
+      }
+      EncodedPart.send(ctx, 200, "text/html; charset=utf-8", html, parts);
     }).onFailure(ctx::fail);
+  }
+
+  /** A section as the template reads it. */
+  private static Map<String, Object> sectionModel(JsonObject section) {
+    Map<String, Object> copy = new HashMap<>(section.getMap());
+    copy.put("items", Web.rows(section.getJsonArray("items")));
+    return copy;
+  }
+
+  /** What stands for the caller's CSRF field in a shared section's rendering (split there, see home.peb). */
+  private static final String CSRF_FIELD = "<input type=\"hidden\" name=\"_csrf\" value=\"";
+  private static final String SHARED_CSRF = "shared-section";
+
+  /**
+   * A shared section rendered for every user of its scope: the text between its forms' CSRF fields,
+   * each piece kept encoded ({@link EncodedPart}); the page puts the caller's own field between them.
+   */
+  private List<EncodedPart> pieces(JsonObject section, Locale l) {
+    String html = app.web().render("home/section", Map.of("s", sectionModel(section), "csrf", SHARED_CSRF), l);
+    List<EncodedPart> pieces = new ArrayList<>();
+    String field = CSRF_FIELD + SHARED_CSRF + "\">";
+    int at = 0;
+    for (int next = html.indexOf(field); next >= 0; next = html.indexOf(field, at)) {
+      pieces.add(EncodedPart.of(html.substring(at, next)));
+      at = next + field.length();
+    }
+    pieces.add(EncodedPart.of(html.substring(at)));
+    return List.copyOf(pieces);
   }
 
   /**
@@ -144,6 +197,7 @@ public final class HomeRoutes implements Routes {
     Principal me = Security.principal(ctx);
     queueOf(me).onSuccess(queue -> {
       badges.put(me, queue.getLong("total"));
+      queue.getJsonArray("sections").forEach(section -> SharedSections.untagged((JsonObject) section));
       Json.ok(ctx, queue);
     }).onFailure(ctx::fail);
   }

@@ -51,9 +51,22 @@ public final class SharedSections {
   /** Copies kept at most before the expired ones are swept (units × days × sections). */
   private static final int SWEEP_ABOVE = 2_000;
 
-  /** A copy: its unit ({@code prefix}) or station set ({@code stations}), or neither (dropped by age only). */
-  private record Entry(String prefix, Set<Long> stations, Future<JsonObject> section, long at) {
+  /**
+   * The field of a section handed out from a copy that names the copy ({@link #rendered}); the API
+   * does not show it ({@link #untagged}).
+   */
+  static final String PART = "sharedPart";
+
+  /**
+   * A copy: its unit ({@code prefix}) or station set ({@code stations}), or neither (dropped by age only);
+   * {@code tag} names this very copy, {@code rendered} holds what was rendered from it (per locale), so
+   * that a rendering goes with the data it was rendered from.
+   */
+  private record Entry(String prefix, Set<Long> stations, Future<JsonObject> section, long at, String tag,
+                       Map<String, Object> rendered) {
   }
+
+  private final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
 
   private final long ttl;
   private final LongSupplier clock;
@@ -127,7 +140,7 @@ public final class SharedSections {
     Entry e = entries.get(key);
     if (e == null || now - e.at() >= ttl) {
       Promise<JsonObject> promise = Promise.promise();
-      Entry fresh = new Entry(prefix, stations, promise.future(), now);
+      Entry fresh = new Entry(prefix, stations, promise.future(), now, key + '#' + copies.incrementAndGet(), new ConcurrentHashMap<>());
       boolean mine = e == null ? entries.putIfAbsent(key, fresh) == null : entries.replace(key, e, fresh);
       if (mine) {
         read.get().onComplete(promise);
@@ -137,10 +150,38 @@ public final class SharedSections {
       } else {
         // another reader started one first (or a change dropped the copy meanwhile): share that, or read alone
         Entry other = entries.get(key);
-        return other != null ? other.section().map(JsonObject::copy) : read.get();
+        return other != null ? other.section().map(j -> tagged(j, other)) : read.get();
       }
     }
-    return e.section().map(JsonObject::copy);
+    Entry copy = e;
+    return e.section().map(j -> tagged(j, copy));
+  }
+
+  /** The caller's own copy of a section, naming the copy it came from ({@link #PART}). */
+  private static JsonObject tagged(JsonObject section, Entry from) {
+    return section.copy().put(PART, from.tag());
+  }
+
+  /** {@code section} without the name of the copy it came from (as the API shows it). */
+  static JsonObject untagged(JsonObject section) {
+    section.remove(PART);
+    return section;
+  }
+
+  /**
+   * What {@code render} makes of the shared section {@code section} (handed out by this node's copies)
+   * for {@code locale}: kept with the copy, so that it is dropped with it (by a change heard of or by
+   * age) and never outlives the data it was rendered from; rendered for this caller alone when the
+   * copy has been dropped or replaced since the section was handed out.
+   */
+  @SuppressWarnings("unchecked")
+  <T> T rendered(JsonObject section, String locale, Supplier<T> render) {
+    String tag = section.getString(PART);
+    Entry e = tag == null ? null : entries.get(tag.substring(0, tag.lastIndexOf('#')));
+    if (e == null || !e.tag().equals(tag)) {
+      return render.get();
+    }
+    return (T) e.rendered().computeIfAbsent(locale, l -> render.get());
   }
 
   /**
@@ -167,6 +208,11 @@ public final class SharedSections {
     } else if (inside) {
       entries.values().removeIf(x -> x.stations() != null);
     }
+  }
+
+  /** How many renderings are kept with the copies (a test's look inside). */
+  int renderings() {
+    return entries.values().stream().mapToInt(e -> e.rendered().size()).sum();
   }
 
   /** Drops every copy (a test's fresh start). */

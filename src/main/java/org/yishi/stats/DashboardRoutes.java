@@ -16,6 +16,7 @@ import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.Role;
 import org.yishi.platform.security.SecureRouter;
 import org.yishi.platform.security.Security;
+import org.yishi.platform.web.EncodedPart;
 import org.yishi.platform.web.I18n;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.web.Text;

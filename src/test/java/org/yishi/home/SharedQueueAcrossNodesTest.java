@@ -144,6 +144,8 @@ class SharedQueueAcrossNodesTest {
     assertTrue(items(apiOne, d1, "topicApprovals").contains(first));
     assertTrue(items(apiTwo, d1b, "topicApprovals").contains(first), "the other node reads its own copy");
     assertTrue(items(apiTwo, c1, "topics").contains(first), "the coordinator's station set: submitted, awaiting approval");
+    Browser d1bPages = new Browser(two.baseUrl()).login("d1b", AccountFixtures.PASSWORD);
+    assertTrue(d1bPages.getGzipped("/").contains("action=\"/topics/" + first + "/transition\""), "on d1b's page on node 2");
 
     // written in SQL: no event, so each node's copy stands (ten minutes here) for every user of 洮北区
     long second = submittedTopic(haiming, "老旧小区停车难");
@@ -164,6 +166,68 @@ class SharedQueueAcrossNodesTest {
     assertTrue(leaves(apiTwo, d1b, "topicApprovals", first), "gone from the other user's page on node 2");
     assertTrue(items(apiTwo, d1b, "topicApprovals").contains(second));
     assertTrue(leaves(apiTwo, c1, "topics", first), "and from the coordinator's on node 2 (dropped by the station)");
+    // the section's rendering went with node 2's copy: the next page, compressed or not, no longer shows the item
+    String page = d1bPages.getGzipped("/");
+    assertFalse(page.contains("action=\"/topics/" + first + "/transition\""), "gone from d1b's page on node 2");
+    assertTrue(page.contains("action=\"/topics/" + second + "/transition\""), page);
+    assertFalse(d1bPages.get("/").body().contains("action=\"/topics/" + first + "/transition\""));
+  }
+
+  /** A page with each form's idempotency token (new for every rendering) blanked. */
+  private static String tokensBlanked(String page) {
+    return page.replaceAll("name=\"_idempotency\" value=\"[^\"]+\"", "name=\"_idempotency\" value=\"\"");
+  }
+
+  /** The values of the CSRF fields of a page. */
+  private static Set<String> csrfFields(String page) {
+    Set<String> values = new TreeSet<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]*)\"").matcher(page);
+    while (m.find()) {
+      values.add(m.group(1));
+    }
+    return values;
+  }
+
+  @Test
+  void aCompressedHomePageIsTheSamePageAndSharedSectionsCarryOnlyTheCallersOwnToken() {
+    long haiming = f.stations.get(AccountFixtures.HAIMING);
+    one.app().pool().query("UPDATE station SET status = 'active' WHERE id = " + haiming).execute().await();
+    long topic = submittedTopic(haiming, "<script>alert('议题')</script>");
+    Browser d1 = new Browser(one.baseUrl()).login("d1", AccountFixtures.PASSWORD);
+    Browser d1b = new Browser(one.baseUrl()).login("d1b", AccountFixtures.PASSWORD);
+    String approve = "action=\"/topics/" + topic + "/transition\"";
+    for (int i = 0; i < 2; i++) { // rendered, then from the kept rendering
+      String gzipped = d1.getGzipped("/");
+      String plain = d1.get("/").body();
+      assertEquals(tokensBlanked(plain), tokensBlanked(gzipped), "the compressed page inflates to the uncompressed one");
+      assertTrue(gzipped.contains(approve) && gzipped.contains("&lt;script&gt;alert("), "the shared section, escaped");
+      assertFalse(gzipped.contains("<script>alert("));
+      assertEquals(Set.of(d1.csrf()), csrfFields(gzipped), "every form carries d1's own token");
+      assertFalse(gzipped.contains("洮北区政协二"), "nor d1b's name");
+
+      String other = d1b.getGzipped("/");
+      assertTrue(other.contains(approve), "the same shared section for d1b");
+      assertEquals(Set.of(d1b.csrf()), csrfFields(other), "every form carries d1b's own token");
+      assertFalse(other.contains(d1.csrf()), "never d1's");
+      assertTrue(other.contains("洮北区政协二"), "d1b's own name");
+      assertEquals(tokensBlanked(d1b.get("/").body()), tokensBlanked(other));
+    }
+    assertTrue(one.services().queue().shared().renderings() > 0, "the shared sections were spliced in from their kept rendering");
+    // each form has its own idempotency token on each page, also inside the shared section
+    String page = d1.getGzipped("/");
+    java.util.regex.Matcher tokens = java.util.regex.Pattern.compile("name=\"_idempotency\" value=\"([^\"]+)\"").matcher(page);
+    Set<String> seen = new java.util.HashSet<>();
+    int forms = 0;
+    while (tokens.find()) {
+      forms++;
+      seen.add(tokens.group(1));
+    }
+    assertEquals(csrfCount(page), forms, "a token beside every CSRF field");
+    assertEquals(forms, seen.size(), "each different");
+  }
+
+  private static int csrfCount(String page) {
+    return page.split("name=\"_csrf\"", -1).length - 1;
   }
 
   @Test

@@ -71,6 +71,35 @@ public final class Browser {
     return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers).GET());
   }
 
+  /**
+   * A GET as a browser that accepts gzip makes it: the answer must be gzip-compressed (and vary by
+   * {@code Accept-Encoding}) with 200; its text, inflated here, is returned (and read as {@link #get} reads a page).
+   */
+  public String getGzipped(String path) {
+    try {
+      HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept-Encoding", "gzip, deflate, br")
+          .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, r.statusCode(), path);
+      assertEquals("gzip", r.headers().firstValue("Content-Encoding").orElse(""), path + " not compressed");
+      assertEquals("Accept-Encoding", r.headers().firstValue("Vary").orElse(""));
+      String text;
+      try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      Matcher m = CSRF.matcher(text);
+      if (m.find()) {
+        csrf = m.group(1);
+      }
+      lastPage = text;
+      return text;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A GET of a file (an export): the body as bytes. */
   public HttpResponse<byte[]> getBytes(String path) {
     try {

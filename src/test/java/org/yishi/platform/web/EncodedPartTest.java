@@ -1,4 +1,4 @@
-package org.yishi.stats;
+package org.yishi.platform.web;
 
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Pages spliced from per-request text and kept parts: the gzip member inflates to exactly the text
  * with each marker replaced (Chinese text, empty text between parts, a part longer than the
- * compressor's buffer, an empty part); an unknown or unclosed marker is refused; which
+ * compressor's buffer, an empty part, short text stored between parts); an unknown or unclosed marker is refused; which
  * {@code Accept-Encoding} headers get gzip.
  */
 class EncodedPartTest {
@@ -52,6 +52,13 @@ class EncodedPartTest {
         + "<section>洮北区 &lt;script&gt; 12</section></body></html>";
     assertEquals(expected, gunzip(EncodedPart.gzip(EncodedPart.pieces(html, parts))));
     assertEquals(expected, identity(html, parts));
+    // per-request text longer than the compressor's buffer, and short text (a CSRF field) between parts, stored as is
+    String field = "<input type=\"hidden\" name=\"_csrf\" value=\"令牌\">";
+    String spliced = big + EncodedPart.marker("top") + field + EncodedPart.marker("top") + field + "x".repeat(600) + EncodedPart.marker("empty");
+    String inflated = big + "<section>洮北区 &lt;script&gt; 12</section>" + field + "<section>洮北区 &lt;script&gt; 12</section>" + field
+        + "x".repeat(600);
+    assertEquals(inflated, gunzip(EncodedPart.gzip(EncodedPart.pieces(spliced, parts))));
+    assertEquals(field, gunzip(EncodedPart.gzip(EncodedPart.pieces(field, Map.of()))), "a short page: one stored block");
     assertEquals("只有文字", gunzip(EncodedPart.gzip(EncodedPart.pieces("只有文字", Map.of()))), "a page without parts");
     assertEquals("", gunzip(EncodedPart.gzip(EncodedPart.pieces("", Map.of()))), "an empty page");
   }

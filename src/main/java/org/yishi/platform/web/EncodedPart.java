@@ -1,4 +1,4 @@
-package org.yishi.stats;
+package org.yishi.platform.web;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -11,9 +11,10 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * A rendered part of the dashboard kept as it goes on the wire: its UTF-8 bytes and the same bytes
- * deflated (raw deflate blocks ending on a sync flush), so that a page spliced from the text rendered
- * for its request and these parts is neither encoded nor compressed again for each reader.
+ * A rendered part of a page (the dashboard's figures, the work queue's shared sections) kept as it
+ * goes on the wire: its UTF-8 bytes and the same bytes deflated (raw deflate blocks ending on a sync
+ * flush), so that a page spliced from the text rendered for its request and these parts is neither
+ * encoded nor compressed again for each reader.
  *
  * <p>A gzip answer is one gzip member: its header, the per-request text deflated on its own, each
  * part's deflated bytes as they are kept, an empty final block, the CRC-32 and length of the whole.
@@ -21,9 +22,9 @@ import java.util.zip.Deflater;
  * back only within its own stream's output), which is what makes a kept part reusable inside
  * any page.
  */
-final class EncodedPart {
+public final class EncodedPart {
   /** Where a part goes in a page's text: {@code <!--part:NAME-->}. */
-  static String marker(String name) {
+  public static String marker(String name) {
     return "<!--part:" + name + "-->";
   }
 
@@ -32,9 +33,16 @@ final class EncodedPart {
   private static final byte[] FINAL_BLOCK = {3, 0};
   /** One compressor per event-loop thread for the per-request text (reset before each use). */
   private static final ThreadLocal<Deflater> FAST = ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
+  /** The compressor's output buffer of each thread. */
+  private static final ThreadLocal<byte[]> CHUNK = ThreadLocal.withInitial(() -> new byte[16_384]);
+  /**
+   * Per-request text up to this many bytes goes as a stored (uncompressed) block: between two parts
+   * (a form's CSRF field between the pieces of a shared section) compressing would cost more than it saves.
+   */
+  private static final int STORED_UP_TO = 512;
 
-  final byte[] utf8;
-  final byte[] deflated;
+  public final byte[] utf8;
+  public final byte[] deflated;
 
   private EncodedPart(byte[] utf8, byte[] deflated) {
     this.utf8 = utf8;
@@ -42,7 +50,7 @@ final class EncodedPart {
   }
 
   /** A part from its rendered text (compressed once, at the default level). */
-  static EncodedPart of(String html) {
+  public static EncodedPart of(String html) {
     byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
     Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     try {
@@ -65,7 +73,7 @@ final class EncodedPart {
   }
 
   /** Whether an {@code Accept-Encoding} header accepts gzip (named, and not refused with q=0). */
-  static boolean acceptsGzip(String accept) {
+  public static boolean acceptsGzip(String accept) {
     if (accept == null) {
       return false;
     }
@@ -82,7 +90,7 @@ final class EncodedPart {
    * Ends the response with {@code html} (text rendered for this request) where each
    * {@link #marker} is replaced by its part: gzip-compressed when the client accepts it.
    */
-  static void send(RoutingContext ctx, int status, String contentType, String html, Map<String, EncodedPart> parts) {
+  public static void send(RoutingContext ctx, int status, String contentType, String html, Map<String, EncodedPart> parts) {
     List<Object> pieces = pieces(html, parts);
     ctx.response().setStatusCode(status).putHeader("Content-Type", contentType).putHeader("Vary", "Accept-Encoding");
     if (acceptsGzip(ctx.request().getHeader("Accept-Encoding"))) {
@@ -97,7 +105,7 @@ final class EncodedPart {
   }
 
   /** The page's pieces in order: the text between the markers (UTF-8 bytes) and the parts. */
-  static List<Object> pieces(String html, Map<String, EncodedPart> parts) {
+  public static List<Object> pieces(String html, Map<String, EncodedPart> parts) {
     List<Object> pieces = new ArrayList<>();
     int at = 0;
     while (true) {
@@ -119,7 +127,7 @@ final class EncodedPart {
   }
 
   /** One gzip member of the pieces: the text deflated here, the parts' deflated bytes as kept. */
-  static Buffer gzip(List<Object> pieces) {
+  public static Buffer gzip(List<Object> pieces) {
     CRC32 crc = new CRC32();
     long size = 0;
     Buffer out = Buffer.buffer(16_384).appendBytes(GZIP_HEADER);
@@ -130,9 +138,18 @@ final class EncodedPart {
       size += text.length;
       if (p instanceof EncodedPart e) {
         out.appendBytes(e.deflated);
-      } else if (text.length > 0) {
+      } else if (text.length > STORED_UP_TO) {
         fast.reset();
-        out.appendBytes(deflate(fast, text));
+        fast.setInput(text);
+        byte[] chunk = CHUNK.get();
+        int n;
+        do {
+          n = fast.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
+          out.appendBytes(chunk, 0, n);
+        } while (n == chunk.length); // a full buffer: more of the flush may follow
+      } else if (text.length > 0) {
+        // a stored block (BFINAL 0, BTYPE 00, padded to the byte the previous sync flush ended on): LEN, NLEN, the bytes
+        out.appendByte((byte) 0).appendUnsignedShortLE(text.length).appendUnsignedShortLE(~text.length & 0xffff).appendBytes(text);
       }
     }
     return out.appendBytes(FINAL_BLOCK).appendIntLE((int) crc.getValue()).appendIntLE((int) size);
