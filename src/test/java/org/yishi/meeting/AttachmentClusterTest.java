@@ -48,8 +48,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttachmentClusterTest {
   private static final byte[] PNG_HEAD = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  // a short idle timeout, so that a client stalled mid-upload is cut off within the test
-  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "3");
+  // a short idle timeout, so that a client stalled mid-upload is cut off within the test (not shorter: on
+  // a loaded 2-core machine a working upload can be silent for seconds, and was cut off at 3 s)
+  @RegisterExtension static final NodeExtension NODE = NodeExtension.withAccounts().members(2).env("YISHI_HTTP_IDLE_TIMEOUT_SECONDS", "8");
   /** The running members; the last test closes the first one and takes it out (closing twice is harmless). */
   private static final List<Node> NODES = new ArrayList<>();
   private static final List<Path> DATA = new ArrayList<>();
@@ -212,10 +213,11 @@ class AttachmentClusterTest {
       InputStream in = s.getInputStream();
       in.readAllBytes(); // the server answers (or closes) without storing anything
     }
-    for (int i = 0; i < 100 && !noParts(DATA.get(0)); i++) {
+    // the node deletes the partial file once its worker threads have closed it (slow on a loaded machine)
+    for (int i = 0; i < 300 && !noParts(DATA.get(0)); i++) {
       Thread.sleep(100);
     }
-    assertTrue(noParts(DATA.get(0)), "the truncated upload's temporary file is gone");
+    assertTrue(noParts(DATA.get(0)), "the truncated upload's temporary file is gone: " + parts(DATA.get(0)));
     assertEquals(contents, db.count("SELECT count(*) FROM file_content"), "no content stored");
     assertEquals(chunks, db.count("SELECT count(*) FROM file_chunk"), "no chunk stored");
     assertEquals(rows, db.count("SELECT count(*) FROM attachment"), "no attachment row");
@@ -234,15 +236,34 @@ class AttachmentClusterTest {
           + token + "\r\nContent-Type: image/png\r\nContent-Length: 400000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(png(100_000, 13));
       out.flush();
-      // then nothing more: the node closes the connection after its idle timeout (3 s here)
+      // then nothing more: the node closes the connection after its idle timeout (8 s here)
       assertEquals(-1, s.getInputStream().read(), "the stalled connection is closed by the node");
     }
-    for (int i = 0; i < 100 && !noParts(DATA.get(1)); i++) {
+    for (int i = 0; i < 300 && !noParts(DATA.get(1)); i++) {
       Thread.sleep(100);
     }
-    assertTrue(noParts(DATA.get(1)), "the stalled upload's temporary file is gone");
+    assertTrue(noParts(DATA.get(1)), "the stalled upload's temporary file is gone: " + parts(DATA.get(1)));
     assertEquals(contents, db.count("SELECT count(*) FROM file_content"), "no content stored");
     assertEquals(rows, db.count("SELECT count(*) FROM attachment"), "no attachment row");
+  }
+
+  /** What is left in the node's spool directory, with sizes and ages, for the failure message. */
+  private static String parts(Path dataDir) throws Exception {
+    Path uploads = dataDir.resolve("uploads");
+    if (!Files.exists(uploads)) {
+      return "[]";
+    }
+    try (Stream<Path> parts = Files.list(uploads)) {
+      long now = System.currentTimeMillis();
+      return parts.map(p -> {
+        try {
+          return p.getFileName() + " (" + Files.size(p) + " bytes, modified "
+              + (now - Files.getLastModifiedTime(p).toMillis()) + " ms ago)";
+        } catch (java.io.IOException e) {
+          return p.getFileName() + " (" + e + ")";
+        }
+      }).toList().toString();
+    }
   }
 
   private static boolean noParts(Path dataDir) throws Exception {
