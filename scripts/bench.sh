@@ -180,6 +180,9 @@ if wanted cluster; then
   YISHI_JAVA_OPTS="-Xmx1g ${YISHI_BENCH_NODE_OPTS:-}" cluster start 3
   bench_java cluster "${common[@]}" --only cluster \
     --nodes "http://127.0.0.1:$HTTP_PORT,http://127.0.0.1:$((HTTP_PORT + 1)),http://127.0.0.1:$((HTTP_PORT + 2))"
+  echo "-- each node since it started (cluster_write's PUTs; node 1's include the single-node write):"
+  bash scripts/bench-node-metrics.sh "http://127.0.0.1:$HTTP_PORT" "http://127.0.0.1:$((HTTP_PORT + 1))" \
+    "http://127.0.0.1:$((HTTP_PORT + 2))" | tee "$RUN_DIR/cluster-nodes.txt" || true
 fi
 
 if wanted notify; then
