@@ -18,6 +18,7 @@
 #   YISHI_BENCH_SMTP_PORT (15525) / YISHI_BENCH_ROBOT_PORT (15580): the notify benchmark's SMTP sink and
 #   robot endpoints in the bench JVM.
 #   YISHI_BENCH_NODE_OPTS: JVM options added to every node's -Xmx1g (e.g. -Xlog:gc*:file=target/gc-%p.log).
+#   YISHI_BENCH_CLUSTER_WARMUP (20): the warm-up of the cluster benchmarks, after nodes 2 and 3 join.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$YISHI_HOME"
@@ -178,7 +179,9 @@ fi
 if wanted cluster; then
   echo "-- 6. cluster: nodes 2 and 3 join ..."
   YISHI_JAVA_OPTS="-Xmx1g ${YISHI_BENCH_NODE_OPTS:-}" cluster start 3
-  bench_java cluster "${common[@]}" --only cluster \
+  # nodes 2 and 3 have just started (cold JIT, partitions moving to them) while node 1 is warm from the
+  # benchmarks before: without a longer warm-up the joined members' slow first seconds make the p99
+  bench_java cluster "${common[@]}" --warmup "${YISHI_BENCH_CLUSTER_WARMUP:-20}" --only cluster \
     --nodes "http://127.0.0.1:$HTTP_PORT,http://127.0.0.1:$((HTTP_PORT + 1)),http://127.0.0.1:$((HTTP_PORT + 2))"
   echo "-- each node since it started (cluster_write's PUTs; node 1's include the single-node write):"
   bash scripts/bench-node-metrics.sh "http://127.0.0.1:$HTTP_PORT" "http://127.0.0.1:$((HTTP_PORT + 1))" \
