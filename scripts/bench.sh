@@ -17,6 +17,8 @@
 #   YISHI_BENCH_REQUESTS_PER_MINUTE / YISHI_BENCH_REQUESTS_SECONDS (the requests campaign: 1000, 60).
 #   YISHI_BENCH_SMTP_PORT (15525) / YISHI_BENCH_ROBOT_PORT (15580): the notify benchmark's SMTP sink and
 #   robot endpoints in the bench JVM.
+#   YISHI_BENCH_NODE_OPTS: JVM options added to every node's -Xmx1g (e.g. -Xlog:gc*:file=target/gc-%p.log).
+#   YISHI_BENCH_CLUSTER_WARMUP (20): the warm-up of the cluster benchmarks, after nodes 2 and 3 join.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$YISHI_HOME"
@@ -99,7 +101,8 @@ export YISHI_RATE_LIMIT_PER_SECOND=0
 export YISHI_HTTP_TRUSTED_PROXIES=127.0.0.1
 export YISHI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 unset YISHI_PG_URL
-NODE_OPTS="-Xmx1g"
+# YISHI_BENCH_NODE_OPTS: extra JVM options for every node of the run (e.g. -Xlog:gc:file=...-%p.log)
+NODE_OPTS="-Xmx1g ${YISHI_BENCH_NODE_OPTS:-}"
 [ "${YISHI_BENCH_JFR:-0}" = 1 ] && NODE_OPTS+=" -XX:StartFlightRecording=filename=$RUN_DIR/node1.jfr,settings=profile"
 PG_URL="postgresql://postgres@127.0.0.1:$YISHI_PG_EMBEDDED_PORT/postgres"
 STATE="$RUN_DIR/cluster"
@@ -175,9 +178,14 @@ fi
 
 if wanted cluster; then
   echo "-- 6. cluster: nodes 2 and 3 join ..."
-  YISHI_JAVA_OPTS="-Xmx1g" cluster start 3
-  bench_java cluster "${common[@]}" --only cluster \
+  YISHI_JAVA_OPTS="-Xmx1g ${YISHI_BENCH_NODE_OPTS:-}" cluster start 3
+  # nodes 2 and 3 have just started (cold JIT, partitions moving to them) while node 1 is warm from the
+  # benchmarks before: without a longer warm-up the joined members' slow first seconds make the p99
+  bench_java cluster "${common[@]}" --warmup "${YISHI_BENCH_CLUSTER_WARMUP:-20}" --only cluster \
     --nodes "http://127.0.0.1:$HTTP_PORT,http://127.0.0.1:$((HTTP_PORT + 1)),http://127.0.0.1:$((HTTP_PORT + 2))"
+  echo "-- each node since it started (cluster_write's PUTs; node 1's include the single-node write):"
+  bash scripts/bench-node-metrics.sh "http://127.0.0.1:$HTTP_PORT" "http://127.0.0.1:$((HTTP_PORT + 1))" \
+    "http://127.0.0.1:$((HTTP_PORT + 2))" | tee "$RUN_DIR/cluster-nodes.txt" || true
 fi
 
 if wanted notify; then

@@ -1,6 +1,7 @@
 package org.yishi;
 
 import io.vertx.core.Vertx;
+import org.yishi.platform.CommonPool;
 import org.yishi.platform.Logging;
 import org.yishi.app.Node;
 import org.yishi.platform.config.AppConfig;
@@ -21,6 +22,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    CommonPool.configure(); // before anything starts the common pool
     Logging.init();
     AppConfig config;
     try {
