@@ -89,6 +89,9 @@ final class HomeBenchmarks {
       Results.ceiling(e, "GET /health", health, "req/s", true);
       Results.target(e, "p99 ≤ 50 ms", r.ops().errors() == 0 && r.requests().p99() <= 50);
       Results.add(b.results, e);
+      if (gzip) {
+        b.wrk("/", "wrk_home_" + role.name(), cookie, "Accept-Encoding: gzip");
+      }
     }
   }
 
