@@ -151,9 +151,9 @@ public final class RecordService {
    */
   public Future<JsonObject> file(Principal actor, long meetingId, RecordInput in, OffsetDateTime now) {
     Long[] attended = new LinkedHashSet<>(in.attendedMemberIds()).toArray(new Long[0]);
-    // the meeting and the record as it is are read together; the writes are sent together once the
-    // checks pass (the client pipelines them on the transaction's connection, in this order)
-    Future<Filed> write = pool.withTransaction(tx -> Future.all(meetings.byId(tx, meetingId), records.byMeeting(tx, meetingId))
+    // the meeting (its own row: its state is all this needs) and the record as it is are read together;
+    // the writes are sent together once the checks pass (pipelined on the transaction's connection, in this order)
+    Future<Filed> write = pool.withTransaction(tx -> Future.join(meetings.rowById(tx, meetingId), records.byMeeting(tx, meetingId))
         .compose(read -> {
       JsonObject meeting = read.resultAt(0);
       JsonObject before = read.resultAt(1);
@@ -229,7 +229,7 @@ public final class RecordService {
           .compose(ok -> ok ? records.byMeeting(tx, meetingId)
               : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The record is not filed at that version",
                   Map.of("version", Msg.of("field.stale")))))
-          .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
+          .compose(after -> meetings.rowById(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
               .compose(v -> Outbox.queue(tx, Notices.recordReturned(meetingId, after.getInteger("version"), m.getLong("stationId"),
                   m.getString("topicTitle"), m.getString("stationName"), reason)))
