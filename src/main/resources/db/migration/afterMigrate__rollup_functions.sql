@@ -665,15 +665,13 @@ END $$;
 
 -- Collects lines for the commit (p_moved false), or applies them now after the collected ones (p_moved).
 CREATE OR REPLACE FUNCTION stats_add(p_lines stats_station_month_category[], p_moved boolean) RETURNS void
-  LANGUAGE plpgsql
-  SET plan_cache_mode = force_generic_plan AS $$
+  LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-  IF p_lines IS NULL OR cardinality(p_lines) = 0 THEN
-    RETURN;
-  END IF;
   IF p_moved THEN
     PERFORM stats_flush();
     PERFORM stats_apply(p_lines, true);
+    RETURN;
+  ELSIF coalesce(cardinality(p_lines), 0) = 0 THEN
     RETURN;
   END IF;
   IF current_setting('yishi.stats_pending', true) IS DISTINCT FROM 'on' THEN

@@ -65,12 +65,8 @@ class RecordOutcomeNoticesTest {
       assertEquals(200, set.statusCode(), set.body());
     }
     sql("UPDATE account SET email = 'c1@example.org' WHERE id = $1", f.ids.get("c1"));
-    OffsetDateTime start = OffsetDateTime.now().minusDays(2).withHour(9).withMinute(0).withSecond(0).withNano(0);
-    long topic = AccountFixtures.approvedTopic(node, station, "早市管理");
-    long meeting = node.app().pool().preparedQuery("""
-            INSERT INTO meeting (topic_id, station_id, division_code, starts_at, ends_at, venue, format, kind, status)
-            SELECT t.id, t.station_id, t.division_code, $2, $3, '会议室', 'on_site', 'grassroots', 'scheduled' FROM topic t WHERE t.id = $1
-            RETURNING id""").execute(Tuple.of(topic, start, start.plusHours(2))).await().iterator().next().getLong(0);
+    long meeting = AccountFixtures.endedMeetings(node, station, "早市管理", 1, List.of())[0];
+    OffsetDateTime start = OffsetDateTime.now().minusHours(3).withNano(0);
     LocalDate due = LocalDate.now(ZoneId.of("Asia/Shanghai")).plusDays(10);
     String script = "<script>alert(1)</script>'); DELETE FROM outbox; --";
     HttpResponse<String> filed = api.call("PUT", "/api/v1/meetings/" + meeting + "/record", d1, new JsonObject()
