@@ -346,29 +346,17 @@ class StatsTest {
            ORDER BY month""", s1), "and the deltas add up to the transaction's rows");
 
       // SET CONSTRAINTS ALL IMMEDIATE applies the lines collected so far; the later ones are applied at commit: all counted once
-      pool.withTransaction(c -> c.preparedQuery("""
-              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
-              SELECT id, station_id, division_code, '早', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
-          .execute(Tuple.of(april))
+      pool.withTransaction(c -> proposal(c, april, "早")
           .compose(v -> c.query("SET CONSTRAINTS ALL IMMEDIATE").execute())
           .compose(v -> c.query("SET CONSTRAINTS ALL DEFERRED").execute())
-          .compose(v -> c.preparedQuery("""
-              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
-              SELECT id, station_id, division_code, '晚', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
-              .execute(Tuple.of(april)))).await();
+          .compose(v -> proposal(c, april, "晚"))).await();
       assertEquals("{\"outcomes\":5,\"outcomes_form_proposal\":2}\n", rows("""
           SELECT outcomes, outcomes_form_proposal FROM stats_station_month WHERE station_id = $1 AND month = '2022-04-01'""", s1));
 
       // a recount in the transaction (the repair path) applies the collected lines first: the outcome is counted once
-      pool.withTransaction(c -> c.preparedQuery("""
-              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
-              SELECT id, station_id, division_code, '再', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
-          .execute(Tuple.of(april))
+      pool.withTransaction(c -> proposal(c, april, "再")
           .compose(v -> c.preparedQuery("SELECT stats_refresh($1, DATE '2022-04-01')").execute(Tuple.of(s1)))
-          .compose(v -> c.preparedQuery("""
-              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
-              SELECT id, station_id, division_code, '又', 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
-              .execute(Tuple.of(april)))).await();
+          .compose(v -> proposal(c, april, "又"))).await();
       assertEquals("{\"outcomes\":7,\"outcomes_form_proposal\":4}\n", rows("""
           SELECT outcomes, outcomes_form_proposal FROM stats_station_month WHERE station_id = $1 AND month = '2022-04-01'""", s1));
 
@@ -381,6 +369,14 @@ class StatsTest {
       sql("DROP FUNCTION log_recount()");
       sql("DROP TABLE recount_log");
     }
+  }
+
+  /** One outcome (a proposal) of {@code meeting}, written in {@code c}'s transaction. */
+  private static io.vertx.core.Future<?> proposal(io.vertx.sqlclient.SqlConnection c, long meeting, String content) {
+    return c.preparedQuery("""
+            INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+            SELECT id, station_id, division_code, $2, 'proposal', '区住建局', DATE '2022-12-31' FROM meeting WHERE id = $1""")
+        .execute(Tuple.of(meeting, content));
   }
 
   private static String rows(String q, Object... args) {
