@@ -220,6 +220,8 @@ BEGIN
   IF p_first IS NULL OR p_last IS NULL OR p_from IS NULL OR p_to IS NULL THEN
     RETURN 0;
   END IF;
+  -- this transaction's counter lines not applied yet go first: the recount sets what they add to
+  PERFORM stats_flush();
   -- the stations' place, read before touching any counter row: FOR SHARE waits for a concurrent
   -- change of a station's division (whose trigger rewrites these rows' division_code)
   PERFORM 1 FROM station WHERE id BETWEEN p_first AND p_last FOR SHARE;
@@ -283,6 +285,7 @@ DECLARE
   first_station bigint;
   last_station bigint;
 BEGIN
+  PERFORM stats_flush(); -- this transaction's pending counter lines, before everything is recounted
   LOCK TABLE stats_station_month, stats_station_month_category, stats_member_month, stats_plan_item
     IN SHARE ROW EXCLUSIVE MODE;
   PERFORM set_config('yishi.stats_rebuilding', 'on', true);
@@ -630,6 +633,61 @@ BEGIN
    WHERE s.plan_item_id = k.plan_item_id AND s.meetings_held = 0 AND s.meetings_scheduled = 0;
 END $$;
 
+-- A transaction's counter lines applied once, at its commit (issue 25). Applying each statement's
+-- lines at once made every writer lock its station-month's two counter rows from its first
+-- statement to its commit: concurrent records of one station-month queued behind each other for the
+-- whole of each other's transactions, and a record paid three upsert pairs. Now the lines of the
+-- statements that keep every counter row in place (children added, changed or removed; a meeting's
+-- status changed) collect in a temporary table of the session and are applied by one stats_apply
+-- when the transaction commits (a deferred constraint trigger on a second temporary table, one row
+-- per transaction), so the counter rows are locked for the commit only. Lines that move counters
+-- between rows or may empty one (p_moved) are applied at once, after the collected ones: the order
+-- of the applies stays the order of the statements, so the result is the same as applying each at
+-- once (StatsDeltaTest). Everything that recounts (stats_recount, stats_rebuild) applies the collected
+-- lines first. The temporary tables are made once per database session (the pool keeps its
+-- connections); yishi.stats_pending (transaction-local) says this transaction has lines collected.
+CREATE OR REPLACE FUNCTION stats_flush() RETURNS void LANGUAGE plpgsql
+  SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  IF current_setting('yishi.stats_pending', true) IS DISTINCT FROM 'on' THEN
+    RETURN;
+  END IF;
+  PERFORM set_config('yishi.stats_pending', 'off', true);
+  PERFORM stats_apply(ARRAY(SELECT l FROM pg_temp.stats_pending_lines p, unnest(p.lines) l), false);
+  DELETE FROM pg_temp.stats_pending_lines;
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_flush_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM stats_flush();
+  RETURN NULL;
+END $$;
+
+-- Collects lines for the commit (p_moved false), or applies them now after the collected ones (p_moved).
+CREATE OR REPLACE FUNCTION stats_add(p_lines stats_station_month_category[], p_moved boolean) RETURNS void
+  LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  IF p_moved THEN
+    PERFORM stats_flush();
+    PERFORM stats_apply(p_lines, true);
+    RETURN;
+  ELSIF coalesce(cardinality(p_lines), 0) = 0 THEN
+    RETURN;
+  END IF;
+  IF current_setting('yishi.stats_pending', true) IS DISTINCT FROM 'on' THEN
+    IF to_regclass('pg_temp.stats_pending_lines') IS NULL THEN
+      -- a column of the counters' row type: the table follows the type when a migration adds a counter
+      CREATE TEMPORARY TABLE stats_pending_lines (lines stats_station_month_category[]) ON COMMIT DELETE ROWS;
+      CREATE TEMPORARY TABLE stats_pending_commit (pending boolean) ON COMMIT DELETE ROWS;
+      CREATE CONSTRAINT TRIGGER stats_pending_commit AFTER INSERT ON stats_pending_commit
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_flush_at_commit();
+    END IF;
+    INSERT INTO pg_temp.stats_pending_commit VALUES (true);
+    PERFORM set_config('yishi.stats_pending', 'on', true);
+  END IF;
+  INSERT INTO pg_temp.stats_pending_lines VALUES (p_lines);
+END $$;
+
 -- Meetings leaving the states p_old (sign -1) for p_new (sign 1), each with its children as they
 -- are now (the statement changed the meetings, not their children) and the given topics: every
 -- counter they move, applied.
@@ -672,7 +730,7 @@ BEGIN
   IF moved THEN
     outs := ARRAY(SELECT o FROM outcome o WHERE o.meeting_id = ANY (ids));
   END IF;
-  PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, p_old, p_old_topics, recs, atts, outs, true) l
+  PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(-1, p_old, p_old_topics, recs, atts, outs, true) l
                             UNION ALL SELECT l FROM stats_lines(1, p_new, p_new_topics, recs, atts, outs, true) l), moved);
   IF cardinality(atts) > 0 THEN
     PERFORM stats_apply_members(ARRAY(SELECT l FROM stats_member_lines(-1, p_old, p_old_topics, atts) l
@@ -744,7 +802,7 @@ BEGIN
   END IF;
   IF TG_OP = 'INSERT' THEN
     n := ARRAY(SELECT x FROM new_rows x);
-    PERFORM stats_apply(ARRAY(SELECT l FROM stats_topic_lines(1, n) l), true);
+    PERFORM stats_add(ARRAY(SELECT l FROM stats_topic_lines(1, n) l), true);
     RETURN NULL;
   END IF;
   -- the topic's own counters
@@ -753,7 +811,7 @@ BEGIN
    WHERE (x.station_id, stats_month(x.created_at), x.category, x.status)
          IS DISTINCT FROM (y.station_id, stats_month(y.created_at), y.category, y.status);
   IF o IS NOT NULL THEN
-    PERFORM stats_apply(ARRAY(SELECT l FROM stats_topic_lines(-1, o) l UNION ALL SELECT l FROM stats_topic_lines(1, n) l), true);
+    PERFORM stats_add(ARRAY(SELECT l FROM stats_topic_lines(-1, o) l UNION ALL SELECT l FROM stats_topic_lines(1, n) l), true);
   END IF;
   -- its meetings count under its category, as drawn from a plan or not, and in its plan item's progress
   SELECT array_agg(x ORDER BY x.id), array_agg(y ORDER BY y.id) INTO o, n
@@ -803,11 +861,11 @@ BEGIN
   ts := ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(ms)));
   -- an insert has no old rows and a delete no new ones: only the side with rows is computed
   IF TG_OP = 'INSERT' THEN
-    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
+    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
   ELSIF TG_OP = 'DELETE' THEN
-    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l), false);
+    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l), false);
   ELSE
-    PERFORM stats_apply(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
+    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
                               UNION ALL SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
   END IF;
   IF TG_TABLE_NAME = 'meeting_attendee' THEN

@@ -358,7 +358,7 @@ final class HttpBenchmarks {
             .compose(v -> tx.preparedQuery("UPDATE meeting SET status = 'held', updated_at = now() WHERE id = $1")
                 .execute(Tuple.of(m[0])))
             .compose(v -> audit(tx, "record.file", "meeting", m[0], body));
-        // the outcomes as the product writes them (issue 25): one INSERT, one of their history rows, the audit batch
+        // the outcomes as the product writes them (issue 25): one INSERT with their history rows, the audit batch
         String[] content = new String[3];
         String[] form = new String[3];
         for (int k = 0; k < 3; k++) {
@@ -366,23 +366,24 @@ final class HttpBenchmarks {
           form[k] = outcomeBody(k, due).getString("form");
         }
         f = f.compose(v -> tx.preparedQuery("""
-                INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
-                                     due_on, created_by)
-                SELECT m.id, m.station_id, m.division_code, v.content, v.form, '区住建局', '纳入年度民生实事', $4, 1
-                  FROM meeting m, unnest($2::text[], $3::text[]) WITH ORDINALITY AS v (content, form, i)
-                 WHERE m.id = $1 ORDER BY v.i
-                RETURNING id""").execute(Tuple.of(m[0], content, form, due)))
+                WITH o AS (
+                  INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
+                                       due_on, created_by)
+                  SELECT m.id, m.station_id, m.division_code, v.content, v.form, '区住建局', '纳入年度民生实事', $4, 1
+                    FROM meeting m, unnest($2::text[], $3::text[]) WITH ORDINALITY AS v (content, form, i)
+                   WHERE m.id = $1 ORDER BY v.i
+                  RETURNING id),
+                h AS (
+                  INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
+                  SELECT id, 'create', NULL, 'referred', NULL, 1, 'admin' FROM o)
+                SELECT id FROM o""").execute(Tuple.of(m[0], content, form, due)))
             .compose(rows -> {
               List<Long> ids = new ArrayList<>();
               rows.forEach(r -> ids.add(r.getLong(0)));
               return tx.preparedQuery("""
-                      INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
-                      SELECT id, 'create', NULL, 'referred', NULL, 1, 'admin' FROM unnest($1::bigint[]) AS id""")
-                  .execute(Tuple.of(ids.toArray(new Long[0])))
-                  .compose(h -> tx.preparedQuery("""
-                          INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-                          VALUES (1, 'admin', 'outcome.create', 'outcome', $1, NULL, NULL, $2)""")
-                      .executeBatch(ids.stream().map(id -> Tuple.of(String.valueOf(id), outcomeBody(0, due))).toList()));
+                      INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
+                      VALUES (1, 'admin', 'outcome.create', 'outcome', $1, NULL, NULL, $2)""")
+                  .executeBatch(ids.stream().map(id -> Tuple.of(String.valueOf(id), outcomeBody(0, due))).toList());
             });
         return f;
       }));

@@ -73,8 +73,16 @@ public record MeetingStore(Pool pool, ZoneId zone) {
   }
 
   public Future<JsonObject> byId(SqlClient client, long id) {
+    return rowById(client, id).compose(m -> m == null ? Future.succeededFuture() : details(client, m));
+  }
+
+  /**
+   * The meeting's own row (as {@link #byId} without its parties, members and history), or null: one
+   * statement, for writes that need its state only (filing its record).
+   */
+  public Future<JsonObject> rowById(SqlClient client, long id) {
     return client.preparedQuery("SELECT " + COLUMNS + " WHERE m.id = $1").execute(Tuple.of(id))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : details(client, toJson(rows.iterator().next())));
+        .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
 
   private Future<JsonObject> details(SqlClient client, JsonObject m) {

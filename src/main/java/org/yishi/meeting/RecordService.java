@@ -151,7 +151,12 @@ public final class RecordService {
    */
   public Future<JsonObject> file(Principal actor, long meetingId, RecordInput in, OffsetDateTime now) {
     Long[] attended = new LinkedHashSet<>(in.attendedMemberIds()).toArray(new Long[0]);
-    Future<Filed> write = pool.withTransaction(tx -> meetings.byId(tx, meetingId).compose(meeting -> {
+    // the meeting (its own row: its state is all this needs) and the record as it is are read together;
+    // the writes are sent together once the checks pass (pipelined on the transaction's connection, in this order)
+    Future<Filed> write = pool.withTransaction(tx -> Future.join(meetings.rowById(tx, meetingId), records.byMeeting(tx, meetingId))
+        .compose(read -> {
+      JsonObject meeting = read.resultAt(0);
+      JsonObject before = read.resultAt(1);
       if (meeting == null) {
         return Future.failedFuture(AppException.notFound("No such meeting"));
       }
@@ -164,29 +169,30 @@ public final class RecordService {
       }
       String district = meeting.getString("divisionCode").substring(0, 6) + "000000";
       return members.requireEligible(tx, district, "attendedMemberIds", in.attendedMemberIds())
-          .compose(v -> records.byMeeting(tx, meetingId))
-          .compose(before -> {
-            Future<JsonObject> saved;
-            if (before == null) {
-              saved = records.insert(tx, meetingId, in.values(), actor.id());
-            } else if ("returned".equals(before.getString("status")) && in.version() != null) {
-              saved = records.correct(tx, meetingId, in.values(), in.version(), actor.id());
-            } else {
+          .compose(v -> {
+            if (before != null && !("returned".equals(before.getString("status")) && in.version() != null)) {
               return Future.failedFuture(new AppException(ErrorKind.CONFLICT, before.getString("status").equals("filed")
                   ? "The record is filed; district staff can return it for correction"
                   : "Send the version of the returned record you corrected",
                   Map.of("version", Msg.of(before.getString("status").equals("filed") ? "field.record.filed" : "field.stale"))));
             }
             // the record as stored comes back from its own INSERT/UPDATE and the attendees' (no re-read)
-            return saved.compose(row -> row != null ? records.setAttendees(tx, meetingId, attended, row)
-                    : Future.<JsonObject>failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
-                        Map.of("version", Msg.of("field.stale")))))
-                .compose(after -> records.setMeetingStatus(tx, meetingId, in.values().held()).map(after))
-                .compose(after -> AuditLog.record(tx, AuditEntry.by(actor, before == null ? "record.file" : "record.correct",
-                        "meeting", meetingId, meeting.getString("divisionCode"), before, after))
-                    .map(v -> after.put("divisionCode", meeting.getString("divisionCode"))
-                        .put("stationId", meeting.getLong("stationId"))))
-                .compose(after -> insertOutcomes(tx, actor, meetingId, in.outcomes()).map(created -> new Filed(after, created)));
+            Future<JsonObject> saved = before == null ? records.insert(tx, meetingId, in.values(), actor.id())
+                : records.correct(tx, meetingId, in.values(), in.version(), actor.id());
+            Future<JsonObject> attendees = records.setAttendees(tx, meetingId, attended, new JsonObject());
+            Future<Void> status = records.setMeetingStatus(tx, meetingId, in.values().held());
+            Future<List<JsonObject>> created = insertOutcomes(tx, actor, meetingId, in.outcomes());
+            Future<JsonObject> after = saved.compose(row -> row != null ? attendees.map(row::mergeIn)
+                : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "Someone changed the record meanwhile",
+                    Map.of("version", Msg.of("field.stale")))));
+            Future<Void> audited = after.compose(row -> AuditLog.record(tx, AuditEntry.by(actor,
+                before == null ? "record.file" : "record.correct", "meeting", meetingId, meeting.getString("divisionCode"),
+                before, row)));
+            // join, not all: every statement sent is answered before the transaction ends (a failure rolls all back);
+            // the first failure in this order is the answer
+            return Future.join(after, status, audited, created).map(all -> new Filed(after.result()
+                .put("divisionCode", meeting.getString("divisionCode")).put("stationId", meeting.getLong("stationId")),
+                created.result()));
           });
     }));
     // after the commit: the record's event, then one per outcome, as the separate requests publish them
@@ -223,7 +229,7 @@ public final class RecordService {
           .compose(ok -> ok ? records.byMeeting(tx, meetingId)
               : Future.failedFuture(new AppException(ErrorKind.CONFLICT, "The record is not filed at that version",
                   Map.of("version", Msg.of("field.stale")))))
-          .compose(after -> meetings.byId(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
+          .compose(after -> meetings.rowById(tx, meetingId).compose(m -> AuditLog.record(tx, AuditEntry.by(actor,
               "record.return", "meeting", meetingId, m.getString("divisionCode"), before, after))
               .compose(v -> Outbox.queue(tx, Notices.recordReturned(meetingId, after.getInteger("version"), m.getLong("stationId"),
                   m.getString("topicTitle"), m.getString("stationName"), reason)))

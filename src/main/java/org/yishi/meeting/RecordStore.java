@@ -98,20 +98,21 @@ public final class RecordStore {
   public Future<JsonObject> setAttendees(SqlClient tx, long meetingId, Long[] memberIds, JsonObject record) {
     JsonArray ids = new JsonArray();
     JsonArray names = new JsonArray();
-    return tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(meetingId))
-        .compose(v -> memberIds.length == 0 ? Future.<Void>succeededFuture()
-            : tx.preparedQuery("""
-                    WITH a AS (INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[]) RETURNING member_id)
-                    SELECT a.member_id, m.name FROM a JOIN member m ON m.id = a.member_id ORDER BY m.name""")
-                .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds))
-                .map(att -> {
-                  att.forEach(a -> {
-                    ids.add(a.getLong(0));
-                    names.add(a.getString(1));
-                  });
-                  return null;
-                }))
-        .map(v -> record.put("attendedMemberIds", ids).put("attendedMemberNames", names));
+    // both statements sent at once (pipelined, in order); both answered before this completes
+    Future<?> delete = tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(meetingId));
+    Future<?> insert = memberIds.length == 0 ? Future.succeededFuture()
+        : tx.preparedQuery("""
+                WITH a AS (INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[]) RETURNING member_id)
+                SELECT a.member_id, m.name FROM a JOIN member m ON m.id = a.member_id ORDER BY m.name""")
+            .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds))
+            .map(att -> {
+              att.forEach(a -> {
+                ids.add(a.getLong(0));
+                names.add(a.getString(1));
+              });
+              return null;
+            });
+    return Future.join(delete, insert).map(v -> record.put("attendedMemberIds", ids).put("attendedMemberNames", names));
   }
 
   /** Returns a filed record for correction; false when there is no filed record at that version. */

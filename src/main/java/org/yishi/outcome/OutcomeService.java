@@ -231,18 +231,14 @@ public record OutcomeService(Pool pool, OutcomeStore store, DomainEvents events,
     if (values.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return store.insertAll(tx, meetingId, values, actor.id())
-        .compose(ids -> store.addCreatedHistory(tx, ids, actor.id(), actor.shownName()).compose(v -> store.byIds(tx, ids)))
-        .compose(list -> AuditLog.recordAll(tx, list.stream().map(o -> AuditEntry.by(actor, "outcome.create", "outcome",
-                o.getLong("id"), o.getString("divisionCode"), null, o)).toList())
-            .compose(v -> {
-              Future<Integer> chain = Future.succeededFuture(0);
-              for (JsonObject o : list) {
-                chain = chain.compose(n -> Outbox.queue(tx, Notices.outcomeReferred(o.getLong("id"), o.getString("stationName"),
-                    o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))));
-              }
-              return chain;
-            })
+    // the audit entries and the notices are sent together (pipelined; join: both answered before the transaction ends)
+    return store.insertAll(tx, meetingId, values, actor.id(), actor.shownName())
+        .compose(ids -> store.byIds(tx, ids))
+        .compose(list -> Future.join(
+                AuditLog.recordAll(tx, list.stream().map(o -> AuditEntry.by(actor, "outcome.create", "outcome",
+                    o.getLong("id"), o.getString("divisionCode"), null, o)).toList()),
+                Outbox.queueAll(tx, list.stream().map(o -> Notices.outcomeReferred(o.getLong("id"), o.getString("stationName"),
+                    o.getString("responsibleUnit"), o.getString("dueOn"), o.getString("content"))).toList()))
             .map(list));
   }
 

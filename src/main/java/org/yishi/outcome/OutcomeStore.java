@@ -180,10 +180,11 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
   }
 
   /**
-   * Inserts outcomes of one meeting in one statement (a record's outcomes, issue 25); answers their
-   * ids in the order of {@code values} (ids are drawn in the order the rows are inserted).
+   * Inserts outcomes of one meeting and their "create" history rows in one statement (a record's
+   * outcomes, issue 25); answers their ids in the order of {@code values} (ids are drawn in the order the rows are inserted).
    */
-  public Future<List<Long>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy) {
+  public Future<List<Long>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy,
+                                      String actorName) {
     int n = values.size();
     String[] content = new String[n];
     String[] form = new String[n];
@@ -198,32 +199,29 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
       application[i] = v.application();
       due[i] = v.dueOn();
     }
+    // with their "create" history rows in the same statement (the foreign key is checked at its end)
     return tx.preparedQuery("""
-            INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
-                                 due_on, created_by)
-            SELECT m.id, m.station_id, m.division_code, v.content, v.form, v.unit, v.application, v.due, $7
-              FROM meeting m, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
-                   WITH ORDINALITY AS v (content, form, unit, application, due, i)
-             WHERE m.id = $1 ORDER BY v.i
-            RETURNING id""")
+            WITH o AS (
+              INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
+                                   due_on, created_by)
+              SELECT m.id, m.station_id, m.division_code, v.content, v.form, v.unit, v.application, v.due, $7
+                FROM meeting m, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
+                     WITH ORDINALITY AS v (content, form, unit, application, due, i)
+               WHERE m.id = $1 ORDER BY v.i
+              RETURNING id),
+            h AS (
+              INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
+              SELECT id, 'create', NULL, $8, NULL, $7, $9 FROM o)
+            SELECT id FROM o""")
         .execute(Tuple.tuple().addLong(meetingId).addArrayOfString(content).addArrayOfString(form)
-            .addArrayOfString(unit).addArrayOfString(application).addArrayOfLocalDate(due).addLong(createdBy))
+            .addArrayOfString(unit).addArrayOfString(application).addArrayOfLocalDate(due).addLong(createdBy)
+            .addString(OutcomeStatus.REFERRED.key()).addString(actorName))
         .map(rows -> {
           List<Long> ids = new java.util.ArrayList<>();
           rows.forEach(r -> ids.add(r.getLong(0)));
           java.util.Collections.sort(ids);
           return ids;
         });
-  }
-
-  /** The "create" history rows of new outcomes, in one statement. */
-  public Future<Void> addCreatedHistory(SqlClient tx, List<Long> outcomeIds, Long actorId, String actorName) {
-    return tx.preparedQuery("""
-            INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
-            SELECT id, 'create', NULL, $2, NULL, $3, $4 FROM unnest($1::bigint[]) AS id""")
-        .execute(Tuple.tuple().addArrayOfLong(outcomeIds.toArray(new Long[0])).addString(OutcomeStatus.REFERRED.key())
-            .addLong(actorId).addString(actorName))
-        .mapEmpty();
   }
 
   /** Outcomes by id, in the order of {@code ids}. */

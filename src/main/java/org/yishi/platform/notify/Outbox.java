@@ -2,6 +2,7 @@ package org.yishi.platform.notify;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import org.yishi.platform.config.AppConfig;
@@ -74,6 +75,44 @@ public final class Outbox {
 
   /** Queues {@code notice}'s messages in {@code tx}, with {@code robotList} as the configured robots. */
   public static Future<Integer> queue(SqlClient tx, Notice notice, List<AppConfig.Robot> robotList) {
+    return resolve(tx, notice, robotList).compose(batch -> insert(tx, List.of(notice), batch));
+  }
+
+  /**
+   * Queues the messages of several notices in {@code tx} (robots: the node's), as {@link #queue} does
+   * each, in fewer round trips: their recipients are resolved by statements sent together (the
+   * client pipelines them on the transaction's connection) and all their messages are written by one
+   * batch. Answers how many were new.
+   */
+  public static Future<Integer> queueAll(SqlClient tx, List<Notice> notices) {
+    if (notices.size() == 1) {
+      return queue(tx, notices.get(0));
+    }
+    List<AppConfig.Robot> robotList = robots;
+    List<Future<List<Tuple>>> resolved = new ArrayList<>();
+    for (Notice n : notices) {
+      resolved.add(resolve(tx, n, robotList));
+    }
+    return Future.all(resolved).compose(all -> {
+      List<Tuple> batch = new ArrayList<>();
+      List<Notice> silent = new ArrayList<>();
+      for (int i = 0; i < notices.size(); i++) {
+        List<Tuple> one = all.resultAt(i);
+        batch.addAll(one);
+        if (one.isEmpty()) {
+          silent.add(notices.get(i));
+        }
+      }
+      silent.forEach(Outbox::renderAll);
+      return insert(tx, List.of(), batch);
+    });
+  }
+
+  /**
+   * The messages of {@code notice} (one tuple per recipient and channel, rendered), its recipients
+   * resolved in {@code tx}. An audience kind the notice does not name costs no statement.
+   */
+  private static Future<List<Tuple>> resolve(SqlClient tx, Notice notice, List<AppConfig.Robot> robotList) {
     List<Long> stations = new ArrayList<>();
     List<Long> districtsOf = new ArrayList<>();
     List<String> units = new ArrayList<>();
@@ -112,7 +151,10 @@ public final class Outbox {
       }
     }
     List<Tuple> batch = new ArrayList<>();
-    return tx.preparedQuery("""
+    boolean anyAccount = !(stations.isEmpty() && districtsOf.isEmpty() && units.isEmpty() && accounts.isEmpty()
+        && registrants.isEmpty());
+    // every statement is sent at once (pipelined); their rows are read in this order
+    Future<RowSet<Row>> accountRows = !anyAccount ? Future.succeededFuture(null) : tx.preparedQuery("""
             SELECT a.id, a.email, a.phone, a.display_name, a.locale,
                    coalesce(p.channels -> $6, '["email"]'::jsonb) AS channels
               FROM account a LEFT JOIN notify_preference p ON p.account_id = a.id
@@ -125,9 +167,37 @@ public final class Outbox {
              ORDER BY a.id""")
         .execute(Tuple.tuple().addArrayOfLong(longs(stations)).addArrayOfLong(longs(districtsOf))
             .addArrayOfString(units.toArray(new String[0])).addArrayOfLong(longs(accounts))
-            .addArrayOfLong(longs(registrants)).addString(notice.kind()))
+            .addArrayOfLong(longs(registrants)).addString(notice.kind()));
+    Future<RowSet<Row>> memberRows = memberMeetings.isEmpty() && members.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+        SELECT mb.id, mb.phone, mb.email, mb.name, coalesce(mb.phone ~ '%1$s', false) AS sms,
+               coalesce(mb.email ~ '%2$s', false) AS mail,
+               coalesce(p.channels -> $3, '["sms", "email"]'::jsonb) AS channels
+          FROM member mb LEFT JOIN notify_member_preference p ON p.member_id = mb.id
+         WHERE (mb.id = ANY($2) OR mb.id IN (SELECT mm.member_id FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
+                 WHERE mm.meeting_id = ANY($1)
+                   AND (mm.active OR m.status = 'cancelled'))) -- a cancelled meeting releases its members
+           AND (mb.phone ~ '%1$s' OR mb.email ~ '%2$s')
+         ORDER BY mb.id""".formatted(MOBILE, EMAIL))
+        .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addArrayOfLong(longs(members)).addString(notice.kind()));
+    Future<RowSet<Row>> partyRows = partyMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+        SELECT p.id, p.contact, p.name FROM meeting_participant p
+         WHERE p.meeting_id = ANY($1) AND (p.contact ~ '%s' OR p.contact ~ '%s')
+         ORDER BY p.id""".formatted(MOBILE, EMAIL))
+        .execute(Tuple.tuple().addArrayOfLong(longs(partyMeetings)));
+    Future<RowSet<Row>> unitRows = unitOutcomes.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
+        SELECT c.contact, c.unit_name FROM outcome o
+          JOIN station s ON s.id = o.station_id
+          JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
+         WHERE o.id = ANY($1)""")
+        .execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
+    Future<RowSet<Row>> robotRows = robotList.isEmpty() || robotStations.isEmpty() && robotOutcomes.isEmpty() && robotUnits.isEmpty()
+        ? Future.succeededFuture(null) : tx.preparedQuery("""
+            SELECT id, district_code FROM station
+             WHERE id = ANY($1) OR id IN (SELECT station_id FROM outcome WHERE id = ANY($2))""")
+        .execute(Tuple.tuple().addArrayOfLong(longs(robotStations)).addArrayOfLong(longs(robotOutcomes)));
+    return accountRows
         .compose(rows -> {
-          for (Row r : rows) {
+          for (Row r : rows == null ? List.<Row>of() : rows) {
             // the account's choice for this kind of event (absent: e-mail), as far as its contacts allow
             Locale locale = I18n.normalise(I18n.fromTag(r.getString("locale")));
             io.vertx.core.json.JsonArray chosen = r.getJsonArray("channels");
@@ -140,17 +210,7 @@ public final class Outbox {
                   r.getString("display_name"), locale, "sms", r.getLong("id")));
             }
           }
-          return memberMeetings.isEmpty() && members.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT mb.id, mb.phone, mb.email, mb.name, coalesce(mb.phone ~ '%1$s', false) AS sms,
-                         coalesce(mb.email ~ '%2$s', false) AS mail,
-                         coalesce(p.channels -> $3, '["sms", "email"]'::jsonb) AS channels
-                    FROM member mb LEFT JOIN notify_member_preference p ON p.member_id = mb.id
-                   WHERE (mb.id = ANY($2) OR mb.id IN (SELECT mm.member_id FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
-                           WHERE mm.meeting_id = ANY($1)
-                             AND (mm.active OR m.status = 'cancelled'))) -- a cancelled meeting releases its members
-                     AND (mb.phone ~ '%1$s' OR mb.email ~ '%2$s')
-                   ORDER BY mb.id""".formatted(MOBILE, EMAIL))
-              .execute(Tuple.tuple().addArrayOfLong(longs(memberMeetings)).addArrayOfLong(longs(members)).addString(notice.kind()));
+          return memberRows;
         })
         .compose(rows -> {
           if (rows != null) {
@@ -167,11 +227,7 @@ public final class Outbox {
               }
             }
           }
-          return partyMeetings.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT p.id, p.contact, p.name FROM meeting_participant p
-                   WHERE p.meeting_id = ANY($1) AND (p.contact ~ '%s' OR p.contact ~ '%s')
-                   ORDER BY p.id""".formatted(MOBILE, EMAIL))
-              .execute(Tuple.tuple().addArrayOfLong(longs(partyMeetings)));
+          return partyRows;
         })
         .compose(rows -> {
           if (rows != null) {
@@ -181,12 +237,7 @@ public final class Outbox {
                   r.getString("name"), I18n.ZH, mail ? "mail" : "sms", null));
             }
           }
-          return unitOutcomes.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT c.contact, c.unit_name FROM outcome o
-                    JOIN station s ON s.id = o.station_id
-                    JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
-                   WHERE o.id = ANY($1)""")
-              .execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
+          return unitRows;
         })
         .compose(rows -> {
           if (rows != null) {
@@ -196,11 +247,7 @@ public final class Outbox {
                   r.getString("unit_name"), I18n.ZH, mail ? "mail" : "sms", null));
             }
           }
-          return robotList.isEmpty() || robotStations.isEmpty() && robotOutcomes.isEmpty() && robotUnits.isEmpty()
-              ? Future.succeededFuture(null) : tx.preparedQuery("""
-                  SELECT id, district_code FROM station
-                   WHERE id = ANY($1) OR id IN (SELECT station_id FROM outcome WHERE id = ANY($2))""")
-              .execute(Tuple.tuple().addArrayOfLong(longs(robotStations)).addArrayOfLong(longs(robotOutcomes)));
+          return robotRows;
         })
         .compose(rows -> {
           java.util.Set<String> scopes = new java.util.HashSet<>();
@@ -216,7 +263,7 @@ public final class Outbox {
               batch.add(message(notice, "robot", robot.name(), "robot:" + robot.name(), "", I18n.ZH, "robot", null));
             }
           }
-          return insert(tx, notice, batch);
+          return Future.succeededFuture(batch);
         });
   }
 
@@ -241,21 +288,26 @@ public final class Outbox {
     return copy.addValue(memberId);
   }
 
-  private static Future<Integer> insert(SqlClient tx, Notice n, List<Tuple> batch) {
-    if (batch.isEmpty()) {
-      // render once anyway: a template with a missing variable is found even when nobody has an address yet
-      Map<String, Object> vars = new HashMap<>(n.vars());
-      vars.put("name", "");
-      vars.put("link", link(n.path()));
-      boolean robots = n.audiences().stream().anyMatch(a -> a instanceof Notice.Audience.Robots);
-      for (Locale l : I18n.SUPPORTED) {
-        MessageTemplates.render(l, n.kind(), "subject", vars);
-        MessageTemplates.render(l, n.kind(), "mail", vars);
-        MessageTemplates.render(l, n.kind(), "sms", vars);
-        if (robots) { // only kinds that robots hear of have a robot text
-          MessageTemplates.render(l, n.kind(), "robot", vars);
-        }
+  /** Renders every text of {@code n}: a template with a missing variable is found even when nobody has an address yet. */
+  private static void renderAll(Notice n) {
+    Map<String, Object> vars = new HashMap<>(n.vars());
+    vars.put("name", "");
+    vars.put("link", link(n.path()));
+    boolean robots = n.audiences().stream().anyMatch(a -> a instanceof Notice.Audience.Robots);
+    for (Locale l : I18n.SUPPORTED) {
+      MessageTemplates.render(l, n.kind(), "subject", vars);
+      MessageTemplates.render(l, n.kind(), "mail", vars);
+      MessageTemplates.render(l, n.kind(), "sms", vars);
+      if (robots) { // only kinds that robots hear of have a robot text
+        MessageTemplates.render(l, n.kind(), "robot", vars);
       }
+    }
+  }
+
+  /** Writes {@code batch}; when it is empty, renders {@code silent}'s texts instead (see {@link #renderAll}). */
+  private static Future<Integer> insert(SqlClient tx, List<Notice> silent, List<Tuple> batch) {
+    if (batch.isEmpty()) {
+      silent.forEach(Outbox::renderAll);
       return Future.succeededFuture(0);
     }
     return tx.preparedQuery("""

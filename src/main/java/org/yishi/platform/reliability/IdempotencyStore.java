@@ -29,37 +29,48 @@ final class IdempotencyStore {
     this.pool = pool;
   }
 
+  /** A key's row as {@link #existing} reads it. */
+  private static final String EXISTING = """
+      SELECT request_hash, state, owner_node, owner_token, work_committed,
+             extract(epoch FROM now() - updated_at)::bigint, status, headers, body
+        FROM idempotency_key WHERE account_id = $1 AND key = $2""";
+
   /**
-   * Reserves the key for this attempt; null when reserved, else the row already there. The row is
-   * looked for first: an insert that meets a row whose transaction is still running (the first
-   * attempt's fenced write) would wait for that transaction, where a read answers at once.
+   * Reserves the key for this attempt; null when reserved, else the row already there. One
+   * statement: the row is looked for first, and inserted only when there is none (an insert that
+   * meets a row whose transaction is still running, the first attempt's fenced write, would wait
+   * for that transaction, where a read answers at once).
    */
   Future<Existing> reserve(long accountId, String key, byte[] hash, String method, String path, String node, UUID token) {
-    return find(accountId, key).compose(found -> found != null ? Future.succeededFuture(found) : pool.preparedQuery("""
-            INSERT INTO idempotency_key (account_id, key, request_hash, method, path, owner_node, owner_token)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (account_id, key) DO NOTHING""")
+    return pool.preparedQuery("WITH found AS (" + EXISTING + """
+            ),
+            reserved AS (
+              INSERT INTO idempotency_key (account_id, key, request_hash, method, path, owner_node, owner_token)
+              SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM found)
+              ON CONFLICT (account_id, key) DO NOTHING RETURNING 1)
+            SELECT f.*, (SELECT count(*) FROM reserved) FROM (SELECT 1) one LEFT JOIN found f ON true""")
         .execute(Tuple.of(accountId, key, Buffer.buffer(hash), method, path, node, token))
-        .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture(null) : find(accountId, key)
-            // deleted between the insert and the read (a failed first attempt released it): try again
-            .compose(e -> e != null ? Future.succeededFuture(e) : reserve(accountId, key, hash, method, path, node, token))));
+        .compose(rows -> {
+          Row r = rows.iterator().next();
+          if (r.getLong(9) == 1) {
+            return Future.succeededFuture(null);
+          }
+          // inserted by another attempt meanwhile (or deleted again): read it, or try again
+          return r.getValue(0) != null ? Future.succeededFuture(existing(r)) : find(accountId, key)
+              .compose(e -> e != null ? Future.succeededFuture(e) : reserve(accountId, key, hash, method, path, node, token));
+        });
   }
 
   Future<Existing> find(long accountId, String key) {
-    return pool.preparedQuery("""
-            SELECT request_hash, state, owner_node, owner_token, work_committed,
-                   extract(epoch FROM now() - updated_at)::bigint, status, headers, body
-              FROM idempotency_key WHERE account_id = $1 AND key = $2""")
+    return pool.preparedQuery(EXISTING)
         .execute(Tuple.of(accountId, key))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row r = rows.iterator().next();
-          Object headers = r.getValue(7);
-          return new Existing(r.getBuffer(0).getBytes(), r.getString(1), r.getString(2), r.getUUID(3), r.getBoolean(4),
-              r.getLong(5), r.getInteger(6), headers instanceof JsonObject h ? h : null, r.getBuffer(8));
-        });
+        .map(rows -> rows.size() == 0 ? null : existing(rows.iterator().next()));
+  }
+
+  private static Existing existing(Row r) {
+    Object headers = r.getValue(7);
+    return new Existing(r.getBuffer(0).getBytes(), r.getString(1), r.getString(2), r.getUUID(3), r.getBoolean(4),
+        r.getLong(5), r.getInteger(6), headers instanceof JsonObject h ? h : null, r.getBuffer(8));
   }
 
   /**
