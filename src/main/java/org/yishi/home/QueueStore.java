@@ -322,6 +322,12 @@ public final class QueueStore {
     if (!shared.shares(s)) {
       return read.get();
     }
+    if (SharedSections.byAccount(s)) {
+      return shared.get(s, args.getLong(1), read);
+    }
+    if (SharedSections.byEvent(s)) {
+      return shared.get(s, args.getLocalDate(4), read);
+    }
     return SharedSections.byStations(s) ? shared.get(s, java.util.Arrays.asList(args.getArrayOfLongs(0)), args.getLocalDate(4), read)
         : shared.get(s, args.getString(2), args.getLocalDate(4), read);
   }
