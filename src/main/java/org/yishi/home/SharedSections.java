@@ -60,7 +60,7 @@ public final class SharedSections {
    */
   static final Set<DomainEvent> ANNOUNCING = java.util.EnumSet.of(DomainEvent.STATION_MOVED, DomainEvent.STATION_STATUS,
       DomainEvent.REQUEST_CHANGED, DomainEvent.REPORT_ISSUED, DomainEvent.NOTIFICATIONS_CHANGED,
-      DomainEvent.DIVISION_IMPORT_CHANGED, DomainEvent.DELIVERY_FAILED);
+      DomainEvent.DIVISION_IMPORT_CHANGED, DomainEvent.DELIVERY_FAILED, DomainEvent.REPORT_SCHEDULES_CHANGED);
   /** What stands for an account's change (disabled, enabled) in {@link #BY_EVENT}: announced by the account feature. */
   static final String ACCOUNT_CHANGED = "account.changed";
   /**
@@ -68,7 +68,8 @@ public final class SharedSections {
    * the one event that announces their change.
    */
   static final Map<String, String> BY_EVENT = Map.of("imports", DomainEvent.DIVISION_IMPORT_CHANGED.type(),
-      "failedNotifications", DomainEvent.DELIVERY_FAILED.type(), "disabledAccounts", ACCOUNT_CHANGED);
+      "failedNotifications", DomainEvent.DELIVERY_FAILED.type(), "disabledAccounts", ACCOUNT_CHANGED,
+      "reportsNext", DomainEvent.REPORT_SCHEDULES_CHANGED.type());
   /** Copies kept at most before the expired ones are swept (units × days × sections). */
   private static final int SWEEP_ABOVE = 2_000;
 

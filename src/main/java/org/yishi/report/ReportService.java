@@ -159,7 +159,12 @@ public final class ReportService {
                 : Future.succeededFuture(false)))
         .compose(saved -> saved ? schedules()
             : Future.failedFuture(AppException.conflict("The schedule was changed by someone else; reload and try again")))
-        .map(all -> all.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow());
+        .map(all -> all.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow())
+        .onSuccess(s -> {
+          if (events != null) {
+            events.publish(DomainEvent.REPORT_SCHEDULES_CHANGED, new JsonObject().put("id", id)); // the city's queue lists the next runs
+          }
+        });
   }
 
   // ------------------------------------------------------------------ scheduled generation

@@ -83,12 +83,19 @@ class AnnouncedSectionsAcrossNodesTest {
 
   /** The ids listed in section {@code key} of the caller's queue. */
   private static Set<Long> items(Api api, String token, String key) {
+    Set<Long> ids = new TreeSet<>();
+    ids(api, token, key).forEach(id -> ids.add(Long.parseLong(id)));
+    return ids;
+  }
+
+  /** The ids listed in section {@code key} of the caller's queue, as text. */
+  private static Set<String> ids(Api api, String token, String key) {
     JsonObject queue = Http.json(api.get("/api/v1/me/queue", token));
     for (Object o : queue.getJsonArray("sections")) {
       JsonObject s = (JsonObject) o;
       if (key.equals(s.getString("key"))) {
-        Set<Long> ids = new TreeSet<>();
-        s.getJsonArray("items").forEach(i -> ids.add(((JsonObject) i).getLong("id")));
+        Set<String> ids = new TreeSet<>();
+        s.getJsonArray("items").forEach(i -> ids.add(String.valueOf(((JsonObject) i).getValue("id"))));
         return ids;
       }
     }
@@ -279,5 +286,21 @@ class AnnouncedSectionsAcrossNodesTest {
     one.app().events().publish(DomainEvent.DELIVERY_FAILED, new JsonObject());
     atTwo.get(30, TimeUnit.SECONDS);
     assertTrue(becomes(apiTwo, adminOnTwo, "failedNotifications", failed, true), "read afresh on node 2");
+  }
+
+  @Test
+  void aScheduleSwitchedOffOnOneNodeLeavesTheCitysNextReportsOnTheOther() throws Exception {
+    String cityOnTwo = token(apiTwo, "city");
+    assertTrue(ids(apiTwo, cityOnTwo, "reportsNext").contains("city_quarterly"));
+    CompletableFuture<Void> atTwo = heardOn(two, DomainEvent.REPORT_SCHEDULES_CHANGED, e -> "city_quarterly".equals(e.getString("id")));
+    var off = apiOne.call("PUT", "/api/v1/reports/schedules/city_quarterly", apiOne.token("admin", TestNodes.ADMIN_PASSWORD),
+        "{\"cron\": \"0 3 1 1,4,7,10 *\", \"enabled\": false, \"version\": 0}");
+    assertEquals(200, off.statusCode(), off.body());
+    atTwo.get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 50 && ids(apiTwo, cityOnTwo, "reportsNext").contains("city_quarterly"); i++) {
+      Thread.sleep(20);
+    }
+    assertFalse(ids(apiTwo, cityOnTwo, "reportsNext").contains("city_quarterly"), "gone from node 2's next page");
+    assertTrue(ids(apiTwo, cityOnTwo, "reportsNext").contains("city_monthly"));
   }
 }

@@ -42,6 +42,8 @@ public enum DomainEvent {
   REQUEST_CHANGED("request.changed", false),
   /** A report was issued: {@code divisionCode} (the report's unit). */
   REPORT_ISSUED("report.issued", false),
+  /** An admin changed a report schedule: the city staff's work queue lists the next runs. */
+  REPORT_SCHEDULES_CHANGED("report.schedules_changed", false),
   /** In-app notifications were queued or read: {@code accountId}, or none when several accounts' changed. */
   NOTIFICATIONS_CHANGED("notifications.changed", false),
   /** A division import job was queued, started running, ended or was failed: the administrators' work queue. */
