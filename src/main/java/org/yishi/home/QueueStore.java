@@ -235,12 +235,16 @@ public final class QueueStore {
   Future<JsonObject> queue(Principal me, Instant now) {
     List<Section> sections = sections(me.role());
     Tuple args = params(me, now);
+    if (sections.stream().allMatch(shared::shares)) {
+      // every section comes from the node's copies: no connection is taken (a copy read again takes its own)
+      return sectionsOn(pool, me, sections, args);
+    }
     // one connection per page: its sections are pipelined on it rather than taking a connection each
     // (a burst of home pages would otherwise fill the pool's wait queue several times over)
     return pool.withConnection(conn -> sectionsOn(conn, me, sections, args));
   }
 
-  private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlConnection conn, Principal me, List<Section> sections, Tuple args) {
+  private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlClient conn, Principal me, List<Section> sections, Tuple args) {
     List<Future<JsonObject>> lists = new ArrayList<>();
     for (Section s : sections) {
       lists.add(read(conn, s, args));
