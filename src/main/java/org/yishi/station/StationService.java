@@ -164,8 +164,8 @@ public record StationService(ZoneId zone, Pool pool, StationStore store, Divisio
   }
 
   /**
-   * Publishes {@code station.status} for a station registered or decided (committed): the work queue's
-   * stations applying and dormant stations are dropped by it on every node.
+   * Publishes {@code station.status} for a station registered, edited or decided (committed): the work
+   * queue's stations applying and dormant stations are dropped by it on every node.
    */
   void announce(JsonObject station) {
     if (events != null) {
@@ -242,6 +242,7 @@ public record StationService(ZoneId zone, Pool pool, StationStore store, Divisio
                   })));
         }))).recover(StationService::duplicateName)
         .onSuccess(after -> {
+          announce(after); // its name or place as the work queue shows it
           if (moved[0] != null && events != null) {
             events.publish(DomainEvent.STATION_MOVED, new JsonObject().put("id", id).put("stationId", id)
                 .put("divisionCode", after.getString("divisionCode")).put("previousDivisionCode", moved[0]));
