@@ -1,6 +1,8 @@
 package org.yishi.app;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.notify.ChannelRoutes;
 import org.yishi.notify.PreferenceRoutes;
 import org.yishi.notify.TestMessageRoutes;
@@ -154,7 +156,14 @@ public final class Node {
     return List.of(
         new SchedulerVerticle.Job("reminders", "yishi.scheduler",
             // two features in one job: the reminders queue messages, then delivery sends what is due
-            now -> s.reminders().runOnce(now).compose(r -> s.delivery().sendDue(nodeId, now))),
+            now -> s.reminders().runOnce(now)
+                // the reminders' in-app notifications (of many accounts) are announced once they are in
+                .andThen(r -> {
+                  if (r.failed() || r.result().getInteger("notifications", 0) > 0) {
+                    app.events().publish(DomainEvent.NOTIFICATIONS_CHANGED, new JsonObject());
+                  }
+                })
+                .compose(r -> s.delivery().sendDue(nodeId, now))),
         s.outcomes().escalationJob(),
         s.reports().job(),
         new SchedulerVerticle.Job("requests", "yishi.scheduler.requests", s.requests()::runScheduled));

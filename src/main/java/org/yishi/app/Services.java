@@ -20,6 +20,7 @@ import org.yishi.notify.DeliveryService;
 import org.yishi.outcome.OutcomeService;
 import org.yishi.plan.PlanService;
 import org.yishi.platform.App;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.report.ReportService;
 import org.yishi.request.RequestService;
@@ -84,7 +85,7 @@ public record Services(
     // reports read the primary: a report must reflect the database as it is, not a lagging replica
     StatsService reportStats = new StatsService(pool, pool, RollupCache.off(), divisions, topics.store()::categories, zone);
     ReportService reports = new ReportService(pool, config.reports(), app.cluster().getNodeId(),
-        Bridges.reportSources(reportStats, outcomes.store(), members.store()));
+        Bridges.reportSources(reportStats, outcomes.store(), members.store()), events);
     ReminderService reminders = new ReminderService(pool, config.reminderLeads(),
         Duration.ofDays(config.recordReminderDays()), config.notifications().publicUrl(), config.notifications().robots(),
         zone);
@@ -92,14 +93,16 @@ public record Services(
     ChannelSettings channelSettings = new ChannelSettings(app.vertx(), pool, events, config.notifications());
     DeliveryService delivery = new DeliveryService(app.vertx(), pool, config.notifications(), java.time.Instant::now, zone,
         () -> channelSettings.effective().map(ChannelSettings.Effective::settings));
+    // the home pages' shared sections, per scope for the roll-up cache's max age (off when it is), dropped by events
+    SharedSections shared = SharedSections.start(app.vertx(), events,
+        config.stats().cacheMillis() == 0 ? 0 : config.stats().cacheMaxAgeMillis());
+    accounts.onChange(id -> shared.accountChanged());
+    delivery.onFailed(() -> events.publish(DomainEvent.DELIVERY_FAILED, new io.vertx.core.json.JsonObject()));
     return new Services(accounts, new AuditStore(pool, zone), divisions, new DivisionImportService(app, divisions),
         stations, members, topics, plans, meetings, records,
         new AttachmentService(app.vertx(), pool, config.dataDir(), zone), new CalendarFeeds(pool, zone),
-        reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone,
-            // the home pages' aggregate sections, shared per unit for the roll-up cache's max age (off when it is)
-            SharedSections.start(app.vertx(), events,
-                config.stats().cacheMillis() == 0 ? 0 : config.stats().cacheMaxAgeMillis())),
-        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone),
+        reminders, delivery, channelSettings, outcomes, rollups, stats, uncached, reports, new QueueStore(pool, zone, shared),
+        new RequestService(new RequestStore(pool), config.requests(), Bridges.topicDrafts(topics.store()), zone, events),
         new CheckinService(pool, Bridges.checkinMembers(new MemberAccountStore(pool), members.store()), zone, config.checkin()),
         new InvitationService(pool, accounts::createMemberAccount, accounts::setPasswordByClaim));
   }

@@ -9,6 +9,8 @@ import io.vertx.ext.web.RoutingContext;
 import org.yishi.platform.App;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.division.Division;
+import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.BodySpool;
 import org.yishi.platform.security.Principal;
 
@@ -50,6 +52,7 @@ public final class DivisionImportService {
   private static final String LIMIT_SETTING = "YISHI_IMPORT_MAX_BYTES";
 
   private final Vertx vertx;
+  private final DomainEvents events;
   private final DivisionStore store;
   private final DivisionImporter importer;
   private final WorkerExecutor worker;
@@ -61,6 +64,7 @@ public final class DivisionImportService {
    * pool (named), so a node runs one import at a time and queues the others.
    */
   public DivisionImportService(App app, DivisionStore store) {
+    this.events = app.events();
     this.vertx = app.vertx();
     this.store = store;
     this.maxBytes = app.config().importMaxBytes();
@@ -107,15 +111,22 @@ public final class DivisionImportService {
         .compose(props -> store.createImportJob(mode, filename, by.username(), props.size()))
         .onFailure(err -> delete(file))
         .compose(id -> {
+          announce(id); // queued
           run(id, file, mode, filename, by);
           return store.findImportJob(id).map(Optional::orElseThrow);
         });
   }
 
+  /** Publishes {@code division.import_changed} for a job whose state changed (committed): the admins' work queue lists the jobs. */
+  private void announce(long id) {
+    events.publish(DomainEvent.DIVISION_IMPORT_CHANGED, new JsonObject().put("id", id));
+  }
+
   private void run(long id, Path file, DivisionImportMode mode, String filename, Principal by) {
     long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> store.heartbeatImportJob(id)
         .onFailure(e -> LOG.fine(() -> "heartbeat of import " + id + " failed: " + e)));
-    worker.executeBlocking(() -> importFile(id, file, mode), false)
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+    worker.executeBlocking(() -> importFile(id, file, mode, running), false)
         .compose(report -> {
           LOG.info(() -> "Division import " + id + " (" + filename + ") ended: applied=" + report.applied()
               + ", rows=" + report.rowsRead() + ", errors=" + report.errorsTotal() + ", " + report.durationMs() + " ms");
@@ -133,6 +144,7 @@ public final class DivisionImportService {
         .onComplete(ar -> {
           vertx.cancelTimer(heartbeat);
           delete(file);
+          announce(id); // succeeded or failed
           if (ar.failed()) {
             LOG.warning("The end of division import " + id + " could not be recorded: " + ar.cause());
           }
@@ -140,9 +152,15 @@ public final class DivisionImportService {
   }
 
   /** On the worker thread: the import itself, reporting progress to the job table without waiting. */
-  private DivisionImportReport importFile(long id, Path file, DivisionImportMode mode) throws IOException, SQLException {
+  private DivisionImportReport importFile(long id, Path file, DivisionImportMode mode,
+                                          java.util.concurrent.atomic.AtomicBoolean running) throws IOException, SQLException {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       return importer.importCsv(in, mode, (bytesRead, rowsRead, phase) -> store.updateImportProgress(id, bytesRead, rowsRead, phase)
+          .onSuccess(v -> {
+            if (running.compareAndSet(false, true)) {
+              announce(id); // queued → running, once
+            }
+          })
           .onFailure(e -> LOG.fine(() -> "progress of import " + id + " not recorded: " + e)));
     }
   }
@@ -176,12 +194,21 @@ public final class DivisionImportService {
 
   /** The job, failed first if its node stopped updating it (see {@link #STALE_AFTER}). */
   public Future<Optional<DivisionImportJob>> job(long id) {
-    return store.expireStaleImportJobs(STALE_AFTER, STALE_FAILURE).compose(n -> store.findImportJob(id));
+    return expireStale().compose(n -> store.findImportJob(id));
   }
 
   /** The most recent jobs, newest first, stale ones failed first. */
   public Future<List<DivisionImportJob>> recent(int limit) {
-    return store.expireStaleImportJobs(STALE_AFTER, STALE_FAILURE).compose(n -> store.recentImportJobs(limit));
+    return expireStale().compose(n -> store.recentImportJobs(limit));
+  }
+
+  /** Fails the jobs whose node stopped updating them, announcing them when there were any. */
+  private Future<Integer> expireStale() {
+    return store.expireStaleImportJobs(STALE_AFTER, STALE_FAILURE).onSuccess(n -> {
+      if (n > 0) {
+        events.publish(DomainEvent.DIVISION_IMPORT_CHANGED, new JsonObject());
+      }
+    });
   }
 
   private void delete(Path file) {

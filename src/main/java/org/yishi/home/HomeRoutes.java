@@ -164,8 +164,8 @@ public final class HomeRoutes implements Routes {
     Instant now = Instant.now();
     Future<JsonObject> queue = store.queue(me, now);
     if (me.is(Role.CITY_STAFF)) {
-      return queue.compose(q -> schedules.nextRuns(now).map(next -> {
-        q.getJsonArray("sections").add(store.scheduledReports(next));
+      return queue.compose(q -> store.scheduledReports(now, schedules::nextRuns).map(next -> {
+        q.getJsonArray("sections").add(next);
         return q;
       }));
     }

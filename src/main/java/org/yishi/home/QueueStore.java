@@ -235,12 +235,16 @@ public final class QueueStore {
   Future<JsonObject> queue(Principal me, Instant now) {
     List<Section> sections = sections(me.role());
     Tuple args = params(me, now);
+    if (sections.stream().allMatch(shared::shares)) {
+      // every section comes from the node's copies: no connection is taken (a copy read again takes its own)
+      return sectionsOn(pool, me, sections, args);
+    }
     // one connection per page: its sections are pipelined on it rather than taking a connection each
     // (a burst of home pages would otherwise fill the pool's wait queue several times over)
     return pool.withConnection(conn -> sectionsOn(conn, me, sections, args));
   }
 
-  private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlConnection conn, Principal me, List<Section> sections, Tuple args) {
+  private Future<JsonObject> sectionsOn(io.vertx.sqlclient.SqlClient conn, Principal me, List<Section> sections, Tuple args) {
     List<Future<JsonObject>> lists = new ArrayList<>();
     for (Section s : sections) {
       lists.add(read(conn, s, args));
@@ -287,6 +291,34 @@ public final class QueueStore {
     return new JsonObject().put("key", key).put("action", action).put("total", total).put("items", items);
   }
 
+  /** The city staff's reports scheduled next, as a section kept once per node ({@link SharedSections#BY_EVENT}). */
+  static final Section REPORTS_NEXT = new Section("reportsNext", "", "", "", "", false);
+
+  /**
+   * The reports scheduled next at {@code now} ({@link #scheduledReports(JsonArray)} of what {@code nextRuns}
+   * answers): the node's copy while no schedule changed, no run it lists has come and the copy is younger
+   * than the ttl.
+   */
+  Future<JsonObject> scheduledReports(Instant now, java.util.function.Function<Instant, Future<JsonArray>> nextRuns) {
+    Supplier<Future<JsonObject>> read = () -> nextRuns.apply(now).map(this::scheduledReports);
+    Future<JsonObject> kept = shared.shares(REPORTS_NEXT) ? shared.get(REPORTS_NEXT, LocalDate.ofInstant(now, zone), read) : read.get();
+    return kept.compose(section -> {
+      Object first = section.getValue(FIRST_RUN);
+      if (first instanceof Number n && n.longValue() <= now.toEpochMilli()) {
+        // a listed run has come: the next ones are read afresh (and kept for the following pages)
+        shared.heard(new JsonObject().put("type", org.yishi.platform.events.DomainEvent.REPORT_SCHEDULES_CHANGED.type()));
+        return read.get();
+      }
+      return Future.succeededFuture(section);
+    }).map(section -> {
+      section.remove(FIRST_RUN);
+      return section;
+    });
+  }
+
+  /** When the soonest run listed comes (epoch milliseconds), kept with the section and removed before it is shown. */
+  private static final String FIRST_RUN = "firstRun";
+
   /**
    * The city staff's section of reports scheduled next, from the schedules in force ({@code schedules}:
    * {@code id, kind, level, nextRun, nextPeriod} of the enabled ones, given by the report feature),
@@ -308,7 +340,12 @@ public final class QueueStore {
           .put("sub", j.getString("nextPeriod")).put("link", "/reports")
           .put("at", OffsetDateTime.parse(j.getString("nextRun")).atZoneSameInstant(zone).format(SHOWN)));
     }
-    return new JsonObject().put("key", "reportsNext").put("action", false).put("total", (long) next.size()).put("items", items);
+    JsonObject section = new JsonObject().put("key", "reportsNext").put("action", false).put("total", (long) next.size())
+        .put("items", items);
+    if (!next.isEmpty()) {
+      section.put(FIRST_RUN, OffsetDateTime.parse(next.get(0).getString("nextRun")).toInstant().toEpochMilli());
+    }
+    return section;
   }
 
   /**
@@ -321,6 +358,12 @@ public final class QueueStore {
         .execute(args).map(rows -> section(s.key(), s.action(), rows));
     if (!shared.shares(s)) {
       return read.get();
+    }
+    if (SharedSections.byAccount(s)) {
+      return shared.get(s, args.getLong(1), read);
+    }
+    if (SharedSections.byEvent(s)) {
+      return shared.get(s, args.getLocalDate(4), read);
     }
     return SharedSections.byStations(s) ? shared.get(s, java.util.Arrays.asList(args.getArrayOfLongs(0)), args.getLocalDate(4), read)
         : shared.get(s, args.getString(2), args.getLocalDate(4), read);

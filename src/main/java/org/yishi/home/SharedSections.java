@@ -42,12 +42,34 @@ import java.util.function.Supplier;
 public final class SharedSections {
   /** The sections shared by unit (division-code prefix): none of them reads the caller's stations or account. */
   static final Set<String> BY_UNIT = Set.of("lateDistricts", "planProgress", "planBehind", "dormantStations", "meetingsThisWeek",
-      "topicApprovals", "recordsToReview", "referrals");
+      "topicApprovals", "recordsToReview", "referrals", "stationApprovals", "reports");
   /**
    * The coordinators' sections shared by station set: each reads the rows of the caller's stations only,
    * and every change to them publishes a domain event naming the station.
    */
-  static final Set<String> BY_STATIONS = Set.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate");
+  static final Set<String> BY_STATIONS = Set.of("meetings", "recordsDue", "recordsReturned", "topics", "outcomesToRate",
+      "residentRequests");
+  /**
+   * The caller's own sections, kept per account: dropped by {@code notifications.changed} naming the
+   * account ({@code accountId}), or every account's when it names none (a job that notified many).
+   */
+  static final Set<String> BY_ACCOUNT = Set.of("notifications");
+  /**
+   * The events that announce a change of a section no counted event concerns: stations applying or
+   * decided, residents' requests received or triaged, reports issued, notifications queued or read.
+   */
+  static final Set<DomainEvent> ANNOUNCING = java.util.EnumSet.of(DomainEvent.STATION_MOVED, DomainEvent.STATION_STATUS,
+      DomainEvent.REQUEST_CHANGED, DomainEvent.REPORT_ISSUED, DomainEvent.NOTIFICATIONS_CHANGED,
+      DomainEvent.DIVISION_IMPORT_CHANGED, DomainEvent.DELIVERY_FAILED, DomainEvent.REPORT_SCHEDULES_CHANGED);
+  /** What stands for an account's change (disabled, enabled) in {@link #BY_EVENT}: announced by the account feature. */
+  static final String ACCOUNT_CHANGED = "account.changed";
+  /**
+   * The administrators' sections, kept once per node (they do not depend on who asks) and dropped by
+   * the one event that announces their change.
+   */
+  static final Map<String, String> BY_EVENT = Map.of("imports", DomainEvent.DIVISION_IMPORT_CHANGED.type(),
+      "failedNotifications", DomainEvent.DELIVERY_FAILED.type(), "disabledAccounts", ACCOUNT_CHANGED,
+      "reportsNext", DomainEvent.REPORT_SCHEDULES_CHANGED.type());
   /** Copies kept at most before the expired ones are swept (units × days × sections). */
   private static final int SWEEP_ABOVE = 2_000;
 
@@ -62,7 +84,15 @@ public final class SharedSections {
    * {@code tag} names this very copy, {@code rendered} holds what was rendered from it (per locale), so
    * that a rendering goes with the data it was rendered from.
    */
-  private record Entry(String prefix, Set<Long> stations, Future<JsonObject> section, long at, String tag,
+  /**
+   * The events after which accounts' notifications changed: read or queued for one account (named), or
+   * queued for several with the change (a report issued to its readers, an outcome escalated to its
+   * district's staff).
+   */
+  private static final Set<String> NOTIFYING = Set.of(DomainEvent.NOTIFICATIONS_CHANGED.type(),
+      DomainEvent.REPORT_ISSUED.type(), DomainEvent.OUTCOME_ESCALATED.type());
+
+  private record Entry(String prefix, Set<Long> stations, Long account, String droppedBy, Future<JsonObject> section, long at, String tag,
                        Map<String, Object> rendered) {
   }
 
@@ -91,7 +121,7 @@ public final class SharedSections {
     if (shared.ttl > 0) {
       events.onPublish(shared::heard);
       for (DomainEvent e : DomainEvent.values()) {
-        if (e.counted() || e == DomainEvent.STATION_MOVED) {
+        if (e.counted() || ANNOUNCING.contains(e)) {
           vertx.eventBus().<JsonObject>consumer(e.address(), m -> shared.heard(m.body()));
         }
       }
@@ -101,7 +131,23 @@ public final class SharedSections {
 
   /** Whether {@code section} is served from the shared copies. */
   boolean shares(QueueStore.Section section) {
-    return ttl > 0 && (BY_UNIT.contains(section.key()) || BY_STATIONS.contains(section.key()));
+    return ttl > 0 && (BY_UNIT.contains(section.key()) || BY_STATIONS.contains(section.key()) || BY_ACCOUNT.contains(section.key())
+        || BY_EVENT.containsKey(section.key()));
+  }
+
+  /** Whether {@code section} is kept once per node, dropped by its event ({@link #BY_EVENT}). */
+  static boolean byEvent(QueueStore.Section section) {
+    return BY_EVENT.containsKey(section.key());
+  }
+
+  /** An account was changed (on any node: the account feature's announcement): drops the copies that list accounts. */
+  public void accountChanged() {
+    heard(new JsonObject().put("type", ACCOUNT_CHANGED));
+  }
+
+  /** Whether {@code section} is kept per account. */
+  static boolean byAccount(QueueStore.Section section) {
+    return BY_ACCOUNT.contains(section.key());
   }
 
   /** Whether {@code section} is shared by station set (else by unit). */
@@ -115,7 +161,7 @@ public final class SharedSections {
    * (shared with concurrent readers). Callers get their own copy of the JSON.
    */
   Future<JsonObject> get(QueueStore.Section section, String prefix, LocalDate today, Supplier<Future<JsonObject>> read) {
-    return get(section.key() + '|' + prefix + '|' + today, prefix, null, read);
+    return get(section.key() + '|' + prefix + '|' + today, prefix, null, null, null, read);
   }
 
   /**
@@ -124,7 +170,23 @@ public final class SharedSections {
    */
   Future<JsonObject> get(QueueStore.Section section, java.util.Collection<Long> stations, LocalDate today, Supplier<Future<JsonObject>> read) {
     TreeSet<Long> sorted = new TreeSet<>(stations);
-    return get(section.key() + "|s" + sorted + '|' + today, null, Set.copyOf(sorted), read);
+    return get(section.key() + "|s" + sorted + '|' + today, null, Set.copyOf(sorted), null, null, read);
+  }
+
+  /**
+   * {@code section} of the account {@code account} (the caller's own), as {@link #get(QueueStore.Section,
+   * String, LocalDate, Supplier)}: dropped by a {@code notifications.changed} naming the account or none.
+   */
+  Future<JsonObject> get(QueueStore.Section section, long account, Supplier<Future<JsonObject>> read) {
+    return get(section.key() + "|a" + account, null, null, account, null, read);
+  }
+
+  /**
+   * The node-wide {@code section} on {@code today} ({@link #BY_EVENT}): dropped by the event that
+   * announces its change (and by age, as every copy).
+   */
+  Future<JsonObject> get(QueueStore.Section section, LocalDate today, Supplier<Future<JsonObject>> read) {
+    return get(section.key() + "|" + today, null, null, null, BY_EVENT.get(section.key()), read);
   }
 
   /**
@@ -132,15 +194,16 @@ public final class SharedSections {
    * which end by themselves): the copy while it is younger than the ttl.
    */
   Future<JsonObject> get(String key, Supplier<Future<JsonObject>> read) {
-    return ttl > 0 ? get(key + "|*", null, null, read) : read.get();
+    return ttl > 0 ? get(key + "|*", null, null, null, null, read) : read.get();
   }
 
-  private Future<JsonObject> get(String key, String prefix, Set<Long> stations, Supplier<Future<JsonObject>> read) {
+  private Future<JsonObject> get(String key, String prefix, Set<Long> stations, Long account, String droppedBy,
+                                 Supplier<Future<JsonObject>> read) {
     long now = clock.getAsLong();
     Entry e = entries.get(key);
     if (e == null || now - e.at() >= ttl) {
       Promise<JsonObject> promise = Promise.promise();
-      Entry fresh = new Entry(prefix, stations, promise.future(), now, key + '#' + copies.incrementAndGet(), new ConcurrentHashMap<>());
+      Entry fresh = new Entry(prefix, stations, account, droppedBy, promise.future(), now, key + '#' + copies.incrementAndGet(), new ConcurrentHashMap<>());
       boolean mine = e == null ? entries.putIfAbsent(key, fresh) == null : entries.replace(key, e, fresh);
       if (mine) {
         read.get().onComplete(promise);
@@ -157,9 +220,13 @@ public final class SharedSections {
     return e.section().map(j -> tagged(j, copy));
   }
 
-  /** The caller's own copy of a section, naming the copy it came from ({@link #PART}). */
+  /**
+   * The caller's own copy of a section, naming the copy it came from ({@link #PART}): its top level only
+   * (the caller may add or remove fields there); the items are shared, read-only, with the kept copy
+   * (a deep copy per page was 4% of the home page's CPU).
+   */
   private static JsonObject tagged(JsonObject section, Entry from) {
-    return section.copy().put(PART, from.tag());
+    return new JsonObject(new java.util.LinkedHashMap<>(section.getMap())).put(PART, from.tag());
   }
 
   /** {@code section} without the name of the copy it came from (as the API shows it). */
@@ -200,6 +267,15 @@ public final class SharedSections {
         inside = true;
         entries.values().removeIf(x -> x.prefix() != null && code.startsWith(x.prefix()));
       }
+    }
+    String type = event.getString("type");
+    if (type != null) {
+      entries.values().removeIf(x -> type.equals(x.droppedBy()));
+    }
+    if (type != null && NOTIFYING.contains(type)) {
+      // a notification queued or read: the account's copies, or every account's when it names none
+      Object account = DomainEvent.NOTIFICATIONS_CHANGED.type().equals(type) ? event.getValue("accountId") : null;
+      entries.values().removeIf(x -> x.account() != null && (!(account instanceof Number n) || x.account() == n.longValue()));
     }
     Object station = event.getValue("stationId");
     if (station instanceof Number n) {

@@ -17,6 +17,7 @@ import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
 import org.yishi.platform.security.ApiQuery;
 import org.yishi.platform.security.SecureRouter;
+import org.yishi.platform.events.DomainEvent;
 import org.yishi.platform.security.Security;
 import org.yishi.platform.web.Input;
 import org.yishi.platform.web.Json;
@@ -202,6 +203,8 @@ public record MeetingRoutes(App app, MeetingService meetings, CommitteeMembers m
           if (rows.rowCount() == 0) {
             ctx.fail(AppException.notFound("No such notification"));
           } else {
+            // the caller's unread notifications (their work queue) are read afresh on every node
+            app.events().publish(DomainEvent.NOTIFICATIONS_CHANGED, new JsonObject().put("accountId", Security.require(ctx).id()));
             Json.noContent(ctx);
           }
         });

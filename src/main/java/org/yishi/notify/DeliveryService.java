@@ -146,7 +146,22 @@ public final class DeliveryService {
     return send(node, now, id);
   }
 
+  private final List<Runnable> onFailed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code listener} after a batch that gave up messages (failed for good) committed: the admins' work queue lists them. */
+  public void onFailed(Runnable listener) {
+    onFailed.add(listener);
+  }
+
   private Future<JsonObject> send(String node, Instant now, Long only) {
+    return sendBatch(node, now, only).onSuccess(counts -> {
+      if (counts.getInteger("failed", 0) > 0) {
+        onFailed.forEach(Runnable::run);
+      }
+    });
+  }
+
+  private Future<JsonObject> sendBatch(String node, Instant now, Long only) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     return refresh().compose(fresh -> pool.withTransaction(tx -> digests(tx, node, at).compose(d -> tx.preparedQuery("""
             SELECT o.id, o.channel, o.recipient, o.subject, o.body, o.dedupe_key, o.link, o.locale, o.kind, o.attempts, o.urgent,

@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
 import org.yishi.platform.config.AppConfig;
+import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.events.DomainEvents;
 import org.yishi.platform.http.AppException;
 import org.yishi.platform.schedule.Cron;
 import org.yishi.platform.security.Jurisdiction;
@@ -61,9 +63,16 @@ public final class ReportService {
   private final ReportStore store;
   private final ReportBuilder builder;
   private final ReportSources committees;
+  private final DomainEvents events;
 
   /** @param sources what reports are made of, from the features that own it (see {@link ReportSources}) */
   public ReportService(Pool pool, AppConfig.ReportSettings settings, String node, ReportSources sources) {
+    this(pool, settings, node, sources, null);
+  }
+
+  /** @param events where {@code report.issued} is published after a report commits (null: nowhere) */
+  public ReportService(Pool pool, AppConfig.ReportSettings settings, String node, ReportSources sources, DomainEvents events) {
+    this.events = events;
     this.pool = pool;
     this.settings = settings;
     this.node = node;
@@ -150,7 +159,12 @@ public final class ReportService {
                 : Future.succeededFuture(false)))
         .compose(saved -> saved ? schedules()
             : Future.failedFuture(AppException.conflict("The schedule was changed by someone else; reload and try again")))
-        .map(all -> all.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow());
+        .map(all -> all.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow())
+        .onSuccess(s -> {
+          if (events != null) {
+            events.publish(DomainEvent.REPORT_SCHEDULES_CHANGED, new JsonObject().put("id", id)); // the city's queue lists the next runs
+          }
+        });
   }
 
   // ------------------------------------------------------------------ scheduled generation
@@ -251,12 +265,27 @@ public final class ReportService {
     Function<String, Future<Void>> hook = beforeScheduledIssue;
     Future<Void> ready = hook == null ? Future.succeededFuture() : hook.apply(d.key());
     return ready.compose(v -> build(d.unitCode(), d.period()))
-        .compose(b -> store.issueFirst(issue(b, d.trigger(), null)))
+        .compose(b -> issueFirst(issue(b, d.trigger(), null)))
         .onSuccess(id -> {
           if (id != null) {
             LOG.info(() -> "Report " + d.key() + " issued (" + d.trigger() + ") as #" + id);
           }
         });
+  }
+
+  /** Issues version 1 (null when it existed), announcing a new one ({@link #announce}). */
+  private Future<Long> issueFirst(ReportStore.Issue issue) {
+    return store.issueFirst(issue).onSuccess(id -> announce(issue, id));
+  }
+
+  /**
+   * Publishes {@code report.issued} for a report committed ({@code id} not null): the city's work
+   * queue lists the last reports, and their readers' notifications were queued with it.
+   */
+  private void announce(ReportStore.Issue issue, Long id) {
+    if (id != null && events != null) {
+      events.publish(DomainEvent.REPORT_ISSUED, new JsonObject().put("id", id).put("divisionCode", issue.unitCode()));
+    }
   }
 
   /** A built snapshot and how long building it took. */
@@ -281,7 +310,7 @@ public final class ReportService {
   /** Issues the report of a demo city's last month (version 1; nothing when it exists). */
   public Future<Long> issueForDemo(String unitCode, YearMonth month) {
     ReportPeriod period = ReportPeriod.containing(ReportPeriod.Kind.MONTHLY, month);
-    return build(unitCode, period).compose(b -> store.issueFirst(issue(b, "demo", null)));
+    return build(unitCode, period).compose(b -> issueFirst(issue(b, "demo", null)));
   }
 
   // ------------------------------------------------------------------ on demand
@@ -312,8 +341,10 @@ public final class ReportService {
 
   /** Inserts the next version, trying again when a concurrent regeneration took the number. */
   private Future<JsonObject> issueNext(Built b, Principal actor, int attempts) {
-    return store.issueNext(issue(b, "manual", actor.id())).compose(r -> {
+    ReportStore.Issue issue = issue(b, "manual", actor.id());
+    return store.issueNext(issue).compose(r -> {
       if (r != null) {
+        announce(issue, r.getLong("id"));
         return Future.succeededFuture(r);
       }
       return attempts > 1 ? issueNext(b, actor, attempts - 1)

@@ -3,6 +3,8 @@ package org.yishi.request;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import org.yishi.platform.events.DomainEvent;
+import org.yishi.platform.events.DomainEvents;
 import io.vertx.sqlclient.SqlClient;
 import org.yishi.platform.audit.AuditEntry;
 import org.yishi.platform.audit.AuditLog;
@@ -45,8 +47,26 @@ public final class RequestService {
   private final RequestStore store;
   private final AppConfig.RequestSettings settings;
   private final TopicDrafts topics;
+  private final DomainEvents events;
+
+  /**
+   * Publishes {@code request.changed} for the station's requests (committed): the coordinators' work
+   * queue lists those waiting for triage.
+   */
+  private void announce(long stationId) {
+    if (events != null) {
+      events.publish(DomainEvent.REQUEST_CHANGED, new JsonObject().put("stationId", stationId));
+    }
+  }
 
   public RequestService(RequestStore store, AppConfig.RequestSettings settings, TopicDrafts topics, ZoneId zone) {
+    this(store, settings, topics, zone, null);
+  }
+
+  /** @param events where {@code request.changed} is published after a request is received or triaged (null: nowhere) */
+  public RequestService(RequestStore store, AppConfig.RequestSettings settings, TopicDrafts topics, ZoneId zone,
+                        DomainEvents events) {
+    this.events = events;
     this.zone = zone;
     this.store = store;
     this.settings = settings;
@@ -136,7 +156,7 @@ public final class RequestService {
         })
         .compose(v -> in.phone() == null ? Future.succeededFuture()
             : Sms.queue(tx, new Sms.Message(id, in.phone(), "received", code, locale)))
-        .map(code)));
+        .map(code))).onSuccess(c -> announce(in.stationId()));
   }
 
   /** The tracking code of the request sent with a form's one-time token, or null when none was. */
@@ -180,7 +200,7 @@ public final class RequestService {
                   : store.localeOf(tx, id).compose(tag -> Sms.queue(tx, new Sms.Message(id, before.getString("phone"),
                       t.action(), before.getString("trackingCode"), Sms.locale(tag)))))
               .map(after));
-    }));
+    })).onSuccess(after -> announce(after.getLong("stationId")));
   }
 
   private static JsonObject masked(JsonObject r) {
@@ -253,6 +273,12 @@ public final class RequestService {
    */
   public Future<Integer> runRetention(Instant now) {
     return store.erasePhones(now.minus(Duration.ofDays(settings.phoneRetentionDays())))
+        .onSuccess(n -> {
+          if (n > 0 && events != null) {
+            // their text messages not yet sent were given up with the numbers (the admins' failed messages)
+            events.publish(DomainEvent.DELIVERY_FAILED, new JsonObject());
+          }
+        })
         .compose(n -> store.dropOldCounters(now.minus(Duration.ofDays(2))).map(n));
   }
 

@@ -108,10 +108,13 @@ public final class StationImport {
     if (atomic && !errors.isEmpty()) {
       return Future.succeededFuture(report(total, 0, errors, false));
     }
-    int[] created = {0};
+    List<JsonObject> created = new ArrayList<>();
     return pool.withTransaction(conn -> insertAll(conn, actor, rows, errors, created, locale)
             .compose(v -> atomic && !errors.isEmpty() ? Future.failedFuture(new RolledBack()) : Future.succeededFuture()))
-        .map(v -> report(total, created[0], errors, true))
+        .map(v -> {
+          created.forEach(stations::announce); // committed: each station applying is announced
+          return report(total, created.size(), errors, true);
+        })
         .recover(err -> err instanceof RolledBack
             ? Future.succeededFuture(report(total, 0, errors, false)) : Future.failedFuture(err));
   }
@@ -120,13 +123,13 @@ public final class StationImport {
    * Registers the rows one after another in the transaction; a refused row (duplicate name, a
    * division outside the jurisdiction) is reported and skipped without a failed SQL statement.
    */
-  private Future<Void> insertAll(SqlConnection conn, Principal actor, List<Row> rows, JsonArray errors, int[] created,
+  private Future<Void> insertAll(SqlConnection conn, Principal actor, List<Row> rows, JsonArray errors, List<JsonObject> created,
                                  Locale locale) {
     Future<Void> chain = Future.succeededFuture();
     for (Row row : rows) {
       chain = chain.compose(v -> stations.registerIn(conn, actor, row.input())
           .<Void>map(s -> {
-            created[0]++;
+            created.add(s);
             return null;
           })
           .recover(err -> {

@@ -156,10 +156,23 @@ public record StationService(ZoneId zone, Pool pool, StationStore store, Divisio
     return pool.withTransaction(tx -> registerIn(tx, actor, in))
         .recover(StationService::duplicateName)
         .onSuccess(s -> {
+          announce(s);
           if (actor.is(Role.STATION_COORDINATOR)) {
             accounts.changed(actor.id()); // the coordinator's station set grew
           }
         });
+  }
+
+  /**
+   * Publishes {@code station.status} for a station registered, edited or decided (committed): the work
+   * queue's stations applying and dormant stations are dropped by it on every node.
+   */
+  void announce(JsonObject station) {
+    if (events != null) {
+      events.publish(DomainEvent.STATION_STATUS, new JsonObject().put("id", station.getLong("id"))
+          .put("stationId", station.getLong("id")).put("divisionCode", station.getString("divisionCode"))
+          .put("status", station.getString("status")));
+    }
   }
 
   /** Registers a station within the caller's transaction (bulk import); see {@link #register}. */
@@ -229,6 +242,7 @@ public record StationService(ZoneId zone, Pool pool, StationStore store, Divisio
                   })));
         }))).recover(StationService::duplicateName)
         .onSuccess(after -> {
+          announce(after); // its name or place as the work queue shows it
           if (moved[0] != null && events != null) {
             events.publish(DomainEvent.STATION_MOVED, new JsonObject().put("id", id).put("stationId", id)
                 .put("divisionCode", after.getString("divisionCode")).put("previousDivisionCode", moved[0]));
@@ -308,7 +322,7 @@ public record StationService(ZoneId zone, Pool pool, StationStore store, Divisio
               ? Future.succeededFuture(after)
               : Outbox.queue(tx, Notices.stationDecided(action.key(), id, after.getInteger("version"), after.getString("name"),
                   reason)).map(after));
-    }));
+    })).onSuccess(this::announce);
   }
 
   /** One station with its status history. */

@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SharedQueueAcrossNodesTest {
   @RegisterExtension @Order(1) static final SharedSectionsTest.CachesOn CACHES_ON = new SharedSectionsTest.CachesOn();
+  private static TwoQueueNodes nodes;
   private static Node one;
   private static Node two;
   private static AccountFixtures f;
@@ -50,14 +51,13 @@ class SharedQueueAcrossNodesTest {
 
   @BeforeAll
   static void start() {
-    String pgUrl = TestPostgres.freshDatabaseUrl();
-    List<Map<String, String>> envs = TestNodes.clusterEnvs(pgUrl, 2, Map.of());
-    one = TestNodes.start(envs.get(0));
-    f = AccountFixtures.create(one);
-    two = TestNodes.start(envs.get(1));
-    sql = new Sql(pgUrl);
-    apiOne = new Api(one.baseUrl());
-    apiTwo = new Api(two.baseUrl());
+    nodes = TwoQueueNodes.start();
+    one = nodes.one;
+    two = nodes.two;
+    f = nodes.f;
+    sql = nodes.sql;
+    apiOne = nodes.apiOne;
+    apiTwo = nodes.apiTwo;
     String admin = apiOne.token("admin", TestNodes.ADMIN_PASSWORD);
     var created = apiOne.call("POST", "/api/v1/users", admin, new JsonObject().put("username", "d1b").put("displayName", "洮北区政协二")
         .put("role", "district_staff").put("scopeCode", AccountFixtures.TAOBEI).put("password", AccountFixtures.PASSWORD).encode());
@@ -66,37 +66,26 @@ class SharedQueueAcrossNodesTest {
 
   @AfterAll
   static void stop() {
-    if (two != null) {
-      two.close();
-    }
-    if (one != null) {
-      one.close();
+    if (nodes != null) {
+      nodes.close();
     }
   }
 
-  /** Each test starts without copies on either node (other tests of the class read the same scopes). */
   @org.junit.jupiter.api.BeforeEach
   void noCopies() {
-    one.services().queue().shared().clear();
-    two.services().queue().shared().clear();
+    nodes.noCopies();
   }
 
   private static String token(Api api, String username) {
-    return api.token(username, AccountFixtures.PASSWORD);
+    return TwoQueueNodes.token(api, username);
   }
 
-  /** The ids listed in section {@code key} of the caller's queue. */
   private static Set<Long> items(Api api, String token, String key) {
-    JsonObject queue = Http.json(api.get("/api/v1/me/queue", token));
-    for (Object o : queue.getJsonArray("sections")) {
-      JsonObject s = (JsonObject) o;
-      if (key.equals(s.getString("key"))) {
-        Set<Long> ids = new TreeSet<>();
-        s.getJsonArray("items").forEach(i -> ids.add(((JsonObject) i).getLong("id")));
-        return ids;
-      }
-    }
-    throw new AssertionError("no " + key + " in " + queue.encode());
+    return TwoQueueNodes.items(api, token, key);
+  }
+
+  private static CompletableFuture<Void> heardOn(Node at, DomainEvent event, long id) {
+    return TwoQueueNodes.heardOn(at, event, e -> e.getLong("id") == id);
   }
 
   /** A topic submitted for approval at {@code station}, written in SQL (no event). */
@@ -105,18 +94,6 @@ class SharedQueueAcrossNodesTest {
         INSERT INTO topic (station_id, division_code, title, category, source, q1_answer, q1_reason, q2_answer, q2_reason, status)
         SELECT id, division_code, ?, 'livelihood', 'residents', true, '群众关切', true, '适合协商', 'submitted' FROM station WHERE id = ?
         RETURNING id""", title, station)).longValue();
-  }
-
-  /** Completes once node {@code at} has heard {@code event} about {@code id} on its event bus. */
-  private static CompletableFuture<Void> heardOn(Node at, DomainEvent event, long id) {
-    CompletableFuture<Void> heard = new CompletableFuture<>();
-    var consumer = at.app().vertx().eventBus().<JsonObject>consumer(event.address(), m -> {
-      if (m.body().getLong("id") == id) {
-        heard.complete(null);
-      }
-    });
-    consumer.completion().await();
-    return heard.whenComplete((v, e) -> consumer.unregister());
   }
 
   /**

@@ -129,8 +129,9 @@ class SharedSectionsTest {
     Supplier<Future<JsonObject>> read = () -> Future.succeededFuture(new JsonObject().put("total", (long) ++reads[0]));
     assertTrue(shared.shares(section));
     assertTrue(shared.shares(new QueueStore.Section("topicApprovals", "", "", "", "", true)), "announced by the topics' events");
-    assertFalse(shared.shares(new QueueStore.Section("stationApprovals", "", "", "", "", true)), "no event announces an approval");
-    assertFalse(shared.shares(new QueueStore.Section("notifications", "", "", "", "", true)), "the caller's own");
+    assertTrue(shared.shares(new QueueStore.Section("stationApprovals", "", "", "", "", true)), "announced by station.status");
+    assertTrue(shared.shares(new QueueStore.Section("notifications", "", "", "", "", true)), "the caller's own, per account");
+    assertFalse(shared.shares(new QueueStore.Section("unknownSection", "", "", "", "", true)), "only the sections an event announces");
     assertFalse(SharedSections.off().shares(section));
 
     assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"));
@@ -157,5 +158,37 @@ class SharedSectionsTest {
     JsonObject mine = shared.get(section, "2208", today, read).result();
     mine.put("total", -1L);
     assertEquals(7, shared.get(section, "2208", today, read).result().getLong("total"), "each caller gets its own copy");
+  }
+
+  @Test
+  void anAccountsCopyIsItsOwnAndAnEventKeyedCopyGoesWithItsEvent() {
+    SharedSections shared = new SharedSections(600_000, () -> 0L);
+    QueueStore.Section notes = new QueueStore.Section("notifications", "", "", "", "", true);
+    QueueStore.Section failed = new QueueStore.Section("failedNotifications", "", "", "", "", true);
+    QueueStore.Section disabled = new QueueStore.Section("disabledAccounts", "", "", "", "", false);
+    LocalDate today = LocalDate.of(2026, 12, 7);
+    int[] reads = {0};
+    Supplier<Future<JsonObject>> read = () -> Future.succeededFuture(new JsonObject().put("total", (long) ++reads[0]));
+    assertEquals(1, shared.get(notes, 7L, read).result().getLong("total"));
+    assertEquals(2, shared.get(notes, 8L, read).result().getLong("total"), "another account has its own copy");
+    assertEquals(1, shared.get(notes, 7L, read).result().getLong("total"));
+    shared.heard(new JsonObject().put("type", "notifications.changed").put("accountId", 8L));
+    assertEquals(1, shared.get(notes, 7L, read).result().getLong("total"), "another account's change leaves it");
+    assertEquals(3, shared.get(notes, 8L, read).result().getLong("total"), "its own drops it");
+    shared.heard(new JsonObject().put("type", "notifications.changed")); // many accounts notified
+    assertEquals(4, shared.get(notes, 7L, read).result().getLong("total"));
+    shared.heard(new JsonObject().put("type", "meeting.scheduled").put("divisionCode", "220802001000").put("stationId", 3L));
+    assertEquals(4, shared.get(notes, 7L, read).result().getLong("total"), "not by a meeting");
+
+    assertEquals(5, shared.get(failed, today, read).result().getLong("total"));
+    assertEquals(6, shared.get(disabled, today, read).result().getLong("total"));
+    shared.heard(new JsonObject().put("type", "topic.approve").put("divisionCode", "220802001000").put("stationId", 3L));
+    assertEquals(5, shared.get(failed, today, read).result().getLong("total"), "only by its own event");
+    shared.heard(new JsonObject().put("type", "delivery.failed"));
+    assertEquals(7, shared.get(failed, today, read).result().getLong("total"), "a message given up drops it");
+    assertEquals(6, shared.get(disabled, today, read).result().getLong("total"));
+    shared.accountChanged();
+    assertEquals(8, shared.get(disabled, today, read).result().getLong("total"), "an account changed drops the accounts");
+    assertEquals(7, shared.get(failed, today, read).result().getLong("total"));
   }
 }

@@ -36,6 +36,20 @@ public enum DomainEvent {
   OUTCOME_TYPICAL_UNMARKED("outcome.typical_unmarked", true),
   /** A station moved to another division: caches keyed by division drop what they hold. */
   STATION_MOVED("station.moved", false),
+  /** A station applied (registered, pending) or was decided (approved, rejected, suspended...): {@code stationId, divisionCode}. */
+  STATION_STATUS("station.status", false),
+  /** A resident's request was received or triaged: {@code stationId}. */
+  REQUEST_CHANGED("request.changed", false),
+  /** A report was issued: {@code divisionCode} (the report's unit). */
+  REPORT_ISSUED("report.issued", false),
+  /** An admin changed a report schedule: the city staff's work queue lists the next runs. */
+  REPORT_SCHEDULES_CHANGED("report.schedules_changed", false),
+  /** In-app notifications were queued or read: {@code accountId}, or none when several accounts' changed. */
+  NOTIFICATIONS_CHANGED("notifications.changed", false),
+  /** A division import job was queued, started running, ended or was failed: the administrators' work queue. */
+  DIVISION_IMPORT_CHANGED("division.import_changed", false),
+  /** Messages (SMS, e-mail, robots) were given up (failed for good): the administrators' work queue. */
+  DELIVERY_FAILED("delivery.failed", false),
   /** An admin changed the notification channels' settings: every node drops its cached copy. */
   NOTIFY_CHANNELS_CHANGED("notify.channels_changed", false);
 

@@ -25,7 +25,8 @@ public final class FormTokens {
       return new SecureRandom();
     }
   });
-  private static final Pattern CSRF_INPUT = Pattern.compile("<input type=\"hidden\" name=\"_csrf\" value=\"[^\"]*\">");
+  /** A CSRF field starts so and ends at the first quote after it, which closes the tag ({@code [^"]*">}). */
+  private static final String CSRF_INPUT = "<input type=\"hidden\" name=\"_csrf\" value=\"";
   private static final Pattern TOKEN_INPUT = Pattern.compile("(<input type=\"hidden\" name=\"" + Idempotency.FIELD + "\" value=\")[^\"]*(\">)");
 
   private FormTokens() {
@@ -45,16 +46,22 @@ public final class FormTokens {
     }
     // a page without any token yet (nearly all) needs no search of each form for one
     boolean anyToken = html.indexOf("name=\"" + Idempotency.FIELD + "\"") >= 0;
-    Matcher m = CSRF_INPUT.matcher(html);
     StringBuilder out = new StringBuilder(html.length() + 512);
     int copied = 0;
-    while (m.find()) {
-      out.append(html, copied, m.end());
-      copied = m.end();
-      if (!anyToken || !formHasToken(html, m.start())) {
+    // plain searches rather than a regular expression: the pages with many forms paid ~8% of their CPU here
+    for (int at = html.indexOf(CSRF_INPUT); at >= 0; at = html.indexOf(CSRF_INPUT, at + 1)) {
+      int quote = html.indexOf('"', at + CSRF_INPUT.length());
+      if (quote < 0 || quote + 1 >= html.length() || html.charAt(quote + 1) != '>') {
+        continue; // not a whole field
+      }
+      int end = quote + 2;
+      out.append(html, copied, end);
+      copied = end;
+      if (!anyToken || !formHasToken(html, at)) {
         out.append("<input type=\"hidden\" name=\"").append(Idempotency.FIELD).append("\" value=\"")
             .append(newToken()).append("\">");
       }
+      at = end - 1;
     }
     return out.append(html, copied, html.length()).toString();
   }

@@ -32,6 +32,11 @@ public final class Web {
 
   private final Templates templates;
   private volatile NavBadges badges = NavBadges.NONE;
+  /**
+   * The header's links that depend only on the language and the role (templates/layout/nav-links.peb),
+   * rendered once per node and kept: half the layout's messages, looked up on every signed-in page before.
+   */
+  private final Map<String, String> navLinks = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Web(Templates templates) {
     this.templates = templates;
@@ -137,10 +142,12 @@ public final class Web {
     full.put("largeText", TextSize.large(ctx)); // the larger-text setting (适老化), docs/accessibility.md
     Principal me = Security.principal(ctx);
     if (me != null) {
+      boolean admin = me.is(Role.ADMIN);
+      boolean staff = admin || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF);
       full.put("me", Map.of("id", me.id(), "username", me.username(), "displayName", me.displayName(),
-          "role", me.role().key(), "admin", me.is(Role.ADMIN),
-          "staff", me.is(Role.ADMIN) || me.is(Role.CITY_STAFF) || me.is(Role.DISTRICT_STAFF),
-          "member", me.is(Role.MEMBER)));
+          "role", me.role().key(), "admin", admin, "staff", staff, "member", me.is(Role.MEMBER)));
+      full.put("navLinks", navLinks.computeIfAbsent(I18n.tag(locale) + '|' + staff + '|' + admin,
+          k -> templates.render("layout/nav-links", Map.of("staff", staff, "admin", admin), locale)));
       if (!full.containsKey("queueCount")) {
         Long count = badges.peek(me);
         if (count != null) {
