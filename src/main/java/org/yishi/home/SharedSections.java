@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -32,7 +33,9 @@ import java.util.function.Supplier;
  * payload (and {@code previousDivisionCode}) for a unit, by its {@code stationId} for a station set. The events this node publishes drop it synchronously,
  * before the answer to the action is sent ({@link DomainEvents#onPublish}), so a user never sees a
  * shared section from before their own action; the other nodes' events arrive on the event bus. Changes
- * that publish no event (a station approved or registered, a rebuild, SQL) show within {@code ttl}.
+ * that publish no event (a rebuild, SQL) show within {@code ttl} and one read: a copy that only aged
+ * is still handed out while its replacement is read (so that no page waits for the age limit's
+ * re-read), never one that a change dropped.
  * Concurrent readers of a missing copy share one computation; a failed one is not kept.
  *
  * <p>{@code ttl} is {@code YISHI_STATS_CACHE_MAX_AGE_MILLIS} (default 5 s), the roll-up cache's bound
@@ -93,7 +96,16 @@ public final class SharedSections {
       DomainEvent.REPORT_ISSUED.type(), DomainEvent.OUTCOME_ESCALATED.type());
 
   private record Entry(String prefix, Set<Long> stations, Long account, String droppedBy, Future<JsonObject> section, long at, String tag,
-                       Map<String, Object> rendered) {
+                       Map<String, Object> rendered, AtomicReference<Entry> aged) {
+    /**
+     * What a reader is handed: this copy once read, else the copy it replaces because that one only
+     * aged (no change was heard of since it was read: a change removes the copy, and what replaces a
+     * removed copy stands on its own), so that a page does not wait for the age limit's re-read.
+     */
+    Entry served() {
+      Entry before = aged.get();
+      return before == null || section.isComplete() ? this : before;
+    }
   }
 
   private final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
@@ -203,21 +215,26 @@ public final class SharedSections {
     Entry e = entries.get(key);
     if (e == null || now - e.at() >= ttl) {
       Promise<JsonObject> promise = Promise.promise();
-      Entry fresh = new Entry(prefix, stations, account, droppedBy, promise.future(), now, key + '#' + copies.incrementAndGet(), new ConcurrentHashMap<>());
+      Entry aged = e != null && e.section().succeeded() ? e : null;
+      Entry fresh = new Entry(prefix, stations, account, droppedBy, promise.future(), now, key + '#' + copies.incrementAndGet(),
+          new ConcurrentHashMap<>(), new AtomicReference<>(aged));
       boolean mine = e == null ? entries.putIfAbsent(key, fresh) == null : entries.replace(key, e, fresh);
       if (mine) {
+        promise.future().onComplete(done -> fresh.aged().set(null));
         read.get().onComplete(promise);
         promise.future().onFailure(err -> entries.remove(key, fresh));
         sweep(now);
         e = fresh;
       } else {
         // another reader started one first (or a change dropped the copy meanwhile): share that, or read alone
-        Entry other = entries.get(key);
-        return other != null ? other.section().map(j -> tagged(j, other)) : read.get();
+        e = entries.get(key);
+        if (e == null) {
+          return read.get();
+        }
       }
     }
-    Entry copy = e;
-    return e.section().map(j -> tagged(j, copy));
+    Entry copy = e.served();
+    return copy.section().map(j -> tagged(j, copy));
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.yishi.home;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -190,5 +191,43 @@ class SharedSectionsTest {
     shared.accountChanged();
     assertEquals(8, shared.get(disabled, today, read).result().getLong("total"), "an account changed drops the accounts");
     assertEquals(7, shared.get(failed, today, read).result().getLong("total"));
+  }
+
+  @Test
+  void anAgedCopyStandsInWhileItsReplacementIsReadButNeverOneAChangeDropped() {
+    long[] clock = {0};
+    SharedSections shared = new SharedSections(1000, () -> clock[0]);
+    QueueStore.Section section = new QueueStore.Section("referrals", "", "", "", "", true);
+    LocalDate today = LocalDate.of(2026, 12, 7);
+    java.util.List<Promise<JsonObject>> reads = new java.util.ArrayList<>();
+    Supplier<Future<JsonObject>> read = () -> {
+      Promise<JsonObject> p = Promise.promise();
+      reads.add(p);
+      return p.future();
+    };
+    Future<JsonObject> first = shared.get(section, "2208", today, read);
+    assertFalse(first.isComplete(), "nothing to stand in for the very first read");
+    reads.get(0).complete(new JsonObject().put("total", 1L));
+    assertEquals(1, first.result().getLong("total"));
+
+    clock[0] += 1_000_000_000L; // the ttl passed, nothing changed
+    Future<JsonObject> aged = shared.get(section, "2208", today, read);
+    assertEquals(2, reads.size(), "the age limit starts a new read");
+    assertEquals(1, aged.result().getLong("total"), "the aged copy is handed out at once meanwhile");
+    assertEquals(1, shared.get(section, "2208", today, read).result().getLong("total"), "and shared, one read only");
+    assertEquals(2, reads.size());
+    reads.get(1).complete(new JsonObject().put("total", 2L));
+    assertEquals(2, shared.get(section, "2208", today, read).result().getLong("total"), "then the new copy");
+
+    shared.heard(new JsonObject().put("divisionCode", "220801000000")); // a change inside the unit
+    Future<JsonObject> afterChange = shared.get(section, "2208", today, read);
+    assertFalse(afterChange.isComplete(), "after a change the page waits for the new read, never the old copy");
+    clock[0] += 1_000_000_000L; // and aged meanwhile: still nothing older stands in
+    Future<JsonObject> waiting = shared.get(section, "2208", today, read);
+    assertFalse(waiting.isComplete(), "a copy still being read is not an aged copy");
+    reads.get(2).complete(new JsonObject().put("total", 3L));
+    assertEquals(3, afterChange.result().getLong("total"));
+    reads.get(reads.size() - 1).complete(new JsonObject().put("total", 3L));
+    assertEquals(3, waiting.result().getLong("total"));
   }
 }
