@@ -13,6 +13,7 @@
 #   YISHI_DATA_DIR, stops them).
 # Environment: YISHI_BENCH_HTTP_PORT (18080), YISHI_BENCH_CLUSTER_PORT (15701), YISHI_BENCH_DB_PORT
 #   (15532), YISHI_BENCH_DURATION / YISHI_BENCH_WARMUP (seconds per measured run / its warm-up),
+#   YISHI_BENCH_CLIENT_THREADS (1: the load generator's event loops, which share the cores with the node),
 #   YISHI_BENCH_JFR=1 (records node 1 with Java Flight Recorder into target/bench/SCALE/node1.jfr),
 #   YISHI_BENCH_REQUESTS_PER_MINUTE / YISHI_BENCH_REQUESTS_SECONDS (the requests campaign: 1000, 60).
 #   YISHI_BENCH_SMTP_PORT (15525) / YISHI_BENCH_ROBOT_PORT (15580): the notify benchmark's SMTP sink and
@@ -155,6 +156,7 @@ fi
 
 common=(--scale "$SCALE" --pg "$PG_URL" --password "$ADMIN_PASSWORD" --duration "$DURATION" --warmup "$WARMUP")
 command -v wrk >/dev/null && common+=(--wrk true)
+[ -n "${YISHI_BENCH_CLIENT_THREADS:-}" ] && common+=(--client-threads "$YISHI_BENCH_CLIENT_THREADS")
 single=""
 for name in read dashboard home write report attachments memory; do wanted "$name" && single+="${single:+,}$name"; done
 if [ -n "$single" ]; then

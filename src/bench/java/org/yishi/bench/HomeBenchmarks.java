@@ -99,6 +99,8 @@ final class HomeBenchmarks {
    * GET / with the session; the page must be the queue (its sections), not the sign-in page: read as
    * text uncompressed; compressed, a gzip answer (not inflated here: the client's CPU is not the node's).
    */
+  private static final byte[] QUEUE = "id=\"queue-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private Function<WebClient, Load.Op> home(String cookie, boolean gzip) {
     return client -> (meter, user) -> {
       URI n = b.nodes.get(user % b.nodes.size());
@@ -107,7 +109,7 @@ final class HomeBenchmarks {
         request.putHeader("Accept-Encoding", "gzip");
       }
       return meter.time(request.send(), 200).compose(resp -> (gzip ? "gzip".equals(resp.getHeader("Content-Encoding"))
-          : resp.bodyAsString().contains("id=\"queue-")) ? Future.succeededFuture() : Future.failedFuture("GET / is not a work queue"));
+          : Load.contains(resp.body(), QUEUE)) ? Future.succeededFuture() : Future.failedFuture("GET / is not a work queue"));
     };
   }
 
