@@ -72,6 +72,12 @@ public final class BodySpool {
     request.endHandler(v -> done.tryComplete(size[0]));
     request.exceptionHandler(done::tryFail);
     out.exceptionHandler(done::tryFail);
+    if (ctx.response().closed()) {
+      // the client went away while the file was being opened (the open runs on a worker thread, which
+      // can take seconds under load): the connection's close came before these handlers, so nothing
+      // else would ever end the copy and delete the partial file
+      done.tryFail(new AppException(ErrorKind.MALFORMED, "The client closed the connection before the body was read"));
+    }
     if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT)) && request.version() != HttpVersion.HTTP_1_0) {
       ctx.response().writeContinue();
     }
