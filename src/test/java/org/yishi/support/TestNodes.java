@@ -18,9 +18,30 @@ public final class TestNodes {
   private TestNodes() {
   }
 
+  /** Below Linux's ephemeral range (32768-60999), where outgoing connections take their local ports. */
+  private static final int FIRST_PORT = 20_000;
+  private static final int PORTS = 12_000;
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT =
+      new java.util.concurrent.atomic.AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(PORTS));
+
+  /**
+   * A port free on 127.0.0.1 right now, below the ephemeral range: a port the kernel handed out
+   * (bind to 0) was taken, between this check and the node's bind, by one of the suite's many outgoing
+   * connections (PostgreSQL, Hazelcast, HTTP clients) and failed a CI run with "Address already in use".
+   */
   public static int freePort() {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      // handed out in turn from a random start: never the same port twice in one test run
+      int port = FIRST_PORT + Math.floorMod(NEXT.getAndIncrement(), PORTS);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException taken) {
+        // in use: try another
+      }
+    }
     try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
