@@ -14,6 +14,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import org.yishi.platform.db.Kept;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -82,6 +83,8 @@ final class HttpBenchmarks {
       connect.setPassword(jdbc.password());
     }
     connect.addProperty("application_name", "yishi-bench");
+    // statements kept prepared as the product keeps them (the write ceiling's are marked as the product's are)
+    Kept.apply(connect, true);
     this.pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(Integer.parseInt(o.getOrDefault("pool", "16"))))
         .connectingTo(connect).using(vertx).build();
     String onlyList = o.getOrDefault("only", "");
@@ -349,14 +352,14 @@ final class HttpBenchmarks {
       OffsetDateTime start = OffsetDateTime.parse(body.getString("actualStart"));
       OffsetDateTime end = OffsetDateTime.parse(body.getString("actualEnd"));
       return meter.timed(pool.withTransaction(tx -> {
-        Future<?> f = tx.preparedQuery("""
+        Future<?> f = tx.preparedQuery(Kept.sql("""
                 INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
                        attendance_residents, attendance_departments, attendance_experts, attendance_others, minutes,
                        suggestions_count, consensus, filed_by)
-                VALUES ($1, true, NULL, $2, $3, 3, 24, 2, 1, 2, $4, 5, true, 1) ON CONFLICT (meeting_id) DO NOTHING""")
+                VALUES ($1, true, NULL, $2, $3, 3, 24, 2, 1, 2, $4, 5, true, 1) ON CONFLICT (meeting_id) DO NOTHING"""))
             .execute(Tuple.of(m[0], start, end, body.getString("minutes")))
-            .compose(v -> tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(m[0])))
-            .compose(v -> tx.preparedQuery("UPDATE meeting SET status = 'held', updated_at = now() WHERE id = $1")
+            .compose(v -> tx.preparedQuery(Kept.sql("DELETE FROM meeting_attendee WHERE meeting_id = $1")).execute(Tuple.of(m[0])))
+            .compose(v -> tx.preparedQuery(Kept.sql("UPDATE meeting SET status = 'held', updated_at = now() WHERE id = $1"))
                 .execute(Tuple.of(m[0])))
             .compose(v -> audit(tx, "record.file", "meeting", m[0], body));
         // the outcomes as the product writes them (issue 25): one INSERT with their history rows, the audit batch
@@ -366,7 +369,7 @@ final class HttpBenchmarks {
           content[k] = outcomeBody(k, due).getString("content");
           form[k] = outcomeBody(k, due).getString("form");
         }
-        f = f.compose(v -> tx.preparedQuery("""
+        f = f.compose(v -> tx.preparedQuery(Kept.sql("""
                 WITH o AS (
                   INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
                                        due_on, created_by)
@@ -377,13 +380,13 @@ final class HttpBenchmarks {
                 h AS (
                   INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
                   SELECT id, 'create', NULL, 'referred', NULL, 1, 'admin' FROM o)
-                SELECT id FROM o""").execute(Tuple.of(m[0], content, form, due)))
+                SELECT id FROM o""")).execute(Tuple.of(m[0], content, form, due)))
             .compose(rows -> {
               List<Long> ids = new ArrayList<>();
               rows.forEach(r -> ids.add(r.getLong(0)));
-              return tx.preparedQuery("""
+              return tx.preparedQuery(Kept.sql("""
                       INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-                      VALUES (1, 'admin', 'outcome.create', 'outcome', $1, NULL, NULL, $2)""")
+                      VALUES (1, 'admin', 'outcome.create', 'outcome', $1, NULL, NULL, $2)"""))
                   .executeBatch(ids.stream().map(id -> Tuple.of(String.valueOf(id), outcomeBody(0, due))).toList());
             });
         return f;
@@ -392,9 +395,9 @@ final class HttpBenchmarks {
   }
 
   private static Future<?> audit(io.vertx.sqlclient.SqlClient tx, String action, String type, long id, JsonObject after) {
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-            VALUES (1, 'admin', $1, $2, $3, NULL, NULL, $4)""")
+            VALUES (1, 'admin', $1, $2, $3, NULL, NULL, $4)"""))
         .execute(Tuple.of(action, type, String.valueOf(id), after));
   }
 

@@ -276,6 +276,7 @@ public final class Load {
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
+      boolean completedAtOnce = f.isComplete();
       f.onComplete(ar -> {
         long now = System.nanoTime();
         // counted by completion inside the measured window (an operation slower than the warm-up still counts
@@ -294,7 +295,12 @@ public final class Load {
           }
           done.incrementAndGet();
         }
-        loop(user);
+        if (completedAtOnce) {
+          // an operation that fails before it starts (a used-up fixture) would otherwise recurse without end
+          context.runOnContext(v -> loop(user));
+        } else {
+          loop(user);
+        }
       });
     }
   }

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.security.Principal;
@@ -113,7 +114,7 @@ public final class AccountStore {
 
   /** Where an account lies (its scope code), or null when there is no such account. */
   public Future<String[]> scopeOf(long id) {
-    return pool.preparedQuery("SELECT scope_code FROM account WHERE id = $1").execute(Tuple.of(id))
+    return pool.preparedQuery(Kept.sql("SELECT scope_code FROM account WHERE id = $1")).execute(Tuple.of(id))
         .map(rows -> {
           var it = rows.iterator();
           if (!it.hasNext()) {

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -70,7 +71,7 @@ public final class CheckinStore {
 
   /** Where a meeting lies: {station id, division code}, or null. */
   public Future<Object[]> scopeOf(SqlClient client, long id) {
-    return client.preparedQuery("SELECT station_id, division_code FROM meeting WHERE id = $1").execute(Tuple.of(id))
+    return client.preparedQuery(Kept.sql("SELECT station_id, division_code FROM meeting WHERE id = $1")).execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : new Object[] {rows.iterator().next().getLong(0), rows.iterator().next().getString(1)});
   }
 

@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.security.Jurisdiction;
 
 import java.time.OffsetDateTime;
@@ -80,8 +81,10 @@ public record MeetingStore(Pool pool, ZoneId zone) {
    * The meeting's own row (as {@link #byId} without its parties, members and history), or null: one
    * statement, for writes that need its state only (filing its record).
    */
+  private static final String ROW_BY_ID = Kept.sql("SELECT " + COLUMNS + " WHERE m.id = $1");
+
   public Future<JsonObject> rowById(SqlClient client, long id) {
-    return client.preparedQuery("SELECT " + COLUMNS + " WHERE m.id = $1").execute(Tuple.of(id))
+    return client.preparedQuery(ROW_BY_ID).execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
 
@@ -117,7 +120,7 @@ public record MeetingStore(Pool pool, ZoneId zone) {
 
   /** Where a meeting lies, for the route's scope check: {station id, division code}, or null. */
   public Future<Object[]> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM meeting WHERE id = $1").execute(Tuple.of(id))
+    return pool.preparedQuery(Kept.sql("SELECT station_id, division_code FROM meeting WHERE id = $1")).execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : new Object[] {rows.iterator().next().getLong(0), rows.iterator().next().getString(1)});
   }
 

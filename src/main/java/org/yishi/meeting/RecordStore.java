@@ -6,11 +6,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 
 import java.time.OffsetDateTime;
 
 /** SQL of meeting records (what happened at a meeting) and who attended. Writes take the caller's transaction. */
 public final class RecordStore {
+  /** What {@link #toJson} reads: named, so that the statements reading and returning them can be {@link Kept}. */
+  private static final String COLUMNS = """
+      meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members, attendance_residents,
+      attendance_departments, attendance_experts, attendance_others, minutes, suggestions_count, consensus, status,
+      return_reason, filed_at, updated_at, version""";
   private final java.time.ZoneId zone;
 
   RecordStore(java.time.ZoneId zone) {
@@ -37,11 +43,11 @@ public final class RecordStore {
 
   /** The record of a meeting with its attendees, or null. */
   public Future<JsonObject> byMeeting(SqlClient client, long meetingId) {
-    return client.preparedQuery("SELECT * FROM meeting_record WHERE meeting_id = $1").execute(Tuple.of(meetingId))
+    return client.preparedQuery(Kept.sql("SELECT " + COLUMNS + " FROM meeting_record WHERE meeting_id = $1")).execute(Tuple.of(meetingId))
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture()
-            : client.preparedQuery("""
+            : client.preparedQuery(Kept.sql("""
                     SELECT a.member_id, m.name FROM meeting_attendee a JOIN member m ON m.id = a.member_id
-                     WHERE a.meeting_id = $1 ORDER BY m.name""")
+                     WHERE a.meeting_id = $1 ORDER BY m.name"""))
                 .execute(Tuple.of(meetingId))
                 .map(att -> {
                   JsonArray ids = new JsonArray();
@@ -69,24 +75,24 @@ public final class RecordStore {
 
   /** Files the first record and answers it as stored (without attendees); null when one exists already (no failed statement). */
   public Future<JsonObject> insert(SqlClient tx, long meetingId, Values v, long filedBy) {
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             INSERT INTO meeting_record (meeting_id, held, not_held_reason, actual_start, actual_end, attendance_members,
                    attendance_residents, attendance_departments, attendance_experts, attendance_others, minutes,
                    suggestions_count, consensus, filed_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (meeting_id) DO NOTHING
-            RETURNING *""")
+            RETURNING\s""" + COLUMNS))
         .execute(tuple(meetingId, v).addLong(filedBy)).map(rows -> rows.size() == 1 ? toJson(rows.iterator().next()) : null);
   }
 
   /** Corrects a returned record if {@code version} is current and answers it as stored (without attendees); null otherwise. */
   public Future<JsonObject> correct(SqlClient tx, long meetingId, Values v, int version, long filedBy) {
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             UPDATE meeting_record SET held = $2, not_held_reason = $3, actual_start = $4, actual_end = $5,
                    attendance_members = $6, attendance_residents = $7, attendance_departments = $8, attendance_experts = $9,
                    attendance_others = $10, minutes = $11, suggestions_count = $12, consensus = $13, filed_by = $14,
                    status = 'filed', return_reason = NULL, filed_at = now(), updated_at = now(), version = version + 1
              WHERE meeting_id = $1 AND version = $15 AND status = 'returned'
-            RETURNING *""")
+            RETURNING\s""" + COLUMNS))
         .execute(tuple(meetingId, v).addLong(filedBy).addInteger(version))
         .map(rows -> rows.size() == 1 ? toJson(rows.iterator().next()) : null);
   }
@@ -99,11 +105,11 @@ public final class RecordStore {
     JsonArray ids = new JsonArray();
     JsonArray names = new JsonArray();
     // both statements sent at once (pipelined, in order); both answered before this completes
-    Future<?> delete = tx.preparedQuery("DELETE FROM meeting_attendee WHERE meeting_id = $1").execute(Tuple.of(meetingId));
+    Future<?> delete = tx.preparedQuery(Kept.sql("DELETE FROM meeting_attendee WHERE meeting_id = $1")).execute(Tuple.of(meetingId));
     Future<?> insert = memberIds.length == 0 ? Future.succeededFuture()
-        : tx.preparedQuery("""
+        : tx.preparedQuery(Kept.sql("""
                 WITH a AS (INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[]) RETURNING member_id)
-                SELECT a.member_id, m.name FROM a JOIN member m ON m.id = a.member_id ORDER BY m.name""")
+                SELECT a.member_id, m.name FROM a JOIN member m ON m.id = a.member_id ORDER BY m.name"""))
             .execute(Tuple.tuple().addLong(meetingId).addArrayOfLong(memberIds))
             .map(att -> {
               att.forEach(a -> {
@@ -117,15 +123,15 @@ public final class RecordStore {
 
   /** Returns a filed record for correction; false when there is no filed record at that version. */
   public Future<Boolean> returnForCorrection(SqlClient tx, long meetingId, String reason, int version) {
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             UPDATE meeting_record SET status = 'returned', return_reason = $2, updated_at = now(), version = version + 1
-             WHERE meeting_id = $1 AND status = 'filed' AND version = $3""")
+             WHERE meeting_id = $1 AND status = 'filed' AND version = $3"""))
         .execute(Tuple.of(meetingId, reason, version)).map(rows -> rows.rowCount() == 1);
   }
 
   /** Marks the meeting held or not held (the record decides). */
   public Future<Void> setMeetingStatus(SqlClient tx, long meetingId, boolean held) {
-    return tx.preparedQuery("UPDATE meeting SET status = $2, updated_at = now() WHERE id = $1")
+    return tx.preparedQuery(Kept.sql("UPDATE meeting SET status = $2, updated_at = now() WHERE id = $1"))
         .execute(Tuple.of(meetingId, held ? "held" : "not_held")).mapEmpty();
   }
 }

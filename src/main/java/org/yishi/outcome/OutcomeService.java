@@ -233,7 +233,6 @@ public record OutcomeService(Pool pool, OutcomeStore store, DomainEvents events,
     }
     // the audit entries and the notices are sent together (pipelined; join: both answered before the transaction ends)
     return store.insertAll(tx, meetingId, values, actor.id(), actor.shownName())
-        .compose(ids -> store.byIds(tx, ids))
         .compose(list -> Future.join(
                 AuditLog.recordAll(tx, list.stream().map(o -> AuditEntry.by(actor, "outcome.create", "outcome",
                     o.getLong("id"), o.getString("divisionCode"), null, o)).toList()),

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.db.Rows;
 import org.yishi.platform.db.Like;
 import org.yishi.platform.security.Access;
@@ -34,6 +35,12 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
       o.satisfaction, o.satisfaction_comment, o.rated_at, o.effectiveness, o.closed_at, o.typical_case,
       o.typical_marked_at, o.overdue_escalated_at, o.created_by, o.created_at, o.updated_at, o.version,
       (o.status = 'referred' AND o.due_on < (now() AT TIME ZONE current_setting('TimeZone'))::date) AS overdue""";
+  /** The columns of {@code outcome} that {@link #COLUMNS} reads: what the insert returns (a kept statement names them). */
+  private static final String INSERTED = """
+      id, meeting_id, station_id, division_code, content, form, responsible_unit, application, due_on, status, answer,
+      reply, answered_at, implementation_evidence, implemented_at, satisfaction, satisfaction_comment, rated_at,
+      effectiveness, closed_at, typical_case, typical_marked_at, overdue_escalated_at, created_by, created_at,
+      updated_at, version""";
   private static final String FROM = """
       FROM outcome o JOIN meeting m ON m.id = o.meeting_id
       JOIN topic t ON t.id = m.topic_id
@@ -181,9 +188,10 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
 
   /**
    * Inserts outcomes of one meeting and their "create" history rows in one statement (a record's
-   * outcomes, issue 25); answers their ids in the order of {@code values} (ids are drawn in the order the rows are inserted).
+   * outcomes, issue 25) and answers them as {@link #byIds} would, in the order of {@code values} (ids
+   * are drawn in the order the rows are inserted), from the statement itself (nothing read back).
    */
-  public Future<List<Long>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy,
+  public Future<List<JsonObject>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy,
                                       String actorName) {
     int n = values.size();
     String[] content = new String[n];
@@ -200,7 +208,7 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
       due[i] = v.dueOn();
     }
     // with their "create" history rows in the same statement (the foreign key is checked at its end)
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             WITH o AS (
               INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, application,
                                    due_on, created_by)
@@ -208,26 +216,20 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
                 FROM meeting m, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
                      WITH ORDINALITY AS v (content, form, unit, application, due, i)
                WHERE m.id = $1 ORDER BY v.i
-              RETURNING id),
+              RETURNING\s""" + INSERTED + """
+            ),
             h AS (
               INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
               SELECT id, 'create', NULL, $8, NULL, $7, $9 FROM o)
-            SELECT id FROM o""")
+            SELECT\s""" + COLUMNS + """
+
+              FROM o JOIN meeting m ON m.id = o.meeting_id
+              JOIN topic t ON t.id = m.topic_id
+              JOIN station s ON s.id = o.station_id
+             ORDER BY o.id"""))
         .execute(Tuple.tuple().addLong(meetingId).addArrayOfString(content).addArrayOfString(form)
             .addArrayOfString(unit).addArrayOfString(application).addArrayOfLocalDate(due).addLong(createdBy)
             .addString(OutcomeStatus.REFERRED.key()).addString(actorName))
-        .map(rows -> {
-          List<Long> ids = new java.util.ArrayList<>();
-          rows.forEach(r -> ids.add(r.getLong(0)));
-          java.util.Collections.sort(ids);
-          return ids;
-        });
-  }
-
-  /** Outcomes by id, in the order of {@code ids}. */
-  public Future<List<JsonObject>> byIds(SqlClient client, List<Long> ids) {
-    return client.preparedQuery("SELECT " + COLUMNS + "\n" + FROM + "\nWHERE o.id = ANY ($1) ORDER BY o.id")
-        .execute(Tuple.of(ids.toArray(new Long[0])))
         .map(rows -> Rows.all(rows, this::toJson).stream().map(o -> (JsonObject) o).toList());
   }
 

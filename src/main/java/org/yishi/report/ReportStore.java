@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.web.PageRequest;
 import org.yishi.platform.security.Jurisdiction;
@@ -121,7 +122,7 @@ public record ReportStore(Pool pool, ZoneId zone) {
 
   /** Where a report lies, for the route's jurisdiction check; null when there is none. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT unit_code FROM report WHERE id = $1").execute(Tuple.of(id))
+    return pool.preparedQuery(Kept.sql("SELECT unit_code FROM report WHERE id = $1")).execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : Access.Scope.division(rows.iterator().next().getString(0)));
   }
 

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.security.Access;
 import org.yishi.platform.security.Jurisdiction;
 import org.yishi.platform.web.PageRequest;
@@ -184,7 +185,7 @@ public final class RequestStore {
 
   /** Where a request lies, for the jurisdiction check of routes naming one. */
   public Future<Access.Scope> scopeOf(long id) {
-    return pool.preparedQuery("SELECT station_id, division_code FROM resident_request WHERE id = $1")
+    return pool.preparedQuery(Kept.sql("SELECT station_id, division_code FROM resident_request WHERE id = $1"))
         .execute(Tuple.of(id)).map(Access.Scope::ofStationRow);
   }
 

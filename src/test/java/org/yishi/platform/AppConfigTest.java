@@ -69,6 +69,8 @@ class AppConfigTest {
     assertMessage(Map.of("YISHI_CLUSTER_MEMBERS", " , "), "at least one member");
     assertMessage(Map.of("YISHI_HTTP_INSTANCES", "0"), "YISHI_HTTP_INSTANCES (http.instances): 0 is out of range");
     assertMessage(Map.of("YISHI_PG_POOL_SIZE", "many"), "YISHI_PG_POOL_SIZE (database.poolSize): 'many' is not a whole number");
+    assertMessage(Map.of("YISHI_PG_KEEP_STATEMENTS", "sometimes"),
+        "YISHI_PG_KEEP_STATEMENTS (database.keepStatements): 'sometimes' is not true or false");
   }
 
   @Test

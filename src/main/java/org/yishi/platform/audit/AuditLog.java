@@ -3,6 +3,7 @@ package org.yishi.platform.audit;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 
 /**
  * The writer of the audit log ({@code audit_log}), used by every feature that changes something:
@@ -25,9 +26,9 @@ public final class AuditLog {
         : tx.preparedQuery(INSERT).executeBatch(entries.stream().map(AuditLog::tuple).toList()).mapEmpty();
   }
 
-  private static final String INSERT = """
+  private static final String INSERT = Kept.sql("""
       INSERT INTO audit_log (actor_id, actor_name, action, entity_type, entity_id, division_code, before, after)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""";
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""");
 
   private static Tuple tuple(AuditEntry e) {
     return Tuple.of(e.actorId(), e.actorName(), e.action(), e.entityType(), e.entityId())

@@ -25,7 +25,7 @@ public record AppConfig(
     int drainNoticeMillis,
     List<String> httpTrustedProxies,
     Path dataDir,
-    String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds,
+    String pgUrl, int pgEmbeddedPort, int pgPoolSize, int pgConnectTimeoutSeconds, boolean pgKeepStatements,
     String pgReplicaUrl, List<String> pgEmbeddedListen, String pgEmbeddedPassword,
     String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers,
     String clusterPublicAddress, int eventBusPort,
@@ -225,6 +225,7 @@ public record AppConfig(
   private static final Setting PG_EMBEDDED_PORT = new Setting("database.embeddedPort", "YISHI_PG_EMBEDDED_PORT");
   private static final Setting PG_POOL = new Setting("database.poolSize", "YISHI_PG_POOL_SIZE");
   private static final Setting PG_CONNECT_TIMEOUT = new Setting("database.connectTimeoutSeconds", "YISHI_PG_CONNECT_TIMEOUT");
+  private static final Setting PG_KEEP_STATEMENTS = new Setting("database.keepStatements", "YISHI_PG_KEEP_STATEMENTS");
   private static final Setting PG_REPLICA_URL = new Setting("database.replicaUrl", "YISHI_PG_REPLICA_URL");
   private static final Setting PG_EMBEDDED_LISTEN = new Setting("database.embeddedListen", "YISHI_PG_EMBEDDED_LISTEN");
   private static final Setting PG_EMBEDDED_PASSWORD = new Setting("database.embeddedPassword", "YISHI_PG_EMBEDDED_PASSWORD");
@@ -359,6 +360,7 @@ public record AppConfig(
         r.port(PG_EMBEDDED_PORT, 0, true),
         r.integer(PG_POOL, 16, 1, 500),
         r.integer(PG_CONNECT_TIMEOUT, 5, 1, 300),
+        r.bool(PG_KEEP_STATEMENTS, true),
         r.pgUrl(PG_REPLICA_URL),
         r.addresses(PG_EMBEDDED_LISTEN, "127.0.0.1"),
         r.text(PG_EMBEDDED_PASSWORD, "", true),

@@ -247,6 +247,8 @@ public final class Database {
     NetClientOptions net = new NetClientOptions()
         .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.pgConnectTimeoutSeconds()))
         .setTcpKeepAlive(true);
+    // the statements marked with Kept.sql stay prepared on each connection
+    Kept.apply(target, config.pgKeepStatements());
     return PgBuilder.pool().with(poolOptions).with(net).connectingTo(target).using(vertx).build();
   }
 

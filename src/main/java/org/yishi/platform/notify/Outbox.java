@@ -5,6 +5,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.config.AppConfig;
 import org.yishi.platform.web.I18n;
 
@@ -108,6 +109,12 @@ public final class Outbox {
     });
   }
 
+  private static final String UNIT_CONTACTS = """
+      SELECT c.contact, c.unit_name FROM outcome o
+        JOIN station s ON s.id = o.station_id
+        JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
+       WHERE\s""";
+
   /**
    * The messages of {@code notice} (one tuple per recipient and channel, rendered), its recipients
    * resolved in {@code tx}. An audience kind the notice does not name costs no statement.
@@ -184,12 +191,10 @@ public final class Outbox {
          WHERE p.meeting_id = ANY($1) AND (p.contact ~ '%s' OR p.contact ~ '%s')
          ORDER BY p.id""".formatted(MOBILE, EMAIL))
         .execute(Tuple.tuple().addArrayOfLong(longs(partyMeetings)));
-    Future<RowSet<Row>> unitRows = unitOutcomes.isEmpty() ? Future.succeededFuture(null) : tx.preparedQuery("""
-        SELECT c.contact, c.unit_name FROM outcome o
-          JOIN station s ON s.id = o.station_id
-          JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
-         WHERE o.id = ANY($1)""")
-        .execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
+    // one outcome (the usual case: a notice per outcome) by a kept statement, planned once per connection
+    Future<RowSet<Row>> unitRows = unitOutcomes.isEmpty() ? Future.succeededFuture(null) : unitOutcomes.size() == 1
+        ? tx.preparedQuery(Kept.sql(UNIT_CONTACTS + "o.id = $1")).execute(Tuple.of(unitOutcomes.get(0)))
+        : tx.preparedQuery(UNIT_CONTACTS + "o.id = ANY($1)").execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
     Future<RowSet<Row>> robotRows = robotList.isEmpty() || robotStations.isEmpty() && robotOutcomes.isEmpty() && robotUnits.isEmpty()
         ? Future.succeededFuture(null) : tx.preparedQuery("""
             SELECT id, district_code FROM station
@@ -290,10 +295,17 @@ public final class Outbox {
 
   /** Renders every text of {@code n}: a template with a missing variable is found even when nobody has an address yet. */
   private static void renderAll(Notice n) {
+    boolean robots = n.audiences().stream().anyMatch(a -> a instanceof Notice.Audience.Robots);
+    // whether a template misses a variable depends on the kind and the variables given, not their values:
+    // each such shape is rendered once per node (the first of them fails as it always did)
+    StringBuilder shape = new StringBuilder(n.kind()).append(robots ? "+robots" : "");
+    new java.util.TreeMap<>(n.vars()).forEach((k, v) -> shape.append(v == null ? "" : "," + k));
+    if (RENDERED.containsKey(shape.toString())) {
+      return;
+    }
     Map<String, Object> vars = new HashMap<>(n.vars());
     vars.put("name", "");
     vars.put("link", link(n.path()));
-    boolean robots = n.audiences().stream().anyMatch(a -> a instanceof Notice.Audience.Robots);
     for (Locale l : I18n.SUPPORTED) {
       MessageTemplates.render(l, n.kind(), "subject", vars);
       MessageTemplates.render(l, n.kind(), "mail", vars);
@@ -302,7 +314,13 @@ public final class Outbox {
         MessageTemplates.render(l, n.kind(), "robot", vars);
       }
     }
+    if (RENDERED.size() < 10_000) {
+      RENDERED.put(shape.toString(), Boolean.TRUE);
+    }
   }
+
+  /** The shapes (kind, robots, variables given) of silent notices whose texts all rendered, per node. */
+  private static final Map<String, Boolean> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Writes {@code batch}; when it is empty, renders {@code silent}'s texts instead (see {@link #renderAll}). */
   private static Future<Integer> insert(SqlClient tx, List<Notice> silent, List<Tuple> batch) {
@@ -310,10 +328,10 @@ public final class Outbox {
       silent.forEach(Outbox::renderAll);
       return Future.succeededFuture(0);
     }
-    return tx.preparedQuery("""
+    return tx.preparedQuery(Kept.sql("""
             INSERT INTO outbox (channel, recipient, subject, body, dedupe_key, account_id, link, locale, kind, urgent, member_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (dedupe_key) DO NOTHING""")
+            ON CONFLICT (dedupe_key) DO NOTHING"""))
         .executeBatch(batch)
         .map(rows -> {
           int count = 0;

@@ -7,6 +7,7 @@ import io.vertx.core.spi.context.storage.ContextLocal;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 import org.yishi.platform.http.AppException;
 
 import java.util.UUID;
@@ -79,9 +80,9 @@ public final class Attempt {
    * has taken the key over in the meantime.
    */
   public Future<Void> fence(SqlConnection conn) {
-    return conn.preparedQuery("""
+    return conn.preparedQuery(Kept.sql("""
             UPDATE idempotency_key SET work_committed = true, updated_at = now()
-             WHERE account_id = $1 AND key = $2 AND owner_token = $3 AND state = 'pending'""")
+             WHERE account_id = $1 AND key = $2 AND owner_token = $3 AND state = 'pending'"""))
         .execute(Tuple.of(accountId, key, token))
         .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
             : Future.failedFuture(AppException.conflict(

@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.yishi.platform.db.Kept;
 
 import java.util.UUID;
 
@@ -62,7 +63,7 @@ final class IdempotencyStore {
   }
 
   Future<Existing> find(long accountId, String key) {
-    return pool.preparedQuery(EXISTING)
+    return pool.preparedQuery(Kept.sql(EXISTING))
         .execute(Tuple.of(accountId, key))
         .map(rows -> rows.size() == 0 ? null : existing(rows.iterator().next()));
   }
@@ -91,9 +92,9 @@ final class IdempotencyStore {
 
   /** Stores the answer of the attempt that owns the key. */
   Future<Void> fill(Attempt a, int status, JsonObject headers, Buffer body) {
-    return pool.preparedQuery("""
+    return pool.preparedQuery(Kept.sql("""
             UPDATE idempotency_key SET state = 'done', status = $4, headers = $5, body = $6, updated_at = now()
-             WHERE account_id = $1 AND key = $2 AND owner_token = $3""")
+             WHERE account_id = $1 AND key = $2 AND owner_token = $3"""))
         .execute(Tuple.of(a.accountId, a.key, a.token, status, headers, body))
         .mapEmpty();
   }
@@ -103,8 +104,8 @@ final class IdempotencyStore {
    * did commit (its answer is an error nonetheless) the key is marked 'lost' instead.
    */
   Future<Void> release(Attempt a, int status) {
-    return pool.preparedQuery("""
-            DELETE FROM idempotency_key WHERE account_id = $1 AND key = $2 AND owner_token = $3 AND NOT work_committed""")
+    return pool.preparedQuery(Kept.sql("""
+            DELETE FROM idempotency_key WHERE account_id = $1 AND key = $2 AND owner_token = $3 AND NOT work_committed"""))
         .execute(Tuple.of(a.accountId, a.key, a.token))
         .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture() : pool.preparedQuery("""
                 UPDATE idempotency_key SET state = 'lost', status = $4, updated_at = now()
