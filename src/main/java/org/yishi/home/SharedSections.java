@@ -88,11 +88,13 @@ public final class SharedSections {
    * that a rendering goes with the data it was rendered from.
    */
   /**
-   * The events after which accounts' notifications changed: read or queued for one account (named), or
-   * queued for several with the change (a report issued to its readers, an outcome escalated to its
-   * district's staff).
+   * The events after which accounts' notifications changed: read by one account (named), queued by the
+   * reminders' job for many (none named), or queued for several with the change (a report issued to its
+   * readers, an outcome escalated to its district's staff). Every writer of {@code notification} rows
+   * announces so after its commit (InAppNotificationWritersTest); messages queued in the outbox (e-mail,
+   * SMS, robots) are not in-app notifications.
    */
-  private static final Set<String> NOTIFYING = Set.of(DomainEvent.NOTIFICATIONS_CHANGED.type(),
+  static final Set<String> NOTIFYING = Set.of(DomainEvent.NOTIFICATIONS_CHANGED.type(),
       DomainEvent.REPORT_ISSUED.type(), DomainEvent.OUTCOME_ESCALATED.type());
 
   private record Entry(String prefix, Set<Long> stations, Long account, String droppedBy, Future<JsonObject> section, long at, String tag,

@@ -29,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.yishi.home.TwoQueueNodes.becomes;
 import static org.yishi.home.TwoQueueNodes.heardOn;
 import static org.yishi.home.TwoQueueNodes.ids;
 import static org.yishi.home.TwoQueueNodes.items;
@@ -63,21 +64,6 @@ class AnnouncedSectionsAcrossNodesTest {
   @BeforeEach
   void noCopies() {
     n.noCopies();
-  }
-
-  /**
-   * Whether {@code section} of the caller's queue on {@code api} comes to hold {@code id} ({@code present})
-   * or to lack it: asked again a few times, as a page would be, since the node's own listener of the
-   * event may run just after the test's.
-   */
-  private static boolean becomes(Api api, String token, String section, long id, boolean present) throws InterruptedException {
-    for (int i = 0; i < 50; i++) {
-      if (items(api, token, section).contains(id) == present) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return false;
   }
 
   /** A station applying in 洮北区, written in SQL (no event). */

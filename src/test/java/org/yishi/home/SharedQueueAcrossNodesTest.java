@@ -150,6 +150,61 @@ class SharedQueueAcrossNodesTest {
     assertFalse(d1bPages.get("/").body().contains("action=\"/topics/" + first + "/transition\""));
   }
 
+  /**
+   * A record returned for correction by district staff on node 1 is on the station's coordinator's next
+   * queue and home page on node 2, at once: {@code record.returned} names the station and drops node 2's
+   * copy of the coordinator's station set (the message the return queues goes by e-mail, SMS or robot,
+   * docs/notifications.md; it is not an in-app notification). The caches are kept ten minutes here, so
+   * the age limit plays no part.
+   */
+  @Test
+  void aRecordReturnedOnOneNodeIsOnTheCoordinatorsNextQueueOnTheOtherNode() throws Exception {
+    long haiming = f.stations.get(AccountFixtures.HAIMING);
+    long[] ended = AccountFixtures.endedMeetings(one, haiming, "楼道照明改造", 2, List.of());
+    for (long m : ended) {
+      sql.update("INSERT INTO meeting_record (meeting_id, held, not_held_reason) VALUES (?, false, '天气原因')", m);
+    }
+    String c1 = token(apiTwo, "c1");
+    String c3 = token(apiTwo, "c3");
+    assertFalse(items(apiTwo, c1, "recordsReturned").contains(ended[0]));
+    Browser c1Pages = new Browser(two.baseUrl()).login("c1", AccountFixtures.PASSWORD);
+    String before = c1Pages.get("/").body();
+    assertFalse(before.contains("/meetings/" + ended[0] + "/record"), "not yet on c1's home page on node 2");
+    // returned in SQL (no event): node 2's copy of c1's station set stands, so what follows shows the event's work
+    sql.update("UPDATE meeting_record SET status = 'returned', return_reason = '改于SQL' WHERE meeting_id = ?", ended[1]);
+    assertFalse(items(apiTwo, c1, "recordsReturned").contains(ended[1]), "served from node 2's copy");
+
+    // out of jurisdiction: refused, nothing written, nothing dropped
+    String reason = "<script>alert(1)</script>请补充参会人数'; DROP TABLE meeting_record; --";
+    var refused = apiOne.call("POST", "/api/v1/meetings/" + ended[0] + "/record/return", token(apiOne, "d2"),
+        new JsonObject().put("reason", reason).put("version", 1).encode());
+    assertTrue(refused.statusCode() == 403 || refused.statusCode() == 404, refused.statusCode() + " " + refused.body());
+    assertEquals("filed", sql.value("SELECT status FROM meeting_record WHERE meeting_id = ?", ended[0]));
+    assertFalse(items(apiTwo, c1, "recordsReturned").contains(ended[1]), "node 2's copy still stands");
+
+    CompletableFuture<Void> atTwo = TwoQueueNodes.heardOn(two, DomainEvent.RECORD_RETURNED, e -> e.getLong("stationId") == haiming);
+    var returned = apiOne.call("POST", "/api/v1/meetings/" + ended[0] + "/record/return", token(apiOne, "d1"),
+        new JsonObject().put("reason", reason).put("version", 1).encode());
+    assertEquals(200, returned.statusCode(), returned.body());
+    assertEquals(reason, sql.value("SELECT return_reason FROM meeting_record WHERE meeting_id = ?", ended[0]), "stored verbatim");
+    atTwo.get(30, TimeUnit.SECONDS);
+    assertTrue(TwoQueueNodes.becomes(apiTwo, c1, "recordsReturned", ended[0], true), "on c1's next queue on node 2");
+    assertTrue(items(apiTwo, c1, "recordsReturned").contains(ended[1]), "the copy was read afresh");
+    assertFalse(items(apiTwo, c3, "recordsReturned").contains(ended[0]), "not in another station's coordinator's queue");
+    String page = c1Pages.get("/").body();
+    assertTrue(page.contains("/meetings/" + ended[0] + "/record"), "on c1's next home page on node 2");
+    assertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the reason rendered escaped");
+    assertFalse(page.contains("<script>alert(1)"), "never as markup");
+    assertEquals(headerCount(before) + 2, headerCount(page), "the header's count on the home page counts both returned records");
+  }
+
+  /** The header's work count on {@code page} (0 when it shows none). */
+  private static long headerCount(String page) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"nav-queue\"[^>]*>[^<]*<span class=\"badge nav-badge\"[^>]*>(\\d+)</span>")
+        .matcher(page);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
   /** A page with each form's idempotency token (new for every rendering) blanked. */
   private static String tokensBlanked(String page) {
     return page.replaceAll("name=\"_idempotency\" value=\"[^\"]+\"", "name=\"_idempotency\" value=\"\"");

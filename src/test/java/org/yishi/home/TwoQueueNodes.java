@@ -84,6 +84,21 @@ final class TwoQueueNodes implements AutoCloseable {
     throw new AssertionError("no " + key + " in " + queue.encode());
   }
 
+  /**
+   * Whether {@code section} of the caller's queue on {@code api} comes to hold {@code id} ({@code present})
+   * or to lack it: asked again a few times, as a page would be, since the node's own listener of the
+   * event may run just after the test's.
+   */
+  static boolean becomes(Api api, String token, String section, long id, boolean present) throws InterruptedException {
+    for (int i = 0; i < 50; i++) {
+      if (items(api, token, section).contains(id) == present) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+
   /** Completes once node {@code at} has heard {@code event} with a payload that {@code about} accepts. */
   static CompletableFuture<Void> heardOn(Node at, DomainEvent event, Predicate<JsonObject> about) {
     CompletableFuture<Void> heard = new CompletableFuture<>();
