@@ -213,11 +213,14 @@ class AttachmentClusterTest {
       InputStream in = s.getInputStream();
       in.readAllBytes(); // the server answers (or closes) without storing anything
     }
-    // the node deletes the partial file once its worker threads have closed it (slow on a loaded machine)
-    for (int i = 0; i < 300 && !noParts(DATA.get(0)); i++) {
+    // the node deletes the partial file once its worker threads have closed it (slow on a loaded machine); its
+    // worker may also open the file only after the answer, so "gone" means none seen for 2 s running
+    int quiet = 0;
+    for (int i = 0; i < 600 && quiet < 20; i++) {
+      quiet = noParts(DATA.get(0)) ? quiet + 1 : 0;
       Thread.sleep(100);
     }
-    assertTrue(noParts(DATA.get(0)), "the truncated upload's temporary file is gone: " + parts(DATA.get(0)));
+    assertTrue(quiet >= 20 && noParts(DATA.get(0)), "the truncated upload's temporary file is gone: " + parts(DATA.get(0)));
     assertEquals(contents, db.count("SELECT count(*) FROM file_content"), "no content stored");
     assertEquals(chunks, db.count("SELECT count(*) FROM file_chunk"), "no chunk stored");
     assertEquals(rows, db.count("SELECT count(*) FROM attachment"), "no attachment row");
