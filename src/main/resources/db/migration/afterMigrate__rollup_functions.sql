@@ -638,23 +638,34 @@ END $$;
 -- statement to its commit: concurrent records of one station-month queued behind each other for the
 -- whole of each other's transactions, and a record paid three upsert pairs. Now the lines of the
 -- statements that keep every counter row in place (children added, changed or removed; a meeting's
--- status changed) collect in a temporary table of the session and are applied by one stats_apply
--- when the transaction commits (a deferred constraint trigger on a second temporary table, one row
--- per transaction), so the counter rows are locked for the commit only. Lines that move counters
--- between rows or may empty one (p_moved) are applied at once, after the collected ones: the order
--- of the applies stays the order of the statements, so the result is the same as applying each at
--- once (StatsDeltaTest). Everything that recounts (stats_recount, stats_rebuild) applies the collected
--- lines first. The temporary tables are made once per database session (the pool keeps its
--- connections); yishi.stats_pending (transaction-local) says this transaction has lines collected.
+-- status changed) collect in a transaction-local setting (yishi.stats_lines: the lines as an array's
+-- text; it goes with the transaction, a savepoint rolled back included) and are applied by one
+-- stats_apply when the transaction commits: the deferred constraint triggers stats_commit of the
+-- counted tables (one event per row written; the first applies, the others find nothing collected),
+-- so the counter rows are locked for the commit only. Lines that move counters between rows or may
+-- empty one (p_moved) are applied at once, after the collected ones: the order of the applies stays
+-- the order of the statements, so the result is the same as applying each at once (StatsDeltaTest).
+-- Everything that recounts (stats_recount, stats_rebuild) applies the collected lines first. A
+-- transaction that collects many lines (a bulk change) applies them every 256 lines, in order.
+-- (The previous release collected them in temporary tables of the session, which cost a record more
+-- than the apply itself: an insert per statement, a marker row and two truncations at every commit.)
 CREATE OR REPLACE FUNCTION stats_flush() RETURNS void LANGUAGE plpgsql
   SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+  collected text := nullif(current_setting('yishi.stats_lines', true), '');
 BEGIN
-  IF current_setting('yishi.stats_pending', true) IS DISTINCT FROM 'on' THEN
+  IF current_setting('yishi.stats_pending', true) = 'on' THEN
+    -- lines the previous release's stats_add collected in this transaction's session tables before a rolling
+    -- upgrade replaced these functions under it: applied first, as that release would have at this commit
+    PERFORM set_config('yishi.stats_pending', 'off', true);
+    PERFORM stats_apply(ARRAY(SELECT l FROM pg_temp.stats_pending_lines p, unnest(p.lines) l), false);
+    DELETE FROM pg_temp.stats_pending_lines;
+  END IF;
+  IF collected IS NULL THEN
     RETURN;
   END IF;
-  PERFORM set_config('yishi.stats_pending', 'off', true);
-  PERFORM stats_apply(ARRAY(SELECT l FROM pg_temp.stats_pending_lines p, unnest(p.lines) l), false);
-  DELETE FROM pg_temp.stats_pending_lines;
+  PERFORM set_config('yishi.stats_lines', '', true);
+  PERFORM stats_apply(collected::stats_station_month_category[], false);
 END $$;
 
 CREATE OR REPLACE FUNCTION stats_flush_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -666,6 +677,8 @@ END $$;
 -- Collects lines for the commit (p_moved false), or applies them now after the collected ones (p_moved).
 CREATE OR REPLACE FUNCTION stats_add(p_lines stats_station_month_category[], p_moved boolean) RETURNS void
   LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+  collected stats_station_month_category[];
 BEGIN
   IF p_moved THEN
     PERFORM stats_flush();
@@ -674,18 +687,11 @@ BEGIN
   ELSIF coalesce(cardinality(p_lines), 0) = 0 THEN
     RETURN;
   END IF;
-  IF current_setting('yishi.stats_pending', true) IS DISTINCT FROM 'on' THEN
-    IF to_regclass('pg_temp.stats_pending_lines') IS NULL THEN
-      -- a column of the counters' row type: the table follows the type when a migration adds a counter
-      CREATE TEMPORARY TABLE stats_pending_lines (lines stats_station_month_category[]) ON COMMIT DELETE ROWS;
-      CREATE TEMPORARY TABLE stats_pending_commit (pending boolean) ON COMMIT DELETE ROWS;
-      CREATE CONSTRAINT TRIGGER stats_pending_commit AFTER INSERT ON stats_pending_commit
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_flush_at_commit();
-    END IF;
-    INSERT INTO pg_temp.stats_pending_commit VALUES (true);
-    PERFORM set_config('yishi.stats_pending', 'on', true);
+  collected := coalesce(nullif(current_setting('yishi.stats_lines', true), '')::stats_station_month_category[], '{}') || p_lines;
+  PERFORM set_config('yishi.stats_lines', collected::text, true);
+  IF cardinality(collected) > 256 THEN
+    PERFORM stats_flush();
   END IF;
-  INSERT INTO pg_temp.stats_pending_lines VALUES (p_lines);
 END $$;
 
 -- Meetings leaving the states p_old (sign -1) for p_new (sign 1), each with its children as they
@@ -903,6 +909,15 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_delta_delete' AND tgrelid = t.tab::regclass) THEN
       EXECUTE format('CREATE TRIGGER stats_delta_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows
                         FOR EACH STATEMENT EXECUTE FUNCTION %I()', t.tab, t.fn);
+    END IF;
+  END LOOP;
+  -- the commit's application of the collected lines (stats_flush above): on every table whose delta trigger
+  -- may collect lines (a topic's change moves its meetings' counters), so that a statement that collected
+  -- some has written a row there
+  FOR t IN SELECT * FROM (VALUES ('meeting'), ('meeting_record'), ('meeting_attendee'), ('outcome'), ('topic')) AS v(tab) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_commit' AND tgrelid = t.tab::regclass) THEN
+      EXECUTE format('CREATE CONSTRAINT TRIGGER stats_commit AFTER INSERT OR UPDATE OR DELETE ON %I
+                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stats_flush_at_commit()', t.tab);
     END IF;
   END LOOP;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'stats_station' AND tgrelid = 'station'::regclass) THEN

@@ -243,6 +243,52 @@ class StatsTest {
       }
     }
     sql("UPDATE station SET division_code = $2 WHERE id = $1", s1, AccountFixtures.HAIMING);
+    assertCountersEqualARebuild();
+  }
+
+  /**
+   * A transaction's lines are collected and applied at its commit, every 256 when there are many
+   * (a bulk change): 300 outcomes, a status change and a topic's category change in one transaction
+   * count as the same statements one by one would.
+   */
+  @Test
+  void aTransactionCollectingManyLinesCountsAsItsStatementsDo() {
+    long t = topic(s2, "approved", "2024-03-02T10:00:00+08:00");
+    long scheduled = meeting(t, "2024-03-12T09:00:00+08:00", "scheduled", "on_site");
+    long held = meeting(t, "2024-04-10T09:00:00+08:00", "held", "online");
+    String[] forms = {"minutes", "proposal", "bulletin", "suggestion_letter"};
+    pool.withTransaction(tx -> {
+      io.vertx.core.Future<?> chain = io.vertx.core.Future.succeededFuture();
+      for (int i = 0; i < 300; i++) {
+        Tuple row = Tuple.of(i % 2 == 0 ? scheduled : held, "成果 " + i, forms[i % forms.length]);
+        chain = chain.compose(v -> tx.preparedQuery("""
+                INSERT INTO outcome (meeting_id, station_id, division_code, content, form, responsible_unit, due_on)
+                SELECT m.id, m.station_id, m.division_code, $2, $3, '区住建局', DATE '2024-12-31' FROM meeting m WHERE m.id = $1""")
+            .execute(row));
+        if (i == 150) {
+          chain = chain.compose(v -> tx.preparedQuery("UPDATE meeting SET status = 'held' WHERE id = $1").execute(Tuple.of(scheduled)));
+        }
+        if (i == 280) {
+          chain = chain.compose(v -> tx.preparedQuery("UPDATE topic SET category = 'ecology' WHERE id = $1").execute(Tuple.of(t)));
+        }
+      }
+      return chain;
+    }).await();
+    assertEquals(300, sql("SELECT count(*) FROM outcome WHERE meeting_id IN ($1, $2)", scheduled, held).iterator().next().getLong(0));
+    assertCountersEqualARebuild();
+  }
+
+  /** Every table whose delta trigger may collect lines applies them at its transaction's commit. */
+  @Test
+  void everyTableWhoseDeltaTriggerCollectsLinesAppliesThemAtCommit() {
+    String delta = rows("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'stats_delta_%' ORDER BY 1");
+    String commit = rows("""
+        SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'stats_commit' AND tgdeferrable AND tginitdeferred ORDER BY 1""");
+    assertTrue(delta.lines().count() >= 5, delta);
+    assertEquals(delta, commit);
+  }
+
+  private static void assertCountersEqualARebuild() {
     List<String> snapshots = List.of(
         "SELECT * FROM stats_station_month ORDER BY station_id, month",
         "SELECT * FROM stats_station_month_category ORDER BY station_id, month, category",
