@@ -188,7 +188,7 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
 
   /**
    * Inserts outcomes of one meeting and their "create" history rows in one statement (a record's
-   * outcomes, issue 25) and answers them as {@link #byIds} would, in the order of {@code values} (ids
+   * outcomes, issue 25) and answers them as the other reads do ({@code COLUMNS}), in the order of {@code values} (ids
    * are drawn in the order the rows are inserted), from the statement itself (nothing read back).
    */
   public Future<List<JsonObject>> insertAll(SqlClient tx, long meetingId, List<OutcomeValues> values, long createdBy,

@@ -114,6 +114,7 @@ public final class Outbox {
         JOIN station s ON s.id = o.station_id
         JOIN notify_unit_contact c ON c.district_code = s.district_code AND c.unit_name = o.responsible_unit
        WHERE\s""";
+  private static final String UNIT_CONTACTS_OF_ONE = Kept.sql(UNIT_CONTACTS + "o.id = $1");
 
   /**
    * The messages of {@code notice} (one tuple per recipient and channel, rendered), its recipients
@@ -193,7 +194,7 @@ public final class Outbox {
         .execute(Tuple.tuple().addArrayOfLong(longs(partyMeetings)));
     // one outcome (the usual case: a notice per outcome) by a kept statement, planned once per connection
     Future<RowSet<Row>> unitRows = unitOutcomes.isEmpty() ? Future.succeededFuture(null) : unitOutcomes.size() == 1
-        ? tx.preparedQuery(Kept.sql(UNIT_CONTACTS + "o.id = $1")).execute(Tuple.of(unitOutcomes.get(0)))
+        ? tx.preparedQuery(UNIT_CONTACTS_OF_ONE).execute(Tuple.of(unitOutcomes.get(0)))
         : tx.preparedQuery(UNIT_CONTACTS + "o.id = ANY($1)").execute(Tuple.tuple().addArrayOfLong(longs(unitOutcomes)));
     Future<RowSet<Row>> robotRows = robotList.isEmpty() || robotStations.isEmpty() && robotOutcomes.isEmpty() && robotUnits.isEmpty()
         ? Future.succeededFuture(null) : tx.preparedQuery("""

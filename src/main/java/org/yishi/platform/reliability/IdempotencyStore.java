@@ -35,6 +35,7 @@ final class IdempotencyStore {
       SELECT request_hash, state, owner_node, owner_token, work_committed,
              extract(epoch FROM now() - updated_at)::bigint, status, headers, body
         FROM idempotency_key WHERE account_id = $1 AND key = $2""";
+  private static final String FIND = Kept.sql(EXISTING);
 
   /**
    * Reserves the key for this attempt; null when reserved, else the row already there. One
@@ -63,7 +64,7 @@ final class IdempotencyStore {
   }
 
   Future<Existing> find(long accountId, String key) {
-    return pool.preparedQuery(Kept.sql(EXISTING))
+    return pool.preparedQuery(FIND)
         .execute(Tuple.of(accountId, key))
         .map(rows -> rows.size() == 0 ? null : existing(rows.iterator().next()));
   }
