@@ -2,6 +2,8 @@ package org.yishi.platform.db;
 
 import io.vertx.pgclient.PgConnectOptions;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -28,8 +30,16 @@ public final class Kept {
   private Kept() {
   }
 
+  /** Each statement marked once: call sites pass literals, so a call is one lookup and the pool sees one string. */
+  private static final Map<String, String> MARKED = new ConcurrentHashMap<>();
+
   /** {@code sql} marked to be kept prepared on each connection (see the class comment for which statements qualify). */
   public static String sql(String sql) {
+    String marked = MARKED.get(sql);
+    return marked != null ? marked : MARKED.computeIfAbsent(sql, Kept::mark);
+  }
+
+  private static String mark(String sql) {
     assert !WILDCARD.matcher(sql).find() : "a kept statement names its result columns: " + sql;
     return MARK + sql;
   }

@@ -301,7 +301,7 @@ public final class Outbox {
     // each such shape is rendered once per node (the first of them fails as it always did)
     StringBuilder shape = new StringBuilder(n.kind()).append(robots ? "+robots" : "");
     new java.util.TreeMap<>(n.vars()).forEach((k, v) -> shape.append(v == null ? "" : "," + k));
-    if (RENDERED.containsKey(shape.toString())) {
+    if (RENDERED.contains(shape.toString())) {
       return;
     }
     Map<String, Object> vars = new HashMap<>(n.vars());
@@ -316,12 +316,12 @@ public final class Outbox {
       }
     }
     if (RENDERED.size() < 10_000) {
-      RENDERED.put(shape.toString(), Boolean.TRUE);
+      RENDERED.add(shape.toString());
     }
   }
 
   /** The shapes (kind, robots, variables given) of silent notices whose texts all rendered, per node. */
-  private static final Map<String, Boolean> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Set<String> RENDERED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Writes {@code batch}; when it is empty, renders {@code silent}'s texts instead (see {@link #renderAll}). */
   private static Future<Integer> insert(SqlClient tx, List<Notice> silent, List<Tuple> batch) {
