@@ -427,22 +427,19 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Delta lines (issue 25): what rows add to (p_sign = 1) or take from (p_sign = -1) the counters of
--- their station, month and category, in the shape of stats_station_month_category (division_code
--- left NULL: stats_apply sets the station's). Meetings in the states p_meetings, with their topics
--- p_topics; children p_records, p_attendees, p_outcomes counted under their meeting's state in
--- p_meetings; the meetings' own counters only with p_meeting_level. The same definitions as
--- stats_counted_categories, row by row (StatsDeltaTest compares the two). Each children's branch
--- is gated on its array having rows: a one-time filter in the callers' cached (generic) plans, so a
--- trigger for one table runs one branch, not four.
-CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
-    p_records meeting_record[], p_attendees meeting_attendee[], p_outcomes outcome[], p_meeting_level boolean)
-  RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
-  WITH m AS MATERIALIZED (
-    SELECT m.id, m.station_id, stats_month(m.starts_at) AS month, m.status, m.format, m.kind, m.ends_at, t.category,
-           t.plan_item_id IS NOT NULL AS from_plan
-      FROM unnest(p_meetings) m JOIN unnest(p_topics) t ON t.id = m.topic_id)
-  SELECT m.station_id, m.month, NULL::char(12),
+-- Delta lines (issue 25): what one row adds to (p_sign = 1) or takes from (p_sign = -1) the counters
+-- of its station, month and category, in the shape of stats_station_month_category (division_code
+-- left NULL: stats_apply sets the station's): a meeting's own counters (m in its state, t its topic),
+-- a child's under its meeting (m as it is) and topic. The same definitions as
+-- stats_counted_categories, row by row (StatsDeltaTest compares the two); a child counts only where
+-- its predicate holds (a record unless its meeting is cancelled, an attendee when it is held).
+-- Each is one SQL expression that the planner inlines into the statement that calls it: the
+-- triggers below read their transition tables and the meeting and topic rows directly, without
+-- building and unnesting arrays of table rows (unnest of a table's row type copies the table's
+-- defaults and checks into every execution's tuple descriptor).
+CREATE OR REPLACE FUNCTION stats_meeting_line(p_sign integer, m meeting, t topic)
+  RETURNS stats_station_month_category LANGUAGE sql STABLE AS $$
+  SELECT ROW(m.station_id, stats_month(m.starts_at), NULL::char(12),
              p_sign * (CASE WHEN m.status = 'held' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN m.status = 'not_held' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN m.status = 'cancelled' THEN 1 ELSE 0 END),
@@ -458,12 +455,18 @@ CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_t
              p_sign * (CASE WHEN m.status = 'held' AND m.format = 'on_site' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN m.status = 'held' AND m.format = 'online' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN m.status = 'held' AND m.format = 'hybrid' THEN 1 ELSE 0 END),
-             p_sign * (CASE WHEN m.status = 'held' AND m.from_plan THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'held' AND t.plan_item_id IS NOT NULL THEN 1 ELSE 0 END),
              0, 0, 0, 0, 0,
-             m.category
-    FROM m WHERE p_meeting_level
-  UNION ALL
-  SELECT m.station_id, m.month, NULL::char(12),
+             t.category)::stats_station_month_category
+$$;
+
+CREATE OR REPLACE FUNCTION stats_record_counted(m meeting) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT m.status <> 'cancelled'
+$$;
+
+CREATE OR REPLACE FUNCTION stats_record_line(p_sign integer, m meeting, t topic, r meeting_record)
+  RETURNS stats_station_month_category LANGUAGE sql STABLE AS $$
+  SELECT ROW(m.station_id, stats_month(m.starts_at), NULL::char(12),
              0, 0, 0, 0,
              p_sign * (CASE WHEN r.held THEN r.attendance_members ELSE 0 END),
              p_sign * (CASE WHEN r.held THEN r.attendance_residents ELSE 0 END),
@@ -475,17 +478,25 @@ CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_t
              p_sign * (1),
              p_sign * (CASE WHEN r.filed_at <= m.ends_at + interval '7 days' THEN 1 ELSE 0 END),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-             m.category
-    FROM m JOIN unnest(p_records) r ON r.meeting_id = m.id WHERE cardinality(p_records) > 0 AND m.status <> 'cancelled'
-  UNION ALL
-  SELECT m.station_id, m.month, NULL::char(12),
+             t.category)::stats_station_month_category
+$$;
+
+CREATE OR REPLACE FUNCTION stats_attendee_counted(m meeting) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT m.status = 'held'
+$$;
+
+CREATE OR REPLACE FUNCTION stats_attendee_line(p_sign integer, m meeting, t topic)
+  RETURNS stats_station_month_category LANGUAGE sql STABLE AS $$
+  SELECT ROW(m.station_id, stats_month(m.starts_at), NULL::char(12),
              0, 0, 0, 0, 0, 0, 0, 0, 0,
              p_sign * (1),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-             m.category
-    FROM m JOIN unnest(p_attendees) a ON a.meeting_id = m.id WHERE cardinality(p_attendees) > 0 AND m.status = 'held'
-  UNION ALL
-  SELECT m.station_id, m.month, NULL::char(12),
+             t.category)::stats_station_month_category
+$$;
+
+CREATE OR REPLACE FUNCTION stats_outcome_line(p_sign integer, m meeting, t topic, o outcome)
+  RETURNS stats_station_month_category LANGUAGE sql STABLE AS $$
+  SELECT ROW(m.station_id, stats_month(m.starts_at), NULL::char(12),
              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
              p_sign * (1),
              p_sign * (CASE WHEN o.status <> 'referred' THEN 1 ELSE 0 END),
@@ -504,8 +515,44 @@ CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_t
              p_sign * (CASE WHEN o.form = 'research_report' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN o.form = 'proposal' THEN 1 ELSE 0 END),
              p_sign * (CASE WHEN o.form = 'bulletin' THEN 1 ELSE 0 END),
-             m.category
-    FROM m JOIN unnest(p_outcomes) o ON o.meeting_id = m.id WHERE cardinality(p_outcomes) > 0
+             t.category)::stats_station_month_category
+$$;
+
+-- A member's participation (issue 23's ranking): an attendee of a held meeting (stats_attendee_counted).
+CREATE OR REPLACE FUNCTION stats_member_line(p_sign integer, m meeting, t topic, a meeting_attendee)
+  RETURNS stats_member_month LANGUAGE sql STABLE AS $$
+  SELECT ROW(a.member_id, m.station_id, stats_month(m.starts_at), t.category, NULL::char(12), p_sign)::stats_member_month
+$$;
+
+-- Plan progress: a held or scheduled meeting whose (not withdrawn) topic names a plan item.
+CREATE OR REPLACE FUNCTION stats_plan_counted(m meeting, t topic) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT t.plan_item_id IS NOT NULL AND t.status <> 'withdrawn' AND m.status IN ('held', 'scheduled')
+$$;
+
+CREATE OR REPLACE FUNCTION stats_plan_line(p_sign integer, m meeting, t topic) RETURNS stats_plan_item LANGUAGE sql STABLE AS $$
+  SELECT ROW(t.plan_item_id, p_sign * (CASE WHEN m.status = 'held' THEN 1 ELSE 0 END),
+             p_sign * (CASE WHEN m.status = 'scheduled' THEN 1 ELSE 0 END))::stats_plan_item
+$$;
+
+-- The lines of whole sets of rows (the meetings that moved, stats_move_meetings): meetings in the
+-- states p_meetings, with their topics p_topics; children p_records, p_attendees, p_outcomes counted
+-- under their meeting's state in p_meetings; the meetings' own counters only with p_meeting_level.
+-- Each children's branch is gated on its array having rows: a one-time filter in the callers'
+-- cached (generic) plans, so that only the branches with rows run.
+CREATE OR REPLACE FUNCTION stats_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
+    p_records meeting_record[], p_attendees meeting_attendee[], p_outcomes outcome[], p_meeting_level boolean)
+  RETURNS SETOF stats_station_month_category LANGUAGE sql STABLE AS $$
+  WITH m AS MATERIALIZED (SELECT m, t FROM unnest(p_meetings) m JOIN unnest(p_topics) t ON t.id = m.topic_id)
+  SELECT (stats_meeting_line(p_sign, x.m, x.t)).* FROM m x WHERE p_meeting_level
+  UNION ALL
+  SELECT (stats_record_line(p_sign, x.m, x.t, r)).*
+    FROM m x JOIN unnest(p_records) r ON r.meeting_id = (x.m).id WHERE cardinality(p_records) > 0 AND stats_record_counted(x.m)
+  UNION ALL
+  SELECT (stats_attendee_line(p_sign, x.m, x.t)).*
+    FROM m x JOIN unnest(p_attendees) a ON a.meeting_id = (x.m).id WHERE cardinality(p_attendees) > 0 AND stats_attendee_counted(x.m)
+  UNION ALL
+  SELECT (stats_outcome_line(p_sign, x.m, x.t, o)).*
+    FROM m x JOIN unnest(p_outcomes) o ON o.meeting_id = (x.m).id WHERE cardinality(p_outcomes) > 0
 $$;
 
 -- A topic's own counters (proposed, approved, rejected) under its station, creation month and category.
@@ -582,24 +629,21 @@ BEGIN
 END $$$f$, list, sums, nonzero, adds, zero);
 END $do$;
 
--- Members' participation lines: each attendee of a held meeting in p_meetings' states.
+-- Members' participation lines and plan progress lines of sets of meetings (stats_move_meetings).
 CREATE OR REPLACE FUNCTION stats_member_lines(p_sign integer, p_meetings meeting[], p_topics topic[],
     p_attendees meeting_attendee[]) RETURNS SETOF stats_member_month LANGUAGE sql STABLE AS $$
-  SELECT a.member_id, m.station_id, stats_month(m.starts_at), t.category, NULL::char(12), p_sign
+  SELECT (stats_member_line(p_sign, m, t, a)).*
     FROM unnest(p_meetings) m
     JOIN unnest(p_topics) t ON t.id = m.topic_id
     JOIN unnest(p_attendees) a ON a.meeting_id = m.id
-   WHERE m.status = 'held'
+   WHERE stats_attendee_counted(m)
 $$;
 
--- Plan progress lines: the held or scheduled meetings in p_meetings' states whose (not withdrawn)
--- topic names a plan item.
 CREATE OR REPLACE FUNCTION stats_plan_lines(p_sign integer, p_meetings meeting[], p_topics topic[])
   RETURNS SETOF stats_plan_item LANGUAGE sql STABLE AS $$
-  SELECT t.plan_item_id, p_sign * (CASE WHEN m.status = 'held' THEN 1 ELSE 0 END),
-         p_sign * (CASE WHEN m.status = 'scheduled' THEN 1 ELSE 0 END)
+  SELECT (stats_plan_line(p_sign, m, t)).*
     FROM unnest(p_meetings) m JOIN unnest(p_topics) t ON t.id = m.topic_id
-   WHERE t.plan_item_id IS NOT NULL AND t.status <> 'withdrawn' AND m.status IN ('held', 'scheduled')
+   WHERE stats_plan_counted(m, t)
 $$;
 
 CREATE OR REPLACE FUNCTION stats_apply_members(p_lines stats_member_month[]) RETURNS void LANGUAGE plpgsql
@@ -781,6 +825,46 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     n := ARRAY(SELECT x FROM new_rows x);
   ELSE
+    IF NOT EXISTS (SELECT 1 FROM old_rows x JOIN new_rows y ON y.id = x.id
+                    WHERE (x.station_id, stats_month(x.starts_at), x.status, x.format, x.kind, x.ends_at, x.topic_id)
+                          IS DISTINCT FROM (y.station_id, stats_month(y.starts_at), y.status, y.format, y.kind, y.ends_at, y.topic_id)) THEN
+      RETURN NULL;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM old_rows x JOIN new_rows y ON y.id = x.id
+                    WHERE (x.station_id, stats_month(x.starts_at), x.topic_id) IS DISTINCT FROM (y.station_id, stats_month(y.starts_at), y.topic_id)) THEN
+      -- no meeting left its station, month or topic (a status change: the usual case): each meeting's own lines
+      -- under its old and new state (the same for a meeting whose counted fields did not change: they cancel
+      -- out), its records' where they can differ (counted unless cancelled, on time by the end), its attendees'
+      -- where it became or stopped being held; its outcomes' cancel out. Read next to the transition tables'
+      -- rows, collected for the commit like the children's: no counter row is made or emptied.
+      PERFORM stats_add(ARRAY(
+          SELECT stats_meeting_line(-1, x, t) FROM old_rows x JOIN topic t ON t.id = x.topic_id
+          UNION ALL
+          SELECT stats_meeting_line(1, y, t) FROM new_rows y JOIN topic t ON t.id = y.topic_id
+          UNION ALL
+          SELECT stats_record_line(-1, x, t, r)
+            FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = x.topic_id JOIN meeting_record r ON r.meeting_id = x.id
+           WHERE stats_record_counted(x) AND (stats_record_counted(x) <> stats_record_counted(y) OR x.ends_at IS DISTINCT FROM y.ends_at)
+          UNION ALL
+          SELECT stats_record_line(1, y, t, r)
+            FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = y.topic_id JOIN meeting_record r ON r.meeting_id = y.id
+           WHERE stats_record_counted(y) AND (stats_record_counted(x) <> stats_record_counted(y) OR x.ends_at IS DISTINCT FROM y.ends_at)
+          UNION ALL
+          SELECT stats_attendee_line(CASE WHEN stats_attendee_counted(y) THEN 1 ELSE -1 END, y, t)
+            FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = y.topic_id JOIN meeting_attendee a ON a.meeting_id = y.id
+           WHERE stats_attendee_counted(x) <> stats_attendee_counted(y)), false);
+      PERFORM stats_apply_members(ARRAY(
+          SELECT stats_member_line(CASE WHEN stats_attendee_counted(y) THEN 1 ELSE -1 END, y, t, a)
+            FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = y.topic_id JOIN meeting_attendee a ON a.meeting_id = y.id
+           WHERE stats_attendee_counted(x) <> stats_attendee_counted(y)));
+      PERFORM stats_apply_plans(ARRAY(
+          SELECT stats_plan_line(-1, x, t) FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = x.topic_id
+           WHERE x.status <> y.status AND stats_plan_counted(x, t)
+          UNION ALL
+          SELECT stats_plan_line(1, y, t) FROM old_rows x JOIN new_rows y ON y.id = x.id JOIN topic t ON t.id = y.topic_id
+           WHERE x.status <> y.status AND stats_plan_counted(y, t)));
+      RETURN NULL;
+    END IF;
     SELECT array_agg(x ORDER BY x.id), array_agg(y ORDER BY y.id) INTO o, n
       FROM old_rows x JOIN new_rows y ON y.id = x.id
      WHERE (x.station_id, stats_month(x.starts_at), x.status, x.format, x.kind, x.ends_at, x.topic_id)
@@ -833,50 +917,43 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Children of meetings (records, attendees, outcomes): counted under their meeting as it is now.
+-- Children of meetings (records, attendees, outcomes): counted under their meeting as it is now,
+-- read with its topic next to the statement's rows (old_rows taken away, new_rows added): one
+-- statement per side, the lines collected for the commit.
 CREATE OR REPLACE FUNCTION stats_delta_meeting_child() RETURNS trigger LANGUAGE plpgsql
   SET plan_cache_mode = force_generic_plan AS $$
-DECLARE
-  ids bigint[];
-  ms meeting[];
-  ts topic[];
-  rec_o meeting_record[];
-  rec_n meeting_record[];
-  att_o meeting_attendee[];
-  att_n meeting_attendee[];
-  out_o outcome[];
-  out_n outcome[];
 BEGIN
   IF TG_TABLE_NAME = 'meeting_record' THEN
-    IF TG_OP <> 'INSERT' THEN rec_o := ARRAY(SELECT x FROM old_rows x); END IF;
-    IF TG_OP <> 'DELETE' THEN rec_n := ARRAY(SELECT x FROM new_rows x); END IF;
-    ids := ARRAY(SELECT meeting_id FROM unnest(rec_o) UNION SELECT meeting_id FROM unnest(rec_n));
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_record_line(-1, m, t, r) FROM old_rows r JOIN meeting m ON m.id = r.meeting_id
+                                JOIN topic t ON t.id = m.topic_id WHERE stats_record_counted(m)), false);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_record_line(1, m, t, r) FROM new_rows r JOIN meeting m ON m.id = r.meeting_id
+                                JOIN topic t ON t.id = m.topic_id WHERE stats_record_counted(m)), false);
+    END IF;
   ELSIF TG_TABLE_NAME = 'meeting_attendee' THEN
-    IF TG_OP <> 'INSERT' THEN att_o := ARRAY(SELECT x FROM old_rows x); END IF;
-    IF TG_OP <> 'DELETE' THEN att_n := ARRAY(SELECT x FROM new_rows x); END IF;
-    ids := ARRAY(SELECT meeting_id FROM unnest(att_o) UNION SELECT meeting_id FROM unnest(att_n));
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_attendee_line(-1, m, t) FROM old_rows a JOIN meeting m ON m.id = a.meeting_id
+                                JOIN topic t ON t.id = m.topic_id WHERE stats_attendee_counted(m)), false);
+      PERFORM stats_apply_members(ARRAY(SELECT stats_member_line(-1, m, t, a) FROM old_rows a JOIN meeting m ON m.id = a.meeting_id
+                                          JOIN topic t ON t.id = m.topic_id WHERE stats_attendee_counted(m)));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_attendee_line(1, m, t) FROM new_rows a JOIN meeting m ON m.id = a.meeting_id
+                                JOIN topic t ON t.id = m.topic_id WHERE stats_attendee_counted(m)), false);
+      PERFORM stats_apply_members(ARRAY(SELECT stats_member_line(1, m, t, a) FROM new_rows a JOIN meeting m ON m.id = a.meeting_id
+                                          JOIN topic t ON t.id = m.topic_id WHERE stats_attendee_counted(m)));
+    END IF;
   ELSE
-    IF TG_OP <> 'INSERT' THEN out_o := ARRAY(SELECT x FROM old_rows x); END IF;
-    IF TG_OP <> 'DELETE' THEN out_n := ARRAY(SELECT x FROM new_rows x); END IF;
-    ids := ARRAY(SELECT meeting_id FROM unnest(out_o) UNION SELECT meeting_id FROM unnest(out_n));
-  END IF;
-  IF cardinality(ids) = 0 THEN
-    RETURN NULL;
-  END IF;
-  ms := ARRAY(SELECT m FROM meeting m WHERE m.id = ANY (ids));
-  ts := ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(ms)));
-  -- an insert has no old rows and a delete no new ones: only the side with rows is computed
-  IF TG_OP = 'INSERT' THEN
-    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l), false);
-  ELSE
-    PERFORM stats_add(ARRAY(SELECT l FROM stats_lines(-1, ms, ts, rec_o, att_o, out_o, false) l
-                              UNION ALL SELECT l FROM stats_lines(1, ms, ts, rec_n, att_n, out_n, false) l), false);
-  END IF;
-  IF TG_TABLE_NAME = 'meeting_attendee' THEN
-    PERFORM stats_apply_members(ARRAY(SELECT l FROM stats_member_lines(-1, ms, ts, att_o) l
-                                      UNION ALL SELECT l FROM stats_member_lines(1, ms, ts, att_n) l));
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_outcome_line(-1, m, t, o) FROM old_rows o JOIN meeting m ON m.id = o.meeting_id
+                                JOIN topic t ON t.id = m.topic_id), false);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM stats_add(ARRAY(SELECT stats_outcome_line(1, m, t, o) FROM new_rows o JOIN meeting m ON m.id = o.meeting_id
+                                JOIN topic t ON t.id = m.topic_id), false);
+    END IF;
   END IF;
   RETURN NULL;
 END $$;

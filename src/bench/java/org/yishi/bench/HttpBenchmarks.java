@@ -358,7 +358,6 @@ final class HttpBenchmarks {
                        suggestions_count, consensus, filed_by)
                 VALUES ($1, true, NULL, $2, $3, 3, 24, 2, 1, 2, $4, 5, true, 1) ON CONFLICT (meeting_id) DO NOTHING"""))
             .execute(Tuple.of(m[0], start, end, body.getString("minutes")))
-            .compose(v -> tx.preparedQuery(Kept.sql("DELETE FROM meeting_attendee WHERE meeting_id = $1")).execute(Tuple.of(m[0])))
             .compose(v -> tx.preparedQuery(Kept.sql("UPDATE meeting SET status = 'held', updated_at = now() WHERE id = $1"))
                 .execute(Tuple.of(m[0])))
             .compose(v -> audit(tx, "record.file", "meeting", m[0], body));

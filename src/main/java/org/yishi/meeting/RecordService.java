@@ -179,7 +179,7 @@ public final class RecordService {
             // the record as stored comes back from its own INSERT/UPDATE and the attendees' (no re-read)
             Future<JsonObject> saved = before == null ? records.insert(tx, meetingId, in.values(), actor.id())
                 : records.correct(tx, meetingId, in.values(), in.version(), actor.id());
-            Future<JsonObject> attendees = records.setAttendees(tx, meetingId, attended, new JsonObject());
+            Future<JsonObject> attendees = records.setAttendees(tx, meetingId, attended, new JsonObject(), before == null);
             Future<Void> status = records.setMeetingStatus(tx, meetingId, in.values().held());
             Future<List<JsonObject>> created = insertOutcomes(tx, actor, meetingId, in.outcomes());
             Future<JsonObject> after = saved.compose(row -> row != null ? attendees.map(row::mergeIn)

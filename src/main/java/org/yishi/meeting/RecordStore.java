@@ -100,12 +100,15 @@ public final class RecordStore {
   /**
    * Replaces the meeting's attendees and puts them on {@code record} as {@link #byMeeting} does
    * ({@code attendedMemberIds}, {@code attendedMemberNames}, by name), from the insert itself.
+   * {@code firstFiling}: the meeting has no record yet, so no attendees either (only a record's
+   * filing writes them): nothing to delete.
    */
-  public Future<JsonObject> setAttendees(SqlClient tx, long meetingId, Long[] memberIds, JsonObject record) {
+  public Future<JsonObject> setAttendees(SqlClient tx, long meetingId, Long[] memberIds, JsonObject record, boolean firstFiling) {
     JsonArray ids = new JsonArray();
     JsonArray names = new JsonArray();
     // both statements sent at once (pipelined, in order); both answered before this completes
-    Future<?> delete = tx.preparedQuery(Kept.sql("DELETE FROM meeting_attendee WHERE meeting_id = $1")).execute(Tuple.of(meetingId));
+    Future<?> delete = firstFiling ? Future.succeededFuture()
+        : tx.preparedQuery(Kept.sql("DELETE FROM meeting_attendee WHERE meeting_id = $1")).execute(Tuple.of(meetingId));
     Future<?> insert = memberIds.length == 0 ? Future.succeededFuture()
         : tx.preparedQuery(Kept.sql("""
                 WITH a AS (INSERT INTO meeting_attendee (meeting_id, member_id) SELECT $1, unnest($2::bigint[]) RETURNING member_id)

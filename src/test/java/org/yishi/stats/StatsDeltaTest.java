@@ -107,8 +107,8 @@ class StatsDeltaTest {
     List<Long> meetings = new ArrayList<>();
     List<Long> outcomes = new ArrayList<>();
     assertKeptEqualsRecount("the fixture");
-    for (int i = 0; i < 60; i++) {
-      int op = random.nextInt(12);
+    for (int i = 0; i < 120; i++) {
+      int op = random.nextInt(13);
       long anyTopic = topics.get(random.nextInt(topics.size()));
       long anyMeeting = meetings.isEmpty() ? -1 : meetings.get(random.nextInt(meetings.size()));
       OffsetDateTime start = OffsetDateTime.parse(String.format("2026-%02d-%02dT%02d:%02d:00+08:00", 1 + random.nextInt(6),
@@ -220,6 +220,17 @@ class StatsDeltaTest {
             String to = fx.sql("SELECT division_code FROM station WHERE id = $1", s1).iterator().next().getString(0)
                 .equals(AccountFixtures.HAIMING) ? "220802003000" : AccountFixtures.HAIMING;
             fx.sql("UPDATE station SET division_code = $2 WHERE id = $1", s1, to);
+          }
+          case 11 -> { // a meeting keeps its station, month and topic: its end moved by up to an hour, its status changed
+            if (anyMeeting < 0) {
+              continue;
+            }
+            String status = new String[] {"held", "not_held", "cancelled", "scheduled"}[random.nextInt(4)];
+            what = "a meeting's end moved and its status set to " + status;
+            tx(List.of(new Step("""
+                UPDATE meeting SET status = $2, ends_at = greatest(starts_at + interval '15 minutes', ends_at + make_interval(mins => $3)),
+                       cancel_reason = CASE WHEN $2 = 'cancelled' THEN '改期' END
+                 WHERE id = $1""", anyMeeting, status, random.nextInt(120) - 60)));
           }
           default -> { // a rolled-back record leaves nothing
             if (anyMeeting < 0) {
