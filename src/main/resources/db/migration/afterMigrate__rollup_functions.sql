@@ -13,8 +13,8 @@
 -- triggers, one recount per station-month per transaction); the design notes are at the top of
 -- V16__stats_recount_once_at_commit.sql. Those released files keep their copies (never edited).
 -- Issue 25 keeps the counters by deltas instead: statement-level triggers with transition tables
--- (stats_delta_*, at the end of this file) add what each statement changed (stats_lines and its
--- companions) with one upsert per affected counter row, in the writing transaction; the recount
+-- (stats_delta_*, at the end of this file) add what each statement changed (stats_meeting_line and
+-- the other line functions) with one upsert per affected counter row, in the writing transaction; the recount
 -- functions (stats_recount, stats_refresh, stats_rebuild) stay as the rebuild, the repair path and
 -- the definition the deltas are tested against (StatsDeltaTest). RollupMigrationTest checks that an
 -- upgraded and a fresh database end with the same definitions.
@@ -714,7 +714,10 @@ END $$;
 
 CREATE OR REPLACE FUNCTION stats_flush_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM stats_flush();
+  -- one event per row written: all but the first find nothing collected (checked here, without the call)
+  IF coalesce(current_setting('yishi.stats_lines', true), '') <> '' OR current_setting('yishi.stats_pending', true) = 'on' THEN
+    PERFORM stats_flush();
+  END IF;
   RETURN NULL;
 END $$;
 
