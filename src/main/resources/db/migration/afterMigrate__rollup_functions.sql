@@ -872,9 +872,6 @@ BEGIN
       FROM old_rows x JOIN new_rows y ON y.id = x.id
      WHERE (x.station_id, stats_month(x.starts_at), x.status, x.format, x.kind, x.ends_at, x.topic_id)
            IS DISTINCT FROM (y.station_id, stats_month(y.starts_at), y.status, y.format, y.kind, y.ends_at, y.topic_id);
-    IF o IS NULL THEN
-      RETURN NULL;
-    END IF;
   END IF;
   PERFORM stats_move_meetings(o, ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(o))),
                               n, ARRAY(SELECT t FROM topic t WHERE t.id IN (SELECT topic_id FROM unnest(n))));
