@@ -77,12 +77,12 @@ public record MeetingStore(Pool pool, ZoneId zone) {
     return rowById(client, id).compose(m -> m == null ? Future.succeededFuture() : details(client, m));
   }
 
+  private static final String ROW_BY_ID = Kept.sql("SELECT " + COLUMNS + " WHERE m.id = $1");
+
   /**
    * The meeting's own row (as {@link #byId} without its parties, members and history), or null: one
    * statement, for writes that need its state only (filing its record).
    */
-  private static final String ROW_BY_ID = Kept.sql("SELECT " + COLUMNS + " WHERE m.id = $1");
-
   public Future<JsonObject> rowById(SqlClient client, long id) {
     return client.preparedQuery(ROW_BY_ID).execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));

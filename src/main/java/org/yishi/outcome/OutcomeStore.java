@@ -41,10 +41,12 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
       reply, answered_at, implementation_evidence, implemented_at, satisfaction, satisfaction_comment, rated_at,
       effectiveness, closed_at, typical_case, typical_marked_at, overdue_escalated_at, created_by, created_at,
       updated_at, version""";
-  private static final String FROM = """
-      FROM outcome o JOIN meeting m ON m.id = o.meeting_id
+  /** What {@link #COLUMNS} reads beside the outcome ({@code o}): its meeting, topic and station. */
+  private static final String JOINS = """
+      JOIN meeting m ON m.id = o.meeting_id
       JOIN topic t ON t.id = m.topic_id
       JOIN station s ON s.id = o.station_id""";
+  private static final String FROM = "FROM outcome o " + JOINS;
   private static final String WHERE = """
       WHERE """ + Jurisdiction.sqlInside("o.division_code", "o.station_id", 1, 2) + """
         AND ($3::text IS NULL OR o.status = $3)
@@ -221,12 +223,7 @@ public record OutcomeStore(Pool pool, ZoneId zone) {
             h AS (
               INSERT INTO outcome_history (outcome_id, action, from_status, to_status, note, actor_id, actor_name)
               SELECT id, 'create', NULL, $8, NULL, $7, $9 FROM o)
-            SELECT\s""" + COLUMNS + """
-
-              FROM o JOIN meeting m ON m.id = o.meeting_id
-              JOIN topic t ON t.id = m.topic_id
-              JOIN station s ON s.id = o.station_id
-             ORDER BY o.id"""))
+            SELECT\s""" + COLUMNS + "\n  FROM o " + JOINS + "\n ORDER BY o.id"))
         .execute(Tuple.tuple().addLong(meetingId).addArrayOfString(content).addArrayOfString(form)
             .addArrayOfString(unit).addArrayOfString(application).addArrayOfLocalDate(due).addLong(createdBy)
             .addString(OutcomeStatus.REFERRED.key()).addString(actorName))
